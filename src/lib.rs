@@ -1,0 +1,503 @@
+//! canon: raw scraped text archives in, one clean canonical copy of each
+//! document out.
+//!
+//! The pipeline, one module per stage, each a function from one type to the
+//! next:
+//!
+//! ```text
+//! source → decode → normalize → segment → fingerprint → cluster → canonical → emit/report
+//! ```
+//!
+//! [`analyze`] runs everything up to the canonical choice without writing
+//! anything (it is what `clean`, `check` and `normalize` share); [`clean`]
+//! adds the output. Only [`source`] and [`emit`] touch the filesystem.
+//!
+//! Determinism: files are processed in parallel (rayon) but results are kept
+//! in input order, ids come from sorted paths and every tie is broken by path
+//! and offset, so the same inputs give byte-identical outputs and report
+//! whatever `jobs` is.
+
+pub mod canonical;
+pub mod check;
+pub mod cluster;
+pub mod decode;
+pub mod emit;
+pub mod fingerprint;
+pub mod fold;
+pub mod normalize;
+pub mod progress;
+pub mod report;
+pub mod segment;
+pub mod source;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use thiserror::Error;
+
+use crate::canonical::Candidate;
+use crate::cluster::CopyKey;
+use crate::decode::{DecodeOptions, Decoded, EncodedSpan, Evidence};
+use crate::fingerprint::Fingerprint;
+use crate::normalize::{RuleCounts, RuleMask};
+use crate::progress::Progress;
+use crate::segment::{Segment, SegmentKind};
+use crate::source::{Input, RawFile, SourceError};
+
+/// Errors that stop a whole run (per-file problems never do).
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error(transparent)]
+    Emit(#[from] emit::EmitError),
+    #[error("could not start {jobs} worker threads: {source}")]
+    Threads {
+        jobs: usize,
+        #[source]
+        source: rayon::ThreadPoolBuildError,
+    },
+}
+
+/// Options shared by every command.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Worker threads; 0 means one per core.
+    pub jobs: usize,
+    /// Show progress bars (only drawn when stderr is a terminal).
+    pub progress: bool,
+    pub decode: DecodeOptions,
+    /// The normalization rules that run.
+    pub rules: RuleMask,
+    /// Keep each file's decoded text (before normalization), for `check`.
+    pub keep_decoded: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            jobs: 0,
+            progress: false,
+            decode: DecodeOptions::default(),
+            rules: RuleMask::ALL,
+            keep_decoded: false,
+        }
+    }
+}
+
+/// One line of a decoded, normalized file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Input bytes, terminator included.
+    pub bytes: Range<usize>,
+    /// Range of the normalized line in [`TextFile::text`] (no LF).
+    pub text: Range<usize>,
+    /// Rules that changed this line.
+    pub rules: RuleMask,
+}
+
+/// A copy of a document inside one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileCopy {
+    /// Index in [`TextFile::segments`].
+    pub segment: usize,
+    pub lines: Range<usize>,
+    pub bytes: Range<usize>,
+    /// Copies of one file with the same group repeat each other.
+    pub group: usize,
+    pub complete: bool,
+    pub fingerprint: Fingerprint,
+}
+
+/// A file that decoded to text, with everything the stages found in it.
+#[derive(Debug, Clone)]
+pub struct TextFile {
+    pub encoding: &'static str,
+    pub bom: bool,
+    pub evidence: Evidence,
+    pub spans: Vec<EncodedSpan>,
+    pub undecodable: Vec<Range<usize>>,
+    pub lines: Vec<Line>,
+    /// The normalized lines, each followed by LF.
+    pub text: String,
+    pub rule_counts: RuleCounts,
+    pub segments: Vec<Segment>,
+    pub copies: Vec<FileCopy>,
+    /// blake3 of the whole file's fold: equal for files identical after
+    /// decoding and normalization.
+    pub key: [u8; 32],
+    /// The decoded text before normalization, when [`Options::keep_decoded`].
+    pub decoded: Option<Decoded>,
+}
+
+impl TextFile {
+    /// The normalized text of line `i`.
+    pub fn line(&self, i: usize) -> &str {
+        &self.text[self.lines[i].text.clone()]
+    }
+}
+
+/// What happened to one input.
+#[derive(Debug, Clone)]
+pub enum FileOutcome {
+    Text(Box<TextFile>),
+    /// Not text (binary): accounted, not processed.
+    Skipped {
+        reason: String,
+    },
+    /// Could not be read.
+    Failed {
+        error: String,
+    },
+}
+
+/// One input and its outcome.
+#[derive(Debug, Clone)]
+pub struct FileResult {
+    pub id: usize,
+    pub path: String,
+    pub size: u64,
+    pub outcome: FileOutcome,
+}
+
+impl FileResult {
+    pub fn text(&self) -> Option<&TextFile> {
+        match &self.outcome {
+            FileOutcome::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// A copy in the whole run: file id and index in that file's copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopyRef {
+    pub file: usize,
+    pub copy: usize,
+    pub document: usize,
+}
+
+/// A document: the copies that are one text, and the one emitted.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub id: usize,
+    /// Indices into [`Analysis::copies`], in run order.
+    pub copies: Vec<usize>,
+    /// Index into [`Analysis::copies`] of the copy the text is taken from.
+    pub backbone: usize,
+    /// Rules that changed lines of the backbone copy.
+    pub rules: RuleCounts,
+}
+
+/// Everything the pipeline knows before writing.
+#[derive(Debug)]
+pub struct Analysis {
+    pub files: Vec<FileResult>,
+    pub source_errors: Vec<SourceError>,
+    pub copies: Vec<CopyRef>,
+    pub documents: Vec<Document>,
+}
+
+impl Analysis {
+    /// The file and copy a [`CopyRef`] points at.
+    pub fn copy(&self, index: usize) -> (&FileResult, &TextFile, &FileCopy) {
+        let r = self.copies[index];
+        let file = &self.files[r.file];
+        let text = file
+            .text()
+            .expect("copies are only made from text files (invariant of analyze)");
+        (file, text, &text.copies[r.copy])
+    }
+
+    /// The canonical text of a document.
+    pub fn document_text(&self, doc: &Document) -> String {
+        let (_, text, copy) = self.copy(doc.backbone);
+        canonical::render(copy.lines.clone().map(|i| text.line(i)))
+    }
+
+    /// Inputs that could not be listed or read.
+    pub fn error_count(&self) -> usize {
+        self.source_errors.len()
+            + self
+                .files
+                .iter()
+                .filter(|f| matches!(f.outcome, FileOutcome::Failed { .. }))
+                .count()
+    }
+}
+
+/// Runs `f` on a pool of `jobs` threads (0: one per core).
+pub fn with_jobs<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> Result<T, Error> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|source| Error::Threads { jobs, source })?;
+    Ok(pool.install(f))
+}
+
+/// Decode → normalize → segment → fingerprint for one file: pure, no I/O.
+pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
+    let size = raw.bytes.len() as u64;
+    let decoded = match decode::decode(&raw.bytes, &opts.decode) {
+        Ok(d) => d,
+        Err(e) => {
+            return FileResult {
+                id: raw.id,
+                path: raw.path,
+                size,
+                outcome: FileOutcome::Skipped {
+                    reason: e.to_string(),
+                },
+            }
+        }
+    };
+    drop(raw.bytes);
+
+    let mut text = String::with_capacity(decoded.text.len() + decoded.lines.len());
+    let mut lines = Vec::with_capacity(decoded.lines.len());
+    let mut rule_counts = RuleCounts::new();
+    let mut fold_buf = String::with_capacity(decoded.text.len());
+    let mut fold_ranges = Vec::with_capacity(decoded.lines.len());
+    for (i, span) in decoded.lines.iter().enumerate() {
+        let (norm, fired) = normalize::normalize_line(decoded.line(i), opts.rules);
+        rule_counts.add_mask(fired);
+        let start = text.len();
+        text.push_str(&norm);
+        lines.push(Line {
+            bytes: span.bytes.clone(),
+            text: start..text.len(),
+            rules: fired,
+        });
+        text.push('\n');
+        let f = fold_buf.len();
+        fold::fold_into(&norm, &mut fold_buf);
+        fold_ranges.push(f..fold_buf.len());
+    }
+    let folds: Vec<&str> = fold_ranges.iter().map(|r| &fold_buf[r.clone()]).collect();
+    let segments = segment::segment(&folds);
+    let copies = segments
+        .iter()
+        .enumerate()
+        .filter_map(|(si, seg)| match seg.kind {
+            SegmentKind::Copy { group, complete } => Some(FileCopy {
+                segment: si,
+                lines: seg.lines.clone(),
+                bytes: lines[seg.lines.start].bytes.start..lines[seg.lines.end - 1].bytes.end,
+                group,
+                complete,
+                fingerprint: fingerprint::fingerprint(folds[seg.lines.clone()].iter().copied()),
+            }),
+            _ => None,
+        })
+        .collect();
+    let key = *blake3::hash(fold_buf.as_bytes()).as_bytes();
+    FileResult {
+        id: raw.id,
+        path: raw.path,
+        size,
+        outcome: FileOutcome::Text(Box::new(TextFile {
+            encoding: decoded.encoding,
+            bom: decoded.bom,
+            evidence: decoded.evidence,
+            spans: decoded.spans.clone(),
+            undecodable: decoded.undecodable.clone(),
+            lines,
+            text,
+            rule_counts,
+            segments,
+            copies,
+            key,
+            decoded: opts.keep_decoded.then_some(decoded),
+        })),
+    }
+}
+
+/// Reads and analyzes every input, then clusters the copies into documents
+/// and picks each document's backbone. Must run inside [`with_jobs`] to honour
+/// `opts.jobs`.
+pub fn analyze(
+    inputs: &[Input],
+    source_errors: Vec<SourceError>,
+    opts: &Options,
+    progress: &Progress,
+) -> Analysis {
+    let total: u64 = inputs.iter().map(|i| i.size).sum();
+    let bar = progress.bytes_bar("analyze", total);
+    let files: Vec<FileResult> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(id, input)| {
+            let result = match source::read(input, id) {
+                Ok(raw) => analyze_file(raw, opts),
+                Err(e) => FileResult {
+                    id,
+                    path: input.display.clone(),
+                    size: input.size,
+                    outcome: FileOutcome::Failed {
+                        error: e.to_string(),
+                    },
+                },
+            };
+            bar.inc(input.size);
+            result
+        })
+        .collect();
+    bar.finish_and_clear();
+
+    // Cluster, in run order.
+    let mut copies = Vec::new();
+    let mut keys = Vec::new();
+    for f in &files {
+        if let Some(t) = f.text() {
+            for (ci, c) in t.copies.iter().enumerate() {
+                copies.push(CopyRef {
+                    file: f.id,
+                    copy: ci,
+                    document: 0,
+                });
+                keys.push(CopyKey {
+                    file: f.id,
+                    group: c.group,
+                    key: c.fingerprint.key,
+                });
+            }
+        }
+    }
+    let (ids, count) = cluster::cluster(&keys);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (i, &d) in ids.iter().enumerate() {
+        copies[i].document = d;
+        members[d].push(i);
+    }
+
+    let mut analysis = Analysis {
+        files,
+        source_errors,
+        copies,
+        documents: Vec::with_capacity(count),
+    };
+    for (id, members) in members.into_iter().enumerate() {
+        let candidates: Vec<Candidate> = members
+            .iter()
+            .map(|&m| {
+                let (file, _, copy) = analysis.copy(m);
+                Candidate {
+                    path: &file.path,
+                    offset: copy.bytes.start,
+                    weight: copy.fingerprint.weight,
+                    complete: copy.complete,
+                }
+            })
+            .collect();
+        let backbone = members[canonical::choose_backbone(&candidates).unwrap_or(0)];
+        let (_, text, copy) = analysis.copy(backbone);
+        let mut rules = RuleCounts::new();
+        for line in &text.lines[copy.lines.clone()] {
+            rules.add_mask(line.rules);
+        }
+        analysis.documents.push(Document {
+            id,
+            copies: members,
+            backbone,
+            rules,
+        });
+    }
+    analysis
+}
+
+/// Where and how `clean` writes.
+#[derive(Debug, Clone)]
+pub struct CleanOptions {
+    pub out: PathBuf,
+    /// Report path; `None` means `<out>/report.json`.
+    pub report: Option<PathBuf>,
+}
+
+/// What `clean` did.
+#[derive(Debug, Clone)]
+pub struct CleanOutcome {
+    pub report: report::Report,
+    pub report_path: PathBuf,
+    /// Inputs that could not be listed or read.
+    pub errors: Vec<String>,
+}
+
+/// The main job: one canonical text per document in `out`, and the report.
+pub fn clean(
+    paths: &[PathBuf],
+    clean: &CleanOptions,
+    opts: &Options,
+) -> Result<CleanOutcome, Error> {
+    let progress = Progress::new(opts.progress);
+    let (inputs, errors) = source::discover(paths, Some(&clean.out));
+    let analysis = with_jobs(opts.jobs, || analyze(&inputs, errors, opts, &progress))?;
+    let names = emit::output_names(analysis.documents.iter().map(|d| {
+        let (file, _, _) = analysis.copy(d.copies[0]);
+        file.path.as_str()
+    }));
+    let report = report::build(&analysis, &names);
+    let report_path = clean
+        .report
+        .clone()
+        .unwrap_or_else(|| clean.out.join("report.json"));
+    with_jobs(opts.jobs, || {
+        emit::write_documents(
+            &clean.out,
+            &names,
+            |i| analysis.document_text(&analysis.documents[i]),
+            &progress,
+        )
+    })??;
+    emit::write_report(&report_path, &report)?;
+    let errors = analysis
+        .source_errors
+        .iter()
+        .map(|e| e.to_string())
+        .chain(analysis.files.iter().filter_map(|f| match &f.outcome {
+            FileOutcome::Failed { error } => Some(error.clone()),
+            _ => None,
+        }))
+        .collect();
+    Ok(CleanOutcome {
+        report,
+        report_path,
+        errors,
+    })
+}
+
+/// Analyzes `paths` for `check` (nothing is written).
+pub fn analyze_paths(paths: &[PathBuf], opts: &Options) -> Result<Analysis, Error> {
+    let progress = Progress::new(opts.progress);
+    let (inputs, errors) = source::discover(paths, None);
+    let mut opts = opts.clone();
+    opts.keep_decoded = true;
+    with_jobs(opts.jobs, || analyze(&inputs, errors, &opts, &progress))
+}
+
+/// Decodes and normalizes one input for `canon normalize`.
+pub fn normalize_input(path: &Path, opts: &Options) -> Result<(String, RuleCounts), String> {
+    let input = if path.as_os_str() == "-" {
+        let (mut inputs, _) = source::discover(&[path.to_path_buf()], None);
+        inputs.pop().ok_or_else(|| "no input".to_string())?
+    } else {
+        let (mut inputs, errors) = source::discover(&[path.to_path_buf()], None);
+        if let Some(e) = errors.into_iter().next() {
+            return Err(e.to_string());
+        }
+        if inputs.len() != 1 {
+            return Err(format!("{}: expected one file", path.display()));
+        }
+        inputs.remove(0)
+    };
+    let raw = source::read(&input, 0).map_err(|e| e.to_string())?;
+    let decoded =
+        decode::decode(&raw.bytes, &opts.decode).map_err(|e| format!("{}: {e}", input.display))?;
+    let mut out = String::with_capacity(decoded.text.len());
+    let mut counts = RuleCounts::new();
+    for i in 0..decoded.lines.len() {
+        let (norm, fired) = normalize::normalize_line(decoded.line(i), opts.rules);
+        counts.add_mask(fired);
+        out.push_str(&norm);
+        out.push('\n');
+    }
+    Ok((out, counts))
+}
