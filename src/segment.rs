@@ -110,6 +110,9 @@ struct Tiling {
     copies: Vec<(Range<usize>, bool)>,
     covered: usize,
     doc_weight: usize,
+    /// When the last copy is incomplete and ends on a line boundary: how
+    /// many of the block's lines it holds.
+    short_tail: Option<usize>,
 }
 
 impl<'a> Seq<'a> {
@@ -215,13 +218,21 @@ impl<'a> Seq<'a> {
                 // The second occurrence stops because the scrape stopped (end
                 // of the stretch, or a line cut short): it is a truncated copy
                 // of the whole first period, not evidence of a shorter block.
-                if len < j - i && (j + len == range.end || self.is_cut(j + len, i + len)) {
-                    len = j - i;
-                }
                 if self.weight(i..i + len) < MIN_REPEAT_WEIGHT {
                     continue;
                 }
-                let tiling = self.tile(i, len, range.end);
+                if len < j - i && (j + len == range.end || self.is_cut(j + len, i + len)) {
+                    len = j - i;
+                }
+                let mut tiling = self.tile(i, len, range.end);
+                if let Some(m) = tiling.short_tail {
+                    // The last copy stops at a line boundary before the
+                    // block's end. If what it lacks is light, that is chrome
+                    // which followed each earlier copy, not lost text.
+                    if m > 0 && self.weight(i + m..i + len) < chrome_limit(self.weight(i..i + m)) {
+                        tiling = self.tile(i, m, range.end);
+                    }
+                }
                 if tiling.covered * 2 >= total {
                     return Some(tiling);
                 }
@@ -241,6 +252,7 @@ impl<'a> Seq<'a> {
         let mut copies = vec![(doc.clone(), true)];
         let mut covered = doc_weight;
         let mut q = start + len;
+        let mut short_tail = None;
         let occ = &self.occurrences[&self.keys[start]];
         while q < end {
             let from = occ.partition_point(|&p| p < q);
@@ -255,14 +267,15 @@ impl<'a> Seq<'a> {
                 }
                 let mut copy_end = r + m;
                 let complete = m == len;
-                if !complete && copy_end < end && self.is_cut(copy_end, start + m) {
+                let cut = !complete && copy_end < end && self.is_cut(copy_end, start + m);
+                if cut {
                     // A truncated copy may stop inside its last line.
                     copy_end += 1;
                 }
                 let weight = self.weight(r..copy_end);
-                let runs_to_end = copy_end == end;
-                if complete || weight >= MIN_REPEAT_WEIGHT || runs_to_end {
+                if complete || weight >= MIN_REPEAT_WEIGHT {
                     found = Some((r..copy_end, complete, weight));
+                    short_tail = (!complete && !cut).then_some(m);
                     break;
                 }
             }
@@ -277,6 +290,7 @@ impl<'a> Seq<'a> {
             copies,
             covered,
             doc_weight,
+            short_tail,
         }
     }
 }
@@ -390,6 +404,34 @@ mod tests {
         let quoted = para('q', 80);
         lines.insert(2, quoted.clone());
         lines.insert(9, quoted);
+        assert_eq!(labels(&lines), vec!["0"]);
+    }
+
+    #[test]
+    fn identical_chrome_between_copies_is_chrome() {
+        let d = doc('a', 6);
+        for copies in [2, 3, 5] {
+            let mut lines = Vec::new();
+            for k in 0..copies {
+                if k > 0 {
+                    lines.push("打印本页 关闭窗口".to_string());
+                }
+                lines.extend(d.iter().cloned());
+            }
+            let mut want = vec!["0"; 2 * copies - 1];
+            for k in 0..copies - 1 {
+                want[2 * k + 1] = "c";
+            }
+            assert_eq!(labels(&lines), want, "{copies} copies");
+        }
+    }
+
+    #[test]
+    fn a_short_line_recurring_at_the_end_is_not_a_copy() {
+        // Like a page whose "】" closes both the font-size and the print links.
+        let mut lines = vec!["】".to_string()];
+        lines.extend(doc('a', 8));
+        lines.push("】".to_string());
         assert_eq!(labels(&lines), vec!["0"]);
     }
 
