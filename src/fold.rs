@@ -23,7 +23,11 @@ use crate::normalize::is_han;
 pub fn fold_into(s: &str, out: &mut String) {
     let mut last_class: Option<char> = None;
     for c in s.chars() {
-        if c.is_ascii() || is_han(c) {
+        if c.is_ascii_alphanumeric() || ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            // The bulk of Chinese text: no class, no decomposition.
+            out.push(c);
+            last_class = None;
+        } else if c.is_ascii() || is_han(c) {
             push(c, out, &mut last_class);
         } else {
             decompose_compatible(c, |d| push(d, out, &mut last_class));

@@ -24,6 +24,7 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
@@ -36,6 +37,9 @@ pub struct Rule {
     pub summary: &'static str,
     /// Returns `Cow::Owned` exactly when it changed the line.
     pub apply: for<'a> fn(&'a str) -> Cow<'a, str>,
+    /// The characters without which `apply` never changes a line: a line
+    /// holding none of them skips the rule (one scan decides for all rules).
+    pub trigger: fn(char) -> bool,
 }
 
 impl std::fmt::Debug for Rule {
@@ -50,36 +54,43 @@ pub const RULES: &[Rule] = &[
         name: "line-ends",
         summary: "CRLF, CR, U+2028, U+2029 and U+0085 become LF",
         apply: line_ends,
+        trigger: |c| matches!(c, '\r' | '\u{2028}' | '\u{2029}' | '\u{85}'),
     },
     Rule {
         name: "invisible",
         summary: "zero-width characters, BOMs and control characters (except TAB) are removed",
         apply: invisible,
+        trigger: is_invisible,
     },
     Rule {
         name: "nfc",
         summary: "text is put in Unicode NFC (never NFKC)",
         apply: nfc,
+        trigger: |c| !nfc_stable(c),
     },
     Rule {
         name: "dash-bar",
         summary: "U+2015 from GB2312 tables becomes the Chinese dash ——",
         apply: dash_bar,
+        trigger: |c| c == '\u{2015}',
     },
     Rule {
         name: "interpunct",
         summary: "・ ･ ‧ • ∙ between Han or letters become ·; a • bullet at a line start stays",
         apply: interpunct,
+        trigger: is_interpunct_variant,
     },
     Rule {
         name: "range",
         summary: "~ ∼ 〜 between numbers become ～ (8.5~9% → 8.5～9%)",
         apply: range,
+        trigger: is_range_variant,
     },
     Rule {
         name: "trailing-space",
         summary: "spaces, tabs, U+3000 and NBSP at a line end are removed",
         apply: trailing_space,
+        trigger: |c| TRAILING_SPACE.contains(&c),
     },
 ];
 
@@ -145,10 +156,11 @@ impl RuleCounts {
 /// Runs the enabled rules over one line. Returns the canonical line and the
 /// set of rules that changed it.
 pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, RuleMask) {
+    let mut pending = RuleMask(triggered(line).0 & enabled.0);
     let mut current: Cow<'a, str> = Cow::Borrowed(line);
     let mut fired = RuleMask::default();
     for (i, rule) in RULES.iter().enumerate() {
-        if !enabled.contains(i) {
+        if !pending.contains(i) {
             continue;
         }
         let changed = match (rule.apply)(&current) {
@@ -158,9 +170,54 @@ pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, Ru
         if let Some(s) = changed {
             fired.insert(i);
             current = Cow::Owned(s);
+            // The change may bring characters that later rules react to.
+            pending = RuleMask(triggered(&current).0 & enabled.0);
         }
     }
     (current, fired)
+}
+
+/// The rules whose trigger characters occur in `s`, in one scan.
+///
+/// Works on bytes: ASCII through a table, the common Han block (lead bytes
+/// E4–E9, which never trigger anything) skipped three bytes at a time, and
+/// only the other characters decoded and asked of each rule.
+pub fn triggered(s: &str) -> RuleMask {
+    static ASCII: OnceLock<[u32; 128]> = OnceLock::new();
+    let ascii = ASCII.get_or_init(|| {
+        let mut table = [0u32; 128];
+        for (b, slot) in table.iter_mut().enumerate() {
+            *slot = char_triggers(char::from(b as u8)).0;
+        }
+        table
+    });
+    let bytes = s.as_bytes();
+    let mut mask = 0u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            mask |= ascii[b as usize];
+            i += 1;
+        } else if (0xE4..=0xE9).contains(&b) {
+            i += 3;
+        } else {
+            let c = s[i..].chars().next().unwrap_or('\u{FFFD}');
+            mask |= char_triggers(c).0;
+            i += c.len_utf8();
+        }
+    }
+    RuleMask(mask)
+}
+
+fn char_triggers(c: char) -> RuleMask {
+    let mut mask = RuleMask::default();
+    for (i, rule) in RULES.iter().enumerate() {
+        if (rule.trigger)(c) {
+            mask.insert(i);
+        }
+    }
+    mask
 }
 
 // ---------------------------------------------------------------- helpers
@@ -170,6 +227,34 @@ pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, Ru
 pub fn is_han(c: char) -> bool {
     matches!(c as u32,
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
+}
+
+/// Characters that are in NFC whatever surrounds them (no decomposition,
+/// no composition with a neighbour): the common ranges of Chinese text.
+fn nfc_stable(c: char) -> bool {
+    matches!(c as u32,
+        0..=0x2FF | 0x2010..=0x2027 | 0x2030..=0x205E | 0x2460..=0x24FF | 0x2500..=0x25FF
+        | 0x3000..=0x303F | 0x4E00..=0x9FFF | 0xFF00..=0xFFEF)
+}
+
+const TRAILING_SPACE: [char; 4] = [' ', '\t', '\u{3000}', '\u{A0}'];
+
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}' | '\u{2060}'
+    ) || (c.is_control() && c != '\t' && c != '\n')
+}
+
+fn is_interpunct_variant(c: char) -> bool {
+    matches!(
+        c,
+        '\u{30FB}' | '\u{FF65}' | '\u{2027}' | '\u{2022}' | '\u{2219}'
+    )
+}
+
+fn is_range_variant(c: char) -> bool {
+    matches!(c, '~' | '\u{223C}' | '\u{301C}')
 }
 
 fn is_digit(c: char) -> bool {
@@ -295,13 +380,7 @@ fn is_emoji(c: char) -> bool {
 ///
 /// `"各\u{200B}位"` → `"各位"`; `"a\u{7}b"` → `"ab"`.
 pub fn invisible(s: &str) -> Cow<'_, str> {
-    fn candidate(c: char) -> bool {
-        matches!(
-            c,
-            '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}' | '\u{2060}'
-        ) || (c.is_control() && c != '\t' && c != '\n')
-    }
-    map_chars(s, candidate, |_, _, prev, c, next| {
+    map_chars(s, is_invisible, |_, _, prev, c, next| {
         if c == '\u{200D}' && prev.is_some_and(is_emoji) && next.is_some_and(is_emoji) {
             None
         } else {
@@ -366,16 +445,10 @@ pub fn dash_bar(s: &str) -> Cow<'_, str> {
 ///
 /// `"锻造之乡・绿色"` → `"锻造之乡·绿色"`; `"• 第一项"` stays.
 pub fn interpunct(s: &str) -> Cow<'_, str> {
-    fn candidate(c: char) -> bool {
-        matches!(
-            c,
-            '\u{30FB}' | '\u{FF65}' | '\u{2027}' | '\u{2022}' | '\u{2219}'
-        )
-    }
     fn name_char(c: char) -> bool {
         is_han(c) || c.is_alphabetic()
     }
-    map_chars(s, candidate, |s, i, prev, _c, next| {
+    map_chars(s, is_interpunct_variant, |s, i, prev, _c, next| {
         let bullet = s[..i].trim_start().is_empty();
         let between = prev.is_some_and(name_char) && next.is_some_and(name_char);
         (between && !bullet).then_some("·")
@@ -387,14 +460,11 @@ pub fn interpunct(s: &str) -> Cow<'_, str> {
 ///
 /// `"8.5~9%"` → `"8.5～9%"`; `"http://a.b/~x"` stays.
 pub fn range(s: &str) -> Cow<'_, str> {
-    fn candidate(c: char) -> bool {
-        matches!(c, '~' | '\u{223C}' | '\u{301C}')
-    }
-    if !s.contains(candidate) {
+    if !s.contains(is_range_variant) {
         return Cow::Borrowed(s);
     }
     let spans = protected_spans(s);
-    map_chars(s, candidate, |_, i, prev, _c, next| {
+    map_chars(s, is_range_variant, |_, i, prev, _c, next| {
         let after_number = prev.is_some_and(|p| is_digit(p) || matches!(p, '%' | '％' | '‰'));
         let before_number = next.is_some_and(is_digit);
         (after_number && before_number && !in_spans(&spans, i)).then_some("～")
@@ -406,15 +476,17 @@ pub fn range(s: &str) -> Cow<'_, str> {
 ///
 /// `"各位代表：  \t"` → `"各位代表："`.
 pub fn trailing_space(s: &str) -> Cow<'_, str> {
-    const WS: [char; 4] = [' ', '\t', '\u{3000}', '\u{A0}'];
     // A line may hold LFs made by `line-ends`: trim before each of them too.
     let dirty = s
         .split('\n')
-        .any(|part| part.len() != part.trim_end_matches(WS).len());
+        .any(|part| part.len() != part.trim_end_matches(TRAILING_SPACE).len());
     if !dirty {
         return Cow::Borrowed(s);
     }
-    let parts: Vec<&str> = s.split('\n').map(|p| p.trim_end_matches(WS)).collect();
+    let parts: Vec<&str> = s
+        .split('\n')
+        .map(|p| p.trim_end_matches(TRAILING_SPACE))
+        .collect();
     Cow::Owned(parts.join("\n"))
 }
 
@@ -607,6 +679,17 @@ mod tests {
         fn nothing_significant_lost(s in "[各位代表a-zA-Z0-9 \\.~―・•\u{200B}\t%]{0,40}") {
             let (out, _) = normalize_line(&s, RuleMask::ALL);
             prop_assert_eq!(significant(&s), significant(&out));
+        }
+
+        #[test]
+        fn a_rule_only_changes_lines_holding_its_trigger(
+            s in "[各位a-z0-9 \\.~∼〜―・•‧･∙\u{200B}\u{200D}\u{FEFF}\u{3000}\u{A0}\t\r\u{2028}\u{85}\u{7}\u{9F}e\u{301}\u{F900}\u{212B}Å%👨]{0,30}"
+        ) {
+            for (i, rule) in RULES.iter().enumerate() {
+                if matches!((rule.apply)(&s), Cow::Owned(_)) {
+                    prop_assert!(triggered(&s).contains(i), "{} changed {:?}", rule.name, s);
+                }
+            }
         }
 
         #[test]
