@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use canon::check::Severity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Turn raw scraped text archives into one clean, canonical copy of each
@@ -41,9 +42,14 @@ pub enum Command {
     /// Report duplicates, bad encodings and non-canonical text; change nothing.
     #[command(after_help = "Examples:
   canon check corpus/
-  canon check corpus/ --format json > findings.json
+  canon check corpus/ --format github                 annotations in a GitHub Actions log
+  canon check corpus/ --format sarif > canon.sarif    for code-scanning UIs
+  canon check corpus/ --ignore encoding --severity range=warning
+  canon check corpus/ --write-baseline canon-baseline.json   adopt canon on an existing corpus
+  canon check corpus/ --baseline canon-baseline.json         then fail only on new problems
 
-Exit codes: 0 clean, 1 findings at error severity, 2 usage or I/O error.")]
+Settings can live in canon.toml (looked up from the working directory upwards);
+flags win. Exit codes: 0 clean, 1 findings at error severity, 2 usage or I/O error.")]
     Check(CheckArgs),
     /// Decode and normalize one text to stdout (FILE or `-`, default stdin).
     #[command(after_help = "Examples:
@@ -70,19 +76,65 @@ pub struct CleanArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Files, folders (walked recursively) or `-` for stdin.
-    #[arg(required = true, value_name = "INPUT")]
+    #[arg(required_unless_present = "list_rules", value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format (default: from canon.toml, else human).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Report only these finding ids or families (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Option<Vec<String>>,
+    /// Never report these finding ids or families (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Set a severity: RULE=error or RULE=warning (repeatable).
+    #[arg(long, value_name = "RULE=LEVEL", value_parser = parse_severity)]
+    pub severity: Vec<(String, Severity)>,
+    /// Report only findings that are not in this baseline.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write every current finding to FILE as the new baseline, and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Read settings from FILE instead of looking for canon.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Do not read canon.toml.
+    #[arg(long)]
+    pub no_config: bool,
+    /// List the finding ids with their default severity, and exit.
+    #[arg(long)]
+    pub list_rules: bool,
+}
+
+fn parse_severity(s: &str) -> Result<(String, Severity), String> {
+    let (rule, level) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected RULE=LEVEL, got {s:?}"))?;
+    Ok((rule.to_string(), level.parse()?))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// `path:line:col: rule: message`, then a summary.
+    /// `path:line:col: rule: message`, a block per file, then a summary.
     Human,
     /// One JSON document.
     Json,
+    /// GitHub Actions workflow commands (annotations on the diff).
+    Github,
+    /// SARIF 2.1.0 for code-scanning UIs.
+    Sarif,
+}
+
+impl From<Format> for canon::check::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Human => canon::check::Format::Human,
+            Format::Json => canon::check::Format::Json,
+            Format::Github => canon::check::Format::Github,
+            Format::Sarif => canon::check::Format::Sarif,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,7 @@
 pub mod canonical;
 pub mod check;
 pub mod cluster;
+pub mod config;
 pub mod decode;
 pub mod emit;
 pub mod fingerprint;
@@ -38,7 +39,7 @@ use thiserror::Error;
 
 use crate::canonical::Candidate;
 use crate::cluster::CopyKey;
-use crate::decode::{DecodeOptions, Decoded, EncodedSpan, Evidence};
+use crate::decode::{DecodeOptions, EncodedSpan, Evidence};
 use crate::fingerprint::Fingerprint;
 use crate::normalize::{RuleCounts, RuleMask};
 use crate::progress::Progress;
@@ -56,6 +57,12 @@ pub enum Error {
         #[source]
         source: rayon::ThreadPoolBuildError,
     },
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("{path}: {message}")]
+    Config { path: String, message: String },
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// Options shared by every command.
@@ -68,8 +75,9 @@ pub struct Options {
     pub decode: DecodeOptions,
     /// The normalization rules that run.
     pub rules: RuleMask,
-    /// Keep each file's decoded text (before normalization), for `check`.
-    pub keep_decoded: bool,
+    /// Record where each rule changes each line ([`TextFile::hits`]), for
+    /// `check`.
+    pub record_hits: bool,
 }
 
 impl Default for Options {
@@ -79,7 +87,7 @@ impl Default for Options {
             progress: false,
             decode: DecodeOptions::default(),
             rules: RuleMask::ALL,
-            keep_decoded: false,
+            record_hits: false,
         }
     }
 }
@@ -125,8 +133,9 @@ pub struct TextFile {
     /// blake3 of the whole file's fold: equal for files identical after
     /// decoding and normalization.
     pub key: [u8; 32],
-    /// The decoded text before normalization, when [`Options::keep_decoded`].
-    pub decoded: Option<Decoded>,
+    /// Where the rules changed lines, as `(line index, hit)`, when
+    /// [`Options::record_hits`].
+    pub hits: Vec<(usize, normalize::Hit)>,
 }
 
 impl TextFile {
@@ -257,9 +266,17 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
     let mut rule_counts = RuleCounts::new();
     let mut fold_buf = String::with_capacity(decoded.text.len());
     let mut fold_ranges = Vec::with_capacity(decoded.lines.len());
+    let mut hits = Vec::new();
     for (i, span) in decoded.lines.iter().enumerate() {
         let (norm, fired) = normalize::normalize_line(decoded.line(i), opts.rules);
         rule_counts.add_mask(fired);
+        if opts.record_hits && !fired.is_empty() {
+            hits.extend(
+                normalize::hits(decoded.line(i), fired)
+                    .into_iter()
+                    .map(|h| (i, h)),
+            );
+        }
         let start = text.len();
         text.push_str(&norm);
         lines.push(Line {
@@ -306,7 +323,7 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
             segments,
             copies,
             key,
-            decoded: opts.keep_decoded.then_some(decoded),
+            hits,
         })),
     }
 }
@@ -448,15 +465,7 @@ pub fn clean(
         )
     })??;
     emit::write_report(&report_path, &report)?;
-    let errors = analysis
-        .source_errors
-        .iter()
-        .map(|e| e.to_string())
-        .chain(analysis.files.iter().filter_map(|f| match &f.outcome {
-            FileOutcome::Failed { error } => Some(error.clone()),
-            _ => None,
-        }))
-        .collect();
+    let errors = input_errors(&analysis);
     Ok(CleanOutcome {
         report,
         report_path,
@@ -469,8 +478,94 @@ pub fn analyze_paths(paths: &[PathBuf], opts: &Options) -> Result<Analysis, Erro
     let progress = Progress::new(opts.progress);
     let (inputs, errors) = source::discover(paths, None);
     let mut opts = opts.clone();
-    opts.keep_decoded = true;
+    opts.record_hits = true;
     with_jobs(opts.jobs, || analyze(&inputs, errors, &opts, &progress))
+}
+
+/// `canon.toml`: the file named, or the first one from `cwd` upwards.
+/// Returns the file's folder (relative paths in it start there) and the
+/// settings; `None` when there is none.
+pub fn load_config(
+    explicit: Option<&Path>,
+    cwd: &Path,
+) -> Result<Option<(PathBuf, config::Config)>, Error> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => match source::find_upwards(cwd, config::FILE_NAME) {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    let text = source::read_text(&path)?;
+    let parsed = config::Config::parse(&text).map_err(|message| Error::Config {
+        path: path.display().to_string(),
+        message,
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(Some((dir, parsed)))
+}
+
+/// Reads a baseline written by `check --write-baseline`.
+pub fn read_baseline(path: &Path) -> Result<check::Baseline, Error> {
+    let text = source::read_text(path)?;
+    check::Baseline::from_json(&text).map_err(|message| Error::Config {
+        path: path.display().to_string(),
+        message,
+    })
+}
+
+/// Writes the baseline accepting `findings`.
+pub fn write_baseline(path: &Path, findings: &[check::Finding]) -> Result<(), Error> {
+    emit::write_atomic(path, check::Baseline::of(findings).to_json().as_bytes())?;
+    Ok(())
+}
+
+/// What `check` found.
+#[derive(Debug, Clone)]
+pub struct CheckOutcome {
+    /// Findings under the policy, the baseline's ones removed.
+    pub findings: Vec<check::Finding>,
+    /// Findings under the policy, baseline or not (what a new baseline holds).
+    pub all: Vec<check::Finding>,
+    pub summary: check::Summary,
+    /// Inputs that could not be listed or read.
+    pub errors: Vec<String>,
+}
+
+/// The whole `check`: analyze, find, apply the policy and the baseline.
+pub fn check_paths(
+    paths: &[PathBuf],
+    policy: &check::Policy,
+    baseline: Option<&check::Baseline>,
+    opts: &Options,
+) -> Result<CheckOutcome, Error> {
+    policy.validate().map_err(Error::Usage)?;
+    let analysis = analyze_paths(paths, opts)?;
+    let all = check::check(&analysis, policy);
+    let (findings, baselined) = match baseline {
+        Some(b) => b.filter(all.clone()),
+        None => (all.clone(), 0),
+    };
+    let summary = check::Summary::new(&findings, analysis.files.len(), baselined);
+    Ok(CheckOutcome {
+        findings,
+        all,
+        summary,
+        errors: input_errors(&analysis),
+    })
+}
+
+/// Messages for the inputs that could not be listed or read.
+fn input_errors(analysis: &Analysis) -> Vec<String> {
+    analysis
+        .source_errors
+        .iter()
+        .map(|e| e.to_string())
+        .chain(analysis.files.iter().filter_map(|f| match &f.outcome {
+            FileOutcome::Failed { error } => Some(error.clone()),
+            _ => None,
+        }))
+        .collect()
 }
 
 /// Decodes and normalizes one input for `canon normalize`.

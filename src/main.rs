@@ -12,7 +12,7 @@ use clap::Parser;
 
 use canon::normalize::RULES;
 use canon::{check, report, CleanOptions, Options};
-use cli::{Cli, Command, Format};
+use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -68,28 +68,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(exit(!outcome.errors.is_empty(), false))
         }
-        Command::Check(args) => {
-            let analysis = canon::analyze_paths(&args.inputs, &opts).context("checking")?;
-            let findings = check::check(&analysis);
-            let files = analysis.files.len();
-            let text = match args.format {
-                Format::Human => check::render_human(&findings, files),
-                Format::Json => check::render_json(&findings, files),
-            };
-            print(&text)?;
-            for e in &analysis.source_errors {
-                eprintln!("canon: error: {e}");
-            }
-            for f in &analysis.files {
-                if let canon::FileOutcome::Failed { error } = &f.outcome {
-                    eprintln!("canon: error: {error}");
-                }
-            }
-            Ok(exit(
-                analysis.error_count() > 0,
-                check::errors(&findings) > 0,
-            ))
-        }
+        Command::Check(args) => check(args, &opts, cli.quiet),
         Command::Normalize(args) => {
             let (text, _) = canon::normalize_input(&args.file, &opts)
                 .map_err(anyhow::Error::msg)
@@ -107,6 +86,79 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn check(args: cli::CheckArgs, opts: &Options, quiet: bool) -> Result<ExitCode> {
+    if args.list_rules {
+        let rules = check::catalog();
+        let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+        let list: String = rules
+            .iter()
+            .map(|r| {
+                format!(
+                    "{:width$}  {:7}  {}\n",
+                    r.id,
+                    r.severity.as_str(),
+                    r.summary
+                )
+            })
+            .collect();
+        print(&list)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let cwd = std::env::current_dir().context("reading the working directory")?;
+    let config = if args.no_config {
+        None
+    } else {
+        canon::load_config(args.config.as_deref(), &cwd).context("reading the configuration")?
+    };
+    let (config_dir, config) = config.unwrap_or_default();
+    let mut policy = config.check.policy();
+    if let Some(select) = args.select {
+        policy.select = Some(select);
+    }
+    policy.ignore.extend(args.ignore);
+    policy.severity.extend(args.severity);
+    let format = match args.format {
+        Some(f) => f.into(),
+        None => config
+            .check
+            .format()
+            .map_err(anyhow::Error::msg)
+            .context("canon.toml [check] format")?
+            .unwrap_or_default(),
+    };
+    let baseline_path = args
+        .baseline
+        .or_else(|| config.check.baseline.map(|b| config_dir.join(b)));
+    let baseline = match (&baseline_path, &args.write_baseline) {
+        (Some(path), None) => Some(
+            canon::read_baseline(path)
+                .with_context(|| format!("reading the baseline {}", path.display()))?,
+        ),
+        _ => None,
+    };
+    let outcome = canon::check_paths(&args.inputs, &policy, baseline.as_ref(), opts)?;
+    for e in &outcome.errors {
+        eprintln!("canon: error: {e}");
+    }
+    if let Some(path) = &args.write_baseline {
+        canon::write_baseline(path, &outcome.all)
+            .with_context(|| format!("writing the baseline {}", path.display()))?;
+        if !quiet {
+            eprintln!(
+                "canon: wrote {} with {} findings",
+                path.display(),
+                outcome.all.len()
+            );
+        }
+        return Ok(exit(!outcome.errors.is_empty(), false));
+    }
+    print(&check::render(format, &outcome.findings, &outcome.summary))?;
+    if format != check::Format::Human && !quiet {
+        eprintln!("canon: {}", outcome.summary.line());
+    }
+    Ok(exit(!outcome.errors.is_empty(), outcome.summary.errors > 0))
 }
 
 /// Exit code: 2 when inputs failed, else 1 when problems were found, else 0.

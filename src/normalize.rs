@@ -220,6 +220,56 @@ fn char_triggers(c: char) -> RuleMask {
     mask
 }
 
+/// Where a rule changes a line, for `check` and `normalize --diff`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Index in [`RULES`].
+    pub rule: usize,
+    /// 1-based column (in characters) of the first character the rule
+    /// changes, in the line as the rule saw it.
+    pub col: usize,
+    /// The changed stretch before and after the rule.
+    pub before: String,
+    pub after: String,
+}
+
+/// Replays the rules in `fired` over `line` (as [`normalize_line`] ran them)
+/// and says where each one changed it.
+pub fn hits(line: &str, fired: RuleMask) -> Vec<Hit> {
+    let mut out = Vec::new();
+    let mut current = line.to_string();
+    for rule in fired.iter() {
+        let changed = (RULES[rule].apply)(&current).into_owned();
+        let (col, before, after) = difference(&current, &changed);
+        out.push(Hit {
+            rule,
+            col,
+            before,
+            after,
+        });
+        current = changed;
+    }
+    out
+}
+
+/// 1-based column of the first differing character, and the differing middle
+/// parts of `a` and `b` (common prefix and suffix removed).
+pub fn difference(a: &str, b: &str) -> (usize, String, String) {
+    let ac: Vec<char> = a.chars().collect();
+    let bc: Vec<char> = b.chars().collect();
+    let prefix = ac.iter().zip(&bc).take_while(|(x, y)| x == y).count();
+    let max_suffix = ac.len().min(bc.len()) - prefix;
+    let suffix = ac
+        .iter()
+        .rev()
+        .zip(bc.iter().rev())
+        .take(max_suffix)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let mid = |v: &[char]| v[prefix..v.len() - suffix].iter().collect::<String>();
+    (prefix + 1, mid(&ac), mid(&bc))
+}
+
 // ---------------------------------------------------------------- helpers
 
 /// Whether `c` is a Han ideograph (CJK unified, extension A, compatibility,
@@ -654,6 +704,41 @@ mod tests {
         only.remove(rule_index("range").unwrap());
         let (out, _) = normalize_line("8.5~9%", only);
         assert_eq!(out, "8.5~9%");
+    }
+
+    #[test]
+    fn difference_table() {
+        let cases = [
+            ("――2017", "——2017", (1, "――", "——")),
+            ("8.5~9%", "8.5～9%", (4, "~", "～")),
+            ("abc  ", "abc", (4, "  ", "")),
+            ("a\u{200B}b", "ab", (2, "\u{200B}", "")),
+        ];
+        for (a, b, (col, x, y)) in cases {
+            assert_eq!(
+                difference(a, b),
+                (col, x.to_string(), y.to_string()),
+                "{a:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn hits_replay_the_rules_in_order() {
+        let line = "――预计8.5~9%  ";
+        let (_, fired) = normalize_line(line, RuleMask::ALL);
+        let got: Vec<_> = hits(line, fired)
+            .into_iter()
+            .map(|h| (RULES[h.rule].name, h.col, h.before, h.after))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("dash-bar", 1, "――".to_string(), "——".to_string()),
+                ("range", 8, "~".to_string(), "～".to_string()),
+                ("trailing-space", 11, "  ".to_string(), String::new()),
+            ]
+        );
     }
 
     fn significant(s: &str) -> Vec<char> {

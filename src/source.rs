@@ -176,7 +176,7 @@ fn walk(
     }
     children.sort();
     for name in children {
-        let child_display = if display.is_empty() {
+        let child_display = if display.is_empty() || display == "." {
             name.to_string_lossy().into_owned()
         } else {
             format!("{}/{}", display, name.to_string_lossy())
@@ -229,6 +229,22 @@ pub fn read(input: &Input, id: usize) -> Result<RawFile, SourceError> {
     })
 }
 
+/// The first `name` in `start` or one of its ancestors.
+pub fn find_upwards(start: &Path, name: &str) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Reads a small text file the user named (a config file, a baseline).
+pub fn read_text(path: &Path) -> Result<String, SourceError> {
+    fs::read_to_string(path).map_err(|source| SourceError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,11 +287,35 @@ mod tests {
     }
 
     #[test]
+    fn current_folder_children_have_no_dot_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.txt"), "a").unwrap();
+        let mut inputs = Vec::new();
+        walk(dir.path(), ".".into(), None, &mut inputs, &mut Vec::new());
+        assert_eq!(inputs[0].display, "a.txt");
+    }
+
+    #[test]
     fn missing_path_is_an_error_not_a_panic() {
         let (inputs, errors) = discover(&[PathBuf::from("does/not/exist")], None);
         assert!(inputs.is_empty());
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].path(), "does/not/exist");
+    }
+
+    #[test]
+    fn config_is_found_upwards() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("a/b")).unwrap();
+        assert_eq!(
+            find_upwards(&dir.path().join("a/b"), "canon-test.toml"),
+            None
+        );
+        fs::write(dir.path().join("a/canon-test.toml"), "").unwrap();
+        assert_eq!(
+            find_upwards(&dir.path().join("a/b"), "canon-test.toml"),
+            Some(dir.path().join("a/canon-test.toml"))
+        );
     }
 
     #[test]

@@ -2,41 +2,13 @@
 //! fixtures in `tests/fixtures/`. Reports are parsed with serde.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
-use canon::check::{CheckReport, Severity};
 use canon::report::{Report, Role};
 use tempfile::TempDir;
 
-const SEED: &str = "samples/chenzhou-2017-report-x8.txt";
-const EXPECTED: &str = "tests/fixtures/chenzhou-2017-report.expected.txt";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn read(rel: &str) -> Vec<u8> {
-    fs::read(root().join(rel)).unwrap()
-}
-
-/// A corpus report as scraped (no final newline).
-fn corpus(name: &str) -> Vec<u8> {
-    read(&format!("tests/fixtures/corpus/{name}-2026.txt"))
-}
-
-/// What canon emits for a clean report: the same text, one final newline.
-fn emitted(name: &str) -> Vec<u8> {
-    let mut text = corpus(name);
-    text.push(b'\n');
-    text
-}
-
-fn canon() -> Command {
-    let mut cmd = Command::cargo_bin("canon").unwrap();
-    cmd.current_dir(root());
-    cmd
-}
+mod common;
+use common::*;
 
 /// Runs `canon clean` on `inputs` into a fresh folder; returns the folder,
 /// the parsed report and the exit code.
@@ -92,22 +64,6 @@ fn assert_accounts_for_every_byte(report: &Report) {
     }
     let by_role: u64 = report.totals.bytes_by_role.values().sum();
     assert_eq!(by_role, report.totals.bytes);
-}
-
-fn gbk(text: &str) -> Vec<u8> {
-    // A GBK page has U+00B7 where the seed has the GB2312-table U+30FB.
-    let text = text.replace('・', "·");
-    let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
-    assert!(!unmappable);
-    bytes.into_owned()
-}
-
-fn utf16le_bom(text: &str) -> Vec<u8> {
-    let mut bytes = vec![0xFF, 0xFE];
-    for u in text.encode_utf16() {
-        bytes.extend_from_slice(&u.to_le_bytes());
-    }
-    bytes
 }
 
 #[test]
@@ -445,96 +401,4 @@ fn rules_lists_every_rule() {
     for rule in canon::normalize::RULES {
         assert!(listing.contains(rule.name), "{}", rule.name);
     }
-}
-
-fn check_json(path: &Path) -> (CheckReport, i32) {
-    let output = canon()
-        .arg("check")
-        .arg(path)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    let report: CheckReport = serde_json::from_slice(&output.stdout).unwrap();
-    (report, output.status.code().unwrap_or(-1))
-}
-
-#[test]
-fn check_flags_the_seed_and_passes_its_clean_document() {
-    let (report, code) = check_json(Path::new(SEED));
-    assert_eq!(code, 1);
-    let find = |rule: &str| -> Vec<(usize, usize)> {
-        report
-            .findings
-            .iter()
-            .filter(|f| f.rule == rule)
-            .map(|f| (f.line.unwrap(), f.col.unwrap()))
-            .collect()
-    };
-    let repeated = &report
-        .findings
-        .iter()
-        .find(|f| f.rule == "repeated-copy")
-        .unwrap();
-    assert!(
-        repeated.message.contains("7 extra copies"),
-        "{}",
-        repeated.message
-    );
-    assert_eq!(find("repeated-copy"), [(42, 1)]);
-    assert_eq!(find("dash-bar")[0], (2, 1), "――2017 on line 2");
-    assert_eq!(find("dash-bar").len(), 7 * 8);
-    assert_eq!(find("interpunct").len(), 8);
-    // The range mark: 8.5~9% on line 30 of each copy.
-    let seed = String::from_utf8(read(SEED)).unwrap();
-    let (line, text) = seed
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.contains("8.5~9%"))
-        .unwrap();
-    let col = text[..text.find('~').unwrap()].chars().count() + 1;
-    assert_eq!(find("range")[0], (line + 1, col));
-    assert!(report
-        .findings
-        .iter()
-        .all(|f| f.severity == Severity::Error));
-
-    let (out, _, _) = clean(&[Path::new(SEED)], &[]);
-    let (clean_report, code) = check_json(&out.path().join("chenzhou-2017-report-x8.txt"));
-    assert_eq!(code, 0, "{:?}", clean_report.findings);
-    assert!(clean_report.findings.is_empty());
-}
-
-#[test]
-fn check_human_format_and_duplicates_across_files() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("a.txt"), corpus("hebei")).unwrap();
-    fs::write(dir.path().join("b.txt"), corpus("hebei")).unwrap();
-    let text = String::from_utf8(corpus("qinghai")).unwrap();
-    fs::write(dir.path().join("c.txt"), &text).unwrap();
-    fs::write(dir.path().join("d.txt"), gbk(&text)).unwrap();
-    fs::write(
-        dir.path().join("e.txt"),
-        format!("{text}\n打印本页\n{text}"),
-    )
-    .unwrap();
-    let output = canon().arg("check").arg(dir.path()).output().unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let human = String::from_utf8(output.stdout).unwrap();
-    let has = |needle: &str| human.lines().any(|l| l.contains(needle));
-    assert!(has("b.txt:1:1: duplicate-file: same text as"), "{human}");
-    assert!(has("d.txt:1:1: duplicate-file: same text as"), "{human}");
-    assert!(
-        has("d.txt:1:1: encoding (warning): not UTF-8: decoded as gb18030"),
-        "{human}"
-    );
-    assert!(
-        has("e.txt:1:1: near-duplicate: document 1 is also in"),
-        "{human}"
-    );
-    assert!(has("e.txt:124:1: repeated-copy"), "{human}");
-    assert!(has("c.txt:2:1: dash-bar"), "{human}");
-    assert!(
-        human.lines().last().unwrap().starts_with("5 files checked"),
-        "{human}"
-    );
 }

@@ -1,0 +1,52 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+pub const SEED: &str = "samples/chenzhou-2017-report-x8.txt";
+pub const EXPECTED: &str = "tests/fixtures/chenzhou-2017-report.expected.txt";
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn read(rel: &str) -> Vec<u8> {
+    fs::read(root().join(rel)).unwrap()
+}
+
+/// A corpus report as scraped (no final newline).
+pub fn corpus(name: &str) -> Vec<u8> {
+    read(&format!("tests/fixtures/corpus/{name}-2026.txt"))
+}
+
+/// What canon emits for a clean report: the same text, one final newline.
+pub fn emitted(name: &str) -> Vec<u8> {
+    let mut text = corpus(name);
+    text.push(b'\n');
+    text
+}
+
+pub fn canon() -> Command {
+    let mut cmd = Command::cargo_bin("canon").unwrap();
+    cmd.current_dir(root());
+    cmd
+}
+
+pub fn gbk(text: &str) -> Vec<u8> {
+    // A GBK page has U+00B7 where the seed has the GB2312-table U+30FB.
+    let text = text.replace('・', "·");
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(&text);
+    assert!(!unmappable);
+    bytes.into_owned()
+}
+
+pub fn utf16le_bom(text: &str) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    bytes
+}
