@@ -4,6 +4,7 @@
 //! between copies, in UTF-8, GBK and UTF-16LE, spread over ~400 files.
 //!
 //! Run: `cargo bench --bench clean` (set `CANON_BENCH_MB` to change the size).
+//! `canon check` is timed on the same archive, next to `clean`.
 //! Throughput is reported in MB/s of input; the same run also times a plain
 //! read of every file (the I/O floor) for comparison.
 
@@ -109,6 +110,17 @@ fn bench(c: &mut Criterion) {
             .expect("clean");
             assert!(outcome.report.totals.documents >= 9);
             outcome
+        })
+    });
+    group.bench_function("canon check", |b| {
+        b.iter(|| {
+            canon::check_paths(
+                &[input.path().to_path_buf()],
+                &canon::check::Policy::default(),
+                None,
+                &Options::default(),
+            )
+            .expect("check")
         })
     });
     group.finish();
