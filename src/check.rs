@@ -297,6 +297,7 @@ pub fn check(analysis: &Analysis, policy: &Policy) -> Vec<Finding> {
         }
 
         for (i, hit) in &t.hits {
+            let i = &(i + hit.line);
             let rule = &RULES[hit.rule];
             let mut f = Finding::new(
                 rule.name,

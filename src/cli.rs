@@ -29,6 +29,25 @@ pub struct Cli {
     /// No progress bars and no summary on stderr (errors are still shown).
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
+
+    /// Normalization profile: zh (the full table) or generic (encoding
+    /// artifacts, whitespace and invisible characters only).
+    #[arg(long, global = true, value_name = "PROFILE", default_value = "zh",
+          value_parser = ["zh", "generic"])]
+    pub profile: String,
+
+    /// Spaces between Han and Latin letters or digits.
+    #[arg(long, global = true, value_name = "MODE", default_value = "keep",
+          value_parser = ["add", "remove", "keep"])]
+    pub cjk_latin_space: String,
+
+    /// Keep indentation at line starts (the `indent` rule is off).
+    #[arg(long, global = true)]
+    pub keep_indent: bool,
+
+    /// Switch a normalization rule off (repeatable; `canon rules` lists them).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub disable_rule: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -54,6 +73,8 @@ flags win. Exit codes: 0 clean, 1 findings at error severity, 2 usage or I/O err
     /// Decode and normalize one text to stdout (FILE or `-`, default stdin).
     #[command(after_help = "Examples:
   canon normalize page.txt > page.clean.txt
+  canon normalize page.txt --diff
+  canon normalize --profile generic english.txt
   iconv -f utf-8 -t gbk page.txt | canon normalize")]
     Normalize(NormalizeArgs),
     /// List the normalization rules.
@@ -142,4 +163,8 @@ pub struct NormalizeArgs {
     /// The file to normalize (`-` or nothing: stdin).
     #[arg(value_name = "FILE", default_value = "-")]
     pub file: PathBuf,
+    /// Show what would change, rule by rule, as `line:col: rule: before → after`,
+    /// instead of the text.
+    #[arg(long)]
+    pub diff: bool,
 }

@@ -86,7 +86,7 @@ impl Default for Options {
             jobs: 0,
             progress: false,
             decode: DecodeOptions::default(),
-            rules: RuleMask::ALL,
+            rules: normalize::default_rules(),
             record_hits: false,
         }
     }
@@ -200,6 +200,8 @@ pub struct Document {
 /// Everything the pipeline knows before writing.
 #[derive(Debug)]
 pub struct Analysis {
+    /// The rules the run used.
+    pub rules: RuleMask,
     pub files: Vec<FileResult>,
     pub source_errors: Vec<SourceError>,
     pub copies: Vec<CopyRef>,
@@ -219,8 +221,16 @@ impl Analysis {
 
     /// The canonical text of a document.
     pub fn document_text(&self, doc: &Document) -> String {
-        let (_, text, copy) = self.copy(doc.backbone);
-        canonical::render(copy.lines.clone().map(|i| text.line(i)))
+        self.copy_text(doc.backbone, self.rules).0
+    }
+
+    /// The rendered text of a copy after the text rules, and which of them
+    /// changed it.
+    fn copy_text(&self, index: usize, rules: RuleMask) -> (String, RuleMask) {
+        let (_, text, copy) = self.copy(index);
+        let rendered = canonical::render(copy.lines.clone().map(|i| text.line(i)));
+        let (done, fired) = normalize::normalize_text_rules(&rendered, rules);
+        (done.into_owned(), fired)
     }
 
     /// Inputs that could not be listed or read.
@@ -261,32 +271,17 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
     };
     drop(raw.bytes);
 
-    let mut text = String::with_capacity(decoded.text.len() + decoded.lines.len());
-    let mut lines = Vec::with_capacity(decoded.lines.len());
-    let mut rule_counts = RuleCounts::new();
-    let mut fold_buf = String::with_capacity(decoded.text.len());
-    let mut fold_ranges = Vec::with_capacity(decoded.lines.len());
-    let mut hits = Vec::new();
-    for (i, span) in decoded.lines.iter().enumerate() {
-        let (norm, fired) = normalize::normalize_line(decoded.line(i), opts.rules);
-        rule_counts.add_mask(fired);
-        if opts.record_hits && !fired.is_empty() {
-            hits.extend(
-                normalize::hits(decoded.line(i), fired)
-                    .into_iter()
-                    .map(|h| (i, h)),
-            );
-        }
-        let start = text.len();
-        text.push_str(&norm);
-        lines.push(Line {
-            bytes: span.bytes.clone(),
-            text: start..text.len(),
-            rules: fired,
-        });
-        text.push('\n');
+    let Normalized {
+        text,
+        lines,
+        rule_counts,
+        hits,
+    } = normalize_lines(&decoded, opts.rules, opts.record_hits);
+    let mut fold_buf = String::with_capacity(text.len());
+    let mut fold_ranges = Vec::with_capacity(lines.len());
+    for line in &lines {
         let f = fold_buf.len();
-        fold::fold_into(&norm, &mut fold_buf);
+        fold::fold_into(&text[line.text.clone()], &mut fold_buf);
         fold_ranges.push(f..fold_buf.len());
     }
     let folds: Vec<&str> = fold_ranges.iter().map(|r| &fold_buf[r.clone()]).collect();
@@ -387,6 +382,7 @@ pub fn analyze(
     }
 
     let mut analysis = Analysis {
+        rules: opts.rules,
         files,
         source_errors,
         copies,
@@ -411,6 +407,7 @@ pub fn analyze(
         for line in &text.lines[copy.lines.clone()] {
             rules.add_mask(line.rules);
         }
+        rules.add_mask(analysis.copy_text(backbone, opts.rules).1);
         analysis.documents.push(Document {
             id,
             copies: members,
@@ -568,8 +565,64 @@ fn input_errors(analysis: &Analysis) -> Vec<String> {
         .collect()
 }
 
-/// Decodes and normalizes one input for `canon normalize`.
-pub fn normalize_input(path: &Path, opts: &Options) -> Result<(String, RuleCounts), String> {
+/// A decoded text run through the rules, line by line.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    /// The normalized lines, each followed by LF.
+    pub text: String,
+    pub lines: Vec<Line>,
+    pub rule_counts: RuleCounts,
+    /// Where rules changed the text, as `(line index, hit)`: the line rules
+    /// line by line, then the text rules over the whole text.
+    pub hits: Vec<(usize, normalize::Hit)>,
+}
+
+/// Runs the line rules over every decoded line (and, with `record_hits`,
+/// says where each changed it and runs the text rules over the whole text to
+/// say where they would change it).
+pub fn normalize_lines(
+    decoded: &decode::Decoded,
+    rules: RuleMask,
+    record_hits: bool,
+) -> Normalized {
+    let mut text = String::with_capacity(decoded.text.len() + decoded.lines.len());
+    let mut lines = Vec::with_capacity(decoded.lines.len());
+    let mut rule_counts = RuleCounts::new();
+    let mut hits = Vec::new();
+    for (i, span) in decoded.lines.iter().enumerate() {
+        let (norm, fired) = normalize::normalize_line(decoded.line(i), rules);
+        rule_counts.add_mask(fired);
+        if record_hits && !fired.is_empty() {
+            hits.extend(
+                normalize::hits(decoded.line(i), fired)
+                    .into_iter()
+                    .map(|h| (i, h)),
+            );
+        }
+        let start = text.len();
+        text.push_str(&norm);
+        lines.push(Line {
+            bytes: span.bytes.clone(),
+            text: start..text.len(),
+            rules: fired,
+        });
+        text.push('\n');
+    }
+    if record_hits {
+        let (_, fired) = normalize::normalize_text_rules(&text, rules);
+        hits.extend(normalize::hits(&text, fired).into_iter().map(|h| (0, h)));
+    }
+    Normalized {
+        text,
+        lines,
+        rule_counts,
+        hits,
+    }
+}
+
+/// Decodes and normalizes one input for `canon normalize`: the canonical
+/// text, the per-rule counts, and where each rule changed what.
+pub fn normalize_input(path: &Path, opts: &Options) -> Result<Normalized, String> {
     let input = if path.as_os_str() == "-" {
         let (mut inputs, _) = source::discover(&[path.to_path_buf()], None);
         inputs.pop().ok_or_else(|| "no input".to_string())?
@@ -586,13 +639,9 @@ pub fn normalize_input(path: &Path, opts: &Options) -> Result<(String, RuleCount
     let raw = source::read(&input, 0).map_err(|e| e.to_string())?;
     let decoded =
         decode::decode(&raw.bytes, &opts.decode).map_err(|e| format!("{}: {e}", input.display))?;
-    let mut out = String::with_capacity(decoded.text.len());
-    let mut counts = RuleCounts::new();
-    for i in 0..decoded.lines.len() {
-        let (norm, fired) = normalize::normalize_line(decoded.line(i), opts.rules);
-        counts.add_mask(fired);
-        out.push_str(&norm);
-        out.push('\n');
-    }
-    Ok((out, counts))
+    let mut done = normalize_lines(&decoded, opts.rules, true);
+    let (text, fired) = normalize::normalize_text_rules(&done.text, opts.rules);
+    done.rule_counts.add_mask(fired);
+    done.text = text.into_owned();
+    Ok(done)
 }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use canon::normalize::RULES;
+use canon::normalize::{RuleOptions, RULES};
 use canon::{check, report, CleanOptions, Options};
 use cli::{Cli, Command};
 
@@ -26,9 +26,18 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    let rules = RuleOptions {
+        profile: cli.profile.parse().map_err(anyhow::Error::msg)?,
+        cjk_latin_space: cli.cjk_latin_space.parse().map_err(anyhow::Error::msg)?,
+        keep_indent: cli.keep_indent,
+        disabled: cli.disable_rule.clone(),
+    }
+    .mask()
+    .map_err(anyhow::Error::msg)?;
     let opts = Options {
         jobs: cli.jobs.unwrap_or(0),
         progress: !cli.quiet,
+        rules,
         ..Options::default()
     };
     match cli.command {
@@ -70,17 +79,44 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Check(args) => check(args, &opts, cli.quiet),
         Command::Normalize(args) => {
-            let (text, _) = canon::normalize_input(&args.file, &opts)
+            let done = canon::normalize_input(&args.file, &opts)
                 .map_err(anyhow::Error::msg)
                 .context("normalizing")?;
-            print(&text)?;
+            if args.diff {
+                let diff: String = done
+                    .hits
+                    .iter()
+                    .map(|(line, h)| {
+                        format!(
+                            "{}:{}: {}: {:?} → {:?}\n",
+                            line + h.line + 1,
+                            h.col,
+                            RULES[h.rule].name,
+                            h.before,
+                            h.after
+                        )
+                    })
+                    .collect();
+                print(&diff)?;
+            } else {
+                print(&done.text)?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules => {
             let width = RULES.iter().map(|r| r.name.len()).max().unwrap_or(0);
             let list: String = RULES
                 .iter()
-                .map(|r| format!("{:width$}  {}\n", r.name, r.summary))
+                .map(|r| {
+                    let scope = match (r.scope, r.generic, r.default_on) {
+                        (_, _, false) => "option",
+                        (canon::normalize::Scope::Text, true, _) => "text, generic",
+                        (canon::normalize::Scope::Text, false, _) => "text",
+                        (_, true, _) => "generic",
+                        _ => "zh",
+                    };
+                    format!("{:width$}  {:13}  {}\n", r.name, scope, r.summary)
+                })
                 .collect();
             print(&list)?;
             Ok(ExitCode::SUCCESS)

@@ -50,3 +50,9 @@ pub fn utf16le_bom(text: &str) -> Vec<u8> {
     }
     bytes
 }
+
+/// What canon emits for a corpus report: the report through the rule table.
+pub fn normalized(name: &str) -> String {
+    let text = String::from_utf8(corpus(name)).unwrap();
+    canon::normalize::normalize_document(&text, canon::normalize::default_rules()).0
+}

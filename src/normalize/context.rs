@@ -1,0 +1,252 @@
+//! Character classes and contexts the rules share: what is Han, what is a
+//! CJK mark, where URLs and e-mail addresses are, and a scanner that rewrites
+//! candidate characters with their neighbours in view.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// Whether `c` is a Han ideograph (CJK unified, extension A, compatibility,
+/// and the supplementary ideographic planes).
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
+}
+
+/// Full-width Chinese punctuation (GB/T 15834 marks).
+pub fn is_cjk_mark(c: char) -> bool {
+    matches!(
+        c,
+        '，' | '。'
+            | '、'
+            | '；'
+            | '：'
+            | '！'
+            | '？'
+            | '…'
+            | '—'
+            | '·'
+            | '“'
+            | '”'
+            | '‘'
+            | '’'
+            | '（'
+            | '）'
+            | '《'
+            | '》'
+            | '〈'
+            | '〉'
+            | '「'
+            | '」'
+            | '『'
+            | '』'
+            | '【'
+            | '】'
+            | '〔'
+            | '〕'
+            | '〖'
+            | '〗'
+            | '～'
+            | '⸺'
+    )
+}
+
+/// Closing CJK marks: a half-width mark right after one of them belongs to
+/// Chinese text.
+pub fn is_closing_cjk(c: char) -> bool {
+    matches!(
+        c,
+        '）' | '》' | '〉' | '」' | '』' | '】' | '〕' | '〗' | '”' | '’'
+    )
+}
+
+/// Han or a full-width CJK mark.
+pub fn is_cjk(c: char) -> bool {
+    is_han(c) || is_cjk_mark(c)
+}
+
+pub fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || ('０'..='９').contains(&c)
+}
+
+/// Byte ranges of URLs, e-mail addresses, file paths and HTML entities in
+/// `s`, which context rules leave alone.
+pub fn protected_spans(s: &str) -> Vec<Range<usize>> {
+    fn mail_char(c: char) -> bool {
+        c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-')
+    }
+    let mut spans: Vec<Range<usize>> = Vec::new();
+    let bytes = s.as_bytes();
+    let ascii_run_end = |from: usize| {
+        from + s[from..]
+            .find(|c: char| !c.is_ascii_graphic())
+            .unwrap_or(s.len() - from)
+    };
+    // scheme://..., www.
+    let mut from = 0;
+    while let Some(pos) = ["://", "www."]
+        .iter()
+        .filter_map(|n| s[from..].find(n))
+        .min()
+    {
+        let at = from + pos;
+        let mut start = at;
+        if s[at..].starts_with("://") {
+            while start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
+                start -= 1;
+            }
+        }
+        let end = ascii_run_end(at);
+        spans.push(start..end);
+        from = end.max(at + 1);
+    }
+    // e-mail addresses
+    for (at, _) in s.match_indices('@') {
+        let start = s[..at]
+            .char_indices()
+            .rev()
+            .take_while(|&(_, c)| mail_char(c))
+            .last()
+            .map_or(at, |(i, _)| i);
+        let end = at
+            + 1
+            + s[at + 1..]
+                .find(|c: char| !mail_char(c))
+                .unwrap_or(s.len() - at - 1);
+        if start < at && s[at + 1..end].contains('.') {
+            spans.push(start..end);
+        }
+    }
+    // Unix paths (/a/b) and Windows paths (C:\a)
+    for (at, _) in s.match_indices('/') {
+        let at_word_start = at == 0 || !bytes[at - 1].is_ascii_graphic();
+        let next_is_word = bytes.get(at + 1).is_some_and(|b| b.is_ascii_alphanumeric());
+        if at_word_start && next_is_word && s[at + 1..ascii_run_end(at)].contains('/') {
+            spans.push(at..ascii_run_end(at));
+        }
+    }
+    for (at, _) in s.match_indices(":\\") {
+        if at > 0 && bytes[at - 1].is_ascii_alphabetic() {
+            spans.push(at - 1..ascii_run_end(at));
+        }
+    }
+    // HTML entities: &amp; &#12345; &#x4e2d;
+    for (at, _) in s.match_indices('&') {
+        let rest = &s[at + 1..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+            .unwrap_or(rest.len());
+        if len > 0 && rest[len..].starts_with(';') {
+            spans.push(at..at + len + 2);
+        }
+    }
+    spans.sort_by_key(|r| (r.start, r.end));
+    spans
+}
+
+pub fn in_spans(spans: &[Range<usize>], at: usize) -> bool {
+    spans.iter().any(|r| r.contains(&at))
+}
+
+/// What a replacement rule sees of a candidate character.
+pub struct Site<'a> {
+    /// The whole line.
+    pub line: &'a str,
+    /// Byte offset of the candidate.
+    pub at: usize,
+    pub c: char,
+    /// The character before it in the *output* so far (already rewritten),
+    /// so a rule sees its own earlier decisions and stays idempotent.
+    pub prev: Option<char>,
+    /// The character after it in the input.
+    pub next: Option<char>,
+}
+
+/// Rewrites the characters of `s` for which `is_candidate` holds and `pick`
+/// returns a replacement. `Cow::Borrowed` when nothing is replaced.
+pub fn map_chars<'a>(
+    s: &'a str,
+    is_candidate: impl Fn(char) -> bool,
+    pick: impl Fn(&Site) -> Option<&'static str>,
+) -> Cow<'a, str> {
+    if !s.contains(&is_candidate) {
+        return Cow::Borrowed(s);
+    }
+    let mut out: Option<String> = None;
+    let mut prev: Option<char> = None;
+    let mut iter = s.char_indices().peekable();
+    while let Some((at, c)) = iter.next() {
+        let next = iter.peek().map(|&(_, n)| n);
+        let rep = if is_candidate(c) {
+            pick(&Site {
+                line: s,
+                at,
+                c,
+                prev,
+                next,
+            })
+        } else {
+            None
+        };
+        match rep {
+            Some(r) => {
+                let o = out.get_or_insert_with(|| {
+                    let mut o = String::with_capacity(s.len() + 8);
+                    o.push_str(&s[..at]);
+                    o
+                });
+                o.push_str(r);
+                prev = r.chars().last().or(prev);
+            }
+            None => {
+                if let Some(o) = &mut out {
+                    o.push(c);
+                }
+                prev = Some(c);
+            }
+        }
+    }
+    out.map_or(Cow::Borrowed(s), Cow::Owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protected_spans_table() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "见https://a.b/c?x=1,2 或 www.gov.cn 与 me@x.org。",
+                &["https://a.b/c?x=1,2", "www.gov.cn", "me@x.org"],
+            ),
+            (
+                "路径 /usr/local/bin:x 与 C:\\data\\a.txt",
+                &["/usr/local/bin:x", "C:\\data\\a.txt"],
+            ),
+            ("实体&amp;与&#12345;", &["&amp;", "&#12345;"]),
+            ("比例1/2不算路径", &[]),
+        ];
+        for (s, want) in cases {
+            let got: Vec<&str> = protected_spans(s).into_iter().map(|r| &s[r]).collect();
+            assert_eq!(&got, want, "{s}");
+        }
+    }
+
+    #[test]
+    fn map_chars_sees_its_own_output() {
+        let out = map_chars(
+            "什么?!",
+            |c| c == '?' || c == '!',
+            |site| match site.c {
+                '?' if site.prev == Some('么') => Some("？"),
+                '!' if site.prev == Some('？') => Some("！"),
+                _ => None,
+            },
+        );
+        assert_eq!(out, "什么？！");
+        assert!(matches!(
+            map_chars("abc", |c| c == '?', |_| Some("x")),
+            Cow::Borrowed(_)
+        ));
+    }
+}

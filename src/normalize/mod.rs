@@ -1,0 +1,1176 @@
+//! Normalize stage: decoded text → its canonical form (normalization.md,
+//! after GB/T 15834), plus which rules changed what.
+//!
+//! Input: a line (no LF; a trailing CR is allowed), or for the text rules a
+//! whole LF-separated text. Output: the canonical form (`Cow::Borrowed` when
+//! nothing changed) and a [`RuleMask`] of the rules that fired.
+//!
+//! The rules form a table ([`RULES`]) in the style of autocorrect: each has a
+//! stable kebab-case name (used by `--disable-rule`, the report and `check`),
+//! a scope (a line, or the whole text for `blank-lines` and `unwrap`), the
+//! profile it belongs to, and is a plain `fn(&str) -> Cow<str>` where
+//! `Cow::Owned` means "changed". `clean` and `check` read that same signal, so
+//! there is one code path. A one-pass byte scan ([`triggered`]) tells which
+//! rules can fire on a line, so canonical text costs one scan and no copy.
+//!
+//! Invariants:
+//! - output is NFC (never NFKC: full-width punctuation is canonical here);
+//! - the table is idempotent: `normalize(normalize(x)) == normalize(x)`;
+//! - Han characters, digits and Latin letters keep their order and count
+//!   (full-width letters and digits become ASCII; `letter-spacing` and
+//!   `unwrap` only remove spaces and line breaks);
+//! - text that is already canonical comes back `Cow::Borrowed`;
+//! - URLs, e-mail addresses, paths, HTML entities, numbers, times, dates,
+//!   list markers and Latin-only text are left alone by the context rules.
+
+mod context;
+mod rules;
+mod text;
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+pub use context::{is_han, protected_spans};
+pub use rules::*;
+pub use text::{blank_lines, unwrap};
+
+/// Where a rule applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One line at a time.
+    Line,
+    /// The whole text (it looks across lines).
+    Text,
+}
+
+/// Which corpora a rule is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// Chinese text: the full table (the default).
+    #[default]
+    Zh,
+    /// Any language: encoding artifacts, whitespace and invisible characters.
+    Generic,
+}
+
+impl std::str::FromStr for Profile {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "zh" => Ok(Profile::Zh),
+            "generic" => Ok(Profile::Generic),
+            other => Err(format!("unknown profile {other:?} (use zh or generic)")),
+        }
+    }
+}
+
+/// A normalization rule: a named `fn(&str) -> Cow<str>`.
+#[derive(Clone, Copy)]
+pub struct Rule {
+    /// Stable kebab-case name.
+    pub name: &'static str,
+    /// One line for `canon rules` and the docs.
+    pub summary: &'static str,
+    pub scope: Scope,
+    /// In the `generic` profile too (all rules are in `zh`).
+    pub generic: bool,
+    /// Runs unless switched off (the `cjk-latin-space-*` rules are opt-in).
+    pub default_on: bool,
+    /// Returns `Cow::Owned` exactly when it changed its input.
+    pub apply: for<'a> fn(&'a str) -> Cow<'a, str>,
+    /// The characters without which `apply` never changes a line: a line
+    /// holding none of them skips the rule.
+    pub trigger: fn(char) -> bool,
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+const fn line(
+    name: &'static str,
+    summary: &'static str,
+    generic: bool,
+    apply: for<'a> fn(&'a str) -> Cow<'a, str>,
+    trigger: fn(char) -> bool,
+) -> Rule {
+    Rule {
+        name,
+        summary,
+        scope: Scope::Line,
+        generic,
+        default_on: true,
+        apply,
+        trigger,
+    }
+}
+
+fn never(_: char) -> bool {
+    false
+}
+
+/// The rule table, in the order the rules run.
+pub const RULES: &[Rule] = &[
+    line(
+        "line-ends",
+        "CRLF, CR, U+2028, U+2029 and U+0085 become LF",
+        true,
+        line_ends,
+        |c| matches!(c, '\r' | '\u{2028}' | '\u{2029}' | '\u{85}'),
+    ),
+    line(
+        "invisible",
+        "zero-width characters, BOMs and control characters (except TAB) are removed",
+        true,
+        invisible,
+        is_invisible,
+    ),
+    line(
+        "nfc",
+        "text is put in Unicode NFC (never NFKC)",
+        true,
+        nfc,
+        |c| !nfc_stable(c),
+    ),
+    line("nbsp", "NBSP (U+00A0) becomes a space", true, nbsp, |c| {
+        c == '\u{A0}'
+    }),
+    line(
+        "indent",
+        "spaces, tabs, U+3000 and NBSP at a line start are removed (--keep-indent keeps them)",
+        true,
+        indent,
+        |c| matches!(c, ' ' | '\t' | '\u{3000}' | '\u{A0}'),
+    ),
+    line(
+        "trailing-space",
+        "spaces, tabs, U+3000 and NBSP at a line end are removed",
+        true,
+        trailing_space,
+        |c| TRAILING_SPACE.contains(&c),
+    ),
+    line(
+        "letter-spacing",
+        "letter-spaced lines and runs like 各 位 代 表 are closed up",
+        false,
+        letter_spacing,
+        |c| c == ' ',
+    ),
+    line(
+        "ascii-alnum",
+        "full-width digits and Latin letters become ASCII",
+        false,
+        ascii_alnum,
+        |c| matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ'),
+    ),
+    line(
+        "ascii-number-marks",
+        "．between digits becomes . and ％ after a digit becomes %",
+        false,
+        ascii_number_marks,
+        |c| c == '．' || c == '％',
+    ),
+    line(
+        "dash-bar",
+        "U+2015 from GB2312 tables becomes the Chinese dash ——",
+        false,
+        dash_bar,
+        |c| c == '\u{2015}',
+    ),
+    line(
+        "interpunct",
+        "・ ･ ‧ • ∙ between Han or letters become ·; a • bullet at a line start stays",
+        false,
+        interpunct,
+        is_interpunct_variant,
+    ),
+    line(
+        "fullwidth-paren",
+        "( ) enclosing Han become （ ）",
+        false,
+        fullwidth_paren,
+        |c| c == '(' || c == ')',
+    ),
+    line(
+        "book-title",
+        "<< >> and « » enclosing Han become 《 》",
+        false,
+        book_title,
+        |c| matches!(c, '<' | '>' | '«' | '»'),
+    ),
+    line(
+        "curly-quotes",
+        "\"…\" and '…' enclosing Han become “…” and ‘…’",
+        false,
+        curly_quotes,
+        |c| c == '"' || c == '\'',
+    ),
+    line(
+        "fullwidth-comma",
+        ", next to Han becomes ，",
+        false,
+        fullwidth_comma,
+        |c| c == ',',
+    ),
+    line(
+        "fullwidth-semicolon",
+        "; next to Han becomes ；",
+        false,
+        fullwidth_semicolon,
+        |c| c == ';',
+    ),
+    line(
+        "fullwidth-colon",
+        ": next to Han becomes ： (times like 16:32 stay)",
+        false,
+        fullwidth_colon,
+        |c| c == ':',
+    ),
+    line(
+        "fullwidth-exclamation",
+        "! next to Han becomes ！",
+        false,
+        fullwidth_exclamation,
+        |c| c == '!',
+    ),
+    line(
+        "fullwidth-question",
+        "? next to Han becomes ？",
+        false,
+        fullwidth_question,
+        |c| c == '?',
+    ),
+    line(
+        "fullwidth-period",
+        ". after Han at a sentence end becomes 。",
+        false,
+        fullwidth_period,
+        |c| c == '.',
+    ),
+    line(
+        "ellipsis",
+        "... ...... 。。。 ······ ⋯⋯ and a lone … next to Han become ……",
+        false,
+        ellipsis,
+        |c| matches!(c, '.' | '。' | '·' | '⋯' | '…'),
+    ),
+    line(
+        "dash",
+        "-- －－ ーー ⸺ between Han or CJK marks become ——",
+        false,
+        dash,
+        |c| matches!(c, '-' | '－' | 'ー' | '⸺'),
+    ),
+    line(
+        "range",
+        "~ ∼ 〜 between numbers become ～ (8.5~9% → 8.5～9%)",
+        false,
+        range,
+        is_range_variant,
+    ),
+    Rule {
+        default_on: false,
+        ..line(
+            "cjk-latin-space-add",
+            "one space between Han and Latin letters or digits (--cjk-latin-space add)",
+            false,
+            cjk_latin_space_add,
+            |c| c.is_ascii_alphanumeric(),
+        )
+    },
+    Rule {
+        default_on: false,
+        ..line(
+            "cjk-latin-space-remove",
+            "no space between Han and Latin letters or digits (--cjk-latin-space remove)",
+            false,
+            cjk_latin_space_remove,
+            |c| c == ' ',
+        )
+    },
+    Rule {
+        name: "blank-lines",
+        summary: "a run of blank lines becomes one blank line",
+        scope: Scope::Text,
+        generic: true,
+        default_on: true,
+        apply: blank_lines,
+        trigger: never,
+    },
+    Rule {
+        name: "unwrap",
+        summary: "a copy hard-wrapped at a fixed width is joined back into paragraphs",
+        scope: Scope::Text,
+        generic: false,
+        default_on: true,
+        apply: unwrap,
+        trigger: never,
+    },
+];
+
+/// Index of a rule in [`RULES`] by name.
+pub fn rule_index(name: &str) -> Option<usize> {
+    RULES.iter().position(|r| r.name == name)
+}
+
+/// A set of rules, one bit per entry of [`RULES`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct RuleMask(pub u32);
+
+impl RuleMask {
+    pub fn contains(self, i: usize) -> bool {
+        self.0 & (1 << i) != 0
+    }
+    pub fn insert(&mut self, i: usize) {
+        self.0 |= 1 << i;
+    }
+    pub fn remove(&mut self, i: usize) {
+        self.0 &= !(1 << i);
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    /// Indices of the rules in the set, in table order.
+    pub fn iter(self) -> impl Iterator<Item = usize> {
+        (0..RULES.len()).filter(move |&i| self.contains(i))
+    }
+    /// The rules of `scope` in the set.
+    pub fn only(self, scope: Scope) -> RuleMask {
+        RuleMask(
+            self.iter()
+                .filter(|&i| RULES[i].scope == scope)
+                .fold(0, |m, i| m | (1 << i)),
+        )
+    }
+}
+
+impl Default for RuleOptions {
+    fn default() -> Self {
+        RuleOptions {
+            profile: Profile::Zh,
+            cjk_latin_space: Spacing::Keep,
+            keep_indent: false,
+            disabled: Vec::new(),
+        }
+    }
+}
+
+/// `--cjk-latin-space`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Spacing {
+    Add,
+    Remove,
+    #[default]
+    Keep,
+}
+
+impl std::str::FromStr for Spacing {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "add" => Ok(Spacing::Add),
+            "remove" => Ok(Spacing::Remove),
+            "keep" => Ok(Spacing::Keep),
+            other => Err(format!(
+                "unknown spacing {other:?} (use add, remove or keep)"
+            )),
+        }
+    }
+}
+
+/// The user's choice of rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleOptions {
+    pub profile: Profile,
+    pub cjk_latin_space: Spacing,
+    pub keep_indent: bool,
+    /// `--disable-rule` names.
+    pub disabled: Vec<String>,
+}
+
+impl RuleOptions {
+    /// The rules that run. Unknown names in `disabled` are an error.
+    pub fn mask(&self) -> Result<RuleMask, String> {
+        let mut mask = RuleMask::default();
+        for (i, r) in RULES.iter().enumerate() {
+            let in_profile = self.profile == Profile::Zh || r.generic;
+            if in_profile && r.default_on {
+                mask.insert(i);
+            }
+        }
+        let opt_in = match self.cjk_latin_space {
+            Spacing::Add => Some("cjk-latin-space-add"),
+            Spacing::Remove => Some("cjk-latin-space-remove"),
+            Spacing::Keep => None,
+        };
+        if let Some(i) = opt_in.and_then(rule_index) {
+            mask.insert(i);
+        }
+        if self.keep_indent {
+            if let Some(i) = rule_index("indent") {
+                mask.remove(i);
+            }
+        }
+        for name in &self.disabled {
+            let i = rule_index(name)
+                .ok_or_else(|| format!("unknown rule {name:?}; `canon rules` lists them"))?;
+            mask.remove(i);
+        }
+        Ok(mask)
+    }
+}
+
+/// The rules that run by default (profile `zh`, no options).
+pub fn default_rules() -> RuleMask {
+    static MASK: OnceLock<RuleMask> = OnceLock::new();
+    *MASK.get_or_init(|| RuleOptions::default().mask().unwrap_or_default())
+}
+
+/// Per-rule counters, in table order: lines changed for line rules, texts
+/// changed for text rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleCounts(pub Vec<u64>);
+
+impl RuleCounts {
+    pub fn new() -> Self {
+        RuleCounts(vec![0; RULES.len()])
+    }
+    /// Counts one change by each rule in `mask`.
+    pub fn add_mask(&mut self, mask: RuleMask) {
+        for i in mask.iter() {
+            self.0[i] += 1;
+        }
+    }
+    pub fn add(&mut self, other: &RuleCounts) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a += b;
+        }
+    }
+    /// `(name, count)` for the rules that fired, in table order.
+    pub fn named(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        self.0
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .map(|(i, &c)| (RULES[i].name, c))
+    }
+}
+
+/// Runs the enabled line rules over one line. Returns the canonical line
+/// and the set of rules that changed it.
+pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, RuleMask) {
+    let enabled = enabled.only(Scope::Line);
+    // `line-ends` may split a line (U+2028, a CR inside): the other rules
+    // then see each part as the line it is.
+    if let Some(le) = rule_index("line-ends").filter(|&i| enabled.contains(i)) {
+        if let Cow::Owned(split) = line_ends(line) {
+            if split.contains('\n') {
+                let mut rest = enabled;
+                rest.remove(le);
+                let mut fired = RuleMask::default();
+                fired.insert(le);
+                let parts: Vec<String> = split
+                    .split('\n')
+                    .map(|part| {
+                        let (p, f) = normalize_line(part, rest);
+                        fired.0 |= f.0;
+                        p.into_owned()
+                    })
+                    .collect();
+                return (Cow::Owned(parts.join("\n")), fired);
+            }
+        }
+    }
+    let mut pending = RuleMask(triggered(line).0 & enabled.0);
+    let mut current: Cow<'a, str> = Cow::Borrowed(line);
+    let mut fired = RuleMask::default();
+    for (i, rule) in RULES.iter().enumerate() {
+        if !pending.contains(i) {
+            continue;
+        }
+        let changed = match (rule.apply)(&current) {
+            Cow::Owned(s) => Some(s),
+            Cow::Borrowed(_) => None,
+        };
+        if let Some(s) = changed {
+            fired.insert(i);
+            current = Cow::Owned(s);
+            // The change may bring characters that later rules react to.
+            pending = RuleMask(triggered(&current).0 & enabled.0);
+        }
+    }
+    (current, fired)
+}
+
+/// Runs the enabled text rules over a whole text (whose lines have been
+/// through [`normalize_line`]).
+pub fn normalize_text_rules(text: &str, enabled: RuleMask) -> (Cow<'_, str>, RuleMask) {
+    let mut current: Cow<'_, str> = Cow::Borrowed(text);
+    let mut fired = RuleMask::default();
+    for i in enabled.only(Scope::Text).iter() {
+        let changed = match (RULES[i].apply)(&current) {
+            Cow::Owned(s) => Some(s),
+            Cow::Borrowed(_) => None,
+        };
+        if let Some(s) = changed {
+            fired.insert(i);
+            current = Cow::Owned(s);
+        }
+    }
+    (current, fired)
+}
+
+/// Line rules then text rules over a whole text: what `canon normalize`
+/// prints. LF line ends, one final newline when there is any text.
+pub fn normalize_document(text: &str, enabled: RuleMask) -> (String, RuleCounts) {
+    let mut counts = RuleCounts::new();
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let (norm, fired) = normalize_line(line, enabled);
+        counts.add_mask(fired);
+        out.push_str(&norm);
+        out.push('\n');
+    }
+    let (done, fired) = normalize_text_rules(&out, enabled);
+    counts.add_mask(fired);
+    (done.into_owned(), counts)
+}
+
+/// The line rules whose trigger characters occur in `s`, in one scan.
+///
+/// Works on bytes: ASCII through a table, the common Han block (lead bytes
+/// E4–E9, which never trigger anything) skipped three bytes at a time, and
+/// only the other characters decoded and asked of each rule.
+pub fn triggered(s: &str) -> RuleMask {
+    static ASCII: OnceLock<[u32; 128]> = OnceLock::new();
+    let ascii = ASCII.get_or_init(|| {
+        let mut table = [0u32; 128];
+        for (b, slot) in table.iter_mut().enumerate() {
+            *slot = char_triggers(char::from(b as u8)).0;
+        }
+        table
+    });
+    let bytes = s.as_bytes();
+    let mut mask = 0u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            mask |= ascii[b as usize];
+            i += 1;
+        } else if (0xE4..=0xE9).contains(&b) {
+            i += 3;
+        } else {
+            let c = s[i..].chars().next().unwrap_or('\u{FFFD}');
+            mask |= char_triggers(c).0;
+            i += c.len_utf8();
+        }
+    }
+    // Rules that only ever act next to Han need Han on the line.
+    RuleMask(mask)
+}
+
+fn char_triggers(c: char) -> RuleMask {
+    let mut mask = RuleMask::default();
+    for (i, rule) in RULES.iter().enumerate() {
+        if rule.scope == Scope::Line && (rule.trigger)(c) {
+            mask.insert(i);
+        }
+    }
+    mask
+}
+
+/// Where a rule changes a text, for `check` and `normalize --diff`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Index in [`RULES`].
+    pub rule: usize,
+    /// 0-based line offset inside the text the rule saw (always 0 for line
+    /// rules) and 1-based column (in characters) of the first change.
+    pub line: usize,
+    pub col: usize,
+    /// The changed stretch before and after the rule.
+    pub before: String,
+    pub after: String,
+}
+
+/// Replays the rules in `fired` over `text` (as they ran) and says where
+/// each one changed it.
+pub fn hits(text: &str, fired: RuleMask) -> Vec<Hit> {
+    let mut out = Vec::new();
+    let mut current = text.to_string();
+    for rule in fired.iter() {
+        let changed = (RULES[rule].apply)(&current).into_owned();
+        let (offset, before, after) = difference(&current, &changed);
+        let head: String = current.chars().take(offset).collect();
+        let line = head.matches('\n').count();
+        let col = head.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        out.push(Hit {
+            rule,
+            line,
+            col,
+            before,
+            after,
+        });
+        current = changed;
+    }
+    out
+}
+
+/// Character offset of the first difference, and the differing middle parts
+/// of `a` and `b` (common prefix and suffix removed).
+pub fn difference(a: &str, b: &str) -> (usize, String, String) {
+    let ac: Vec<char> = a.chars().collect();
+    let bc: Vec<char> = b.chars().collect();
+    let prefix = ac.iter().zip(&bc).take_while(|(x, y)| x == y).count();
+    let max_suffix = ac.len().min(bc.len()) - prefix;
+    let suffix = ac
+        .iter()
+        .rev()
+        .zip(bc.iter().rev())
+        .take(max_suffix)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let mid = |v: &[char]| v[prefix..v.len() - suffix].iter().collect::<String>();
+    (prefix, mid(&ac), mid(&bc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check(rule: fn(&str) -> Cow<'_, str>, cases: &[(&str, &str)]) {
+        for (input, want) in cases {
+            let got = rule(input);
+            assert_eq!(&got, want, "input {input:?}");
+            assert_eq!(
+                matches!(got, Cow::Owned(_)),
+                input != want,
+                "Owned means changed, for {input:?}"
+            );
+            let again = rule(&got);
+            assert_eq!(&again, &got, "idempotent on {input:?}");
+        }
+    }
+
+    #[test]
+    fn line_ends_table() {
+        check(
+            line_ends,
+            &[
+                ("abc\r", "abc"),
+                ("abc", "abc"),
+                ("a\u{2028}b", "a\nb"),
+                ("a\u{85}b\r", "a\nb"),
+                ("", ""),
+            ],
+        );
+    }
+
+    #[test]
+    fn invisible_table() {
+        check(
+            invisible,
+            &[
+                ("各\u{200B}位", "各位"),
+                ("a\u{7}b\u{1B}", "ab"),
+                ("\u{FEFF}各位", "各位"),
+                ("tab\tstays", "tab\tstays"),
+                ("👨\u{200D}👩", "👨\u{200D}👩"),
+                ("各\u{200D}位", "各位"),
+                ("c1\u{9F}", "c1"),
+            ],
+        );
+    }
+
+    #[test]
+    fn nfc_table() {
+        check(
+            nfc,
+            &[
+                ("e\u{301}", "é"),
+                ("，：；", "，：；"),
+                ("ＡＢ１２", "ＡＢ１２"),
+            ],
+        );
+    }
+
+    #[test]
+    fn dash_bar_table() {
+        check(
+            dash_bar,
+            &[
+                ("――2017年1月6日", "——2017年1月6日"),
+                ("实践――检验", "实践——检验"),
+                ("实践―检验", "实践——检验"),
+                ("2017―2020", "2017—2020"),
+                ("a――――b", "a————b"),
+                ("北京—上海", "北京—上海"),
+                ("no bars", "no bars"),
+            ],
+        );
+    }
+
+    #[test]
+    fn interpunct_table() {
+        check(
+            interpunct,
+            &[
+                ("锻造之乡・绿色", "锻造之乡·绿色"),
+                ("卡尔･马克思", "卡尔·马克思"),
+                ("J‧K", "J·K"),
+                ("• 第一项", "• 第一项"),
+                ("  •第一项", "  •第一项"),
+                ("甲•乙", "甲·乙"),
+                ("a • b", "a • b"),
+                ("1・2", "1・2"),
+            ],
+        );
+    }
+
+    #[test]
+    fn range_table() {
+        check(
+            range,
+            &[
+                ("8.5~9%", "8.5～9%"),
+                ("8%~9%", "8%～9%"),
+                ("3〜5年", "3～5年"),
+                ("1∼2", "1～2"),
+                ("~5", "~5"),
+                ("约~", "约~"),
+                ("http://a.b/1~2", "http://a.b/1~2"),
+                (
+                    "见 https://x.cn/p?a=1~2 与 3~4",
+                    "见 https://x.cn/p?a=1~2 与 3～4",
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn trailing_space_table() {
+        check(
+            trailing_space,
+            &[
+                ("各位代表：  \t", "各位代表："),
+                ("各位\u{3000}", "各位"),
+                ("  indent stays", "  indent stays"),
+                ("", ""),
+                ("a \nb ", "a\nb"),
+            ],
+        );
+    }
+
+    #[test]
+    fn nbsp_indent_table() {
+        check(nbsp, &[("省长\u{A0}王", "省长 王"), ("无", "无")]);
+        check(
+            indent,
+            &[
+                ("\u{3000}\u{3000}各位代表：", "各位代表："),
+                ("  \t各位", "各位"),
+                ("\u{A0}各位", "各位"),
+                ("各位  代表", "各位  代表"),
+            ],
+        );
+    }
+
+    #[test]
+    fn letter_spacing_table() {
+        check(
+            letter_spacing,
+            &[
+                ("各 位 代 表 ：", "各位代表："),
+                ("省 长   王 予 波", "省长 王予波"),
+                ("2 0 2 6 年 1 月 2 6 日 在 广 州", "2026年1月26日在广州"),
+                ("主持人：各 位 代 表 好", "主持人：各位代表好"),
+                ("韦 韬", "韦 韬"),
+                ("省长 王予波", "省长 王予波"),
+                ("我 爱 你", "我 爱 你"),
+                ("a b c d", "a b c d"),
+                ("Hello world 中文", "Hello world 中文"),
+            ],
+        );
+    }
+
+    #[test]
+    fn width_table() {
+        check(
+            ascii_alnum,
+            &[
+                ("２０２６年ＧＤＰ增长", "2026年GDP增长"),
+                ("ａｂｃ", "abc"),
+                ("，。", "，。"),
+            ],
+        );
+        check(
+            ascii_number_marks,
+            &[
+                ("增长5.1％", "增长5.1%"),
+                ("8．5", "8.5"),
+                ("句末．", "句末．"),
+                ("百分之％", "百分之％"),
+            ],
+        );
+    }
+
+    #[test]
+    fn fullwidth_marks_table() {
+        check(
+            fullwidth_comma,
+            &[
+                ("地方财政收入,增长", "地方财政收入，增长"),
+                ("增长8.3%,地方", "增长8.3%，地方"),
+                ("1,000元", "1,000元"),
+                ("见https://a.b/c?x=1,2页", "见https://a.b/c?x=1,2页"),
+                ("Hello, world", "Hello, world"),
+                ("（一）,是", "（一），是"),
+            ],
+        );
+        check(
+            fullwidth_colon,
+            &[
+                ("来源:河北日报", "来源：河北日报"),
+                ("时间:16:32", "时间：16:32"),
+                ("16:32", "16:32"),
+                ("2011-02-15 07:00:44", "2011-02-15 07:00:44"),
+                ("比例1∶500", "比例1∶500"),
+                ("note: ok", "note: ok"),
+            ],
+        );
+        check(
+            fullwidth_semicolon,
+            &[("增长6.9%;地方", "增长6.9%；地方"), ("a; b", "a; b")],
+        );
+        check(
+            fullwidth_exclamation,
+            &[
+                ("各位代表!", "各位代表！"),
+                ("什么?!", "什么?！"),
+                ("什么？!", "什么？！"),
+                ("Wow!", "Wow!"),
+            ],
+        );
+        check(
+            fullwidth_question,
+            &[
+                ("怎么办?", "怎么办？"),
+                ("什么?!", "什么？!"),
+                ("a.php?x=1", "a.php?x=1"),
+            ],
+        );
+    }
+
+    #[test]
+    fn fullwidth_period_table() {
+        check(
+            fullwidth_period,
+            &[
+                ("请予审议.", "请予审议。"),
+                ("审议.下一句", "审议。下一句"),
+                ("开局之年.”", "开局之年。”"),
+                ("增长8.5%", "增长8.5%"),
+                ("6.轨道交通", "6.轨道交通"),
+                ("1. 第一条", "1. 第一条"),
+                ("e.g. 例如", "e.g. 例如"),
+                ("见www.gov.cn", "见www.gov.cn"),
+                ("网址gov.cn", "网址gov.cn"),
+            ],
+        );
+    }
+
+    #[test]
+    fn pairs_table() {
+        check(
+            fullwidth_paren,
+            &[
+                ("预计(下同)", "预计（下同）"),
+                ("(1)", "(1)"),
+                ("f(x) 与 (中(文))", "f(x) 与 （中（文））"),
+                ("C++ (C plus plus)", "C++ (C plus plus)"),
+            ],
+        );
+        check(
+            book_title,
+            &[
+                ("<<政府工作报告>>", "《政府工作报告》"),
+                ("«报告»", "《报告》"),
+                ("a << b >> c", "a << b >> c"),
+            ],
+        );
+        check(
+            curly_quotes,
+            &[
+                ("实现了\"十三五\"良好开局", "实现了“十三五”良好开局"),
+                ("\"a\" 与 \"中\"", "\"a\" 与 “中”"),
+                ("项目'自审自发'试点", "项目‘自审自发’试点"),
+                ("don't 中文", "don't 中文"),
+                ("单个\"引号", "单个\"引号"),
+            ],
+        );
+    }
+
+    #[test]
+    fn dash_and_ellipsis_table() {
+        check(
+            dash,
+            &[
+                ("实践--检验", "实践——检验"),
+                ("实践－－检验", "实践——检验"),
+                ("实践ーー检验", "实践——检验"),
+                ("实践⸺检验", "实践——检验"),
+                ("2011-02-15", "2011-02-15"),
+                ("WZ-10", "WZ-10"),
+                ("中国-中亚", "中国-中亚"),
+                ("a--b", "a--b"),
+                ("北京—上海", "北京—上海"),
+                ("-36℃", "-36℃"),
+                ("コーヒーー", "コーヒーー"),
+            ],
+        );
+        check(
+            ellipsis,
+            &[
+                ("等等...", "等等……"),
+                ("等等......", "等等……"),
+                ("等等。。。", "等等……"),
+                ("等等······", "等等……"),
+                ("等等⋯⋯", "等等……"),
+                ("等等…", "等等……"),
+                ("等等……", "等等……"),
+                ("wait...", "wait..."),
+                ("1...3", "1...3"),
+            ],
+        );
+    }
+
+    #[test]
+    fn never_touch_traps() {
+        let traps = [
+            "8.5",
+            "1,000",
+            "16:32",
+            "2011-02-15",
+            "https://a.b/c?x=1,2",
+            "e.g.",
+            "C++",
+            "1. 第一条",
+            "He said: \"fine, thanks!\" (really?)",
+            "1∶500",
+            "二〇二六年",
+            "北京—上海",
+            "-36℃",
+            "• 第一项",
+            "me@x.org",
+            "/usr/local/bin",
+            "&amp;",
+            "①②③",
+            "Ⅱ类",
+            "【字号：加大】",
+            "2026-01-31 07:00:44",
+        ];
+        for t in traps {
+            let (out, fired) = normalize_line(t, default_rules());
+            assert_eq!(
+                out,
+                t,
+                "{t}: {:?}",
+                fired.iter().map(|i| RULES[i].name).collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    fn english_sentence_inside_chinese_paragraph() {
+        let line = "他说:\"Hello, world. How are you?\"然后离开了.";
+        let (out, _) = normalize_line(line, default_rules());
+        // The quotes enclose no Han: they and the English inside stay.
+        assert_eq!(out, "他说：\"Hello, world. How are you?\"然后离开了。");
+    }
+
+    #[test]
+    fn cjk_latin_space_options() {
+        check(
+            cjk_latin_space_add,
+            &[("共100个GDP", "共 100 个 GDP"), ("共 100 个", "共 100 个")],
+        );
+        check(
+            cjk_latin_space_remove,
+            &[("共 100 个", "共100个"), ("a b", "a b")],
+        );
+        let add = RuleOptions {
+            cjk_latin_space: Spacing::Add,
+            ..RuleOptions::default()
+        };
+        let (out, _) = normalize_line("共100个", add.mask().unwrap());
+        assert_eq!(out, "共 100 个");
+        let (out, _) = normalize_line("共100个", default_rules());
+        assert_eq!(out, "共100个", "keep by default");
+    }
+
+    #[test]
+    fn profiles_and_disabled_rules() {
+        let generic = RuleOptions {
+            profile: Profile::Generic,
+            ..RuleOptions::default()
+        }
+        .mask()
+        .unwrap();
+        let names: Vec<_> = generic.iter().map(|i| RULES[i].name).collect();
+        assert_eq!(
+            names,
+            [
+                "line-ends",
+                "invisible",
+                "nfc",
+                "nbsp",
+                "indent",
+                "trailing-space",
+                "blank-lines"
+            ]
+        );
+        let (out, _) = normalize_line("――a,b  ", generic);
+        assert_eq!(out, "――a,b");
+        let keep = RuleOptions {
+            keep_indent: true,
+            disabled: vec!["range".into()],
+            ..RuleOptions::default()
+        }
+        .mask()
+        .unwrap();
+        let (out, _) = normalize_line("\u{3000}\u{3000}8.5~9%", keep);
+        assert_eq!(out, "\u{3000}\u{3000}8.5~9%");
+        let bad = RuleOptions {
+            disabled: vec!["no-such".into()],
+            ..RuleOptions::default()
+        };
+        assert!(bad.mask().unwrap_err().contains("no-such"));
+    }
+
+    #[test]
+    fn rule_names_are_unique_kebab_case() {
+        let mut names: Vec<_> = RULES.iter().map(|r| r.name).collect();
+        for n in &names {
+            assert!(n.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{n}");
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), RULES.len());
+        assert!(RULES.len() <= 32, "RuleMask holds 32 rules");
+    }
+
+    #[test]
+    fn normalize_line_reports_fired_rules() {
+        let (out, fired) = normalize_line("――预计8.5~9%・\u{200B}  \r", default_rules());
+        assert_eq!(out, "——预计8.5～9%・");
+        let names: Vec<_> = fired.iter().map(|i| RULES[i].name).collect();
+        assert_eq!(
+            names,
+            vec![
+                "line-ends",
+                "invisible",
+                "trailing-space",
+                "dash-bar",
+                "range"
+            ]
+        );
+        // Punctuation marks run before the rules that look at CJK marks.
+        let order: Vec<_> = RULES.iter().map(|r| r.name).collect();
+        let at = |n: &str| order.iter().position(|&x| x == n).unwrap();
+        assert!(at("fullwidth-colon") < at("ellipsis") && at("fullwidth-comma") < at("dash"));
+    }
+
+    #[test]
+    fn difference_table() {
+        let cases = [
+            ("――2017", "——2017", (0, "――", "——")),
+            ("8.5~9%", "8.5～9%", (3, "~", "～")),
+            ("abc  ", "abc", (3, "  ", "")),
+            ("a\u{200B}b", "ab", (1, "\u{200B}", "")),
+        ];
+        for (a, b, (at, x, y)) in cases {
+            assert_eq!(
+                difference(a, b),
+                (at, x.to_string(), y.to_string()),
+                "{a:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn hits_replay_the_rules_in_order() {
+        let line = "――预计8.5~9%  ";
+        let (_, fired) = normalize_line(line, default_rules());
+        let got: Vec<_> = hits(line, fired)
+            .into_iter()
+            .map(|h| (RULES[h.rule].name, h.line, h.col, h.before, h.after))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("trailing-space", 0, 11, "  ".to_string(), String::new()),
+                ("dash-bar", 0, 1, "――".to_string(), "——".to_string()),
+                ("range", 0, 8, "~".to_string(), "～".to_string()),
+            ]
+        );
+        let text = "一\n\n\n\n二\n";
+        let (_, fired) = normalize_text_rules(text, default_rules());
+        let h = hits(text, fired);
+        assert_eq!(
+            (RULES[h[0].rule].name, h[0].line, h[0].col),
+            ("blank-lines", 2, 1)
+        );
+    }
+
+    fn significant(s: &str) -> Vec<char> {
+        s.chars()
+            .filter(|&c| is_han(c) || c.is_ascii_alphanumeric())
+            .collect()
+    }
+
+    const NOISY: &str = "[各位代表十三五a-zA-Z0-9０-９Ａ-Ｚ \\.,;:!?()\"'<>«»~∼〜―・•‧\\-－ー⸺…⋯。．％%\u{200B}\u{3000}\u{A0}\t\r\u{2028}“”（）《》，]{0,40}";
+
+    proptest! {
+        #[test]
+        fn idempotent(s in NOISY) {
+            let (once, _) = normalize_document(&s, default_rules());
+            let (twice, counts) = normalize_document(&once, default_rules());
+            prop_assert_eq!(&twice, &once);
+            prop_assert!(counts.0.iter().all(|&c| c == 0), "{:?}", counts.named().collect::<Vec<_>>());
+        }
+
+        #[test]
+        fn nothing_significant_lost(s in NOISY) {
+            let (out, _) = normalize_document(&s, default_rules());
+            let widened: String = s.chars().map(|c| match c {
+                '０'..='９' | 'Ａ'..='Ｚ' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                c => c,
+            }).collect();
+            prop_assert_eq!(significant(&widened), significant(&out));
+        }
+
+        #[test]
+        fn a_rule_only_changes_lines_holding_its_trigger(
+            s in "[各位a-z0-9 \\\\.,:;!?()\"'<>~∼〜―・•‧･∙\\-－ー⸺…⋯。．％\u{200B}\u{200D}\u{FEFF}\u{3000}\u{A0}\t\r\u{2028}\u{85}\u{7}\u{9F}e\u{301}\u{F900}\u{212B}Å%👨Ａ１]{0,30}"
+        ) {
+            for (i, rule) in RULES.iter().enumerate() {
+                if rule.scope == Scope::Line && matches!((rule.apply)(&s), Cow::Owned(_)) {
+                    prop_assert!(triggered(&s).contains(i), "{} changed {:?}", rule.name, s);
+                }
+            }
+        }
+
+        #[test]
+        fn canonical_text_is_borrowed(s in "[各位代表，。、：；a-z0-9%（）“”《》]{0,40}") {
+            prop_assume!(!s.contains("。。。"));
+            let (out, fired) = normalize_line(&s, default_rules());
+            prop_assert!(matches!(out, Cow::Borrowed(_)));
+            prop_assert!(fired.is_empty());
+        }
+    }
+}

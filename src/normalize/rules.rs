@@ -1,0 +1,642 @@
+//! The line rules: each a `fn(&str) -> Cow<str>` over one line, `Owned`
+//! exactly when it changed it. Every rule is idempotent on its own, and the
+//! "where" column of `normalization.md` is each rule's context.
+
+use std::borrow::Cow;
+
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+use super::context::{
+    in_spans, is_cjk, is_closing_cjk, is_digit, is_han, map_chars, protected_spans,
+};
+
+pub(crate) const TRAILING_SPACE: [char; 4] = [' ', '\t', '\u{3000}', '\u{A0}'];
+const INDENT: [char; 4] = [' ', '\t', '\u{3000}', '\u{A0}'];
+
+/// Rebuilds `s` with byte ranges replaced (ranges sorted, disjoint).
+fn splice<'a>(s: &'a str, edits: &[(std::ops::Range<usize>, &str)]) -> Cow<'a, str> {
+    if edits.is_empty() {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut at = 0;
+    for (r, rep) in edits {
+        out.push_str(&s[at..r.start]);
+        out.push_str(rep);
+        at = r.end;
+    }
+    out.push_str(&s[at..]);
+    Cow::Owned(out)
+}
+
+fn owned_if_changed<'a>(s: &'a str, new: String) -> Cow<'a, str> {
+    if new == s {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(new)
+    }
+}
+
+// ------------------------------------------------------------ whitespace
+
+/// `line-ends`: a trailing CR (from CRLF or a lone CR) is dropped; U+2028,
+/// U+2029 and U+0085 inside a line become LF.
+///
+/// `"abc\r"` → `"abc"`; `"a\u{2028}b"` → `"a\nb"`.
+pub fn line_ends(s: &str) -> Cow<'_, str> {
+    let trimmed = s.strip_suffix('\r').unwrap_or(s);
+    let inner = |c: char| matches!(c, '\r' | '\u{2028}' | '\u{2029}' | '\u{85}');
+    if !trimmed.contains(inner) {
+        return if trimmed.len() == s.len() {
+            Cow::Borrowed(s)
+        } else {
+            Cow::Owned(trimmed.to_string())
+        };
+    }
+    Cow::Owned(trimmed.replace(inner, "\n"))
+}
+
+fn is_emoji(c: char) -> bool {
+    matches!(c as u32, 0x1F000..=0x1FAFF | 0x2600..=0x27BF)
+}
+
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}' | '\u{2060}'
+    ) || (c.is_control() && c != '\t' && c != '\n')
+}
+
+/// `invisible`: removes U+200B, U+200C, U+200D (kept between emoji, where it
+/// joins them), U+FEFF, U+2060 and control characters other than TAB and LF.
+///
+/// `"各\u{200B}位"` → `"各位"`; `"a\u{7}b"` → `"ab"`.
+pub fn invisible(s: &str) -> Cow<'_, str> {
+    map_chars(s, is_invisible, |site| {
+        let joins_emoji = site.c == '\u{200D}'
+            && site.prev.is_some_and(is_emoji)
+            && site.next.is_some_and(is_emoji);
+        (!joins_emoji).then_some("")
+    })
+}
+
+/// Characters that are in NFC whatever surrounds them (no decomposition,
+/// no composition with a neighbour): the common ranges of Chinese text.
+pub(crate) fn nfc_stable(c: char) -> bool {
+    matches!(c as u32,
+        0..=0x2FF | 0x2010..=0x2027 | 0x2030..=0x205E | 0x2460..=0x24FF | 0x2500..=0x25FF
+        | 0x3000..=0x303F | 0x4E00..=0x9FFF | 0xFF00..=0xFFEF)
+}
+
+/// `nfc`: canonical composition (`e` + U+0301 → `é`). Compatibility forms
+/// (full-width punctuation) are left alone: this is NFC, not NFKC.
+pub fn nfc(s: &str) -> Cow<'_, str> {
+    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        return Cow::Borrowed(s);
+    }
+    owned_if_changed(s, s.nfc().collect())
+}
+
+/// `nbsp`: U+00A0 becomes a plain space.
+///
+/// `"省长\u{A0}王"` → `"省长 王"`.
+pub fn nbsp(s: &str) -> Cow<'_, str> {
+    if s.contains('\u{A0}') {
+        Cow::Owned(s.replace('\u{A0}', " "))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// `indent`: spaces, tabs, U+3000 and NBSP at the start of a line are
+/// removed (`--keep-indent` turns this rule off).
+///
+/// `"\u{3000}\u{3000}各位代表："` → `"各位代表："`.
+pub fn indent(s: &str) -> Cow<'_, str> {
+    let t = s.trim_start_matches(INDENT);
+    if t.len() == s.len() {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(t.to_string())
+    }
+}
+
+/// `trailing-space`: spaces, tabs, U+3000 and NBSP at the end of a line are
+/// removed.
+///
+/// `"各位代表：  \t"` → `"各位代表："`.
+pub fn trailing_space(s: &str) -> Cow<'_, str> {
+    // A line may hold LFs made by `line-ends`: trim before each of them too.
+    let dirty = s
+        .split('\n')
+        .any(|part| part.len() != part.trim_end_matches(TRAILING_SPACE).len());
+    if !dirty {
+        return Cow::Borrowed(s);
+    }
+    let parts: Vec<&str> = s
+        .split('\n')
+        .map(|p| p.trim_end_matches(TRAILING_SPACE))
+        .collect();
+    Cow::Owned(parts.join("\n"))
+}
+
+/// `letter-spacing`: a letter-spaced line (every character followed by one
+/// space, an original space shown as three) is closed up; inside an ordinary
+/// line, a run of four or more Han each followed by one space (`各 位 代 表`)
+/// is closed up. A single space inside a short name (`韦 韬`) stays.
+///
+/// `"各 位 代 表 ："` → `"各位代表："`; `"省 长   王 予 波"` → `"省长 王予波"`.
+pub fn letter_spacing(s: &str) -> Cow<'_, str> {
+    if !s.contains(' ') {
+        return Cow::Borrowed(s);
+    }
+    if let Some(closed) = close_spaced_line(s) {
+        return Cow::Owned(closed);
+    }
+    close_han_runs(s)
+}
+
+/// A whole line spaced out: single characters separated by one space (three
+/// where the text had a space), at least four of them Han.
+fn close_spaced_line(s: &str) -> Option<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut han = 0;
+    let mut single_gaps = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == ' ' {
+            return None; // a gap must follow a character
+        }
+        out.push(c);
+        han += usize::from(is_han(c));
+        i += 1;
+        let gap = chars[i..].iter().take_while(|&&g| g == ' ').count();
+        if i + gap == chars.len() {
+            if gap != 0 {
+                return None;
+            }
+            break;
+        }
+        match gap {
+            1 => single_gaps += 1,
+            3 => out.push(' '),
+            _ => return None,
+        }
+        i += gap;
+    }
+    (han >= 4 && single_gaps >= 3).then_some(out)
+}
+
+/// Runs of at least four Han, each followed by exactly one space.
+fn close_han_runs(s: &str) -> Cow<'_, str> {
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let mut edits: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_han(chars[i].1) {
+            i += 1;
+            continue;
+        }
+        // Han at i, i+2, i+4, ... with single spaces between.
+        let mut j = i;
+        while j + 2 < chars.len() && chars[j + 1].1 == ' ' && is_han(chars[j + 2].1) {
+            j += 2;
+        }
+        if (j - i) / 2 + 1 >= 4 {
+            for k in (i + 1..j).step_by(2) {
+                let at = chars[k].0;
+                edits.push((at..at + 1, ""));
+            }
+        }
+        i = j + 1;
+    }
+    splice(s, &edits)
+}
+
+// ------------------------------------------------------------ width
+
+fn fullwidth_alnum(c: char) -> bool {
+    matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ')
+}
+
+/// `ascii-alnum`: full-width digits and Latin letters become ASCII.
+///
+/// `"２０２６年ＧＤＰ"` → `"2026年GDP"`.
+pub fn ascii_alnum(s: &str) -> Cow<'_, str> {
+    if !s.contains(fullwidth_alnum) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if fullwidth_alnum(c) {
+                    char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+                } else {
+                    c
+                }
+            })
+            .collect(),
+    )
+}
+
+/// `ascii-number-marks`: `．` between digits becomes `.`, `％` after a digit
+/// becomes `%`.
+///
+/// `"增长5.1％"` → `"增长5.1%"`; `"8．5"` → `"8.5"`.
+pub fn ascii_number_marks(s: &str) -> Cow<'_, str> {
+    map_chars(
+        s,
+        |c| c == '．' || c == '％',
+        |site| match site.c {
+            '．' if site.prev.is_some_and(is_digit) && site.next.is_some_and(is_digit) => {
+                Some(".")
+            }
+            '％' if site.prev.is_some_and(is_digit) => Some("%"),
+            _ => None,
+        },
+    )
+}
+
+// ------------------------------------------------------------ decoder artifacts
+
+/// `dash-bar`: U+2015 (HORIZONTAL BAR) is what GB2312 tables give for the
+/// Chinese dash. A run of two becomes `——` (two U+2014); a single one between
+/// Han becomes `——` too; any other single one becomes `—`; longer runs keep
+/// their length in U+2014.
+///
+/// `"――2017年"` → `"——2017年"`; `"实践―检验"` → `"实践——检验"`.
+pub fn dash_bar(s: &str) -> Cow<'_, str> {
+    const BAR: char = '\u{2015}';
+    if !s.contains(BAR) {
+        return Cow::Borrowed(s);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len() + 4);
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != BAR {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i] == BAR {
+            i += 1;
+        }
+        let prev = start.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i).copied();
+        let n = match i - start {
+            1 if prev.is_some_and(is_han) && next.is_some_and(is_han) => 2,
+            n => n,
+        };
+        out.extend(std::iter::repeat_n('\u{2014}', n));
+    }
+    Cow::Owned(out)
+}
+
+pub(crate) fn is_interpunct_variant(c: char) -> bool {
+    matches!(
+        c,
+        '\u{30FB}' | '\u{FF65}' | '\u{2027}' | '\u{2022}' | '\u{2219}'
+    )
+}
+
+/// `interpunct`: `・` U+30FB, `･` U+FF65, `‧` U+2027, `•` U+2022 and `∙`
+/// U+2219 between two Han or two letters (foreign names) become `·` U+00B7.
+/// A `•` that starts a line (after indentation) is a bullet and stays.
+///
+/// `"锻造之乡・绿色"` → `"锻造之乡·绿色"`; `"• 第一项"` stays.
+pub fn interpunct(s: &str) -> Cow<'_, str> {
+    fn name_char(c: char) -> bool {
+        is_han(c) || c.is_alphabetic()
+    }
+    map_chars(s, is_interpunct_variant, |site| {
+        let bullet = site.line[..site.at].trim_start().is_empty();
+        let between = site.prev.is_some_and(name_char) && site.next.is_some_and(name_char);
+        (between && !bullet).then_some("·")
+    })
+}
+
+// ------------------------------------------------------------ punctuation next to Han
+
+/// Converts an ASCII mark to its full-width form next to Han: directly after
+/// Han or a closing CJK mark, or directly before Han; never inside URLs,
+/// paths or e-mail addresses, never between two digits.
+fn fullwidth_mark<'a>(s: &'a str, ascii: char, full: &'static str) -> Cow<'a, str> {
+    if !s.contains(ascii) {
+        return Cow::Borrowed(s);
+    }
+    let spans = protected_spans(s);
+    map_chars(
+        s,
+        |c| c == ascii,
+        |site| {
+            // `!` and `?` may come in runs (`?!`): what counts is before the run.
+            let prev = if matches!(ascii, '!' | '?') {
+                site.line[..site.at]
+                    .trim_end_matches(['!', '?', '！', '？'])
+                    .chars()
+                    .last()
+            } else {
+                site.prev
+            };
+            let after = prev.is_some_and(|p| is_han(p) || is_closing_cjk(p));
+            let before = site.next.is_some_and(is_han);
+            let number = site.prev.is_some_and(is_digit) && site.next.is_some_and(is_digit);
+            ((after || before) && !number && !in_spans(&spans, site.at)).then_some(full)
+        },
+    )
+}
+
+/// `fullwidth-comma`: `,` next to Han becomes `，`.
+///
+/// `"地方财政收入,增长"` → `"地方财政收入，增长"`; `"1,000元"` stays.
+pub fn fullwidth_comma(s: &str) -> Cow<'_, str> {
+    fullwidth_mark(s, ',', "，")
+}
+
+/// `fullwidth-semicolon`: `;` next to Han becomes `；`.
+///
+/// `"增长6.9%;地方"` → `"增长6.9%；地方"`.
+pub fn fullwidth_semicolon(s: &str) -> Cow<'_, str> {
+    fullwidth_mark(s, ';', "；")
+}
+
+/// `fullwidth-colon`: `:` next to Han becomes `：`; times (`16:32`) stay.
+///
+/// `"来源:河北日报"` → `"来源：河北日报"`.
+pub fn fullwidth_colon(s: &str) -> Cow<'_, str> {
+    fullwidth_mark(s, ':', "：")
+}
+
+/// `fullwidth-exclamation`: `!` next to Han becomes `！`.
+///
+/// `"各位代表!"` → `"各位代表！"`.
+pub fn fullwidth_exclamation(s: &str) -> Cow<'_, str> {
+    fullwidth_mark(s, '!', "！")
+}
+
+/// `fullwidth-question`: `?` next to Han becomes `？`; URL queries stay.
+///
+/// `"怎么办?"` → `"怎么办？"`.
+pub fn fullwidth_question(s: &str) -> Cow<'_, str> {
+    fullwidth_mark(s, '?', "？")
+}
+
+/// `fullwidth-period`: `.` after Han, before the end of the line, Han or a
+/// closing quote, becomes `。`; never in numbers, abbreviations or URLs.
+///
+/// `"请予审议."` → `"请予审议。"`; `"6.轨道"`, `"e.g."` stay.
+pub fn fullwidth_period(s: &str) -> Cow<'_, str> {
+    if !s.contains('.') {
+        return Cow::Borrowed(s);
+    }
+    let spans = protected_spans(s);
+    map_chars(
+        s,
+        |c| c == '.',
+        |site| {
+            let after_han = site.prev.is_some_and(is_han);
+            let before = site
+                .next
+                .is_none_or(|n| is_han(n) || matches!(n, '”' | '’' | '」' | '』' | '\n'));
+            (after_han && before && !in_spans(&spans, site.at)).then_some("。")
+        },
+    )
+}
+
+/// Matched pairs of `open`/`close` on a line, outside protected spans:
+/// byte offsets of each pair, innermost first.
+fn pairs(s: &str, open: &str, close: &str) -> Vec<(usize, usize)> {
+    let spans = protected_spans(s);
+    let mut stack = Vec::new();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < s.len() {
+        let rest = &s[i..];
+        if rest.starts_with(open) && !in_spans(&spans, i) {
+            stack.push(i);
+            i += open.len();
+        } else if rest.starts_with(close) && !in_spans(&spans, i) {
+            if let Some(o) = stack.pop() {
+                out.push((o, i));
+            }
+            i += close.len();
+        } else {
+            i += rest.chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    out
+}
+
+/// Replaces each pair of `open`/`close` that encloses Han.
+fn replace_pairs<'a>(
+    s: &'a str,
+    open: &str,
+    close: &str,
+    new_open: &'static str,
+    new_close: &'static str,
+) -> Cow<'a, str> {
+    if !s.contains(open) || !s.contains(close) {
+        return Cow::Borrowed(s);
+    }
+    let mut edits: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
+    for (o, c) in pairs(s, open, close) {
+        if s[o + open.len()..c].chars().any(is_han) {
+            edits.push((o..o + open.len(), new_open));
+            edits.push((c..c + close.len(), new_close));
+        }
+    }
+    edits.sort_by_key(|(r, _)| r.start);
+    splice(s, &edits)
+}
+
+/// `fullwidth-paren`: `(`…`)` enclosing Han becomes `（`…`）`.
+///
+/// `"预计(下同)"` → `"预计（下同）"`; `"(1)"` stays.
+pub fn fullwidth_paren(s: &str) -> Cow<'_, str> {
+    replace_pairs(s, "(", ")", "（", "）")
+}
+
+/// `book-title`: `<<`…`>>` and `«`…`»` enclosing Han become `《`…`》`.
+///
+/// `"<<政府工作报告>>"` → `"《政府工作报告》"`.
+pub fn book_title(s: &str) -> Cow<'_, str> {
+    let once = replace_pairs(s, "<<", ">>", "《", "》");
+    match replace_pairs(&once, "«", "»", "《", "》") {
+        Cow::Owned(t) => Cow::Owned(t),
+        Cow::Borrowed(_) => once,
+    }
+}
+
+/// `curly-quotes`: ASCII `"…"` and `'…'` pairs enclosing Han, paired in
+/// order, become `“…”` and `‘…’`. An apostrophe between two letters is not a
+/// quote.
+///
+/// `"实现了"十三五"良好开局"` → `"实现了“十三五”良好开局"`.
+pub fn curly_quotes(s: &str) -> Cow<'_, str> {
+    if !s.contains(['"', '\'']) {
+        return Cow::Borrowed(s);
+    }
+    let spans = protected_spans(s);
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let mut edits: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
+    for (quote, open, close) in [('"', "“", "”"), ('\'', "‘", "’")] {
+        let marks: Vec<usize> = (0..chars.len())
+            .filter(|&k| {
+                let (at, c) = chars[k];
+                if c != quote || in_spans(&spans, at) {
+                    return false;
+                }
+                let letter = |j: Option<usize>| {
+                    j.and_then(|j| chars.get(j))
+                        .is_some_and(|&(_, d)| d.is_ascii_alphanumeric())
+                };
+                quote == '"' || !(letter(k.checked_sub(1)) && letter(Some(k + 1)))
+            })
+            .collect();
+        for pair in marks.chunks_exact(2) {
+            let (o, c) = (chars[pair[0]].0, chars[pair[1]].0);
+            if s[o + 1..c].chars().any(is_han) {
+                edits.push((o..o + 1, open));
+                edits.push((c..c + 1, close));
+            }
+        }
+    }
+    edits.sort_by_key(|(r, _)| r.start);
+    splice(s, &edits)
+}
+
+/// `dash`: `--`, `－－`, `ーー` and `⸺` between Han or CJK marks become the
+/// Chinese dash `——`.
+///
+/// `"实践--检验"` → `"实践——检验"`.
+pub fn dash(s: &str) -> Cow<'_, str> {
+    if !s.contains(['-', '－', 'ー', '⸺']) {
+        return Cow::Borrowed(s);
+    }
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let mut edits: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i].1;
+        let len = match c {
+            '⸺' => 1,
+            '-' | '－' | 'ー' => chars[i..].iter().take_while(|&&(_, d)| d == c).count(),
+            _ => 0,
+        };
+        let is_dash = (c == '⸺' && len == 1) || (c != '⸺' && len == 2);
+        if is_dash {
+            let prev = i.checked_sub(1).map(|p| chars[p].1);
+            let next = chars.get(i + len).map(|&(_, n)| n);
+            if prev.is_some_and(is_cjk) && next.is_some_and(is_cjk) {
+                let end = chars.get(i + len).map_or(s.len(), |&(at, _)| at);
+                edits.push((chars[i].0..end, "——"));
+            }
+        }
+        i += len.max(1);
+    }
+    splice(s, &edits)
+}
+
+/// `ellipsis`: `...`, `......`, `。。。`, `······`, `⋯`/`⋯⋯` and a lone `…`
+/// next to Han or a CJK mark become `……`.
+///
+/// `"等等..."` → `"等等……"`; `"wait..."` stays.
+pub fn ellipsis(s: &str) -> Cow<'_, str> {
+    if !s.contains(['.', '。', '·', '⋯', '…']) {
+        return Cow::Borrowed(s);
+    }
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let mut edits: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i].1;
+        let run = chars[i..].iter().take_while(|&&(_, d)| d == c).count();
+        let is_ellipsis = match c {
+            '.' => run == 3 || run == 6,
+            '。' => run >= 3,
+            '·' => run == 6,
+            '⋯' => run <= 2,
+            '…' => run == 1,
+            _ => false,
+        };
+        if is_ellipsis {
+            let prev = i.checked_sub(1).map(|p| chars[p].1);
+            let next = chars.get(i + run).map(|&(_, n)| n);
+            if prev.is_some_and(is_cjk) || next.is_some_and(is_cjk) {
+                let end = chars.get(i + run).map_or(s.len(), |&(at, _)| at);
+                edits.push((chars[i].0..end, "……"));
+            }
+        }
+        i += run;
+    }
+    splice(s, &edits)
+}
+
+pub(crate) fn is_range_variant(c: char) -> bool {
+    matches!(c, '~' | '\u{223C}' | '\u{301C}')
+}
+
+/// `range`: `~` U+007E, `∼` U+223C and `〜` U+301C between numbers become
+/// `～` U+FF5E, the range mark of GB/T 15834. Left alone inside URLs.
+///
+/// `"8.5~9%"` → `"8.5～9%"`; `"http://a.b/~x"` stays.
+pub fn range(s: &str) -> Cow<'_, str> {
+    if !s.contains(is_range_variant) {
+        return Cow::Borrowed(s);
+    }
+    let spans = protected_spans(s);
+    map_chars(s, is_range_variant, |site| {
+        let after_number = site
+            .prev
+            .is_some_and(|p| is_digit(p) || matches!(p, '%' | '％' | '‰'));
+        let before_number = site.next.is_some_and(is_digit);
+        (after_number && before_number && !in_spans(&spans, site.at)).then_some("～")
+    })
+}
+
+// ------------------------------------------------------------ options
+
+fn latin(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+/// `cjk-latin-space-add` (off unless `--cjk-latin-space add`): one space
+/// between Han and a Latin letter or digit.
+///
+/// `"共100个GDP"` → `"共 100 个 GDP"`.
+pub fn cjk_latin_space_add(s: &str) -> Cow<'_, str> {
+    let spans = protected_spans(s);
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let mut edits: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
+    for w in chars.windows(2) {
+        let ((_, a), (at, b)) = (w[0], w[1]);
+        if ((is_han(a) && latin(b)) || (latin(a) && is_han(b))) && !in_spans(&spans, at) {
+            edits.push((at..at, " "));
+        }
+    }
+    splice(s, &edits)
+}
+
+/// `cjk-latin-space-remove` (off unless `--cjk-latin-space remove`): a single
+/// space between Han and a Latin letter or digit is removed.
+///
+/// `"共 100 个"` → `"共100个"`.
+pub fn cjk_latin_space_remove(s: &str) -> Cow<'_, str> {
+    if !s.contains(' ') {
+        return Cow::Borrowed(s);
+    }
+    map_chars(
+        s,
+        |c| c == ' ',
+        |site| {
+            let (Some(p), Some(n)) = (site.prev, site.next) else {
+                return None;
+            };
+            ((is_han(p) && latin(n)) || (latin(p) && is_han(n))).then_some("")
+        },
+    )
+}
