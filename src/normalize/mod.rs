@@ -505,7 +505,8 @@ pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, Ru
 }
 
 /// Runs the enabled text rules over a whole text (whose lines have been
-/// through [`normalize_line`]).
+/// through [`normalize_line`]). When they join lines, the line rules run
+/// again over the joined lines (a wrap can split a context: `3` | `％`).
 pub fn normalize_text_rules(text: &str, enabled: RuleMask) -> (Cow<'_, str>, RuleMask) {
     let mut current: Cow<'_, str> = Cow::Borrowed(text);
     let mut fired = RuleMask::default();
@@ -518,6 +519,18 @@ pub fn normalize_text_rules(text: &str, enabled: RuleMask) -> (Cow<'_, str>, Rul
             fired.insert(i);
             current = Cow::Owned(s);
         }
+    }
+    if !fired.is_empty() {
+        let mut again = String::with_capacity(current.len());
+        for (k, line) in current.split('\n').enumerate() {
+            if k > 0 {
+                again.push('\n');
+            }
+            let (norm, f) = normalize_line(line, enabled);
+            fired.0 |= f.0;
+            again.push_str(&norm);
+        }
+        current = Cow::Owned(again);
     }
     (current, fired)
 }
@@ -598,44 +611,65 @@ pub struct Hit {
 }
 
 /// Replays the rules in `fired` over `text` (as they ran) and says where
-/// each one changed it.
+/// each one changed it: one [`Hit`] per changed stretch.
 pub fn hits(text: &str, fired: RuleMask) -> Vec<Hit> {
     let mut out = Vec::new();
     let mut current = text.to_string();
     for rule in fired.iter() {
         let changed = (RULES[rule].apply)(&current).into_owned();
-        let (offset, before, after) = difference(&current, &changed);
-        let head: String = current.chars().take(offset).collect();
-        let line = head.matches('\n').count();
-        let col = head.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        out.push(Hit {
-            rule,
-            line,
-            col,
-            before,
-            after,
-        });
+        let chars: Vec<char> = current.chars().collect();
+        let (mut line, mut col, mut at) = (0, 1, 0);
+        for (offset, before, after) in changes(&current, &changed) {
+            for &c in &chars[at..offset] {
+                if c == '\n' {
+                    line += 1;
+                    col = 1;
+                } else {
+                    col += 1;
+                }
+            }
+            at = offset;
+            out.push(Hit {
+                rule,
+                line,
+                col,
+                before,
+                after,
+            });
+        }
         current = changed;
     }
     out
 }
 
-/// Character offset of the first difference, and the differing middle parts
-/// of `a` and `b` (common prefix and suffix removed).
-pub fn difference(a: &str, b: &str) -> (usize, String, String) {
+/// The changed stretches from `a` to `b` (a character diff): the character
+/// offset of each in `a`, and its text before and after.
+pub fn changes(a: &str, b: &str) -> Vec<(usize, String, String)> {
+    let diff = similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .diff_chars(a, b);
     let ac: Vec<char> = a.chars().collect();
     let bc: Vec<char> = b.chars().collect();
-    let prefix = ac.iter().zip(&bc).take_while(|(x, y)| x == y).count();
-    let max_suffix = ac.len().min(bc.len()) - prefix;
-    let suffix = ac
-        .iter()
-        .rev()
-        .zip(bc.iter().rev())
-        .take(max_suffix)
-        .take_while(|(x, y)| x == y)
-        .count();
-    let mid = |v: &[char]| v[prefix..v.len() - suffix].iter().collect::<String>();
-    (prefix, mid(&ac), mid(&bc))
+    let mut out = Vec::new();
+    let mut open: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
+    let mut flush = |open: &mut Option<(std::ops::Range<usize>, std::ops::Range<usize>)>| {
+        if let Some((o, n)) = open.take() {
+            out.push((o.start, ac[o].iter().collect(), bc[n].iter().collect()));
+        }
+    };
+    for op in diff.ops() {
+        if op.tag() == similar::DiffTag::Equal {
+            flush(&mut open);
+            continue;
+        }
+        let (o, n) = (op.old_range(), op.new_range());
+        open = Some(match open.take() {
+            Some((po, pn)) => (po.start..o.end, pn.start..n.end),
+            None => (o, n),
+        });
+    }
+    flush(&mut open);
+    out
 }
 
 #[cfg(test)]
@@ -1086,20 +1120,15 @@ mod tests {
     }
 
     #[test]
-    fn difference_table() {
-        let cases = [
-            ("――2017", "——2017", (0, "――", "——")),
-            ("8.5~9%", "8.5～9%", (3, "~", "～")),
-            ("abc  ", "abc", (3, "  ", "")),
-            ("a\u{200B}b", "ab", (1, "\u{200B}", "")),
-        ];
-        for (a, b, (at, x, y)) in cases {
-            assert_eq!(
-                difference(a, b),
-                (at, x.to_string(), y.to_string()),
-                "{a:?}"
-            );
-        }
+    fn changes_are_split_per_stretch() {
+        let got = changes("增长5.1％，率5.6％。", "增长5.1%，率5.6%。");
+        assert_eq!(
+            got,
+            vec![
+                (5, "％".to_string(), "%".to_string()),
+                (11, "％".to_string(), "%".to_string())
+            ]
+        );
     }
 
     #[test]
