@@ -82,6 +82,11 @@ pub fn catalog() -> Vec<RuleInfo> {
             summary: "bytes that cannot be decoded (they become U+FFFD)",
         },
         RuleInfo {
+            id: "replacement-char",
+            severity: Severity::Error,
+            summary: "U+FFFD in the text: a character an earlier decoding lost",
+        },
+        RuleInfo {
             id: "encoding-not-utf8",
             severity: Severity::Warning,
             summary: "a file that is not UTF-8",
@@ -334,7 +339,40 @@ pub fn check(analysis: &Analysis, policy: &Policy) -> Vec<Finding> {
     findings
 }
 
+/// U+FFFD already in the text (not the ones canon's own decoding made for
+/// undecodable bytes, which `encoding-undecodable` reports).
+fn replacement_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
+    if !t.text.contains('\u{FFFD}') {
+        return;
+    }
+    for (i, line) in t.lines.iter().enumerate() {
+        let text = t.line(i);
+        let found = text.matches('\u{FFFD}').count();
+        let made = t
+            .undecodable
+            .iter()
+            .filter(|r| line.bytes.contains(&r.start))
+            .count();
+        if found > made {
+            let col = text[..text.find('\u{FFFD}').unwrap_or(0)].chars().count() + 1;
+            out.push(
+                Finding::new(
+                    "replacement-char",
+                    path,
+                    format!(
+                        "{} U+FFFD on this line: characters lost by an earlier decoding",
+                        found - made
+                    ),
+                    &[text.as_bytes()],
+                )
+                .at(i + 1, col),
+            );
+        }
+    }
+}
+
 fn encoding_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
+    replacement_findings(path, t, out);
     for r in &t.undecodable {
         // The line holding the bytes (lines cover the file in order).
         let line = t

@@ -115,6 +115,9 @@ pub struct FileEntry {
     /// Lines changed per normalization rule in this file.
     #[serde(default)]
     pub rules: BTreeMap<String, u64>,
+    /// U+FFFD characters in the decoded text (undecodable bytes included).
+    #[serde(default)]
+    pub replacement_chars: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,6 +240,7 @@ pub fn build(analysis: &Analysis, names: &[String]) -> Report {
             copies: Vec::new(),
             regions: Vec::new(),
             rules: BTreeMap::new(),
+            replacement_chars: 0,
         };
         match &f.outcome {
             FileOutcome::Skipped { reason } => {
@@ -265,6 +269,7 @@ pub fn build(analysis: &Analysis, names: &[String]) -> Report {
                     .collect();
                 entry.undecodable = t.undecodable.iter().cloned().map(Into::into).collect();
                 entry.rules = rule_map(&t.rule_counts);
+                entry.replacement_chars = t.text.matches('\u{FFFD}').count();
                 rules_total.add(&t.rule_counts);
                 let mut regions = Vec::with_capacity(t.segments.len());
                 let mut copy_no = 0;

@@ -52,6 +52,11 @@ fn messy_corpus() -> tempfile::TempDir {
         .into_bytes();
     bad.insert(33, 0xFF);
     fs::write(c.join("g.txt"), bad).unwrap(); // undecodable
+    fs::write(
+        c.join("h.txt"),
+        "各位代表：现在我代表\u{FFFD}\u{FFFD}政府报告工作\n",
+    )
+    .unwrap(); // replacement
     dir
 }
 
@@ -61,7 +66,7 @@ fn every_finding_kind_in_json_with_exit_1() {
     let (report, code) = json_in(dir.path(), &["corpus"]);
     assert_eq!(code, 1);
     assert_eq!(report.schema_version, 1);
-    assert_eq!(report.summary.files, 7);
+    assert_eq!(report.summary.files, 8);
     let has = |rule: &str, file: &str| {
         report
             .findings
@@ -77,6 +82,17 @@ fn every_finding_kind_in_json_with_exit_1() {
     assert!(has("encoding-bom", "f.txt"));
     assert!(has("interpunct", "f.txt"));
     assert!(has("encoding-undecodable", "g.txt"));
+    assert!(
+        !has("replacement-char", "g.txt"),
+        "canon's own U+FFFD are encoding-undecodable"
+    );
+    assert!(has("replacement-char", "h.txt"));
+    let rep = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "replacement-char")
+        .unwrap();
+    assert_eq!((rep.line, rep.col), (Some(1), Some(11)));
     let undecodable = report
         .findings
         .iter()
@@ -182,11 +198,11 @@ fn human_format_groups_per_file_then_summarizes() {
     let blocks: Vec<&str> = stdout.trim_end().split("\n\n").collect();
     assert_eq!(
         blocks.len(),
-        6 + 1,
-        "six files with findings, then the summary"
+        7 + 1,
+        "seven files with findings, then the summary"
     );
     assert!(
-        blocks.last().unwrap().starts_with("7 files checked:"),
+        blocks.last().unwrap().starts_with("8 files checked:"),
         "{stdout}"
     );
 }

@@ -402,3 +402,83 @@ fn rules_lists_every_rule() {
         assert!(listing.contains(rule.name), "{}", rule.name);
     }
 }
+
+#[test]
+fn normalize_diff_lists_each_change_with_its_place() {
+    let output = canon()
+        .args(["normalize", "--diff"])
+        .write_stdin("各位代表:\n――2017年 增长8.5~9%,好.\n")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "1:5: fullwidth-colon: \":\" → \"：\"\n\
+         2:1: dash-bar: \"――\" → \"——\"\n\
+         2:17: fullwidth-comma: \",\" → \"，\"\n\
+         2:19: fullwidth-period: \".\" → \"。\"\n\
+         2:14: range: \"~\" → \"～\"\n"
+    );
+}
+
+#[test]
+fn normalize_options_profile_disable_and_indent() {
+    let run = |args: &[&str], input: &str| -> (String, i32) {
+        let output = canon()
+            .arg("normalize")
+            .args(args)
+            .write_stdin(input.to_string())
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            output.status.code().unwrap_or(-1),
+        )
+    };
+    let text = "\u{3000}\u{3000}――增长8.5~9%,共100个\n";
+    assert_eq!(run(&[], text).0, "——增长8.5～9%，共100个\n");
+    assert_eq!(
+        run(&["--profile", "generic"], text).0,
+        "――增长8.5~9%,共100个\n"
+    );
+    assert_eq!(
+        run(
+            &["--disable-rule", "range", "--disable-rule", "dash-bar"],
+            text
+        )
+        .0,
+        "――增长8.5~9%，共100个\n"
+    );
+    assert_eq!(
+        run(&["--keep-indent"], text).0,
+        "\u{3000}\u{3000}——增长8.5～9%，共100个\n"
+    );
+    assert_eq!(
+        run(&["--cjk-latin-space", "add"], text).0,
+        "——增长 8.5～9%，共 100 个\n"
+    );
+    let (_, code) = run(&["--disable-rule", "no-such-rule"], text);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn clean_applies_text_rules_and_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let para = "现在，我代表市人民政府向大会报告过去五年的工作，对今后五年及2017年的工作提出建议，请予审议，并请市政协委员及其他列席人员提出意见";
+    let mut wrapped = String::new();
+    for (k, p) in ["一是", "二是", "三是", "四是"].iter().enumerate() {
+        let text: Vec<char> = format!("{p}{para}{k}。").chars().collect();
+        for chunk in text.chunks(20) {
+            wrapped.extend(chunk);
+            wrapped.push('\n');
+        }
+        wrapped.push_str("\n\n\n");
+    }
+    fs::write(dir.path().join("wrapped.txt"), &wrapped).unwrap();
+    let (out, report, _) = clean(&[dir.path()], &[]);
+    let doc = String::from_utf8(documents(out.path())[0].1.clone()).unwrap();
+    assert_eq!(doc.lines().filter(|l| !l.is_empty()).count(), 4, "{doc}");
+    assert!(!doc.contains("\n\n\n"));
+    assert_eq!(report.documents[0].rules.get("unwrap"), Some(&1));
+    assert_eq!(report.documents[0].rules.get("blank-lines"), Some(&1));
+}

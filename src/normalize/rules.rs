@@ -29,6 +29,19 @@ fn splice<'a>(s: &'a str, edits: &[(std::ops::Range<usize>, &str)]) -> Cow<'a, s
     Cow::Owned(out)
 }
 
+/// Applies `f` until it changes nothing: a conversion can give its
+/// neighbour the context it needed (`。。。⋯` → `。。。……` → `…………`).
+fn fixpoint<'a>(s: &'a str, f: fn(&str) -> Cow<'_, str>) -> Cow<'a, str> {
+    let mut current = match f(s) {
+        Cow::Borrowed(_) => return Cow::Borrowed(s),
+        Cow::Owned(t) => t,
+    };
+    while let Cow::Owned(t) = f(&current) {
+        current = t;
+    }
+    Cow::Owned(current)
+}
+
 fn owned_if_changed<'a>(s: &'a str, new: String) -> Cow<'a, str> {
     if new == s {
         Cow::Borrowed(s)
@@ -147,7 +160,8 @@ pub fn trailing_space(s: &str) -> Cow<'_, str> {
 ///
 /// `"各 位 代 表 ："` → `"各位代表："`; `"省 长   王 予 波"` → `"省长 王予波"`.
 pub fn letter_spacing(s: &str) -> Cow<'_, str> {
-    if !s.contains(' ') {
+    // Both forms need at least three spaces between Han.
+    if s.bytes().filter(|&b| b == b' ').count() < 3 {
         return Cow::Borrowed(s);
     }
     if let Some(closed) = close_spaced_line(s) {
@@ -213,6 +227,20 @@ fn close_han_runs(s: &str) -> Cow<'_, str> {
         i = j + 1;
     }
     splice(s, &edits)
+}
+
+/// Whether some `mark` in `s` has Han or a CJK mark right before or right
+/// after it: the cheap test before a context rule does real work.
+fn next_to_han(s: &str, mark: char) -> bool {
+    s.match_indices(mark).any(|(at, m)| {
+        let before = if matches!(mark, '!' | '?') {
+            s[..at].trim_end_matches(['!', '?', '！', '？'])
+        } else {
+            &s[..at]
+        };
+        before.chars().next_back().is_some_and(is_cjk)
+            || s[at + m.len()..].chars().next().is_some_and(is_cjk)
+    })
 }
 
 // ------------------------------------------------------------ width
@@ -325,7 +353,7 @@ pub fn interpunct(s: &str) -> Cow<'_, str> {
 /// Han or a closing CJK mark, or directly before Han; never inside URLs,
 /// paths or e-mail addresses, never between two digits.
 fn fullwidth_mark<'a>(s: &'a str, ascii: char, full: &'static str) -> Cow<'a, str> {
-    if !s.contains(ascii) {
+    if !next_to_han(s, ascii) {
         return Cow::Borrowed(s);
     }
     let spans = protected_spans(s);
@@ -390,7 +418,7 @@ pub fn fullwidth_question(s: &str) -> Cow<'_, str> {
 ///
 /// `"请予审议."` → `"请予审议。"`; `"6.轨道"`, `"e.g."` stay.
 pub fn fullwidth_period(s: &str) -> Cow<'_, str> {
-    if !s.contains('.') {
+    if !next_to_han(s, '.') {
         return Cow::Borrowed(s);
     }
     let spans = protected_spans(s);
@@ -514,7 +542,11 @@ pub fn curly_quotes(s: &str) -> Cow<'_, str> {
 ///
 /// `"实践--检验"` → `"实践——检验"`.
 pub fn dash(s: &str) -> Cow<'_, str> {
-    if !s.contains(['-', '－', 'ー', '⸺']) {
+    fixpoint(s, dash_once)
+}
+
+fn dash_once(s: &str) -> Cow<'_, str> {
+    if !(s.contains("--") || s.contains("－－") || s.contains("ーー") || s.contains('⸺')) {
         return Cow::Borrowed(s);
     }
     let chars: Vec<(usize, char)> = s.char_indices().collect();
@@ -546,7 +578,16 @@ pub fn dash(s: &str) -> Cow<'_, str> {
 ///
 /// `"等等..."` → `"等等……"`; `"wait..."` stays.
 pub fn ellipsis(s: &str) -> Cow<'_, str> {
-    if !s.contains(['.', '。', '·', '⋯', '…']) {
+    fixpoint(s, ellipsis_once)
+}
+
+fn ellipsis_once(s: &str) -> Cow<'_, str> {
+    let candidate = s.contains("...")
+        || s.contains("。。。")
+        || s.contains("······")
+        || s.contains('⋯')
+        || s.contains('…');
+    if !candidate {
         return Cow::Borrowed(s);
     }
     let chars: Vec<(usize, char)> = s.char_indices().collect();
