@@ -78,6 +78,9 @@ pub struct Options {
     /// Record where each rule changes each line ([`TextFile::hits`]), for
     /// `check`.
     pub record_hits: bool,
+    /// Build each document's canonical text ([`Document::text`]); `check`
+    /// does not need them.
+    pub document_texts: bool,
 }
 
 impl Default for Options {
@@ -88,6 +91,7 @@ impl Default for Options {
             decode: DecodeOptions::default(),
             rules: normalize::default_rules(),
             record_hits: false,
+            document_texts: true,
         }
     }
 }
@@ -193,8 +197,11 @@ pub struct Document {
     pub copies: Vec<usize>,
     /// Index into [`Analysis::copies`] of the copy the text is taken from.
     pub backbone: usize,
-    /// Rules that changed lines of the backbone copy.
+    /// Rules that changed lines of the backbone copy (and the text rules
+    /// that changed the whole text).
     pub rules: RuleCounts,
+    /// The canonical text (empty unless [`Options::document_texts`]).
+    pub text: String,
 }
 
 /// Everything the pipeline knows before writing.
@@ -220,8 +227,8 @@ impl Analysis {
     }
 
     /// The canonical text of a document.
-    pub fn document_text(&self, doc: &Document) -> String {
-        self.copy_text(doc.backbone, self.rules).0
+    pub fn document_text<'a>(&self, doc: &'a Document) -> &'a str {
+        &doc.text
     }
 
     /// The rendered text of a copy after the text rules, and which of them
@@ -388,7 +395,8 @@ pub fn analyze(
         copies,
         documents: Vec::with_capacity(count),
     };
-    for (id, members) in members.into_iter().enumerate() {
+    let mut backbones = Vec::with_capacity(count);
+    for members in &members {
         let candidates: Vec<Candidate> = members
             .iter()
             .map(|&m| {
@@ -401,18 +409,38 @@ pub fn analyze(
                 }
             })
             .collect();
-        let backbone = members[canonical::choose_backbone(&candidates).unwrap_or(0)];
-        let (_, text, copy) = analysis.copy(backbone);
+        backbones.push(members[canonical::choose_backbone(&candidates).unwrap_or(0)]);
+    }
+    let texts: Vec<(String, RuleMask)> = if opts.document_texts {
+        let bar = progress.items_bar("canonical", backbones.len() as u64);
+        let texts = backbones
+            .par_iter()
+            .map(|&b| {
+                let t = analysis.copy_text(b, opts.rules);
+                bar.inc(1);
+                t
+            })
+            .collect();
+        bar.finish_and_clear();
+        texts
+    } else {
+        vec![(String::new(), RuleMask::default()); backbones.len()]
+    };
+    for (id, ((members, backbone), (text, text_rules))) in
+        members.into_iter().zip(backbones).zip(texts).enumerate()
+    {
+        let (_, file, copy) = analysis.copy(backbone);
         let mut rules = RuleCounts::new();
-        for line in &text.lines[copy.lines.clone()] {
+        for line in &file.lines[copy.lines.clone()] {
             rules.add_mask(line.rules);
         }
-        rules.add_mask(analysis.copy_text(backbone, opts.rules).1);
+        rules.add_mask(text_rules);
         analysis.documents.push(Document {
             id,
             copies: members,
             backbone,
             rules,
+            text,
         });
     }
     analysis
@@ -457,7 +485,7 @@ pub fn clean(
         emit::write_documents(
             &clean.out,
             &names,
-            |i| analysis.document_text(&analysis.documents[i]),
+            |i| analysis.documents[i].text.as_str(),
             &progress,
         )
     })??;
@@ -476,6 +504,7 @@ pub fn analyze_paths(paths: &[PathBuf], opts: &Options) -> Result<Analysis, Erro
     let (inputs, errors) = source::discover(paths, None);
     let mut opts = opts.clone();
     opts.record_hits = true;
+    opts.document_texts = false;
     with_jobs(opts.jobs, || analyze(&inputs, errors, &opts, &progress))
 }
 

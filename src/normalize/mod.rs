@@ -310,6 +310,9 @@ pub const RULES: &[Rule] = &[
     },
 ];
 
+/// Index of `line-ends` in [`RULES`] (it runs first).
+const LINE_ENDS: usize = 0;
+
 /// Index of a rule in [`RULES`] by name.
 pub fn rule_index(name: &str) -> Option<usize> {
     RULES.iter().position(|r| r.name == name)
@@ -462,9 +465,11 @@ impl RuleCounts {
 /// and the set of rules that changed it.
 pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, RuleMask) {
     let enabled = enabled.only(Scope::Line);
+    let mut pending = RuleMask(triggered(line).0 & enabled.0);
     // `line-ends` may split a line (U+2028, a CR inside): the other rules
     // then see each part as the line it is.
-    if let Some(le) = rule_index("line-ends").filter(|&i| enabled.contains(i)) {
+    if pending.contains(LINE_ENDS) {
+        let le = LINE_ENDS;
         if let Cow::Owned(split) = line_ends(line) {
             if split.contains('\n') {
                 let mut rest = enabled;
@@ -483,7 +488,6 @@ pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, Ru
             }
         }
     }
-    let mut pending = RuleMask(triggered(line).0 & enabled.0);
     let mut current: Cow<'a, str> = Cow::Borrowed(line);
     let mut fired = RuleMask::default();
     for (i, rule) in RULES.iter().enumerate() {
@@ -1088,6 +1092,7 @@ mod tests {
 
     #[test]
     fn rule_names_are_unique_kebab_case() {
+        assert_eq!(rule_index("line-ends"), Some(LINE_ENDS));
         let mut names: Vec<_> = RULES.iter().map(|r| r.name).collect();
         for n in &names {
             assert!(n.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{n}");
