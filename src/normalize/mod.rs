@@ -558,17 +558,16 @@ pub fn normalize_document(text: &str, enabled: RuleMask) -> (String, RuleCounts)
 
 /// The line rules whose trigger characters occur in `s`, in one scan.
 ///
-/// Works on bytes: ASCII through a table, the common Han block (lead bytes
-/// E4–E9, which never trigger anything) skipped three bytes at a time, and
-/// only the other characters decoded and asked of each rule.
+/// Works on bytes: the common Han block (lead bytes E4–E9, which never
+/// trigger anything) is skipped three bytes at a time; every other Basic
+/// Multilingual Plane character is looked up in a table built once from the
+/// rules' triggers; the rest is asked of each rule.
 pub fn triggered(s: &str) -> RuleMask {
-    static ASCII: OnceLock<[u32; 128]> = OnceLock::new();
-    let ascii = ASCII.get_or_init(|| {
-        let mut table = [0u32; 128];
-        for (b, slot) in table.iter_mut().enumerate() {
-            *slot = char_triggers(char::from(b as u8)).0;
-        }
-        table
+    static BMP: OnceLock<Vec<u32>> = OnceLock::new();
+    let bmp = BMP.get_or_init(|| {
+        (0..=0xFFFFu32)
+            .map(|u| char::from_u32(u).map_or(0, |c| char_triggers(c).0))
+            .collect()
     });
     let bytes = s.as_bytes();
     let mut mask = 0u32;
@@ -576,17 +575,19 @@ pub fn triggered(s: &str) -> RuleMask {
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
-            mask |= ascii[b as usize];
+            mask |= bmp[b as usize];
             i += 1;
         } else if (0xE4..=0xE9).contains(&b) {
             i += 3;
         } else {
             let c = s[i..].chars().next().unwrap_or('\u{FFFD}');
-            mask |= char_triggers(c).0;
+            mask |= bmp
+                .get(c as usize)
+                .copied()
+                .unwrap_or_else(|| char_triggers(c).0);
             i += c.len_utf8();
         }
     }
-    // Rules that only ever act next to Han need Han on the line.
     RuleMask(mask)
 }
 
@@ -649,11 +650,9 @@ pub fn hits(text: &str, fired: RuleMask) -> Vec<Hit> {
 /// The changed stretches from `a` to `b` (a character diff): the character
 /// offset of each in `a`, and its text before and after.
 pub fn changes(a: &str, b: &str) -> Vec<(usize, String, String)> {
-    let diff = similar::TextDiff::configure()
-        .algorithm(similar::Algorithm::Myers)
-        .diff_chars(a, b);
     let ac: Vec<char> = a.chars().collect();
     let bc: Vec<char> = b.chars().collect();
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &ac, &bc);
     let mut out = Vec::new();
     let mut open: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
     let mut flush = |open: &mut Option<(std::ops::Range<usize>, std::ops::Range<usize>)>| {
@@ -661,7 +660,7 @@ pub fn changes(a: &str, b: &str) -> Vec<(usize, String, String)> {
             out.push((o.start, ac[o].iter().collect(), bc[n].iter().collect()));
         }
     };
-    for op in diff.ops() {
+    for op in &ops {
         if op.tag() == similar::DiffTag::Equal {
             flush(&mut open);
             continue;
