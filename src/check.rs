@@ -87,6 +87,16 @@ pub fn catalog() -> Vec<RuleInfo> {
             summary: "U+FFFD in the text: a character an earlier decoding lost",
         },
         RuleInfo {
+            id: "encoding-mojibake",
+            severity: Severity::Error,
+            summary: "text once decoded with the wrong encoding (clean repairs it)",
+        },
+        RuleInfo {
+            id: "encoding-mixed",
+            severity: Severity::Warning,
+            summary: "a file whose parts are in different encodings",
+        },
+        RuleInfo {
             id: "encoding-not-utf8",
             severity: Severity::Warning,
             summary: "a file that is not UTF-8",
@@ -394,6 +404,39 @@ fn encoding_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
         f.line = Some(line + 1);
         f.start = Some(r.start);
         f.end = Some(r.end);
+        out.push(f);
+    }
+    for r in &t.repairs {
+        let text = t.line(r.line);
+        let what = match r.kind {
+            crate::decode::Mojibake::Latin1 => "UTF-8 read as Latin-1/windows-1252",
+            crate::decode::Mojibake::Gbk => "UTF-8 read as GBK",
+        };
+        out.push(
+            Finding::new(
+                "encoding-mojibake",
+                path,
+                format!("mojibake ({what}), repaired by clean"),
+                &[text.as_bytes()],
+            )
+            .at(r.line + 1, 1),
+        );
+    }
+    let encodings: Vec<&str> = t.spans.iter().map(|s| s.encoding).collect();
+    if encodings.windows(2).any(|w| w[0] != w[1]) {
+        let list: Vec<String> = t
+            .spans
+            .iter()
+            .map(|s| format!("{} {}..{}", s.encoding, s.bytes.start, s.bytes.end))
+            .collect();
+        let mut f = Finding::new(
+            "encoding-mixed",
+            path,
+            format!("mixed encodings: {}", list.join(", ")),
+            &[],
+        )
+        .at(1, 1);
+        f.fix = Some("UTF-8".into());
         out.push(f);
     }
     if t.encoding != "UTF-8" {

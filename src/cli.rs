@@ -48,6 +48,23 @@ pub struct Cli {
     /// Switch a normalization rule off (repeatable; `canon rules` lists them).
     #[arg(long, global = true, value_name = "NAME")]
     pub disable_rule: Vec<String>,
+
+    /// Decode every input with this encoding (a BOM still wins), e.g. gbk, big5.
+    #[arg(long, global = true, value_name = "LABEL")]
+    pub encoding: Option<String>,
+
+    /// Top-level domain the pages came from (cn, tw, jp, ...): a hint for
+    /// encoding detection.
+    #[arg(long, global = true, value_name = "TLD")]
+    pub encoding_hint: Option<String>,
+
+    /// Leave mojibake as it is (no repair).
+    #[arg(long, global = true)]
+    pub no_repair: bool,
+
+    /// Undecodable bytes are errors: the run exits 2.
+    #[arg(long, global = true)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Subcommand)]

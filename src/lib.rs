@@ -81,6 +81,8 @@ pub struct Options {
     /// Build each document's canonical text ([`Document::text`]); `check`
     /// does not need them.
     pub document_texts: bool,
+    /// Undecodable bytes are errors (the run exits 2).
+    pub strict: bool,
 }
 
 impl Default for Options {
@@ -92,6 +94,7 @@ impl Default for Options {
             rules: normalize::default_rules(),
             record_hits: false,
             document_texts: true,
+            strict: false,
         }
     }
 }
@@ -128,6 +131,8 @@ pub struct TextFile {
     pub evidence: Evidence,
     pub spans: Vec<EncodedSpan>,
     pub undecodable: Vec<Range<usize>>,
+    /// Lines whose mojibake the decoder repaired.
+    pub repairs: Vec<decode::Repair>,
     pub lines: Vec<Line>,
     /// The normalized lines, each followed by LF.
     pub text: String,
@@ -319,6 +324,7 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
             evidence: decoded.evidence,
             spans: decoded.spans.clone(),
             undecodable: decoded.undecodable.clone(),
+            repairs: decoded.repairs.clone(),
             lines,
             text,
             rule_counts,
@@ -490,7 +496,7 @@ pub fn clean(
         )
     })??;
     emit::write_report(&report_path, &report)?;
-    let errors = input_errors(&analysis);
+    let errors = input_errors(&analysis, opts.strict);
     Ok(CleanOutcome {
         report,
         report_path,
@@ -577,12 +583,23 @@ pub fn check_paths(
         findings,
         all,
         summary,
-        errors: input_errors(&analysis),
+        errors: input_errors(&analysis, opts.strict),
     })
 }
 
-/// Messages for the inputs that could not be listed or read.
-fn input_errors(analysis: &Analysis) -> Vec<String> {
+/// Messages for the inputs that could not be listed or read (and, with
+/// `strict`, for files holding undecodable bytes).
+fn input_errors(analysis: &Analysis, strict: bool) -> Vec<String> {
+    let undecodable = analysis.files.iter().filter_map(|f| {
+        let t = f.text()?;
+        let n: usize = t.undecodable.iter().map(|r| r.len()).sum();
+        (strict && n > 0).then(|| {
+            format!(
+                "{}: {n} undecodable byte(s) as {}, first at offset {} (--strict)",
+                f.path, t.encoding, t.undecodable[0].start
+            )
+        })
+    });
     analysis
         .source_errors
         .iter()
@@ -591,6 +608,7 @@ fn input_errors(analysis: &Analysis) -> Vec<String> {
             FileOutcome::Failed { error } => Some(error.clone()),
             _ => None,
         }))
+        .chain(undecodable)
         .collect()
 }
 
@@ -668,6 +686,14 @@ pub fn normalize_input(path: &Path, opts: &Options) -> Result<Normalized, String
     let raw = source::read(&input, 0).map_err(|e| e.to_string())?;
     let decoded =
         decode::decode(&raw.bytes, &opts.decode).map_err(|e| format!("{}: {e}", input.display))?;
+    if opts.strict && !decoded.undecodable.is_empty() {
+        return Err(format!(
+            "{}: {} undecodable byte(s) as {} (--strict)",
+            input.display,
+            decoded.undecodable_bytes(),
+            decoded.encoding
+        ));
+    }
     let mut done = normalize_lines(&decoded, opts.rules, true);
     let (text, fired) = normalize::normalize_text_rules(&done.text, opts.rules);
     done.rule_counts.add_mask(fired);

@@ -34,10 +34,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
     .mask()
     .map_err(anyhow::Error::msg)?;
+    let forced = match &cli.encoding {
+        Some(label) => Some(
+            encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
+                anyhow::anyhow!("unknown encoding {label:?} (try utf-8, gbk, big5, utf-16le)")
+            })?,
+        ),
+        None => None,
+    };
+    if let Some(tld) = &cli.encoding_hint {
+        if !canon::decode::DecodeOptions::valid_tld(tld) {
+            anyhow::bail!(
+                "--encoding-hint takes a lower-case top-level domain such as cn or tw, not {tld:?}"
+            );
+        }
+    }
     let opts = Options {
         jobs: cli.jobs.unwrap_or(0),
         progress: !cli.quiet,
         rules,
+        decode: canon::decode::DecodeOptions {
+            forced,
+            tld: cli.encoding_hint.clone(),
+            no_repair: cli.no_repair,
+        },
+        strict: cli.strict,
         ..Options::default()
     };
     match cli.command {

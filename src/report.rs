@@ -109,6 +109,9 @@ pub struct FileEntry {
     pub spans: Vec<SpanEntry>,
     #[serde(default)]
     pub undecodable: Vec<ByteRange>,
+    /// Lines whose mojibake was repaired: 1-based line and what it was.
+    #[serde(default)]
+    pub mojibake: Vec<MojibakeEntry>,
     #[serde(default)]
     pub copies: Vec<CopyEntry>,
     pub regions: Vec<RegionEntry>,
@@ -133,6 +136,13 @@ impl From<Range<usize>> for ByteRange {
             end: r.end,
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MojibakeEntry {
+    pub line: usize,
+    /// `utf8-as-latin1` or `utf8-as-gbk`.
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,6 +247,7 @@ pub fn build(analysis: &Analysis, names: &[String]) -> Report {
             evidence: None,
             spans: Vec::new(),
             undecodable: Vec::new(),
+            mojibake: Vec::new(),
             copies: Vec::new(),
             regions: Vec::new(),
             rules: BTreeMap::new(),
@@ -268,6 +279,14 @@ pub fn build(analysis: &Analysis, names: &[String]) -> Report {
                     })
                     .collect();
                 entry.undecodable = t.undecodable.iter().cloned().map(Into::into).collect();
+                entry.mojibake = t
+                    .repairs
+                    .iter()
+                    .map(|r| MojibakeEntry {
+                        line: r.line + 1,
+                        kind: r.kind.as_str().to_string(),
+                    })
+                    .collect();
                 entry.rules = rule_map(&t.rule_counts);
                 entry.replacement_chars = t.text.matches('\u{FFFD}').count();
                 rules_total.add(&t.rule_counts);

@@ -1,0 +1,801 @@
+//! Decode stage: bytes → [`Decoded`] text, split into lines that remember
+//! their input byte ranges.
+//!
+//! Input: the bytes of one file. Output: UTF-8 text, the encoding(s) it was
+//! read with (one [`EncodedSpan`] per stretch), and one [`LineSpan`] per line.
+//!
+//! Order of evidence:
+//! 1. a BOM (UTF-8, UTF-16LE/BE) — the whole file in that encoding;
+//! 2. `--encoding` (a BOM still wins);
+//! 3. NUL bytes in the first 8 KiB: UTF-16 without BOM (NULs on one byte
+//!    parity, as Latin text has) or binary (skipped);
+//! 4. valid UTF-8;
+//! 5. UTF-16 without BOM and without NULs (pure Chinese): the high bytes of
+//!    UTF-16 Han sit in 0x4E–0x9F (and 0x30, 0xFF for CJK and full-width
+//!    marks) on one parity; confirmed by decoding;
+//! 6. otherwise, line by line: lines that are valid UTF-8 stay UTF-8, and
+//!    each stretch of other lines is detected on its own (chardetng 1.0 +
+//!    encoding_rs, GBK/GB2312 decoded as GB18030), so a GBK page appended to a
+//!    UTF-8 one comes out right — unless the other lines are UTF-8 with a few
+//!    damaged bytes, which stay UTF-8.
+//!
+//! Each line is then checked for mojibake (see [`mojibake`]) and repaired
+//! when the repair is lossless and clearly better.
+//!
+//! Invariants:
+//! - the lines' byte ranges are contiguous and cover the whole input, BOM
+//!   included (the first line starts at byte 0), and so do the spans (after
+//!   the BOM), so every byte can be given a role later;
+//! - a line ends at LF, CRLF or a lone CR; the line's text keeps a trailing CR
+//!   (the `line-ends` rule removes and counts it) but not the LF;
+//! - spans are cut at line ends, which are character boundaries in every
+//!   ASCII-compatible encoding;
+//! - every byte sequence that cannot be decoded becomes one U+FFFD and its
+//!   byte range is listed in [`Decoded::undecodable`]: nothing is dropped.
+
+pub mod mojibake;
+
+use std::ops::Range;
+
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{
+    DecoderResult, Encoding, BIG5, EUC_JP, EUC_KR, GB18030, GBK, SHIFT_JIS, UTF_16BE, UTF_16LE,
+    UTF_8,
+};
+use thiserror::Error;
+
+pub use mojibake::Mojibake;
+
+/// How far binary/UTF-16 sniffing looks.
+pub const SNIFF_LEN: usize = 8 * 1024;
+/// How much of a legacy-encoded stretch chardetng sees (about 8,000 Han
+/// characters: its guess is settled long before, and it costs ~100 ns a byte).
+pub const DETECT_LEN: usize = 16 * 1024;
+
+/// One line of decoded text and the input bytes it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineSpan {
+    /// Input bytes, terminator included.
+    pub bytes: Range<usize>,
+    /// Range in [`Decoded::text`], LF excluded (a CR is kept).
+    pub text: Range<usize>,
+}
+
+/// A stretch of input decoded with one encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedSpan {
+    pub bytes: Range<usize>,
+    pub encoding: &'static str,
+}
+
+/// A line whose mojibake was repaired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repair {
+    /// Index of the line.
+    pub line: usize,
+    pub kind: Mojibake,
+}
+
+/// The decoded form of one file.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// Name of the main encoding, the one covering most bytes (encoding_rs
+    /// spelling, e.g. `UTF-8`, `gb18030`).
+    pub encoding: &'static str,
+    /// Whether the input started with a byte order mark.
+    pub bom: bool,
+    /// How the encoding was chosen.
+    pub evidence: Evidence,
+    pub text: String,
+    pub lines: Vec<LineSpan>,
+    pub spans: Vec<EncodedSpan>,
+    /// Input byte ranges that could not be decoded (each became one U+FFFD).
+    pub undecodable: Vec<Range<usize>>,
+    /// Lines whose mojibake was repaired.
+    pub repairs: Vec<Repair>,
+}
+
+impl Decoded {
+    /// The text of line `i`, without its LF.
+    pub fn line(&self, i: usize) -> &str {
+        &self.text[self.lines[i].text.clone()]
+    }
+
+    /// Number of undecodable input bytes.
+    pub fn undecodable_bytes(&self) -> usize {
+        self.undecodable.iter().map(|r| r.len()).sum()
+    }
+
+    /// Whether the file mixes encodings.
+    pub fn is_mixed(&self) -> bool {
+        self.spans
+            .windows(2)
+            .any(|w| w[0].encoding != w[1].encoding)
+    }
+}
+
+/// Why an encoding was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    Bom,
+    Utf16Sniff,
+    ValidUtf8,
+    Detected,
+    Mixed,
+    Forced,
+}
+
+impl Evidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Bom => "bom",
+            Evidence::Utf16Sniff => "utf16-sniff",
+            Evidence::ValidUtf8 => "valid-utf8",
+            Evidence::Detected => "detected",
+            Evidence::Mixed => "mixed",
+            Evidence::Forced => "forced",
+        }
+    }
+}
+
+/// Why a file was not decoded.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("binary file (NUL byte at offset {offset}, not UTF-16)")]
+    Binary { offset: usize },
+}
+
+/// Decoding options.
+#[derive(Debug, Clone, Default)]
+pub struct DecodeOptions {
+    /// Decode everything with this encoding (a BOM still wins).
+    pub forced: Option<&'static Encoding>,
+    /// Top-level domain the pages came from (`cn`, `tw`, ...), a hint for
+    /// chardetng: lower-case ASCII letters and digits only.
+    pub tld: Option<String>,
+    /// Leave mojibake as it is.
+    pub no_repair: bool,
+}
+
+impl DecodeOptions {
+    /// Checks an `--encoding-hint` value (chardetng panics on others).
+    pub fn valid_tld(tld: &str) -> bool {
+        !tld.is_empty()
+            && tld
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    }
+}
+
+/// Decodes one file. See the module comment for the order of evidence.
+pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError> {
+    let mut b = Builder::new(!opts.no_repair);
+    if let Some((enc, len)) = Encoding::for_bom(bytes) {
+        b.decode_range(bytes, len..bytes.len(), enc);
+        return Ok(b.finish(bytes, len, Evidence::Bom));
+    }
+    if let Some(enc) = opts.forced {
+        b.decode_range(bytes, 0..bytes.len(), widen(enc));
+        return Ok(b.finish(bytes, 0, Evidence::Forced));
+    }
+    let head = &bytes[..bytes.len().min(SNIFF_LEN)];
+    if let Some(offset) = memchr::memchr(0, head) {
+        return match sniff_utf16_nul(head).or_else(|| sniff_utf16_han(bytes)) {
+            Some(enc) => {
+                b.decode_range(bytes, 0..bytes.len(), enc);
+                Ok(b.finish(bytes, 0, Evidence::Utf16Sniff))
+            }
+            None => Err(DecodeError::Binary { offset }),
+        };
+    }
+    if let Ok(valid) = simdutf8::basic::from_utf8(bytes) {
+        b.push_valid_utf8(bytes, valid, 0);
+        return Ok(b.finish(bytes, 0, Evidence::ValidUtf8));
+    }
+    if let Some(enc) = sniff_utf16_han(bytes) {
+        b.decode_range(bytes, 0..bytes.len(), enc);
+        return Ok(b.finish(bytes, 0, Evidence::Utf16Sniff));
+    }
+    let evidence = b.decode_by_stretches(bytes, opts.tld.as_deref());
+    Ok(b.finish(bytes, 0, evidence))
+}
+
+/// Collects lines, spans and undecodable ranges as stretches are decoded.
+struct Builder {
+    text: String,
+    lines: Vec<LineSpan>,
+    spans: Vec<EncodedSpan>,
+    undecodable: Vec<Range<usize>>,
+    repairs: Vec<Repair>,
+    repair: bool,
+    scratch: String,
+}
+
+impl Builder {
+    fn new(repair: bool) -> Self {
+        Builder {
+            text: String::new(),
+            lines: Vec::new(),
+            spans: Vec::new(),
+            undecodable: Vec::new(),
+            repairs: Vec::new(),
+            repair,
+            scratch: String::new(),
+        }
+    }
+
+    fn add_span(&mut self, range: Range<usize>, encoding: &'static Encoding) {
+        if range.is_empty() {
+            return;
+        }
+        match self.spans.last_mut() {
+            Some(last) if last.encoding == encoding.name() && last.bytes.end == range.start => {
+                last.bytes.end = range.end;
+            }
+            _ => self.spans.push(EncodedSpan {
+                bytes: range,
+                encoding: encoding.name(),
+            }),
+        }
+    }
+
+    /// Adds one decoded line: its text without the LF, and whether an LF
+    /// ended it (the text keeps the input's line ends exactly).
+    fn push_line(&mut self, bytes: Range<usize>, line: &str, lf: bool) {
+        let start = self.text.len();
+        let repaired = if self.repair {
+            mojibake::repair(line)
+        } else {
+            None
+        };
+        match repaired {
+            Some((fixed, kind)) => {
+                self.repairs.push(Repair {
+                    line: self.lines.len(),
+                    kind,
+                });
+                self.text.push_str(&fixed);
+            }
+            None => self.text.push_str(line),
+        }
+        let end = self.text.len();
+        if lf {
+            self.text.push('\n');
+        }
+        self.lines.push(LineSpan {
+            bytes,
+            text: start..end,
+        });
+    }
+
+    /// Fast path: `valid` is `bytes[start..]`, already checked as UTF-8.
+    fn push_valid_utf8(&mut self, bytes: &[u8], valid: &str, start: usize) {
+        self.text.reserve(valid.len() + valid.len() / 64);
+        let mut at = start;
+        for end in line_ends(bytes, start, Width::Byte) {
+            let line = &valid[at - start..end - start];
+            let stripped = line.strip_suffix('\n');
+            self.push_line(at..end, stripped.unwrap_or(line), stripped.is_some());
+            at = end;
+        }
+        self.add_span(start..bytes.len(), UTF_8);
+    }
+
+    /// Decodes `bytes[range]` with `encoding`, line by line.
+    fn decode_range(&mut self, bytes: &[u8], range: Range<usize>, encoding: &'static Encoding) {
+        if encoding == UTF_8 {
+            if let Ok(valid) = simdutf8::basic::from_utf8(&bytes[range.clone()]) {
+                let sub = &bytes[..range.end];
+                self.push_valid_utf8(sub, valid, range.start);
+                return;
+            }
+        }
+        let width = if encoding == UTF_16LE {
+            Width::Utf16Le
+        } else if encoding == UTF_16BE {
+            Width::Utf16Be
+        } else {
+            Width::Byte
+        };
+        let sub = &bytes[..range.end];
+        let mut decoder = encoding.new_decoder_without_bom_handling();
+        let mut at = range.start;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        for end in line_ends(sub, range.start, width) {
+            scratch.clear();
+            let last = end == range.end;
+            decode_chunk(
+                &mut decoder,
+                &bytes[at..end],
+                at,
+                last,
+                &mut scratch,
+                &mut self.undecodable,
+            );
+            let stripped = scratch.strip_suffix('\n');
+            let lf = stripped.is_some();
+            let line = stripped.unwrap_or(&scratch);
+            self.push_line(at..end, line, lf);
+            at = end;
+        }
+        self.scratch = scratch;
+        self.add_span(range, encoding);
+    }
+
+    /// Step 6 of the order of evidence: UTF-8 lines stay UTF-8, each stretch
+    /// of other lines is detected and decoded on its own.
+    fn decode_by_stretches(&mut self, bytes: &[u8], tld: Option<&str>) -> Evidence {
+        let ends = line_ends(bytes, 0, Width::Byte);
+        let mut kinds = Vec::with_capacity(ends.len());
+        let mut at = 0;
+        for &end in &ends {
+            let line = &bytes[at..end];
+            kinds.push(if line.is_ascii() {
+                Kind::Ascii
+            } else {
+                match simdutf8::basic::from_utf8(line) {
+                    // A short line can be valid UTF-8 by chance (GBK `小` is
+                    // D0 A1, UTF-8 `С`): it takes the encoding around it.
+                    Ok(s) if s.chars().filter(|c| !c.is_ascii()).nth(2).is_none() => Kind::Ascii,
+                    Ok(_) => Kind::Utf8,
+                    Err(_) => Kind::Other,
+                }
+            });
+            at = end;
+        }
+        let has_utf8 = kinds.contains(&Kind::Utf8);
+        // The other lines may be UTF-8 with a few damaged bytes.
+        let other: Vec<u8> = ends
+            .iter()
+            .zip(&kinds)
+            .scan(0, |at, (&end, &k)| {
+                let r = *at..end;
+                *at = end;
+                Some((r, k))
+            })
+            .filter(|(_, k)| *k == Kind::Other)
+            .flat_map(|(r, _)| bytes[r].iter().copied())
+            .take(DETECT_LEN * 4)
+            .collect();
+        if plausibility(&other, UTF_8).fits(0.0) || !has_utf8 {
+            let enc = if has_utf8 { UTF_8 } else { detect(bytes, tld) };
+            self.decode_range(bytes, 0..bytes.len(), enc);
+            return Evidence::Detected;
+        }
+        // Stretches: runs of UTF-8 lines and runs of other lines; ASCII lines
+        // join the stretch before them (the first ones the stretch after).
+        let mut stretches: Vec<(Range<usize>, Kind)> = Vec::new();
+        let mut at = 0;
+        for (&end, &kind) in ends.iter().zip(&kinds) {
+            match (stretches.last_mut(), kind) {
+                (Some((r, _)), Kind::Ascii) => r.end = end,
+                (Some((r, k)), kind) if *k == kind => r.end = end,
+                (_, kind) => stretches.push((at..end, kind)),
+            }
+            at = end;
+        }
+        if let Some(first_real) = stretches.iter().position(|(_, k)| *k != Kind::Ascii) {
+            if first_real > 0 {
+                let start = stretches[0].0.start;
+                stretches.drain(..first_real);
+                stretches[0].0.start = start;
+            }
+        }
+        for (range, kind) in stretches {
+            let enc = match kind {
+                Kind::Other => detect(&bytes[range.clone()], tld),
+                _ => UTF_8,
+            };
+            self.decode_range(bytes, range, enc);
+        }
+        Evidence::Mixed
+    }
+
+    fn finish(mut self, bytes: &[u8], bom_len: usize, evidence: Evidence) -> Decoded {
+        if let Some(first) = self.lines.first_mut() {
+            first.bytes.start = 0; // the BOM belongs to the first line
+        } else if !bytes.is_empty() {
+            // Only a BOM: one empty line still accounts for its bytes.
+            self.lines.push(LineSpan {
+                bytes: 0..bytes.len(),
+                text: 0..0,
+            });
+        }
+        let mut weight: Vec<(&'static str, usize)> = Vec::new();
+        for s in &self.spans {
+            match weight.iter_mut().find(|(e, _)| *e == s.encoding) {
+                Some((_, n)) => *n += s.bytes.len(),
+                None => weight.push((s.encoding, s.bytes.len())),
+            }
+        }
+        let encoding = weight
+            .iter()
+            .max_by_key(|(_, n)| *n)
+            .map_or(UTF_8.name(), |(e, _)| e);
+        let _ = bom_len;
+        Decoded {
+            encoding,
+            bom: evidence == Evidence::Bom,
+            evidence,
+            text: self.text,
+            lines: self.lines,
+            spans: self.spans,
+            undecodable: self.undecodable,
+            repairs: self.repairs,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ascii,
+    Utf8,
+    Other,
+}
+
+/// chardetng's guess for a legacy-encoded stretch, checked by [`rescue`].
+fn detect(bytes: &[u8], tld: Option<&str>) -> &'static Encoding {
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+    let prefix = &bytes[..bytes.len().min(DETECT_LEN)];
+    detector.feed(prefix, prefix.len() == bytes.len());
+    let tld = tld
+        .filter(|t| DecodeOptions::valid_tld(t))
+        .map(str::as_bytes);
+    let guess = detector.guess(tld, Utf8Detection::Allow);
+    rescue(prefix, widen(guess))
+}
+
+/// chardetng rules out an encoding at its first invalid sequence, so a
+/// UTF-8 or GBK file with one damaged byte is guessed as a single-byte
+/// encoding and would come out as mojibake. When that happens, a candidate
+/// that decodes the sample with at most 1% errors (UTF-8 first, then
+/// GB18030 and Big5 when the result is mostly Han) is taken instead.
+fn rescue(sample: &[u8], guess: &'static Encoding) -> &'static Encoding {
+    if guess == UTF_8 {
+        return guess;
+    }
+    if plausibility(sample, UTF_8).fits(0.0) {
+        return UTF_8;
+    }
+    let multibyte = [GB18030, BIG5, SHIFT_JIS, EUC_JP, EUC_KR];
+    if multibyte.contains(&guess) {
+        return guess;
+    }
+    [GB18030, BIG5]
+        .into_iter()
+        .find(|&enc| plausibility(sample, enc).fits(0.5))
+        .unwrap_or(guess)
+}
+
+/// How a sample decodes with one encoding.
+struct Plausibility {
+    errors: usize,
+    non_ascii: usize,
+    han: usize,
+}
+
+impl Plausibility {
+    /// At most 1% errors (one more for a sample cut mid-character), some
+    /// non-ASCII text, and at least `han_share` of it Han.
+    fn fits(&self, han_share: f64) -> bool {
+        self.non_ascii >= 4
+            && self.errors * 100 <= self.non_ascii + 100
+            && self.han as f64 >= han_share * self.non_ascii as f64
+    }
+}
+
+fn plausibility(sample: &[u8], enc: &'static Encoding) -> Plausibility {
+    let (text, _) = enc.decode_without_bom_handling(sample);
+    let mut p = Plausibility {
+        errors: 0,
+        non_ascii: 0,
+        han: 0,
+    };
+    for c in text.chars() {
+        if c == '\u{FFFD}' {
+            p.errors += 1;
+        } else if !c.is_ascii() {
+            p.non_ascii += 1;
+            if crate::normalize::is_han(c) {
+                p.han += 1;
+            }
+        }
+    }
+    p
+}
+
+/// GBK and GB2312 labels decode as GB18030, so no byte sequence is lost.
+fn widen(enc: &'static Encoding) -> &'static Encoding {
+    if enc == GBK {
+        GB18030
+    } else {
+        enc
+    }
+}
+
+/// UTF-16 without BOM, recognised by NUL bytes on one parity (Latin text in
+/// UTF-16 has a NUL in every other byte).
+fn sniff_utf16_nul(head: &[u8]) -> Option<&'static Encoding> {
+    let pairs = head.len() / 2;
+    if pairs == 0 {
+        return None;
+    }
+    let (mut even, mut odd) = (0usize, 0usize);
+    for (i, b) in head[..pairs * 2].iter().enumerate() {
+        if *b == 0 {
+            if i % 2 == 0 {
+                even += 1;
+            } else {
+                odd += 1;
+            }
+        }
+    }
+    let total = even + odd;
+    // At least a tenth of the code units carry a NUL, and nearly all on one side.
+    if total * 10 < pairs {
+        return None;
+    }
+    if odd * 20 >= total * 19 {
+        Some(UTF_16LE)
+    } else if even * 20 >= total * 19 {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
+/// Whether `b` is a likely high byte of a UTF-16 code unit in Chinese text:
+/// Han (0x34–0x9F), CJK marks (0x30), general punctuation (0x20), full-width
+/// forms (0xFF), or ASCII (0x00).
+fn utf16_high(b: u8) -> bool {
+    matches!(b, 0x00 | 0x20 | 0x30 | 0x34..=0x9F | 0xFF)
+}
+
+/// UTF-16 without BOM and without NULs: pure Chinese text. The high bytes of
+/// its code units sit on one parity and look like [`utf16_high`]; the
+/// decoded text must then be mostly Han with no broken surrogates or control
+/// characters.
+fn sniff_utf16_han(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = &bytes[..bytes.len().min(SNIFF_LEN) & !1];
+    if head.len() < 8 || bytes.len() % 2 != 0 {
+        return None;
+    }
+    let pairs = head.len() / 2;
+    let even = head.iter().step_by(2).filter(|&&b| utf16_high(b)).count();
+    let odd = head
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|&&b| utf16_high(b))
+        .count();
+    let enc = if odd * 10 >= pairs * 9 && even * 10 < pairs * 7 {
+        UTF_16LE
+    } else if even * 10 >= pairs * 9 && odd * 10 < pairs * 7 {
+        UTF_16BE
+    } else {
+        return None;
+    };
+    let (text, _, errors) = enc.decode(head);
+    let chars = text.chars().count().max(1);
+    let han = text
+        .chars()
+        .filter(|&c| crate::normalize::is_han(c))
+        .count();
+    let controls = text
+        .chars()
+        .filter(|&c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        .count();
+    (!errors && controls == 0 && han * 2 >= chars).then_some(enc)
+}
+
+/// How line terminators look in the raw bytes.
+#[derive(Clone, Copy)]
+enum Width {
+    /// ASCII-compatible encodings: LF and CR are single bytes that never
+    /// occur inside a multi-byte character.
+    Byte,
+    Utf16Le,
+    Utf16Be,
+}
+
+/// Byte offsets just past each line terminator from `start`, plus the end of
+/// `bytes`.
+fn line_ends(bytes: &[u8], start: usize, width: Width) -> Vec<usize> {
+    let mut ends = Vec::new();
+    match width {
+        Width::Byte => {
+            for pos in memchr::memchr2_iter(b'\n', b'\r', &bytes[start..]) {
+                let abs = start + pos;
+                if bytes[abs] == b'\r' && bytes.get(abs + 1) == Some(&b'\n') {
+                    continue;
+                }
+                ends.push(abs + 1);
+            }
+        }
+        Width::Utf16Le | Width::Utf16Be => {
+            let unit = |i: usize| -> Option<u16> {
+                let pair = bytes.get(i..i + 2)?;
+                Some(match width {
+                    Width::Utf16Le => u16::from_le_bytes([pair[0], pair[1]]),
+                    _ => u16::from_be_bytes([pair[0], pair[1]]),
+                })
+            };
+            let mut i = start;
+            while let Some(u) = unit(i) {
+                if u == 0x0A || (u == 0x0D && unit(i + 2) != Some(0x0A)) {
+                    ends.push(i + 2);
+                }
+                i += 2;
+            }
+        }
+    }
+    if ends.last() != Some(&bytes.len()) && bytes.len() > start {
+        ends.push(bytes.len());
+    }
+    ends
+}
+
+/// Decodes one chunk, replacing each malformed sequence by U+FFFD and
+/// recording its absolute byte range.
+fn decode_chunk(
+    decoder: &mut encoding_rs::Decoder,
+    chunk: &[u8],
+    base: usize,
+    last: bool,
+    out: &mut String,
+    undecodable: &mut Vec<Range<usize>>,
+) {
+    let mut read_total = 0usize;
+    loop {
+        let src = &chunk[read_total..];
+        let need = decoder
+            .max_utf8_buffer_length_without_replacement(src.len())
+            .unwrap_or(src.len() * 3 + 16);
+        out.reserve(need);
+        let (result, read) = decoder.decode_to_string_without_replacement(src, out, last);
+        read_total += read;
+        match result {
+            DecoderResult::InputEmpty => break,
+            DecoderResult::OutputFull => continue,
+            DecoderResult::Malformed(len, after) => {
+                let end = (base + read_total).saturating_sub(after as usize);
+                let start = end.saturating_sub(len as usize);
+                undecodable.push(start..end);
+                out.push('\u{FFFD}');
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(bytes: &[u8]) -> Decoded {
+        decode(bytes, &DecodeOptions::default()).expect("decodes")
+    }
+
+    fn assert_covers(d: &Decoded, len: usize) {
+        let mut at = 0;
+        for l in &d.lines {
+            assert_eq!(l.bytes.start, at, "lines are contiguous");
+            at = l.bytes.end;
+        }
+        assert_eq!(at, len, "lines cover the input");
+    }
+
+    #[test]
+    fn table_of_encodings() {
+        let text =
+            "郴州市政府工作报告\n各位代表：现在，我代表市人民政府向大会报告工作。\r\n第三行 line\n";
+        let (gbk, _, _) = GBK.encode(text);
+        let (big5, _, _) = encoding_rs::BIG5.encode(
+            "郴州市政府工作報告\n各位代表：現在，我代表市人民政府向大會報告工作，請予審議。\n",
+        );
+        let mut utf16le = vec![0xFF, 0xFE];
+        let mut utf16be = vec![0xFE, 0xFF];
+        for u in text.encode_utf16() {
+            utf16le.extend_from_slice(&u.to_le_bytes());
+            utf16be.extend_from_slice(&u.to_be_bytes());
+        }
+        let mut utf8bom = vec![0xEF, 0xBB, 0xBF];
+        utf8bom.extend_from_slice(text.as_bytes());
+        let cases: Vec<(&str, Vec<u8>, &str, bool)> = vec![
+            ("utf8", text.as_bytes().to_vec(), "UTF-8", false),
+            ("utf8 bom", utf8bom, "UTF-8", true),
+            ("gbk", gbk.into_owned(), "gb18030", false),
+            ("utf16le bom", utf16le, "UTF-16LE", true),
+            ("utf16be bom", utf16be, "UTF-16BE", true),
+        ];
+        for (name, bytes, enc, bom) in cases {
+            let d = dec(&bytes);
+            assert_eq!(d.encoding, enc, "{name}");
+            assert_eq!(d.bom, bom, "{name}");
+            assert_eq!(d.text, text, "{name}");
+            assert_eq!(d.lines.len(), 3, "{name}");
+            assert_eq!(
+                d.line(1),
+                "各位代表：现在，我代表市人民政府向大会报告工作。\r",
+                "{name}"
+            );
+            assert!(d.undecodable.is_empty(), "{name}");
+            assert_covers(&d, bytes.len());
+        }
+        let d = dec(&big5);
+        assert_eq!(d.encoding, "Big5");
+        assert!(d.text.starts_with("郴州市政府工作報告"));
+    }
+
+    #[test]
+    fn utf16le_without_bom_is_sniffed() {
+        let mut bytes = Vec::new();
+        for u in "Hello, world\nsecond line\n".encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        let d = dec(&bytes);
+        assert_eq!(d.encoding, "UTF-16LE");
+        assert_eq!(d.evidence, Evidence::Utf16Sniff);
+        assert_eq!(d.line(1), "second line");
+        assert_covers(&d, bytes.len());
+    }
+
+    #[test]
+    fn binary_is_refused() {
+        let bytes = [
+            0x7F, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0x3E, 0,
+        ];
+        assert!(matches!(
+            decode(&bytes, &DecodeOptions::default()),
+            Err(DecodeError::Binary { offset: 7 })
+        ));
+    }
+
+    #[test]
+    fn line_terminators() {
+        let d = dec(b"a\r\nb\rc\n\nd");
+        let lines: Vec<_> = (0..d.lines.len()).map(|i| d.line(i)).collect();
+        assert_eq!(lines, vec!["a\r", "b\r", "c", "", "d"]);
+        assert_covers(&d, 9);
+    }
+
+    #[test]
+    fn empty_and_bom_only() {
+        let d = dec(b"");
+        assert!(d.lines.is_empty());
+        let d = dec(&[0xEF, 0xBB, 0xBF]);
+        assert_eq!(d.lines.len(), 1);
+        assert_covers(&d, 3);
+    }
+
+    #[test]
+    fn undecodable_bytes_are_counted_with_offsets() {
+        // GBK text with a lone lead byte before a newline and at the end.
+        let text = "各位代表现在我代表市人民政府向大会报告工作请予审议".repeat(4);
+        let mut bytes = GBK.encode(&text).0.into_owned();
+        bytes.push(0x81);
+        bytes.push(b'\n');
+        let mid = bytes.len();
+        bytes.extend_from_slice(&GBK.encode("各位代表现在我代表市人民政府").0);
+        bytes.push(0xFF);
+        let d = dec(&bytes);
+        assert_eq!(d.encoding, "gb18030");
+        assert_eq!(
+            d.undecodable,
+            vec![mid - 2..mid - 1, bytes.len() - 1..bytes.len()]
+        );
+        assert_eq!(d.text.matches('\u{FFFD}').count(), 2);
+        assert_covers(&d, bytes.len());
+    }
+
+    #[test]
+    fn invalid_utf8_mostly_utf8_keeps_offsets() {
+        let mut bytes = "各位代表现在我代表市人民政府向大会报告工作\n"
+            .repeat(20)
+            .into_bytes();
+        bytes.insert(9, 0xFF);
+        let d = dec(&bytes);
+        assert_eq!(d.encoding, "UTF-8");
+        assert_eq!(d.undecodable, vec![9..10]);
+        assert_covers(&d, bytes.len());
+    }
+}

@@ -1,0 +1,326 @@
+//! Decoding real text: round trips over the corpus in every encoding scrapes
+//! come in, mixed-encoding files, mojibake repair without false positives,
+//! `--strict` and `--encoding`.
+
+use std::fs;
+
+use canon::decode::{decode, DecodeOptions, Evidence};
+use canon::report::Report;
+use encoding_rs::{Encoding, BIG5, GB18030, GBK, UTF_16BE, UTF_16LE, WINDOWS_1252};
+
+mod common;
+use common::*;
+
+const NAMES: [&str; 8] = [
+    "guangdong",
+    "hebei",
+    "ningxia",
+    "qinghai",
+    "shaanxi",
+    "shanghai",
+    "sichuan",
+    "yunnan",
+];
+
+fn text(name: &str) -> String {
+    String::from_utf8(corpus(name)).unwrap()
+}
+
+fn encode(text: &str, enc: &'static Encoding) -> Vec<u8> {
+    let (bytes, _, unmappable) = enc.encode(text);
+    assert!(!unmappable, "{} cannot encode the text", enc.name());
+    bytes.into_owned()
+}
+
+fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    if bom {
+        out.extend_from_slice(if big_endian {
+            &[0xFE, 0xFF]
+        } else {
+            &[0xFF, 0xFE]
+        });
+    }
+    for u in text.encode_utf16() {
+        out.extend_from_slice(&if big_endian {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
+    }
+    out
+}
+
+fn decoded(bytes: &[u8]) -> canon::decode::Decoded {
+    decode(bytes, &DecodeOptions::default()).expect("text")
+}
+
+#[test]
+fn every_corpus_text_round_trips_in_every_encoding() {
+    let mut texts: Vec<(String, String)> = NAMES.iter().map(|n| (n.to_string(), text(n))).collect();
+    texts.push(("seed".into(), String::from_utf8(read(SEED)).unwrap()));
+    for (name, t) in &texts {
+        let mut bom8 = vec![0xEF, 0xBB, 0xBF];
+        bom8.extend_from_slice(t.as_bytes());
+        let gbk_text = t.replace('・', "·");
+        let cases: Vec<(&str, Vec<u8>, &str, String)> = vec![
+            ("utf-8", t.as_bytes().to_vec(), "UTF-8", t.clone()),
+            ("utf-8 bom", bom8, "UTF-8", t.clone()),
+            ("gbk", encode(&gbk_text, GBK), "gb18030", gbk_text.clone()),
+            ("gb18030", encode(t, GB18030), "gb18030", t.clone()),
+            ("utf-16le bom", utf16(t, false, true), "UTF-16LE", t.clone()),
+            ("utf-16be bom", utf16(t, true, true), "UTF-16BE", t.clone()),
+            ("utf-16le", utf16(t, false, false), "UTF-16LE", t.clone()),
+            ("utf-16be", utf16(t, true, false), "UTF-16BE", t.clone()),
+        ];
+        for (label, bytes, encoding, want) in cases {
+            let d = decoded(&bytes);
+            assert_eq!(d.encoding, encoding, "{name} {label}");
+            assert!(
+                d.text == want || d.text == format!("{want}\n"),
+                "{name} {label}: text differs"
+            );
+            assert!(
+                d.undecodable.is_empty() && d.repairs.is_empty(),
+                "{name} {label}"
+            );
+            assert_eq!(d.lines.last().unwrap().bytes.end, bytes.len());
+        }
+    }
+}
+
+#[test]
+fn traditional_text_round_trips_in_big5() {
+    let t = String::from_utf8(read("tests/fixtures/traditional.txt")).unwrap();
+    let d = decoded(&encode(&t, BIG5));
+    assert_eq!(d.encoding, "Big5");
+    assert_eq!(d.text, t);
+    let d = decoded(&utf16(&t, false, false));
+    assert_eq!((d.encoding, d.text.as_str()), ("UTF-16LE", t.as_str()));
+}
+
+#[test]
+fn utf8_then_gbk_then_utf8_decodes_exactly_in_three_spans() {
+    let (a, b, c) = (
+        text("hebei") + "\n",
+        text("qinghai") + "\n",
+        text("yunnan") + "\n",
+    );
+    let mut bytes = a.as_bytes().to_vec();
+    bytes.extend(encode(&b, GBK));
+    let gbk_end = bytes.len();
+    bytes.extend_from_slice(c.as_bytes());
+    let d = decoded(&bytes);
+    assert_eq!(d.evidence, Evidence::Mixed);
+    assert_eq!(d.text, format!("{a}{b}{c}"));
+    let spans: Vec<(usize, usize, &str)> = d
+        .spans
+        .iter()
+        .map(|s| (s.bytes.start, s.bytes.end, s.encoding))
+        .collect();
+    assert_eq!(
+        spans,
+        vec![
+            (0, a.len(), "UTF-8"),
+            (a.len(), gbk_end, "gb18030"),
+            (gbk_end, bytes.len(), "UTF-8")
+        ]
+    );
+
+    // The same file through `canon clean`: the report shows the three spans.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("mixed.txt"), &bytes).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    canon()
+        .arg("clean")
+        .arg(dir.path())
+        .arg("--quiet")
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    let report: Report =
+        serde_json::from_slice(&fs::read(out.path().join("report.json")).unwrap()).unwrap();
+    let file = &report.files[0];
+    assert_eq!(file.evidence.as_deref(), Some("mixed"));
+    assert_eq!(file.spans.len(), 3);
+    assert_eq!(file.spans[1].encoding, "gb18030");
+}
+
+#[test]
+fn utf8_with_a_few_damaged_bytes_stays_utf8() {
+    let mut bytes = text("shanghai").into_bytes();
+    let at = bytes.len() / 2;
+    let at = (at..).find(|&i| bytes[i] == b'\n').unwrap() + 1; // a line start
+    bytes.insert(at, 0xFF);
+    let d = decoded(&bytes);
+    assert_eq!(d.encoding, "UTF-8");
+    assert_eq!(d.undecodable, vec![at..at + 1]);
+    assert_eq!(d.spans.len(), 1);
+}
+
+/// Paragraphs of the corpus with enough text to be worth repairing.
+fn paragraphs() -> Vec<String> {
+    NAMES
+        .iter()
+        .flat_map(|n| text(n).lines().map(str::to_string).collect::<Vec<_>>())
+        .filter(|l| l.chars().count() >= 20)
+        .collect()
+}
+
+#[test]
+fn mojibake_both_ways_comes_back_exactly() {
+    let mut latin1 = 0;
+    let mut gbk = 0;
+    for p in paragraphs() {
+        // UTF-8 bytes read as windows-1252 and saved again as UTF-8.
+        let broken = WINDOWS_1252
+            .decode_without_bom_handling(p.as_bytes())
+            .0
+            .into_owned();
+        let d = decoded(broken.as_bytes());
+        assert_eq!(d.text, p, "latin-1 mojibake of {p:?}");
+        assert_eq!(d.repairs.len(), usize::from(broken != p));
+        latin1 += 1;
+        // UTF-8 bytes read as GBK: only lossless when no U+FFFD came out.
+        let (broken, lossy) = GB18030.decode_without_bom_handling(p.as_bytes());
+        let broken: String = broken.into_owned();
+        if lossy || broken.contains('\u{FFFD}') {
+            continue;
+        }
+        let d = decoded(broken.as_bytes());
+        assert_eq!(d.text, p, "gbk mojibake {broken:?}");
+        gbk += 1;
+    }
+    assert!(latin1 > 500 && gbk > 30, "{latin1} {gbk}");
+}
+
+#[test]
+fn clean_text_is_never_repaired() {
+    let mut files: Vec<Vec<u8>> = NAMES.iter().map(|n| corpus(n)).collect();
+    files.push(read(SEED));
+    files.push(read("tests/fixtures/traditional.txt"));
+    files.push(
+        "Le café est très bon. Größe: 3 µm ± 0,5 µm, 20 °C. ×÷±≤≥∞ ½ ©®™ — “quoted” …\n魑魅魍魉 饕餮 龘靐齉\n"
+            .as_bytes()
+            .to_vec(),
+    );
+    for bytes in files {
+        let d = decoded(&bytes);
+        assert!(d.repairs.is_empty(), "{:?}", d.repairs);
+    }
+}
+
+#[test]
+fn strict_turns_undecodable_bytes_into_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = encode(&text("hebei"), GBK);
+    bytes.push(0xFF);
+    fs::write(dir.path().join("damaged.txt"), &bytes).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        canon()
+            .arg("clean")
+            .arg(dir.path())
+            .arg("--quiet")
+            .arg("--out")
+            .arg(out.path())
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&[]).status.code(), Some(0));
+    let strict = run(&["--strict"]);
+    assert_eq!(strict.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&strict.stderr).contains("undecodable"));
+    let normalize = canon()
+        .args(["normalize", "--strict"])
+        .arg(dir.path().join("damaged.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(normalize.status.code(), Some(2));
+}
+
+#[test]
+fn forced_encoding_and_hint() {
+    let t = String::from_utf8(read("tests/fixtures/traditional.txt")).unwrap();
+    let big5 = encode(&t, BIG5);
+    let output = canon()
+        .args(["normalize", "--encoding", "big5"])
+        .write_stdin(big5.clone())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8(output.stdout)
+        .unwrap()
+        .starts_with("政府工作報告\n"));
+    let output = canon()
+        .args(["normalize", "--encoding-hint", "tw"])
+        .write_stdin(big5)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(output.stdout)
+        .unwrap()
+        .starts_with("政府工作報告\n"));
+    let bad = canon()
+        .args(["normalize", "--encoding", "klingon"])
+        .write_stdin("x")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = canon()
+        .args(["normalize", "--encoding-hint", "COM."])
+        .write_stdin("x")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn check_reports_mixed_encodings_and_mojibake() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mixed = (text("hebei") + "\n").into_bytes();
+    mixed.extend(encode(&text("qinghai"), GBK));
+    fs::write(dir.path().join("mixed.txt"), mixed).unwrap();
+    let broken = WINDOWS_1252
+        .decode_without_bom_handling("各位代表：现在我代表市人民政府向大会报告工作。\n".as_bytes())
+        .0
+        .into_owned();
+    fs::write(dir.path().join("mojibake.txt"), broken).unwrap();
+    let output = canon()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--select", "encoding"])
+        .output()
+        .unwrap();
+    let human = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        human.contains("mixed.txt:1:1: encoding-mixed (warning): mixed encodings: UTF-8 0.."),
+        "{human}"
+    );
+    assert!(
+        human.contains(
+            "mojibake.txt:1:1: encoding-mojibake: mojibake (UTF-8 read as Latin-1/windows-1252)"
+        ),
+        "{human}"
+    );
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn utf16_without_bom_or_nuls_is_recognised() {
+    for big_endian in [false, true] {
+        let t = text("sichuan");
+        let d = decoded(&utf16(&t, big_endian, false));
+        assert_eq!(d.evidence, Evidence::Utf16Sniff);
+        assert_eq!(d.text, t);
+        assert_eq!(
+            d.encoding,
+            if big_endian {
+                UTF_16BE.name()
+            } else {
+                UTF_16LE.name()
+            }
+        );
+    }
+}
