@@ -39,11 +39,54 @@ pub enum Location {
 }
 
 /// The bytes of one input, with its stable id (its index in the sorted list).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct RawFile {
     pub id: usize,
     pub path: String,
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
+}
+
+/// Files at least this large are memory-mapped rather than read, so their
+/// bytes are not a heap copy (the decoded text is the only one).
+pub const MMAP_THRESHOLD: u64 = 64 * 1024 * 1024;
+
+/// A file's bytes: read into memory, or mapped.
+#[derive(Debug)]
+pub enum Bytes {
+    Owned(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Mapped(m) => m,
+        }
+    }
+}
+
+impl From<Vec<u8>> for Bytes {
+    fn from(v: Vec<u8>) -> Self {
+        Bytes::Owned(v)
+    }
+}
+
+fn read_file(path: &Path) -> io::Result<Bytes> {
+    let file = fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len < MMAP_THRESHOLD {
+        let mut buf = Vec::with_capacity(len as usize);
+        (&file).read_to_end(&mut buf)?;
+        return Ok(Bytes::Owned(buf));
+    }
+    // SAFETY: the map is read-only and lives only while this file is
+    // decoded. Like every tool that maps its inputs (ripgrep does above a
+    // size), canon assumes inputs are not truncated while it reads them; a
+    // file shrinking under the map would fault.
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    Ok(Bytes::Mapped(map))
 }
 
 /// Why an input could not be listed or read.
@@ -212,10 +255,13 @@ pub fn root_display(path: &Path) -> String {
 /// Reads one input. Standard input is read to its end.
 pub fn read(input: &Input, id: usize) -> Result<RawFile, SourceError> {
     let bytes = match &input.location {
-        Location::File(p) => fs::read(p),
+        Location::File(p) => read_file(p),
         Location::Stdin => {
             let mut buf = Vec::new();
-            io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
+            io::stdin()
+                .lock()
+                .read_to_end(&mut buf)
+                .map(|_| Bytes::Owned(buf))
         }
     }
     .map_err(|source| SourceError::Io {

@@ -208,7 +208,6 @@ struct Builder {
     undecodable: Vec<Range<usize>>,
     repairs: Vec<Repair>,
     repair: bool,
-    scratch: String,
 }
 
 impl Builder {
@@ -220,7 +219,6 @@ impl Builder {
             undecodable: Vec::new(),
             repairs: Vec::new(),
             repair,
-            scratch: String::new(),
         }
     }
 
@@ -243,24 +241,31 @@ impl Builder {
     /// ended it (the text keeps the input's line ends exactly).
     fn push_line(&mut self, bytes: Range<usize>, line: &str, lf: bool) {
         let start = self.text.len();
-        let repaired = if self.repair {
-            mojibake::repair(line)
-        } else {
-            None
-        };
-        match repaired {
-            Some((fixed, kind)) => {
+        self.text.push_str(line);
+        if lf {
+            self.text.push('\n');
+        }
+        self.close_line(bytes, start);
+    }
+
+    /// Registers the line whose text (and LF, if any) was just appended to
+    /// `self.text` from `start`, repairing its mojibake in place.
+    fn close_line(&mut self, bytes: Range<usize>, start: usize) {
+        let lf = self.text.ends_with('\n') && self.text.len() > start;
+        let mut end = self.text.len() - usize::from(lf);
+        if self.repair {
+            if let Some((fixed, kind)) = mojibake::repair(&self.text[start..end]) {
                 self.repairs.push(Repair {
                     line: self.lines.len(),
                     kind,
                 });
+                self.text.truncate(start);
                 self.text.push_str(&fixed);
+                end = self.text.len();
+                if lf {
+                    self.text.push('\n');
+                }
             }
-            None => self.text.push_str(line),
-        }
-        let end = self.text.len();
-        if lf {
-            self.text.push('\n');
         }
         self.lines.push(LineSpan {
             bytes,
@@ -298,12 +303,17 @@ impl Builder {
             Width::Byte
         };
         let sub = &bytes[..range.end];
+        self.text.reserve(range.len() + range.len() / 2);
         let mut decoder = encoding.new_decoder_without_bom_handling();
         let mut at = range.start;
-        let mut scratch = std::mem::take(&mut self.scratch);
+        // Decode each line into a small buffer: encoding_rs may touch the
+        // whole spare capacity of the string it writes to, so writing into the
+        // big text directly would cost the text's size for every line.
+        let mut scratch = String::new();
         for end in line_ends(sub, range.start, width) {
-            scratch.clear();
+            let start = self.text.len();
             let last = end == range.end;
+            scratch.clear();
             decode_chunk(
                 &mut decoder,
                 &bytes[at..end],
@@ -312,13 +322,10 @@ impl Builder {
                 &mut scratch,
                 &mut self.undecodable,
             );
-            let stripped = scratch.strip_suffix('\n');
-            let lf = stripped.is_some();
-            let line = stripped.unwrap_or(&scratch);
-            self.push_line(at..end, line, lf);
+            self.text.push_str(&scratch);
+            self.close_line(at..end, start);
             at = end;
         }
-        self.scratch = scratch;
         self.add_span(range, encoding);
     }
 
