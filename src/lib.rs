@@ -289,6 +289,17 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
         rule_counts,
         hits,
     } = normalize_lines(&decoded, opts.rules, opts.record_hits);
+    // The decoded text is not needed past normalization: free it before the
+    // fold is built, so a big file never holds three copies of its text.
+    let decode::Decoded {
+        encoding,
+        bom,
+        evidence,
+        spans,
+        undecodable,
+        repairs,
+        ..
+    } = decoded;
     let mut fold_buf = String::with_capacity(text.len());
     let mut fold_ranges = Vec::with_capacity(lines.len());
     for line in &lines {
@@ -319,12 +330,12 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
         path: raw.path,
         size,
         outcome: FileOutcome::Text(Box::new(TextFile {
-            encoding: decoded.encoding,
-            bom: decoded.bom,
-            evidence: decoded.evidence,
-            spans: decoded.spans.clone(),
-            undecodable: decoded.undecodable.clone(),
-            repairs: decoded.repairs.clone(),
+            encoding,
+            bom,
+            evidence,
+            spans,
+            undecodable,
+            repairs,
             lines,
             text,
             rule_counts,
