@@ -55,7 +55,7 @@ fn snippet(chars: &[char], enc: &'static Encoding, size: usize) -> Option<(Strin
         }
         best = Some((text.clone(), bytes));
     }
-    best.filter(|(t, _)| t.chars().any(|c| !c.is_ascii()))
+    best.filter(|(t, _)| !t.is_ascii())
 }
 
 fn chardetng_alone(bytes: &[u8]) -> String {
