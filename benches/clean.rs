@@ -104,6 +104,7 @@ fn bench(c: &mut Criterion) {
                 &CleanOptions {
                     out: out.path().to_path_buf(),
                     report: None,
+                    format: canon::OutputFormat::Txt,
                 },
                 &Options::default(),
             )

@@ -65,6 +65,28 @@ pub struct Cli {
     /// Undecodable bytes are errors: the run exits 2.
     #[arg(long, global = true)]
     pub strict: bool,
+
+    /// Read only walked files (and archive entries) matching this glob
+    /// (repeatable; `*` also matches `/`).
+    #[arg(long, global = true, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Skip walked files (and archive entries) matching this glob (repeatable).
+    #[arg(long, global = true, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Skip files and decompressed streams larger than this many bytes
+    /// (they are reported), so a decompression bomb stays a small file.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = canon::source::DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+
+    /// JSONL inputs: the field holding the text.
+    #[arg(long, global = true, value_name = "FIELD", default_value = "text")]
+    pub jsonl_field: String,
+
+    /// JSONL inputs: the field holding the record id (default: line number).
+    #[arg(long, global = true, value_name = "FIELD")]
+    pub jsonl_id: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,7 +95,14 @@ pub enum Command {
     #[command(after_help = "Examples:
   canon clean samples/ --out out/
   canon clean scrapes/ mirror.txt --out out/ --report run.json
-  cat page.txt | canon clean - --out out/")]
+  canon clean dump.tar.gz pages.jsonl.zst --out out/
+  canon clean corpus.jsonl --jsonl-field content --output-format jsonl --out clean.jsonl
+  canon clean site/ --include '*.txt' --exclude '**/old/**' --out out/
+  cat page.txt | canon clean - --out out/
+
+Inputs: files, folders, `-`; .gz and .zst are read transparently; .tar,
+.tar.gz/.tgz and .tar.zst entries are files (`archive.tar.gz!/path`); .jsonl
+(.gz, .zst) holds one document per line.")]
     Clean(CleanArgs),
     /// Report duplicates, bad encodings and non-canonical text; change nothing.
     #[command(after_help = "Examples:
@@ -106,9 +135,14 @@ pub struct CleanArgs {
     /// Output folder for the canonical documents.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub out: PathBuf,
-    /// Where to write the JSON report (default: <DIR>/report.json).
+    /// Where to write the JSON report (default: <DIR>/report.json; with
+    /// `--output-format jsonl`, <FILE>.report.json, none for stdout).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// txt: one file per document in the folder --out; jsonl: one JSON line
+    /// per document in the file --out (`-` for stdout).
+    #[arg(long, value_name = "FORMAT", default_value = "txt", value_parser = ["txt", "jsonl"])]
+    pub output_format: String,
 }
 
 #[derive(Debug, Args)]

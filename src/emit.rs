@@ -180,6 +180,51 @@ fn remove_stale(dir: &Path, keep: &[String]) -> Result<(), EmitError> {
     Ok(())
 }
 
+/// One canonical document as a JSONL line (the shape datatrove and dolma
+/// read: `id` and `text`, the rest as metadata).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct JsonlRecord<'a> {
+    pub id: String,
+    pub text: &'a str,
+    /// The path the text was taken from.
+    pub source: String,
+    /// Every file holding a copy, in run order.
+    pub sources: Vec<String>,
+    pub copies: usize,
+}
+
+/// Writes the documents as JSONL to `path` (through a temporary file), or
+/// to stdout when `path` is `None`.
+pub fn write_jsonl(path: Option<&Path>, records: &[JsonlRecord<'_>]) -> Result<(), EmitError> {
+    let mut buf = Vec::new();
+    for r in records {
+        serde_json::to_writer(&mut buf, r)?;
+        buf.push(b'\n');
+    }
+    match path {
+        Some(p) => {
+            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                fs::create_dir_all(dir).map_err(|source| EmitError::CreateDir {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+            }
+            write_atomic(p, &buf)
+        }
+        None => {
+            use std::io::Write;
+            let mut out = io::stdout().lock();
+            match out.write_all(&buf).and_then(|_| out.flush()) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(EmitError::Write {
+                    path: PathBuf::from("<stdout>"),
+                    source: e,
+                }),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
 /// Writes the report as pretty JSON with a final newline.
 pub fn write_report(path: &Path, report: &Report) -> Result<(), EmitError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

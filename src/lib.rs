@@ -83,6 +83,8 @@ pub struct Options {
     pub document_texts: bool,
     /// Undecodable bytes are errors (the run exits 2).
     pub strict: bool,
+    /// How inputs are read (archives, JSONL, globs, size limit).
+    pub source: source::SourceOptions,
 }
 
 impl Default for Options {
@@ -95,6 +97,7 @@ impl Default for Options {
             record_hits: false,
             document_texts: true,
             strict: false,
+            source: source::SourceOptions::default(),
         }
     }
 }
@@ -358,26 +361,43 @@ pub fn analyze(
 ) -> Analysis {
     let total: u64 = inputs.iter().map(|i| i.size).sum();
     let bar = progress.bytes_bar("analyze", total);
-    let files: Vec<FileResult> = inputs
+    // Each input gives one or more units (archive entries, JSONL records),
+    // kept in input order; ids are their positions in that order.
+    let per_input: Vec<Vec<FileResult>> = inputs
         .par_iter()
-        .enumerate()
-        .map(|(id, input)| {
-            let result = match source::read(input, id) {
-                Ok(raw) => analyze_file(raw, opts),
-                Err(e) => FileResult {
-                    id,
-                    path: input.display.clone(),
-                    size: input.size,
-                    outcome: FileOutcome::Failed {
-                        error: e.to_string(),
+        .map(|input| {
+            let results = source::read_units(input, &opts.source)
+                .into_iter()
+                .map(|unit| match unit {
+                    source::Unit::File(raw) => analyze_file(raw, opts),
+                    source::Unit::Skipped { path, size, reason } => FileResult {
+                        id: 0,
+                        path,
+                        size,
+                        outcome: FileOutcome::Skipped { reason },
                     },
-                },
-            };
+                    source::Unit::Failed { path, size, error } => FileResult {
+                        id: 0,
+                        path,
+                        size,
+                        outcome: FileOutcome::Failed { error },
+                    },
+                })
+                .collect();
             bar.inc(input.size);
-            result
+            results
         })
         .collect();
     bar.finish_and_clear();
+    let files: Vec<FileResult> = per_input
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(id, mut f)| {
+            f.id = id;
+            f
+        })
+        .collect();
 
     // Cluster, in run order.
     let mut copies = Vec::new();
@@ -466,16 +486,30 @@ pub fn analyze(
 /// Where and how `clean` writes.
 #[derive(Debug, Clone)]
 pub struct CleanOptions {
+    /// The folder (`txt`) or file (`jsonl`, `-` for stdout) written.
     pub out: PathBuf,
-    /// Report path; `None` means `<out>/report.json`.
+    /// Report path; `None` means `<out>/report.json` (`txt`),
+    /// `<out>.report.json` (`jsonl` to a file), no report (`jsonl` to stdout).
     pub report: Option<PathBuf>,
+    pub format: OutputFormat,
+}
+
+/// What `clean` writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// One `<name>.txt` per document in a folder.
+    #[default]
+    Txt,
+    /// One JSON object per line: `id`, `text`, `source`, `sources`, `copies`.
+    Jsonl,
 }
 
 /// What `clean` did.
 #[derive(Debug, Clone)]
 pub struct CleanOutcome {
     pub report: report::Report,
-    pub report_path: PathBuf,
+    /// Where the report went (`None`: JSONL to stdout without `--report`).
+    pub report_path: Option<PathBuf>,
     /// Inputs that could not be listed or read.
     pub errors: Vec<String>,
 }
@@ -486,27 +520,66 @@ pub fn clean(
     clean: &CleanOptions,
     opts: &Options,
 ) -> Result<CleanOutcome, Error> {
+    if clean.format == OutputFormat::Txt && clean.out.as_os_str() == "-" {
+        return Err(Error::Usage(
+            "--out - (stdout) needs --output-format jsonl".into(),
+        ));
+    }
     let progress = Progress::new(opts.progress);
     let (inputs, errors) = source::discover(paths, Some(&clean.out));
+    let inputs = filtered(paths, inputs, &opts.source.filter);
     let analysis = with_jobs(opts.jobs, || analyze(&inputs, errors, opts, &progress))?;
     let names = emit::output_names(analysis.documents.iter().map(|d| {
         let (file, _, _) = analysis.copy(d.copies[0]);
         file.path.as_str()
     }));
     let report = report::build(&analysis, &names);
-    let report_path = clean
-        .report
-        .clone()
-        .unwrap_or_else(|| clean.out.join("report.json"));
-    with_jobs(opts.jobs, || {
-        emit::write_documents(
-            &clean.out,
-            &names,
-            |i| analysis.documents[i].text.as_str(),
-            &progress,
-        )
-    })??;
-    emit::write_report(&report_path, &report)?;
+    let to_stdout = clean.out.as_os_str() == "-";
+    let report_path = match (&clean.report, clean.format) {
+        (Some(p), _) => Some(p.clone()),
+        (None, OutputFormat::Txt) => Some(clean.out.join("report.json")),
+        (None, OutputFormat::Jsonl) if to_stdout => None,
+        (None, OutputFormat::Jsonl) => Some(PathBuf::from(format!(
+            "{}.report.json",
+            clean.out.display()
+        ))),
+    };
+    match clean.format {
+        OutputFormat::Txt => with_jobs(opts.jobs, || {
+            emit::write_documents(
+                &clean.out,
+                &names,
+                |i| analysis.documents[i].text.as_str(),
+                &progress,
+            )
+        })??,
+        OutputFormat::Jsonl => {
+            let records: Vec<emit::JsonlRecord> = analysis
+                .documents
+                .iter()
+                .zip(&names)
+                .map(|(d, name)| {
+                    let mut sources: Vec<String> = d
+                        .copies
+                        .iter()
+                        .map(|&c| analysis.copy(c).0.path.clone())
+                        .collect();
+                    sources.dedup();
+                    emit::JsonlRecord {
+                        id: name.trim_end_matches(".txt").to_string(),
+                        text: &d.text,
+                        source: analysis.copy(d.backbone).0.path.clone(),
+                        sources,
+                        copies: d.copies.len(),
+                    }
+                })
+                .collect();
+            emit::write_jsonl((!to_stdout).then_some(clean.out.as_path()), &records)?;
+        }
+    }
+    if let Some(path) = &report_path {
+        emit::write_report(path, &report)?;
+    }
     let errors = input_errors(&analysis, opts.strict);
     Ok(CleanOutcome {
         report,
@@ -519,10 +592,26 @@ pub fn clean(
 pub fn analyze_paths(paths: &[PathBuf], opts: &Options) -> Result<Analysis, Error> {
     let progress = Progress::new(opts.progress);
     let (inputs, errors) = source::discover(paths, None);
+    let inputs = filtered(paths, inputs, &opts.source.filter);
     let mut opts = opts.clone();
     opts.record_hits = true;
     opts.document_texts = false;
     with_jobs(opts.jobs, || analyze(&inputs, errors, &opts, &progress))
+}
+
+/// Drops walked files that `--include`/`--exclude` rule out (files named on
+/// the command line are always read).
+fn filtered(paths: &[PathBuf], inputs: Vec<Input>, filter: &source::Filter) -> Vec<Input> {
+    let named: std::collections::HashSet<String> =
+        paths.iter().map(|p| source::root_display(p)).collect();
+    inputs
+        .into_iter()
+        .filter(|i| {
+            named.contains(&i.display)
+                || i.display == source::STDIN_NAME
+                || filter.allows(&i.display)
+        })
+        .collect()
 }
 
 /// `canon.toml`: the file named, or the first one from `cwd` upwards.
@@ -694,7 +783,19 @@ pub fn normalize_input(path: &Path, opts: &Options) -> Result<Normalized, String
         }
         inputs.remove(0)
     };
-    let raw = source::read(&input, 0).map_err(|e| e.to_string())?;
+    let mut units = source::read_units(&input, &opts.source);
+    if units.len() != 1 {
+        return Err(format!(
+            "{}: holds {} documents; `canon normalize` takes one (use `canon clean`)",
+            input.display,
+            units.len()
+        ));
+    }
+    let raw = match units.remove(0) {
+        source::Unit::File(raw) => raw,
+        source::Unit::Skipped { path, reason, .. } => return Err(format!("{path}: {reason}")),
+        source::Unit::Failed { error, .. } => return Err(error),
+    };
     let decoded =
         decode::decode(&raw.bytes, &opts.decode).map_err(|e| format!("{}: {e}", input.display))?;
     if opts.strict && !decoded.undecodable.is_empty() {

@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use canon::normalize::{RuleOptions, RULES};
-use canon::{check, report, CleanOptions, Options};
+use canon::{check, report, CleanOptions, Options, OutputFormat};
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
@@ -59,6 +59,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             no_repair: cli.no_repair,
         },
         strict: cli.strict,
+        source: canon::source::SourceOptions {
+            max_file_size: cli.max_file_size,
+            jsonl_field: cli.jsonl_field.clone(),
+            jsonl_id: cli.jsonl_id.clone(),
+            filter: canon::source::Filter::new(&cli.include, &cli.exclude)
+                .map_err(anyhow::Error::msg)?,
+        },
         ..Options::default()
     };
     match cli.command {
@@ -69,6 +76,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &CleanOptions {
                     out: args.out.clone(),
                     report: args.report,
+                    format: if args.output_format == "jsonl" {
+                        OutputFormat::Jsonl
+                    } else {
+                        OutputFormat::Txt
+                    },
                 },
                 &opts,
             )
@@ -90,10 +102,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             if !cli.quiet {
                 eprintln!("{}", report::summary(&outcome.report, started.elapsed()));
+                let report = outcome
+                    .report_path
+                    .as_ref()
+                    .map_or("no report".to_string(), |p| p.display().to_string());
                 eprintln!(
-                    "canon: wrote {} documents and {}",
+                    "canon: wrote {} documents and {report}",
                     outcome.report.totals.documents,
-                    outcome.report_path.display()
                 );
             }
             Ok(exit(!outcome.errors.is_empty(), false))

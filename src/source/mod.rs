@@ -20,6 +20,9 @@ use std::path::{Component, Path, PathBuf};
 
 use thiserror::Error;
 
+mod formats;
+pub use formats::{read_units, Filter, SourceOptions, Unit, DEFAULT_MAX_FILE_SIZE};
+
 /// One input to read: a regular file or standard input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
@@ -181,6 +184,21 @@ fn walk(
         link_meta
     };
     if meta.is_file() {
+        // The output (a JSONL file or its report) is never read back.
+        if let Some(ex) = exclude {
+            let same_name = path.file_name() == ex.file_name();
+            let report = ex
+                .file_name()
+                .map(|n| format!("{}.report.json", n.to_string_lossy()));
+            let is_report = report.as_deref() == path.file_name().and_then(|n| n.to_str());
+            if (same_name || is_report)
+                && fs::canonicalize(path).is_ok_and(|p| {
+                    p == ex || p.file_name() == path.file_name() && p.parent() == ex.parent()
+                })
+            {
+                return;
+            }
+        }
         inputs.push(Input {
             location: Location::File(path.to_path_buf()),
             display,
@@ -252,7 +270,21 @@ pub fn root_display(path: &Path) -> String {
     }
 }
 
-/// Reads one input. Standard input is read to its end.
+/// The raw bytes of one input (standard input is read to its end).
+fn read_bytes(input: &Input) -> io::Result<Bytes> {
+    match &input.location {
+        Location::File(p) => read_file(p),
+        Location::Stdin => {
+            let mut buf = Vec::new();
+            io::stdin()
+                .lock()
+                .read_to_end(&mut buf)
+                .map(|_| Bytes::Owned(buf))
+        }
+    }
+}
+
+/// Reads one input as one file, as it is (no decompression or archive).
 pub fn read(input: &Input, id: usize) -> Result<RawFile, SourceError> {
     let bytes = match &input.location {
         Location::File(p) => read_file(p),
