@@ -11,11 +11,12 @@
 //! links) only ever become display paths. Decompression is bounded by
 //! `max_file_size` (a bomb is skipped and reported, never inflated).
 
-use std::io::{self, Read};
+use std::fs;
+use std::io::{self, BufRead, BufReader, Read};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use super::{read_bytes, Bytes, Input, RawFile};
+use super::{read_bytes, Bytes, Input, Location, RawFile};
 
 /// How inputs are read.
 #[derive(Debug, Clone)]
@@ -103,54 +104,103 @@ fn failed(path: &str, size: u64, error: impl std::fmt::Display) -> Unit {
     }
 }
 
-/// Reads one input into its units.
+/// Reads one input into its units (all in memory: for tests and
+/// `canon normalize`; the pipeline streams with [`visit_units`]).
 pub fn read_units(input: &Input, opts: &SourceOptions) -> Vec<Unit> {
+    let mut units = Vec::new();
+    visit_units(input, opts, &mut |u| units.push(u));
+    units
+}
+
+/// Reads one input and hands each unit to `f` as soon as it is read, so an
+/// archive is never held in memory whole: one entry (or JSONL record) at a
+/// time.
+pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit)) {
     let path = input.display.as_str();
-    let bytes = match read_bytes(input) {
-        Ok(b) => b,
-        Err(e) => return vec![failed(path, input.size, e)],
-    };
-    let size = bytes.len() as u64;
-    if size > opts.max_file_size {
-        return vec![too_large(path, size, opts)];
-    }
     let mut name = path.to_ascii_lowercase();
-    let bytes = match decompress(&bytes, opts.max_file_size) {
-        Ok(Some(inflated)) => {
-            for (ext, plain) in [
-                (".gz", ""),
-                (".zst", ""),
-                (".tgz", ".tar"),
-                (".tzst", ".tar"),
-            ] {
-                if let Some(stem) = name.strip_suffix(ext) {
-                    name = format!("{stem}{plain}");
-                    break;
-                }
-            }
-            Bytes::Owned(inflated)
-        }
-        Ok(None) => bytes,
-        Err(Inflate::TooLarge) => return vec![too_large(path, size, opts)],
-        Err(Inflate::Corrupt(e)) => {
-            return vec![failed(
-                path,
-                size,
-                format!("corrupt compressed stream: {e}"),
-            )]
-        }
+    let stream = |input: &Input| -> io::Result<Box<dyn Read>> {
+        Ok(match &input.location {
+            Location::File(p) => Box::new(fs::File::open(p)?),
+            Location::Stdin => Box::new(io::stdin()),
+        })
     };
-    if name.ends_with(".tar") || is_tar(&bytes) {
-        return tar_units(path, &bytes, opts);
+    let mut reader = match stream(input) {
+        Ok(r) => BufReader::with_capacity(1 << 16, r),
+        Err(e) => return f(failed(path, input.size, e)),
+    };
+    let head = match reader.fill_buf() {
+        Ok(h) => h.to_vec(),
+        Err(e) => return f(failed(path, input.size, e)),
+    };
+    let gzip = head.starts_with(&[0x1F, 0x8B]);
+    let zstd = head.starts_with(&[0x28, 0xB5, 0x2F, 0xFD]);
+    let archive_name = name.ends_with(".tar")
+        || name.ends_with(".tgz")
+        || name.ends_with(".tzst")
+        || name.ends_with(".tar.gz")
+        || name.ends_with(".tar.zst");
+    let jsonl_name = |n: &str| {
+        let n = n.trim_end_matches(".gz").trim_end_matches(".zst");
+        n.ends_with(".jsonl") || n.ends_with(".ndjson")
+    };
+    if !gzip && !zstd && !archive_name && !jsonl_name(&name) && !is_tar(&head) {
+        // A plain file: read (or map) it whole.
+        if matches!(input.location, Location::File(_)) {
+            drop(reader);
+            return f(match read_bytes(input) {
+                Ok(bytes) if bytes.len() as u64 > opts.max_file_size => {
+                    too_large(path, bytes.len() as u64, opts)
+                }
+                Ok(bytes) => Unit::File(RawFile {
+                    id: 0,
+                    path: path.to_string(),
+                    bytes,
+                }),
+                Err(e) => failed(path, input.size, e),
+            });
+        }
     }
-    if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
-        return jsonl_units(path, &bytes, opts);
+    let mut body: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(reader))
+    } else if zstd {
+        match zstd::stream::read::Decoder::with_buffer(reader) {
+            Ok(d) => Box::new(d),
+            Err(e) => return f(failed(path, input.size, format!("corrupt compressed stream: {e}"))),
+        }
+    } else {
+        Box::new(reader)
+    };
+    if gzip || zstd {
+        for (ext, plain) in [(".gz", ""), (".zst", ""), (".tgz", ".tar"), (".tzst", ".tar")] {
+            if let Some(stem) = name.strip_suffix(ext) {
+                name = format!("{stem}{plain}");
+                break;
+            }
+        }
     }
-    vec![Unit::File(RawFile {
-        id: 0,
-        path: path.to_string(),
-        bytes,
-    })]
+    // Peek at the (decompressed) start for a tar header.
+    let mut first = Vec::with_capacity(512);
+    if let Err(e) = (&mut body).take(512).read_to_end(&mut first) {
+        let what = if gzip || zstd { "corrupt compressed stream" } else { "read error" };
+        return f(failed(path, input.size, format!("{what}: {e}")));
+    }
+    let body: Box<dyn Read> = Box::new(io::Cursor::new(first.clone()).chain(body));
+    if name.ends_with(".tar") || is_tar(&first) {
+        return tar_units(path, body, opts, f);
+    }
+    if jsonl_name(&name) {
+        return jsonl_units(path, body, opts, f);
+    }
+    let mut out = Vec::new();
+    match body.take(opts.max_file_size.saturating_add(1)).read_to_end(&mut out) {
+        Ok(_) if out.len() as u64 > opts.max_file_size => f(too_large(path, out.len() as u64, opts)),
+        Ok(_) => f(Unit::File(RawFile {
+            id: 0,
+            path: path.to_string(),
+            bytes: Bytes::Owned(out),
+        })),
+        Err(e) => f(failed(path, input.size, format!("corrupt compressed stream: {e}"))),
+    }
 }
 
 fn too_large(path: &str, size: u64, opts: &SourceOptions) -> Unit {
@@ -161,56 +211,23 @@ fn too_large(path: &str, size: u64, opts: &SourceOptions) -> Unit {
     }
 }
 
-enum Inflate {
-    TooLarge,
-    Corrupt(io::Error),
-}
-
-/// Inflates a gzip or zstd stream (recognised by its magic bytes), at most
-/// `max` bytes of output. `None` when the bytes are not compressed.
-fn decompress(bytes: &[u8], max: u64) -> Result<Option<Vec<u8>>, Inflate> {
-    let reader: Box<dyn Read + '_> = if bytes.starts_with(&[0x1F, 0x8B]) {
-        Box::new(flate2::read::MultiGzDecoder::new(bytes))
-    } else if bytes.starts_with(&[0x28, 0xB5, 0x2F, 0xFD]) {
-        Box::new(zstd::stream::read::Decoder::new(bytes).map_err(Inflate::Corrupt)?)
-    } else {
-        return Ok(None);
-    };
-    let mut out = Vec::new();
-    reader
-        .take(max.saturating_add(1))
-        .read_to_end(&mut out)
-        .map_err(Inflate::Corrupt)?;
-    if out.len() as u64 > max {
-        return Err(Inflate::TooLarge);
-    }
-    Ok(Some(out))
-}
-
 /// A POSIX tar header has `ustar` at offset 257.
 fn is_tar(bytes: &[u8]) -> bool {
     bytes.get(257..262) == Some(b"ustar")
 }
 
-fn tar_units(path: &str, bytes: &[u8], opts: &SourceOptions) -> Vec<Unit> {
-    let mut units = Vec::new();
-    let mut archive = tar::Archive::new(bytes);
+fn tar_units(path: &str, body: Box<dyn Read>, opts: &SourceOptions, f: &mut dyn FnMut(Unit)) {
+    let mut archive = tar::Archive::new(body);
     let entries = match archive.entries() {
         Ok(e) => e,
-        Err(e) => {
-            return vec![failed(
-                path,
-                bytes.len() as u64,
-                format!("corrupt tar: {e}"),
-            )]
-        }
+        Err(e) => return f(failed(path, 0, format!("corrupt tar: {e}"))),
     };
     for entry in entries {
         let mut entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                units.push(failed(path, 0, format!("corrupt tar: {e}")));
-                break;
+                f(failed(path, 0, format!("corrupt archive: {e}")));
+                return;
             }
         };
         let name = entry.path().map_or_else(
@@ -220,14 +237,11 @@ fn tar_units(path: &str, bytes: &[u8], opts: &SourceOptions) -> Vec<Unit> {
         let display = format!("{path}!/{name}");
         let kind = entry.header().entry_type();
         let size = entry.size();
-        if kind.is_dir() {
-            continue;
-        }
-        if !opts.filter.allows(&name) && !opts.filter.allows(&display) {
+        if kind.is_dir() || (!opts.filter.allows(&name) && !opts.filter.allows(&display)) {
             continue;
         }
         if !kind.is_file() {
-            units.push(Unit::Skipped {
+            f(Unit::Skipped {
                 path: display,
                 size,
                 reason: "tar entry is not a regular file (link or device)".into(),
@@ -235,72 +249,73 @@ fn tar_units(path: &str, bytes: &[u8], opts: &SourceOptions) -> Vec<Unit> {
             continue;
         }
         if size > opts.max_file_size {
-            units.push(too_large(&display, size, opts));
+            f(too_large(&display, size, opts));
             continue;
         }
         let mut buf = Vec::with_capacity(size as usize);
         match entry.read_to_end(&mut buf) {
-            Ok(_) => units.push(Unit::File(RawFile {
+            Ok(_) => f(Unit::File(RawFile {
                 id: 0,
                 path: display,
                 bytes: Bytes::Owned(buf),
             })),
             Err(e) => {
-                units.push(failed(&display, size, format!("corrupt tar entry: {e}")));
-                break;
+                f(failed(&display, size, format!("corrupt archive entry: {e}")));
+                return;
             }
         }
     }
-    units
 }
 
-fn jsonl_units(path: &str, bytes: &[u8], opts: &SourceOptions) -> Vec<Unit> {
-    let mut units = Vec::new();
-    for (k, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let n = k + 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
+fn jsonl_units(path: &str, body: Box<dyn Read>, opts: &SourceOptions, f: &mut dyn FnMut(Unit)) {
+    let mut reader = BufReader::new(body);
+    let mut line = Vec::new();
+    let mut n = 0usize;
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) => {
+                f(failed(&format!("{path}:{}", n + 1), 0, format!("corrupt stream: {e}")));
+                return;
+            }
+        }
+        n += 1;
+        let record = line.strip_suffix(b"\n").unwrap_or(&line);
+        let record = record.strip_suffix(b"\r").unwrap_or(record);
+        if record.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let size = line.len() as u64;
-        let place = format!("{path}:{n}");
-        let value: serde_json::Value = match serde_json::from_slice(line) {
-            Ok(v) => v,
-            Err(e) => {
-                units.push(failed(&place, size, format!("not JSON: {e}")));
-                continue;
-            }
-        };
-        let Some(text) = value.get(&opts.jsonl_field).and_then(|t| t.as_str()) else {
-            units.push(failed(
-                &place,
-                size,
-                format!("no string field {:?}", opts.jsonl_field),
-            ));
-            continue;
-        };
-        let id = opts
-            .jsonl_id
-            .as_ref()
-            .and_then(|f| value.get(f))
-            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
-        let display = match id {
-            Some(id) => format!("{path}!/{id}"),
-            None => place,
-        };
-        units.push(Unit::File(RawFile {
-            id: 0,
-            path: display,
-            bytes: Bytes::Owned(text.as_bytes().to_vec()),
-        }));
+        f(jsonl_record(path, n, record, opts));
     }
-    units
+}
+
+fn jsonl_record(path: &str, n: usize, line: &[u8], opts: &SourceOptions) -> Unit {
+    let size = line.len() as u64;
+    let place = format!("{path}:{n}");
+    let value: serde_json::Value = match serde_json::from_slice(line) {
+        Ok(v) => v,
+        Err(e) => return failed(&place, size, format!("not JSON: {e}")),
+    };
+    let Some(text) = value.get(&opts.jsonl_field).and_then(|t| t.as_str()) else {
+        return failed(&place, size, format!("no string field {:?}", opts.jsonl_field));
+    };
+    let id = opts
+        .jsonl_id
+        .as_ref()
+        .and_then(|f| value.get(f))
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+    Unit::File(RawFile {
+        id: 0,
+        path: id.map_or(place, |id| format!("{path}!/{id}")),
+        bytes: Bytes::Owned(text.as_bytes().to_vec()),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Location;
     use std::io::Write;
 
     fn input(dir: &std::path::Path, name: &str, bytes: &[u8]) -> Input {
