@@ -122,6 +122,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EmitError> {
     })
 }
 
+/// Creates the output folder and removes the stale documents of a previous
+/// run there, before this run's documents are written into it.
+pub fn prepare_folder(dir: &Path, names: &[String]) -> Result<(), EmitError> {
+    fs::create_dir_all(dir).map_err(|source| EmitError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    remove_stale(dir, names)
+}
+
 /// Writes every document (`text(i)` for `names[i]`) into `dir`, in parallel,
 /// after removing the stale documents of a previous run.
 pub fn write_documents<'a>(
@@ -130,11 +140,7 @@ pub fn write_documents<'a>(
     text: impl Fn(usize) -> &'a str + Sync,
     progress: &Progress,
 ) -> Result<(), EmitError> {
-    fs::create_dir_all(dir).map_err(|source| EmitError::CreateDir {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    remove_stale(dir, names)?;
+    prepare_folder(dir, names)?;
     let bar = progress.items_bar("emit", names.len() as u64);
     let results: Vec<Result<(), EmitError>> = names
         .par_iter()

@@ -78,13 +78,13 @@ pub struct Options {
     /// Record where each rule changes each line ([`TextFile::hits`]), for
     /// `check`.
     pub record_hits: bool,
-    /// Build each document's canonical text ([`Document::text`]); `check`
-    /// does not need them.
-    pub document_texts: bool,
     /// Undecodable bytes are errors (the run exits 2).
     pub strict: bool,
     /// How inputs are read (archives, JSONL, globs, size limit).
     pub source: source::SourceOptions,
+    /// Keep every file's normalized text after analysis (`check` needs
+    /// them; `clean` reads the backbone copies again instead).
+    pub keep_texts: bool,
 }
 
 impl Default for Options {
@@ -95,9 +95,9 @@ impl Default for Options {
             decode: DecodeOptions::default(),
             rules: normalize::default_rules(),
             record_hits: false,
-            document_texts: true,
             strict: false,
             source: source::SourceOptions::default(),
+            keep_texts: true,
         }
     }
 }
@@ -124,6 +124,8 @@ pub struct FileCopy {
     pub group: usize,
     pub complete: bool,
     pub fingerprint: Fingerprint,
+    /// Lines of this copy changed per rule.
+    pub rules: RuleCounts,
 }
 
 /// A file that decoded to text, with everything the stages found in it.
@@ -136,11 +138,20 @@ pub struct TextFile {
     pub undecodable: Vec<Range<usize>>,
     /// Lines whose mojibake the decoder repaired.
     pub repairs: Vec<decode::Repair>,
+    /// The lines and normalized text (each line followed by LF); empty when
+    /// the text was not kept (see [`TextFile::kept`]).
     pub lines: Vec<Line>,
-    /// The normalized lines, each followed by LF.
     pub text: String,
+    /// Whether `lines` and `text` are kept. `clean` drops them after
+    /// analysis and reads the backbone copies again to write the documents,
+    /// so memory follows the copies, not the corpus.
+    pub kept: bool,
     pub rule_counts: RuleCounts,
     pub segments: Vec<Segment>,
+    /// Input byte range of each segment.
+    pub segment_bytes: Vec<Range<usize>>,
+    /// U+FFFD in the normalized text.
+    pub replacement_chars: usize,
     pub copies: Vec<FileCopy>,
     /// blake3 of the whole file's fold: equal for files identical after
     /// decoding and normalization.
@@ -178,6 +189,8 @@ pub struct FileResult {
     pub path: String,
     pub size: u64,
     pub outcome: FileOutcome,
+    /// Index of the input it came from, and of the unit in that input.
+    pub origin: (usize, usize),
 }
 
 impl FileResult {
@@ -208,8 +221,9 @@ pub struct Document {
     /// Rules that changed lines of the backbone copy (and the text rules
     /// that changed the whole text).
     pub rules: RuleCounts,
-    /// The canonical text (empty unless [`Options::document_texts`]).
-    pub text: String,
+    /// Characters and bytes of the canonical text (set when it is built).
+    pub chars: usize,
+    pub bytes: usize,
 }
 
 /// Everything the pipeline knows before writing.
@@ -235,17 +249,11 @@ impl Analysis {
     }
 
     /// The canonical text of a document.
-    pub fn document_text<'a>(&self, doc: &'a Document) -> &'a str {
-        &doc.text
-    }
-
-    /// The rendered text of a copy after the text rules, and which of them
-    /// changed it.
-    fn copy_text(&self, index: usize, rules: RuleMask) -> (String, RuleMask) {
-        let (_, text, copy) = self.copy(index);
-        let rendered = canonical::render(copy.lines.clone().map(|i| text.line(i)));
-        let (done, fired) = normalize::normalize_text_rules(&rendered, rules);
-        (done.into_owned(), fired)
+    /// The canonical text of a document whose backbone's file text was
+    /// kept (see [`build_documents`] for the general case).
+    pub fn document_text(&self, doc: &Document) -> Option<String> {
+        let (_, text, copy) = self.copy(doc.backbone);
+        text.kept.then(|| render_copy(text, copy, self.rules).0)
     }
 
     /// Inputs that could not be listed or read.
@@ -281,6 +289,7 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
                 outcome: FileOutcome::Skipped {
                     reason: e.to_string(),
                 },
+                origin: (0, 0),
             }
         }
     };
@@ -323,11 +332,26 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
                 group,
                 complete,
                 fingerprint: fingerprint::fingerprint(folds[seg.lines.clone()].iter().copied()),
+                rules: {
+                    let mut r = RuleCounts::new();
+                    for line in &lines[seg.lines.clone()] {
+                        r.add_mask(line.rules);
+                    }
+                    r
+                },
             }),
             _ => None,
         })
         .collect();
     let key = *blake3::hash(fold_buf.as_bytes()).as_bytes();
+    drop(folds);
+    drop(fold_buf);
+    let segment_bytes = segments
+        .iter()
+        .map(|seg| lines[seg.lines.start].bytes.start..lines[seg.lines.end - 1].bytes.end)
+        .collect();
+    let replacement_chars = text.matches('\u{FFFD}').count();
+    let kept = opts.keep_texts;
     FileResult {
         id: raw.id,
         path: raw.path,
@@ -339,14 +363,79 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
             spans,
             undecodable,
             repairs,
-            lines,
-            text,
+            lines: if kept { lines } else { Vec::new() },
+            text: if kept { text } else { String::new() },
+            kept,
             rule_counts,
             segments,
+            segment_bytes,
+            replacement_chars,
             copies,
             key,
             hits,
         })),
+        origin: (0, 0),
+    }
+}
+
+/// How much text a batch of units holds before it is analyzed in parallel.
+const BATCH_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Analyzes the units of one input, batch by batch (in parallel within a
+/// batch), so an archive's entries are never all in memory at once.
+fn analyze_input(index: usize, input: &Input, opts: &Options) -> Vec<FileResult> {
+    let mut opts_here = opts.clone();
+    // Standard input cannot be read twice: keep its text.
+    opts_here.keep_texts |= input.location == source::Location::Stdin;
+    let opts = &opts_here;
+    let mut results = Vec::new();
+    let mut batch: Vec<(usize, source::Unit)> = Vec::new();
+    let mut batch_bytes = 0u64;
+    let mut next = 0usize;
+    let flush = |batch: &mut Vec<(usize, source::Unit)>, results: &mut Vec<FileResult>| {
+        let done: Vec<FileResult> = std::mem::take(batch)
+            .into_par_iter()
+            .map(|(k, unit)| {
+                let mut r = analyze_unit(unit, opts);
+                r.origin = (index, k);
+                r
+            })
+            .collect();
+        results.extend(done);
+    };
+    source::visit_units(input, &opts.source, &mut |unit| {
+        batch_bytes += match &unit {
+            source::Unit::File(f) => f.bytes.len() as u64,
+            _ => 0,
+        };
+        batch.push((next, unit));
+        next += 1;
+        if batch_bytes >= BATCH_BYTES {
+            flush(&mut batch, &mut results);
+            batch_bytes = 0;
+        }
+    });
+    flush(&mut batch, &mut results);
+    results
+}
+
+fn analyze_unit(unit: source::Unit, opts: &Options) -> FileResult {
+    match unit {
+        source::Unit::File(raw) => analyze_file(raw, opts),
+        source::Unit::Skipped { path, size, reason } => FileResult {
+            id: 0,
+            path,
+            size,
+            outcome: FileOutcome::Skipped { reason },
+            origin: (0, 0),
+        },
+        source::Unit::Failed { path, size, error } => FileResult {
+            id: 0,
+            path,
+            size,
+            outcome: FileOutcome::Failed { error },
+            origin: (0, 0),
+        },
     }
 }
 
@@ -365,25 +454,9 @@ pub fn analyze(
     // kept in input order; ids are their positions in that order.
     let per_input: Vec<Vec<FileResult>> = inputs
         .par_iter()
-        .map(|input| {
-            let results = source::read_units(input, &opts.source)
-                .into_iter()
-                .map(|unit| match unit {
-                    source::Unit::File(raw) => analyze_file(raw, opts),
-                    source::Unit::Skipped { path, size, reason } => FileResult {
-                        id: 0,
-                        path,
-                        size,
-                        outcome: FileOutcome::Skipped { reason },
-                    },
-                    source::Unit::Failed { path, size, error } => FileResult {
-                        id: 0,
-                        path,
-                        size,
-                        outcome: FileOutcome::Failed { error },
-                    },
-                })
-                .collect();
+        .enumerate()
+        .map(|(index, input)| {
+            let results = analyze_input(index, input, opts);
             bar.inc(input.size);
             results
         })
@@ -448,39 +521,156 @@ pub fn analyze(
             .collect();
         backbones.push(members[canonical::choose_backbone(&candidates).unwrap_or(0)]);
     }
-    let texts: Vec<(String, RuleMask)> = if opts.document_texts {
-        let bar = progress.items_bar("canonical", backbones.len() as u64);
-        let texts = backbones
-            .par_iter()
-            .map(|&b| {
-                let t = analysis.copy_text(b, opts.rules);
-                bar.inc(1);
-                t
-            })
-            .collect();
-        bar.finish_and_clear();
-        texts
-    } else {
-        vec![(String::new(), RuleMask::default()); backbones.len()]
-    };
-    for (id, ((members, backbone), (text, text_rules))) in
-        members.into_iter().zip(backbones).zip(texts).enumerate()
-    {
-        let (_, file, copy) = analysis.copy(backbone);
-        let mut rules = RuleCounts::new();
-        for line in &file.lines[copy.lines.clone()] {
-            rules.add_mask(line.rules);
-        }
-        rules.add_mask(text_rules);
+    for (id, (members, backbone)) in members.into_iter().zip(backbones).enumerate() {
+        let rules = analysis.copy(backbone).2.rules.clone();
         analysis.documents.push(Document {
             id,
             copies: members,
             backbone,
             rules,
-            text,
+            chars: 0,
+            bytes: 0,
         });
     }
+    let _ = progress;
     analysis
+}
+
+/// A copy's canonical text: its normalized lines, rendered, through the text
+/// rules (and which of them changed it). `text` must be kept.
+fn render_copy(text: &TextFile, copy: &FileCopy, rules: RuleMask) -> (String, RuleMask) {
+    let rendered = canonical::render(copy.lines.clone().map(|i| text.line(i)));
+    let (done, fired) = normalize::normalize_text_rules(&rendered, rules);
+    (done.into_owned(), fired)
+}
+
+/// The second pass of `clean`: builds every document's canonical text from
+/// its backbone copy and hands it to `sink` (in parallel, in no set order).
+/// Backbones whose file text was kept are rendered from memory; the others
+/// are read again, input by input, one batch of units at a time, so memory
+/// follows the batch and the copies, not the corpus. Fills in each
+/// document's size and text-rule counts.
+pub fn build_documents(
+    analysis: &mut Analysis,
+    inputs: &[Input],
+    opts: &Options,
+    progress: &Progress,
+    sink: &(dyn Fn(usize, &str) -> Result<(), emit::EmitError> + Sync),
+) -> Result<(), Error> {
+    use std::collections::BTreeMap;
+    let mut in_memory = Vec::new();
+    let mut by_input: BTreeMap<usize, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
+    for d in &analysis.documents {
+        let (file, text, _) = analysis.copy(d.backbone);
+        if text.kept {
+            in_memory.push(d.id);
+        } else {
+            by_input
+                .entry(file.origin.0)
+                .or_default()
+                .entry(file.origin.1)
+                .or_default()
+                .push(d.id);
+        }
+    }
+    let bar = progress.items_bar("write", analysis.documents.len() as u64);
+    let analysis_ref: &Analysis = analysis;
+    let render = |doc: usize, text: &TextFile| -> Result<DocStats, Error> {
+        let d = &analysis_ref.documents[doc];
+        let expected = analysis_ref.copy(d.backbone).2;
+        let r = analysis_ref.copies[d.backbone];
+        let copy = text
+            .copies
+            .get(r.copy)
+            .filter(|c| c.fingerprint == expected.fingerprint)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "{}: changed while canon was running",
+                    analysis_ref.files[r.file].path
+                ))
+            })?;
+        let (out, fired) = render_copy(text, copy, analysis_ref.rules);
+        sink(doc, &out)?;
+        bar.inc(1);
+        Ok(DocStats {
+            doc,
+            chars: out.chars().count(),
+            bytes: out.len(),
+            text_rules: fired,
+        })
+    };
+    let mut stats: Vec<DocStats> = in_memory
+        .par_iter()
+        .map(|&doc| {
+            let (_, text, _) = analysis_ref.copy(analysis_ref.documents[doc].backbone);
+            render(doc, text)
+        })
+        .collect::<Result<_, _>>()?;
+    let mut keep = opts.clone();
+    keep.keep_texts = true;
+    keep.record_hits = false;
+    let reread: Vec<Vec<DocStats>> = by_input
+        .par_iter()
+        .map(|(&index, units)| -> Result<Vec<DocStats>, Error> {
+            let mut out = Vec::new();
+            let mut batch: Vec<(RawFile, &Vec<usize>)> = Vec::new();
+            let mut batch_bytes = 0u64;
+            let mut error = None;
+            let mut k = 0usize;
+            let mut flush = |batch: &mut Vec<(RawFile, &Vec<usize>)>, out: &mut Vec<DocStats>| {
+                let done: Result<Vec<Vec<DocStats>>, Error> = std::mem::take(batch)
+                    .into_par_iter()
+                    .map(|(raw, docs)| {
+                        let result = analyze_file(raw, &keep);
+                        let text = result.text().ok_or_else(|| {
+                            Error::Usage(format!(
+                                "{}: changed while canon was running",
+                                result.path
+                            ))
+                        })?;
+                        docs.iter().map(|&d| render(d, text)).collect()
+                    })
+                    .collect();
+                match done {
+                    Ok(v) => out.extend(v.into_iter().flatten()),
+                    Err(e) => error = Some(e),
+                }
+            };
+            source::visit_units(&inputs[index], &opts.source, &mut |unit| {
+                if let (Some(docs), source::Unit::File(raw)) = (units.get(&k), unit) {
+                    batch_bytes += raw.bytes.len() as u64;
+                    batch.push((raw, docs));
+                    if batch_bytes >= BATCH_BYTES {
+                        flush(&mut batch, &mut out);
+                        batch_bytes = 0;
+                    }
+                }
+                k += 1;
+            });
+            flush(&mut batch, &mut out);
+            match error {
+                Some(e) => Err(e),
+                None => Ok(out),
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    bar.finish_and_clear();
+    stats.extend(reread.into_iter().flatten());
+    for st in stats {
+        let d = &mut analysis.documents[st.doc];
+        d.chars = st.chars;
+        d.bytes = st.bytes;
+        d.rules.add_mask(st.text_rules);
+    }
+    Ok(())
+}
+
+/// What the second pass learns of a document.
+struct DocStats {
+    doc: usize,
+    chars: usize,
+    bytes: usize,
+    text_rules: RuleMask,
 }
 
 /// Where and how `clean` writes.
@@ -528,12 +718,14 @@ pub fn clean(
     let progress = Progress::new(opts.progress);
     let (inputs, errors) = source::discover(paths, Some(&clean.out));
     let inputs = filtered(paths, inputs, &opts.source.filter);
-    let analysis = with_jobs(opts.jobs, || analyze(&inputs, errors, opts, &progress))?;
+    let mut opts = opts.clone();
+    opts.keep_texts = false;
+    let opts = &opts;
+    let mut analysis = with_jobs(opts.jobs, || analyze(&inputs, errors, opts, &progress))?;
     let names = emit::output_names(analysis.documents.iter().map(|d| {
         let (file, _, _) = analysis.copy(d.copies[0]);
         file.path.as_str()
     }));
-    let report = report::build(&analysis, &names);
     let to_stdout = clean.out.as_os_str() == "-";
     let report_path = match (&clean.report, clean.format) {
         (Some(p), _) => Some(p.clone()),
@@ -545,20 +737,31 @@ pub fn clean(
         ))),
     };
     match clean.format {
-        OutputFormat::Txt => with_jobs(opts.jobs, || {
-            emit::write_documents(
-                &clean.out,
-                &names,
-                |i| analysis.documents[i].text.as_str(),
-                &progress,
-            )
-        })??,
+        OutputFormat::Txt => {
+            emit::prepare_folder(&clean.out, &names)?;
+            let out = clean.out.as_path();
+            with_jobs(opts.jobs, || {
+                build_documents(&mut analysis, &inputs, opts, &progress, &|doc, text| {
+                    emit::write_atomic(&out.join(&names[doc]), text.as_bytes())
+                })
+            })??;
+        }
         OutputFormat::Jsonl => {
-            let records: Vec<emit::JsonlRecord> = analysis
-                .documents
+            let texts = std::sync::Mutex::new(Vec::new());
+            with_jobs(opts.jobs, || {
+                build_documents(&mut analysis, &inputs, opts, &progress, &|doc, text| {
+                    if let Ok(mut t) = texts.lock() {
+                        t.push((doc, text.to_string()));
+                    }
+                    Ok(())
+                })
+            })??;
+            let mut texts = texts.into_inner().unwrap_or_default();
+            texts.sort_by_key(|(doc, _)| *doc);
+            let records: Vec<emit::JsonlRecord> = texts
                 .iter()
-                .zip(&names)
-                .map(|(d, name)| {
+                .map(|(doc, text)| {
+                    let d = &analysis.documents[*doc];
                     let mut sources: Vec<String> = d
                         .copies
                         .iter()
@@ -566,8 +769,8 @@ pub fn clean(
                         .collect();
                     sources.dedup();
                     emit::JsonlRecord {
-                        id: name.trim_end_matches(".txt").to_string(),
-                        text: &d.text,
+                        id: names[*doc].trim_end_matches(".txt").to_string(),
+                        text,
                         source: analysis.copy(d.backbone).0.path.clone(),
                         sources,
                         copies: d.copies.len(),
@@ -577,6 +780,7 @@ pub fn clean(
             emit::write_jsonl((!to_stdout).then_some(clean.out.as_path()), &records)?;
         }
     }
+    let report = report::build(&analysis, &names);
     if let Some(path) = &report_path {
         emit::write_report(path, &report)?;
     }
@@ -595,7 +799,6 @@ pub fn analyze_paths(paths: &[PathBuf], opts: &Options) -> Result<Analysis, Erro
     let inputs = filtered(paths, inputs, &opts.source.filter);
     let mut opts = opts.clone();
     opts.record_hits = true;
-    opts.document_texts = false;
     with_jobs(opts.jobs, || analyze(&inputs, errors, &opts, &progress))
 }
 

@@ -288,13 +288,12 @@ pub fn build(analysis: &Analysis, names: &[String]) -> Report {
                     })
                     .collect();
                 entry.rules = rule_map(&t.rule_counts);
-                entry.replacement_chars = t.text.matches('\u{FFFD}').count();
+                entry.replacement_chars = t.replacement_chars;
                 rules_total.add(&t.rule_counts);
                 let mut regions = Vec::with_capacity(t.segments.len());
                 let mut copy_no = 0;
-                for seg in &t.segments {
-                    let bytes =
-                        t.lines[seg.lines.start].bytes.start..t.lines[seg.lines.end - 1].bytes.end;
+                for (seg, bytes) in t.segments.iter().zip(&t.segment_bytes) {
+                    let bytes = bytes.clone();
                     let (role, document) = match seg.kind {
                         SegmentKind::Copy { .. } => {
                             let global = first_copy[f.id] + copy_no;
@@ -345,15 +344,14 @@ pub fn build(analysis: &Analysis, names: &[String]) -> Report {
                     complete: copy.complete,
                 }
             };
-            let text = analysis.document_text(d);
             let mut file_ids: Vec<usize> =
                 d.copies.iter().map(|&c| analysis.copies[c].file).collect();
             file_ids.dedup();
             DocumentEntry {
                 id: d.id,
                 output: names.get(d.id).cloned().unwrap_or_default(),
-                chars: text.chars().count(),
-                bytes: text.len(),
+                chars: d.chars,
+                bytes: d.bytes,
                 copies: d.copies.len(),
                 files: file_ids.len(),
                 backbone: source(d.backbone),

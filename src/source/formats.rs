@@ -165,13 +165,24 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
     } else if zstd {
         match zstd::stream::read::Decoder::with_buffer(reader) {
             Ok(d) => Box::new(d),
-            Err(e) => return f(failed(path, input.size, format!("corrupt compressed stream: {e}"))),
+            Err(e) => {
+                return f(failed(
+                    path,
+                    input.size,
+                    format!("corrupt compressed stream: {e}"),
+                ))
+            }
         }
     } else {
         Box::new(reader)
     };
     if gzip || zstd {
-        for (ext, plain) in [(".gz", ""), (".zst", ""), (".tgz", ".tar"), (".tzst", ".tar")] {
+        for (ext, plain) in [
+            (".gz", ""),
+            (".zst", ""),
+            (".tgz", ".tar"),
+            (".tzst", ".tar"),
+        ] {
             if let Some(stem) = name.strip_suffix(ext) {
                 name = format!("{stem}{plain}");
                 break;
@@ -181,7 +192,11 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
     // Peek at the (decompressed) start for a tar header.
     let mut first = Vec::with_capacity(512);
     if let Err(e) = (&mut body).take(512).read_to_end(&mut first) {
-        let what = if gzip || zstd { "corrupt compressed stream" } else { "read error" };
+        let what = if gzip || zstd {
+            "corrupt compressed stream"
+        } else {
+            "read error"
+        };
         return f(failed(path, input.size, format!("{what}: {e}")));
     }
     let body: Box<dyn Read> = Box::new(io::Cursor::new(first.clone()).chain(body));
@@ -192,14 +207,23 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
         return jsonl_units(path, body, opts, f);
     }
     let mut out = Vec::new();
-    match body.take(opts.max_file_size.saturating_add(1)).read_to_end(&mut out) {
-        Ok(_) if out.len() as u64 > opts.max_file_size => f(too_large(path, out.len() as u64, opts)),
+    match body
+        .take(opts.max_file_size.saturating_add(1))
+        .read_to_end(&mut out)
+    {
+        Ok(_) if out.len() as u64 > opts.max_file_size => {
+            f(too_large(path, out.len() as u64, opts))
+        }
         Ok(_) => f(Unit::File(RawFile {
             id: 0,
             path: path.to_string(),
             bytes: Bytes::Owned(out),
         })),
-        Err(e) => f(failed(path, input.size, format!("corrupt compressed stream: {e}"))),
+        Err(e) => f(failed(
+            path,
+            input.size,
+            format!("corrupt compressed stream: {e}"),
+        )),
     }
 }
 
@@ -260,7 +284,11 @@ fn tar_units(path: &str, body: Box<dyn Read>, opts: &SourceOptions, f: &mut dyn 
                 bytes: Bytes::Owned(buf),
             })),
             Err(e) => {
-                f(failed(&display, size, format!("corrupt archive entry: {e}")));
+                f(failed(
+                    &display,
+                    size,
+                    format!("corrupt archive entry: {e}"),
+                ));
                 return;
             }
         }
@@ -277,7 +305,11 @@ fn jsonl_units(path: &str, body: Box<dyn Read>, opts: &SourceOptions, f: &mut dy
             Ok(0) => return,
             Ok(_) => {}
             Err(e) => {
-                f(failed(&format!("{path}:{}", n + 1), 0, format!("corrupt stream: {e}")));
+                f(failed(
+                    &format!("{path}:{}", n + 1),
+                    0,
+                    format!("corrupt stream: {e}"),
+                ));
                 return;
             }
         }
@@ -299,7 +331,11 @@ fn jsonl_record(path: &str, n: usize, line: &[u8], opts: &SourceOptions) -> Unit
         Err(e) => return failed(&place, size, format!("not JSON: {e}")),
     };
     let Some(text) = value.get(&opts.jsonl_field).and_then(|t| t.as_str()) else {
-        return failed(&place, size, format!("no string field {:?}", opts.jsonl_field));
+        return failed(
+            &place,
+            size,
+            format!("no string field {:?}", opts.jsonl_field),
+        );
     };
     let id = opts
         .jsonl_id
