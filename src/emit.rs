@@ -199,35 +199,114 @@ pub struct JsonlRecord<'a> {
     pub copies: usize,
 }
 
-/// Writes the documents as JSONL to `path` (through a temporary file), or
-/// to stdout when `path` is `None`.
-pub fn write_jsonl(path: Option<&Path>, records: &[JsonlRecord<'_>]) -> Result<(), EmitError> {
-    let mut buf = Vec::new();
-    for r in records {
-        serde_json::to_writer(&mut buf, r)?;
-        buf.push(b'\n');
+/// JSONL output written out of order (documents are built in parallel) and
+/// put in document order at the end: each record waits in its own file in a
+/// spool folder, so memory holds one document at a time, not the output.
+#[derive(Debug)]
+pub struct JsonlSpool {
+    dir: PathBuf,
+}
+
+impl JsonlSpool {
+    /// A spool folder beside `output` (or in the temporary folder for stdout).
+    pub fn new(output: Option<&Path>) -> Result<Self, EmitError> {
+        let tag = format!(".canon-spool-{}", std::process::id());
+        let dir = match output {
+            Some(p) => {
+                let parent = p
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                parent.join(format!(".{name}{tag}"))
+            }
+            None => std::env::temp_dir().join(tag),
+        };
+        fs::create_dir_all(&dir).map_err(|source| EmitError::CreateDir {
+            path: dir.clone(),
+            source,
+        })?;
+        Ok(JsonlSpool { dir })
     }
-    match path {
-        Some(p) => {
-            if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-                fs::create_dir_all(dir).map_err(|source| EmitError::CreateDir {
-                    path: dir.to_path_buf(),
+
+    /// Stores document `doc`'s record.
+    pub fn put(&self, doc: usize, record: &JsonlRecord<'_>) -> Result<(), EmitError> {
+        let mut line = serde_json::to_vec(record)?;
+        line.push(b'\n');
+        let path = self.dir.join(format!("{doc}.jsonl"));
+        fs::write(&path, line).map_err(|source| EmitError::Write { path, source })
+    }
+
+    /// Writes records `0..count` in order to `output` (through a temporary
+    /// file and a rename) or to stdout, and removes the spool.
+    pub fn finish(self, output: Option<&Path>, count: usize) -> Result<(), EmitError> {
+        use std::io::Write;
+        let write_all = |out: &mut dyn Write| -> Result<(), EmitError> {
+            for doc in 0..count {
+                let path = self.dir.join(format!("{doc}.jsonl"));
+                let bytes = match fs::read(&path) {
+                    Ok(b) => b,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(source) => return Err(EmitError::Write { path, source }),
+                };
+                match out.write_all(&bytes) {
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+                    Err(source) => {
+                        return Err(EmitError::Write {
+                            path: PathBuf::from("<output>"),
+                            source,
+                        })
+                    }
+                    Ok(()) => {}
+                }
+            }
+            Ok(())
+        };
+        match output {
+            Some(p) => {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let tmp = p.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+                let file = fs::File::create(&tmp).map_err(|source| EmitError::Write {
+                    path: tmp.clone(),
                     source,
                 })?;
+                let mut w = io::BufWriter::new(file);
+                write_all(&mut w)?;
+                w.flush().map_err(|source| EmitError::Write {
+                    path: tmp.clone(),
+                    source,
+                })?;
+                drop(w);
+                fs::rename(&tmp, p).map_err(|source| EmitError::Write {
+                    path: p.to_path_buf(),
+                    source,
+                })
             }
-            write_atomic(p, &buf)
-        }
-        None => {
-            use std::io::Write;
-            let mut out = io::stdout().lock();
-            match out.write_all(&buf).and_then(|_| out.flush()) {
-                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(EmitError::Write {
-                    path: PathBuf::from("<stdout>"),
-                    source: e,
-                }),
-                _ => Ok(()),
+            None => {
+                let stdout = io::stdout();
+                let mut w = io::BufWriter::new(stdout.lock());
+                write_all(&mut w)?;
+                match w.flush() {
+                    Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(EmitError::Write {
+                        path: PathBuf::from("<stdout>"),
+                        source: e,
+                    }),
+                    _ => Ok(()),
+                }
             }
         }
+    }
+}
+
+impl Drop for JsonlSpool {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -747,37 +747,52 @@ pub fn clean(
             })??;
         }
         OutputFormat::Jsonl => {
-            let texts = std::sync::Mutex::new(Vec::new());
-            with_jobs(opts.jobs, || {
-                build_documents(&mut analysis, &inputs, opts, &progress, &|doc, text| {
-                    if let Ok(mut t) = texts.lock() {
-                        t.push((doc, text.to_string()));
-                    }
-                    Ok(())
-                })
-            })??;
-            let mut texts = texts.into_inner().unwrap_or_default();
-            texts.sort_by_key(|(doc, _)| *doc);
-            let records: Vec<emit::JsonlRecord> = texts
+            // What each record says besides its text.
+            let meta: Vec<(String, String, Vec<String>, usize)> = analysis
+                .documents
                 .iter()
-                .map(|(doc, text)| {
-                    let d = &analysis.documents[*doc];
+                .map(|d| {
                     let mut sources: Vec<String> = d
                         .copies
                         .iter()
                         .map(|&c| analysis.copy(c).0.path.clone())
                         .collect();
                     sources.dedup();
-                    emit::JsonlRecord {
-                        id: names[*doc].trim_end_matches(".txt").to_string(),
-                        text,
-                        source: analysis.copy(d.backbone).0.path.clone(),
+                    (
+                        names[d.id].trim_end_matches(".txt").to_string(),
+                        analysis.copy(d.backbone).0.path.clone(),
                         sources,
-                        copies: d.copies.len(),
-                    }
+                        d.copies.len(),
+                    )
                 })
                 .collect();
-            emit::write_jsonl((!to_stdout).then_some(clean.out.as_path()), &records)?;
+            let output = (!to_stdout).then_some(clean.out.as_path());
+            if let Some(dir) = output
+                .and_then(Path::parent)
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).map_err(|source| emit::EmitError::CreateDir {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+            }
+            let spool = emit::JsonlSpool::new(output)?;
+            with_jobs(opts.jobs, || {
+                build_documents(&mut analysis, &inputs, opts, &progress, &|doc, text| {
+                    let (id, source, sources, copies) = &meta[doc];
+                    spool.put(
+                        doc,
+                        &emit::JsonlRecord {
+                            id: id.clone(),
+                            text,
+                            source: source.clone(),
+                            sources: sources.clone(),
+                            copies: *copies,
+                        },
+                    )
+                })
+            })??;
+            spool.finish(output, analysis.documents.len())?;
         }
     }
     let report = report::build(&analysis, &names);

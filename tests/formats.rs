@@ -308,6 +308,16 @@ fn jsonl_out_round_trips_through_check() {
         .unwrap()
         .starts_with("2017年郴州市政府工作报告\n——"));
     assert!(dir.path().join("clean.jsonl.report.json").exists());
+    let mut left: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["clean.jsonl", "clean.jsonl.report.json", "in.jsonl"],
+        "no spool left"
+    );
 
     let check = canon()
         .current_dir(dir.path())

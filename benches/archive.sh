@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Throughput and peak RSS of `canon clean` on a generated archive of about
+# SIZE_MB megabytes of text (default 1000), given as a folder, a .tar.gz and
+# a .jsonl.zst, next to plain line dedup (`awk '!seen[$0]++'`) over the same
+# folder. Usage: bash benches/archive.sh [SIZE_MB] [WORKDIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-1000}
+work=${2:-$(mktemp -d)}
+cargo build --release --quiet --bin canon --example make_archive
+gen=target/release/examples/make_archive
+canon=target/release/canon
+[ -d "$work/folder" ] || "$gen" "$work/folder/" "$size"
+[ -f "$work/archive.tar.gz" ] || "$gen" "$work/archive.tar.gz" "$size"
+[ -f "$work/archive.jsonl.zst" ] || "$gen" "$work/archive.jsonl.zst" "$size"
+bytes=$(du -sb "$work/folder" | cut -f1)
+measure() { # label, command...
+  local label=$1; shift
+  local t0 t1
+  t0=$(date +%s.%N)
+  /usr/bin/time -f "%M" -o "$work/rss" "$@" > /dev/null 2> "$work/err" || true
+  t1=$(date +%s.%N)
+  awk -v l="$label" -v b="$bytes" -v t0="$t0" -v t1="$t1" -v rss="$(cat "$work/rss")" \
+    'BEGIN { s = t1 - t0; printf "| %s | %.1f s | %.0f MB/s | %.0f MB |\n", l, s, b / 1e6 / s, rss / 1024 }'
+}
+echo "| run ($((bytes / 1000000)) MB of text) | time | throughput | peak RSS |"
+echo "|---|---|---|---|"
+measure "awk line dedup (folder)" sh -c "find '$work/folder' -type f | sort | xargs cat | awk '!seen[\$0]++'"
+rm -rf "$work/out"; measure "canon clean (folder)" "$canon" clean "$work/folder" --out "$work/out" --quiet
+rm -rf "$work/out"; measure "canon clean (.tar.gz)" "$canon" clean "$work/archive.tar.gz" --out "$work/out" --quiet
+rm -rf "$work/out"; measure "canon clean (.jsonl.zst)" "$canon" clean "$work/archive.jsonl.zst" --out "$work/out" --quiet --jsonl-id id
+rm -rf "$work/out"; measure "canon check (folder)" "$canon" check "$work/folder" --quiet --format json
