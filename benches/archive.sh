@@ -20,7 +20,7 @@ measure() { # label, command...
   t0=$(date +%s.%N)
   /usr/bin/time -f "%M" -o "$work/rss" "$@" > /dev/null 2> "$work/err" || true
   t1=$(date +%s.%N)
-  awk -v l="$label" -v b="$bytes" -v t0="$t0" -v t1="$t1" -v rss="$(cat "$work/rss")" \
+  awk -v l="$label" -v b="$bytes" -v t0="$t0" -v t1="$t1" -v rss="$(tail -n 1 "$work/rss")" \
     'BEGIN { s = t1 - t0; printf "| %s | %.1f s | %.0f MB/s | %.0f MB |\n", l, s, b / 1e6 / s, rss / 1024 }'
 }
 echo "| run ($((bytes / 1000000)) MB of text) | time | throughput | peak RSS |"
