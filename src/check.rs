@@ -249,7 +249,7 @@ pub fn check(analysis: &Analysis, policy: &Policy) -> Vec<Finding> {
         let copies = &analysis.copies[copy_index..copy_index + t.copies.len()];
         copy_index += t.copies.len();
 
-        encoding_findings(path, t, &mut findings);
+        findings.extend(t.findings.iter().cloned());
 
         let first = *first_with_key.entry(t.key).or_insert(path);
         let duplicate_of = (first != path && !t.copies.is_empty()).then_some(first);
@@ -310,25 +310,6 @@ pub fn check(analysis: &Analysis, policy: &Policy) -> Vec<Finding> {
                 }
             }
         }
-
-        for (i, hit) in &t.hits {
-            let i = &(i + hit.line);
-            let rule = &RULES[hit.rule];
-            let mut f = Finding::new(
-                rule.name,
-                path,
-                format!(
-                    "{} → {} ({})",
-                    show(&hit.before),
-                    show(&hit.after),
-                    rule.summary
-                ),
-                &[t.line(*i).as_bytes(), hit.before.as_bytes()],
-            )
-            .at(i + 1, hit.col);
-            f.fix = Some(hit.after.clone());
-            findings.push(f);
-        }
     }
     findings.retain_mut(|f| {
         let default = defaults
@@ -379,6 +360,34 @@ fn replacement_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// The findings of one file that look at its text (encoding, mojibake,
+/// U+FFFD, and where each rule changes it), before any policy. Computed
+/// while the file's text is at hand, so `check` never keeps the texts.
+pub fn file_findings(path: &str, t: &TextFile) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    encoding_findings(path, t, &mut findings);
+    for (i, hit) in &t.hits {
+        let i = i + hit.line;
+        let rule = &RULES[hit.rule];
+        let line = if i < t.lines.len() { t.line(i) } else { "" };
+        let mut f = Finding::new(
+            rule.name,
+            path,
+            format!(
+                "{} → {} ({})",
+                show(&hit.before),
+                show(&hit.after),
+                rule.summary
+            ),
+            &[line.as_bytes(), hit.before.as_bytes()],
+        )
+        .at(i + 1, hit.col);
+        f.fix = Some(hit.after.clone());
+        findings.push(f);
+    }
+    findings
 }
 
 fn encoding_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {

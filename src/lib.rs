@@ -156,9 +156,12 @@ pub struct TextFile {
     /// blake3 of the whole file's fold: equal for files identical after
     /// decoding and normalization.
     pub key: [u8; 32],
-    /// Where the rules changed lines, as `(line index, hit)`, when
-    /// [`Options::record_hits`].
+    /// Where the rules changed lines, as `(line index, hit)` (emptied once
+    /// turned into [`TextFile::findings`]).
     pub hits: Vec<(usize, normalize::Hit)>,
+    /// `check`'s findings about this file's text, when
+    /// [`Options::record_hits`] (see [`check::file_findings`]).
+    pub findings: Vec<check::Finding>,
 }
 
 impl TextFile {
@@ -351,29 +354,39 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
         .map(|seg| lines[seg.lines.start].bytes.start..lines[seg.lines.end - 1].bytes.end)
         .collect();
     let replacement_chars = text.matches('\u{FFFD}').count();
-    let kept = opts.keep_texts;
+    let mut file = TextFile {
+        encoding,
+        bom,
+        evidence,
+        spans,
+        undecodable,
+        repairs,
+        lines,
+        text,
+        kept: true,
+        rule_counts,
+        segments,
+        segment_bytes,
+        replacement_chars,
+        copies,
+        key,
+        hits,
+        findings: Vec::new(),
+    };
+    if opts.record_hits {
+        file.findings = check::file_findings(&raw.path, &file);
+        file.hits = Vec::new();
+    }
+    if !opts.keep_texts {
+        file.lines = Vec::new();
+        file.text = String::new();
+        file.kept = false;
+    }
     FileResult {
         id: raw.id,
         path: raw.path,
         size,
-        outcome: FileOutcome::Text(Box::new(TextFile {
-            encoding,
-            bom,
-            evidence,
-            spans,
-            undecodable,
-            repairs,
-            lines: if kept { lines } else { Vec::new() },
-            text: if kept { text } else { String::new() },
-            kept,
-            rule_counts,
-            segments,
-            segment_bytes,
-            replacement_chars,
-            copies,
-            key,
-            hits,
-        })),
+        outcome: FileOutcome::Text(Box::new(file)),
         origin: (0, 0),
     }
 }
@@ -814,6 +827,7 @@ pub fn analyze_paths(paths: &[PathBuf], opts: &Options) -> Result<Analysis, Erro
     let inputs = filtered(paths, inputs, &opts.source.filter);
     let mut opts = opts.clone();
     opts.record_hits = true;
+    opts.keep_texts = false;
     with_jobs(opts.jobs, || analyze(&inputs, errors, &opts, &progress))
 }
 
