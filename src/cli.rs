@@ -87,6 +87,11 @@ pub struct Cli {
     /// JSONL inputs: the field holding the record id (default: line number).
     #[arg(long, global = true, value_name = "FIELD")]
     pub jsonl_id: Option<String>,
+
+    /// Similarity (estimated Jaccard, or containment for a truncated copy) at
+    /// which two copies are one document; above 1 turns near-duplicates off.
+    #[arg(long, global = true, value_name = "0..1", default_value_t = canon::cluster::DEFAULT_THRESHOLD)]
+    pub threshold: f64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,16 +4,20 @@
 //! file), with its exact key and its per-file group. Output: a document id for
 //! each copy.
 //!
-//! Copies are joined (union-find) when their keys are equal, or when the
+//! Copies are joined (union-find) when their keys are equal, when the
 //! segment stage found that they repeat each other inside one file (a
-//! truncated copy joins its full copies that way). LSH candidates over MinHash
-//! signatures join them with the copy-detection issue.
+//! truncated copy joins its full copies that way), or when their MinHash
+//! signatures fall in one LSH band bucket and the pair verifies: estimated
+//! Jaccard at or above the threshold, or containment at or above it for a
+//! copy at least 30% as long as the other (a truncated copy in another file).
 //!
 //! Invariants: document ids are numbered in order of each document's first
 //! copy in run order, so they depend only on the sorted inputs, never on
 //! thread timing.
 
 use std::collections::HashMap;
+
+use crate::fingerprint::{bands, containment, similarity, Signature};
 
 /// What clustering needs to know of a copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,17 +63,73 @@ impl UnionFind {
     }
 }
 
+/// Default similarity a near-duplicate pair must reach (`--threshold`).
+pub const DEFAULT_THRESHOLD: f64 = 0.8;
+/// A copy joins a longer one by containment only when it holds at least
+/// this share of the longer one's text (a truncated copy, not a quote).
+pub const MIN_CONTAINED_SHARE: f64 = 0.3;
+/// Members of one LSH bucket each compared with at most this many before them.
+const BUCKET_COMPARES: usize = 8;
+
+/// Whether two copies are one document: estimated Jaccard at or above
+/// `threshold`, or — for a copy at least [`MIN_CONTAINED_SHARE`] as long as
+/// the other — estimated containment at or above it.
+pub fn same_document(a: &Signature, b: &Signature, threshold: f64) -> bool {
+    if similarity(a, b) >= threshold {
+        return true;
+    }
+    let (small, big) = (a.shingles.min(b.shingles), a.shingles.max(b.shingles));
+    small as f64 >= MIN_CONTAINED_SHARE * big as f64 && containment(a, b) >= threshold
+}
+
 /// Assigns a document id to each copy; returns the ids and the number of
-/// documents.
-pub fn cluster(copies: &[CopyKey]) -> (Vec<usize>, usize) {
+/// documents. `signatures[i]` is copy `i`'s MinHash signature, if it has one.
+pub fn cluster(
+    copies: &[CopyKey],
+    signatures: &[Option<&Signature>],
+    threshold: f64,
+) -> (Vec<usize>, usize) {
     let mut uf = UnionFind::new(copies.len());
     let mut by_key: HashMap<[u8; 32], usize> = HashMap::new();
     let mut by_group: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut representatives = Vec::new();
     for (i, c) in copies.iter().enumerate() {
         let first = *by_key.entry(c.key).or_insert(i);
+        if first == i {
+            representatives.push(i);
+        }
         uf.union(first, i);
         let first = *by_group.entry((c.file, c.group)).or_insert(i);
         uf.union(first, i);
+    }
+    // Near-duplicates: LSH candidates among one copy per exact key, each
+    // verified on its signatures.
+    if threshold <= 1.0 {
+        let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
+        for &i in &representatives {
+            if let Some(Some(sig)) = signatures.get(i) {
+                for (b, key) in bands(sig).into_iter().enumerate() {
+                    buckets.entry((b, key)).or_default().push(i);
+                }
+            }
+        }
+        let mut keys: Vec<&(usize, u64)> = buckets.keys().collect();
+        keys.sort();
+        for key in keys {
+            let members = &buckets[key];
+            for (k, &j) in members.iter().enumerate().skip(1) {
+                for &i in &members[k.saturating_sub(BUCKET_COMPARES)..k] {
+                    if uf.find(i) == uf.find(j) {
+                        continue;
+                    }
+                    if let (Some(Some(a)), Some(Some(b))) = (signatures.get(i), signatures.get(j)) {
+                        if same_document(a, b, threshold) {
+                            uf.union(i, j);
+                        }
+                    }
+                }
+            }
+        }
     }
     let mut ids: HashMap<usize, usize> = HashMap::new();
     let mut out = Vec::with_capacity(copies.len());
@@ -107,7 +167,7 @@ mod tests {
             (vec![c(0, 0, 5), c(1, 0, 3), c(2, 0, 5)], vec![0, 1, 0]),
         ];
         for (copies, want) in cases {
-            let (ids, n) = cluster(&copies);
+            let (ids, n) = cluster(&copies, &[], DEFAULT_THRESHOLD);
             assert_eq!(ids, want);
             assert_eq!(n, want.iter().max().map_or(0, |m| m + 1));
         }

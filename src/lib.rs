@@ -82,9 +82,12 @@ pub struct Options {
     pub strict: bool,
     /// How inputs are read (archives, JSONL, globs, size limit).
     pub source: source::SourceOptions,
-    /// Keep every file's normalized text after analysis (`check` needs
-    /// them; `clean` reads the backbone copies again instead).
+    /// Keep every file's normalized text after analysis (`clean` reads the
+    /// backbone copies again instead).
     pub keep_texts: bool,
+    /// Similarity at which two copies are one document (`--threshold`);
+    /// above 1 turns near-duplicate detection off.
+    pub threshold: f64,
 }
 
 impl Default for Options {
@@ -98,6 +101,7 @@ impl Default for Options {
             strict: false,
             source: source::SourceOptions::default(),
             keep_texts: true,
+            threshold: cluster::DEFAULT_THRESHOLD,
         }
     }
 }
@@ -126,6 +130,8 @@ pub struct FileCopy {
     pub fingerprint: Fingerprint,
     /// Lines of this copy changed per rule.
     pub rules: RuleCounts,
+    /// MinHash signature (`None` for very short copies).
+    pub signature: Option<Box<fingerprint::Signature>>,
 }
 
 /// A file that decoded to text, with everything the stages found in it.
@@ -335,6 +341,8 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
                 group,
                 complete,
                 fingerprint: fingerprint::fingerprint(folds[seg.lines.clone()].iter().copied()),
+                signature: fingerprint::signature(folds[seg.lines.clone()].iter().copied())
+                    .map(Box::new),
                 rules: {
                     let mut r = RuleCounts::new();
                     for line in &lines[seg.lines.clone()] {
@@ -488,6 +496,7 @@ pub fn analyze(
     // Cluster, in run order.
     let mut copies = Vec::new();
     let mut keys = Vec::new();
+    let mut signatures = Vec::new();
     for f in &files {
         if let Some(t) = f.text() {
             for (ci, c) in t.copies.iter().enumerate() {
@@ -501,10 +510,11 @@ pub fn analyze(
                     group: c.group,
                     key: c.fingerprint.key,
                 });
+                signatures.push(c.signature.as_deref());
             }
         }
     }
-    let (ids, count) = cluster::cluster(&keys);
+    let (ids, count) = cluster::cluster(&keys, &signatures, opts.threshold);
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); count];
     for (i, &d) in ids.iter().enumerate() {
         copies[i].document = d;

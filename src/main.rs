@@ -59,6 +59,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             no_repair: cli.no_repair,
         },
         strict: cli.strict,
+        threshold: cli.threshold,
         source: canon::source::SourceOptions {
             max_file_size: cli.max_file_size,
             jsonl_field: cli.jsonl_field.clone(),
