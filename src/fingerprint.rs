@@ -102,21 +102,27 @@ fn mix(mut x: u64) -> u64 {
 /// The signature of a copy from the folds of its lines, or `None` when it is
 /// too short to compare.
 pub fn signature<'a>(folds: impl IntoIterator<Item = &'a str>) -> Option<Signature> {
+    // A rolling polynomial hash of the last SHINGLE characters, mixed once.
+    const P: u64 = 0x0100_0000_01b3;
+    let p_out = (1..SHINGLE).fold(1u64, |acc, _| acc.wrapping_mul(P));
     let mut window = [0u32; SHINGLE];
     let mut seen = 0usize;
+    let mut rolling = 0u64;
     let mut mins = vec![u64::MAX; BUCKETS];
     let mut shingles = 0usize;
     for f in folds {
         for c in f.chars() {
+            let out = window[seen % SHINGLE];
             window[seen % SHINGLE] = c as u32;
+            if seen >= SHINGLE {
+                rolling = rolling.wrapping_sub(u64::from(out).wrapping_mul(p_out));
+            }
+            rolling = rolling.wrapping_mul(P).wrapping_add(u64::from(c as u32));
             seen += 1;
             if seen < SHINGLE {
                 continue;
             }
-            let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
-            for k in 0..SHINGLE {
-                h = mix(h ^ u64::from(window[(seen + k) % SHINGLE]));
-            }
+            let h = mix(rolling);
             let bucket = (h >> 57) as usize;
             let value = h & ((1 << 57) - 1);
             if value < mins[bucket] {
