@@ -474,3 +474,25 @@ mod tests {
         assert_eq!(at, lines.len());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn segments_always_cover_every_line(lines in proptest::collection::vec("[甲乙丙丁戊己庚]{0,40}", 0..60)) {
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let segs = segment(&refs);
+            let mut at = 0;
+            for s in &segs {
+                prop_assert_eq!(s.lines.start, at);
+                prop_assert!(s.lines.end > s.lines.start);
+                at = s.lines.end;
+            }
+            prop_assert_eq!(at, lines.len());
+            prop_assert_eq!(segment(&refs), segs, "deterministic");
+        }
+    }
+}

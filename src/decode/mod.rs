@@ -806,3 +806,56 @@ mod tests {
         assert_covers(&d, bytes.len());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arbitrary_text_bytes() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..300),
+            // Mostly GBK / UTF-8 Chinese with damage.
+            (
+                "[各位代表现在我向大会报告工作，。\\n\\r a-z0-9]{0,80}",
+                any::<u8>(),
+                0usize..200
+            )
+                .prop_map(|(s, b, at)| {
+                    let mut v = if at % 2 == 0 {
+                        s.into_bytes()
+                    } else {
+                        GBK.encode(&s).0.into_owned()
+                    };
+                    let at = at.min(v.len());
+                    v.insert(at, b);
+                    v
+                }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_decode_without_panic_and_are_accounted(bytes in arbitrary_text_bytes()) {
+            if let Ok(d) = decode(&bytes, &DecodeOptions::default()) {
+                let mut at = 0;
+                for l in &d.lines {
+                    prop_assert_eq!(l.bytes.start, at);
+                    prop_assert!(l.bytes.end >= l.bytes.start);
+                    prop_assert!(l.text.end <= d.text.len());
+                    at = l.bytes.end;
+                }
+                prop_assert_eq!(at, bytes.len());
+                let mut last = 0;
+                for r in &d.undecodable {
+                    prop_assert!(r.start >= last && r.end <= bytes.len() && r.start < r.end);
+                    last = r.end;
+                }
+                if let (Some(first), Some(last)) = (d.spans.first(), d.spans.last()) {
+                    prop_assert!(first.bytes.start <= 3);
+                    prop_assert_eq!(last.bytes.end, bytes.len());
+                }
+            }
+        }
+    }
+}
