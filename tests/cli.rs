@@ -171,17 +171,7 @@ fn two_different_reports_stay_two_documents() {
 #[test]
 fn all_eight_reports_repeated_across_files_give_eight_documents() {
     let dir = tempfile::tempdir().unwrap();
-    let names = [
-        "guangdong",
-        "hebei",
-        "ningxia",
-        "qinghai",
-        "shaanxi",
-        "shanghai",
-        "sichuan",
-        "yunnan",
-    ];
-    for (i, name) in names.iter().enumerate() {
+    for (i, name) in NAMES.iter().enumerate() {
         let text = corpus(name);
         // Each report once alone, and twice more in a later "mirror" file.
         fs::write(dir.path().join(format!("{name}.txt")), &text).unwrap();

@@ -11,17 +11,6 @@ use encoding_rs::{Encoding, BIG5, GB18030, GBK, UTF_16BE, UTF_16LE, WINDOWS_1252
 mod common;
 use common::*;
 
-const NAMES: [&str; 8] = [
-    "guangdong",
-    "hebei",
-    "ningxia",
-    "qinghai",
-    "shaanxi",
-    "shanghai",
-    "sichuan",
-    "yunnan",
-];
-
 fn text(name: &str) -> String {
     String::from_utf8(corpus(name)).unwrap()
 }

@@ -9,17 +9,6 @@ use canon::report::Report;
 mod common;
 use common::*;
 
-const NAMES: [&str; 8] = [
-    "guangdong",
-    "hebei",
-    "ningxia",
-    "qinghai",
-    "shaanxi",
-    "shanghai",
-    "sichuan",
-    "yunnan",
-];
-
 /// Replaces, drops or blanks one Han character in every `every`.
 fn damage(text: &str, every: usize, seed: usize) -> String {
     let mut k = seed;

@@ -9,17 +9,6 @@ use canon::normalize::{default_rules, is_han, normalize_document, protected_span
 mod common;
 use common::*;
 
-const NAMES: [&str; 8] = [
-    "guangdong",
-    "hebei",
-    "ningxia",
-    "qinghai",
-    "shaanxi",
-    "shanghai",
-    "sichuan",
-    "yunnan",
-];
-
 /// Every (file, change) the rules make, as `canon normalize --diff` prints it.
 fn change_list() -> String {
     let mut out = String::new();

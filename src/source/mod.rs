@@ -158,11 +158,10 @@ fn walk(
     let link_meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(source) => {
-            errors.push(SourceError::Io {
+            return errors.push(SourceError::Io {
                 path: display,
                 source,
             });
-            return;
         }
     };
     let meta = if link_meta.file_type().is_symlink() {
@@ -218,11 +217,10 @@ fn walk(
     let entries = match fs::read_dir(path) {
         Ok(e) => e,
         Err(source) => {
-            errors.push(SourceError::Io {
+            return errors.push(SourceError::Io {
                 path: display,
                 source,
             });
-            return;
         }
     };
     let mut children = Vec::new();

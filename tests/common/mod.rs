@@ -6,6 +6,18 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 
+/// The eight corpus reports (tests/fixtures/corpus/<name>-2026.txt).
+pub const NAMES: [&str; 8] = [
+    "guangdong",
+    "hebei",
+    "ningxia",
+    "qinghai",
+    "shaanxi",
+    "shanghai",
+    "sichuan",
+    "yunnan",
+];
+
 pub const SEED: &str = "samples/chenzhou-2017-report-x8.txt";
 pub const EXPECTED: &str = "tests/fixtures/chenzhou-2017-report.expected.txt";
 
