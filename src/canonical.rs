@@ -49,6 +49,250 @@ pub fn render<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
     out
 }
 
+/// One change the vote made to the backbone's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoteChange {
+    /// Character offset in the backbone's text.
+    pub offset: usize,
+    pub backbone: String,
+    pub chosen: String,
+    /// Copies (with multiplicity) that read `chosen`, and the backbone's.
+    pub votes: usize,
+    pub against: usize,
+}
+
+/// A reading of a stretch of the backbone (`start..end`, in characters) by
+/// one copy.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Hunk {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+fn lost(s: &str) -> bool {
+    s.is_empty() || s.contains('?') || s.contains('\u{FFFD}') || s.contains('？')
+}
+
+/// Where `t` sits in `b`: from the first occurrence of its first characters
+/// to the last occurrence of its last ones (the whole of `b` when either is
+/// not found).
+fn window(b: &[char], t: &[char]) -> (usize, usize) {
+    const K: usize = 16;
+    if t.len() < 2 * K || b.len() < t.len() {
+        return (0, b.len());
+    }
+    let find = |needle: &[char]| b.windows(K).position(|w| w == needle);
+    let rfind = |needle: &[char]| b.windows(K).rposition(|w| w == needle);
+    match (find(&t[..K]), rfind(&t[t.len() - K..])) {
+        (Some(lo), Some(hi)) if hi + K > lo => (lo, hi + K),
+        _ => (0, b.len()),
+    }
+}
+
+/// Moves a diff operation's old range by `by`.
+fn shift(op: similar::DiffOp, by: usize) -> similar::DiffOp {
+    use similar::DiffOp;
+    match op {
+        DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } => DiffOp::Equal {
+            old_index: old_index + by,
+            new_index,
+            len,
+        },
+        DiffOp::Delete {
+            old_index,
+            old_len,
+            new_index,
+        } => DiffOp::Delete {
+            old_index: old_index + by,
+            old_len,
+            new_index,
+        },
+        DiffOp::Insert {
+            old_index,
+            new_index,
+            new_len,
+        } => DiffOp::Insert {
+            old_index: old_index + by,
+            new_index,
+            new_len,
+        },
+        DiffOp::Replace {
+            old_index,
+            old_len,
+            new_index,
+            new_len,
+        } => DiffOp::Replace {
+            old_index: old_index + by,
+            old_len,
+            new_index,
+            new_len,
+        },
+    }
+}
+
+/// Builds a document's text from its copies by majority vote.
+///
+/// `backbone` is the most complete copy's text, standing for `backbone_votes`
+/// copies; `others` are the other distinct readings, each with the number of
+/// copies that read it. Each is aligned to the backbone with a character
+/// diff; a copy votes only where it covers the backbone (a truncated copy
+/// says nothing about what it lacks). Where most covering copies agree on a
+/// reading other than the backbone's, it is taken. Without a majority, a real
+/// reading beats `?`, U+FFFD or a deletion in the backbone; otherwise the
+/// backbone stays. Ties between readings break by more votes, then by the
+/// reading itself (so the result never depends on the order of copies).
+pub fn vote(
+    backbone: &str,
+    backbone_votes: usize,
+    others: &[(usize, &str)],
+) -> (String, Vec<VoteChange>) {
+    let b: Vec<char> = backbone.chars().collect();
+    // Per copy: the hunks where it differs, and the stretch it covers.
+    let mut proposals: std::collections::BTreeMap<(usize, usize), Vec<(String, usize)>> =
+        std::collections::BTreeMap::new();
+    let mut coverage: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, votes)
+    for &(votes, text) in others {
+        let t: Vec<char> = text.chars().collect();
+        // Diff against the stretch of the backbone the copy spans (a
+        // truncated copy then costs its own length, not the missing part),
+        // with a deadline so a pathological pair cannot stall the run.
+        let (lo, hi) = window(&b, &t);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        let ops: Vec<similar::DiffOp> = similar::capture_diff_slices_deadline(
+            similar::Algorithm::Myers,
+            &b[lo..hi],
+            &t,
+            Some(deadline),
+        )
+        .into_iter()
+        .map(|op| shift(op, lo))
+        .collect();
+        // The stretch of the backbone this copy covers: from its first to its
+        // last matching character.
+        let equal: Vec<&similar::DiffOp> = ops
+            .iter()
+            .filter(|o| o.tag() == similar::DiffTag::Equal)
+            .collect();
+        let (Some(first), Some(last)) = (equal.first(), equal.last()) else {
+            continue;
+        };
+        let (cover_start, cover_end) = (first.old_range().start, last.old_range().end);
+        coverage.push((cover_start, cover_end, votes));
+        let mut open: Option<Hunk> = None;
+        let mut flush = |open: &mut Option<Hunk>| {
+            if let Some(mut h) = open.take() {
+                // Trim what both sides share, so equivalent alignments of the
+                // same change (insert+delete vs replace) vote together.
+                let old: Vec<char> = b[h.start..h.end].to_vec();
+                let new: Vec<char> = h.text.chars().collect();
+                let pre = old.iter().zip(&new).take_while(|(x, y)| x == y).count();
+                let max_suf = old.len().min(new.len()) - pre;
+                let suf = old
+                    .iter()
+                    .rev()
+                    .zip(new.iter().rev())
+                    .take(max_suf)
+                    .take_while(|(x, y)| x == y)
+                    .count();
+                h.start += pre;
+                h.end -= suf;
+                h.text = new[pre..new.len() - suf].iter().collect();
+                if h.start >= cover_start && h.end <= cover_end {
+                    let readings = proposals.entry((h.start, h.end)).or_default();
+                    match readings.iter_mut().find(|(t, _)| *t == h.text) {
+                        Some((_, n)) => *n += votes,
+                        None => readings.push((h.text, votes)),
+                    }
+                }
+            }
+        };
+        for op in &ops {
+            if op.tag() == similar::DiffTag::Equal {
+                // A short equal stretch between two changes joins them into
+                // one hunk (trimmed again at flush).
+                let short = op.old_range().len() <= 2;
+                match open.as_mut() {
+                    Some(h) if short && h.end == op.old_range().start => {
+                        h.end = op.old_range().end;
+                        h.text.extend(&t[op.new_range()]);
+                    }
+                    _ => flush(&mut open),
+                }
+                continue;
+            }
+            let (o, n) = (op.old_range(), op.new_range());
+            let text: String = t[n].iter().collect();
+            open = Some(match open.take() {
+                Some(mut h) => {
+                    h.end = o.end;
+                    h.text.push_str(&text);
+                    h
+                }
+                None => Hunk {
+                    start: o.start,
+                    end: o.end,
+                    text,
+                },
+            });
+        }
+        flush(&mut open);
+    }
+    let mut changes = Vec::new();
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    let mut taken_until = 0usize;
+    for ((start, end), mut readings) in proposals {
+        if start < taken_until {
+            continue; // overlaps a stretch already decided
+        }
+        // Copies covering this stretch and not proposing anything else read
+        // it as the backbone does.
+        let covering: usize = coverage
+            .iter()
+            .filter(|&&(s, e, _)| s <= start && end <= e)
+            .map(|&(_, _, v)| v)
+            .sum::<usize>()
+            + backbone_votes;
+        let proposed: usize = readings.iter().map(|(_, n)| n).sum();
+        let backbone_support = covering.saturating_sub(proposed);
+        readings.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let (best, support) = readings[0].clone();
+        let current: String = b[start..end].iter().collect();
+        let majority = support * 2 > covering;
+        let rescue = support > 0
+            && lost(&current)
+            && !lost(&best)
+            && support >= backbone_support.min(support);
+        if (majority || (rescue && support >= backbone_support)) && best != current {
+            changes.push(VoteChange {
+                offset: start,
+                backbone: current,
+                chosen: best.clone(),
+                votes: support,
+                against: backbone_support,
+            });
+            edits.push((start, end, best));
+            taken_until = end.max(start + 1);
+        }
+    }
+    if edits.is_empty() {
+        return (backbone.to_string(), changes);
+    }
+    let mut out = String::with_capacity(backbone.len());
+    let mut at = 0;
+    for (start, end, text) in edits {
+        out.extend(&b[at..start]);
+        out.push_str(&text);
+        at = end;
+    }
+    out.extend(&b[at..]);
+    (out, changes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +330,66 @@ mod tests {
         for (cands, want) in cases {
             assert_eq!(choose_backbone(&cands), want, "{cands:?}");
         }
+    }
+
+    #[test]
+    fn vote_table() {
+        let clean = "各位代表：现在我代表市人民政府向大会报告工作，请予审议。";
+        let with = |from: &str, to: &str| clean.replacen(from, to, 1);
+        let kept = with("政府", "政符");
+        type Case<'a> = (&'a str, String, Vec<(usize, String)>, &'a str);
+        let cases: Vec<Case> = vec![
+            (
+                "majority fixes the backbone",
+                with("代表市", "代?市"),
+                vec![(2, clean.to_string())],
+                clean,
+            ),
+            (
+                "one copy each, damage in different places",
+                with("报告", "报"),
+                vec![(1, with("审议", "审?")), (1, with("政府", "政符"))],
+                clean,
+            ),
+            (
+                "a truncated copy votes only where it covers",
+                with("请予", "请?"),
+                vec![
+                    (1, clean[..clean.len() / 2].to_string()),
+                    (1, clean.to_string()),
+                ],
+                clean,
+            ),
+            (
+                "no majority: a real character beats '?'",
+                with("政府", "政?"),
+                vec![(1, clean.to_string())],
+                clean,
+            ),
+            (
+                "no majority between real readings: the backbone stays",
+                with("政府", "政符"),
+                vec![(1, clean.to_string())],
+                &kept,
+            ),
+        ];
+        for (name, backbone, others, want) in cases {
+            let refs: Vec<(usize, &str)> = others.iter().map(|(n, t)| (*n, t.as_str())).collect();
+            let (got, _) = vote(&backbone, 1, &refs);
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn vote_is_independent_of_copy_order() {
+        let a = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥";
+        let b = a.replacen("丙", "?", 1);
+        let c = a.replacen("午", "牛", 1);
+        let d = a.replacen("辛", "", 1);
+        let one = vote(&b, 1, &[(1, c.as_str()), (1, d.as_str()), (1, a)]);
+        let two = vote(&b, 1, &[(1, a), (1, d.as_str()), (1, c.as_str())]);
+        assert_eq!(one, two);
+        assert_eq!(one.0, a);
     }
 
     #[test]

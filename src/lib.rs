@@ -233,6 +233,8 @@ pub struct Document {
     /// Characters and bytes of the canonical text (set when it is built).
     pub chars: usize,
     pub bytes: usize,
+    /// What the vote across copies changed in the backbone's text.
+    pub vote_changes: Vec<canonical::VoteChange>,
 }
 
 /// Everything the pipeline knows before writing.
@@ -553,6 +555,7 @@ pub fn analyze(
             rules,
             chars: 0,
             bytes: 0,
+            vote_changes: Vec::new(),
         });
     }
     let _ = progress;
@@ -567,12 +570,17 @@ fn render_copy(text: &TextFile, copy: &FileCopy, rules: RuleMask) -> (String, Ru
     (done.into_owned(), fired)
 }
 
-/// The second pass of `clean`: builds every document's canonical text from
-/// its backbone copy and hands it to `sink` (in parallel, in no set order).
-/// Backbones whose file text was kept are rendered from memory; the others
-/// are read again, input by input, one batch of units at a time, so memory
-/// follows the batch and the copies, not the corpus. Fills in each
-/// document's size and text-rule counts.
+/// The second pass of `clean`: builds every document's canonical text and
+/// hands it to `sink` (in parallel, in no set order).
+///
+/// A document's text is its backbone copy, corrected by a vote of its other
+/// distinct readings (copies whose fold differs from the backbone's: damaged,
+/// truncated, re-wrapped), each weighing as many copies as share it (see
+/// [`canonical::vote`]). The copies needed are rendered from memory when their
+/// file's text was kept, otherwise read again, input by input, one batch of
+/// units at a time, so memory follows the batch and the documents in
+/// progress, not the corpus. Fills in each document's size, text-rule counts
+/// and vote summary.
 pub fn build_documents(
     analysis: &mut Analysis,
     inputs: &[Input],
@@ -580,29 +588,113 @@ pub fn build_documents(
     progress: &Progress,
     sink: &(dyn Fn(usize, &str) -> Result<(), emit::EmitError> + Sync),
 ) -> Result<(), Error> {
-    use std::collections::BTreeMap;
-    let mut in_memory = Vec::new();
-    let mut by_input: BTreeMap<usize, BTreeMap<usize, Vec<usize>>> = BTreeMap::new();
+    use std::collections::{BTreeMap, HashMap};
+    use std::sync::Mutex;
+
+    // Which copies each document needs: the backbone, and one copy per other
+    // distinct key (with how many copies share it).
+    #[derive(Clone, Copy)]
+    enum Role {
+        Backbone,
+        Voter(usize),
+    }
+    let mut needs: Vec<(usize, usize, Role)> = Vec::new();
+    let mut remaining: HashMap<usize, usize> = HashMap::new();
     for d in &analysis.documents {
-        let (file, text, _) = analysis.copy(d.backbone);
+        let backbone_key = analysis.copy(d.backbone).2.fingerprint.key;
+        let mut voters: BTreeMap<[u8; 32], (usize, usize)> = BTreeMap::new();
+        for &c in &d.copies {
+            let key = analysis.copy(c).2.fingerprint.key;
+            if key != backbone_key {
+                voters.entry(key).or_insert((c, 0)).1 += 1;
+            }
+        }
+        remaining.insert(d.id, 1 + voters.len());
+        needs.push((d.id, d.backbone, Role::Backbone));
+        for (_, (c, n)) in voters {
+            needs.push((d.id, c, Role::Voter(n)));
+        }
+    }
+    let backbone_votes: Vec<usize> = analysis
+        .documents
+        .iter()
+        .map(|d| {
+            let key = analysis.copy(d.backbone).2.fingerprint.key;
+            d.copies
+                .iter()
+                .filter(|&&c| analysis.copy(c).2.fingerprint.key == key)
+                .count()
+        })
+        .collect();
+    /// A copy a document needs: (document, copy, role).
+    type Need = (usize, usize, Role);
+    let mut in_memory: Vec<Need> = Vec::new();
+    let mut by_input: BTreeMap<usize, BTreeMap<usize, Vec<Need>>> = BTreeMap::new();
+    for &(doc, copy, role) in &needs {
+        let (file, text, _) = analysis.copy(copy);
         if text.kept {
-            in_memory.push(d.id);
+            in_memory.push((doc, copy, role));
         } else {
             by_input
                 .entry(file.origin.0)
                 .or_default()
                 .entry(file.origin.1)
                 .or_default()
-                .push(d.id);
+                .push((doc, copy, role));
         }
     }
+
+    struct Parts {
+        backbone: Option<(String, RuleMask)>,
+        voters: Vec<(usize, usize, String)>, // (copy, votes, text)
+        remaining: usize,
+    }
+    let parts: Mutex<HashMap<usize, Parts>> = Mutex::new(
+        remaining
+            .iter()
+            .map(|(&doc, &n)| {
+                (
+                    doc,
+                    Parts {
+                        backbone: None,
+                        voters: Vec::new(),
+                        remaining: n,
+                    },
+                )
+            })
+            .collect(),
+    );
+    let stats: Mutex<Vec<DocStats>> = Mutex::new(Vec::new());
     let bar = progress.items_bar("write", analysis.documents.len() as u64);
     let analysis_ref: &Analysis = analysis;
-    let render = |doc: usize, text: &TextFile| -> Result<DocStats, Error> {
-        let d = &analysis_ref.documents[doc];
-        let expected = analysis_ref.copy(d.backbone).2;
-        let r = analysis_ref.copies[d.backbone];
-        let copy = text
+
+    let finish = |doc: usize, p: Parts| -> Result<(), Error> {
+        let (backbone, fired) = p.backbone.unwrap_or_default();
+        let mut voters = p.voters;
+        voters.sort_by_key(|(c, _, _)| *c);
+        let others: Vec<(usize, &str)> = voters.iter().map(|(_, n, t)| (*n, t.as_str())).collect();
+        let (text, changes) = if others.is_empty() {
+            (backbone, Vec::new())
+        } else {
+            canonical::vote(&backbone, backbone_votes[doc], &others)
+        };
+        sink(doc, &text)?;
+        bar.inc(1);
+        if let Ok(mut st) = stats.lock() {
+            st.push(DocStats {
+                doc,
+                chars: text.chars().count(),
+                bytes: text.len(),
+                text_rules: fired,
+                changes,
+            });
+        }
+        Ok(())
+    };
+    let deliver = |doc: usize, copy: usize, role: Role, text: &TextFile| -> Result<(), Error> {
+        let expected = analysis_ref.copy(copy).2;
+        let r = analysis_ref.copies[copy];
+        let c = text
             .copies
             .get(r.copy)
             .filter(|c| c.fingerprint == expected.fingerprint)
@@ -612,38 +704,52 @@ pub fn build_documents(
                     analysis_ref.files[r.file].path
                 ))
             })?;
-        let (out, fired) = render_copy(text, copy, analysis_ref.rules);
-        sink(doc, &out)?;
-        bar.inc(1);
-        Ok(DocStats {
-            doc,
-            chars: out.chars().count(),
-            bytes: out.len(),
-            text_rules: fired,
-        })
+        let (out, fired) = render_copy(text, c, analysis_ref.rules);
+        let done = {
+            let mut all = parts
+                .lock()
+                .map_err(|_| Error::Usage("internal lock poisoned".into()))?;
+            let Some(p) = all.get_mut(&doc) else {
+                return Ok(());
+            };
+            match role {
+                Role::Backbone => p.backbone = Some((out, fired)),
+                Role::Voter(n) => p.voters.push((copy, n, out)),
+            }
+            p.remaining -= 1;
+            if p.remaining == 0 {
+                all.remove(&doc)
+            } else {
+                None
+            }
+        };
+        match done {
+            Some(p) => finish(doc, p),
+            None => Ok(()),
+        }
     };
-    let mut stats: Vec<DocStats> = in_memory
+
+    in_memory
         .par_iter()
-        .map(|&doc| {
-            let (_, text, _) = analysis_ref.copy(analysis_ref.documents[doc].backbone);
-            render(doc, text)
+        .map(|&(doc, copy, role)| {
+            let (_, text, _) = analysis_ref.copy(copy);
+            deliver(doc, copy, role, text)
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<Vec<()>, Error>>()?;
     let mut keep = opts.clone();
     keep.keep_texts = true;
     keep.record_hits = false;
-    let reread: Vec<Vec<DocStats>> = by_input
+    by_input
         .par_iter()
-        .map(|(&index, units)| -> Result<Vec<DocStats>, Error> {
-            let mut out = Vec::new();
-            let mut batch: Vec<(RawFile, &Vec<usize>)> = Vec::new();
+        .map(|(&index, units)| -> Result<(), Error> {
+            let mut batch: Vec<(RawFile, &Vec<Need>)> = Vec::new();
             let mut batch_bytes = 0u64;
             let mut error = None;
             let mut k = 0usize;
-            let mut flush = |batch: &mut Vec<(RawFile, &Vec<usize>)>, out: &mut Vec<DocStats>| {
-                let done: Result<Vec<Vec<DocStats>>, Error> = std::mem::take(batch)
+            let mut flush = |batch: &mut Vec<(RawFile, &Vec<Need>)>| {
+                let done: Result<Vec<()>, Error> = std::mem::take(batch)
                     .into_par_iter()
-                    .map(|(raw, docs)| {
+                    .map(|(raw, wanted)| {
                         let result = analyze_file(raw, &keep);
                         let text = result.text().ok_or_else(|| {
                             Error::Usage(format!(
@@ -651,39 +757,48 @@ pub fn build_documents(
                                 result.path
                             ))
                         })?;
-                        docs.iter().map(|&d| render(d, text)).collect()
+                        for &(doc, copy, role) in wanted {
+                            deliver(doc, copy, role, text)?;
+                        }
+                        Ok(())
                     })
                     .collect();
-                match done {
-                    Ok(v) => out.extend(v.into_iter().flatten()),
-                    Err(e) => error = Some(e),
+                if let Err(e) = done {
+                    error = Some(e);
                 }
             };
             source::visit_units(&inputs[index], &opts.source, &mut |unit| {
-                if let (Some(docs), source::Unit::File(raw)) = (units.get(&k), unit) {
+                if let (Some(wanted), source::Unit::File(raw)) = (units.get(&k), unit) {
                     batch_bytes += raw.bytes.len() as u64;
-                    batch.push((raw, docs));
+                    batch.push((raw, wanted));
                     if batch_bytes >= BATCH_BYTES {
-                        flush(&mut batch, &mut out);
+                        flush(&mut batch);
                         batch_bytes = 0;
                     }
                 }
                 k += 1;
             });
-            flush(&mut batch, &mut out);
+            flush(&mut batch);
             match error {
                 Some(e) => Err(e),
-                None => Ok(out),
+                None => Ok(()),
             }
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<Vec<()>, Error>>()?;
     bar.finish_and_clear();
-    stats.extend(reread.into_iter().flatten());
-    for st in stats {
+    if let Ok(left) = parts.lock() {
+        if let Some(doc) = left.keys().min() {
+            return Err(Error::Usage(format!(
+                "document {doc}: a copy could not be read again (an input changed while canon was running)"
+            )));
+        }
+    }
+    for st in stats.into_inner().unwrap_or_default() {
         let d = &mut analysis.documents[st.doc];
         d.chars = st.chars;
         d.bytes = st.bytes;
         d.rules.add_mask(st.text_rules);
+        d.vote_changes = st.changes;
     }
     Ok(())
 }
@@ -694,6 +809,7 @@ struct DocStats {
     chars: usize,
     bytes: usize,
     text_rules: RuleMask,
+    changes: Vec<canonical::VoteChange>,
 }
 
 /// Where and how `clean` writes.

@@ -192,7 +192,30 @@ pub struct DocumentEntry {
     pub sources: Vec<SourceEntry>,
     /// Lines of the emitted text changed per normalization rule.
     pub rules: BTreeMap<String, u64>,
+    /// What the vote across copies changed in the backbone's text.
+    pub vote: VoteEntry,
 }
+
+/// The vote's provenance: how many stretches it changed, and the first few.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteEntry {
+    pub changed: usize,
+    pub changes: Vec<VoteChangeEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteChangeEntry {
+    /// Character offset in the backbone's text.
+    pub offset: usize,
+    pub backbone: String,
+    pub chosen: String,
+    /// Copies that read `chosen`, and copies that read the backbone's text.
+    pub votes: usize,
+    pub against: usize,
+}
+
+/// How many vote changes the report lists per document.
+pub const VOTE_CHANGES_SHOWN: usize = 5;
 
 /// Where a copy of a document is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -357,6 +380,21 @@ pub fn build(analysis: &Analysis, names: &[String]) -> Report {
                 backbone: source(d.backbone),
                 sources: d.copies.iter().map(|&c| source(c)).collect(),
                 rules: rule_map(&d.rules),
+                vote: VoteEntry {
+                    changed: d.vote_changes.len(),
+                    changes: d
+                        .vote_changes
+                        .iter()
+                        .take(VOTE_CHANGES_SHOWN)
+                        .map(|c| VoteChangeEntry {
+                            offset: c.offset,
+                            backbone: c.backbone.clone(),
+                            chosen: c.chosen.clone(),
+                            votes: c.votes,
+                            against: c.against,
+                        })
+                        .collect(),
+                },
             }
         })
         .collect();

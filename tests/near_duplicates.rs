@@ -119,3 +119,91 @@ fn distinct_reports_never_merge_even_at_a_low_threshold() {
     let report = clean(dir.path(), &["--threshold", "0.5"]);
     assert_eq!(report.totals.documents, 9);
 }
+
+/// Half-width punctuation, as a careless converter leaves it.
+fn degrade_punctuation(text: &str) -> String {
+    text.replace('，', ",")
+        .replace('；', ";")
+        .replace('：', ":")
+}
+
+/// Hard-wrapped at `width` characters.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let chars: Vec<char> = line.chars().collect();
+        if chars.is_empty() {
+            out.push('\n');
+        }
+        for chunk in chars.chunks(width) {
+            out.extend(chunk);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn the_vote_rebuilds_the_clean_report_from_damaged_copies() {
+    for name in ["hebei", "qinghai", "shanghai"] {
+        let text = String::from_utf8(corpus(name)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let copies = [
+            damage(&text, 50, 1),
+            damage(&text, 50, 17),
+            degrade_punctuation(&damage(&text, 50, 33)),
+            truncate(&damage(&text, 50, 41), 0.6),
+            wrap(&damage(&text, 50, 25), 40),
+        ];
+        for (k, c) in copies.iter().enumerate() {
+            fs::write(dir.path().join(format!("copy-{k}.txt")), c).unwrap();
+        }
+        let out = tempfile::tempdir().unwrap();
+        canon()
+            .arg("clean")
+            .arg(dir.path())
+            .args(["--quiet", "--out"])
+            .arg(out.path())
+            .assert()
+            .success();
+        let report: Report =
+            serde_json::from_slice(&fs::read(out.path().join("report.json")).unwrap()).unwrap();
+        assert_eq!(report.totals.documents, 1, "{name}");
+        let doc = &report.documents[0];
+        let got = fs::read_to_string(out.path().join(&doc.output)).unwrap();
+        let want = normalized(name);
+        if got != want {
+            let diff: Vec<String> = want
+                .lines()
+                .zip(got.lines())
+                .filter(|(a, b)| a != b)
+                .take(2)
+                .map(|(a, b)| format!("\n want {a}\n got  {b}"))
+                .collect();
+            panic!(
+                "{name}: vote changed {} stretches, still differs:{}",
+                doc.vote.changed,
+                diff.join("")
+            );
+        }
+        assert!(
+            doc.vote.changed > 0,
+            "{name}: every copy is damaged, the vote repaired the backbone"
+        );
+    }
+}
+
+#[test]
+fn two_copies_disagreeing_once_keep_the_backbone_reading() {
+    // No majority and both readings real: the backbone's stays. The backbone
+    // is the heavier copy, then the first by path.
+    let text = String::from_utf8(corpus("hebei")).unwrap();
+    let other = text.replacen("河北", "湖北", 1);
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), &text).unwrap();
+    fs::write(dir.path().join("b.txt"), &other).unwrap();
+    let report = clean(dir.path(), &[]);
+    assert_eq!(report.totals.documents, 1);
+    assert!(report.documents[0].backbone.path.ends_with("a.txt"));
+    assert_eq!(report.documents[0].vote.changed, 0);
+}
