@@ -609,9 +609,14 @@ pub fn build_documents(
                 voters.entry(key).or_insert((c, 0)).1 += 1;
             }
         }
+        // The most shared readings vote (ties: the first in run order), at
+        // most MAX_VOTERS of them: enough for a majority, bounded work.
+        let mut voters: Vec<(usize, usize)> = voters.into_values().collect();
+        voters.sort_by_key(|&(c, n)| (std::cmp::Reverse(n), c));
+        voters.truncate(MAX_VOTERS);
         remaining.insert(d.id, 1 + voters.len());
         needs.push((d.id, d.backbone, Role::Backbone));
-        for (_, (c, n)) in voters {
+        for (c, n) in voters {
             needs.push((d.id, c, Role::Voter(n)));
         }
     }
@@ -802,6 +807,9 @@ pub fn build_documents(
     }
     Ok(())
 }
+
+/// Distinct readings of a document that vote besides its backbone.
+pub const MAX_VOTERS: usize = 16;
 
 /// What the second pass learns of a document.
 struct DocStats {
