@@ -172,13 +172,14 @@ pub fn vote(
         .into_iter()
         .map(|op| shift(op, lo))
         .collect();
-        // The stretch of the backbone this copy covers: from its first to its
-        // last matching character.
-        let equal: Vec<&similar::DiffOp> = ops
-            .iter()
-            .filter(|o| o.tag() == similar::DiffTag::Equal)
-            .collect();
-        let (Some(first), Some(last)) = (equal.first(), equal.last()) else {
+        // The stretch of the backbone this copy covers: what it does not
+        // simply lack at either end (a copy cut short says nothing there).
+        if !ops.iter().any(|o| o.tag() == similar::DiffTag::Equal) {
+            continue;
+        }
+        let reads = |o: &&similar::DiffOp| o.tag() != similar::DiffTag::Delete;
+        let (Some(first), Some(last)) = (ops.iter().find(reads), ops.iter().rev().find(reads))
+        else {
             continue;
         };
         let (cover_start, cover_end) = (first.old_range().start, last.old_range().end);
