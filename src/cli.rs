@@ -128,8 +128,25 @@ flags win. Exit codes: 0 clean, 1 findings at error severity, 2 usage or I/O err
   canon normalize --profile generic english.txt
   iconv -f utf-8 -t gbk page.txt | canon normalize")]
     Normalize(NormalizeArgs),
+    /// Show one document: its copies, how each differs from the canonical
+    /// text, and what the vote decided.
+    #[command(after_help = "Examples:
+  canon explain samples/ --doc 0
+  canon explain scrapes/ --doc page-00012.txt")]
+    Explain(ExplainArgs),
     /// List the normalization rules.
     Rules,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Files, folders or archives, as given to `clean`.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// The document: its id in the report, or (the end of) one of its
+    /// source paths.
+    #[arg(long, value_name = "ID|PATH")]
+    pub doc: String,
 }
 
 #[derive(Debug, Args)]

@@ -267,6 +267,29 @@ impl Analysis {
         text.kept.then(|| render_copy(text, copy, self.rules).0)
     }
 
+    /// Who votes on a document's text: how many copies read as its backbone
+    /// does, and one copy per other distinct reading (fold key) with how many
+    /// copies share it — the most shared first (ties: run order), at most
+    /// [`MAX_VOTERS`].
+    pub fn voters(&self, doc: &Document) -> (usize, Vec<(usize, usize)>) {
+        let backbone_key = self.copy(doc.backbone).2.fingerprint.key;
+        let mut backbone_votes = 0;
+        let mut voters: std::collections::BTreeMap<[u8; 32], (usize, usize)> =
+            std::collections::BTreeMap::new();
+        for &c in &doc.copies {
+            let key = self.copy(c).2.fingerprint.key;
+            if key == backbone_key {
+                backbone_votes += 1;
+            } else {
+                voters.entry(key).or_insert((c, 0)).1 += 1;
+            }
+        }
+        let mut voters: Vec<(usize, usize)> = voters.into_values().collect();
+        voters.sort_by_key(|&(c, n)| (std::cmp::Reverse(n), c));
+        voters.truncate(MAX_VOTERS);
+        (backbone_votes, voters)
+    }
+
     /// Inputs that could not be listed or read.
     pub fn error_count(&self) -> usize {
         self.source_errors.len()
@@ -600,37 +623,16 @@ pub fn build_documents(
     }
     let mut needs: Vec<(usize, usize, Role)> = Vec::new();
     let mut remaining: HashMap<usize, usize> = HashMap::new();
+    let mut backbone_votes = Vec::with_capacity(analysis.documents.len());
     for d in &analysis.documents {
-        let backbone_key = analysis.copy(d.backbone).2.fingerprint.key;
-        let mut voters: BTreeMap<[u8; 32], (usize, usize)> = BTreeMap::new();
-        for &c in &d.copies {
-            let key = analysis.copy(c).2.fingerprint.key;
-            if key != backbone_key {
-                voters.entry(key).or_insert((c, 0)).1 += 1;
-            }
-        }
-        // The most shared readings vote (ties: the first in run order), at
-        // most MAX_VOTERS of them: enough for a majority, bounded work.
-        let mut voters: Vec<(usize, usize)> = voters.into_values().collect();
-        voters.sort_by_key(|&(c, n)| (std::cmp::Reverse(n), c));
-        voters.truncate(MAX_VOTERS);
+        let (votes, voters) = analysis.voters(d);
+        backbone_votes.push(votes);
         remaining.insert(d.id, 1 + voters.len());
         needs.push((d.id, d.backbone, Role::Backbone));
         for (c, n) in voters {
             needs.push((d.id, c, Role::Voter(n)));
         }
     }
-    let backbone_votes: Vec<usize> = analysis
-        .documents
-        .iter()
-        .map(|d| {
-            let key = analysis.copy(d.backbone).2.fingerprint.key;
-            d.copies
-                .iter()
-                .filter(|&&c| analysis.copy(c).2.fingerprint.key == key)
-                .count()
-        })
-        .collect();
     /// A copy a document needs: (document, copy, role).
     type Need = (usize, usize, Role);
     let mut in_memory: Vec<Need> = Vec::new();
@@ -952,6 +954,129 @@ pub fn clean(
         report_path,
         errors,
     })
+}
+
+/// `canon explain`: a human view of one document — its copies, where each
+/// came from and how it differs from the canonical text, and what the vote
+/// decided. `selector` is a document id or (the end of) a source path.
+pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<String, Error> {
+    use std::fmt::Write as _;
+    let progress = Progress::new(opts.progress);
+    let (inputs, errors) = source::discover(paths, None);
+    let inputs = filtered(paths, inputs, &opts.source.filter);
+    let mut opts = opts.clone();
+    opts.keep_texts = true;
+    let opts = &opts;
+    let analysis = with_jobs(opts.jobs, || analyze(&inputs, errors, opts, &progress))?;
+    let doc = match selector.parse::<usize>() {
+        Ok(id) => analysis.documents.get(id),
+        Err(_) => analysis.documents.iter().find(|d| {
+            d.copies
+                .iter()
+                .any(|&c| analysis.copy(c).0.path.ends_with(selector))
+        }),
+    }
+    .ok_or_else(|| Error::Usage(format!("no document {selector:?} in these inputs")))?;
+    let render = |c: usize| {
+        let (_, text, copy) = analysis.copy(c);
+        render_copy(text, copy, analysis.rules).0
+    };
+    let (backbone_votes, voters) = analysis.voters(doc);
+    let backbone_text = render(doc.backbone);
+    let voter_texts: Vec<(usize, usize, String)> =
+        voters.iter().map(|&(c, n)| (c, n, render(c))).collect();
+    let others: Vec<(usize, &str)> = voter_texts
+        .iter()
+        .map(|(_, n, t)| (*n, t.as_str()))
+        .collect();
+    let (canonical, changes) = canonical::vote(&backbone_text, backbone_votes, &others);
+    let place = |c: usize| {
+        let (file, text, copy) = analysis.copy(c);
+        format!(
+            "{} bytes {}..{} ({}{})",
+            file.path,
+            copy.bytes.start,
+            copy.bytes.end,
+            text.encoding,
+            if copy.complete { "" } else { ", truncated" }
+        )
+    };
+    let mut out = String::new();
+    let files: std::collections::BTreeSet<usize> = doc
+        .copies
+        .iter()
+        .map(|&c| analysis.copies[c].file)
+        .collect();
+    let _ = writeln!(
+        out,
+        "document {}: {} copies in {} files, {} characters",
+        doc.id,
+        doc.copies.len(),
+        files.len(),
+        canonical.chars().count()
+    );
+    let _ = writeln!(
+        out,
+        "backbone: {} (read by {backbone_votes} copies)",
+        place(doc.backbone)
+    );
+    let _ = writeln!(out, "\ncopies:");
+    let backbone_sig = analysis.copy(doc.backbone).2.signature.as_deref();
+    for &c in &doc.copies {
+        let (_, _, copy) = analysis.copy(c);
+        let similarity = match (backbone_sig, copy.signature.as_deref()) {
+            (Some(a), Some(b)) => format!("{:.2}", fingerprint::similarity(a, b)),
+            _ => "-".into(),
+        };
+        let same = copy.fingerprint.key == analysis.copy(doc.backbone).2.fingerprint.key;
+        let note = if c == doc.backbone {
+            "backbone".to_string()
+        } else if same {
+            "same text as the backbone".to_string()
+        } else if let Some((_, _, t)) = voter_texts.iter().find(|(v, _, _)| *v == c) {
+            let diffs = normalize::changes(t, &canonical);
+            let shown: Vec<String> = diffs
+                .iter()
+                .take(3)
+                .map(|(at, before, after)| format!("@{at}: {} → {}", short(before), short(after)))
+                .collect();
+            if diffs.is_empty() {
+                "same text as the canonical".to_string()
+            } else {
+                format!(
+                    "{} differences from the canonical: {}",
+                    diffs.len(),
+                    shown.join(", ")
+                )
+            }
+        } else {
+            "a reading shared by fewer copies (not in the vote)".to_string()
+        };
+        let _ = writeln!(out, "  {}  similarity {similarity}  {note}", place(c));
+    }
+    let _ = writeln!(out, "\nvote: {} change(s) to the backbone", changes.len());
+    for ch in changes.iter().take(20) {
+        let _ = writeln!(
+            out,
+            "  @{}: {} → {} ({} votes against {})",
+            ch.offset,
+            short(&ch.backbone),
+            short(&ch.chosen),
+            ch.votes,
+            ch.against
+        );
+    }
+    if changes.len() > 20 {
+        let _ = writeln!(out, "  … and {} more", changes.len() - 20);
+    }
+    Ok(out)
+}
+
+/// A stretch of text for a one-line view: quoted, cut after 24 characters.
+fn short(s: &str) -> String {
+    let cut: String = s.chars().take(24).collect();
+    let more = if s.chars().count() > 24 { "…" } else { "" };
+    format!("{cut:?}{more}")
 }
 
 /// Analyzes `paths` for `check` (nothing is written).

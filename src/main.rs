@@ -140,6 +140,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Explain(args) => {
+            let text = canon::explain(&args.inputs, &args.doc, &opts).context("explaining")?;
+            print(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Rules => {
             let width = RULES.iter().map(|r| r.name.len()).max().unwrap_or(0);
             let list: String = RULES

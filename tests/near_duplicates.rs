@@ -207,3 +207,43 @@ fn two_copies_disagreeing_once_keep_the_backbone_reading() {
     assert!(report.documents[0].backbone.path.ends_with("a.txt"));
     assert_eq!(report.documents[0].vote.changed, 0);
 }
+
+#[test]
+fn explain_shows_the_copies_and_the_vote() {
+    let text = String::from_utf8(corpus("hebei")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (k, seed) in [1, 17, 33].iter().enumerate() {
+        fs::write(
+            dir.path().join(format!("copy-{k}.txt")),
+            damage(&text, 50, *seed),
+        )
+        .unwrap();
+    }
+    let output = canon()
+        .arg("explain")
+        .arg(dir.path())
+        .args(["--doc", "copy-1.txt", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let view = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        view.starts_with("document 0: 3 copies in 3 files"),
+        "{view}"
+    );
+    assert!(view.contains("backbone: "), "{view}");
+    assert_eq!(
+        view.matches("copy-").count(),
+        4,
+        "the backbone line and three copies: {view}"
+    );
+    let vote_line = view.lines().find(|l| l.starts_with("vote: ")).unwrap();
+    assert!(!vote_line.starts_with("vote: 0 "), "{view}");
+    let bad = canon()
+        .arg("explain")
+        .arg(dir.path())
+        .args(["--doc", "nope.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
