@@ -4,10 +4,10 @@
 //! and, for the chosen one, its normalized lines. Output: which copy is the
 //! backbone and the text to emit.
 //!
-//! For now the canonical text is the most complete copy: the heaviest fold,
-//! then a complete copy over a truncated one, then the first by path and
-//! offset. The vote across copies replaces this with the canonical-version
-//! issue.
+//! The backbone is the most complete copy: the heaviest fold, then the least
+//! damaged (`?`, U+FFFD, repaired mojibake), then a complete copy over a
+//! truncated one, then the first by path and offset. [`vote`] then corrects it
+//! with the other readings of the document.
 //!
 //! Invariants: the choice depends only on the copies, never on their order of
 //! arrival; the text is LF-separated, without leading or trailing blank lines,
@@ -22,13 +22,22 @@ pub struct Candidate<'a> {
     pub offset: usize,
     pub weight: usize,
     pub complete: bool,
+    /// Marks of lost text in the copy: `?`, U+FFFD, repaired mojibake lines.
+    pub damage: usize,
 }
 
-/// Index of the most complete candidate (see the module comment).
+/// Index of the most complete candidate: the heaviest fold, then the least
+/// damaged, then complete over truncated, then the first by path and offset.
 pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
     (0..candidates.len()).min_by_key(|&i| {
         let c = &candidates[i];
-        (Reverse(c.weight), Reverse(c.complete), c.path, c.offset)
+        (
+            Reverse(c.weight),
+            c.damage,
+            Reverse(c.complete),
+            c.path,
+            c.offset,
+        )
     })
 }
 
@@ -304,6 +313,7 @@ mod tests {
             offset,
             weight,
             complete,
+            damage: 0,
         }
     }
 

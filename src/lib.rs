@@ -132,6 +132,8 @@ pub struct FileCopy {
     pub rules: RuleCounts,
     /// MinHash signature (`None` for very short copies).
     pub signature: Option<Box<fingerprint::Signature>>,
+    /// Marks of lost text: `?`, `？`, U+FFFD, and repaired mojibake lines.
+    pub damage: usize,
 }
 
 /// A file that decoded to text, with everything the stages found in it.
@@ -368,6 +370,19 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
                 fingerprint: fingerprint::fingerprint(folds[seg.lines.clone()].iter().copied()),
                 signature: fingerprint::signature(folds[seg.lines.clone()].iter().copied())
                     .map(Box::new),
+                damage: lines[seg.lines.clone()]
+                    .iter()
+                    .map(|l| {
+                        text[l.text.clone()]
+                            .chars()
+                            .filter(|&c| matches!(c, '?' | '？' | '\u{FFFD}'))
+                            .count()
+                    })
+                    .sum::<usize>()
+                    + repairs
+                        .iter()
+                        .filter(|r| seg.lines.contains(&r.line))
+                        .count(),
                 rules: {
                     let mut r = RuleCounts::new();
                     for line in &lines[seg.lines.clone()] {
@@ -564,6 +579,7 @@ pub fn analyze(
                     offset: copy.bytes.start,
                     weight: copy.fingerprint.weight,
                     complete: copy.complete,
+                    damage: copy.damage,
                 }
             })
             .collect();
