@@ -127,22 +127,6 @@ fn degrade_punctuation(text: &str) -> String {
         .replace('：', ":")
 }
 
-/// Hard-wrapped at `width` characters.
-fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        let chars: Vec<char> = line.chars().collect();
-        if chars.is_empty() {
-            out.push('\n');
-        }
-        for chunk in chars.chunks(width) {
-            out.extend(chunk);
-            out.push('\n');
-        }
-    }
-    out
-}
-
 #[test]
 fn the_vote_rebuilds_the_clean_report_from_damaged_copies() {
     for name in ["hebei", "qinghai", "shanghai"] {

@@ -284,17 +284,7 @@ fn read_bytes(input: &Input) -> io::Result<Bytes> {
 
 /// Reads one input as one file, as it is (no decompression or archive).
 pub fn read(input: &Input, id: usize) -> Result<RawFile, SourceError> {
-    let bytes = match &input.location {
-        Location::File(p) => read_file(p),
-        Location::Stdin => {
-            let mut buf = Vec::new();
-            io::stdin()
-                .lock()
-                .read_to_end(&mut buf)
-                .map(|_| Bytes::Owned(buf))
-        }
-    }
-    .map_err(|source| SourceError::Io {
+    let bytes = read_bytes(input).map_err(|source| SourceError::Io {
         path: input.display.clone(),
         source,
     })?;

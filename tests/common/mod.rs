@@ -68,3 +68,19 @@ pub fn normalized(name: &str) -> String {
     let text = String::from_utf8(corpus(name)).unwrap();
     canon::normalize::normalize_document(&text, canon::normalize::default_rules()).0
 }
+
+/// Hard-wrapped at `width` characters, as a fixed-width exporter does.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let chars: Vec<char> = line.chars().collect();
+        if chars.is_empty() {
+            out.push('\n');
+        }
+        for chunk in chars.chunks(width) {
+            out.extend(chunk);
+            out.push('\n');
+        }
+    }
+    out
+}
