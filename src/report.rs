@@ -226,6 +226,13 @@ pub struct SourceEntry {
     pub encoding: String,
     pub role: Role,
     pub complete: bool,
+    /// Characters of the copy's fold.
+    #[serde(default)]
+    pub length: usize,
+    /// Estimated similarity (Jaccard of 5-gram MinHash, in hundredths) to
+    /// the backbone the canonical text was built on; 100 for the same text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -356,8 +363,19 @@ pub fn build(analysis: &Analysis, names: &[String]) -> Report {
         .documents
         .iter()
         .map(|d| {
+            let backbone = analysis.copy(d.backbone).2;
             let source = |i: usize| {
                 let (file, text, copy) = analysis.copy(i);
+                let similarity = if copy.fingerprint.key == backbone.fingerprint.key {
+                    Some(100)
+                } else {
+                    match (copy.signature.as_deref(), backbone.signature.as_deref()) {
+                        (Some(a), Some(b)) => {
+                            Some((crate::fingerprint::similarity(a, b) * 100.0).round() as u32)
+                        }
+                        _ => None,
+                    }
+                };
                 SourceEntry {
                     path: file.path.clone(),
                     start: copy.bytes.start,
@@ -365,6 +383,8 @@ pub fn build(analysis: &Analysis, names: &[String]) -> Report {
                     encoding: text.encoding.to_string(),
                     role: role_of(i),
                     complete: copy.complete,
+                    length: copy.fingerprint.weight,
+                    similarity,
                 }
             };
             let mut file_ids: Vec<usize> =

@@ -71,6 +71,17 @@ fn every_report_comes_out_once_with_its_variants() {
     let dir = tempfile::tempdir().unwrap();
     archive(dir.path());
     let report = clean(dir.path(), &[]);
+    for d in &report.documents {
+        for src in &d.sources {
+            let sim = src.similarity.unwrap();
+            if src.path.ends_with("-truncated.txt") {
+                assert!((30..80).contains(&sim), "{}: {sim}", src.path);
+            } else {
+                assert!(sim >= 70, "{}: {sim}", src.path);
+            }
+            assert!(src.length > 0);
+        }
+    }
     assert_eq!(
         report.totals.documents,
         8,
