@@ -28,25 +28,25 @@ use crate::report::Report;
 /// A failure to write the output.
 #[derive(Debug, Error)]
 pub enum EmitError {
-    #[error("cannot create output folder {path}: {source}")]
+    #[error("cannot create output folder {path}")]
     CreateDir {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Write {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("cannot remove stale output {path}: {source}")]
+    #[error("cannot remove stale output {path}")]
     Remove {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("cannot serialize the report: {0}")]
+    #[error("cannot serialize the report")]
     Serialize(#[from] serde_json::Error),
 }
 

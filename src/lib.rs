@@ -51,7 +51,7 @@ use crate::source::{Input, RawFile, SourceError};
 pub enum Error {
     #[error(transparent)]
     Emit(#[from] emit::EmitError),
-    #[error("could not start {jobs} worker threads: {source}")]
+    #[error("could not start {jobs} worker threads")]
     Threads {
         jobs: usize,
         #[source]
