@@ -1,43 +1,34 @@
-//! Writes a scraped-looking archive built from the corpus fixtures and the
-//! seed, for benchmarks: reports repeated 1–4 times per page with page chrome
-//! between copies, spread over sites.
+//! Writes a generated scraped archive (see `tests/common/generate.rs`): the
+//! corpus reports and the seed's report, copied, varied, truncated, mixed in
+//! encodings and framed by site chrome, with ground truth.
 //!
-//! Run: `cargo run --release --example make_archive -- OUT SIZE_MB`
-//! where OUT ends in `/` (a folder), `.tar.gz`, or `.jsonl.zst`.
+//! Run: `cargo run --release --example make_archive -- OUT SIZE_MB [SEED]`
+//! where OUT ends in `/` (a folder, plus `OUT/../truth.json`), `.tar.gz`, or
+//! `.jsonl.zst` (UTF-8 pages only: JSON holds text).
 
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-fn pages(target: u64) -> Vec<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut paths: Vec<_> = fs::read_dir(root.join("tests/fixtures/corpus"))
-        .expect("corpus")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    paths.sort();
-    let mut texts: Vec<String> = paths
-        .iter()
-        .map(|p| fs::read_to_string(p).expect("utf-8"))
-        .collect();
-    let seed = fs::read_to_string(root.join("samples/chenzhou-2017-report-x8.txt")).expect("seed");
-    texts.push(seed.split_inclusive('\n').take(41).collect());
+#[path = "../tests/common/generate.rs"]
+mod generate;
+
+fn pages(target: u64, seed: u64) -> Vec<generate::Page> {
+    let docs = generate::docs(Path::new(env!("CARGO_MANIFEST_DIR")));
+    // Pages come in rounds of 100 from one seed each, until the size is met.
     let mut out = Vec::new();
-    let (mut total, mut k) = (0u64, 0usize);
+    let mut total = 0u64;
+    let mut round = 0u64;
     while total < target {
-        let text = &texts[k % texts.len()];
-        let mut page = format!("网站首页 > 政务公开 > 第{k}号\n");
-        for c in 0..1 + (k * 7) % 4 {
-            page.push_str(text);
-            page.push_str(&format!(
-                "\n第{}页 打印本页 关闭窗口 访问量：{}\n",
-                c + 1,
-                k * 31 + c
-            ));
+        for mut p in generate::archive(&docs, 100, seed.wrapping_add(round)) {
+            if total >= target {
+                break;
+            }
+            total += p.bytes.len() as u64;
+            p.path = format!("r{round:03}/{}", p.path);
+            out.push(p);
         }
-        total += page.len() as u64;
-        out.push((format!("site{}/page-{k:06}.txt", k % 5), page));
-        k += 1;
+        round += 1;
     }
     out
 }
@@ -46,32 +37,46 @@ fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(out), Some(mb)) = (args.get(1), args.get(2).and_then(|m| m.parse::<u64>().ok()))
     else {
-        eprintln!("usage: make_archive OUT SIZE_MB (OUT: dir/, .tar.gz or .jsonl.zst)");
+        eprintln!("usage: make_archive OUT SIZE_MB [SEED] (OUT: dir/, .tar.gz or .jsonl.zst)");
         std::process::exit(2);
     };
-    let pages = pages(mb * 1_000_000);
+    let seed = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(2026);
+    let pages = pages(mb * 1_000_000, seed);
     if out.ends_with('/') {
-        for (name, text) in &pages {
-            let p = Path::new(out).join(name);
-            fs::create_dir_all(p.parent().expect("parent"))?;
-            fs::write(p, text)?;
-        }
+        generate::write(&pages, Path::new(out))?;
+        let truth: Vec<serde_json::Value> = pages
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "path": p.path,
+                    "copies": p.copies.iter().map(|c| serde_json::json!({
+                        "doc": c.doc, "start": c.bytes.start, "end": c.bytes.end,
+                        "truncated": c.truncated,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let truth_path = Path::new(out.trim_end_matches('/')).with_extension("truth.json");
+        fs::write(truth_path, serde_json::to_vec(&truth)?)?;
     } else if out.ends_with(".tar.gz") {
         let gz = flate2::write::GzEncoder::new(fs::File::create(out)?, flate2::Compression::fast());
         let mut tar = tar::Builder::new(gz);
-        for (name, text) in &pages {
+        for p in &pages {
             let mut h = tar::Header::new_gnu();
-            h.set_size(text.len() as u64);
+            h.set_size(p.bytes.len() as u64);
             h.set_mode(0o644);
             h.set_cksum();
-            tar.append_data(&mut h, name, text.as_bytes())?;
+            tar.append_data(&mut h, &p.path, p.bytes.as_slice())?;
         }
         tar.into_inner()?.finish()?;
     } else if out.ends_with(".jsonl.zst") {
         let mut z = zstd::stream::write::Encoder::new(fs::File::create(out)?, 3)?;
-        for (name, text) in &pages {
-            serde_json::to_writer(&mut z, &serde_json::json!({"id": name, "text": text}))?;
-            z.write_all(b"\n")?;
+        for p in &pages {
+            // JSON carries text: legacy-encoded pages are left out.
+            if let Ok(text) = std::str::from_utf8(&p.bytes) {
+                serde_json::to_writer(&mut z, &serde_json::json!({"id": p.path, "text": text}))?;
+                z.write_all(b"\n")?;
+            }
         }
         z.finish()?;
     } else {
@@ -79,9 +84,9 @@ fn main() -> std::io::Result<()> {
         std::process::exit(2);
     }
     eprintln!(
-        "{} pages, {} MB of text",
+        "{} pages, {} MB",
         pages.len(),
-        pages.iter().map(|(_, t)| t.len()).sum::<usize>() / 1_000_000
+        pages.iter().map(|p| p.bytes.len()).sum::<usize>() / 1_000_000
     );
     Ok(())
 }

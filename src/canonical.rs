@@ -24,10 +24,17 @@ pub struct Candidate<'a> {
     pub complete: bool,
     /// Marks of lost text in the copy: `?`, U+FFFD, repaired mojibake lines.
     pub damage: usize,
+    /// How far the copy's form is from the canonical one: its lines (hard
+    /// wrapping and doubled blank lines add lines) plus the lines the
+    /// normalization rules had to change.
+    pub untidy: usize,
 }
 
 /// Index of the most complete candidate: the heaviest fold, then the least
-/// damaged, then complete over truncated, then the first by path and offset.
+/// damaged, then complete over truncated, then the tidiest (closest to the
+/// canonical form, so the form the vote cannot see — punctuation style,
+/// wrapping, blank lines — comes from the cleanest copy), then the first by
+/// path and offset.
 pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
     (0..candidates.len()).min_by_key(|&i| {
         let c = &candidates[i];
@@ -35,6 +42,7 @@ pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
             Reverse(c.weight),
             c.damage,
             Reverse(c.complete),
+            c.untidy,
             c.path,
             c.offset,
         )
@@ -314,6 +322,7 @@ mod tests {
             weight,
             complete,
             damage: 0,
+            untidy: 0,
         }
     }
 

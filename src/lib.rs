@@ -134,6 +134,9 @@ pub struct FileCopy {
     pub signature: Option<Box<fingerprint::Signature>>,
     /// Marks of lost text: `?`, `？`, U+FFFD, and repaired mojibake lines.
     pub damage: usize,
+    /// Lines of the copy plus lines the rules changed: how far its form is
+    /// from the canonical one (see [`canonical::Candidate::untidy`]).
+    pub untidy: usize,
 }
 
 /// A file that decoded to text, with everything the stages found in it.
@@ -390,6 +393,11 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
                     }
                     r
                 },
+                untidy: seg.lines.len()
+                    + lines[seg.lines.clone()]
+                        .iter()
+                        .filter(|l| l.rules != RuleMask::default())
+                        .count(),
             }),
             _ => None,
         })
@@ -580,6 +588,7 @@ pub fn analyze(
                     weight: copy.fingerprint.weight,
                     complete: copy.complete,
                     damage: copy.damage,
+                    untidy: copy.untidy,
                 }
             })
             .collect();

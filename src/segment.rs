@@ -521,16 +521,31 @@ impl<'a> Seq<'a> {
 
     /// Runs → segments over non-blank lines.
     fn parts(&mut self) -> Vec<(Range<usize>, SegmentKind)> {
-        let mut runs = self.runs();
+        let runs = self.runs();
         // Which repeats are copies; the others stay part of their neighbours.
+        // A repeat is a copy when it holds 30% of its source or more; a
+        // lighter one only when it starts (or ends) where its source does and
+        // no heavy new text follows (precedes) it: a copy cut short, not the
+        // opening formula another document shares.
+        // First the light repeats go, so sources are judged whole.
+        let light: Vec<bool> = runs
+            .iter()
+            .map(|r| r.novel || self.weight(r.lines.clone()) >= MIN_REPEAT_WEIGHT)
+            .collect();
+        let runs = demote(runs, &light);
         let novel_at = |runs: &[Run], line: usize| {
             runs.iter()
                 .find(|r| r.lines.contains(&line))
+                .filter(|r| r.novel)
                 .map(|r| r.lines.clone())
         };
-        let keep: Vec<bool> = runs
-            .iter()
-            .map(|r| {
+        let heavy_novel = |k: usize, limit: usize| {
+            runs.get(k)
+                .is_some_and(|r: &Run| r.novel && self.weight(r.lines.clone()) >= limit)
+        };
+        let keep: Vec<bool> = (0..runs.len())
+            .map(|k| {
+                let r = &runs[k];
                 if r.novel {
                     return true;
                 }
@@ -538,29 +553,20 @@ impl<'a> Seq<'a> {
                 if w < MIN_REPEAT_WEIGHT {
                     return false;
                 }
-                if w >= 4 * MIN_REPEAT_WEIGHT {
+                let Some(source) = novel_at(&runs, self.line_at(r.src.start)) else {
+                    return w >= 4 * MIN_REPEAT_WEIGHT;
+                };
+                let source_weight = self.weight(source.clone());
+                if w * 10 >= source_weight * 3 {
                     return true;
                 }
-                let Some(source) = novel_at(&runs, self.line_at(r.src.start)) else {
-                    return false;
-                };
-                r.src.start <= self.pos[source.start] + DRIFT
-                    || r.src.end + DRIFT >= self.pos[source.end]
+                let limit = chrome_limit(source_weight);
+                (r.src.start <= self.pos[source.start] + DRIFT && !heavy_novel(k + 1, limit))
+                    || (r.src.end + DRIFT >= self.pos[source.end]
+                        && (k == 0 || !heavy_novel(k - 1, limit)))
             })
             .collect();
-        let mut merged: Vec<Run> = Vec::with_capacity(runs.len());
-        for (mut r, keep) in runs.drain(..).zip(keep) {
-            if !keep {
-                r.novel = true;
-                r.src = 0..0;
-                r.cut = false;
-            }
-            match merged.last_mut() {
-                Some(prev) if prev.novel && r.novel => prev.lines.end = r.lines.end,
-                _ => merged.push(r),
-            }
-        }
-        let runs = merged;
+        let runs = demote(runs, &keep);
 
         // Groups: each repeated run joins the runs its source lies in.
         let mut uf = crate::cluster::UnionFind::new(runs.len());
@@ -600,6 +606,31 @@ impl<'a> Seq<'a> {
                 {
                     joins.push(s2);
                 }
+            }
+        }
+        // A copy whose source was cut mid-line, and new text that carries on
+        // the cut line right after it: the rest of the copy (its text first
+        // appears here).
+        for k in 1..runs.len() {
+            let (prev, r) = (&runs[k - 1], &runs[k]);
+            if prev.novel || !r.novel {
+                continue;
+            }
+            // The source line where the copy's source ends.
+            let l = self.line_at(prev.src.end.saturating_sub(1));
+            if l >= prev.lines.start {
+                continue;
+            }
+            let last: Vec<char> = self.folds[l].chars().collect();
+            let tail: String = last[last.len().saturating_sub(8)..].iter().collect();
+            let straddles = [prev.lines.end - 1, r.lines.start].iter().any(|&i| {
+                self.folds[i]
+                    .find(tail.as_str())
+                    .is_some_and(|at| at + tail.len() < self.folds[i].len())
+            });
+            if tail.chars().count() >= 4 && straddles {
+                uf.union(k - 1, k);
+                joins.push(k);
             }
         }
         // Per novel run, the lines each later copy repeats: `(run, lines)`.
@@ -820,6 +851,23 @@ impl<'a> Seq<'a> {
         }
         out
     }
+}
+
+/// Runs with `keep[k]` false become novel text, merged with novel neighbours.
+fn demote(runs: Vec<Run>, keep: &[bool]) -> Vec<Run> {
+    let mut merged: Vec<Run> = Vec::with_capacity(runs.len());
+    for (mut r, &keep) in runs.into_iter().zip(keep) {
+        if !keep {
+            r.novel = true;
+            r.src = 0..0;
+            r.cut = false;
+        }
+        match merged.last_mut() {
+            Some(prev) if prev.novel && r.novel => prev.lines.end = r.lines.end,
+            _ => merged.push(r),
+        }
+    }
+    merged
 }
 
 /// Appends the anchors of a line (its fold `s`, starting at stream position

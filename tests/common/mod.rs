@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 
+pub mod generate;
+
 /// The eight corpus reports (tests/fixtures/corpus/<name>-2026.txt).
 pub const NAMES: [&str; 8] = [
     "guangdong",
