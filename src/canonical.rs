@@ -31,10 +31,10 @@ pub struct Candidate<'a> {
 }
 
 /// Index of the most complete candidate: the heaviest fold, then the least
-/// damaged, then complete over truncated, then the tidiest (closest to the
-/// canonical form, so the form the vote cannot see — punctuation style,
-/// wrapping, blank lines — comes from the cleanest copy), then the first by
-/// path and offset.
+/// damaged, then complete over truncated, then the first by path, then —
+/// among the copies of that file — the tidiest (closest to the canonical
+/// form, so the form the vote cannot see: punctuation style, wrapping, blank
+/// lines, comes from the cleanest copy), then the first by offset.
 pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
     (0..candidates.len()).min_by_key(|&i| {
         let c = &candidates[i];
@@ -42,8 +42,8 @@ pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
             Reverse(c.weight),
             c.damage,
             Reverse(c.complete),
-            c.untidy,
             c.path,
+            c.untidy,
             c.offset,
         )
     })

@@ -173,7 +173,25 @@ fn the_vote_rebuilds_the_clean_report_from_damaged_copies() {
                 .zip(got.lines())
                 .filter(|(a, b)| a != b)
                 .take(2)
-                .map(|(a, b)| format!("\n want {a}\n got  {b}"))
+                .map(|(a, b)| {
+                    let at = a
+                        .chars()
+                        .zip(b.chars())
+                        .position(|(x, y)| x != y)
+                        .unwrap_or(0);
+                    let cut = |t: &str| {
+                        t.chars()
+                            .skip(at.saturating_sub(15))
+                            .take(40)
+                            .collect::<String>()
+                    };
+                    format!(
+                        "\n want …{}\n got  …{} (backbone {})",
+                        cut(a),
+                        cut(b),
+                        doc.backbone.path
+                    )
+                })
                 .collect();
             panic!(
                 "{name}: vote changed {} stretches, still differs:{}",
