@@ -107,8 +107,8 @@ fn window(b: &[char], t: &[char]) -> (usize, usize) {
     }
 }
 
-/// Moves a diff operation's old range by `by`.
-fn shift(op: similar::DiffOp, by: usize) -> similar::DiffOp {
+/// Moves a diff operation's old range by `by` and its new range by `by_new`.
+fn shift(op: similar::DiffOp, by: usize, by_new: usize) -> similar::DiffOp {
     use similar::DiffOp;
     match op {
         DiffOp::Equal {
@@ -117,7 +117,7 @@ fn shift(op: similar::DiffOp, by: usize) -> similar::DiffOp {
             len,
         } => DiffOp::Equal {
             old_index: old_index + by,
-            new_index,
+            new_index: new_index + by_new,
             len,
         },
         DiffOp::Delete {
@@ -127,7 +127,7 @@ fn shift(op: similar::DiffOp, by: usize) -> similar::DiffOp {
         } => DiffOp::Delete {
             old_index: old_index + by,
             old_len,
-            new_index,
+            new_index: new_index + by_new,
         },
         DiffOp::Insert {
             old_index,
@@ -135,7 +135,7 @@ fn shift(op: similar::DiffOp, by: usize) -> similar::DiffOp {
             new_len,
         } => DiffOp::Insert {
             old_index: old_index + by,
-            new_index,
+            new_index: new_index + by_new,
             new_len,
         },
         DiffOp::Replace {
@@ -146,10 +146,94 @@ fn shift(op: similar::DiffOp, by: usize) -> similar::DiffOp {
         } => DiffOp::Replace {
             old_index: old_index + by,
             old_len,
-            new_index,
+            new_index: new_index + by_new,
             new_len,
         },
     }
+}
+
+/// Character diff of `b` and `t` in two levels: lines first (paragraphs,
+/// after unwrapping, mostly agree), then characters inside each stretch of
+/// lines that differ. Myers' cost grows with the number of differences times
+/// the length, so a long document with many small differences (every copy
+/// damaged a little) costs its differing paragraphs, not the whole text.
+fn diff(b: &[char], t: &[char], deadline: std::time::Instant) -> Vec<similar::DiffOp> {
+    use similar::DiffOp;
+    fn lines(s: &[char]) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for (i, &c) in s.iter().enumerate() {
+            if c == '\n' {
+                out.push(start..i + 1);
+                start = i + 1;
+            }
+        }
+        if start < s.len() {
+            out.push(start..s.len());
+        }
+        out
+    }
+    let (bl, tl) = (lines(b), lines(t));
+    let bs: Vec<&[char]> = bl.iter().map(|r| &b[r.clone()]).collect();
+    let ts: Vec<&[char]> = tl.iter().map(|r| &t[r.clone()]).collect();
+    // Where line `k` of a side starts, in characters (the end past the last).
+    let at = |ranges: &[std::ops::Range<usize>], k: usize, len: usize| {
+        ranges.get(k).map_or(len, |r| r.start)
+    };
+    let mut out = Vec::new();
+    let line_ops =
+        similar::capture_diff_slices_deadline(similar::Algorithm::Myers, &bs, &ts, Some(deadline));
+    for op in line_ops {
+        let (o, n) = (op.old_range(), op.new_range());
+        let (os, oe) = (at(&bl, o.start, b.len()), at(&bl, o.end, b.len()));
+        let (ns, ne) = (at(&tl, n.start, t.len()), at(&tl, n.end, t.len()));
+        if let DiffOp::Equal { .. } = op {
+            out.push(DiffOp::Equal {
+                old_index: os,
+                new_index: ns,
+                len: oe - os,
+            });
+            continue;
+        }
+        // A stretch one side mostly lacks (a copy cut short, a block only
+        // the backbone has): Myers would pay its length times the length
+        // difference; it is one change.
+        let (small, big) = ((oe - os).min(ne - ns), (oe - os).max(ne - ns));
+        if big > 1000 && small * 4 < big {
+            out.push(if ne == ns {
+                DiffOp::Delete {
+                    old_index: os,
+                    old_len: oe - os,
+                    new_index: ns,
+                }
+            } else if oe == os {
+                DiffOp::Insert {
+                    old_index: os,
+                    new_index: ns,
+                    new_len: ne - ns,
+                }
+            } else {
+                DiffOp::Replace {
+                    old_index: os,
+                    old_len: oe - os,
+                    new_index: ns,
+                    new_len: ne - ns,
+                }
+            });
+            continue;
+        }
+        out.extend(
+            similar::capture_diff_slices_deadline(
+                similar::Algorithm::Myers,
+                &b[os..oe],
+                &t[ns..ne],
+                Some(deadline),
+            )
+            .into_iter()
+            .map(|op| shift(op, os, ns)),
+        );
+    }
+    out
 }
 
 /// Builds a document's text from its copies by majority vote.
@@ -180,15 +264,10 @@ pub fn vote(
         // with a deadline so a pathological pair cannot stall the run.
         let (lo, hi) = window(&b, &t);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        let ops: Vec<similar::DiffOp> = similar::capture_diff_slices_deadline(
-            similar::Algorithm::Myers,
-            &b[lo..hi],
-            &t,
-            Some(deadline),
-        )
-        .into_iter()
-        .map(|op| shift(op, lo))
-        .collect();
+        let ops: Vec<similar::DiffOp> = diff(&b[lo..hi], &t, deadline)
+            .into_iter()
+            .map(|op| shift(op, lo, 0))
+            .collect();
         // The stretch of the backbone this copy covers: what it does not
         // simply lack at either end (a copy cut short says nothing there).
         if !ops.iter().any(|o| o.tag() == similar::DiffTag::Equal) {
