@@ -30,20 +30,24 @@ pub struct Candidate<'a> {
     pub untidy: usize,
 }
 
-/// Index of the most complete candidate: the heaviest fold, then the least
-/// damaged, then complete over truncated, then the first by path, then —
-/// among the copies of that file — the tidiest (closest to the canonical
-/// form, so the form the vote cannot see: punctuation style, wrapping, blank
-/// lines, comes from the cleanest copy), then the first by offset.
+/// Index of the most complete candidate: the heaviest fold (within 1%: a
+/// damaged mark can shift a fold by a character, which says nothing about
+/// completeness), then the least damaged, then complete over truncated, then
+/// the first by path, then — among the copies of that file — the tidiest
+/// (closest to the canonical form, so the form the vote cannot see:
+/// punctuation style, wrapping, blank lines, comes from the cleanest copy),
+/// then the heaviest, then the first by offset.
 pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
+    let most = candidates.iter().map(|c| c.weight).max()?;
     (0..candidates.len()).min_by_key(|&i| {
         let c = &candidates[i];
         (
-            Reverse(c.weight),
+            c.weight * 100 < most * 99,
             c.damage,
             Reverse(c.complete),
             c.path,
             c.untidy,
+            Reverse(c.weight),
             c.offset,
         )
     })

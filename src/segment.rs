@@ -51,8 +51,6 @@ use std::ops::Range;
 pub const MIN_REPEAT_WEIGHT: usize = 64;
 /// Characters per anchor window.
 pub const GRAM: usize = 12;
-/// One window in `SAMPLE` is an anchor.
-const SAMPLE: u64 = 4;
 /// How far (in fold characters) a line's source may drift from where the
 /// run predicts it: damaged, lost or inserted characters.
 pub const DRIFT: usize = 48;
@@ -376,6 +374,7 @@ impl<'a> Seq<'a> {
                             run.src.end = run.src.end.max(at + self.len(j));
                             last = Some((self.pos[j], at));
                             self.src_of[j] = at;
+                            self.interpolate(i..j, self.pos[j], at);
                             i = j + 1;
                             continue;
                         }
@@ -399,20 +398,23 @@ impl<'a> Seq<'a> {
                 run.src.end = run.src.end.max(at + self.len(j));
                 last = Some((self.pos[j], at));
                 self.src_of[j] = at;
+                self.interpolate(i..j, self.pos[j], at);
                 i = j + 1;
                 continue;
             }
-            // The run ends before line i. Neutral lines right after it that
-            // carry on its source text belong to it: the tail of a re-wrapped
-            // paragraph, or its last line cut short. The rest open the next
-            // run.
+            // The run ends before line i. Lines right after it that carry on
+            // its source text exactly belong to it: the tail of a re-wrapped
+            // paragraph (whose windows may first appear in another copy), or
+            // its last line cut short. The rest open the next run.
             let mut next_src = la + (self.pos[i] - lp);
-            while i < n && classes[i] == Class::Neutral && !run.cut {
+            while i < n {
                 let Some(at) = self.carries_on(i, next_src) else {
                     break;
                 };
                 run.lines.end = i + 1;
                 run.src.end = run.src.end.max(at + self.len(i));
+                // Cut short when the last line carried on stops inside a
+                // source line.
                 run.cut = self.pos.binary_search(&(at + self.len(i))).is_err();
                 self.src_of[i] = at;
                 next_src = at + self.len(i);
@@ -465,9 +467,20 @@ impl<'a> Seq<'a> {
         runs
     }
 
+    /// Gives the absorbed lines `lines` (before a line at stream position `p`
+    /// repeating `at`) the places they stand for.
+    fn interpolate(&mut self, lines: Range<usize>, p: usize, at: usize) {
+        for x in lines {
+            if let Some(src) = at.checked_sub(p - self.pos[x]) {
+                self.src_of[x] = src;
+            }
+        }
+    }
+
     /// Whether the copies of the short source line `t` (the source's own,
     /// and the lines standing at the same place in the repeated runs of
-    /// `refs`) all differ from each other, with three or more copies. A page
+    /// `refs` that have one) all differ from each other, with three or more
+    /// of them. A page
     /// counter varies so; text damaged now and then does not, nor does a
     /// re-wrapped copy (its lines stand elsewhere: not compared).
     fn varies(&self, t: usize, refs: &[(usize, Range<usize>)], runs: &[Run]) -> bool {
@@ -490,15 +503,16 @@ impl<'a> Seq<'a> {
                     && self.src_of[i].abs_diff(self.pos[t]) <= 2
                     && self.len(i).abs_diff(len) <= len / 4 + 1
             });
-            match aligned {
-                Some(i) => versions.push(self.folds[i]),
-                None => return false,
+            // A copy without the line (it stood apart, as chrome) says
+            // nothing.
+            if let Some(i) = aligned {
+                versions.push(self.folds[i]);
             }
         }
         let n = versions.len();
         versions.sort_unstable();
         versions.dedup();
-        versions.len() == n
+        n >= 3 && versions.len() == n
     }
 
     /// Where, near stream position `at` (and before line `i`), the text of
@@ -510,12 +524,15 @@ impl<'a> Seq<'a> {
             .filter(|&a| a + len <= self.pos[i])
             .find(|&a| {
                 let l = self.line_at(a);
-                self.folds[l..]
-                    .iter()
-                    .flat_map(|f| f.chars())
-                    .skip(a - self.pos[l])
-                    .take(len)
-                    .eq(self.folds[i].chars())
+                // Original text only: the place right after a copy's source
+                // is often the next copy.
+                self.src_of[l] == usize::MAX
+                    && self.folds[l..]
+                        .iter()
+                        .flat_map(|f| f.chars())
+                        .skip(a - self.pos[l])
+                        .take(len)
+                        .eq(self.folds[i].chars())
             })
     }
 
@@ -561,7 +578,12 @@ impl<'a> Seq<'a> {
                     return true;
                 }
                 let limit = chrome_limit(source_weight);
-                (r.src.start <= self.pos[source.start] + DRIFT && !heavy_novel(k + 1, limit))
+                // A copy cut short ends the file or meets chrome or the next
+                // copy; its source may start anywhere in a novel run that
+                // holds other documents' first copies too.
+                let ends_clean = !heavy_novel(k + 1, limit);
+                (ends_clean && w >= 4 * MIN_REPEAT_WEIGHT)
+                    || (r.src.start <= self.pos[source.start] + DRIFT && ends_clean)
                     || (r.src.end + DRIFT >= self.pos[source.end]
                         && (k == 0 || !heavy_novel(k - 1, limit)))
             })
@@ -884,11 +906,10 @@ fn windows(s: &str, start: usize, out: &mut Vec<(u64, usize)>) {
         }
         ring[slot] = c as u32;
         rolling = rolling.wrapping_mul(P).wrapping_add(u64::from(c as u32));
-        if k + 1 >= GRAM {
-            let h = mix(rolling);
-            if h % SAMPLE == 0 {
-                out.push((h, start + k + 1 - GRAM));
-            }
+        // One multiply picks the sample (top bits, so one window in four);
+        // only anchors pay for the full mix.
+        if k + 1 >= GRAM && rolling.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 62 == 0 {
+            out.push((mix(rolling), start + k + 1 - GRAM));
         }
     }
 }
