@@ -582,8 +582,9 @@ impl<'a> Seq<'a> {
                 // copy; its source may start anywhere in a novel run that
                 // holds other documents' first copies too.
                 let ends_clean = !heavy_novel(k + 1, limit);
-                (ends_clean && w >= 4 * MIN_REPEAT_WEIGHT)
-                    || (r.src.start <= self.pos[source.start] + DRIFT && ends_clean)
+                (ends_clean
+                    && (w >= 4 * MIN_REPEAT_WEIGHT
+                        || r.src.start <= self.pos[source.start] + DRIFT))
                     || (r.src.end + DRIFT >= self.pos[source.end]
                         && (k == 0 || !heavy_novel(k - 1, limit)))
             })
