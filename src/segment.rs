@@ -420,11 +420,20 @@ impl<'a> Seq<'a> {
                 next_src = at + self.len(i);
                 i += 1;
             }
+            // A last line cut short and damaged too: most of its characters
+            // stand where the source text goes on.
+            if i < n && !run.cut && self.nearly_carries_on(i, next_src) {
+                run.lines.end = i + 1;
+                run.cut = true;
+                self.src_of[i] = next_src;
+                i += 1;
+            }
             let mut j = i;
             while j < n && classes[j] == Class::Neutral {
                 j += 1;
             }
-            let done = cur.take().expect("run");
+            let mut done = cur.take().expect("run");
+            self.mark_cut(&mut done);
             runs.push(done);
             if j == n {
                 if i < n {
@@ -461,10 +470,67 @@ impl<'a> Seq<'a> {
             }
             i = j + 1;
         }
-        if let Some(run) = cur {
+        if let Some(mut run) = cur {
+            self.mark_cut(&mut run);
             runs.push(run);
         }
         runs
+    }
+
+    /// Whether line `i` is the source text at `at` cut short, with a few
+    /// characters damaged: shorter than what is left of the source line, and
+    /// 80% of its characters equal to the source's at the same offsets.
+    fn nearly_carries_on(&self, i: usize, at: usize) -> bool {
+        let len = self.len(i);
+        if len < 4 || at >= self.pos[i] {
+            return false;
+        }
+        let l = self.line_at(at);
+        if self.src_of[l] != usize::MAX || at + len >= self.pos[l + 1] {
+            return false;
+        }
+        let same = self.folds[l]
+            .chars()
+            .skip(at - self.pos[l])
+            .zip(self.folds[i].chars())
+            .filter(|(a, b)| a == b)
+            .count();
+        same * 5 >= len * 4
+    }
+
+    /// A repeated run is cut short when its last line stops inside a line of
+    /// its source (a scrape cut mid-line), not at a line's end.
+    fn mark_cut(&self, run: &mut Run) {
+        const SLACK: usize = 3;
+        let l = run.lines.end - 1;
+        if run.novel || self.src_of[l] == usize::MAX {
+            return;
+        }
+        let end = self.src_of[l] + self.len(l);
+        // Running past the original text into a copy: the source was the one
+        // cut short, not this copy.
+        if self.src_of[self.line_at(end.saturating_sub(1))] != usize::MAX {
+            run.cut = false;
+            return;
+        }
+        let k = self.pos.partition_point(|&p| p < end);
+        let near = |p: usize| p.abs_diff(end) <= SLACK;
+        let boundary = self
+            .pos
+            .get(k)
+            .copied()
+            .filter(|&p| near(p))
+            .or_else(|| (k > 0 && near(self.pos[k - 1])).then(|| self.pos[k - 1]));
+        // Exactly at a line end; or near one (a character lost or gained on
+        // the way), ending as that line does.
+        let ends_alike = |p: usize| {
+            let src = self.line_at(p.saturating_sub(1));
+            let n = SLACK.min(self.len(src)).min(self.len(l));
+            let tail = |s: &str| s.chars().rev().take(n).collect::<String>();
+            tail(self.folds[src]) == tail(self.folds[l])
+        };
+        let at_boundary = self.pos.binary_search(&end).is_ok() || boundary.is_some_and(ends_alike);
+        run.cut = !at_boundary;
     }
 
     /// Gives the absorbed lines `lines` (before a line at stream position `p`
@@ -539,6 +605,21 @@ impl<'a> Seq<'a> {
     /// Runs → segments over non-blank lines.
     fn parts(&mut self) -> Vec<(Range<usize>, SegmentKind)> {
         let runs = self.runs();
+        if std::env::var_os("SEGDBG").is_some() {
+            for r in &runs {
+                let l = r.lines.end - 1;
+                eprintln!(
+                    "run {:?} novel={} src={:?} cut={} last_src={} last_len={} {:?}",
+                    r.lines,
+                    r.novel,
+                    r.src,
+                    r.cut,
+                    self.src_of[l],
+                    self.len(l),
+                    self.folds[l].chars().rev().take(10).collect::<String>()
+                );
+            }
+        }
         // Which repeats are copies; the others stay part of their neighbours.
         // A repeat is a copy when it holds 30% of its source or more; a
         // lighter one only when it starts (or ends) where its source does and
