@@ -725,14 +725,22 @@ impl<'a> Seq<'a> {
             if l >= prev.lines.start {
                 continue;
             }
+            // Its last characters, or the short cut line left after it (it
+            // may have been seen as the start of something else), read on in
+            // the copy's last line or the new text's first.
+            let goes_on = |needle: &str| {
+                needle.chars().count() >= 4
+                    && [prev.lines.end - 1, r.lines.start].iter().any(|&i| {
+                        self.folds[i]
+                            .find(needle)
+                            .is_some_and(|at| at + needle.len() < self.folds[i].len())
+                    })
+            };
             let last: Vec<char> = self.folds[l].chars().collect();
             let tail: String = last[last.len().saturating_sub(8)..].iter().collect();
-            let straddles = [prev.lines.end - 1, r.lines.start].iter().any(|&i| {
-                self.folds[i]
-                    .find(tail.as_str())
-                    .is_some_and(|at| at + tail.len() < self.folds[i].len())
-            });
-            if tail.chars().count() >= 4 && straddles {
+            let cut_line = (l + 1 < prev.lines.start && self.len(l + 1) < MIN_REPEAT_WEIGHT)
+                .then(|| self.folds[l + 1]);
+            if goes_on(&tail) || cut_line.is_some_and(goes_on) {
                 uf.union(k - 1, k);
                 joins.push(k);
             }
