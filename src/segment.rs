@@ -602,24 +602,100 @@ impl<'a> Seq<'a> {
             })
     }
 
+    /// The stream's characters from position `at`, `len` of them.
+    fn stream(&self, at: usize, len: usize) -> impl Iterator<Item = char> + '_ {
+        let l = self.line_at(at);
+        self.folds[l..]
+            .iter()
+            .flat_map(|f| f.chars())
+            .skip(at - self.pos[l])
+            .take(len)
+    }
+
+    /// Whether the lines `lines` read (90% of their characters, in place)
+    /// as the stream from position `at`.
+    fn reads_as(&self, lines: Range<usize>, at: usize) -> bool {
+        let len = self.weight(lines.clone());
+        if at + len > self.pos[lines.start] {
+            return false;
+        }
+        let same = self.folds[lines]
+            .iter()
+            .flat_map(|f| f.chars())
+            .zip(self.stream(at, len))
+            .filter(|(a, b)| a == b)
+            .count();
+        same * 10 >= len * 9
+    }
+
+    /// Neighbouring repeated runs that are one copy: text shared with another
+    /// document (an opening or closing formula, a title) first appeared
+    /// there, so the copy's first or last lines point at it; when the same
+    /// text stands right before (after) where the neighbour's source starts
+    /// (ends), that is their source, and the two runs are one.
+    fn resource(&mut self, mut runs: Vec<Run>) -> Vec<Run> {
+        let mut k = 0;
+        while k + 1 < runs.len() {
+            let (a, b) = (&runs[k], &runs[k + 1]);
+            if a.novel || b.novel || a.cut {
+                k += 1;
+                continue;
+            }
+            let (wa, wb) = (self.weight(a.lines.clone()), self.weight(b.lines.clone()));
+            // New sources lie before both runs.
+            let own = self.pos[a.lines.start];
+            // (lines re-sourced, their new source start, the joint source)
+            let before = b.src.start.checked_sub(wa).filter(|&s| {
+                s != a.src.start
+                    && s + wa <= own
+                    && self.reads_as(a.lines.clone(), s)
+                    && !self.copy_at(&runs, s, wa)
+            });
+            let plan = match before {
+                Some(s) => Some((a.lines.clone(), s, s..b.src.end)),
+                None if a.src.end != b.src.start
+                    && a.src.end + wb <= own
+                    && self.reads_as(b.lines.clone(), a.src.end)
+                    && !self.copy_at(&runs, a.src.end, wb) =>
+                {
+                    Some((b.lines.clone(), a.src.end, a.src.start..a.src.end + wb))
+                }
+                None => None,
+            };
+            match plan {
+                Some((lines, s, src)) => {
+                    let start = self.pos[lines.start];
+                    for i in lines {
+                        self.src_of[i] = s + (self.pos[i] - start);
+                    }
+                    let (end, cut) = (runs[k + 1].lines.end, runs[k + 1].cut);
+                    runs[k].lines.end = end;
+                    runs[k].src = src;
+                    runs[k].cut = cut;
+                    runs.remove(k + 1);
+                }
+                None => k += 1,
+            }
+        }
+        runs
+    }
+
+    /// Whether stream positions `at..at + len` lie in a substantial repeated
+    /// run: a copy, never another copy's source.
+    fn copy_at(&self, runs: &[Run], at: usize, len: usize) -> bool {
+        let (first, last) = (self.line_at(at), self.line_at(at + len.max(1) - 1));
+        runs.iter().any(|r| {
+            !r.novel
+                && r.lines.start <= last
+                && first < r.lines.end
+                && self.weight(r.lines.clone()) >= 4 * MIN_REPEAT_WEIGHT
+        })
+    }
+
     /// Runs → segments over non-blank lines.
     fn parts(&mut self) -> Vec<(Range<usize>, SegmentKind)> {
         let runs = self.runs();
-        if std::env::var_os("SEGDBG").is_some() {
-            for r in &runs {
-                let l = r.lines.end - 1;
-                eprintln!(
-                    "run {:?} novel={} src={:?} cut={} last_src={} last_len={} {:?}",
-                    r.lines,
-                    r.novel,
-                    r.src,
-                    r.cut,
-                    self.src_of[l],
-                    self.len(l),
-                    self.folds[l].chars().rev().take(10).collect::<String>()
-                );
-            }
-        }
+        let runs = self.resource(runs);
         // Which repeats are copies; the others stay part of their neighbours.
         // A repeat is a copy when it holds 30% of its source or more; a
         // lighter one only when it starts (or ends) where its source does and
