@@ -696,6 +696,18 @@ impl<'a> Seq<'a> {
     fn parts(&mut self) -> Vec<(Range<usize>, SegmentKind)> {
         let runs = self.runs();
         let runs = self.resource(runs);
+        if std::env::var_os("SEGDBG").is_some() {
+            for r in &runs {
+                eprintln!(
+                    "run {:?} novel={} src={:?} cut={} w={}",
+                    r.lines,
+                    r.novel,
+                    r.src,
+                    r.cut,
+                    self.weight(r.lines.clone())
+                );
+            }
+        }
         // Which repeats are copies; the others stay part of their neighbours.
         // A repeat is a copy when it holds 30% of its source or more; a
         // lighter one only when it starts (or ends) where its source does and
@@ -798,7 +810,9 @@ impl<'a> Seq<'a> {
             }
             // The source line where the copy's source ends.
             let l = self.line_at(prev.src.end.saturating_sub(1));
-            if l >= prev.lines.start {
+            // The truncated first copy ends right before this copy (a cut
+            // line or a chrome line between at most).
+            if l >= prev.lines.start || prev.lines.start - l > 3 {
                 continue;
             }
             // Its last characters, or the short cut line left after it (it
