@@ -746,7 +746,8 @@ impl<'a> Seq<'a> {
                 if w * 10 >= source_weight * 3 {
                     return true;
                 }
-                let limit = chrome_limit(source_weight);
+                // What may stand between copies: chrome, not text.
+                let limit = 4 * MIN_REPEAT_WEIGHT;
                 // A copy cut short ends the file or meets chrome or the next
                 // copy; its source may start anywhere in a novel run that
                 // holds other documents' first copies too.
