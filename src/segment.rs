@@ -21,7 +21,8 @@
 //!    seen nowhere before, which follows its neighbours).
 //! 3. *Runs.* Consecutive lines form a run while they stay novel, or while
 //!    their source positions advance with them. A light stretch (at most
-//!    [`MAX_GAP`] characters: damaged or re-wrapped lines) is absorbed when
+//!    [`MAX_GAP`] characters, or a quarter of the run so far: damaged or
+//!    re-wrapped lines) is absorbed when
 //!    the run resumes after it; a jump back (the next copy starts) or a
 //!    switch between novel and repeated text ends a run.
 //! 4. *Copies.* A repeated run is a copy when it weighs at least
@@ -360,6 +361,8 @@ impl<'a> Seq<'a> {
                     continue;
                 }
             }
+            // A long copy may hold a longer damaged stretch.
+            let gap = MAX_GAP.max(self.weight(run.lines.clone()) / 4);
             if class == Class::Neutral {
                 // Decided by what follows.
                 let mut j = i;
@@ -368,7 +371,7 @@ impl<'a> Seq<'a> {
                 }
                 if j < n {
                     if let Some(at) = self.source(classes[j], own) {
-                        if Self::continues(lp, la, self.pos[j], at) && self.weight(i..j) <= MAX_GAP
+                        if Self::continues(lp, la, self.pos[j], at) && self.weight(i..j) <= gap
                         {
                             run.lines.end = j + 1;
                             run.src.end = run.src.end.max(at + self.len(j));
@@ -384,7 +387,7 @@ impl<'a> Seq<'a> {
             // Look ahead past a light stretch for the run to resume.
             let mut j = i;
             let mut resumed = None;
-            while j < n && self.weight(i..j) <= MAX_GAP {
+            while j < n && self.weight(i..j) <= gap {
                 if let Some(at) = self.source(classes[j], own) {
                     if j > i && Self::continues(lp, la, self.pos[j], at) {
                         resumed = Some((j, at));
