@@ -10,6 +10,9 @@
 //! signatures fall in one LSH band bucket and the pair verifies: estimated
 //! Jaccard at or above the threshold, or containment at or above it for a
 //! copy at least 30% as long as the other (a truncated copy in another file).
+//! A long copy contained-joined by copies of two documents that share little
+//! (two reports back to back, seen once each in a file) joins neither, so
+//! it never merges them.
 //!
 //! Invariants: document ids are numbered in order of each document's first
 //! copy in run order, so they depend only on the sorted inputs, never on
@@ -68,6 +71,9 @@ pub const DEFAULT_THRESHOLD: f64 = 0.8;
 /// A copy joins a longer one by containment only when it holds at least
 /// this share of the longer one's text (a truncated copy, not a quote).
 pub const MIN_CONTAINED_SHARE: f64 = 0.3;
+/// Two copies sharing less than this (containment) are different documents
+/// when one long copy contains both.
+const COMPOSITE_OVERLAP: f64 = 0.3;
 /// Members of one LSH bucket each compared with at most this many before them.
 const BUCKET_COMPARES: usize = 8;
 
@@ -104,6 +110,7 @@ pub fn cluster(
     }
     // Near-duplicates: LSH candidates among one copy per exact key, each
     // verified on its signatures.
+    let mut contained: Vec<(usize, usize)> = Vec::new();
     if threshold <= 1.0 {
         let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
         for &i in &representatives {
@@ -123,12 +130,49 @@ pub fn cluster(
                         continue;
                     }
                     if let (Some(Some(a)), Some(Some(b))) = (signatures.get(i), signatures.get(j)) {
-                        if same_document(a, b, threshold) {
+                        if similarity(a, b) >= threshold {
                             uf.union(i, j);
+                        } else if same_document(a, b, threshold) {
+                            // By containment: decided below, once every
+                            // similar pair is joined.
+                            let (long, short) = if a.shingles >= b.shingles {
+                                (i, j)
+                            } else {
+                                (j, i)
+                            };
+                            contained.push((long, short));
                         }
                     }
                 }
             }
+        }
+        // A copy that contains two documents (two reports back to back in
+        // one file that nothing in the file told apart) would join them: a
+        // long copy whose contained partners belong to different documents
+        // that share little joins none of them.
+        contained.sort_unstable();
+        contained.dedup();
+        let sig = |i: usize| signatures.get(i).copied().flatten();
+        let mut at = 0;
+        while at < contained.len() {
+            let long = contained[at].0;
+            let end = at + contained[at..].iter().take_while(|p| p.0 == long).count();
+            let partners: Vec<usize> = contained[at..end].iter().map(|p| p.1).collect();
+            let composite = partners.iter().enumerate().any(|(x, &p)| {
+                partners[x + 1..].iter().any(|&q| {
+                    uf.find(p) != uf.find(q)
+                        && match (sig(p), sig(q)) {
+                            (Some(a), Some(b)) => containment(a, b) < COMPOSITE_OVERLAP,
+                            _ => false,
+                        }
+                })
+            });
+            if !composite {
+                for &p in &partners {
+                    uf.union(long, p);
+                }
+            }
+            at = end;
         }
     }
     let mut ids: HashMap<usize, usize> = HashMap::new();
@@ -171,5 +215,40 @@ mod tests {
             assert_eq!(ids, want);
             assert_eq!(n, want.iter().max().map_or(0, |m| m + 1));
         }
+    }
+
+    #[test]
+    fn a_copy_holding_two_documents_merges_neither() {
+        use crate::fingerprint::signature;
+        let text = |seed: u64, n: usize| -> String {
+            let mut x = seed;
+            (0..n)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    char::from_u32(0x4E00 + ((x >> 33) % 3000) as u32).unwrap()
+                })
+                .collect()
+        };
+        let (a, b) = (text(1, 3000), text(2, 4000));
+        let ab = format!("{a}{b}");
+        let sigs: Vec<_> = [a.as_str(), b.as_str(), ab.as_str()]
+            .iter()
+            .map(|t| signature([*t]).unwrap())
+            .collect();
+        let refs: Vec<Option<&Signature>> = sigs.iter().map(Some).collect();
+        let copies = [c(0, 0, 1), c(1, 0, 2), c(2, 0, 3)];
+        let (ids, _) = cluster(&copies, &refs, DEFAULT_THRESHOLD);
+        assert_ne!(ids[0], ids[1], "A and B stay apart");
+        // Alone, a truncated copy still joins its document by containment.
+        let half: String = b.chars().take(2000).collect();
+        let sh = signature([half.as_str()]).unwrap();
+        let (ids, n) = cluster(
+            &copies[1..],
+            &[Some(&sigs[1]), Some(&sh)],
+            DEFAULT_THRESHOLD,
+        );
+        assert_eq!((ids, n), (vec![0, 0], 1));
     }
 }

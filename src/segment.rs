@@ -371,8 +371,7 @@ impl<'a> Seq<'a> {
                 }
                 if j < n {
                     if let Some(at) = self.source(classes[j], own) {
-                        if Self::continues(lp, la, self.pos[j], at) && self.weight(i..j) <= gap
-                        {
+                        if Self::continues(lp, la, self.pos[j], at) && self.weight(i..j) <= gap {
                             run.lines.end = j + 1;
                             run.src.end = run.src.end.max(at + self.len(j));
                             last = Some((self.pos[j], at));
