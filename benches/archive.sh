@@ -2,12 +2,13 @@
 # Throughput and peak RSS of `canon clean` on a generated archive of about
 # SIZE_MB megabytes of text (default 1000), given as a folder, a .tar.gz and
 # a .jsonl.zst, next to plain line dedup (`awk '!seen[$0]++'`) over the same
-# folder. Usage: bash benches/archive.sh [SIZE_MB] [WORKDIR]
+# folder, then scores the folder's run against the generator's ground truth
+# (pairwise precision and recall). Usage: bash benches/archive.sh [SIZE_MB] [WORKDIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1000}
 work=${2:-$(mktemp -d)}
-cargo build --release --quiet --bin canon --example make_archive
+cargo build --release --quiet --bin canon --example make_archive --example score_archive
 gen=target/release/examples/make_archive
 canon=target/release/canon
 [ -d "$work/folder" ] || "$gen" "$work/folder/" "$size"
@@ -30,3 +31,6 @@ rm -rf "$work/out"; measure "canon clean (folder)" "$canon" clean "$work/folder"
 rm -rf "$work/out"; measure "canon clean (.tar.gz)" "$canon" clean "$work/archive.tar.gz" --out "$work/out" --quiet
 rm -rf "$work/out"; measure "canon clean (.jsonl.zst)" "$canon" clean "$work/archive.jsonl.zst" --out "$work/out" --quiet --jsonl-id id
 rm -rf "$work/out"; measure "canon check (folder)" "$canon" check "$work/folder" --quiet --format json
+rm -rf "$work/out"; "$canon" clean "$work/folder" --out "$work/out" --quiet || true
+echo
+target/release/examples/score_archive "$work/folder.truth.json" "$work/out/report.json"

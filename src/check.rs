@@ -368,8 +368,19 @@ fn replacement_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
 pub fn file_findings(path: &str, t: &TextFile) -> Vec<Finding> {
     let mut findings = Vec::new();
     encoding_findings(path, t, &mut findings);
+    // Per rule, the first MAX_PER_RULE places are listed; the rest are
+    // counted in one more finding (a file with every comma half-width would
+    // otherwise give thousands).
+    let mut seen = vec![0usize; RULES.len()];
+    let mut more: Vec<Option<(usize, usize)>> = vec![None; RULES.len()];
     for (i, hit) in &t.hits {
         let i = i + hit.line;
+        seen[hit.rule] += 1;
+        if seen[hit.rule] > MAX_PER_RULE {
+            let m = more[hit.rule].get_or_insert((i, 0));
+            m.1 += 1;
+            continue;
+        }
         let rule = &RULES[hit.rule];
         let line = if i < t.lines.len() { t.line(i) } else { "" };
         let mut f = Finding::new(
@@ -387,8 +398,27 @@ pub fn file_findings(path: &str, t: &TextFile) -> Vec<Finding> {
         f.fix = Some(hit.after.clone());
         findings.push(f);
     }
+    for (r, m) in more.iter().enumerate() {
+        if let Some((line, n)) = *m {
+            let rule = &RULES[r];
+            let f = Finding::new(
+                rule.name,
+                path,
+                format!(
+                    "{n} more place(s) in this file ({}); `canon normalize --diff` lists them all",
+                    rule.summary
+                ),
+                &[b"more", n.to_string().as_bytes()],
+            )
+            .at(line + 1, 1);
+            findings.push(f);
+        }
+    }
     findings
 }
+
+/// Places listed per normalization rule and file; the rest are counted.
+pub const MAX_PER_RULE: usize = 20;
 
 fn encoding_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
     replacement_findings(path, t, out);
