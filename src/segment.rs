@@ -202,8 +202,10 @@ impl<'a> Seq<'a> {
 
     /// Classes every line against the text before it.
     fn classify(&mut self) -> Vec<Class> {
-        let mut first: HashMap<u64, usize> = HashMap::new();
-        let mut short: HashMap<u64, Vec<usize>> = HashMap::new();
+        // Keys are mixed hashes already: no need to hash them again.
+        let mut first: HashMap<u64, usize, Premixed> =
+            HashMap::with_capacity_and_hasher(self.pos[self.n()] / 4, Premixed::default());
+        let mut short: HashMap<u64, Vec<usize>, Premixed> = HashMap::default();
         let mut classes = Vec::with_capacity(self.n());
         let mut anchors: Vec<(u64, usize)> = Vec::new();
         let mut estimates: Vec<usize> = Vec::new();
@@ -1057,6 +1059,26 @@ impl<'a> Seq<'a> {
         out
     }
 }
+
+/// A hasher for keys that are well-mixed 64-bit hashes already.
+#[derive(Default, Clone, Copy)]
+struct PremixedHasher(u64);
+
+impl std::hash::Hasher for PremixedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | self.0 >> 56) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Premixed = std::hash::BuildHasherDefault<PremixedHasher>;
 
 /// Runs with `keep[k]` false become novel text, merged with novel neighbours.
 fn demote(runs: Vec<Run>, keep: &[bool]) -> Vec<Run> {
