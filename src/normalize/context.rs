@@ -74,8 +74,15 @@ pub fn protected_spans(s: &str) -> Vec<Range<usize>> {
     fn mail_char(c: char) -> bool {
         c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-')
     }
-    let mut spans: Vec<Range<usize>> = Vec::new();
     let bytes = s.as_bytes();
+    // One pass decides for most lines: no byte any span needs.
+    if !bytes
+        .iter()
+        .any(|b| matches!(b, b':' | b'w' | b'@' | b'/' | b'&' | b'\\'))
+    {
+        return Vec::new();
+    }
+    let mut spans: Vec<Range<usize>> = Vec::new();
     let ascii_run_end = |from: usize| {
         from + s[from..]
             .find(|c: char| !c.is_ascii_graphic())
