@@ -746,7 +746,17 @@ impl<'a> Seq<'a> {
                 let Some(source) = novel_at(&runs, self.line_at(r.src.start)) else {
                     return w >= 4 * MIN_REPEAT_WEIGHT;
                 };
-                let source_weight = self.weight(source.clone());
+                // The novel run may hold other documents' first copies before
+                // this one's: weigh it from where the source starts, to the
+                // next substantial repeat (lighter ones are text of it).
+                let mut text_end = source.end;
+                for next in runs.iter().skip_while(|x| x.lines.end <= source.start).skip(1) {
+                    if !next.novel && self.weight(next.lines.clone()) >= 4 * MIN_REPEAT_WEIGHT {
+                        break;
+                    }
+                    text_end = next.lines.end;
+                }
+                let source_weight = self.pos[text_end].saturating_sub(r.src.start);
                 if w * 10 >= source_weight * 3 {
                     return true;
                 }
