@@ -750,7 +750,11 @@ impl<'a> Seq<'a> {
                 // this one's: weigh it from where the source starts, to the
                 // next substantial repeat (lighter ones are text of it).
                 let mut text_end = source.end;
-                for next in runs.iter().skip_while(|x| x.lines.end <= source.start).skip(1) {
+                for next in runs
+                    .iter()
+                    .skip_while(|x| x.lines.end <= source.start)
+                    .skip(1)
+                {
                     if !next.novel && self.weight(next.lines.clone()) >= 4 * MIN_REPEAT_WEIGHT {
                         break;
                     }
