@@ -761,7 +761,9 @@ impl<'a> Seq<'a> {
                     text_end = next.lines.end;
                 }
                 let source_weight = self.pos[text_end].saturating_sub(r.src.start);
-                if w * 10 >= source_weight * 3 {
+                // (Not for a short repeat: near the end of a source, a
+                // closing formula would hold a large share of little.)
+                if w >= 4 * MIN_REPEAT_WEIGHT && w * 10 >= source_weight * 3 {
                     return true;
                 }
                 // What may stand between copies: chrome, not text.
