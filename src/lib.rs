@@ -117,6 +117,22 @@ pub struct Line {
     pub rules: RuleMask,
 }
 
+/// A line at the start or end of a copy, for archive-level chrome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    pub line: usize,
+    /// Key of the line's fold with digits masked (a date, a counter).
+    pub key: u64,
+    /// Fold characters.
+    pub weight: usize,
+    pub bytes: Range<usize>,
+}
+
+/// Non-blank lines at each end of a copy looked at for archive chrome.
+pub const EDGE_LINES: usize = 3;
+/// Longer lines are never chrome.
+pub const EDGE_MAX_CHARS: usize = 120;
+
 /// A copy of a document inside one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileCopy {
@@ -137,6 +153,11 @@ pub struct FileCopy {
     /// Lines of the copy plus lines the rules changed: how far its form is
     /// from the canonical one (see [`canonical::Candidate::untidy`]).
     pub untidy: usize,
+    /// Its first and last [`EDGE_LINES`] non-blank lines, in order (the
+    /// first `head_edges` lead; a line too long to be chrome has key 0 and
+    /// weight `usize::MAX`).
+    pub edges: Vec<Edge>,
+    pub head_edges: usize,
 }
 
 /// A file that decoded to text, with everything the stages found in it.
@@ -393,6 +414,12 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
                     }
                     r
                 },
+                head_edges: folds[seg.lines.clone()]
+                    .iter()
+                    .filter(|f| !f.is_empty())
+                    .count()
+                    .min(EDGE_LINES),
+                edges: edges(&folds, &lines, seg.lines.clone()),
                 untidy: seg.lines.len()
                     + lines[seg.lines.clone()]
                         .iter()
@@ -445,6 +472,170 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
         outcome: FileOutcome::Text(Box::new(file)),
         origin: (0, 0),
     }
+}
+
+/// Archive-level chrome: a short line at the edge of copies of two or more
+/// documents, missing from at least a fifth of those documents' copies (a
+/// site's header or footer: the same document scraped from other sites lacks
+/// it), is chrome — digits masked, so a date or a visit count recurs too. A
+/// title that every copy of its documents holds is not; nor is a line that
+/// repeats only within one document's copies. Such lines are cut from the
+/// edges of every copy (contiguous from either end) and become chrome
+/// regions of their files.
+fn trim_archive_chrome(analysis: &mut Analysis, members: &[Vec<usize>]) {
+    use std::collections::{HashMap, HashSet};
+    // key → (documents, copies holding it, copies of those documents)
+    let mut stats: HashMap<u64, (usize, usize, usize)> = HashMap::new();
+    for ms in members {
+        let mut per: HashMap<u64, usize> = HashMap::new();
+        for &m in ms {
+            let (_, _, c) = analysis.copy(m);
+            let mut seen = HashSet::new();
+            for e in &c.edges {
+                if e.weight != usize::MAX && seen.insert(e.key) {
+                    *per.entry(e.key).or_default() += 1;
+                }
+            }
+        }
+        for (k, n) in per {
+            let st = stats.entry(k).or_default();
+            st.0 += 1;
+            st.1 += n;
+            st.2 += ms.len();
+        }
+    }
+    let chrome: HashSet<u64> = stats
+        .into_iter()
+        .filter(|&(_, (docs, with, total))| docs >= 2 && with * 5 <= total * 4)
+        .map(|(k, _)| k)
+        .collect();
+    if chrome.is_empty() {
+        return;
+    }
+    for f in &mut analysis.files {
+        let FileOutcome::Text(t) = &mut f.outcome else {
+            continue;
+        };
+        let t = t.as_mut();
+        // Per copy: (lines kept, bytes kept) when trimmed.
+        let mut cuts: Vec<Option<(Range<usize>, Range<usize>)>> = vec![None; t.copies.len()];
+        for (ci, c) in t.copies.iter_mut().enumerate() {
+            let is_chrome = |e: &Edge| e.weight != usize::MAX && chrome.contains(&e.key);
+            let head = &c.edges[..c.head_edges.min(c.edges.len())];
+            let tail = &c.edges[c.head_edges.min(c.edges.len())..];
+            let lead = head.iter().take_while(|e| is_chrome(e)).count();
+            let trail = tail.iter().rev().take_while(|e| is_chrome(e)).count();
+            if lead == 0 && trail == 0 {
+                continue;
+            }
+            let (mut lines, mut bytes) = (c.lines.clone(), c.bytes.clone());
+            let mut cut_weight = 0;
+            if lead > 0 {
+                let e = &head[lead - 1];
+                lines.start = e.line + 1;
+                bytes.start = e.bytes.end;
+                cut_weight += head[..lead].iter().map(|e| e.weight).sum::<usize>();
+            }
+            if trail > 0 {
+                let e = &tail[tail.len() - trail];
+                lines.end = e.line;
+                bytes.end = e.bytes.start;
+                cut_weight += tail[tail.len() - trail..].iter().map(|e| e.weight).sum::<usize>();
+            }
+            // A copy that is all chrome keeps its lines.
+            if lines.start >= lines.end || cut_weight >= c.fingerprint.weight {
+                continue;
+            }
+            c.fingerprint.weight -= cut_weight;
+            c.lines = lines.clone();
+            c.bytes = bytes.clone();
+            cuts[ci] = Some((lines, bytes));
+        }
+        if cuts.iter().all(Option::is_none) {
+            continue;
+        }
+        // Split the copies' segments: chrome, copy, chrome.
+        let mut segments = Vec::with_capacity(t.segments.len() + 2);
+        let mut segment_bytes = Vec::with_capacity(t.segments.len() + 2);
+        let mut new_index = vec![0usize; t.segments.len()];
+        for (si, (seg, sb)) in t.segments.iter().zip(&t.segment_bytes).enumerate() {
+            let cut = t
+                .copies
+                .iter()
+                .position(|c| c.segment == si)
+                .and_then(|ci| cuts[ci].clone());
+            let Some((lines, bytes)) = cut else {
+                new_index[si] = segments.len();
+                segments.push(seg.clone());
+                segment_bytes.push(sb.clone());
+                continue;
+            };
+            if seg.lines.start < lines.start {
+                segments.push(Segment {
+                    lines: seg.lines.start..lines.start,
+                    kind: SegmentKind::Chrome,
+                });
+                segment_bytes.push(sb.start..bytes.start);
+            }
+            new_index[si] = segments.len();
+            segments.push(Segment {
+                lines: lines.clone(),
+                kind: seg.kind,
+            });
+            segment_bytes.push(bytes.clone());
+            if lines.end < seg.lines.end {
+                segments.push(Segment {
+                    lines: lines.end..seg.lines.end,
+                    kind: SegmentKind::Chrome,
+                });
+                segment_bytes.push(bytes.end..sb.end);
+            }
+        }
+        for c in &mut t.copies {
+            c.segment = new_index[c.segment];
+        }
+        t.segments = segments;
+        t.segment_bytes = segment_bytes;
+    }
+}
+
+/// The edge lines of a copy spanning `range` (see [`FileCopy::edges`]).
+fn edges(folds: &[&str], lines: &[Line], range: Range<usize>) -> Vec<Edge> {
+    let edge = |i: usize| {
+        let f = folds[i];
+        let weight = f.chars().count();
+        (weight > 0 && weight <= EDGE_MAX_CHARS).then(|| {
+            let masked: String = f
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '0' } else { c })
+                .collect();
+            Edge {
+                line: i,
+                key: segment::line_key(&masked),
+                weight,
+                bytes: lines[i].bytes.clone(),
+            }
+        })
+    };
+    let nonblank: Vec<usize> = range.filter(|&i| !folds[i].is_empty()).collect();
+    let mut out: Vec<Edge> = Vec::new();
+    let head = nonblank.iter().take(EDGE_LINES);
+    let tail = nonblank
+        .iter()
+        .skip(EDGE_LINES.max(nonblank.len().saturating_sub(EDGE_LINES)));
+    for &i in head.chain(tail) {
+        // A long line ends the edge: nothing past it is looked at.
+        match edge(i) {
+            Some(e) => out.push(e),
+            None => out.push(Edge {
+                line: i,
+                key: 0,
+                weight: usize::MAX,
+                bytes: lines[i].bytes.clone(),
+            }),
+        }
+    }
+    out
 }
 
 /// How much text a batch of units holds before it is analyzed in parallel.
@@ -576,6 +767,7 @@ pub fn analyze(
         copies,
         documents: Vec::with_capacity(count),
     };
+    trim_archive_chrome(&mut analysis, &members);
     let mut backbones = Vec::with_capacity(count);
     for members in &members {
         let candidates: Vec<Candidate> = members
@@ -729,14 +921,19 @@ pub fn build_documents(
         let c = text
             .copies
             .get(r.copy)
-            .filter(|c| c.fingerprint == expected.fingerprint)
+            .filter(|c| c.fingerprint.key == expected.fingerprint.key)
             .ok_or_else(|| {
                 Error::Usage(format!(
                     "{}: changed while canon was running",
                     analysis_ref.files[r.file].path
                 ))
             })?;
-        let (out, fired) = render_copy(text, c, analysis_ref.rules);
+        // The lines the analysis kept (archive chrome trimmed at the edges).
+        let c = FileCopy {
+            lines: expected.lines.clone(),
+            ..c.clone()
+        };
+        let (out, fired) = render_copy(text, &c, analysis_ref.rules);
         let done = {
             let mut all = parts
                 .lock()

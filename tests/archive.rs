@@ -135,6 +135,10 @@ fn generated_archive_every_document_exactly_once() {
             d.output,
             docs[k].name
         );
+        // The sites' headers and footers are archive chrome.
+        for chrome in ["首页 > 政务公开 > 政府工作报告", "办公室 版权所有 联系我们"] {
+            assert!(!text.contains(chrome), "{} keeps {chrome:?}", d.output);
+        }
         matched.push(k);
     }
     matched.sort_unstable();
