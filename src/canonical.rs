@@ -33,10 +33,10 @@ pub struct Candidate<'a> {
 /// Index of the most complete candidate: the heaviest fold (within 1%: a
 /// damaged mark can shift a fold by a character, which says nothing about
 /// completeness), then the least damaged, then complete over truncated, then
-/// the first by path, then — among the copies of that file — the tidiest
-/// (closest to the canonical form, so the form the vote cannot see:
-/// punctuation style, wrapping, blank lines, comes from the cleanest copy),
-/// then the heaviest, then the first by offset.
+/// the tidiest (closest to the canonical form, so the form the vote cannot
+/// see — punctuation style, wrapping, blank lines — comes from the cleanest
+/// copy), then the first by path, then the heaviest, then the first by
+/// offset.
 pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
     let most = candidates.iter().map(|c| c.weight).max()?;
     (0..candidates.len()).min_by_key(|&i| {
@@ -45,8 +45,8 @@ pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
             c.weight * 100 < most * 99,
             c.damage,
             Reverse(c.complete),
-            c.path,
             c.untidy,
+            c.path,
             Reverse(c.weight),
             c.offset,
         )
@@ -89,6 +89,44 @@ struct Hunk {
     start: usize,
     end: usize,
     text: String,
+}
+
+/// A hunk without what the backbone and the copy share at its ends.
+fn trim(b: &[char], mut h: Hunk) -> Hunk {
+    let old = &b[h.start..h.end];
+    let new: Vec<char> = h.text.chars().collect();
+    let pre = old.iter().zip(&new).take_while(|(x, y)| x == y).count();
+    let max_suf = old.len().min(new.len()) - pre;
+    let suf = old
+        .iter()
+        .rev()
+        .zip(new.iter().rev())
+        .take(max_suf)
+        .take_while(|(x, y)| x == y)
+        .count();
+    h.start += pre;
+    h.end -= suf;
+    h.text = new[pre..new.len() - suf].iter().collect();
+    h
+}
+
+/// Moves a pure insertion or deletion left while the text before it is the
+/// same as its own end (so `平[+平]` and `[+平]平` are one change).
+fn left_align(b: &[char], h: &mut Hunk) {
+    if h.start == h.end && !h.text.is_empty() {
+        let mut text: Vec<char> = h.text.chars().collect();
+        while h.start > 0 && text.last() == Some(&b[h.start - 1]) {
+            h.start -= 1;
+            h.end -= 1;
+            text.rotate_right(1);
+        }
+        h.text = text.into_iter().collect();
+    } else if h.text.is_empty() && h.end > h.start {
+        while h.start > 0 && b[h.start - 1] == b[h.end - 1] {
+            h.start -= 1;
+            h.end -= 1;
+        }
+    }
 }
 
 fn lost(s: &str) -> bool {
@@ -285,31 +323,10 @@ pub fn vote(
         let (cover_start, cover_end) = (first.old_range().start, last.old_range().end);
         coverage.push((cover_start, cover_end, votes));
         let mut open: Option<Hunk> = None;
+        let mut hunks: Vec<Hunk> = Vec::new();
         let mut flush = |open: &mut Option<Hunk>| {
-            if let Some(mut h) = open.take() {
-                // Trim what both sides share, so equivalent alignments of the
-                // same change (insert+delete vs replace) vote together.
-                let old: Vec<char> = b[h.start..h.end].to_vec();
-                let new: Vec<char> = h.text.chars().collect();
-                let pre = old.iter().zip(&new).take_while(|(x, y)| x == y).count();
-                let max_suf = old.len().min(new.len()) - pre;
-                let suf = old
-                    .iter()
-                    .rev()
-                    .zip(new.iter().rev())
-                    .take(max_suf)
-                    .take_while(|(x, y)| x == y)
-                    .count();
-                h.start += pre;
-                h.end -= suf;
-                h.text = new[pre..new.len() - suf].iter().collect();
-                if h.start >= cover_start && h.end <= cover_end {
-                    let readings = proposals.entry((h.start, h.end)).or_default();
-                    match readings.iter_mut().find(|(t, _)| *t == h.text) {
-                        Some((_, n)) => *n += votes,
-                        None => readings.push((h.text, votes)),
-                    }
-                }
+            if let Some(h) = open.take() {
+                hunks.push(h);
             }
         };
         for op in &ops {
@@ -330,7 +347,9 @@ pub fn vote(
             let text: String = t[n].iter().collect();
             open = Some(match open.take() {
                 Some(mut h) => {
-                    h.end = o.end;
+                    // (An insertion can report the old index before the
+                    // equal stretch just joined: never move the end back.)
+                    h.end = h.end.max(o.end);
                     h.text.push_str(&text);
                     h
                 }
@@ -342,6 +361,42 @@ pub fn vote(
             });
         }
         flush(&mut open);
+        // Equivalent alignments of one change (insert + delete vs replace,
+        // an insertion placed before or after a run of the same character)
+        // must vote together: trim what both sides share, move pure
+        // insertions and deletions as far left as they go, join hunks that
+        // then touch, and trim again.
+        let mut normal: Vec<Hunk> = Vec::with_capacity(hunks.len());
+        for h in hunks.into_iter().map(|h| trim(&b, h)) {
+            let mut aligned = Hunk {
+                start: h.start,
+                end: h.end,
+                text: h.text.clone(),
+            };
+            left_align(&b, &mut aligned);
+            let floor = normal.last().map_or(0, |l| l.end);
+            let h = if aligned.start >= floor { aligned } else { h };
+            match normal.last_mut() {
+                Some(last) if last.end == h.start => {
+                    // Touching: one change.
+                    last.end = h.end;
+                    last.text.push_str(&h.text);
+                }
+                _ => normal.push(h),
+            }
+        }
+        for h in normal.into_iter().map(|h| trim(&b, h)) {
+            if h.start >= cover_start
+                && h.end <= cover_end
+                && !(h.start == h.end && h.text.is_empty())
+            {
+                let readings = proposals.entry((h.start, h.end)).or_default();
+                match readings.iter_mut().find(|(t, _)| *t == h.text) {
+                    Some((_, n)) => *n += votes,
+                    None => readings.push((h.text, votes)),
+                }
+            }
+        }
     }
     let mut changes = Vec::new();
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
@@ -500,5 +555,18 @@ mod tests {
         assert_eq!(render(["", "a", "", "b", "", ""]), "a\n\nb\n");
         assert_eq!(render(["", " "]), "");
         assert_eq!(render(["a"]), "a\n");
+    }
+}
+
+#[cfg(test)]
+mod run_of_same {
+    use super::*;
+
+    #[test]
+    fn a_lost_mark_in_a_run_of_one_character() {
+        let b = "能力建设，打造更高水?平安河北。\n各位代表";
+        let good = "能力建设，打造更高水平平安河北。\n各位代表";
+        let (out, _) = vote(b, 1, &[(1, good), (1, good), (1, good)]);
+        assert_eq!(out, good);
     }
 }

@@ -540,7 +540,10 @@ fn trim_archive_chrome(analysis: &mut Analysis, members: &[Vec<usize>]) {
                 let e = &tail[tail.len() - trail];
                 lines.end = e.line;
                 bytes.end = e.bytes.start;
-                cut_weight += tail[tail.len() - trail..].iter().map(|e| e.weight).sum::<usize>();
+                cut_weight += tail[tail.len() - trail..]
+                    .iter()
+                    .map(|e| e.weight)
+                    .sum::<usize>();
             }
             // A copy that is all chrome keeps its lines.
             if lines.start >= lines.end || cut_weight >= c.fingerprint.weight {

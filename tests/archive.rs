@@ -136,7 +136,8 @@ fn generated_archive_every_document_exactly_once() {
             docs[k].name
         );
         // The sites' headers and footers are archive chrome.
-        for chrome in ["首页 > 政务公开 > 政府工作报告", "办公室 版权所有 联系我们"] {
+        for chrome in ["首页 > 政务公开 > 政府工作报告", "办公室 版权所有 联系我们"]
+        {
             assert!(!text.contains(chrome), "{} keeps {chrome:?}", d.output);
         }
         matched.push(k);
