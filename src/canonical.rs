@@ -30,22 +30,36 @@ pub struct Candidate<'a> {
     pub untidy: usize,
 }
 
-/// Index of the most complete candidate: the heaviest fold (within 1%: a
+/// Index of the most complete candidate: never one half again as heavy as
+/// the median copy while another will do; the heaviest fold (within 1%: a
 /// damaged mark can shift a fold by a character, which says nothing about
-/// completeness), then the least damaged, then complete over truncated, then
-/// the tidiest (closest to the canonical form, so the form the vote cannot
-/// see — punctuation style, wrapping, blank lines — comes from the cleanest
-/// copy), then the first by path, then the heaviest, then the first by
-/// offset.
+/// completeness), then complete over truncated, then the tidiest (closest
+/// to the canonical form, so the form the vote cannot see — punctuation
+/// style, wrapping, blank lines — comes from the cleanest copy), then the
+/// least damaged (the vote repairs damage, not form), then the first by path,
+/// then the heaviest, then the first by offset.
 pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
-    let most = candidates.iter().map(|c| c.weight).max()?;
+    // A copy half again as heavy as the median holds more than the document
+    // (two copies a file did not tell apart): never the backbone while
+    // another will do.
+    let mut weights: Vec<usize> = candidates.iter().map(|c| c.weight).collect();
+    weights.sort_unstable();
+    let median = *weights.get(weights.len() / 2)?;
+    let bloated = |w: usize| 2 * w > 3 * median;
+    let most = candidates
+        .iter()
+        .map(|c| c.weight)
+        .filter(|&w| !bloated(w))
+        .max()
+        .unwrap_or(median);
     (0..candidates.len()).min_by_key(|&i| {
         let c = &candidates[i];
         (
+            bloated(c.weight),
             c.weight * 100 < most * 99,
-            c.damage,
             Reverse(c.complete),
             c.untidy,
+            c.damage,
             c.path,
             Reverse(c.weight),
             c.offset,
