@@ -104,6 +104,10 @@ fn generated_archive_every_document_exactly_once() {
             )
         })
         .collect();
+    let truth_chars: Vec<usize> = docs
+        .iter()
+        .map(|d| d.text.chars().filter(|c| c.is_alphanumeric()).count())
+        .collect();
     let mut matched = Vec::new();
     for d in &report.documents {
         let text = fs::read_to_string(out.path().join(&d.output)).unwrap();
@@ -132,6 +136,16 @@ fn generated_archive_every_document_exactly_once() {
         assert!(
             coverage >= 0.9,
             "{} is a fragment of {} ({coverage:.2})",
+            d.output,
+            docs[k].name
+        );
+        // Never a document twice over (two copies a file did not tell apart
+        // as the backbone).
+        let want_len = truth_chars[k];
+        let got_len = text.chars().filter(|c| c.is_alphanumeric()).count();
+        assert!(
+            got_len * 10 <= want_len * 12,
+            "{} holds {got_len} characters, {} has {want_len}",
             d.output,
             docs[k].name
         );
