@@ -31,9 +31,9 @@ pub struct Candidate<'a> {
 }
 
 /// Index of the most complete candidate: never one half again as heavy as
-/// the median copy while another will do; the heaviest fold (within 1%: a
-/// damaged mark can shift a fold by a character, which says nothing about
-/// completeness), then complete over truncated, then the tidiest (closest
+/// the median copy while another will do; the heaviest fold (within 3%: a
+/// damaged mark can shift a fold by a character, and a line of chrome left
+/// at a copy's edge by a little more, which says nothing about completeness), then complete over truncated, then the tidiest (closest
 /// to the canonical form, so the form the vote cannot see — punctuation
 /// style, wrapping, blank lines — comes from the cleanest copy), then the
 /// least damaged (the vote repairs damage, not form), then the first by path,
@@ -56,7 +56,7 @@ pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
         let c = &candidates[i];
         (
             bloated(c.weight),
-            c.weight * 100 < most * 99,
+            c.weight * 100 < most * 97,
             Reverse(c.complete),
             c.untidy,
             c.damage,
