@@ -93,7 +93,8 @@ pub struct Signature {
     pub shingles: usize,
 }
 
-fn mix(mut x: u64) -> u64 {
+/// The splitmix64 finalizer: a fixed, well-spread 64-bit mix.
+pub(crate) fn mix(mut x: u64) -> u64 {
     // splitmix64 finalizer
     x ^= x >> 30;
     x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);

@@ -47,6 +47,8 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use crate::fingerprint::mix;
+
 /// A repeat must carry at least this many fold characters to count as a
 /// copy of a document rather than a recurring heading or formula.
 pub const MIN_REPEAT_WEIGHT: usize = 64;
@@ -143,6 +145,18 @@ struct Run {
     src: Range<usize>,
     /// The run's last line is a cut-short copy of a source line.
     cut: bool,
+}
+
+impl Run {
+    /// A run of new text.
+    fn novel(lines: Range<usize>) -> Self {
+        Run {
+            lines,
+            novel: true,
+            src: 0..0,
+            cut: false,
+        }
+    }
 }
 
 /// The non-blank lines of a file, with their place in the fold stream.
@@ -287,6 +301,28 @@ impl<'a> Seq<'a> {
         at + DRIFT >= expected && at <= expected + DRIFT + step / 4
     }
 
+    /// Opens a run over lines `from..=j`, decided by line `j` (of class
+    /// `class`): the run, and for a repeated one its last repeated line
+    /// `(position, source position)`.
+    fn open(
+        &mut self,
+        from: usize,
+        j: usize,
+        class: Class,
+    ) -> (Option<Run>, Option<(usize, usize)>) {
+        let at = self.source(class, usize::MAX);
+        if let Some(a) = at {
+            self.src_of[j] = a;
+        }
+        let run = Run {
+            lines: from..j + 1,
+            novel: at.is_none(),
+            src: at.map_or(0..0, |a| a..a + self.len(j)),
+            cut: false,
+        };
+        (Some(run), at.map(|a| (self.pos[j], a)))
+    }
+
     /// Lines → runs (covering every non-blank line in order).
     fn runs(&mut self) -> Vec<Run> {
         let classes = self.classify();
@@ -306,25 +342,10 @@ impl<'a> Seq<'a> {
                     j += 1;
                 }
                 if j == n {
-                    runs.push(Run {
-                        lines: i..n,
-                        novel: true,
-                        src: 0..0,
-                        cut: false,
-                    });
+                    runs.push(Run::novel(i..n));
                     return runs;
                 }
-                let at = self.source(classes[j], usize::MAX);
-                cur = Some(Run {
-                    lines: i..j + 1,
-                    novel: at.is_none(),
-                    src: at.map_or(0..0, |a| a..a + self.len(j)),
-                    cut: false,
-                });
-                last = at.map(|a| (self.pos[j], a));
-                if let Some(a) = at {
-                    self.src_of[j] = a;
-                }
+                (cur, last) = self.open(i, j, classes[j]);
                 i = j + 1;
                 continue;
             };
@@ -441,12 +462,7 @@ impl<'a> Seq<'a> {
             runs.push(done);
             if j == n {
                 if i < n {
-                    runs.push(Run {
-                        lines: i..n,
-                        novel: true,
-                        src: 0..0,
-                        cut: false,
-                    });
+                    runs.push(Run::novel(i..n));
                 }
                 break;
             }
@@ -454,24 +470,10 @@ impl<'a> Seq<'a> {
             if at.is_some() && j > i {
                 // Unmatched short lines between two repeats: a stretch of
                 // their own (chrome, most likely).
-                runs.push(Run {
-                    lines: i..j,
-                    novel: true,
-                    src: 0..0,
-                    cut: false,
-                });
+                runs.push(Run::novel(i..j));
                 i = j;
             }
-            cur = Some(Run {
-                lines: i..j + 1,
-                novel: at.is_none(),
-                src: at.map_or(0..0, |a| a..a + self.len(j)),
-                cut: false,
-            });
-            last = at.map(|a| (self.pos[j], a));
-            if let Some(a) = at {
-                self.src_of[j] = a;
-            }
+            (cur, last) = self.open(i, j, classes[j]);
             i = j + 1;
         }
         if let Some(mut run) = cur {
@@ -1099,12 +1101,8 @@ type Premixed = std::hash::BuildHasherDefault<PremixedHasher>;
 /// Runs with `keep[k]` false become novel text, merged with novel neighbours.
 fn demote(runs: Vec<Run>, keep: &[bool]) -> Vec<Run> {
     let mut merged: Vec<Run> = Vec::with_capacity(runs.len());
-    for (mut r, &keep) in runs.into_iter().zip(keep) {
-        if !keep {
-            r.novel = true;
-            r.src = 0..0;
-            r.cut = false;
-        }
+    for (r, &keep) in runs.into_iter().zip(keep) {
+        let r = if keep { r } else { Run::novel(r.lines) };
         match merged.last_mut() {
             Some(prev) if prev.novel && r.novel => prev.lines.end = r.lines.end,
             _ => merged.push(r),
@@ -1133,15 +1131,6 @@ fn windows(s: &str, start: usize, out: &mut Vec<(u64, usize)>) {
             out.push((mix(rolling), start + k + 1 - GRAM));
         }
     }
-}
-
-fn mix(mut x: u64) -> u64 {
-    // splitmix64 finalizer
-    x ^= x >> 30;
-    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x ^= x >> 27;
-    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }
 
 /// Numbers groups in order of first appearance in the file.
