@@ -374,44 +374,14 @@ impl<'a> Seq<'a> {
             let (lp, la) = last.expect("repeated run has a last line");
             // A copy never repeats itself: its source lies before it.
             let own = self.pos[run.lines.start];
-            if let Some(at) = self.source(class, own) {
-                if Self::continues(lp, la, self.pos[i], at) {
-                    run.lines.end = i + 1;
-                    run.src.end = run.src.end.max(at + self.len(i));
-                    last = Some((self.pos[i], at));
-                    self.src_of[i] = at;
-                    i += 1;
-                    continue;
-                }
-            }
-            // A long copy may hold a longer damaged stretch.
+            // Line i itself, or the first line past a light stretch (damaged
+            // or re-wrapped lines, unmatched short ones) whose source goes on.
             let gap = MAX_GAP.max(self.weight(run.lines.clone()) / 4);
-            if class == Class::Neutral {
-                // Decided by what follows.
-                let mut j = i;
-                while j < n && classes[j] == Class::Neutral {
-                    j += 1;
-                }
-                if j < n {
-                    if let Some(at) = self.source(classes[j], own) {
-                        if Self::continues(lp, la, self.pos[j], at) && self.weight(i..j) <= gap {
-                            run.lines.end = j + 1;
-                            run.src.end = run.src.end.max(at + self.len(j));
-                            last = Some((self.pos[j], at));
-                            self.src_of[j] = at;
-                            self.interpolate(i..j, self.pos[j], at);
-                            i = j + 1;
-                            continue;
-                        }
-                    }
-                }
-            }
-            // Look ahead past a light stretch for the run to resume.
             let mut j = i;
             let mut resumed = None;
             while j < n && self.weight(i..j) <= gap {
                 if let Some(at) = self.source(classes[j], own) {
-                    if j > i && Self::continues(lp, la, self.pos[j], at) {
+                    if Self::continues(lp, la, self.pos[j], at) {
                         resumed = Some((j, at));
                         break;
                     }
