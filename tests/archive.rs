@@ -183,22 +183,8 @@ fn perturbed_seed_is_one_document() {
         let text = fs::read_to_string(out.path().join(&report.documents[0].output)).unwrap();
         let expected = String::from_utf8(read(EXPECTED)).unwrap();
         if text != expected {
-            let at = text
-                .chars()
-                .zip(expected.chars())
-                .position(|(a, b)| a != b)
-                .unwrap_or(text.chars().count().min(expected.chars().count()));
-            let around = |t: &str| {
-                t.chars()
-                    .skip(at.saturating_sub(20))
-                    .take(60)
-                    .collect::<String>()
-            };
-            panic!(
-                "seed {s}: the text differs at character {at}:\n got  {}\n want {}",
-                around(&text),
-                around(&expected)
-            );
+            let (at, got, want) = first_difference(&text, &expected);
+            panic!("seed {s}: the text differs at character {at}:\n got  {got}\n want {want}");
         }
     }
 }

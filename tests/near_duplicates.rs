@@ -174,21 +174,9 @@ fn the_vote_rebuilds_the_clean_report_from_damaged_copies() {
                 .filter(|(a, b)| a != b)
                 .take(2)
                 .map(|(a, b)| {
-                    let at = a
-                        .chars()
-                        .zip(b.chars())
-                        .position(|(x, y)| x != y)
-                        .unwrap_or(0);
-                    let cut = |t: &str| {
-                        t.chars()
-                            .skip(at.saturating_sub(15))
-                            .take(40)
-                            .collect::<String>()
-                    };
+                    let (_, want, got) = first_difference(a, b);
                     format!(
-                        "\n want …{}\n got  …{} (backbone {})",
-                        cut(a),
-                        cut(b),
+                        "\n want …{want}\n got  …{got} (backbone {})",
                         doc.backbone.path
                     )
                 })

@@ -86,3 +86,15 @@ pub fn wrap(text: &str, width: usize) -> String {
     }
     out
 }
+
+/// Where `got` first differs from `want`: the character offset and the
+/// text around it on each side (for assertion messages).
+pub fn first_difference(got: &str, want: &str) -> (usize, String, String) {
+    let at = got
+        .chars()
+        .zip(want.chars())
+        .position(|(a, b)| a != b)
+        .unwrap_or(got.chars().count().min(want.chars().count()));
+    let around = |t: &str| t.chars().skip(at.saturating_sub(20)).take(60).collect();
+    (at, around(got), around(want))
+}
