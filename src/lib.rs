@@ -380,6 +380,9 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
         fold_ranges.push(f..fold_buf.len());
     }
     let folds: Vec<&str> = fold_ranges.iter().map(|r| &fold_buf[r.clone()]).collect();
+    let copy_fold = |lines: Range<usize>| {
+        &fold_buf[fold_ranges[lines.start].start..fold_ranges[lines.end - 1].end]
+    };
     let segments = segment::segment(&folds);
     let copies = segments
         .iter()
@@ -391,9 +394,10 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
                 bytes: lines[seg.lines.start].bytes.start..lines[seg.lines.end - 1].bytes.end,
                 group,
                 complete,
-                fingerprint: fingerprint::fingerprint(folds[seg.lines.clone()].iter().copied()),
-                signature: fingerprint::signature(folds[seg.lines.clone()].iter().copied())
-                    .map(Box::new),
+                // The copy's folds lie back to back in `fold_buf`: one
+                // slice lets blake3 hash many chunks at once.
+                fingerprint: fingerprint::fingerprint([copy_fold(seg.lines.clone())]),
+                signature: fingerprint::signature([copy_fold(seg.lines.clone())]).map(Box::new),
                 damage: lines[seg.lines.clone()]
                     .iter()
                     .map(|l| {

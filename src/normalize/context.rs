@@ -76,9 +76,8 @@ pub fn protected_spans(s: &str) -> Vec<Range<usize>> {
     }
     let bytes = s.as_bytes();
     // One pass decides for most lines: no byte any span needs.
-    if !bytes
-        .iter()
-        .any(|b| matches!(b, b':' | b'w' | b'@' | b'/' | b'&' | b'\\'))
+    if memchr::memchr3(b':', b'w', b'@', bytes).is_none()
+        && memchr::memchr3(b'/', b'&', b'\\', bytes).is_none()
     {
         return Vec::new();
     }
@@ -178,44 +177,39 @@ pub fn map_chars<'a>(
     is_candidate: impl Fn(char) -> bool,
     pick: impl Fn(&Site) -> Option<&'static str>,
 ) -> Cow<'a, str> {
-    if !s.contains(&is_candidate) {
-        return Cow::Borrowed(s);
-    }
     let mut out: Option<String> = None;
-    let mut prev: Option<char> = None;
-    let mut iter = s.char_indices().peekable();
-    while let Some((at, c)) = iter.next() {
-        let next = iter.peek().map(|&(_, n)| n);
-        let rep = if is_candidate(c) {
-            pick(&Site {
-                line: s,
-                at,
-                c,
-                prev,
-                next,
-            })
-        } else {
-            None
+    // Bytes of `s` already in `out`, and the output's last character when a
+    // replacement ended right there.
+    let mut copied = 0;
+    let mut replaced: Option<(usize, Option<char>)> = None;
+    for (at, c) in s.char_indices().filter(|&(_, c)| is_candidate(c)) {
+        let prev = match replaced {
+            Some((end, last)) if end == at => last,
+            _ => s[..at].chars().next_back(),
         };
-        match rep {
-            Some(r) => {
-                let o = out.get_or_insert_with(|| {
-                    let mut o = String::with_capacity(s.len() + 8);
-                    o.push_str(&s[..at]);
-                    o
-                });
-                o.push_str(r);
-                prev = r.chars().last().or(prev);
-            }
-            None => {
-                if let Some(o) = &mut out {
-                    o.push(c);
-                }
-                prev = Some(c);
-            }
+        let end = at + c.len_utf8();
+        let site = Site {
+            line: s,
+            at,
+            c,
+            prev,
+            next: s[end..].chars().next(),
+        };
+        if let Some(r) = pick(&site) {
+            let o = out.get_or_insert_with(|| String::with_capacity(s.len() + 8));
+            o.push_str(&s[copied..at]);
+            o.push_str(r);
+            copied = end;
+            replaced = Some((end, r.chars().next_back().or(prev)));
         }
     }
-    out.map_or(Cow::Borrowed(s), Cow::Owned)
+    match out {
+        Some(mut o) => {
+            o.push_str(&s[copied..]);
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(s),
+    }
 }
 
 #[cfg(test)]

@@ -81,6 +81,10 @@ pub struct Rule {
     /// The characters without which `apply` never changes a line: a line
     /// holding none of them skips the rule.
     pub trigger: fn(char) -> bool,
+    /// Every character `apply` can write that its input may lack (`None`:
+    /// any). After the rule fires only the rules these characters trigger
+    /// join the ones still pending, so a changed line is not scanned again.
+    pub produces: Option<&'static str>,
 }
 
 impl std::fmt::Debug for Rule {
@@ -104,6 +108,17 @@ const fn line(
         default_on: true,
         apply,
         trigger,
+        produces: None,
+    }
+}
+
+impl Rule {
+    /// The rule writes no characters but `chars` (besides its input's own).
+    const fn making(self, chars: &'static str) -> Rule {
+        Rule {
+            produces: Some(chars),
+            ..self
+        }
     }
 }
 
@@ -119,14 +134,16 @@ pub const RULES: &[Rule] = &[
         true,
         line_ends,
         |c| matches!(c, '\r' | '\u{2028}' | '\u{2029}' | '\u{85}'),
-    ),
+    )
+    .making("\n"),
     line(
         "invisible",
         "zero-width characters, BOMs and control characters (except TAB) are removed",
         true,
         invisible,
         is_invisible,
-    ),
+    )
+    .making(""),
     line(
         "nfc",
         "text is put in Unicode NFC (never NFKC)",
@@ -136,140 +153,160 @@ pub const RULES: &[Rule] = &[
     ),
     line("nbsp", "NBSP (U+00A0) becomes a space", true, nbsp, |c| {
         c == '\u{A0}'
-    }),
+    })
+    .making(" "),
     line(
         "indent",
         "spaces, tabs, U+3000 and NBSP at a line start are removed (--keep-indent keeps them)",
         true,
         indent,
         |c| matches!(c, ' ' | '\t' | '\u{3000}' | '\u{A0}'),
-    ),
+    )
+    .making(""),
     line(
         "trailing-space",
         "spaces, tabs, U+3000 and NBSP at a line end are removed",
         true,
         trailing_space,
         |c| TRAILING_SPACE.contains(&c),
-    ),
+    )
+    .making(""),
     line(
         "letter-spacing",
         "letter-spaced lines and runs like 各 位 代 表 are closed up",
         false,
         letter_spacing,
         |c| c == ' ',
-    ),
+    )
+    .making(""),
     line(
         "ascii-alnum",
         "full-width digits and Latin letters become ASCII",
         false,
         ascii_alnum,
         |c| matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ'),
-    ),
+    )
+    .making("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"),
     line(
         "ascii-number-marks",
         "．between digits becomes . and ％ after a digit becomes %",
         false,
         ascii_number_marks,
         |c| c == '．' || c == '％',
-    ),
+    )
+    .making(".%"),
     line(
         "dash-bar",
         "U+2015 from GB2312 tables becomes the Chinese dash ——",
         false,
         dash_bar,
         |c| c == '\u{2015}',
-    ),
+    )
+    .making("—"),
     line(
         "interpunct",
         "・ ･ ‧ • ∙ between Han or letters become ·; a • bullet at a line start stays",
         false,
         interpunct,
         is_interpunct_variant,
-    ),
+    )
+    .making("·"),
     line(
         "fullwidth-paren",
         "( ) enclosing Han become （ ）",
         false,
         fullwidth_paren,
         |c| c == '(' || c == ')',
-    ),
+    )
+    .making("（）"),
     line(
         "book-title",
         "<< >> and « » enclosing Han become 《 》",
         false,
         book_title,
         |c| matches!(c, '<' | '>' | '«' | '»'),
-    ),
+    )
+    .making("《》"),
     line(
         "curly-quotes",
         "\"…\" and '…' enclosing Han become “…” and ‘…’",
         false,
         curly_quotes,
         |c| c == '"' || c == '\'',
-    ),
+    )
+    .making("“”‘’"),
     line(
         "fullwidth-comma",
         ", next to Han becomes ，",
         false,
         fullwidth_comma,
         |c| c == ',',
-    ),
+    )
+    .making("，"),
     line(
         "fullwidth-semicolon",
         "; next to Han becomes ；",
         false,
         fullwidth_semicolon,
         |c| c == ';',
-    ),
+    )
+    .making("；"),
     line(
         "fullwidth-colon",
         ": next to Han becomes ： (times like 16:32 stay)",
         false,
         fullwidth_colon,
         |c| c == ':',
-    ),
+    )
+    .making("："),
     line(
         "fullwidth-exclamation",
         "! next to Han becomes ！",
         false,
         fullwidth_exclamation,
         |c| c == '!',
-    ),
+    )
+    .making("！"),
     line(
         "fullwidth-question",
         "? next to Han becomes ？",
         false,
         fullwidth_question,
         |c| c == '?',
-    ),
+    )
+    .making("？"),
     line(
         "fullwidth-period",
         ". after Han at a sentence end becomes 。",
         false,
         fullwidth_period,
         |c| c == '.',
-    ),
+    )
+    .making("。"),
     line(
         "ellipsis",
         "... ...... 。。。 ······ ⋯⋯ and a lone … next to Han become ……",
         false,
         ellipsis,
         |c| matches!(c, '.' | '。' | '·' | '⋯' | '…'),
-    ),
+    )
+    .making("…"),
     line(
         "dash",
         "-- －－ ーー ⸺ between Han or CJK marks become ——",
         false,
         dash,
         |c| matches!(c, '-' | '－' | 'ー' | '⸺'),
-    ),
+    )
+    .making("—"),
     line(
         "range",
         "~ ∼ 〜 between numbers become ～ (8.5~9% → 8.5～9%)",
         false,
         range,
         is_range_variant,
-    ),
+    )
+    .making("～"),
     Rule {
         default_on: false,
         ..line(
@@ -279,6 +316,7 @@ pub const RULES: &[Rule] = &[
             cjk_latin_space_add,
             |c| c.is_ascii_alphanumeric(),
         )
+        .making(" ")
     },
     Rule {
         default_on: false,
@@ -289,6 +327,7 @@ pub const RULES: &[Rule] = &[
             cjk_latin_space_remove,
             |c| c == ' ',
         )
+        .making("")
     },
     Rule {
         name: "blank-lines",
@@ -298,6 +337,7 @@ pub const RULES: &[Rule] = &[
         default_on: true,
         apply: blank_lines,
         trigger: never,
+        produces: None,
     },
     Rule {
         name: "unwrap",
@@ -307,6 +347,7 @@ pub const RULES: &[Rule] = &[
         default_on: true,
         apply: unwrap,
         trigger: never,
+        produces: None,
     },
 ];
 
@@ -502,7 +543,11 @@ pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, Ru
             fired.insert(i);
             current = Cow::Owned(s);
             // The change may bring characters that later rules react to.
-            pending = RuleMask(triggered(&current).0 & enabled.0);
+            let brought = match produced()[i] {
+                Some(mask) => mask,
+                None => triggered(&current).0,
+            };
+            pending = RuleMask((pending.0 | brought) & enabled.0);
         }
     }
     (current, fired)
@@ -578,17 +623,44 @@ pub fn triggered(s: &str) -> RuleMask {
             mask |= bmp[b as usize];
             i += 1;
         } else if (0xE4..=0xE9).contains(&b) {
+            // Han (U+4000..U+9FFF): no rule reacts to it.
             i += 3;
+        } else if b >= 0xE0 && b < 0xF0 && i + 2 < bytes.len() {
+            // Three bytes (the CJK marks): decoded in place (`s` is UTF-8).
+            let c = (usize::from(b & 0x0F) << 12)
+                | (usize::from(bytes[i + 1] & 0x3F) << 6)
+                | usize::from(bytes[i + 2] & 0x3F);
+            mask |= bmp[c];
+            i += 3;
+        } else if (0xC0..0xE0).contains(&b) && i + 1 < bytes.len() {
+            let c = (usize::from(b & 0x1F) << 6) | usize::from(bytes[i + 1] & 0x3F);
+            mask |= bmp[c];
+            i += 2;
         } else {
             let c = s[i..].chars().next().unwrap_or('\u{FFFD}');
             mask |= bmp
                 .get(c as usize)
                 .copied()
                 .unwrap_or_else(|| char_triggers(c).0);
-            i += c.len_utf8();
+            i += c.len_utf8().max(1);
         }
     }
     RuleMask(mask)
+}
+
+/// Per rule, the rules its [`Rule::produces`] characters trigger (`None`:
+/// it may write anything, the line is scanned again).
+fn produced() -> &'static [Option<u32>] {
+    static PRODUCED: OnceLock<Vec<Option<u32>>> = OnceLock::new();
+    PRODUCED.get_or_init(|| {
+        RULES
+            .iter()
+            .map(|r| {
+                r.produces
+                    .map(|chars| chars.chars().fold(0, |m, c| m | char_triggers(c).0))
+            })
+            .collect()
+    })
 }
 
 fn char_triggers(c: char) -> RuleMask {
@@ -1196,6 +1268,43 @@ mod tests {
                     prop_assert!(triggered(&s).contains(i), "{} changed {:?}", rule.name, s);
                 }
             }
+        }
+
+        #[test]
+        fn a_rule_writes_only_what_it_declares(
+            s in "[各位a-zA-Z0-9 \\.,:;!?()\"'<>«»~∼〜―・•‧･∙\\-－ー⸺…⋯。．％\u{200B}\u{3000}\u{A0}\t\r\u{85}Ａ１（）《》“”]{0,30}"
+        ) {
+            for rule in RULES.iter().filter(|r| r.scope == Scope::Line) {
+                let Some(declared) = rule.produces else { continue };
+                let out = (rule.apply)(&s);
+                for c in out.chars().filter(|&c| !s.contains(c)) {
+                    prop_assert!(declared.contains(c), "{} wrote {:?} from {:?}", rule.name, c, s);
+                }
+            }
+        }
+
+        #[test]
+        fn skipping_the_rescan_changes_nothing(
+            body in "[各位a-zA-Z0-9 \\.,:;!?()\"'<>«»~∼〜―・•‧･∙\\-－ー⸺…⋯。．％\u{200B}\u{3000}\u{A0}\tÅＡ１（）《》“”]{0,30}",
+            cr in any::<bool>(),
+        ) {
+            // (A line that `line-ends` splits takes another path.)
+            let s = if cr { format!("{body}\r") } else { body };
+            // The plain loop: every rule that the current text triggers, in order.
+            let enabled = default_rules().only(Scope::Line);
+            let mut current = s.clone();
+            let mut fired = RuleMask::default();
+            for (i, rule) in RULES.iter().enumerate() {
+                if enabled.contains(i) && triggered(&current).contains(i) {
+                    if let Cow::Owned(t) = (rule.apply)(&current) {
+                        current = t;
+                        fired.insert(i);
+                    }
+                }
+            }
+            let (out, got) = normalize_line(&s, default_rules());
+            prop_assert_eq!(out.as_ref(), current.as_str());
+            prop_assert_eq!(got, fired);
         }
 
         #[test]

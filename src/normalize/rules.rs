@@ -582,12 +582,7 @@ pub fn ellipsis(s: &str) -> Cow<'_, str> {
 }
 
 fn ellipsis_once(s: &str) -> Cow<'_, str> {
-    let candidate = s.contains("...")
-        || s.contains("。。。")
-        || s.contains("······")
-        || s.contains('⋯')
-        || s.contains('…');
-    if !candidate {
+    if !ellipsis_candidate(s) {
         return Cow::Borrowed(s);
     }
     let chars: Vec<(usize, char)> = s.char_indices().collect();
@@ -615,6 +610,17 @@ fn ellipsis_once(s: &str) -> Cow<'_, str> {
         i += run;
     }
     splice(s, &edits)
+}
+
+/// Whether `s` holds `...`, `。。。`, `······`, `⋯` or `…` (most lines hold
+/// a `。` or a `.` and none of these): SIMD byte searches, no char decoding.
+fn ellipsis_candidate(s: &str) -> bool {
+    let b = s.as_bytes();
+    memchr::memchr3_iter(b'.', 0xC2, 0xE2, b).any(|i| match b[i] {
+        b'.' => b[i..].starts_with(b"..."),
+        0xC2 => b[i..].starts_with("······".as_bytes()),
+        _ => b[i..].starts_with("…".as_bytes()) || b[i..].starts_with("⋯".as_bytes()),
+    }) || memchr::memmem::find(b, "。。。".as_bytes()).is_some()
 }
 
 pub(crate) fn is_range_variant(c: char) -> bool {

@@ -1,0 +1,79 @@
+//! Single-thread time of each analysis stage over every file under a folder:
+//! where `canon clean`'s time goes. Usage: cargo run --release --example
+//! stage_times -- DIR
+use std::time::{Duration, Instant};
+
+fn main() {
+    let dir = std::env::args().nth(1).expect("usage: stage_times DIR");
+    let mut paths = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from(dir)];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if !p.to_string_lossy().ends_with(".json") {
+                paths.push(p);
+            }
+        }
+    }
+    paths.sort();
+    let opts = canon::Options::default();
+    let mut t = [Duration::ZERO; 7];
+    let names = [
+        "read",
+        "decode",
+        "normalize",
+        "fold",
+        "segment",
+        "blake3",
+        "minhash",
+    ];
+    let mut bytes = 0usize;
+    for p in &paths {
+        let s = Instant::now();
+        let raw = std::fs::read(p).expect("read");
+        bytes += raw.len();
+        t[0] += s.elapsed();
+        let s = Instant::now();
+        let Ok(decoded) = canon::decode::decode(&raw, &opts.decode) else {
+            continue;
+        };
+        t[1] += s.elapsed();
+        let s = Instant::now();
+        let norm = canon::normalize_lines(&decoded, opts.rules, false);
+        t[2] += s.elapsed();
+        let s = Instant::now();
+        let mut buf = String::with_capacity(norm.text.len());
+        let mut ranges = Vec::with_capacity(norm.lines.len());
+        for l in &norm.lines {
+            let f = buf.len();
+            canon::fold::fold_into(&norm.text[l.text.clone()], &mut buf);
+            ranges.push(f..buf.len());
+        }
+        let folds: Vec<&str> = ranges.iter().map(|r| &buf[r.clone()]).collect();
+        t[3] += s.elapsed();
+        let s = Instant::now();
+        let segs = canon::segment::segment(&folds);
+        t[4] += s.elapsed();
+        for seg in &segs {
+            let s = Instant::now();
+            let fold = &buf[ranges[seg.lines.start].start..ranges[seg.lines.end - 1].end];
+            std::hint::black_box(canon::fingerprint::fingerprint([fold]));
+            t[5] += s.elapsed();
+            let s = Instant::now();
+            std::hint::black_box(canon::fingerprint::signature([fold]));
+            t[6] += s.elapsed();
+        }
+    }
+    let total: Duration = t.iter().sum();
+    println!("{} files, {:.1} MB", paths.len(), bytes as f64 / 1e6);
+    for (n, d) in names.iter().zip(t) {
+        println!(
+            "{n:>10} {:>7.3} s {:>7.0} MB/s",
+            d.as_secs_f64(),
+            bytes as f64 / 1e6 / d.as_secs_f64()
+        );
+    }
+    println!("{:>10} {:>7.3} s", "total", total.as_secs_f64());
+}
