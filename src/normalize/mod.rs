@@ -625,7 +625,7 @@ pub fn triggered(s: &str) -> RuleMask {
         } else if (0xE4..=0xE9).contains(&b) {
             // Han (U+4000..U+9FFF): no rule reacts to it.
             i += 3;
-        } else if b >= 0xE0 && b < 0xF0 && i + 2 < bytes.len() {
+        } else if (0xE0..0xF0).contains(&b) && i + 2 < bytes.len() {
             // Three bytes (the CJK marks): decoded in place (`s` is UTF-8).
             let c = (usize::from(b & 0x0F) << 12)
                 | (usize::from(bytes[i + 1] & 0x3F) << 6)
