@@ -19,19 +19,112 @@ use unicode_normalization::char::decompose_compatible;
 
 use crate::normalize::is_han;
 
+/// Bytes that never stop a pass-through run: ASCII letters and digits,
+/// lead bytes E5..E9 (U+5000..U+9FFF, all Han) and continuation bytes (a run
+/// starts on a character boundary and stops at any other lead byte, so its
+/// continuation bytes belong to its own characters).
+const PASS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let x = b as u8;
+        t[b] = x.is_ascii_alphanumeric() || matches!(x, 0x80..=0xBF | 0xE5..=0xE9);
+        b += 1;
+    }
+    t
+};
+
 /// Appends the fold of `s` to `out`.
 pub fn fold_into(s: &str, out: &mut String) {
+    let b = s.as_bytes();
     let mut last_class: Option<char> = None;
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() || ('\u{4E00}'..='\u{9FFF}').contains(&c) {
-            // The bulk of Chinese text: no class, no decomposition.
-            out.push(c);
-            last_class = None;
-        } else if c.is_ascii() || is_han(c) {
-            push(c, out, &mut last_class);
-        } else {
-            decompose_compatible(c, |d| push(d, out, &mut last_class));
+    let mut i = 0;
+    while i < b.len() {
+        // The bulk of Chinese text passes through as it is (ASCII letters
+        // and digits, U+4E00..U+9FFF), copied a run at a time.
+        let run = i;
+        loop {
+            i += b[i..]
+                .iter()
+                .position(|&x| !PASS[usize::from(x)])
+                .unwrap_or(b.len() - i);
+            // E4 B8.. to E4 BF..: U+4E00..U+4FFF.
+            if b.get(i) == Some(&0xE4) && b.get(i + 1).is_some_and(|&x| x >= 0xB8) {
+                i += 3;
+            } else {
+                break;
+            }
         }
+        if i > run {
+            out.push_str(&s[run..i]);
+            last_class = None;
+        }
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        i += c.len_utf8();
+        match single(c) {
+            Single::Drop => {}
+            Single::Class(k) => {
+                if last_class != Some(k) {
+                    out.push(k);
+                    last_class = Some(k);
+                }
+            }
+            Single::Char(d) => {
+                out.push(d);
+                last_class = None;
+            }
+            Single::Other => fold_char(c, out, &mut last_class),
+        }
+    }
+}
+
+/// The fold of one character, by definition.
+fn fold_char(c: char, out: &mut String, last_class: &mut Option<char>) {
+    if c.is_ascii() || is_han(c) {
+        push(c, out, last_class);
+    } else {
+        decompose_compatible(c, |d| push(d, out, last_class));
+    }
+}
+
+/// What one character folds to, whatever comes before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Single {
+    /// Nothing (whitespace, controls, zero-width).
+    Drop,
+    /// One class character (collapsing with the class before it).
+    Class(char),
+    /// One plain character.
+    Char(char),
+    /// Anything else: folded by [`fold_char`].
+    Other,
+}
+
+/// [`Single`] of `c`, from a table over the BMP built on first use (the
+/// compatibility decomposition is a hash lookup: punctuation is most of the
+/// characters that need it).
+fn single(c: char) -> Single {
+    static TABLE: std::sync::OnceLock<Vec<Single>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        (0..=0xFFFFu32)
+            .map(|u| char::from_u32(u).map_or(Single::Other, classify))
+            .collect()
+    });
+    table.get(c as usize).copied().unwrap_or(Single::Other)
+}
+
+fn classify(c: char) -> Single {
+    let mut out = String::new();
+    let mut last = None;
+    fold_char(c, &mut out, &mut last);
+    let mut chars = out.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => Single::Drop,
+        (Some(d), None) if last == Some(d) => Single::Class(d),
+        (Some(d), None) => Single::Char(d),
+        _ => Single::Other,
     }
 }
 
@@ -129,5 +222,24 @@ mod tests {
         assert_ne!(fold("增长8.3%"), fold("增长8.5%"));
         assert_ne!(fold("郴州"), fold("湖南"));
         assert_ne!(fold("a-b"), fold("ab"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn runs_fold_like_single_characters(
+            s in "[各位代表䷀䷿㐀aZ09 ，,。.…—\\-－・·“”\"《》<>～~\u{3000}\u{200B}Ａ１Å\u{301}한あ]{0,40}"
+        ) {
+            // One character at a time, the plain definition.
+            let mut want = String::new();
+            let mut last_class = None;
+            for c in s.chars() {
+                if c.is_ascii() || is_han(c) {
+                    push(c, &mut want, &mut last_class);
+                } else {
+                    decompose_compatible(c, |d| push(d, &mut want, &mut last_class));
+                }
+            }
+            proptest::prop_assert_eq!(fold(&s), want);
+        }
     }
 }

@@ -249,15 +249,13 @@ impl<'a> Seq<'a> {
                 }
             } else {
                 estimates.clear();
+                // One lookup per anchor: an anchor seen first on this very
+                // line (at or after `start`) is no estimate.
                 for &(h, p) in &anchors {
-                    if let Some(&f) = first.get(&h) {
-                        if f < start {
-                            estimates.push((f + start).saturating_sub(p));
-                        }
+                    let f = *first.entry(h).or_insert(p);
+                    if f < start {
+                        estimates.push((f + start).saturating_sub(p));
                     }
-                }
-                for &(h, p) in &anchors {
-                    first.entry(h).or_insert(p);
                 }
                 if estimates.is_empty() {
                     Class::Novel
@@ -1086,20 +1084,28 @@ fn demote(runs: Vec<Run>, keep: &[bool]) -> Vec<Run> {
 fn windows(s: &str, start: usize, out: &mut Vec<(u64, usize)>) {
     const P: u64 = 0x0100_0000_01b3;
     let p_out = (1..GRAM).fold(1u64, |acc, _| acc.wrapping_mul(P));
+    // Every window is written; only a sampled one advances `len` (no branch
+    // to mispredict on one window in four), and only those are mixed.
+    let base = out.len();
+    out.resize(base + s.len(), (0, 0));
+    let mut len = base;
     let mut ring = [0u32; GRAM];
+    let mut slot = 0;
     let mut rolling = 0u64;
     for (k, c) in s.chars().enumerate() {
-        let slot = k % GRAM;
-        if k >= GRAM {
-            rolling = rolling.wrapping_sub(u64::from(ring[slot]).wrapping_mul(p_out));
-        }
+        // The ring starts at zero: the first windows subtract nothing.
+        rolling = rolling.wrapping_sub(u64::from(ring[slot]).wrapping_mul(p_out));
         ring[slot] = c as u32;
+        slot = if slot + 1 == GRAM { 0 } else { slot + 1 };
         rolling = rolling.wrapping_mul(P).wrapping_add(u64::from(c as u32));
-        // One multiply picks the sample (top bits, so one window in four);
-        // only anchors pay for the full mix.
-        if k + 1 >= GRAM && rolling.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 62 == 0 {
-            out.push((mix(rolling), start + k + 1 - GRAM));
-        }
+        // One multiply picks the sample (top bits, so one window in four).
+        out[len] = (rolling, (start + k + 1).wrapping_sub(GRAM));
+        let sampled = k + 1 >= GRAM && rolling.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 62 == 0;
+        len += usize::from(sampled);
+    }
+    out.truncate(len);
+    for anchor in &mut out[base..] {
+        anchor.0 = mix(anchor.0);
     }
 }
 

@@ -48,10 +48,10 @@ pub use mojibake::Mojibake;
 
 /// How far binary/UTF-16 sniffing looks.
 pub const SNIFF_LEN: usize = 8 * 1024;
-/// How much of a legacy-encoded stretch chardetng sees (about 2,000 Han
+/// How much of a legacy-encoded stretch chardetng sees (about 500 Han
 /// characters: its guess is settled from 64 bytes on, see the README's
 /// accuracy table, and it costs ~100 ns a byte).
-pub const DETECT_LEN: usize = 4 * 1024;
+pub const DETECT_LEN: usize = 1024;
 
 /// One line of decoded text and the input bytes it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
