@@ -336,11 +336,83 @@ pub fn with_jobs<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> Result<T
     Ok(pool.install(f))
 }
 
+/// A file decoded, normalized and folded: what both passes of `clean` need.
+struct Prepared {
+    encoding: &'static str,
+    bom: bool,
+    evidence: Evidence,
+    spans: Vec<EncodedSpan>,
+    undecodable: Vec<Range<usize>>,
+    repairs: Vec<decode::Repair>,
+    normalized: Normalized,
+    /// The folds of all lines back to back, and each line's range in it.
+    fold_buf: String,
+    fold_ranges: Vec<Range<usize>>,
+    /// blake3 of `fold_buf` ([`TextFile::key`]).
+    key: [u8; 32],
+}
+
+/// Decode → normalize → fold for one file (its bytes are freed once
+/// decoded, so a big file never holds three copies of its text).
+fn prepare(raw: source::Bytes, opts: &Options) -> Result<Prepared, decode::DecodeError> {
+    let decoded = decode::decode(&raw, &opts.decode)?;
+    drop(raw);
+    let normalized = normalize_lines(&decoded, opts.rules, opts.record_hits);
+    // The decoded text is not needed past normalization: free it before the
+    // fold is built.
+    let decode::Decoded {
+        encoding,
+        bom,
+        evidence,
+        spans,
+        undecodable,
+        repairs,
+        ..
+    } = decoded;
+    let mut fold_buf = String::with_capacity(normalized.text.len());
+    let mut fold_ranges = Vec::with_capacity(normalized.lines.len());
+    for line in &normalized.lines {
+        let f = fold_buf.len();
+        fold::fold_into(&normalized.text[line.text.clone()], &mut fold_buf);
+        fold_ranges.push(f..fold_buf.len());
+    }
+    let key = *blake3::hash(fold_buf.as_bytes()).as_bytes();
+    Ok(Prepared {
+        encoding,
+        bom,
+        evidence,
+        spans,
+        undecodable,
+        repairs,
+        normalized,
+        fold_buf,
+        fold_ranges,
+        key,
+    })
+}
+
 /// Decode → normalize → segment → fingerprint for one file: pure, no I/O.
 pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
     let size = raw.bytes.len() as u64;
-    let decoded = match decode::decode(&raw.bytes, &opts.decode) {
-        Ok(d) => d,
+    let Prepared {
+        encoding,
+        bom,
+        evidence,
+        spans,
+        undecodable,
+        repairs,
+        normalized:
+            Normalized {
+                text,
+                lines,
+                rule_counts,
+                hits,
+            },
+        fold_buf,
+        fold_ranges,
+        key,
+    } = match prepare(raw.bytes, opts) {
+        Ok(p) => p,
         Err(e) => {
             return FileResult {
                 id: raw.id,
@@ -353,32 +425,6 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
             }
         }
     };
-    drop(raw.bytes);
-
-    let Normalized {
-        text,
-        lines,
-        rule_counts,
-        hits,
-    } = normalize_lines(&decoded, opts.rules, opts.record_hits);
-    // The decoded text is not needed past normalization: free it before the
-    // fold is built, so a big file never holds three copies of its text.
-    let decode::Decoded {
-        encoding,
-        bom,
-        evidence,
-        spans,
-        undecodable,
-        repairs,
-        ..
-    } = decoded;
-    let mut fold_buf = String::with_capacity(text.len());
-    let mut fold_ranges = Vec::with_capacity(lines.len());
-    for line in &lines {
-        let f = fold_buf.len();
-        fold::fold_into(&text[line.text.clone()], &mut fold_buf);
-        fold_ranges.push(f..fold_buf.len());
-    }
     let folds: Vec<&str> = fold_ranges.iter().map(|r| &fold_buf[r.clone()]).collect();
     let copy_fold = |lines: Range<usize>| {
         &fold_buf[fold_ranges[lines.start].start..fold_ranges[lines.end - 1].end]
@@ -398,19 +444,13 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
                 // slice lets blake3 hash many chunks at once.
                 fingerprint: fingerprint::fingerprint([copy_fold(seg.lines.clone())]),
                 signature: fingerprint::signature([copy_fold(seg.lines.clone())]).map(Box::new),
-                damage: lines[seg.lines.clone()]
+                // The copy's lines lie back to back in `text` too.
+                damage: damage_marks(
+                    &text[lines[seg.lines.start].text.start..lines[seg.lines.end - 1].text.end],
+                ) + repairs
                     .iter()
-                    .map(|l| {
-                        text[l.text.clone()]
-                            .chars()
-                            .filter(|&c| matches!(c, '?' | '？' | '\u{FFFD}'))
-                            .count()
-                    })
-                    .sum::<usize>()
-                    + repairs
-                        .iter()
-                        .filter(|r| seg.lines.contains(&r.line))
-                        .count(),
+                    .filter(|r| seg.lines.contains(&r.line))
+                    .count(),
                 rules: {
                     let mut r = RuleCounts::new();
                     for line in &lines[seg.lines.clone()] {
@@ -433,14 +473,13 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
             _ => None,
         })
         .collect();
-    let key = *blake3::hash(fold_buf.as_bytes()).as_bytes();
     drop(folds);
     drop(fold_buf);
     let segment_bytes = segments
         .iter()
         .map(|seg| lines[seg.lines.start].bytes.start..lines[seg.lines.end - 1].bytes.end)
         .collect();
-    let replacement_chars = text.matches('\u{FFFD}').count();
+    let replacement_chars = memchr::memmem::find_iter(text.as_bytes(), "\u{FFFD}").count();
     let mut file = TextFile {
         encoding,
         bom,
@@ -476,6 +515,17 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
         outcome: FileOutcome::Text(Box::new(file)),
         origin: (0, 0),
     }
+}
+
+/// Marks of lost text in `s`: `?`, `？` and U+FFFD (found by their bytes:
+/// `？` and U+FFFD both start with EF).
+fn damage_marks(s: &str) -> usize {
+    let b = s.as_bytes();
+    memchr::memchr2_iter(b'?', 0xEF, b)
+        .filter(|&i| {
+            b[i] == b'?' || matches!(b.get(i + 1..i + 3), Some([0xBC, 0x9F] | [0xBF, 0xBD]))
+        })
+        .count()
 }
 
 /// Archive-level chrome: a short line at the edge of copies of two or more
@@ -812,7 +862,17 @@ pub fn analyze(
 /// A copy's canonical text: its normalized lines, rendered, through the text
 /// rules (and which of them changed it). `text` must be kept.
 fn render_copy(text: &TextFile, copy: &FileCopy, rules: RuleMask) -> (String, RuleMask) {
-    let rendered = canonical::render(copy.lines.clone().map(|i| text.line(i)));
+    render_lines(&text.lines, &text.text, copy.lines.clone(), rules)
+}
+
+/// [`render_copy`] over a file's normalized `lines` (ranges into `text`).
+fn render_lines(
+    lines: &[Line],
+    text: &str,
+    range: Range<usize>,
+    rules: RuleMask,
+) -> (String, RuleMask) {
+    let rendered = canonical::render(lines[range].iter().map(|l| &text[l.text.clone()]));
     let (done, fired) = normalize::normalize_text_rules(&rendered, rules);
     (done.into_owned(), fired)
 }
@@ -922,25 +982,11 @@ pub fn build_documents(
         }
         Ok(())
     };
-    let deliver = |doc: usize, copy: usize, role: Role, text: &TextFile| -> Result<(), Error> {
+    // A copy's lines (archive chrome trimmed at the edges), from the file's
+    // normalized `lines` and `text`.
+    let deliver = |doc: usize, copy: usize, role: Role, lines: &[Line], text: &str| {
         let expected = analysis_ref.copy(copy).2;
-        let r = analysis_ref.copies[copy];
-        let c = text
-            .copies
-            .get(r.copy)
-            .filter(|c| c.fingerprint.key == expected.fingerprint.key)
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "{}: changed while canon was running",
-                    analysis_ref.files[r.file].path
-                ))
-            })?;
-        // The lines the analysis kept (archive chrome trimmed at the edges).
-        let c = FileCopy {
-            lines: expected.lines.clone(),
-            ..c.clone()
-        };
-        let (out, fired) = render_copy(text, &c, analysis_ref.rules);
+        let (out, fired) = render_lines(lines, text, expected.lines.clone(), analysis_ref.rules);
         let done = {
             let mut all = parts
                 .lock()
@@ -969,7 +1015,7 @@ pub fn build_documents(
         .par_iter()
         .map(|&(doc, copy, role)| {
             let (_, text, _) = analysis_ref.copy(copy);
-            deliver(doc, copy, role, text)
+            deliver(doc, copy, role, &text.lines, &text.text)
         })
         .collect::<Result<Vec<()>, Error>>()?;
     let mut keep = opts.clone();
@@ -986,15 +1032,20 @@ pub fn build_documents(
                 let done: Result<Vec<()>, Error> = std::mem::take(batch)
                     .into_par_iter()
                     .map(|(raw, wanted)| {
-                        let result = analyze_file(raw, &keep);
-                        let text = result.text().ok_or_else(|| {
-                            Error::Usage(format!(
-                                "{}: changed while canon was running",
-                                result.path
-                            ))
-                        })?;
+                        // Decoded and normalized again; its fold must be
+                        // the one analyzed.
+                        let changed = || {
+                            Error::Usage(format!("{}: changed while canon was running", raw.path))
+                        };
+                        let first = wanted.first().ok_or_else(changed)?;
+                        let expected = analysis_ref.copy(first.1).1.key;
+                        let again = prepare(raw.bytes, &keep).map_err(|_| changed())?;
+                        if again.key != expected {
+                            return Err(changed());
+                        }
+                        let Normalized { lines, text, .. } = again.normalized;
                         for &(doc, copy, role) in wanted {
-                            deliver(doc, copy, role, text)?;
+                            deliver(doc, copy, role, &lines, &text)?;
                         }
                         Ok(())
                     })
@@ -1531,4 +1582,27 @@ pub fn normalize_input(path: &Path, opts: &Options) -> Result<Normalized, String
     done.rule_counts.add_mask(fired);
     done.text = text.into_owned();
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damage_marks_counts_question_marks_and_replacements() {
+        for s in [
+            "",
+            "各位代表",
+            "水?平",
+            "水？平\u{FFFD}?",
+            "，；（）“”\u{FFFD}\u{FFFD}",
+            "？？?",
+        ] {
+            let want = s
+                .chars()
+                .filter(|&c| matches!(c, '?' | '？' | '\u{FFFD}'))
+                .count();
+            assert_eq!(damage_marks(s), want, "{s:?}");
+        }
+    }
 }

@@ -170,10 +170,12 @@ fn common_share(s: &str) -> (usize, usize) {
 
 fn repair_gbk(line: &str) -> Option<String> {
     // Quick look: most of the first Han outside the common set?
-    let sample: Vec<char> = line.chars().filter(|&c| is_han(c)).take(16).collect();
-    let rare = sample.iter().filter(|&&c| !is_common_han(c)).count();
-    let lost = line.contains("锟斤");
-    if !lost && (sample.len() < 2 || rare * 2 < sample.len()) {
+    let (mut han, mut rare) = (0usize, 0usize);
+    for c in line.chars().filter(|&c| is_han(c)).take(16) {
+        han += 1;
+        rare += usize::from(!is_common_han(c));
+    }
+    if (han < 2 || rare * 2 < han) && !line.contains("锟斤") {
         return None;
     }
     let mut out = String::with_capacity(line.len());
