@@ -177,12 +177,34 @@ pub fn map_chars<'a>(
     is_candidate: impl Fn(char) -> bool,
     pick: impl Fn(&Site) -> Option<&'static str>,
 ) -> Cow<'a, str> {
+    map_sites(s, s.char_indices().filter(|&(_, c)| is_candidate(c)), pick)
+}
+
+/// [`map_chars`] for one ASCII candidate, found by `memchr` rather than by
+/// decoding every character.
+pub fn map_ascii<'a>(
+    s: &'a str,
+    candidate: u8,
+    pick: impl Fn(&Site) -> Option<&'static str>,
+) -> Cow<'a, str> {
+    debug_assert!(candidate.is_ascii());
+    let sites = memchr::memchr_iter(candidate, s.as_bytes()).map(|at| (at, char::from(candidate)));
+    map_sites(s, sites, pick)
+}
+
+/// Rewrites the candidate characters `sites` (in order) for which `pick`
+/// returns a replacement.
+fn map_sites<'a>(
+    s: &'a str,
+    sites: impl Iterator<Item = (usize, char)>,
+    pick: impl Fn(&Site) -> Option<&'static str>,
+) -> Cow<'a, str> {
     let mut out: Option<String> = None;
     // Bytes of `s` already in `out`, and the output's last character when a
     // replacement ended right there.
     let mut copied = 0;
     let mut replaced: Option<(usize, Option<char>)> = None;
-    for (at, c) in s.char_indices().filter(|&(_, c)| is_candidate(c)) {
+    for (at, c) in sites {
         let prev = match replaced {
             Some((end, last)) if end == at => last,
             _ => s[..at].chars().next_back(),

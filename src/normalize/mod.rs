@@ -81,6 +81,8 @@ pub struct Rule {
     /// The characters without which `apply` never changes a line: a line
     /// holding none of them skips the rule.
     pub trigger: fn(char) -> bool,
+    /// Characters that trigger the rule only two in a row (`..`, `。。`).
+    pub run_trigger: fn(char) -> bool,
     /// Every character `apply` can write that its input may lack (`None`:
     /// any). After the rule fires only the rules these characters trigger
     /// join the ones still pending, so a changed line is not scanned again.
@@ -108,11 +110,20 @@ const fn line(
         default_on: true,
         apply,
         trigger,
+        run_trigger: never,
         produces: None,
     }
 }
 
 impl Rule {
+    /// Two of `chars` in a row trigger the rule too.
+    const fn on_runs_of(self, chars: fn(char) -> bool) -> Rule {
+        Rule {
+            run_trigger: chars,
+            ..self
+        }
+    }
+
     /// The rule writes no characters but `chars` (besides its input's own).
     const fn making(self, chars: &'static str) -> Rule {
         Rule {
@@ -288,8 +299,9 @@ pub const RULES: &[Rule] = &[
         "... ...... 。。。 ······ ⋯⋯ and a lone … next to Han become ……",
         false,
         ellipsis,
-        |c| matches!(c, '.' | '。' | '·' | '⋯' | '…'),
+        |c| matches!(c, '⋯' | '…'),
     )
+    .on_runs_of(|c| matches!(c, '.' | '。' | '·'))
     .making("…"),
     line(
         "dash",
@@ -337,6 +349,7 @@ pub const RULES: &[Rule] = &[
         default_on: true,
         apply: blank_lines,
         trigger: never,
+        run_trigger: never,
         produces: None,
     },
     Rule {
@@ -347,6 +360,7 @@ pub const RULES: &[Rule] = &[
         default_on: true,
         apply: unwrap,
         trigger: never,
+        run_trigger: never,
         produces: None,
     },
 ];
@@ -608,42 +622,58 @@ pub fn normalize_document(text: &str, enabled: RuleMask) -> (String, RuleCounts)
 /// Multilingual Plane character is looked up in a table built once from the
 /// rules' triggers; the rest is asked of each rule.
 pub fn triggered(s: &str) -> RuleMask {
-    static BMP: OnceLock<Vec<u32>> = OnceLock::new();
+    // Per BMP character: the rules it triggers (low half) and those it
+    // triggers after itself (high half).
+    static BMP: OnceLock<Vec<u64>> = OnceLock::new();
     let bmp = BMP.get_or_init(|| {
         (0..=0xFFFFu32)
-            .map(|u| char::from_u32(u).map_or(0, |c| char_triggers(c).0))
+            .map(|u| {
+                char::from_u32(u).map_or(0, |c| {
+                    u64::from(char_triggers(c).0) | u64::from(run_triggers(c).0) << 32
+                })
+            })
             .collect()
     });
     let bytes = s.as_bytes();
     let mut mask = 0u32;
     let mut i = 0;
+    // The previous character (U+FFFFFFFF: none or Han).
+    let mut prev = u32::MAX as usize;
     while i < bytes.len() {
         let b = bytes[i];
-        if b < 0x80 {
-            mask |= bmp[b as usize];
+        let c = if b < 0x80 {
             i += 1;
+            usize::from(b)
         } else if (0xE4..=0xE9).contains(&b) {
             // Han (U+4000..U+9FFF): no rule reacts to it.
             i += 3;
+            prev = u32::MAX as usize;
+            continue;
         } else if (0xE0..0xF0).contains(&b) && i + 2 < bytes.len() {
             // Three bytes (the CJK marks): decoded in place (`s` is UTF-8).
-            let c = (usize::from(b & 0x0F) << 12)
-                | (usize::from(bytes[i + 1] & 0x3F) << 6)
-                | usize::from(bytes[i + 2] & 0x3F);
-            mask |= bmp[c];
             i += 3;
+            (usize::from(b & 0x0F) << 12)
+                | (usize::from(bytes[i - 2] & 0x3F) << 6)
+                | usize::from(bytes[i - 1] & 0x3F)
         } else if (0xC0..0xE0).contains(&b) && i + 1 < bytes.len() {
-            let c = (usize::from(b & 0x1F) << 6) | usize::from(bytes[i + 1] & 0x3F);
-            mask |= bmp[c];
             i += 2;
+            (usize::from(b & 0x1F) << 6) | usize::from(bytes[i - 1] & 0x3F)
         } else {
             let c = s[i..].chars().next().unwrap_or('\u{FFFD}');
-            mask |= bmp
-                .get(c as usize)
-                .copied()
-                .unwrap_or_else(|| char_triggers(c).0);
             i += c.len_utf8().max(1);
+            mask |= char_triggers(c).0;
+            if prev == c as usize {
+                mask |= run_triggers(c).0;
+            }
+            prev = c as usize;
+            continue;
+        };
+        let e = bmp[c];
+        mask |= e as u32;
+        if prev == c {
+            mask |= (e >> 32) as u32;
         }
+        prev = c;
     }
     RuleMask(mask)
 }
@@ -657,10 +687,26 @@ fn produced() -> &'static [Option<u32>] {
             .iter()
             .map(|r| {
                 r.produces
-                    .map(|chars| chars.chars().fold(0, |m, c| m | char_triggers(c).0))
+                    // (next to an equal character, it may start a run)
+                    .map(|chars| {
+                        chars
+                            .chars()
+                            .fold(0, |m, c| m | char_triggers(c).0 | run_triggers(c).0)
+                    })
             })
             .collect()
     })
+}
+
+/// The rules `c` triggers when it follows itself.
+fn run_triggers(c: char) -> RuleMask {
+    let mut mask = RuleMask::default();
+    for (i, rule) in RULES.iter().enumerate() {
+        if rule.scope == Scope::Line && (rule.run_trigger)(c) {
+            mask.insert(i);
+        }
+    }
+    mask
 }
 
 fn char_triggers(c: char) -> RuleMask {
@@ -1261,7 +1307,7 @@ mod tests {
 
         #[test]
         fn a_rule_only_changes_lines_holding_its_trigger(
-            s in "[各位a-z0-9 \\\\.,:;!?()\"'<>~∼〜―・•‧･∙\\-－ー⸺…⋯。．％\u{200B}\u{200D}\u{FEFF}\u{3000}\u{A0}\t\r\u{2028}\u{85}\u{7}\u{9F}e\u{301}\u{F900}\u{212B}Å%👨Ａ１]{0,30}"
+            s in "[各位a-z0-9 \\\\.,:;!?()\"'<>~∼〜―・•‧･∙·\\-－ー⸺…⋯。．％\u{200B}\u{200D}\u{FEFF}\u{3000}\u{A0}\t\r\u{2028}\u{85}\u{7}\u{9F}e\u{301}\u{F900}\u{212B}Å%👨Ａ１]{0,30}"
         ) {
             for (i, rule) in RULES.iter().enumerate() {
                 if rule.scope == Scope::Line && matches!((rule.apply)(&s), Cow::Owned(_)) {
@@ -1305,6 +1351,18 @@ mod tests {
             let (out, got) = normalize_line(&s, default_rules());
             prop_assert_eq!(out.as_ref(), current.as_str());
             prop_assert_eq!(got, fired);
+        }
+
+        #[test]
+        fn runs_trigger_the_ellipsis(s in "[各.。·1]{0,14}") {
+            let (out, fired) = normalize_line(&s, default_rules());
+            let e = rule_index("ellipsis").unwrap_or(usize::MAX);
+            if ellipsis(&s) != s.as_str() {
+                prop_assert!(triggered(&s).contains(e), "{:?}", s);
+            }
+            // Marks that another rule turns into a run still reach it.
+            let (again, _) = normalize_line(&out, default_rules());
+            prop_assert_eq!(again.as_ref(), out.as_ref(), "{:?} fired {:?}", s, fired);
         }
 
         #[test]

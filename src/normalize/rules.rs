@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use super::context::{
-    in_spans, is_cjk, is_closing_cjk, is_digit, is_han, map_chars, protected_spans,
+    in_spans, is_cjk, is_closing_cjk, is_digit, is_han, map_ascii, map_chars, protected_spans,
 };
 
 pub(crate) const TRAILING_SPACE: [char; 4] = [' ', '\t', '\u{3000}', '\u{A0}'];
@@ -352,65 +352,62 @@ pub fn interpunct(s: &str) -> Cow<'_, str> {
 /// Converts an ASCII mark to its full-width form next to Han: directly after
 /// Han or a closing CJK mark, or directly before Han; never inside URLs,
 /// paths or e-mail addresses, never between two digits.
-fn fullwidth_mark<'a>(s: &'a str, ascii: char, full: &'static str) -> Cow<'a, str> {
+fn fullwidth_mark<'a>(s: &'a str, byte: u8, full: &'static str) -> Cow<'a, str> {
+    let ascii = char::from(byte);
     if !next_to_han(s, ascii) {
         return Cow::Borrowed(s);
     }
     let spans = protected_spans(s);
-    map_chars(
-        s,
-        |c| c == ascii,
-        |site| {
-            // `!` and `?` may come in runs (`?!`): what counts is before the run.
-            let prev = if matches!(ascii, '!' | '?') {
-                site.line[..site.at]
-                    .trim_end_matches(['!', '?', '！', '？'])
-                    .chars()
-                    .last()
-            } else {
-                site.prev
-            };
-            let after = prev.is_some_and(|p| is_han(p) || is_closing_cjk(p));
-            let before = site.next.is_some_and(is_han);
-            let number = site.prev.is_some_and(is_digit) && site.next.is_some_and(is_digit);
-            ((after || before) && !number && !in_spans(&spans, site.at)).then_some(full)
-        },
-    )
+    map_ascii(s, byte, |site| {
+        // `!` and `?` may come in runs (`?!`): what counts is before the run.
+        let prev = if matches!(ascii, '!' | '?') {
+            site.line[..site.at]
+                .trim_end_matches(['!', '?', '！', '？'])
+                .chars()
+                .last()
+        } else {
+            site.prev
+        };
+        let after = prev.is_some_and(|p| is_han(p) || is_closing_cjk(p));
+        let before = site.next.is_some_and(is_han);
+        let number = site.prev.is_some_and(is_digit) && site.next.is_some_and(is_digit);
+        ((after || before) && !number && !in_spans(&spans, site.at)).then_some(full)
+    })
 }
 
 /// `fullwidth-comma`: `,` next to Han becomes `，`.
 ///
 /// `"地方财政收入,增长"` → `"地方财政收入，增长"`; `"1,000元"` stays.
 pub fn fullwidth_comma(s: &str) -> Cow<'_, str> {
-    fullwidth_mark(s, ',', "，")
+    fullwidth_mark(s, b',', "，")
 }
 
 /// `fullwidth-semicolon`: `;` next to Han becomes `；`.
 ///
 /// `"增长6.9%;地方"` → `"增长6.9%；地方"`.
 pub fn fullwidth_semicolon(s: &str) -> Cow<'_, str> {
-    fullwidth_mark(s, ';', "；")
+    fullwidth_mark(s, b';', "；")
 }
 
 /// `fullwidth-colon`: `:` next to Han becomes `：`; times (`16:32`) stay.
 ///
 /// `"来源:河北日报"` → `"来源：河北日报"`.
 pub fn fullwidth_colon(s: &str) -> Cow<'_, str> {
-    fullwidth_mark(s, ':', "：")
+    fullwidth_mark(s, b':', "：")
 }
 
 /// `fullwidth-exclamation`: `!` next to Han becomes `！`.
 ///
 /// `"各位代表!"` → `"各位代表！"`.
 pub fn fullwidth_exclamation(s: &str) -> Cow<'_, str> {
-    fullwidth_mark(s, '!', "！")
+    fullwidth_mark(s, b'!', "！")
 }
 
 /// `fullwidth-question`: `?` next to Han becomes `？`; URL queries stay.
 ///
 /// `"怎么办?"` → `"怎么办？"`.
 pub fn fullwidth_question(s: &str) -> Cow<'_, str> {
-    fullwidth_mark(s, '?', "？")
+    fullwidth_mark(s, b'?', "？")
 }
 
 /// `fullwidth-period`: `.` after Han, before the end of the line, Han or a
@@ -422,17 +419,13 @@ pub fn fullwidth_period(s: &str) -> Cow<'_, str> {
         return Cow::Borrowed(s);
     }
     let spans = protected_spans(s);
-    map_chars(
-        s,
-        |c| c == '.',
-        |site| {
-            let after_han = site.prev.is_some_and(is_han);
-            let before = site
-                .next
-                .is_none_or(|n| is_han(n) || matches!(n, '”' | '’' | '」' | '』' | '\n'));
-            (after_han && before && !in_spans(&spans, site.at)).then_some("。")
-        },
-    )
+    map_ascii(s, b'.', |site| {
+        let after_han = site.prev.is_some_and(is_han);
+        let before = site
+            .next
+            .is_none_or(|n| is_han(n) || matches!(n, '”' | '’' | '」' | '』' | '\n'));
+        (after_han && before && !in_spans(&spans, site.at)).then_some("。")
+    })
 }
 
 /// Matched pairs of `open`/`close` on a line, outside protected spans:
