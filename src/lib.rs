@@ -139,6 +139,9 @@ pub struct FileCopy {
     /// Index in [`TextFile::segments`].
     pub segment: usize,
     pub lines: Range<usize>,
+    /// The lines its fingerprint was taken over (`lines` before archive
+    /// chrome was trimmed from its edges).
+    pub keyed: Range<usize>,
     pub bytes: Range<usize>,
     /// Copies of one file with the same group repeat each other.
     pub group: usize,
@@ -437,6 +440,7 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
             SegmentKind::Copy { group, complete } => Some(FileCopy {
                 segment: si,
                 lines: seg.lines.clone(),
+                keyed: seg.lines.clone(),
                 bytes: lines[seg.lines.start].bytes.start..lines[seg.lines.end - 1].bytes.end,
                 group,
                 complete,
@@ -862,17 +866,12 @@ pub fn analyze(
 /// A copy's canonical text: its normalized lines, rendered, through the text
 /// rules (and which of them changed it). `text` must be kept.
 fn render_copy(text: &TextFile, copy: &FileCopy, rules: RuleMask) -> (String, RuleMask) {
-    render_lines(&text.lines, &text.text, copy.lines.clone(), rules)
+    render_lines(&text.lines[copy.lines.clone()], &text.text, rules)
 }
 
-/// [`render_copy`] over a file's normalized `lines` (ranges into `text`).
-fn render_lines(
-    lines: &[Line],
-    text: &str,
-    range: Range<usize>,
-    rules: RuleMask,
-) -> (String, RuleMask) {
-    let rendered = canonical::render(lines[range].iter().map(|l| &text[l.text.clone()]));
+/// [`render_copy`] of a copy's normalized `lines` (ranges into `text`).
+fn render_lines(lines: &[Line], text: &str, rules: RuleMask) -> (String, RuleMask) {
+    let rendered = canonical::render(lines.iter().map(|l| &text[l.text.clone()]));
     let (done, fired) = normalize::normalize_text_rules(&rendered, rules);
     (done.into_owned(), fired)
 }
@@ -982,11 +981,10 @@ pub fn build_documents(
         }
         Ok(())
     };
-    // A copy's lines (archive chrome trimmed at the edges), from the file's
-    // normalized `lines` and `text`.
+    // A copy's lines (archive chrome trimmed at the edges), with the text
+    // their ranges point into.
     let deliver = |doc: usize, copy: usize, role: Role, lines: &[Line], text: &str| {
-        let expected = analysis_ref.copy(copy).2;
-        let (out, fired) = render_lines(lines, text, expected.lines.clone(), analysis_ref.rules);
+        let (out, fired) = render_lines(lines, text, analysis_ref.rules);
         let done = {
             let mut all = parts
                 .lock()
@@ -1014,13 +1012,10 @@ pub fn build_documents(
     in_memory
         .par_iter()
         .map(|&(doc, copy, role)| {
-            let (_, text, _) = analysis_ref.copy(copy);
-            deliver(doc, copy, role, &text.lines, &text.text)
+            let (_, text, c) = analysis_ref.copy(copy);
+            deliver(doc, copy, role, &text.lines[c.lines.clone()], &text.text)
         })
         .collect::<Result<Vec<()>, Error>>()?;
-    let mut keep = opts.clone();
-    keep.keep_texts = true;
-    keep.record_hits = false;
     by_input
         .par_iter()
         .map(|(&index, units)| -> Result<(), Error> {
@@ -1032,20 +1027,31 @@ pub fn build_documents(
                 let done: Result<Vec<()>, Error> = std::mem::take(batch)
                     .into_par_iter()
                     .map(|(raw, wanted)| {
-                        // Decoded and normalized again; its fold must be
-                        // the one analyzed.
+                        // Decoded again; each copy's lines normalized and
+                        // folded again, and their fold must be the one
+                        // analyzed.
                         let changed = || {
                             Error::Usage(format!("{}: changed while canon was running", raw.path))
                         };
-                        let first = wanted.first().ok_or_else(changed)?;
-                        let expected = analysis_ref.copy(first.1).1.key;
-                        let again = prepare(raw.bytes, &keep).map_err(|_| changed())?;
-                        if again.key != expected {
-                            return Err(changed());
-                        }
-                        let Normalized { lines, text, .. } = again.normalized;
+                        let decoded =
+                            decode::decode(&raw.bytes, &opts.decode).map_err(|_| changed())?;
+                        drop(raw.bytes);
                         for &(doc, copy, role) in wanted {
-                            deliver(doc, copy, role, &lines, &text)?;
+                            let c = analysis_ref.copy(copy).2;
+                            if c.keyed.end > decoded.lines.len() {
+                                return Err(changed());
+                            }
+                            let part = normalize_range(&decoded, c.keyed.clone(), opts.rules);
+                            let mut fold_buf = String::with_capacity(part.text.len());
+                            for line in &part.lines {
+                                fold::fold_into(&part.text[line.text.clone()], &mut fold_buf);
+                            }
+                            if *blake3::hash(fold_buf.as_bytes()).as_bytes() != c.fingerprint.key {
+                                return Err(changed());
+                            }
+                            let shift = c.keyed.start;
+                            let lines = &part.lines[c.lines.start - shift..c.lines.end - shift];
+                            deliver(doc, copy, role, lines, &part.text)?;
                         }
                         Ok(())
                     })
@@ -1503,11 +1509,35 @@ pub fn normalize_lines(
     rules: RuleMask,
     record_hits: bool,
 ) -> Normalized {
-    let mut text = String::with_capacity(decoded.text.len() + decoded.lines.len());
-    let mut lines = Vec::with_capacity(decoded.lines.len());
+    normalize_part(decoded, 0..decoded.lines.len(), rules, record_hits)
+}
+
+/// [`normalize_lines`] over lines `range` of a file only (line `range.start`
+/// becomes line 0), without hits.
+pub fn normalize_range(
+    decoded: &decode::Decoded,
+    range: Range<usize>,
+    rules: RuleMask,
+) -> Normalized {
+    normalize_part(decoded, range, rules, false)
+}
+
+fn normalize_part(
+    decoded: &decode::Decoded,
+    range: Range<usize>,
+    rules: RuleMask,
+    record_hits: bool,
+) -> Normalized {
+    let spans = &decoded.lines[range.clone()];
+    let bytes = spans
+        .first()
+        .zip(spans.last())
+        .map_or(0, |(a, b)| b.text.end - a.text.start);
+    let mut text = String::with_capacity(bytes + spans.len());
+    let mut lines = Vec::with_capacity(spans.len());
     let mut rule_counts = RuleCounts::new();
     let mut hits = Vec::new();
-    for (i, span) in decoded.lines.iter().enumerate() {
+    for (i, span) in range.zip(spans) {
         let (norm, fired) = normalize::normalize_line(decoded.line(i), rules);
         rule_counts.add_mask(fired);
         if record_hits && !fired.is_empty() {

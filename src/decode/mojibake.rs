@@ -175,7 +175,9 @@ fn repair_gbk(line: &str) -> Option<String> {
         han += 1;
         rare += usize::from(!is_common_han(c));
     }
-    if (han < 2 || rare * 2 < han) && !line.contains("锟斤") {
+    static LOST: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    let lost = LOST.get_or_init(|| memchr::memmem::Finder::new("锟斤"));
+    if (han < 2 || rare * 2 < han) && lost.find(line.as_bytes()).is_none() {
         return None;
     }
     let mut out = String::with_capacity(line.len());

@@ -84,8 +84,10 @@ pub struct Rule {
     /// Characters that trigger the rule only two in a row (`..`, `。。`).
     pub run_trigger: fn(char) -> bool,
     /// Every character `apply` can write that its input may lack (`None`:
-    /// any). After the rule fires only the rules these characters trigger
-    /// join the ones still pending, so a changed line is not scanned again.
+    /// any, or it removes characters inside the line, which can bring two
+    /// equal marks together, see `run_trigger`). After the rule fires only
+    /// the rules these characters trigger join the ones still pending, so a
+    /// changed line is not scanned again.
     pub produces: Option<&'static str>,
 }
 
@@ -153,8 +155,7 @@ pub const RULES: &[Rule] = &[
         true,
         invisible,
         is_invisible,
-    )
-    .making(""),
+    ),
     line(
         "nfc",
         "text is put in Unicode NFC (never NFKC)",
@@ -188,8 +189,7 @@ pub const RULES: &[Rule] = &[
         false,
         letter_spacing,
         |c| c == ' ',
-    )
-    .making(""),
+    ),
     line(
         "ascii-alnum",
         "full-width digits and Latin letters become ASCII",
@@ -339,7 +339,6 @@ pub const RULES: &[Rule] = &[
             cjk_latin_space_remove,
             |c| c == ' ',
         )
-        .making("")
     },
     Rule {
         name: "blank-lines",
@@ -1284,6 +1283,24 @@ mod tests {
             .collect()
     }
 
+    /// The plain loop `normalize_line` must agree with: every rule that the
+    /// current text triggers, in order, the text scanned again after each
+    /// change.
+    fn rescanning(s: &str) -> (String, RuleMask) {
+        let enabled = default_rules().only(Scope::Line);
+        let mut current = s.to_string();
+        let mut fired = RuleMask::default();
+        for (i, rule) in RULES.iter().enumerate() {
+            if enabled.contains(i) && triggered(&current).contains(i) {
+                if let Cow::Owned(t) = (rule.apply)(&current) {
+                    current = t;
+                    fired.insert(i);
+                }
+            }
+        }
+        (current, fired)
+    }
+
     const NOISY: &str = "[各位代表十三五a-zA-Z0-9０-９Ａ-Ｚ \\.,;:!?()\"'<>«»~∼〜―・•‧\\-－ー⸺…⋯。．％%\u{200B}\u{3000}\u{A0}\t\r\u{2028}“”（）《》，]{0,40}";
 
     proptest! {
@@ -1330,24 +1347,25 @@ mod tests {
         }
 
         #[test]
+        fn skipping_the_rescan_changes_nothing_on_runs(
+            body in "[各.。· \u{200B}\u{3000}1]{0,16}",
+            cr in any::<bool>(),
+        ) {
+            let s = if cr { format!("{body}\r") } else { body };
+            let (want, fired) = rescanning(&s);
+            let (out, got) = normalize_line(&s, default_rules());
+            prop_assert_eq!(out.as_ref(), want.as_str());
+            prop_assert_eq!(got, fired);
+        }
+
+        #[test]
         fn skipping_the_rescan_changes_nothing(
             body in "[各位a-zA-Z0-9 \\.,:;!?()\"'<>«»~∼〜―・•‧･∙\\-－ー⸺…⋯。．％\u{200B}\u{3000}\u{A0}\tÅＡ１（）《》“”]{0,30}",
             cr in any::<bool>(),
         ) {
             // (A line that `line-ends` splits takes another path.)
             let s = if cr { format!("{body}\r") } else { body };
-            // The plain loop: every rule that the current text triggers, in order.
-            let enabled = default_rules().only(Scope::Line);
-            let mut current = s.clone();
-            let mut fired = RuleMask::default();
-            for (i, rule) in RULES.iter().enumerate() {
-                if enabled.contains(i) && triggered(&current).contains(i) {
-                    if let Cow::Owned(t) = (rule.apply)(&current) {
-                        current = t;
-                        fired.insert(i);
-                    }
-                }
-            }
+            let (current, fired) = rescanning(&s);
             let (out, got) = normalize_line(&s, default_rules());
             prop_assert_eq!(out.as_ref(), current.as_str());
             prop_assert_eq!(got, fired);
@@ -1371,6 +1389,17 @@ mod tests {
             let (out, fired) = normalize_line(&s, default_rules());
             prop_assert!(matches!(out, Cow::Borrowed(_)));
             prop_assert!(fired.is_empty());
+        }
+    }
+
+    #[test]
+    fn closing_up_letter_spacing_makes_runs_that_still_trigger() {
+        for (s, want) in [
+            ("会 议 指 出 . . . 要 把 政 府", "会议指出……要把政府"),
+            ("各 位 代 表 。 。 。 好", "各位代表……好"),
+        ] {
+            assert_eq!(normalize_line(s, default_rules()).0, want);
+            assert_eq!(rescanning(s).0, want);
         }
     }
 }
