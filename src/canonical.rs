@@ -30,28 +30,38 @@ pub struct Candidate<'a> {
     pub untidy: usize,
 }
 
-/// Index of the most complete candidate: never one half again as heavy as
-/// the median copy while another will do; the heaviest fold (within 3%: a
-/// damaged mark can shift a fold by a character, and a line of chrome left
-/// at a copy's edge by a little more, which says nothing about completeness), then complete over truncated, then the tidiest (closest
-/// to the canonical form, so the form the vote cannot see — punctuation
-/// style, wrapping, blank lines — comes from the cleanest copy), then the
-/// least damaged (the vote repairs damage, not form), then the first by path,
-/// then the heaviest, then the first by offset.
+/// Index of the most complete candidate: never one more than a tenth
+/// heavier than the typical complete copy while another will do; the
+/// heaviest fold (within 3%: a damaged mark can shift a fold by a character,
+/// and a line of chrome left at a copy's edge by a little more, which says
+/// nothing about completeness), then complete over truncated, then the
+/// tidiest (closest to the canonical form, so the form the vote cannot see —
+/// punctuation style, wrapping, blank lines — comes from the cleanest copy),
+/// then the least damaged (the vote repairs damage, not form), then the
+/// first by path, then the heaviest, then the first by offset.
 pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
-    // A copy half again as heavy as the median holds more than the document
-    // (two copies a file did not tell apart): never the backbone while
-    // another will do.
-    let mut weights: Vec<usize> = candidates.iter().map(|c| c.weight).collect();
-    weights.sort_unstable();
-    let median = *weights.get(weights.len() / 2)?;
-    let bloated = |w: usize| 2 * w > 3 * median;
+    // The typical complete copy: the median weight of the complete copies
+    // (of all copies when none is complete). A copy a tenth heavier holds
+    // more than the document — the start of the next copy a file did not
+    // tell apart, chrome left at its edge — and would carry it into the
+    // text (the other copies, lacking it at an end, cannot vote it out).
+    let median = |complete: bool| {
+        let mut weights: Vec<usize> = candidates
+            .iter()
+            .filter(|c| c.complete || !complete)
+            .map(|c| c.weight)
+            .collect();
+        weights.sort_unstable();
+        weights.get(weights.len() / 2).copied()
+    };
+    let typical = median(true).or_else(|| median(false))?;
+    let bloated = |w: usize| 10 * w > 11 * typical;
     let most = candidates
         .iter()
         .map(|c| c.weight)
         .filter(|&w| !bloated(w))
         .max()
-        .unwrap_or(median);
+        .unwrap_or(typical);
     (0..candidates.len()).min_by_key(|&i| {
         let c = &candidates[i];
         (
@@ -208,18 +218,48 @@ fn shift(op: similar::DiffOp, by: usize, by_new: usize) -> similar::DiffOp {
     }
 }
 
-/// Character diff of `b` and `t` in two levels: lines first (paragraphs,
-/// after unwrapping, mostly agree), then characters inside each stretch of
-/// lines that differ. Myers' cost grows with the number of differences times
-/// the length, so a long document with many small differences (every copy
-/// damaged a little) costs its differing paragraphs, not the whole text.
+/// Character diff of `b` and `t` in levels: lines first (paragraphs, after
+/// unwrapping, mostly agree), then clauses (up to `，。；！？` or a line
+/// end) inside each stretch of lines that differ — two copies wrapped or cut
+/// differently still share most clauses — then characters inside each
+/// stretch of clauses that differ. Myers' cost grows with the number of
+/// differences times the length, so a long document with many small
+/// differences (every copy damaged a little) costs its differing clauses,
+/// not the whole text.
 fn diff(b: &[char], t: &[char], deadline: std::time::Instant) -> Vec<similar::DiffOp> {
+    let mut out = Vec::new();
+    diff_level(b, t, 0, 0, 0, deadline, &mut out);
+    out
+}
+
+/// Where each level's tokens end (inclusive).
+const LEVELS: [&[char]; 2] = [&['\n'], &['\n', '，', '。', '；', '！', '？']];
+
+/// Diffs `b` and `t` (at offsets `ob` and `ot` of the whole texts) by the
+/// tokens of `level`, then each differing stretch one level down.
+fn diff_level(
+    b: &[char],
+    t: &[char],
+    ob: usize,
+    ot: usize,
+    level: usize,
+    deadline: std::time::Instant,
+    out: &mut Vec<similar::DiffOp>,
+) {
     use similar::DiffOp;
-    fn lines(s: &[char]) -> Vec<std::ops::Range<usize>> {
+    let Some(ends) = LEVELS.get(level) else {
+        out.extend(
+            similar::capture_diff_slices_deadline(similar::Algorithm::Myers, b, t, Some(deadline))
+                .into_iter()
+                .map(|op| shift(op, ob, ot)),
+        );
+        return;
+    };
+    let tokens = |s: &[char]| -> Vec<std::ops::Range<usize>> {
         let mut out = Vec::new();
         let mut start = 0;
-        for (i, &c) in s.iter().enumerate() {
-            if c == '\n' {
+        for (i, c) in s.iter().enumerate() {
+            if ends.contains(c) {
                 out.push(start..i + 1);
                 start = i + 1;
             }
@@ -228,25 +268,24 @@ fn diff(b: &[char], t: &[char], deadline: std::time::Instant) -> Vec<similar::Di
             out.push(start..s.len());
         }
         out
-    }
-    let (bl, tl) = (lines(b), lines(t));
+    };
+    let (bl, tl) = (tokens(b), tokens(t));
     let bs: Vec<&[char]> = bl.iter().map(|r| &b[r.clone()]).collect();
     let ts: Vec<&[char]> = tl.iter().map(|r| &t[r.clone()]).collect();
-    // Where line `k` of a side starts, in characters (the end past the last).
+    // Where token `k` of a side starts, in characters (the end past the last).
     let at = |ranges: &[std::ops::Range<usize>], k: usize, len: usize| {
         ranges.get(k).map_or(len, |r| r.start)
     };
-    let mut out = Vec::new();
-    let line_ops =
+    let token_ops =
         similar::capture_diff_slices_deadline(similar::Algorithm::Myers, &bs, &ts, Some(deadline));
-    for op in line_ops {
+    for op in token_ops {
         let (o, n) = (op.old_range(), op.new_range());
         let (os, oe) = (at(&bl, o.start, b.len()), at(&bl, o.end, b.len()));
         let (ns, ne) = (at(&tl, n.start, t.len()), at(&tl, n.end, t.len()));
         if let DiffOp::Equal { .. } = op {
             out.push(DiffOp::Equal {
-                old_index: os,
-                new_index: ns,
+                old_index: ob + os,
+                new_index: ot + ns,
                 len: oe - os,
             });
             continue;
@@ -258,38 +297,36 @@ fn diff(b: &[char], t: &[char], deadline: std::time::Instant) -> Vec<similar::Di
         if big > 1000 && small * 4 < big {
             out.push(if ne == ns {
                 DiffOp::Delete {
-                    old_index: os,
+                    old_index: ob + os,
                     old_len: oe - os,
-                    new_index: ns,
+                    new_index: ot + ns,
                 }
             } else if oe == os {
                 DiffOp::Insert {
-                    old_index: os,
-                    new_index: ns,
+                    old_index: ob + os,
+                    new_index: ot + ns,
                     new_len: ne - ns,
                 }
             } else {
                 DiffOp::Replace {
-                    old_index: os,
+                    old_index: ob + os,
                     old_len: oe - os,
-                    new_index: ns,
+                    new_index: ot + ns,
                     new_len: ne - ns,
                 }
             });
             continue;
         }
-        out.extend(
-            similar::capture_diff_slices_deadline(
-                similar::Algorithm::Myers,
-                &b[os..oe],
-                &t[ns..ne],
-                Some(deadline),
-            )
-            .into_iter()
-            .map(|op| shift(op, os, ns)),
+        diff_level(
+            &b[os..oe],
+            &t[ns..ne],
+            ob + os,
+            ot + ns,
+            level + 1,
+            deadline,
+            out,
         );
     }
-    out
 }
 
 /// Builds a document's text from its copies by majority vote.
@@ -497,6 +534,26 @@ mod tests {
             (
                 vec![cand("a", 0, 10, false), cand("b", 0, 10, true)],
                 Some(1),
+            ),
+            // A copy that ran on into the next one is never the backbone...
+            (
+                vec![
+                    cand("d", 0, 128, true),
+                    cand("a", 0, 100, true),
+                    cand("b", 0, 100, true),
+                    cand("c", 0, 100, true),
+                ],
+                Some(1),
+            ),
+            // ...but the one complete copy among truncated ones is.
+            (
+                vec![
+                    cand("a", 0, 40, false),
+                    cand("b", 0, 40, false),
+                    cand("c", 0, 40, false),
+                    cand("d", 0, 100, true),
+                ],
+                Some(3),
             ),
         ];
         for (cands, want) in cases {

@@ -20,15 +20,16 @@ use unicode_normalization::char::decompose_compatible;
 use crate::normalize::is_han;
 
 /// Bytes that never stop a pass-through run: ASCII letters and digits,
-/// lead bytes E5..E9 (U+5000..U+9FFF, all Han) and continuation bytes (a run
-/// starts on a character boundary and stops at any other lead byte, so its
-/// continuation bytes belong to its own characters).
+/// lead bytes E4..E9 (U+4000..U+9FFF: Han, and the Yijing hexagrams, which
+/// fold to themselves as well) and continuation bytes (a run starts on a
+/// character boundary and stops at any other lead byte, so its continuation
+/// bytes belong to its own characters).
 const PASS: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0;
     while b < 256 {
         let x = b as u8;
-        t[b] = x.is_ascii_alphanumeric() || matches!(x, 0x80..=0xBF | 0xE5..=0xE9);
+        t[b] = x.is_ascii_alphanumeric() || matches!(x, 0x80..=0xBF | 0xE4..=0xE9);
         b += 1;
     }
     t
@@ -41,20 +42,12 @@ pub fn fold_into(s: &str, out: &mut String) {
     let mut i = 0;
     while i < b.len() {
         // The bulk of Chinese text passes through as it is (ASCII letters
-        // and digits, U+4E00..U+9FFF), copied a run at a time.
+        // and digits, U+4000..U+9FFF), copied a run at a time.
         let run = i;
-        loop {
-            i += b[i..]
-                .iter()
-                .position(|&x| !PASS[usize::from(x)])
-                .unwrap_or(b.len() - i);
-            // E4 B8.. to E4 BF..: U+4E00..U+4FFF.
-            if b.get(i) == Some(&0xE4) && b.get(i + 1).is_some_and(|&x| x >= 0xB8) {
-                i += 3;
-            } else {
-                break;
-            }
-        }
+        i += b[i..]
+            .iter()
+            .position(|&x| !PASS[usize::from(x)])
+            .unwrap_or(b.len() - i);
         if i > run {
             out.push_str(&s[run..i]);
             last_class = None;
