@@ -110,17 +110,16 @@ pub fn signature<'a>(folds: impl IntoIterator<Item = &'a str>) -> Option<Signatu
     const P: u64 = 0x0100_0000_01b3;
     let p_out = (1..SHINGLE).fold(1u64, |acc, _| acc.wrapping_mul(P));
     let mut window = [0u32; SHINGLE];
+    let mut slot = 0;
     let mut seen = 0usize;
     let mut rolling = 0u64;
-    let mut mins = vec![u64::MAX; BUCKETS];
-    let mut shingles = 0usize;
+    let mut mins = [u64::MAX; BUCKETS];
     for f in folds {
         for c in f.chars() {
-            let out = window[seen % SHINGLE];
-            window[seen % SHINGLE] = c as u32;
-            if seen >= SHINGLE {
-                rolling = rolling.wrapping_sub(u64::from(out).wrapping_mul(p_out));
-            }
+            // The window starts at zero: the first characters subtract nothing.
+            rolling = rolling.wrapping_sub(u64::from(window[slot]).wrapping_mul(p_out));
+            window[slot] = c as u32;
+            slot = if slot + 1 == SHINGLE { 0 } else { slot + 1 };
             rolling = rolling.wrapping_mul(P).wrapping_add(u64::from(c as u32));
             seen += 1;
             if seen < SHINGLE {
@@ -132,14 +131,14 @@ pub fn signature<'a>(folds: impl IntoIterator<Item = &'a str>) -> Option<Signatu
             if value < mins[bucket] {
                 mins[bucket] = value;
             }
-            shingles += 1;
         }
     }
+    let shingles = seen.saturating_sub(SHINGLE - 1);
     if shingles < MIN_SHINGLES {
         return None;
     }
     // Densify: an empty bucket borrows from the next non-empty one.
-    let filled: Vec<u64> = mins.clone();
+    let filled = mins;
     for (i, m) in mins.iter_mut().enumerate() {
         if *m == u64::MAX {
             if let Some((j, v)) = (1..BUCKETS)
@@ -150,7 +149,10 @@ pub fn signature<'a>(folds: impl IntoIterator<Item = &'a str>) -> Option<Signatu
             }
         }
     }
-    Some(Signature { mins, shingles })
+    Some(Signature {
+        mins: mins.to_vec(),
+        shingles,
+    })
 }
 
 /// Estimated Jaccard similarity of two copies' shingle sets.
