@@ -820,6 +820,8 @@ mod tests {
                 ("abc", "abc"),
                 ("a\u{2028}b", "a\nb"),
                 ("a\u{85}b\r", "a\nb"),
+                ("a\rb\u{2029}c", "a\nb\nc"),
+                ("“各位”…\u{A0}\r", "“各位”…\u{A0}"),
                 ("", ""),
             ],
         );
@@ -1390,6 +1392,21 @@ mod tests {
             prop_assert!(matches!(out, Cow::Borrowed(_)));
             prop_assert!(fired.is_empty());
         }
+    }
+
+    #[test]
+    fn nfc_stable_characters_never_change_under_nfc() {
+        use unicode_normalization::char::canonical_combining_class;
+        use unicode_normalization::{is_nfc_quick, IsNormalized};
+        let moving: Vec<char> = (0..=0xFFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| rules::nfc_stable(c))
+            .filter(|&c| {
+                is_nfc_quick(std::iter::once(c)) != IsNormalized::Yes
+                    || canonical_combining_class(c) != 0
+            })
+            .collect();
+        assert!(moving.is_empty(), "{moving:?}");
     }
 
     #[test]

@@ -59,7 +59,14 @@ fn owned_if_changed<'a>(s: &'a str, new: String) -> Cow<'a, str> {
 pub fn line_ends(s: &str) -> Cow<'_, str> {
     let trimmed = s.strip_suffix('\r').unwrap_or(s);
     let inner = |c: char| matches!(c, '\r' | '\u{2028}' | '\u{2029}' | '\u{85}');
-    if !trimmed.contains(inner) {
+    // By their bytes: CR, E2 80 A8/A9, C2 85.
+    let b = trimmed.as_bytes();
+    let any_inner = memchr::memchr3_iter(b'\r', 0xE2, 0xC2, b).any(|i| match b[i] {
+        b'\r' => true,
+        0xE2 => matches!(b.get(i + 1..i + 3), Some([0x80, 0xA8 | 0xA9])),
+        _ => b.get(i + 1) == Some(&0x85),
+    });
+    if !any_inner {
         return if trimmed.len() == s.len() {
             Cow::Borrowed(s)
         } else {
@@ -94,11 +101,13 @@ pub fn invisible(s: &str) -> Cow<'_, str> {
 }
 
 /// Characters that are in NFC whatever surrounds them (no decomposition,
-/// no composition with a neighbour): the common ranges of Chinese text.
+/// no composition with a neighbour, combining class 0): the common ranges of
+/// Chinese text (not the ideographic tone marks U+302A..U+302F).
 pub(crate) fn nfc_stable(c: char) -> bool {
     matches!(c as u32,
-        0..=0x2FF | 0x2010..=0x2027 | 0x2030..=0x205E | 0x2460..=0x24FF | 0x2500..=0x25FF
-        | 0x3000..=0x303F | 0x4E00..=0x9FFF | 0xFF00..=0xFFEF)
+        0..=0x2FF | 0x2010..=0x2027 | 0x2030..=0x205E | 0x2150..=0x218F | 0x2200..=0x22FF
+        | 0x2460..=0x24FF | 0x2500..=0x25FF | 0x3000..=0x3029 | 0x3030..=0x303F | 0x30A0..=0x30FF
+        | 0x4E00..=0x9FFF | 0xFF00..=0xFFEF | 0xFFF0..=0xFFFD)
 }
 
 /// `nfc`: canonical composition (`e` + U+0301 → `é`). Compatibility forms
