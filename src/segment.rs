@@ -221,12 +221,12 @@ impl<'a> Seq<'a> {
             HashMap::with_capacity_and_hasher(self.pos[self.n()] / 4, Premixed::default());
         let mut short: HashMap<u64, Vec<usize>, Premixed> = HashMap::default();
         let mut classes = Vec::with_capacity(self.n());
-        let mut anchors: Vec<(u64, usize)> = Vec::new();
+        let mut buf: Vec<(u64, usize)> = Vec::new();
         let mut estimates: Vec<usize> = Vec::new();
         for i in 0..self.n() {
             let start = self.pos[i];
-            anchors.clear();
-            windows(self.folds[i], start, &mut anchors);
+            let n = windows(self.folds[i], start, &mut buf);
+            let anchors = &buf[..n];
             let class = if anchors.is_empty() {
                 let key = line_key(self.folds[i]);
                 let earlier = short.entry(key).or_default();
@@ -251,7 +251,7 @@ impl<'a> Seq<'a> {
                 estimates.clear();
                 // One lookup per anchor: an anchor seen first on this very
                 // line (at or after `start`) is no estimate.
-                for &(h, p) in &anchors {
+                for &(h, p) in anchors {
                     let f = *first.entry(h).or_insert(p);
                     if f < start {
                         estimates.push((f + start).saturating_sub(p));
@@ -1079,16 +1079,19 @@ fn demote(runs: Vec<Run>, keep: &[bool]) -> Vec<Run> {
     merged
 }
 
-/// Appends the anchors of a line (its fold `s`, starting at stream position
-/// `start`): `(hash, position)` of the sampled [`GRAM`]-character windows.
-fn windows(s: &str, start: usize, out: &mut Vec<(u64, usize)>) {
+/// The anchors of a line (its fold `s`, starting at stream position
+/// `start`): `(hash, position)` of the sampled [`GRAM`]-character windows,
+/// written to the front of `buf` (which only grows, so it is not cleared
+/// line after line); returns how many.
+fn windows(s: &str, start: usize, buf: &mut Vec<(u64, usize)>) -> usize {
     const P: u64 = 0x0100_0000_01b3;
     let p_out = (1..GRAM).fold(1u64, |acc, _| acc.wrapping_mul(P));
     // Every window is written; only a sampled one advances `len` (no branch
     // to mispredict on one window in four), and only those are mixed.
-    let base = out.len();
-    out.resize(base + s.len(), (0, 0));
-    let mut len = base;
+    if buf.len() < s.len() {
+        buf.resize(s.len(), (0, 0));
+    }
+    let mut len = 0;
     let mut ring = [0u32; GRAM];
     let mut slot = 0;
     let mut rolling = 0u64;
@@ -1099,14 +1102,14 @@ fn windows(s: &str, start: usize, out: &mut Vec<(u64, usize)>) {
         slot = if slot + 1 == GRAM { 0 } else { slot + 1 };
         rolling = rolling.wrapping_mul(P).wrapping_add(u64::from(c as u32));
         // One multiply picks the sample (top bits, so one window in four).
-        out[len] = (rolling, (start + k + 1).wrapping_sub(GRAM));
+        buf[len] = (rolling, (start + k + 1).wrapping_sub(GRAM));
         let sampled = k + 1 >= GRAM && rolling.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 62 == 0;
         len += usize::from(sampled);
     }
-    out.truncate(len);
-    for anchor in &mut out[base..] {
+    for anchor in &mut buf[..len] {
         anchor.0 = mix(anchor.0);
     }
+    len
 }
 
 /// Numbers groups in order of first appearance in the file.
