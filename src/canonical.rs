@@ -15,6 +15,8 @@
 
 use std::cmp::Reverse;
 
+use rayon::prelude::*;
+
 /// What the backbone choice looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidate<'a> {
@@ -346,11 +348,15 @@ pub fn vote(
     others: &[(usize, &str)],
 ) -> (String, Vec<VoteChange>) {
     let b: Vec<char> = backbone.chars().collect();
-    // Per copy: the hunks where it differs, and the stretch it covers.
-    let mut proposals: std::collections::BTreeMap<(usize, usize), Vec<(String, usize)>> =
-        std::collections::BTreeMap::new();
-    let mut coverage: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, votes)
-    for &(votes, text) in others {
+    /// How one copy reads against the backbone: the stretch it covers and
+    /// the hunks where it differs inside it.
+    struct Alignment {
+        cover: (usize, usize),
+        hunks: Vec<Hunk>,
+    }
+    // Each copy is aligned on its own (in parallel), then the readings are
+    // counted in the copies' order.
+    let align = |text: &str| -> Option<Alignment> {
         let t: Vec<char> = text.chars().collect();
         // Diff against the stretch of the backbone the copy spans (a
         // truncated copy then costs its own length, not the missing part),
@@ -364,15 +370,14 @@ pub fn vote(
         // The stretch of the backbone this copy covers: what it does not
         // simply lack at either end (a copy cut short says nothing there).
         if !ops.iter().any(|o| o.tag() == similar::DiffTag::Equal) {
-            continue;
+            return None;
         }
         let reads = |o: &&similar::DiffOp| o.tag() != similar::DiffTag::Delete;
         let (Some(first), Some(last)) = (ops.iter().find(reads), ops.iter().rev().find(reads))
         else {
-            continue;
+            return None;
         };
         let (cover_start, cover_end) = (first.old_range().start, last.old_range().end);
-        coverage.push((cover_start, cover_end, votes));
         let mut open: Option<Hunk> = None;
         let mut hunks: Vec<Hunk> = Vec::new();
         let mut flush = |open: &mut Option<Hunk>| {
@@ -436,16 +441,35 @@ pub fn vote(
                 _ => normal.push(h),
             }
         }
-        for h in normal.into_iter().map(|h| trim(&b, h)) {
-            if h.start >= cover_start
-                && h.end <= cover_end
-                && !(h.start == h.end && h.text.is_empty())
-            {
-                let readings = proposals.entry((h.start, h.end)).or_default();
-                match readings.iter_mut().find(|(t, _)| *t == h.text) {
-                    Some((_, n)) => *n += votes,
-                    None => readings.push((h.text, votes)),
-                }
+        let hunks: Vec<Hunk> = normal
+            .into_iter()
+            .map(|h| trim(&b, h))
+            .filter(|h| {
+                h.start >= cover_start
+                    && h.end <= cover_end
+                    && !(h.start == h.end && h.text.is_empty())
+            })
+            .collect();
+        Some(Alignment {
+            cover: (cover_start, cover_end),
+            hunks,
+        })
+    };
+    let alignments: Vec<Option<Alignment>> =
+        others.par_iter().map(|&(_, text)| align(text)).collect();
+    let mut proposals: std::collections::BTreeMap<(usize, usize), Vec<(String, usize)>> =
+        std::collections::BTreeMap::new();
+    let mut coverage: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, votes)
+    for (&(votes, _), alignment) in others.iter().zip(alignments) {
+        let Some(Alignment { cover, hunks }) = alignment else {
+            continue;
+        };
+        coverage.push((cover.0, cover.1, votes));
+        for h in hunks {
+            let readings = proposals.entry((h.start, h.end)).or_default();
+            match readings.iter_mut().find(|(t, _)| *t == h.text) {
+                Some((_, n)) => *n += votes,
+                None => readings.push((h.text, votes)),
             }
         }
     }
