@@ -518,18 +518,19 @@ impl RuleCounts {
 /// Runs the enabled line rules over one line. Returns the canonical line
 /// and the set of rules that changed it.
 pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, RuleMask) {
-    let enabled = enabled.only(Scope::Line);
+    let enabled = RuleMask(enabled.0 & line_rules());
     let mut pending = RuleMask(triggered(line).0 & enabled.0);
-    // `line-ends` may split a line (U+2028, a CR inside): the other rules
-    // then see each part as the line it is.
+    let mut current: Cow<'a, str> = Cow::Borrowed(line);
+    let mut fired = RuleMask::default();
+    // `line-ends` runs first. It may split a line (U+2028, a CR inside): the
+    // other rules then see each part as the line it is.
     if pending.contains(LINE_ENDS) {
-        let le = LINE_ENDS;
+        pending.remove(LINE_ENDS);
         if let Cow::Owned(split) = line_ends(line) {
+            let mut rest = enabled;
+            rest.remove(LINE_ENDS);
+            fired.insert(LINE_ENDS);
             if split.contains('\n') {
-                let mut rest = enabled;
-                rest.remove(le);
-                let mut fired = RuleMask::default();
-                fired.insert(le);
                 let parts: Vec<String> = split
                     .split('\n')
                     .map(|part| {
@@ -540,19 +541,14 @@ pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, Ru
                     .collect();
                 return (Cow::Owned(parts.join("\n")), fired);
             }
+            current = Cow::Owned(split);
         }
     }
-    let mut current: Cow<'a, str> = Cow::Borrowed(line);
-    let mut fired = RuleMask::default();
-    for (i, rule) in RULES.iter().enumerate() {
-        if !pending.contains(i) {
-            continue;
-        }
-        let changed = match (rule.apply)(&current) {
-            Cow::Owned(s) => Some(s),
-            Cow::Borrowed(_) => None,
-        };
-        if let Some(s) = changed {
+    // The pending rules in table order (a change adds later ones).
+    let mut i = 0;
+    while let Some(next) = pending.0.checked_shr(i as u32).filter(|&rest| rest != 0) {
+        i += next.trailing_zeros() as usize;
+        if let Cow::Owned(s) = (RULES[i].apply)(&current) {
             fired.insert(i);
             current = Cow::Owned(s);
             // The change may bring characters that later rules react to.
@@ -562,8 +558,21 @@ pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, Ru
             };
             pending = RuleMask((pending.0 | brought) & enabled.0);
         }
+        i += 1;
     }
     (current, fired)
+}
+
+/// The rules of [`Scope::Line`], as a mask.
+fn line_rules() -> u32 {
+    static LINE: OnceLock<u32> = OnceLock::new();
+    *LINE.get_or_init(|| {
+        RULES
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.scope == Scope::Line)
+            .fold(0, |m, (i, _)| m | 1 << i)
+    })
 }
 
 /// Runs the enabled text rules over a whole text (whose lines have been

@@ -107,7 +107,7 @@ pub(crate) fn nfc_stable(c: char) -> bool {
     matches!(c as u32,
         0..=0x2FF | 0x2010..=0x2027 | 0x2030..=0x205E | 0x2150..=0x218F | 0x2200..=0x22FF
         | 0x2460..=0x24FF | 0x2500..=0x25FF | 0x3000..=0x3029 | 0x3030..=0x303F | 0x30A0..=0x30FF
-        | 0x4E00..=0x9FFF | 0xFF00..=0xFFEF | 0xFFF0..=0xFFFD)
+        | 0x3400..=0x4DFF | 0x4E00..=0x9FFF | 0xFF00..=0xFFEF | 0xFFF0..=0xFFFD)
 }
 
 /// `nfc`: canonical composition (`e` + U+0301 → `é`). Compatibility forms
@@ -238,17 +238,17 @@ fn close_han_runs(s: &str) -> Cow<'_, str> {
     splice(s, &edits)
 }
 
-/// Whether some `mark` in `s` has Han or a CJK mark right before or right
+/// Whether some ASCII `mark` in `s` has Han or a CJK mark right before or right
 /// after it: the cheap test before a context rule does real work.
-fn next_to_han(s: &str, mark: char) -> bool {
-    s.match_indices(mark).any(|(at, m)| {
-        let before = if matches!(mark, '!' | '?') {
+fn next_to_han(s: &str, mark: u8) -> bool {
+    memchr::memchr_iter(mark, s.as_bytes()).any(|at| {
+        let before = if matches!(mark, b'!' | b'?') {
             s[..at].trim_end_matches(['!', '?', '！', '？'])
         } else {
             &s[..at]
         };
         before.chars().next_back().is_some_and(is_cjk)
-            || s[at + m.len()..].chars().next().is_some_and(is_cjk)
+            || s[at + 1..].chars().next().is_some_and(is_cjk)
     })
 }
 
@@ -363,7 +363,7 @@ pub fn interpunct(s: &str) -> Cow<'_, str> {
 /// paths or e-mail addresses, never between two digits.
 fn fullwidth_mark<'a>(s: &'a str, byte: u8, full: &'static str) -> Cow<'a, str> {
     let ascii = char::from(byte);
-    if !next_to_han(s, ascii) {
+    if !next_to_han(s, byte) {
         return Cow::Borrowed(s);
     }
     let spans = protected_spans(s);
@@ -424,7 +424,7 @@ pub fn fullwidth_question(s: &str) -> Cow<'_, str> {
 ///
 /// `"请予审议."` → `"请予审议。"`; `"6.轨道"`, `"e.g."` stay.
 pub fn fullwidth_period(s: &str) -> Cow<'_, str> {
-    if !next_to_han(s, '.') {
+    if !next_to_han(s, b'.') {
         return Cow::Borrowed(s);
     }
     let spans = protected_spans(s);
