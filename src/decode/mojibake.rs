@@ -96,9 +96,7 @@ fn plausible(c: char) -> bool {
 fn repair_latin1(line: &str) -> Option<String> {
     // Every UTF-8 lead byte read as Latin-1 is a letter U+00C2–U+00F4,
     // encoded in UTF-8 as C3 xx: no C3 byte, no Latin-1 mojibake.
-    if memchr::memchr(0xC3, line.as_bytes()).is_none() {
-        return None;
-    }
+    memchr::memchr(0xC3, line.as_bytes())?;
     let mut out = String::with_capacity(line.len());
     let mut changed = false;
     let mut run: Vec<u8> = Vec::new();
