@@ -521,15 +521,14 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
     }
 }
 
-/// Marks of lost text in `s`: `?`, `？` and U+FFFD (found by their bytes:
-/// `？` and U+FFFD both start with EF).
+/// Marks of lost text in `s`: `?`, `？` and U+FFFD, counted by their
+/// bytes (full-width punctuation shares `？`'s first byte, so each mark is
+/// looked for on its own).
 fn damage_marks(s: &str) -> usize {
     let b = s.as_bytes();
-    memchr::memchr2_iter(b'?', 0xEF, b)
-        .filter(|&i| {
-            b[i] == b'?' || matches!(b.get(i + 1..i + 3), Some([0xBC, 0x9F] | [0xBF, 0xBD]))
-        })
-        .count()
+    b.iter().filter(|&&x| x == b'?').count()
+        + memchr::memmem::find_iter(b, "？").count()
+        + memchr::memmem::find_iter(b, "\u{FFFD}").count()
 }
 
 /// Archive-level chrome: a short line at the edge of copies of two or more
