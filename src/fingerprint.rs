@@ -68,6 +68,16 @@ mod tests {
     }
 
     #[test]
+    fn cached_signatures_are_the_signatures() {
+        let cache = SignatureCache::default();
+        let long = "各位代表现在我代表市人民政府向大会报告工作请予审议".repeat(3);
+        for text in ["增长8.3%", long.as_str(), long.as_str()] {
+            let key = fingerprint([text]).key;
+            assert_eq!(cache.get(key, text), signature([text]), "{text}");
+        }
+    }
+
+    #[test]
     fn different_text_different_keys() {
         let a = fingerprint(["增长8.3%"]);
         let b = fingerprint(["增长8.5%"]);
@@ -153,6 +163,29 @@ pub fn signature<'a>(folds: impl IntoIterator<Item = &'a str>) -> Option<Signatu
         mins: mins.to_vec(),
         shingles,
     })
+}
+
+/// The signatures a run has computed, by exact key: copies with equal keys
+/// have equal folds, so one signature serves them all (an archive holds the
+/// same copy many times over). Shared by the threads of a run; a key two
+/// threads meet at once is computed twice, to the same result.
+#[derive(Debug, Default)]
+pub struct SignatureCache {
+    seen: std::sync::Mutex<std::collections::HashMap<[u8; 32], Option<Signature>>>,
+}
+
+impl SignatureCache {
+    /// The signature of the copy whose fold is `fold` and key `key`.
+    pub fn get(&self, key: [u8; 32], fold: &str) -> Option<Signature> {
+        if let Some(known) = self.seen.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return known;
+        }
+        let sig = signature([fold]);
+        if let Ok(mut m) = self.seen.lock() {
+            m.insert(key, sig.clone());
+        }
+        sig
+    }
 }
 
 /// Estimated Jaccard similarity of two copies' shingle sets.

@@ -396,6 +396,16 @@ fn prepare(raw: source::Bytes, opts: &Options) -> Result<Prepared, decode::Decod
 
 /// Decode → normalize → segment → fingerprint for one file: pure, no I/O.
 pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
+    analyze_file_with(raw, opts, &fingerprint::SignatureCache::default())
+}
+
+/// [`analyze_file`] taking copies' signatures from (and adding them to) a
+/// run's `signatures`.
+fn analyze_file_with(
+    raw: RawFile,
+    opts: &Options,
+    signatures: &fingerprint::SignatureCache,
+) -> FileResult {
     let size = raw.bytes.len() as u64;
     let Prepared {
         encoding,
@@ -437,42 +447,47 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
         .iter()
         .enumerate()
         .filter_map(|(si, seg)| match seg.kind {
-            SegmentKind::Copy { group, complete } => Some(FileCopy {
-                segment: si,
-                lines: seg.lines.clone(),
-                keyed: seg.lines.clone(),
-                bytes: lines[seg.lines.start].bytes.start..lines[seg.lines.end - 1].bytes.end,
-                group,
-                complete,
-                // The copy's folds lie back to back in `fold_buf`: one
-                // slice lets blake3 hash many chunks at once.
-                fingerprint: fingerprint::fingerprint([copy_fold(seg.lines.clone())]),
-                signature: fingerprint::signature([copy_fold(seg.lines.clone())]).map(Box::new),
-                // The copy's lines lie back to back in `text` too.
-                damage: damage_marks(
-                    &text[lines[seg.lines.start].text.start..lines[seg.lines.end - 1].text.end],
-                ) + repairs
-                    .iter()
-                    .filter(|r| seg.lines.contains(&r.line))
-                    .count(),
-                rules: {
-                    let mut r = RuleCounts::new();
-                    for line in &lines[seg.lines.clone()] {
-                        r.add_mask(line.rules);
-                    }
-                    r
-                },
-                head_edges: folds[seg.lines.clone()]
-                    .iter()
-                    .filter(|f| !f.is_empty())
-                    .count()
-                    .min(EDGE_LINES),
-                edges: edges(&folds, &lines, seg.lines.clone()),
-                untidy: seg.lines.len()
-                    + lines[seg.lines.clone()]
+            SegmentKind::Copy { group, complete } => Some({
+                let fold = copy_fold(seg.lines.clone());
+                let fingerprint = fingerprint::fingerprint([fold]);
+                let signature = signatures.get(fingerprint.key, fold).map(Box::new);
+                FileCopy {
+                    segment: si,
+                    lines: seg.lines.clone(),
+                    keyed: seg.lines.clone(),
+                    bytes: lines[seg.lines.start].bytes.start..lines[seg.lines.end - 1].bytes.end,
+                    group,
+                    complete,
+                    // The copy's folds lie back to back in `fold_buf`: one
+                    // slice lets blake3 hash many chunks at once.
+                    fingerprint,
+                    signature,
+                    // The copy's lines lie back to back in `text` too.
+                    damage: damage_marks(
+                        &text[lines[seg.lines.start].text.start..lines[seg.lines.end - 1].text.end],
+                    ) + repairs
                         .iter()
-                        .filter(|l| l.rules != RuleMask::default())
+                        .filter(|r| seg.lines.contains(&r.line))
                         .count(),
+                    rules: {
+                        let mut r = RuleCounts::new();
+                        for line in &lines[seg.lines.clone()] {
+                            r.add_mask(line.rules);
+                        }
+                        r
+                    },
+                    head_edges: folds[seg.lines.clone()]
+                        .iter()
+                        .filter(|f| !f.is_empty())
+                        .count()
+                        .min(EDGE_LINES),
+                    edges: edges(&folds, &lines, seg.lines.clone()),
+                    untidy: seg.lines.len()
+                        + lines[seg.lines.clone()]
+                            .iter()
+                            .filter(|l| l.rules != RuleMask::default())
+                            .count(),
+                }
             }),
             _ => None,
         })
@@ -703,7 +718,12 @@ const BATCH_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Analyzes the units of one input, batch by batch (in parallel within a
 /// batch), so an archive's entries are never all in memory at once.
-fn analyze_input(index: usize, input: &Input, opts: &Options) -> Vec<FileResult> {
+fn analyze_input(
+    index: usize,
+    input: &Input,
+    opts: &Options,
+    signatures: &fingerprint::SignatureCache,
+) -> Vec<FileResult> {
     let mut opts_here = opts.clone();
     // Standard input cannot be read twice: keep its text.
     opts_here.keep_texts |= input.location == source::Location::Stdin;
@@ -716,7 +736,7 @@ fn analyze_input(index: usize, input: &Input, opts: &Options) -> Vec<FileResult>
         let done: Vec<FileResult> = std::mem::take(batch)
             .into_par_iter()
             .map(|(k, unit)| {
-                let mut r = analyze_unit(unit, opts);
+                let mut r = analyze_unit(unit, opts, signatures);
                 r.origin = (index, k);
                 r
             })
@@ -739,9 +759,13 @@ fn analyze_input(index: usize, input: &Input, opts: &Options) -> Vec<FileResult>
     results
 }
 
-fn analyze_unit(unit: source::Unit, opts: &Options) -> FileResult {
+fn analyze_unit(
+    unit: source::Unit,
+    opts: &Options,
+    signatures: &fingerprint::SignatureCache,
+) -> FileResult {
     match unit {
-        source::Unit::File(raw) => analyze_file(raw, opts),
+        source::Unit::File(raw) => analyze_file_with(raw, opts, signatures),
         source::Unit::Skipped { path, size, reason } => FileResult {
             id: 0,
             path,
@@ -772,11 +796,12 @@ pub fn analyze(
     let bar = progress.bytes_bar("analyze", total);
     // Each input gives one or more units (archive entries, JSONL records),
     // kept in input order; ids are their positions in that order.
+    let signatures = fingerprint::SignatureCache::default();
     let per_input: Vec<Vec<FileResult>> = inputs
         .par_iter()
         .enumerate()
         .map(|(index, input)| {
-            let results = analyze_input(index, input, opts);
+            let results = analyze_input(index, input, opts, &signatures);
             bar.inc(input.size);
             results
         })
