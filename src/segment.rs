@@ -670,18 +670,6 @@ impl<'a> Seq<'a> {
     fn parts(&mut self) -> Vec<(Range<usize>, SegmentKind)> {
         let runs = self.runs();
         let runs = self.resource(runs);
-        if std::env::var_os("SEGDBG").is_some() {
-            for r in &runs {
-                eprintln!(
-                    "run {:?} novel={} src={:?} cut={} w={}",
-                    r.lines,
-                    r.novel,
-                    r.src,
-                    r.cut,
-                    self.weight(r.lines.clone())
-                );
-            }
-        }
         // Which repeats are copies; the others stay part of their neighbours.
         // A repeat is a copy when it holds 30% of its source or more; a
         // lighter one only when it starts (or ends) where its source does and
