@@ -255,21 +255,23 @@ mod tests {
         }
     }
 
+    /// `n` pseudo-random common Han characters, one text per seed.
+    fn han_text(seed: u64, n: usize) -> String {
+        let mut x = seed;
+        (0..n)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                char::from_u32(0x4E00 + ((x >> 33) % 3000) as u32).unwrap_or('一')
+            })
+            .collect()
+    }
+
     #[test]
     fn a_copy_holding_two_documents_merges_neither() {
         use crate::fingerprint::signature;
-        let text = |seed: u64, n: usize| -> String {
-            let mut x = seed;
-            (0..n)
-                .map(|_| {
-                    x = x
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    char::from_u32(0x4E00 + ((x >> 33) % 3000) as u32).unwrap()
-                })
-                .collect()
-        };
-        let (a, b) = (text(1, 3000), text(2, 4000));
+        let (a, b) = (han_text(1, 3000), han_text(2, 4000));
         let ab = format!("{a}{b}");
         let sigs: Vec<_> = [a.as_str(), b.as_str(), ab.as_str()]
             .iter()
@@ -293,21 +295,10 @@ mod tests {
     #[test]
     fn a_fragment_two_documents_share_merges_neither() {
         use crate::fingerprint::signature;
-        let text = |seed: u64, n: usize| -> String {
-            let mut x = seed;
-            (0..n)
-                .map(|_| {
-                    x = x
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    char::from_u32(0x4E00 + ((x >> 33) % 3000) as u32).unwrap()
-                })
-                .collect()
-        };
         // Two reports, each with the same opening formula cut off as a copy
         // of its own in its file (joined to its report by the file's group),
         // the two formulas near-identical (one damaged character).
-        let (a, b, formula) = (text(1, 3000), text(2, 3000), text(3, 200));
+        let (a, b, formula) = (han_text(1, 3000), han_text(2, 3000), han_text(3, 200));
         let damaged: String = formula.chars().skip(1).collect();
         let texts = [a.as_str(), formula.as_str(), b.as_str(), damaged.as_str()];
         let sigs: Vec<_> = texts.iter().map(|t| signature([*t]).unwrap()).collect();

@@ -341,12 +341,8 @@ pub fn with_jobs<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> Result<T
 
 /// A file decoded, normalized and folded: what both passes of `clean` need.
 struct Prepared {
-    encoding: &'static str,
-    bom: bool,
-    evidence: Evidence,
-    spans: Vec<EncodedSpan>,
-    undecodable: Vec<Range<usize>>,
-    repairs: Vec<decode::Repair>,
+    /// What decoding found (its text and lines already freed).
+    decoded: decode::Decoded,
     normalized: Normalized,
     /// The folds of all lines back to back, and each line's range in it.
     fold_buf: String,
@@ -358,20 +354,13 @@ struct Prepared {
 /// Decode → normalize → fold for one file (its bytes are freed once
 /// decoded, so a big file never holds three copies of its text).
 fn prepare(raw: source::Bytes, opts: &Options) -> Result<Prepared, decode::DecodeError> {
-    let decoded = decode::decode(&raw, &opts.decode)?;
+    let mut decoded = decode::decode(&raw, &opts.decode)?;
     drop(raw);
     let normalized = normalize_lines(&decoded, opts.rules, opts.record_hits);
     // The decoded text is not needed past normalization: free it before the
     // fold is built.
-    let decode::Decoded {
-        encoding,
-        bom,
-        evidence,
-        spans,
-        undecodable,
-        repairs,
-        ..
-    } = decoded;
+    decoded.text = String::new();
+    decoded.lines = Vec::new();
     let mut fold_buf = String::with_capacity(normalized.text.len());
     let mut fold_ranges = Vec::with_capacity(normalized.lines.len());
     for line in &normalized.lines {
@@ -381,12 +370,7 @@ fn prepare(raw: source::Bytes, opts: &Options) -> Result<Prepared, decode::Decod
     }
     let key = *blake3::hash(fold_buf.as_bytes()).as_bytes();
     Ok(Prepared {
-        encoding,
-        bom,
-        evidence,
-        spans,
-        undecodable,
-        repairs,
+        decoded,
         normalized,
         fold_buf,
         fold_ranges,
@@ -408,12 +392,16 @@ fn analyze_file_with(
 ) -> FileResult {
     let size = raw.bytes.len() as u64;
     let Prepared {
-        encoding,
-        bom,
-        evidence,
-        spans,
-        undecodable,
-        repairs,
+        decoded:
+            decode::Decoded {
+                encoding,
+                bom,
+                evidence,
+                spans,
+                undecodable,
+                repairs,
+                ..
+            },
         normalized:
             Normalized {
                 text,
