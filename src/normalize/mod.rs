@@ -708,19 +708,18 @@ fn produced() -> &'static [Option<u32>] {
 
 /// The rules `c` triggers when it follows itself.
 fn run_triggers(c: char) -> RuleMask {
-    let mut mask = RuleMask::default();
-    for (i, rule) in RULES.iter().enumerate() {
-        if rule.scope == Scope::Line && (rule.run_trigger)(c) {
-            mask.insert(i);
-        }
-    }
-    mask
+    line_rules_where(|rule| (rule.run_trigger)(c))
 }
 
+/// The rules `c` triggers.
 fn char_triggers(c: char) -> RuleMask {
+    line_rules_where(|rule| (rule.trigger)(c))
+}
+
+fn line_rules_where(test: impl Fn(&Rule) -> bool) -> RuleMask {
     let mut mask = RuleMask::default();
     for (i, rule) in RULES.iter().enumerate() {
-        if rule.scope == Scope::Line && (rule.trigger)(c) {
+        if rule.scope == Scope::Line && test(rule) {
             mask.insert(i);
         }
     }
