@@ -32,8 +32,8 @@ pub struct Candidate<'a> {
     pub untidy: usize,
 }
 
-/// Index of the most complete candidate: never one more than a tenth
-/// heavier than the typical complete copy while another will do; the
+/// Index of the most complete candidate: never one more than 3% heavier
+/// than the typical complete copy while another will do; the
 /// heaviest fold (within 3%: a damaged mark can shift a fold by a character,
 /// and a line of chrome left at a copy's edge by a little more, which says
 /// nothing about completeness), then complete over truncated, then the
@@ -43,7 +43,8 @@ pub struct Candidate<'a> {
 /// first by path, then the heaviest, then the first by offset.
 pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
     // The typical complete copy: the median weight of the complete copies
-    // (of all copies when none is complete). A copy a tenth heavier holds
+    // (of all copies when none is complete; complete copies of one document
+    // agree within 1% on the generated archives). A copy 3% heavier holds
     // more than the document — the start of the next copy a file did not
     // tell apart, chrome left at its edge — and would carry it into the
     // text (the other copies, lacking it at an end, cannot vote it out).
@@ -57,7 +58,7 @@ pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
         weights.get(weights.len() / 2).copied()
     };
     let typical = median(true).or_else(|| median(false))?;
-    let bloated = |w: usize| 10 * w > 11 * typical;
+    let bloated = |w: usize| 100 * w > 103 * typical;
     let most = candidates
         .iter()
         .map(|c| c.weight)
@@ -568,6 +569,16 @@ mod tests {
                     cand("c", 0, 100, true),
                 ],
                 Some(1),
+            ),
+            // ...even one only 5% heavier (a few lines of the next copy)...
+            (
+                vec![
+                    cand("a", 0, 100, true),
+                    cand("b", 0, 100, true),
+                    cand("c", 0, 99, true),
+                    cand("0", 0, 105, true),
+                ],
+                Some(0),
             ),
             // ...but the one complete copy among truncated ones is.
             (
