@@ -11,7 +11,9 @@
 //! profile it belongs to, and is a plain `fn(&str) -> Cow<str>` where
 //! `Cow::Owned` means "changed". `clean` and `check` read that same signal, so
 //! there is one code path. A one-pass byte scan ([`triggered`]) tells which
-//! rules can fire on a line, so canonical text costs one scan and no copy.
+//! rules can fire on a line, so canonical text costs one scan and no copy;
+//! when a rule fires, the rules its output characters trigger
+//! ([`Rule::produces`]) join the pending ones, without a second scan.
 //!
 //! Invariants:
 //! - output is NFC (never NFKC: full-width punctuation is canonical here);
