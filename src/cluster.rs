@@ -32,6 +32,8 @@ pub struct CopyKey {
     pub file: usize,
     pub group: usize,
     pub key: [u8; 32],
+    /// The copy right before it in its file with nothing between, if any.
+    pub after: Option<usize>,
 }
 
 /// Disjoint sets over `0..n`, with path halving and union by size.
@@ -213,6 +215,29 @@ pub fn cluster(
             at = end;
         }
     }
+    // The rest of a copy whose first copy in the file was cut short: the
+    // repeat ends where the cut copy did and the text after it, new in this
+    // file, is split off as a copy of its own, too short a share of its
+    // document to join it by containment. Right after a copy of a document,
+    // nothing between, and contained in that document's longest copy, it
+    // is that copy's rest.
+    if threshold <= 1.0 {
+        for (i, c) in copies.iter().enumerate() {
+            let Some(before) = c.after else { continue };
+            if uf.find(i) == uf.find(before) {
+                continue;
+            }
+            let whole = longest[uf.find(before)];
+            if let (Some(rest), Some(w)) = (sig(i), sig(whole)) {
+                if rest.shingles < w.shingles
+                    && containment(rest, w) >= threshold
+                    && agree(&mut uf, &longest, i, before)
+                {
+                    join(&mut uf, &mut longest, i, before);
+                }
+            }
+        }
+    }
     let mut ids: HashMap<usize, usize> = HashMap::new();
     let mut out = Vec::with_capacity(copies.len());
     for i in 0..copies.len() {
@@ -232,6 +257,7 @@ mod tests {
             file,
             group,
             key: [key; 32],
+            after: None,
         }
     }
 
@@ -317,5 +343,38 @@ mod tests {
             DEFAULT_THRESHOLD,
         );
         assert_eq!(ids, vec![0, 0]);
+    }
+
+    #[test]
+    fn the_rest_of_a_cut_copy_joins_the_copy_before_it() {
+        use crate::fingerprint::signature;
+        // File 0: the full report. File 1: a copy, then (nothing between) the
+        // last quarter of the report, split off (too short a share to join by
+        // containment alone); file 2: an unrelated text after a copy.
+        let a = han_text(1, 6000);
+        let rest: String = a.chars().skip(4500).collect();
+        let other = han_text(9, 1000);
+        let texts = [
+            a.as_str(),
+            a.as_str(),
+            rest.as_str(),
+            a.as_str(),
+            other.as_str(),
+        ];
+        let sigs: Vec<_> = texts.iter().map(|t| signature([*t]).unwrap()).collect();
+        let refs: Vec<Option<&Signature>> = sigs.iter().map(Some).collect();
+        let after = |k: CopyKey, before: usize| CopyKey {
+            after: Some(before),
+            ..k
+        };
+        let copies = [
+            c(0, 0, 1),
+            c(1, 0, 1),
+            after(c(1, 1, 2), 1),
+            c(2, 0, 1),
+            after(c(2, 1, 3), 3),
+        ];
+        let (ids, n) = cluster(&copies, &refs, DEFAULT_THRESHOLD);
+        assert_eq!((ids, n), (vec![0, 0, 0, 0, 1], 2));
     }
 }

@@ -817,10 +817,16 @@ pub fn analyze(
                     copy: ci,
                     document: 0,
                 });
+                // The copy right before it in the file, nothing between.
+                let after = ci
+                    .checked_sub(1)
+                    .filter(|&p| t.copies[p].bytes.end == c.bytes.start)
+                    .map(|_| keys.len() - 1);
                 keys.push(CopyKey {
                     file: f.id,
                     group: c.group,
                     key: c.fingerprint.key,
+                    after,
                 });
                 signatures.push(c.signature.as_deref());
             }
