@@ -16,7 +16,11 @@
 //! length join only when those copies are one document: a short copy two
 //! reports share (an opening formula cut off as a copy of its own) is
 //! similar to its twin in the other report's cluster but does not merge
-//! them (seen on a 1 GB archive: four reports in one output).
+//! them (seen on a 1 GB archive: four reports in one output). A copy right
+//! after another in its file, nothing between, contained in that copy's
+//! document (at the threshold) joins it whatever its share: the rest of a
+//! copy whose first copy in the file was cut short, which the segment stage
+//! splits off where the cut copy ended.
 //!
 //! Invariants: document ids are numbered in order of each document's first
 //! copy in run order, so they depend only on the sorted inputs, never on
