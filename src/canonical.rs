@@ -286,11 +286,12 @@ fn diff_level(
         let (os, oe) = (at(&bl, o.start, b.len()), at(&bl, o.end, b.len()));
         let (ns, ne) = (at(&tl, n.start, t.len()), at(&tl, n.end, t.len()));
         if let DiffOp::Equal { .. } = op {
-            out.push(DiffOp::Equal {
-                old_index: ob + os,
-                new_index: ot + ns,
+            let same = DiffOp::Equal {
+                old_index: os,
+                new_index: ns,
                 len: oe - os,
-            });
+            };
+            out.push(shift(same, ob, ot));
             continue;
         }
         // A stretch one side mostly lacks (a copy cut short, a block only
@@ -298,26 +299,27 @@ fn diff_level(
         // difference; it is one change.
         let (small, big) = ((oe - os).min(ne - ns), (oe - os).max(ne - ns));
         if big > 1000 && small * 4 < big {
-            out.push(if ne == ns {
+            let change = if ne == ns {
                 DiffOp::Delete {
-                    old_index: ob + os,
+                    old_index: os,
                     old_len: oe - os,
-                    new_index: ot + ns,
+                    new_index: ns,
                 }
             } else if oe == os {
                 DiffOp::Insert {
-                    old_index: ob + os,
-                    new_index: ot + ns,
+                    old_index: os,
+                    new_index: ns,
                     new_len: ne - ns,
                 }
             } else {
                 DiffOp::Replace {
-                    old_index: ob + os,
+                    old_index: os,
                     old_len: oe - os,
-                    new_index: ot + ns,
+                    new_index: ns,
                     new_len: ne - ns,
                 }
-            });
+            };
+            out.push(shift(change, ob, ot));
             continue;
         }
         diff_level(

@@ -26,6 +26,7 @@
 //! copy in run order, so they depend only on the sorted inputs, never on
 //! thread timing.
 
+use std::cmp::Reverse;
 use std::collections::HashMap;
 
 use crate::fingerprint::{bands, containment, similarity, Signature};
@@ -76,6 +77,68 @@ impl UnionFind {
     }
 }
 
+/// Disjoint sets of copies, each knowing its longest copy (by shingles),
+/// which stands for it when two sets are about to become one.
+struct Sets<'a> {
+    uf: UnionFind,
+    longest: Vec<usize>,
+    signatures: &'a [Option<&'a Signature>],
+}
+
+impl<'a> Sets<'a> {
+    fn new(signatures: &'a [Option<&'a Signature>], n: usize) -> Self {
+        Sets {
+            uf: UnionFind::new(n),
+            longest: (0..n).collect(),
+            signatures,
+        }
+    }
+
+    fn find(&mut self, x: usize) -> usize {
+        self.uf.find(x)
+    }
+
+    fn sig(&self, i: usize) -> Option<&'a Signature> {
+        self.signatures.get(i).copied().flatten()
+    }
+
+    /// The signature of the longest copy in `x`'s set.
+    fn longest(&mut self, x: usize) -> Option<&'a Signature> {
+        let root = self.find(x);
+        self.sig(self.longest[root])
+    }
+
+    fn join(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        let (la, lb) = (self.longest[ra], self.longest[rb]);
+        self.uf.union(a, b);
+        let shingles = |i: usize| self.sig(i).map_or(0, |s| s.shingles);
+        let keep = if (shingles(lb), Reverse(lb)) > (shingles(la), Reverse(la)) {
+            lb
+        } else {
+            la
+        };
+        let root = self.find(a);
+        self.longest[root] = keep;
+    }
+
+    /// Whether `a`'s and `b`'s sets may become one. Two sets whose longest
+    /// copies are of comparable length are one document only if those
+    /// copies are: a short copy two documents share (an opening formula cut
+    /// off as a copy of its own, in each document's set) must not join
+    /// them. A much shorter set (fragments) may join a longer one on its
+    /// pair's evidence.
+    fn agree(&mut self, a: usize, b: usize, threshold: f64) -> bool {
+        match (self.longest(a), self.longest(b)) {
+            (Some(x), Some(y)) => {
+                let (small, big) = (x.shingles.min(y.shingles), x.shingles.max(y.shingles));
+                (small as f64) < MIN_CONTAINED_SHARE * big as f64 || same_document(x, y, threshold)
+            }
+            _ => true,
+        }
+    }
+}
+
 /// Default similarity a near-duplicate pair must reach (`--threshold`).
 pub const DEFAULT_THRESHOLD: f64 = 0.8;
 /// A copy joins a longer one by containment only when it holds at least
@@ -106,37 +169,7 @@ pub fn cluster(
     threshold: f64,
 ) -> (Vec<usize>, usize) {
     let sig = |i: usize| signatures.get(i).copied().flatten();
-    let shingles = |i: usize| sig(i).map_or(0, |s| s.shingles);
-    let mut uf = UnionFind::new(copies.len());
-    // Per cluster (at its root): its longest copy, which stands for it when
-    // two clusters are about to become one.
-    let mut longest: Vec<usize> = (0..copies.len()).collect();
-    let join = |uf: &mut UnionFind, longest: &mut [usize], a: usize, b: usize| {
-        let (la, lb) = (longest[uf.find(a)], longest[uf.find(b)]);
-        uf.union(a, b);
-        let root = uf.find(a);
-        longest[root] =
-            if (shingles(lb), std::cmp::Reverse(lb)) > (shingles(la), std::cmp::Reverse(la)) {
-                lb
-            } else {
-                la
-            };
-    };
-    // Two clusters whose longest copies are of comparable length are one
-    // document only if those copies are: a short copy two documents share
-    // (an opening formula cut off as a copy of its own, in each document's
-    // cluster) must not join them. A much shorter cluster (fragments) may
-    // join a longer one on its pair's evidence.
-    let agree = |uf: &mut UnionFind, longest: &[usize], a: usize, b: usize| {
-        let (la, lb) = (longest[uf.find(a)], longest[uf.find(b)]);
-        match (sig(la), sig(lb)) {
-            (Some(x), Some(y)) => {
-                let (small, big) = (x.shingles.min(y.shingles), x.shingles.max(y.shingles));
-                (small as f64) < MIN_CONTAINED_SHARE * big as f64 || same_document(x, y, threshold)
-            }
-            _ => true,
-        }
-    };
+    let mut uf = Sets::new(signatures, copies.len());
     let mut by_key: HashMap<[u8; 32], usize> = HashMap::new();
     let mut by_group: HashMap<(usize, usize), usize> = HashMap::new();
     let mut representatives = Vec::new();
@@ -145,9 +178,9 @@ pub fn cluster(
         if first == i {
             representatives.push(i);
         }
-        join(&mut uf, &mut longest, first, i);
+        uf.join(first, i);
         let first = *by_group.entry((c.file, c.group)).or_insert(i);
-        join(&mut uf, &mut longest, first, i);
+        uf.join(first, i);
     }
     // Near-duplicates: LSH candidates among one copy per exact key, each
     // verified on its signatures.
@@ -172,8 +205,8 @@ pub fn cluster(
                     }
                     if let (Some(Some(a)), Some(Some(b))) = (signatures.get(i), signatures.get(j)) {
                         if similarity(a, b) >= threshold {
-                            if agree(&mut uf, &longest, i, j) {
-                                join(&mut uf, &mut longest, i, j);
+                            if uf.agree(i, j, threshold) {
+                                uf.join(i, j);
                             }
                         } else if same_document(a, b, threshold) {
                             // By containment: decided below, once every
@@ -211,8 +244,8 @@ pub fn cluster(
             });
             if !composite {
                 for &p in &partners {
-                    if agree(&mut uf, &longest, long, p) {
-                        join(&mut uf, &mut longest, long, p);
+                    if uf.agree(long, p, threshold) {
+                        uf.join(long, p);
                     }
                 }
             }
@@ -231,13 +264,12 @@ pub fn cluster(
             if uf.find(i) == uf.find(before) {
                 continue;
             }
-            let whole = longest[uf.find(before)];
-            if let (Some(rest), Some(w)) = (sig(i), sig(whole)) {
+            if let (Some(rest), Some(w)) = (sig(i), uf.longest(before)) {
                 if rest.shingles < w.shingles
                     && containment(rest, w) >= threshold
-                    && agree(&mut uf, &longest, i, before)
+                    && uf.agree(i, before, threshold)
                 {
-                    join(&mut uf, &mut longest, i, before);
+                    uf.join(i, before);
                 }
             }
         }

@@ -339,28 +339,9 @@ pub fn with_jobs<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> Result<T
     Ok(pool.install(f))
 }
 
-/// A file decoded, normalized and folded: what both passes of `clean` need.
-struct Prepared {
-    /// What decoding found (its text and lines already freed).
-    decoded: decode::Decoded,
-    normalized: Normalized,
-    /// The folds of all lines back to back, and each line's range in it.
-    fold_buf: String,
-    fold_ranges: Vec<Range<usize>>,
-    /// blake3 of `fold_buf` ([`TextFile::key`]).
-    key: [u8; 32],
-}
-
-/// Decode → normalize → fold for one file (its bytes are freed once
-/// decoded, so a big file never holds three copies of its text).
-fn prepare(raw: source::Bytes, opts: &Options) -> Result<Prepared, decode::DecodeError> {
-    let mut decoded = decode::decode(&raw, &opts.decode)?;
-    drop(raw);
-    let normalized = normalize_lines(&decoded, opts.rules, opts.record_hits);
-    // The decoded text is not needed past normalization: free it before the
-    // fold is built.
-    decoded.text = String::new();
-    decoded.lines = Vec::new();
+/// The folds of a file's normalized lines, back to back, and each line's
+/// range in that buffer.
+fn fold_lines(normalized: &Normalized) -> (String, Vec<Range<usize>>) {
     let mut fold_buf = String::with_capacity(normalized.text.len());
     let mut fold_ranges = Vec::with_capacity(normalized.lines.len());
     for line in &normalized.lines {
@@ -368,14 +349,7 @@ fn prepare(raw: source::Bytes, opts: &Options) -> Result<Prepared, decode::Decod
         fold::fold_into(&normalized.text[line.text.clone()], &mut fold_buf);
         fold_ranges.push(f..fold_buf.len());
     }
-    let key = *blake3::hash(fold_buf.as_bytes()).as_bytes();
-    Ok(Prepared {
-        decoded,
-        normalized,
-        fold_buf,
-        fold_ranges,
-        key,
-    })
+    (fold_buf, fold_ranges)
 }
 
 /// Decode → normalize → segment → fingerprint for one file: pure, no I/O.
@@ -391,29 +365,8 @@ fn analyze_file_with(
     signatures: &fingerprint::SignatureCache,
 ) -> FileResult {
     let size = raw.bytes.len() as u64;
-    let Prepared {
-        decoded:
-            decode::Decoded {
-                encoding,
-                bom,
-                evidence,
-                spans,
-                undecodable,
-                repairs,
-                ..
-            },
-        normalized:
-            Normalized {
-                text,
-                lines,
-                rule_counts,
-                hits,
-            },
-        fold_buf,
-        fold_ranges,
-        key,
-    } = match prepare(raw.bytes, opts) {
-        Ok(p) => p,
+    let decoded = match decode::decode(&raw.bytes, &opts.decode) {
+        Ok(d) => d,
         Err(e) => {
             return FileResult {
                 id: raw.id,
@@ -426,6 +379,27 @@ fn analyze_file_with(
             }
         }
     };
+    drop(raw.bytes);
+    let normalized = normalize_lines(&decoded, opts.rules, opts.record_hits);
+    // The decoded text is not needed past normalization: free it before the
+    // fold is built, so a big file never holds three copies of its text.
+    let decode::Decoded {
+        encoding,
+        bom,
+        evidence,
+        spans,
+        undecodable,
+        repairs,
+        ..
+    } = decoded;
+    let (fold_buf, fold_ranges) = fold_lines(&normalized);
+    let key = *blake3::hash(fold_buf.as_bytes()).as_bytes();
+    let Normalized {
+        text,
+        lines,
+        rule_counts,
+        hits,
+    } = normalized;
     let folds: Vec<&str> = fold_ranges.iter().map(|r| &fold_buf[r.clone()]).collect();
     let copy_fold = |lines: Range<usize>| {
         &fold_buf[fold_ranges[lines.start].start..fold_ranges[lines.end - 1].end]
@@ -1060,10 +1034,7 @@ pub fn build_documents(
                                 return Err(changed());
                             }
                             let part = normalize_range(&decoded, c.keyed.clone(), opts.rules);
-                            let mut fold_buf = String::with_capacity(part.text.len());
-                            for line in &part.lines {
-                                fold::fold_into(&part.text[line.text.clone()], &mut fold_buf);
-                            }
+                            let (fold_buf, _) = fold_lines(&part);
                             if *blake3::hash(fold_buf.as_bytes()).as_bytes() != c.fingerprint.key {
                                 return Err(changed());
                             }
