@@ -41,16 +41,10 @@ fn main() {
         };
         t[1] += s.elapsed();
         let s = Instant::now();
-        let norm = canon::normalize_lines(&decoded, opts.rules, false);
+        let norm = canon::normalize::normalize_lines(&decoded, opts.rules, false);
         t[2] += s.elapsed();
         let s = Instant::now();
-        let mut buf = String::with_capacity(norm.text.len());
-        let mut ranges = Vec::with_capacity(norm.lines.len());
-        for l in &norm.lines {
-            let f = buf.len();
-            canon::fold::fold_into(&norm.text[l.text.clone()], &mut buf);
-            ranges.push(f..buf.len());
-        }
+        let (buf, ranges) = canon::fold::fold_lines(&norm);
         let folds: Vec<&str> = ranges.iter().map(|r| &buf[r.clone()]).collect();
         t[3] += s.elapsed();
         let s = Instant::now();

@@ -17,6 +17,8 @@ use std::cmp::Reverse;
 
 use rayon::prelude::*;
 
+use crate::normalize::{self, Line, RuleMask};
+
 /// What the backbone choice looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Candidate<'a> {
@@ -95,6 +97,14 @@ pub fn render<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A copy's canonical text: its normalized `lines` (ranges into `text`),
+/// rendered, through the text rules (and which of them changed it).
+pub fn render_lines(lines: &[Line], text: &str, rules: RuleMask) -> (String, RuleMask) {
+    let rendered = render(lines.iter().map(|l| &text[l.text.clone()]));
+    let (done, fired) = normalize::normalize_text_rules(&rendered, rules);
+    (done.into_owned(), fired)
 }
 
 /// One change the vote made to the backbone's text.

@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
-use canon::check::Severity;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use canon::check::{Format, Severity};
+use canon::normalize::{Profile, Spacing};
+use canon::OutputFormat;
+use clap::{Args, Parser, Subcommand};
 
 /// Turn raw scraped text archives into one clean, canonical copy of each
 /// document.
@@ -32,14 +34,12 @@ pub struct Cli {
 
     /// Normalization profile: zh (the full table) or generic (encoding
     /// artifacts, whitespace and invisible characters only).
-    #[arg(long, global = true, value_name = "PROFILE", default_value = "zh",
-          value_parser = ["zh", "generic"])]
-    pub profile: String,
+    #[arg(long, global = true, value_name = "PROFILE", value_enum, default_value_t = Profile::Zh)]
+    pub profile: Profile,
 
     /// Spaces between Han and Latin letters or digits.
-    #[arg(long, global = true, value_name = "MODE", default_value = "keep",
-          value_parser = ["add", "remove", "keep"])]
-    pub cjk_latin_space: String,
+    #[arg(long, global = true, value_name = "MODE", value_enum, default_value_t = Spacing::Keep)]
+    pub cjk_latin_space: Spacing,
 
     /// Keep indentation at line starts (the `indent` rule is off).
     #[arg(long, global = true)]
@@ -163,8 +163,8 @@ pub struct CleanArgs {
     pub report: Option<PathBuf>,
     /// txt: one file per document in the folder --out; jsonl: one JSON line
     /// per document in the file --out (`-` for stdout).
-    #[arg(long, value_name = "FORMAT", default_value = "txt", value_parser = ["txt", "jsonl"])]
-    pub output_format: String,
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = OutputFormat::Txt)]
+    pub output_format: OutputFormat,
 }
 
 #[derive(Debug, Args)]
@@ -205,30 +205,8 @@ fn parse_severity(s: &str) -> Result<(String, Severity), String> {
     let (rule, level) = s
         .split_once('=')
         .ok_or_else(|| format!("expected RULE=LEVEL, got {s:?}"))?;
-    Ok((rule.to_string(), level.parse()?))
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// `path:line:col: rule: message`, a block per file, then a summary.
-    Human,
-    /// One JSON document.
-    Json,
-    /// GitHub Actions workflow commands (annotations on the diff).
-    Github,
-    /// SARIF 2.1.0 for code-scanning UIs.
-    Sarif,
-}
-
-impl From<Format> for canon::check::Format {
-    fn from(f: Format) -> Self {
-        match f {
-            Format::Human => canon::check::Format::Human,
-            Format::Json => canon::check::Format::Json,
-            Format::Github => canon::check::Format::Github,
-            Format::Sarif => canon::check::Format::Sarif,
-        }
-    }
+    let level = level.parse().map_err(|e: canon::UnknownChoice| e.to_string())?;
+    Ok((rule.to_string(), level))
 }
 
 #[derive(Debug, Args)]

@@ -46,8 +46,8 @@ pub struct CheckConfig {
 }
 
 impl Config {
-    pub fn parse(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+    pub fn parse(text: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(text)
     }
 }
 
@@ -61,7 +61,7 @@ impl CheckConfig {
         }
     }
 
-    pub fn format(&self) -> Result<Option<Format>, String> {
+    pub fn format(&self) -> Result<Option<Format>, crate::UnknownChoice> {
         self.format.as_deref().map(str::parse).transpose()
     }
 }

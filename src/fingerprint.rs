@@ -33,7 +33,7 @@ pub struct Fingerprint {
 impl Fingerprint {
     /// The key as lowercase hex.
     pub fn hex(&self) -> String {
-        self.key.iter().map(|b| format!("{b:02x}")).collect()
+        blake3::Hash::from_bytes(self.key).to_hex().to_string()
     }
 }
 

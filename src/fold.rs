@@ -17,7 +17,7 @@
 
 use unicode_normalization::char::decompose_compatible;
 
-use crate::normalize::is_han;
+use crate::chars::is_han;
 
 /// Bytes that never stop a pass-through run: ASCII letters and digits,
 /// lead bytes E4..E9 (U+4000..U+9FFF: Han, and the Yijing hexagrams, which
@@ -174,6 +174,19 @@ fn class(c: char) -> Option<char> {
         '>' | '\u{300B}' | '\u{BB}' | '\u{3009}' => '>',
         _ => return None,
     })
+}
+
+/// The folds of a file's normalized lines, back to back, and each line's
+/// range in that buffer (a copy's folds are then one slice).
+pub fn fold_lines(normalized: &crate::normalize::Normalized) -> (String, Vec<std::ops::Range<usize>>) {
+    let mut fold_buf = String::with_capacity(normalized.text.len());
+    let mut fold_ranges = Vec::with_capacity(normalized.lines.len());
+    for line in &normalized.lines {
+        let f = fold_buf.len();
+        fold_into(&normalized.text[line.text.clone()], &mut fold_buf);
+        fold_ranges.push(f..fold_buf.len());
+    }
+    (fold_buf, fold_ranges)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use canon::normalize::{RuleOptions, RULES};
-use canon::{check, report, CleanOptions, Options, OutputFormat};
+use canon::{check, report, CleanOptions, Options};
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
@@ -27,13 +27,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let rules = RuleOptions {
-        profile: cli.profile.parse().map_err(anyhow::Error::msg)?,
-        cjk_latin_space: cli.cjk_latin_space.parse().map_err(anyhow::Error::msg)?,
+        profile: cli.profile,
+        cjk_latin_space: cli.cjk_latin_space,
         keep_indent: cli.keep_indent,
         disabled: cli.disable_rule.clone(),
     }
-    .mask()
-    .map_err(anyhow::Error::msg)?;
+    .mask()?;
     let forced = match &cli.encoding {
         Some(label) => Some(
             encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
@@ -64,10 +63,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             max_file_size: cli.max_file_size,
             jsonl_field: cli.jsonl_field.clone(),
             jsonl_id: cli.jsonl_id.clone(),
-            filter: canon::source::Filter::new(&cli.include, &cli.exclude)
-                .map_err(anyhow::Error::msg)?,
+            filter: canon::source::Filter::new(&cli.include, &cli.exclude)?,
         },
-        ..Options::default()
     };
     match cli.command {
         Command::Clean(args) => {
@@ -77,11 +74,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &CleanOptions {
                     out: args.out.clone(),
                     report: args.report,
-                    format: if args.output_format == "jsonl" {
-                        OutputFormat::Jsonl
-                    } else {
-                        OutputFormat::Txt
-                    },
+                    format: args.output_format,
                 },
                 &opts,
             )
@@ -93,7 +86,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .report
                 .files
                 .iter()
-                .filter(|f| f.status == "skipped")
+                .filter(|f| f.status == report::FileStatus::Skipped)
             {
                 eprintln!(
                     "canon: warning: skipped {}: {}",
@@ -116,9 +109,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Check(args) => check(args, &opts, cli.quiet),
         Command::Normalize(args) => {
-            let done = canon::normalize_input(&args.file, &opts)
-                .map_err(anyhow::Error::msg)
-                .context("normalizing")?;
+            let done = canon::normalize_input(&args.file, &opts).context("normalizing")?;
             if args.diff {
                 let diff: String = done
                     .hits
@@ -198,11 +189,10 @@ fn check(args: cli::CheckArgs, opts: &Options, quiet: bool) -> Result<ExitCode> 
     policy.ignore.extend(args.ignore);
     policy.severity.extend(args.severity);
     let format = match args.format {
-        Some(f) => f.into(),
+        Some(f) => f,
         None => config
             .check
             .format()
-            .map_err(anyhow::Error::msg)
             .context("canon.toml [check] format")?
             .unwrap_or_default(),
     };

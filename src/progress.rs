@@ -25,12 +25,12 @@ impl Progress {
         Progress { multi: None }
     }
 
-    /// A bar counting bytes, with rate.
+    /// A bar counting bytes, with rate (decimal units, as the summary).
     pub fn bytes_bar(&self, stage: &str, total: u64) -> ProgressBar {
         self.bar(
             stage,
             total,
-            "{prefix:>9} [{bar:32}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+            "{prefix:>9} [{bar:32}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} eta {eta}",
         )
     }
 

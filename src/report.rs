@@ -15,9 +15,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashSet;
+
+use indicatif::DecimalBytes;
+
+use crate::model::{Analysis, Document, FileOutcome, FileResult};
 use crate::normalize::RuleCounts;
 use crate::segment::SegmentKind;
-use crate::{Analysis, FileOutcome};
 
 /// Version of the report's layout.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -89,13 +93,24 @@ pub struct Totals {
     pub errors: usize,
 }
 
+/// What became of an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    /// Decoded and analyzed.
+    Text,
+    /// Not text (binary, too large): accounted, not processed.
+    Skipped,
+    /// Could not be read.
+    Unreadable,
+}
+
 /// One input file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {
     pub path: String,
     pub size: u64,
-    /// `text`, `skipped` or `unreadable`.
-    pub status: String,
+    pub status: FileStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -247,8 +262,7 @@ fn rule_map(counts: &RuleCounts) -> BTreeMap<String, u64> {
 
 /// Builds the report. `names[i]` is the output name of document `i`.
 pub fn build(analysis: &Analysis, names: &[String]) -> Report {
-    let backbones: std::collections::HashSet<usize> =
-        analysis.documents.iter().map(|d| d.backbone).collect();
+    let backbones: HashSet<usize> = analysis.documents.iter().map(|d| d.backbone).collect();
     let role_of = |copy_index: usize| {
         if backbones.contains(&copy_index) {
             Role::Canonical
@@ -263,169 +277,23 @@ pub fn build(analysis: &Analysis, names: &[String]) -> Report {
         first_copy[f.id] = next;
         next += f.text().map_or(0, |t| t.copies.len());
     }
-
-    let mut files = Vec::with_capacity(analysis.files.len());
     let mut rules_total = RuleCounts::new();
-    for f in &analysis.files {
-        let mut entry = FileEntry {
-            path: f.path.clone(),
-            size: f.size,
-            status: String::new(),
-            message: None,
-            encoding: None,
-            bom: false,
-            evidence: None,
-            spans: Vec::new(),
-            undecodable: Vec::new(),
-            mojibake: Vec::new(),
-            copies: Vec::new(),
-            regions: Vec::new(),
-            rules: BTreeMap::new(),
-            replacement_chars: 0,
-        };
-        match &f.outcome {
-            FileOutcome::Skipped { reason } => {
-                entry.status = "skipped".into();
-                entry.message = Some(reason.clone());
-                entry.regions = whole(f.size, Role::Skipped);
-            }
-            FileOutcome::Failed { error } => {
-                entry.status = "unreadable".into();
-                entry.message = Some(error.clone());
-                entry.regions = whole(f.size, Role::Unreadable);
-            }
-            FileOutcome::Text(t) => {
-                entry.status = "text".into();
-                entry.encoding = Some(t.encoding.to_string());
-                entry.bom = t.bom;
-                entry.evidence = Some(t.evidence.as_str().to_string());
-                entry.spans = t
-                    .spans
-                    .iter()
-                    .map(|s| SpanEntry {
-                        start: s.bytes.start,
-                        end: s.bytes.end,
-                        encoding: s.encoding.to_string(),
-                    })
-                    .collect();
-                entry.undecodable = t.undecodable.iter().cloned().map(Into::into).collect();
-                entry.mojibake = t
-                    .repairs
-                    .iter()
-                    .map(|r| MojibakeEntry {
-                        line: r.line + 1,
-                        kind: r.kind.as_str().to_string(),
-                    })
-                    .collect();
-                entry.rules = rule_map(&t.rule_counts);
-                entry.replacement_chars = t.replacement_chars;
+    let files: Vec<FileEntry> = analysis
+        .files
+        .iter()
+        .map(|f| {
+            if let Some(t) = f.text() {
                 rules_total.add(&t.rule_counts);
-                let mut regions = Vec::with_capacity(t.segments.len());
-                let mut copy_no = 0;
-                for (seg, bytes) in t.segments.iter().zip(&t.segment_bytes) {
-                    let bytes = bytes.clone();
-                    let (role, document) = match seg.kind {
-                        SegmentKind::Copy { .. } => {
-                            let global = first_copy[f.id] + copy_no;
-                            let copy = &t.copies[copy_no];
-                            copy_no += 1;
-                            let document = analysis.copies[global].document;
-                            let role = role_of(global);
-                            entry.copies.push(CopyEntry {
-                                start: copy.bytes.start,
-                                end: copy.bytes.end,
-                                line: copy.lines.start + 1,
-                                document,
-                                role,
-                                complete: copy.complete,
-                                weight: copy.fingerprint.weight,
-                                key: copy.fingerprint.hex(),
-                            });
-                            (role, Some(document))
-                        }
-                        SegmentKind::Chrome => (Role::Chrome, None),
-                        SegmentKind::Blank => (Role::Blank, None),
-                    };
-                    regions.push(RegionEntry {
-                        start: bytes.start,
-                        end: bytes.end,
-                        role,
-                        document,
-                    });
-                }
-                entry.regions = carve(regions, &t.undecodable);
             }
-        }
-        files.push(entry);
-    }
-
+            file_entry(analysis, f, first_copy[f.id], &role_of)
+        })
+        .collect();
     let documents: Vec<DocumentEntry> = analysis
         .documents
         .iter()
-        .map(|d| {
-            let backbone = analysis.copy(d.backbone).2;
-            let source = |i: usize| {
-                let (file, text, copy) = analysis.copy(i);
-                let similarity = if copy.fingerprint.key == backbone.fingerprint.key {
-                    Some(100)
-                } else {
-                    match (copy.signature.as_deref(), backbone.signature.as_deref()) {
-                        (Some(a), Some(b)) => {
-                            Some((crate::fingerprint::similarity(a, b) * 100.0).round() as u32)
-                        }
-                        _ => None,
-                    }
-                };
-                SourceEntry {
-                    path: file.path.clone(),
-                    start: copy.bytes.start,
-                    end: copy.bytes.end,
-                    encoding: text.encoding.to_string(),
-                    role: role_of(i),
-                    complete: copy.complete,
-                    length: copy.fingerprint.weight,
-                    similarity,
-                }
-            };
-            let mut file_ids: Vec<usize> =
-                d.copies.iter().map(|&c| analysis.copies[c].file).collect();
-            file_ids.dedup();
-            DocumentEntry {
-                id: d.id,
-                output: names.get(d.id).cloned().unwrap_or_default(),
-                chars: d.chars,
-                bytes: d.bytes,
-                copies: d.copies.len(),
-                files: file_ids.len(),
-                backbone: source(d.backbone),
-                sources: d.copies.iter().map(|&c| source(c)).collect(),
-                rules: rule_map(&d.rules),
-                vote: VoteEntry {
-                    changed: d.vote_changes.len(),
-                    changes: d
-                        .vote_changes
-                        .iter()
-                        .take(VOTE_CHANGES_SHOWN)
-                        .map(|c| VoteChangeEntry {
-                            offset: c.offset,
-                            backbone: c.backbone.clone(),
-                            chosen: c.chosen.clone(),
-                            votes: c.votes,
-                            against: c.against,
-                        })
-                        .collect(),
-                },
-            }
-        })
+        .map(|d| document_entry(analysis, d, names, &role_of))
         .collect();
-
-    let mut bytes_by_role: BTreeMap<Role, u64> = BTreeMap::new();
-    for f in &files {
-        for r in &f.regions {
-            *bytes_by_role.entry(r.role).or_default() += (r.end - r.start) as u64;
-        }
-    }
-    let count = |status: &str| files.iter().filter(|f| f.status == status).count();
+    let totals = totals(analysis, &files, &documents, &rules_total);
     let errors: Vec<ErrorEntry> = analysis
         .source_errors
         .iter()
@@ -434,20 +302,6 @@ pub fn build(analysis: &Analysis, names: &[String]) -> Report {
             message: e.to_string(),
         })
         .collect();
-    let totals = Totals {
-        files: files.len(),
-        files_text: count("text"),
-        files_skipped: count("skipped"),
-        files_unreadable: count("unreadable"),
-        bytes: files.iter().map(|f| f.size).sum(),
-        documents: documents.len(),
-        copies: analysis.copies.len(),
-        duplicate_copies: analysis.copies.len() - documents.len(),
-        undecodable_bytes: bytes_by_role.get(&Role::Undecodable).copied().unwrap_or(0),
-        bytes_by_role,
-        rules: rule_map(&rules_total),
-        errors: analysis.error_count(),
-    };
     Report {
         schema_version: SCHEMA_VERSION,
         tool: "canon".into(),
@@ -456,6 +310,194 @@ pub fn build(analysis: &Analysis, names: &[String]) -> Report {
         files,
         documents,
         errors,
+    }
+}
+
+/// One file's entry: its status, encoding, copies and regions.
+fn file_entry(
+    analysis: &Analysis,
+    f: &FileResult,
+    first_copy: usize,
+    role_of: &dyn Fn(usize) -> Role,
+) -> FileEntry {
+    let mut entry = FileEntry {
+        path: f.path.clone(),
+        size: f.size,
+        status: FileStatus::Text,
+        message: None,
+        encoding: None,
+        bom: false,
+        evidence: None,
+        spans: Vec::new(),
+        undecodable: Vec::new(),
+        mojibake: Vec::new(),
+        copies: Vec::new(),
+        regions: Vec::new(),
+        rules: BTreeMap::new(),
+        replacement_chars: 0,
+    };
+    let t = match &f.outcome {
+        FileOutcome::Skipped { reason } => {
+            entry.status = FileStatus::Skipped;
+            entry.message = Some(reason.clone());
+            entry.regions = whole(f.size, Role::Skipped);
+            return entry;
+        }
+        FileOutcome::Failed { error } => {
+            entry.status = FileStatus::Unreadable;
+            entry.message = Some(error.clone());
+            entry.regions = whole(f.size, Role::Unreadable);
+            return entry;
+        }
+        FileOutcome::Text(t) => t,
+    };
+    entry.encoding = Some(t.encoding.to_string());
+    entry.bom = t.bom;
+    entry.evidence = Some(t.evidence.as_str().to_string());
+    entry.spans = t
+        .spans
+        .iter()
+        .map(|s| SpanEntry {
+            start: s.bytes.start,
+            end: s.bytes.end,
+            encoding: s.encoding.to_string(),
+        })
+        .collect();
+    entry.undecodable = t.undecodable.iter().cloned().map(Into::into).collect();
+    entry.mojibake = t
+        .repairs
+        .iter()
+        .map(|r| MojibakeEntry {
+            line: r.line + 1,
+            kind: r.kind.as_str().to_string(),
+        })
+        .collect();
+    entry.rules = rule_map(&t.rule_counts);
+    entry.replacement_chars = t.replacement_chars;
+    let mut regions = Vec::with_capacity(t.segments.len());
+    let mut copy_no = 0;
+    for (seg, bytes) in t.segments.iter().zip(&t.segment_bytes) {
+        let (role, document) = match seg.kind {
+            SegmentKind::Copy { .. } => {
+                let global = first_copy + copy_no;
+                let copy = &t.copies[copy_no];
+                copy_no += 1;
+                let document = analysis.copies[global].document;
+                let role = role_of(global);
+                entry.copies.push(CopyEntry {
+                    start: copy.bytes.start,
+                    end: copy.bytes.end,
+                    line: copy.lines.start + 1,
+                    document,
+                    role,
+                    complete: copy.complete,
+                    weight: copy.fingerprint.weight,
+                    key: copy.fingerprint.hex(),
+                });
+                (role, Some(document))
+            }
+            SegmentKind::Chrome => (Role::Chrome, None),
+            SegmentKind::Blank => (Role::Blank, None),
+        };
+        regions.push(RegionEntry {
+            start: bytes.start,
+            end: bytes.end,
+            role,
+            document,
+        });
+    }
+    entry.regions = carve(regions, &t.undecodable);
+    entry
+}
+
+/// One document's entry: its output, sources and vote.
+fn document_entry(
+    analysis: &Analysis,
+    d: &Document,
+    names: &[String],
+    role_of: &dyn Fn(usize) -> Role,
+) -> DocumentEntry {
+    let backbone = analysis.copy(d.backbone).2;
+    let source = |i: usize| {
+        let (file, text, copy) = analysis.copy(i);
+        let similarity = if copy.fingerprint.key == backbone.fingerprint.key {
+            Some(100)
+        } else {
+            match (copy.signature.as_deref(), backbone.signature.as_deref()) {
+                (Some(a), Some(b)) => {
+                    Some((crate::fingerprint::similarity(a, b) * 100.0).round() as u32)
+                }
+                _ => None,
+            }
+        };
+        SourceEntry {
+            path: file.path.clone(),
+            start: copy.bytes.start,
+            end: copy.bytes.end,
+            encoding: text.encoding.to_string(),
+            role: role_of(i),
+            complete: copy.complete,
+            length: copy.fingerprint.weight,
+            similarity,
+        }
+    };
+    let mut file_ids: Vec<usize> = d.copies.iter().map(|&c| analysis.copies[c].file).collect();
+    file_ids.dedup();
+    DocumentEntry {
+        id: d.id,
+        output: names.get(d.id).cloned().unwrap_or_default(),
+        chars: d.chars,
+        bytes: d.bytes,
+        copies: d.copies.len(),
+        files: file_ids.len(),
+        backbone: source(d.backbone),
+        sources: d.copies.iter().map(|&c| source(c)).collect(),
+        rules: rule_map(&d.rules),
+        vote: VoteEntry {
+            changed: d.vote_changes.len(),
+            changes: d
+                .vote_changes
+                .iter()
+                .take(VOTE_CHANGES_SHOWN)
+                .map(|c| VoteChangeEntry {
+                    offset: c.offset,
+                    backbone: c.backbone.clone(),
+                    chosen: c.chosen.clone(),
+                    votes: c.votes,
+                    against: c.against,
+                })
+                .collect(),
+        },
+    }
+}
+
+/// The run's totals, bytes by role from the files' regions.
+fn totals(
+    analysis: &Analysis,
+    files: &[FileEntry],
+    documents: &[DocumentEntry],
+    rules_total: &RuleCounts,
+) -> Totals {
+    let mut bytes_by_role: BTreeMap<Role, u64> = BTreeMap::new();
+    for f in files {
+        for r in &f.regions {
+            *bytes_by_role.entry(r.role).or_default() += (r.end - r.start) as u64;
+        }
+    }
+    let count = |status: FileStatus| files.iter().filter(|f| f.status == status).count();
+    Totals {
+        files: files.len(),
+        files_text: count(FileStatus::Text),
+        files_skipped: count(FileStatus::Skipped),
+        files_unreadable: count(FileStatus::Unreadable),
+        bytes: files.iter().map(|f| f.size).sum(),
+        documents: documents.len(),
+        copies: analysis.copies.len(),
+        duplicate_copies: analysis.copies.len() - documents.len(),
+        undecodable_bytes: bytes_by_role.get(&Role::Undecodable).copied().unwrap_or(0),
+        bytes_by_role,
+        rules: rule_map(rules_total),
+        errors: analysis.error_count(),
     }
 }
 
@@ -520,19 +562,22 @@ fn carve(regions: Vec<RegionEntry>, holes: &[Range<usize>]) -> Vec<RegionEntry> 
 pub fn summary(report: &Report, elapsed: Duration) -> String {
     let t = &report.totals;
     let secs = elapsed.as_secs_f64();
-    let mb = t.bytes as f64 / 1e6;
-    let rate = if secs > 0.0 { mb / secs } else { 0.0 };
+    let rate = if secs > 0.0 {
+        t.bytes as f64 / secs
+    } else {
+        0.0
+    };
     let role = |r: Role| t.bytes_by_role.get(&r).copied().unwrap_or(0);
     let mut s = format!(
-        "canon: {} files ({} text, {} skipped, {} unreadable), {:.2} MB\n\
+        "canon: {} files ({} text, {} skipped, {} unreadable), {}\n\
          canon: {} documents from {} copies: {} duplicate copies removed\n\
          canon: {} chrome bytes, {} undecodable bytes, {} errors\n\
-         canon: {:.2}s, {:.1} MB/s",
+         canon: {:.2}s, {}/s",
         t.files,
         t.files_text,
         t.files_skipped,
         t.files_unreadable,
-        mb,
+        DecimalBytes(t.bytes),
         t.documents,
         t.copies,
         t.duplicate_copies,
@@ -540,7 +585,7 @@ pub fn summary(report: &Report, elapsed: Duration) -> String {
         t.undecodable_bytes,
         t.errors,
         secs,
-        rate,
+        DecimalBytes(rate as u64),
     );
     if !t.rules.is_empty() {
         let rules: Vec<String> = t.rules.iter().map(|(k, v)| format!("{k} {v}")).collect();

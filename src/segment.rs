@@ -740,7 +740,7 @@ impl<'a> Seq<'a> {
         let runs = demote(runs, &keep);
 
         // Groups: each repeated run joins the runs its source lies in.
-        let mut uf = crate::cluster::UnionFind::new(runs.len());
+        let mut uf = crate::unionfind::UnionFind::new(runs.len());
         let run_of = |line: usize| runs.partition_point(|r| r.lines.end <= line);
         // Runs `k` that carry on run `k - 1` (one copy).
         let mut joins: Vec<usize> = Vec::new();

@@ -111,7 +111,7 @@ fn every_finding_kind_in_json_with_exit_1() {
         .findings
         .iter()
         .filter(|f| f.severity == Severity::Warning)
-        .map(|f| f.rule.as_str())
+        .map(|f| f.rule.id())
         .collect();
     assert_eq!(warnings, ["encoding-not-utf8", "encoding-bom"]);
     assert_eq!(report.summary.warnings, 2);
@@ -278,7 +278,7 @@ fn sarif_format_is_sarif_2_1_0() {
 fn select_ignore_and_severity_flags() {
     let dir = messy_corpus();
     let rules = |r: &CheckReport| {
-        let mut v: Vec<String> = r.findings.iter().map(|f| f.rule.clone()).collect();
+        let mut v: Vec<String> = r.findings.iter().map(|f| f.rule.id().to_string()).collect();
         v.sort();
         v.dedup();
         v
@@ -346,7 +346,7 @@ fn canon_toml_is_found_upwards_and_flags_win() {
     assert!(report
         .findings
         .iter()
-        .all(|f| f.rule.starts_with("encoding")));
+        .all(|f| f.rule.id().starts_with("encoding")));
     let bom = report
         .findings
         .iter()

@@ -14,7 +14,7 @@ fn damage(text: &str, every: usize, seed: usize) -> String {
     let mut k = seed;
     text.chars()
         .filter_map(|c| {
-            if !canon::normalize::is_han(c) {
+            if !canon::chars::is_han(c) {
                 return Some(c);
             }
             k += 1;

@@ -4,7 +4,8 @@
 
 use std::fs;
 
-use canon::normalize::{default_rules, is_han, normalize_document, protected_spans};
+use canon::chars::is_han;
+use canon::normalize::{default_rules, normalize_document, protected_spans};
 
 mod common;
 use common::*;

@@ -519,7 +519,7 @@ impl Plausibility {
                 self.errors += 1;
             } else if !c.is_ascii() {
                 self.non_ascii += 1;
-                if crate::normalize::is_han(c) {
+                if crate::chars::is_han(c) {
                     self.han += 1;
                 }
             }
@@ -602,7 +602,7 @@ fn sniff_utf16_han(bytes: &[u8]) -> Option<&'static Encoding> {
     let chars = text.chars().count().max(1);
     let han = text
         .chars()
-        .filter(|&c| crate::normalize::is_han(c))
+        .filter(|&c| crate::chars::is_han(c))
         .count();
     let controls = text
         .chars()

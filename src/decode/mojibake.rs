@@ -156,7 +156,7 @@ fn is_common_han(c: char) -> bool {
 }
 
 fn is_han(c: char) -> bool {
-    crate::normalize::is_han(c)
+    crate::chars::is_han(c)
 }
 
 /// Common Han among the Han of `s`: (common, han).

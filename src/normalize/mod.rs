@@ -26,13 +26,18 @@
 //!   list markers and Latin-only text are left alone by the context rules.
 
 mod context;
+mod lines;
 mod rules;
 mod text;
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-pub use context::{is_han, protected_spans};
+pub use context::protected_spans;
+pub use lines::{
+    drive, normalize_document, normalize_lines, normalize_range, Line, Normalized,
+    NormalizedDocument,
+};
 pub use rules::*;
 pub use text::{blank_lines, unwrap};
 
@@ -45,8 +50,8 @@ pub enum Scope {
     Text,
 }
 
-/// Which corpora a rule is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Which corpora a rule is for (`--profile`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Profile {
     /// Chinese text: the full table (the default).
     #[default]
@@ -56,12 +61,12 @@ pub enum Profile {
 }
 
 impl std::str::FromStr for Profile {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::UnknownChoice;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "zh" => Ok(Profile::Zh),
             "generic" => Ok(Profile::Generic),
-            other => Err(format!("unknown profile {other:?} (use zh or generic)")),
+            other => Err(crate::UnknownChoice::new("profile", other, "zh or generic")),
         }
     }
 }
@@ -416,28 +421,38 @@ impl Default for RuleOptions {
     }
 }
 
-/// `--cjk-latin-space`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// `--cjk-latin-space`: spaces between Han and Latin letters or digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Spacing {
+    /// Add one where there is none.
     Add,
+    /// Remove them.
     Remove,
+    /// Leave them as they are.
     #[default]
     Keep,
 }
 
 impl std::str::FromStr for Spacing {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::UnknownChoice;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "add" => Ok(Spacing::Add),
             "remove" => Ok(Spacing::Remove),
             "keep" => Ok(Spacing::Keep),
-            other => Err(format!(
-                "unknown spacing {other:?} (use add, remove or keep)"
+            other => Err(crate::UnknownChoice::new(
+                "spacing",
+                other,
+                "add, remove or keep",
             )),
         }
     }
 }
+
+/// A `--disable-rule` name that is no rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown rule {0:?}; `canon rules` lists them")]
+pub struct UnknownRuleName(pub String);
 
 /// The user's choice of rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -451,7 +466,7 @@ pub struct RuleOptions {
 
 impl RuleOptions {
     /// The rules that run. Unknown names in `disabled` are an error.
-    pub fn mask(&self) -> Result<RuleMask, String> {
+    pub fn mask(&self) -> Result<RuleMask, UnknownRuleName> {
         let mut mask = RuleMask::default();
         for (i, r) in RULES.iter().enumerate() {
             let in_profile = self.profile == Profile::Zh || r.generic;
@@ -474,7 +489,7 @@ impl RuleOptions {
         }
         for name in &self.disabled {
             let i = rule_index(name)
-                .ok_or_else(|| format!("unknown rule {name:?}; `canon rules` lists them"))?;
+                .ok_or_else(|| UnknownRuleName(name.clone()))?;
             mask.remove(i);
         }
         Ok(mask)
@@ -606,23 +621,6 @@ pub fn normalize_text_rules(text: &str, enabled: RuleMask) -> (Cow<'_, str>, Rul
         current = Cow::Owned(again);
     }
     (current, fired)
-}
-
-/// Line rules then text rules over a whole text: what `canon normalize`
-/// prints. LF line ends, one final newline when there is any text.
-pub fn normalize_document(text: &str, enabled: RuleMask) -> (String, RuleCounts) {
-    let mut counts = RuleCounts::new();
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        let line = line.strip_suffix('\n').unwrap_or(line);
-        let (norm, fired) = normalize_line(line, enabled);
-        counts.add_mask(fired);
-        out.push_str(&norm);
-        out.push('\n');
-    }
-    let (done, fired) = normalize_text_rules(&out, enabled);
-    counts.add_mask(fired);
-    (done.into_owned(), counts)
 }
 
 /// The line rules whose trigger characters occur in `s`, in one scan.
@@ -805,6 +803,7 @@ pub fn changes(a: &str, b: &str) -> Vec<(usize, String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chars::is_han;
     use proptest::prelude::*;
 
     fn check(rule: fn(&str) -> Cow<'_, str>, cases: &[(&str, &str)]) {
@@ -1215,7 +1214,7 @@ mod tests {
             disabled: vec!["no-such".into()],
             ..RuleOptions::default()
         };
-        assert!(bad.mask().unwrap_err().contains("no-such"));
+        assert!(bad.mask().unwrap_err().to_string().contains("no-such"));
     }
 
     #[test]

@@ -52,17 +52,29 @@ pub struct Filter {
     exclude: Option<GlobSet>,
 }
 
+/// An `--include`/`--exclude` pattern that is no glob.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FilterError {
+    #[error("bad glob {glob:?}: {error}")]
+    Glob { glob: String, error: globset::Error },
+    #[error(transparent)]
+    Set(#[from] globset::Error),
+}
+
 impl Filter {
-    pub fn new(include: &[String], exclude: &[String]) -> Result<Filter, String> {
-        fn set(globs: &[String]) -> Result<Option<GlobSet>, String> {
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Filter, FilterError> {
+        fn set(globs: &[String]) -> Result<Option<GlobSet>, FilterError> {
             if globs.is_empty() {
                 return Ok(None);
             }
             let mut b = GlobSetBuilder::new();
             for g in globs {
-                b.add(Glob::new(g).map_err(|e| format!("bad glob {g:?}: {e}"))?);
+                b.add(Glob::new(g).map_err(|error| FilterError::Glob {
+                    glob: g.clone(),
+                    error,
+                })?);
             }
-            b.build().map(Some).map_err(|e| e.to_string())
+            Ok(Some(b.build()?))
         }
         Ok(Filter {
             include: set(include)?,

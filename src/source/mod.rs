@@ -21,7 +21,9 @@ use std::path::{Component, Path, PathBuf};
 use thiserror::Error;
 
 mod formats;
-pub use formats::{read_units, visit_units, Filter, SourceOptions, Unit, DEFAULT_MAX_FILE_SIZE};
+pub use formats::{
+    read_units, visit_units, Filter, FilterError, SourceOptions, Unit, DEFAULT_MAX_FILE_SIZE,
+};
 
 /// One input to read: a regular file or standard input.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,8 @@
 //! Emit stage: canonical texts and the report → files.
 //!
+//! Documents go through a [`DocumentSink`]: a folder of `.txt` files
+//! ([`TxtFolder`]) or one JSONL file or stdout ([`JsonlFile`]).
+//!
 //! Input: one output name and text per document, and the report. Output:
 //! `<out>/<name>.txt` (UTF-8, LF, one final newline) per document and the
 //! JSON report.
@@ -19,11 +22,13 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use thiserror::Error;
 
-use crate::progress::Progress;
 use crate::report::Report;
+
+mod sink;
+
+pub use sink::{DocumentSink, JsonlFile, JsonlMeta, JsonlRecord, TxtFolder};
 
 /// A failure to write the output.
 #[derive(Debug, Error)]
@@ -104,22 +109,43 @@ pub fn safe_stem(path: &str) -> String {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename.
+/// Writes `bytes` to `path` through a temporary file in the same folder
+/// and a rename (tempfile), so a reader never sees half a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EmitError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = fs::write(&tmp, bytes).and_then(|_| fs::rename(&tmp, path));
-    result.map_err(|source| {
-        let _ = fs::remove_file(&tmp);
-        EmitError::Write {
-            path: path.to_path_buf(),
-            source,
-        }
-    })
+    let write_err = |source: io::Error| EmitError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut tmp = temp_builder(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(write_err)?;
+    tmp.write_all(bytes).map_err(write_err)?;
+    tmp.persist(path).map_err(|e| write_err(e.error))?;
+    Ok(())
+}
+
+/// A tempfile builder whose files get the permissions of a plain
+/// `File::create` (0666 less the umask), not tempfile's private 0600: the
+/// file becomes an output others may read.
+fn temp_builder(prefix: &str) -> tempfile::Builder<'_, '_> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(prefix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(fs::Permissions::from_mode(0o666));
+    }
+    b
 }
 
 /// Creates the output folder and removes the stale documents of a previous
@@ -130,29 +156,6 @@ pub fn prepare_folder(dir: &Path, names: &[String]) -> Result<(), EmitError> {
         source,
     })?;
     remove_stale(dir, names)
-}
-
-/// Writes every document (`text(i)` for `names[i]`) into `dir`, in parallel,
-/// after removing the stale documents of a previous run.
-pub fn write_documents<'a>(
-    dir: &Path,
-    names: &[String],
-    text: impl Fn(usize) -> &'a str + Sync,
-    progress: &Progress,
-) -> Result<(), EmitError> {
-    prepare_folder(dir, names)?;
-    let bar = progress.items_bar("emit", names.len() as u64);
-    let results: Vec<Result<(), EmitError>> = names
-        .par_iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let r = write_atomic(&dir.join(name), text(i).as_bytes());
-            bar.inc(1);
-            r
-        })
-        .collect();
-    bar.finish_and_clear();
-    results.into_iter().collect()
 }
 
 /// Removes documents listed in `dir/report.json` by an earlier run that are
@@ -184,130 +187,6 @@ fn remove_stale(dir: &Path, keep: &[String]) -> Result<(), EmitError> {
         }
     }
     Ok(())
-}
-
-/// One canonical document as a JSONL line (the shape datatrove and dolma
-/// read: `id` and `text`, the rest as metadata).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct JsonlRecord<'a> {
-    pub id: String,
-    pub text: &'a str,
-    /// The path the text was taken from.
-    pub source: String,
-    /// Every file holding a copy, in run order.
-    pub sources: Vec<String>,
-    pub copies: usize,
-}
-
-/// JSONL output written out of order (documents are built in parallel) and
-/// put in document order at the end: each record waits in its own file in a
-/// spool folder, so memory holds one document at a time, not the output.
-#[derive(Debug)]
-pub struct JsonlSpool {
-    dir: PathBuf,
-}
-
-impl JsonlSpool {
-    /// A spool folder beside `output` (or in the temporary folder for stdout).
-    pub fn new(output: Option<&Path>) -> Result<Self, EmitError> {
-        let tag = format!(".canon-spool-{}", std::process::id());
-        let dir = match output {
-            Some(p) => {
-                let parent = p
-                    .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                let name = p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                parent.join(format!(".{name}{tag}"))
-            }
-            None => std::env::temp_dir().join(tag),
-        };
-        fs::create_dir_all(&dir).map_err(|source| EmitError::CreateDir {
-            path: dir.clone(),
-            source,
-        })?;
-        Ok(JsonlSpool { dir })
-    }
-
-    /// Stores document `doc`'s record.
-    pub fn put(&self, doc: usize, record: &JsonlRecord<'_>) -> Result<(), EmitError> {
-        let mut line = serde_json::to_vec(record)?;
-        line.push(b'\n');
-        let path = self.dir.join(format!("{doc}.jsonl"));
-        fs::write(&path, line).map_err(|source| EmitError::Write { path, source })
-    }
-
-    /// Writes records `0..count` in order to `output` (through a temporary
-    /// file and a rename) or to stdout, and removes the spool.
-    pub fn finish(self, output: Option<&Path>, count: usize) -> Result<(), EmitError> {
-        use std::io::Write;
-        let write_all = |out: &mut dyn Write| -> Result<(), EmitError> {
-            for doc in 0..count {
-                let path = self.dir.join(format!("{doc}.jsonl"));
-                let bytes = match fs::read(&path) {
-                    Ok(b) => b,
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                    Err(source) => return Err(EmitError::Write { path, source }),
-                };
-                match out.write_all(&bytes) {
-                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
-                    Err(source) => {
-                        return Err(EmitError::Write {
-                            path: PathBuf::from("<output>"),
-                            source,
-                        })
-                    }
-                    Ok(()) => {}
-                }
-            }
-            Ok(())
-        };
-        match output {
-            Some(p) => {
-                let name = p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let tmp = p.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-                let file = fs::File::create(&tmp).map_err(|source| EmitError::Write {
-                    path: tmp.clone(),
-                    source,
-                })?;
-                let mut w = io::BufWriter::new(file);
-                write_all(&mut w)?;
-                w.flush().map_err(|source| EmitError::Write {
-                    path: tmp.clone(),
-                    source,
-                })?;
-                drop(w);
-                fs::rename(&tmp, p).map_err(|source| EmitError::Write {
-                    path: p.to_path_buf(),
-                    source,
-                })
-            }
-            None => {
-                let stdout = io::stdout();
-                let mut w = io::BufWriter::new(stdout.lock());
-                write_all(&mut w)?;
-                match w.flush() {
-                    Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(EmitError::Write {
-                        path: PathBuf::from("<stdout>"),
-                        source: e,
-                    }),
-                    _ => Ok(()),
-                }
-            }
-        }
-    }
-}
-
-impl Drop for JsonlSpool {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
-    }
 }
 
 /// Writes the report as pretty JSON with a final newline.
@@ -369,7 +248,11 @@ mod tests {
         .unwrap();
         let names = vec!["keep.txt".to_string(), "new.txt".to_string()];
         let texts = ["0\n", "1\n"];
-        write_documents(dir.path(), &names, |i| texts[i], &Progress::hidden()).unwrap();
+        let sink = TxtFolder::create(dir.path(), names).unwrap();
+        for (i, t) in texts.iter().enumerate() {
+            sink.put(i, t).unwrap();
+        }
+        Box::new(sink).finish(2).unwrap();
         assert!(!dir.path().join("old.txt").exists());
         assert_eq!(
             fs::read_to_string(dir.path().join("keep.txt")).unwrap(),

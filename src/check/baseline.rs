@@ -1,0 +1,114 @@
+//! Baselines: the findings a team has accepted (`check --write-baseline`),
+//! so `check --baseline` fails only on new ones. Matched by fingerprint,
+//! which survives line shifts.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use super::Finding;
+
+/// Findings a team has accepted: `check --baseline` reports only the others.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub schema_version: u32,
+    pub tool: String,
+    pub findings: Vec<BaselineEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineEntry {
+    pub path: String,
+    pub rule: String,
+    pub fingerprint: String,
+    /// How many findings with this fingerprint are accepted.
+    pub count: usize,
+}
+
+impl Baseline {
+    /// The baseline accepting exactly `findings`.
+    pub fn of(findings: &[Finding]) -> Self {
+        let mut counts: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
+        for f in findings {
+            *counts
+                .entry((f.path.as_str(), f.rule.id(), f.fingerprint.as_str()))
+                .or_default() += 1;
+        }
+        Baseline {
+            schema_version: 1,
+            tool: "canon".into(),
+            findings: counts
+                .into_iter()
+                .map(|((path, rule, fp), count)| BaselineEntry {
+                    path: path.into(),
+                    rule: rule.into(),
+                    fingerprint: fp.into(),
+                    count,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into());
+        s.push('\n');
+        s
+    }
+
+    pub fn from_json(s: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(s)
+    }
+
+    /// Splits `findings` into the new ones and the number the baseline
+    /// accepts (each entry accepts up to `count` findings).
+    pub fn filter(&self, findings: Vec<Finding>) -> (Vec<Finding>, usize) {
+        let mut budget: HashMap<&str, usize> = HashMap::new();
+        for e in &self.findings {
+            *budget.entry(e.fingerprint.as_str()).or_default() += e.count;
+        }
+        let mut accepted = 0;
+        let fresh = findings
+            .into_iter()
+            .filter(|f| match budget.get_mut(f.fingerprint.as_str()) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    accepted += 1;
+                    false
+                }
+                _ => true,
+            })
+            .collect();
+        (fresh, accepted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::tests::finding;
+
+    #[test]
+    fn baseline_accepts_up_to_its_counts() {
+        let old = vec![
+            finding("a", "dash-bar", "x"),
+            finding("a", "dash-bar", "x"),
+            finding("b", "range", "y"),
+        ];
+        let baseline = Baseline::from_json(&Baseline::of(&old).to_json()).unwrap();
+        assert_eq!(baseline.findings.len(), 2);
+        let now = vec![
+            finding("a", "dash-bar", "x"),
+            finding("a", "dash-bar", "x"),
+            finding("a", "dash-bar", "x"),
+            finding("b", "range", "y"),
+            finding("c", "nfc", "z"),
+        ];
+        let (fresh, accepted) = baseline.filter(now);
+        assert_eq!(accepted, 3);
+        let left: Vec<_> = fresh
+            .iter()
+            .map(|f| (f.path.as_str(), f.fingerprint.as_str()))
+            .collect();
+        assert_eq!(left, [("a", "x"), ("c", "z")]);
+    }
+}

@@ -1,0 +1,185 @@
+//! Findings about one file's text: encoding problems, U+FFFD, mojibake,
+//! and where each normalization rule changes it. Made while the analysis
+//! has the file's text at hand (see [`super::FileFindings`]).
+
+use super::{Finding, FindingKind};
+use crate::decode::Mojibake;
+use crate::model::TextFile;
+use crate::normalize::{Hit, RULES};
+
+/// U+FFFD already in the text (not the ones canon's own decoding made for
+/// undecodable bytes, which `encoding-undecodable` reports).
+fn replacement_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
+    if !t.text.contains('\u{FFFD}') {
+        return;
+    }
+    for (i, line) in t.lines.iter().enumerate() {
+        let text = t.line(i);
+        let found = text.matches('\u{FFFD}').count();
+        let made = t
+            .undecodable
+            .iter()
+            .filter(|r| line.bytes.contains(&r.start))
+            .count();
+        if found > made {
+            let col = text[..text.find('\u{FFFD}').unwrap_or(0)].chars().count() + 1;
+            out.push(
+                Finding::new(
+                    FindingKind::ReplacementChar,
+                    path,
+                    format!(
+                        "{} U+FFFD on this line: characters lost by an earlier decoding",
+                        found - made
+                    ),
+                    &[text.as_bytes()],
+                )
+                .at(i + 1, col),
+            );
+        }
+    }
+}
+
+/// The findings of one file that look at its text (encoding, mojibake,
+/// U+FFFD, and where each rule changes it), before any policy. Computed
+/// while the file's text is at hand, so `check` never keeps the texts.
+pub fn file_findings(path: &str, t: &TextFile, hits: &[(usize, Hit)]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    encoding_findings(path, t, &mut findings);
+    // Per rule, the first MAX_PER_RULE places are listed; the rest are
+    // counted in one more finding (a file with every comma half-width would
+    // otherwise give thousands).
+    let mut seen = vec![0usize; RULES.len()];
+    let mut more: Vec<Option<(usize, usize)>> = vec![None; RULES.len()];
+    for (i, hit) in hits {
+        let i = i + hit.line;
+        seen[hit.rule] += 1;
+        if seen[hit.rule] > MAX_PER_RULE {
+            let m = more[hit.rule].get_or_insert((i, 0));
+            m.1 += 1;
+            continue;
+        }
+        let rule = &RULES[hit.rule];
+        let line = if i < t.lines.len() { t.line(i) } else { "" };
+        let f = Finding::new(
+            FindingKind::Rule(hit.rule),
+            path,
+            format!(
+                "{} → {} ({})",
+                show(&hit.before),
+                show(&hit.after),
+                rule.summary
+            ),
+            &[line.as_bytes(), hit.before.as_bytes()],
+        )
+        .at(i + 1, hit.col)
+        .fix(hit.after.clone());
+        findings.push(f);
+    }
+    for (r, m) in more.iter().enumerate() {
+        if let Some((line, n)) = *m {
+            let rule = &RULES[r];
+            let f = Finding::new(
+                FindingKind::Rule(r),
+                path,
+                format!(
+                    "{n} more place(s) in this file ({}); `canon normalize --diff` lists them all",
+                    rule.summary
+                ),
+                &[b"more", n.to_string().as_bytes()],
+            )
+            .at(line + 1, 1);
+            findings.push(f);
+        }
+    }
+    findings
+}
+
+/// Places listed per normalization rule and file; the rest are counted.
+pub const MAX_PER_RULE: usize = 20;
+
+fn encoding_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
+    replacement_findings(path, t, out);
+    for r in &t.undecodable {
+        // The line holding the bytes (lines cover the file in order).
+        let line = t
+            .lines
+            .partition_point(|l| l.bytes.end <= r.start)
+            .min(t.lines.len().saturating_sub(1));
+        let text = t.lines.get(line).map_or("", |_| t.line(line));
+        let mut f = Finding::new(
+            FindingKind::EncodingUndecodable,
+            path,
+            format!(
+                "{} byte(s) at offset {} cannot be decoded as {} (replaced by U+FFFD)",
+                r.len(),
+                r.start,
+                t.encoding
+            ),
+            &[text.as_bytes()],
+        );
+        f.line = Some(line + 1);
+        f.start = Some(r.start);
+        f.end = Some(r.end);
+        out.push(f);
+    }
+    for r in &t.repairs {
+        let text = t.line(r.line);
+        let what = match r.kind {
+            Mojibake::Latin1 => "UTF-8 read as Latin-1/windows-1252",
+            Mojibake::Gbk => "UTF-8 read as GBK",
+        };
+        out.push(
+            Finding::new(
+                FindingKind::EncodingMojibake,
+                path,
+                format!("mojibake ({what}), repaired by clean"),
+                &[text.as_bytes()],
+            )
+            .at(r.line + 1, 1),
+        );
+    }
+    let encodings: Vec<&str> = t.spans.iter().map(|s| s.encoding).collect();
+    if encodings.windows(2).any(|w| w[0] != w[1]) {
+        let list: Vec<String> = t
+            .spans
+            .iter()
+            .map(|s| format!("{} {}..{}", s.encoding, s.bytes.start, s.bytes.end))
+            .collect();
+        let mut f = Finding::new(
+            FindingKind::EncodingMixed,
+            path,
+            format!("mixed encodings: {}", list.join(", ")),
+            &[],
+        )
+        .at(1, 1);
+        f.fix = Some("UTF-8".into());
+        out.push(f);
+    }
+    if t.encoding != "UTF-8" {
+        let mut f = Finding::new(
+            FindingKind::EncodingNotUtf8,
+            path,
+            format!("not UTF-8: decoded as {}", t.encoding),
+            &[t.encoding.as_bytes()],
+        )
+        .at(1, 1);
+        f.fix = Some("UTF-8".into());
+        out.push(f);
+    } else if t.bom {
+        let mut f = Finding::new(
+            FindingKind::EncodingBom,
+            path,
+            "UTF-8 with a byte order mark".into(),
+            &[],
+        )
+        .at(1, 1);
+        f.fix = Some(String::new());
+        out.push(f);
+    }
+}
+
+fn show(s: &str) -> String {
+    let short: String = s.chars().take(24).collect();
+    let more = if s.chars().count() > 24 { "…" } else { "" };
+    format!("{short:?}{more}")
+}

@@ -1,0 +1,313 @@
+//! Check stage: an [`Analysis`] → [`Finding`]s, for `canon check`.
+//!
+//! Input: the same analysis `clean` makes (one code path: the normalization
+//! findings are the rules' own `Cow::Owned` signal, recorded while the files
+//! were normalized), the per-file findings a [`FileFindings`] observer
+//! gathered during the analysis, and a [`Policy`]. Output: findings, each
+//! with a stable id ([`FindingKind`]), a severity, a place (line:col, and a
+//! byte range for encoding problems), a message, the fix where there is one,
+//! and a fingerprint that survives unrelated edits (for baselines and
+//! code-scanning UIs).
+//!
+//! Layout: [`kind`] (what can be found: ids, severities, summaries),
+//! [`file`] (findings about one file's text, made while it is at hand),
+//! this module (findings about the run: duplicates, copies), [`policy`],
+//! [`baseline`], and [`render`] (one module per output format). Reading and
+//! writing files is left to `source` and `emit`.
+//!
+//! Invariants: findings are sorted by file, then line, column, byte and id;
+//! the same analysis and policy always give the same findings.
+
+pub mod baseline;
+pub mod file;
+pub mod kind;
+pub mod policy;
+pub mod render;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+pub use baseline::{Baseline, BaselineEntry};
+pub use file::{file_findings, MAX_PER_RULE};
+pub use kind::FindingKind;
+pub use policy::{Policy, UnknownRule};
+pub use render::{render, sarif, CheckReport, Format, Summary};
+
+use crate::model::{Analysis, FileOutcome};
+use crate::pipeline::{FileObserver, FileView};
+
+/// How serious a finding is. Errors make `check` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl std::str::FromStr for Severity {
+    type Err = crate::UnknownChoice;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "error" => Ok(Severity::Error),
+            "warning" | "warn" => Ok(Severity::Warning),
+            other => Err(crate::UnknownChoice::new(
+                "severity",
+                other,
+                "error or warning",
+            )),
+        }
+    }
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A kind of finding `check` can report (see [`FindingKind`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+}
+
+/// Every finding id, with its default severity: the copy and encoding checks,
+/// then one id per normalization rule.
+pub fn catalog() -> Vec<RuleInfo> {
+    FindingKind::all()
+        .map(|k| RuleInfo {
+            id: k.id(),
+            severity: k.default_severity(),
+            summary: k.summary(),
+        })
+        .collect()
+}
+
+/// One problem in one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule: FindingKind,
+    pub severity: Severity,
+    pub path: String,
+    /// 1-based line and column (in characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub col: Option<usize>,
+    /// Byte range in the file, for encoding findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<usize>,
+    pub message: String,
+    /// What the changed stretch becomes once fixed, where there is a fix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// Stable across unrelated edits (no line numbers in it): rule, path and
+    /// the text the finding is about.
+    pub fingerprint: String,
+}
+
+impl Finding {
+    /// A finding of `kind` in `path`, fingerprinted on `context`.
+    pub fn new(kind: FindingKind, path: &str, message: String, context: &[&[u8]]) -> Self {
+        let mut h = blake3::Hasher::new();
+        for part in [kind.id().as_bytes(), path.as_bytes()]
+            .into_iter()
+            .chain(context.iter().copied())
+        {
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+        let fingerprint = h.finalize().to_hex()[..16].to_string();
+        Finding {
+            rule: kind,
+            severity: kind.default_severity(),
+            path: path.to_string(),
+            line: None,
+            col: None,
+            start: None,
+            end: None,
+            message,
+            fix: None,
+            fingerprint,
+        }
+    }
+
+    /// The finding at `line:col` (1-based).
+    pub fn at(mut self, line: usize, col: usize) -> Self {
+        self.line = Some(line);
+        self.col = Some(col);
+        self
+    }
+
+    /// The finding with the fix `fix`.
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
+/// The per-file findings of a run, gathered while the analysis has each
+/// file's text at hand (a [`FileObserver`]), so `check` never keeps texts.
+#[derive(Debug, Default)]
+pub struct FileFindings {
+    by_origin: Mutex<HashMap<(usize, usize), Vec<Finding>>>,
+}
+
+impl FileObserver for FileFindings {
+    fn wants_hits(&self) -> bool {
+        true
+    }
+
+    fn text_file(&self, view: FileView<'_>) {
+        let found = file_findings(view.path, view.file, view.hits);
+        if let Ok(mut all) = self.by_origin.lock() {
+            all.insert(view.origin, found);
+        }
+    }
+}
+
+impl FileFindings {
+    fn take(&self, origin: (usize, usize)) -> Vec<Finding> {
+        self.by_origin
+            .lock()
+            .ok()
+            .and_then(|mut all| all.remove(&origin))
+            .unwrap_or_default()
+    }
+}
+
+/// All findings of an analysis under `policy`: each file's own findings
+/// (from `files`), then duplicates and repeated copies across the run.
+pub fn check(analysis: &Analysis, files: &FileFindings, policy: &Policy) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut first_with_key: HashMap<[u8; 32], &str> = HashMap::new();
+    let mut first_file_of_doc: HashMap<usize, &str> = HashMap::new();
+    let mut copy_index = 0;
+    for file in &analysis.files {
+        let FileOutcome::Text(t) = &file.outcome else {
+            continue;
+        };
+        let path = file.path.as_str();
+        let copies = &analysis.copies[copy_index..copy_index + t.copies.len()];
+        copy_index += t.copies.len();
+        findings.extend(files.take(file.origin));
+
+        let first = *first_with_key.entry(t.key).or_insert(path);
+        let duplicate_of = (first != path && !t.copies.is_empty()).then_some(first);
+        if let Some(first) = duplicate_of {
+            findings.push(
+                Finding::new(
+                    FindingKind::DuplicateFile,
+                    path,
+                    format!("same text as {first} after decoding and normalization"),
+                    &[],
+                )
+                .at(1, 1),
+            );
+        }
+
+        let mut seen_here: HashMap<usize, usize> = HashMap::new();
+        for (c, r) in t.copies.iter().zip(copies) {
+            let n = seen_here.entry(r.document).or_insert(0);
+            *n += 1;
+            let key = c.fingerprint.key;
+            if *n == 2 {
+                let total = copies.iter().filter(|x| x.document == r.document).count();
+                let first_line = t
+                    .copies
+                    .iter()
+                    .zip(copies)
+                    .find(|(_, x)| x.document == r.document)
+                    .map_or(1, |(fc, _)| fc.lines.start + 1);
+                findings.push(
+                    Finding::new(
+                        FindingKind::RepeatedCopy,
+                        path,
+                        format!(
+                            "this file holds document {} {total} times ({} extra copies); the first copy starts at line {first_line}",
+                            r.document,
+                            total - 1,
+                        ),
+                        &[&key],
+                    )
+                    .at(c.lines.start + 1, 1),
+                );
+            }
+            if duplicate_of.is_none() && *n == 1 {
+                match first_file_of_doc.get(&r.document) {
+                    Some(first) if *first != path => findings.push(
+                        Finding::new(
+                            FindingKind::NearDuplicate,
+                            path,
+                            format!("document {} is also in {first}", r.document),
+                            &[&key],
+                        )
+                        .at(c.lines.start + 1, 1),
+                    ),
+                    Some(_) => {}
+                    None => {
+                        first_file_of_doc.insert(r.document, path);
+                    }
+                }
+            }
+        }
+    }
+    findings.retain_mut(|f| match policy.severity(f.rule.id(), f.rule.default_severity()) {
+        Some(s) => {
+            f.severity = s;
+            true
+        }
+        None => false,
+    });
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.col, a.start, a.rule.id())
+            .cmp(&(&b.path, b.line, b.col, b.start, b.rule.id()))
+    });
+    findings
+}
+
+/// Number of findings at error severity.
+pub fn errors(findings: &[Finding]) -> usize {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_ids_are_unique() {
+        let mut ids: Vec<_> = catalog().iter().map(|r| r.id).collect();
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+    }
+
+    pub(crate) fn finding(path: &str, rule: &str, fp: &str) -> Finding {
+        Finding {
+            rule: FindingKind::from_id(rule).expect("a finding id"),
+            severity: Severity::Error,
+            path: path.into(),
+            line: Some(1),
+            col: Some(1),
+            start: None,
+            end: None,
+            message: "m".into(),
+            fix: None,
+            fingerprint: fp.into(),
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! `canon explain`: one document's copies, where each came from, how each
+//! differs from the canonical text, and what the vote decided.
+
+use std::path::PathBuf;
+
+use super::inputs;
+use crate::canonical;
+use crate::fingerprint;
+use crate::normalize;
+use crate::pipeline::{self, with_jobs, NoObserver};
+use crate::progress::Progress;
+use crate::{Error, Options};
+
+/// `canon explain`: a human view of one document — its copies, where each
+/// came from and how it differs from the canonical text, and what the vote
+/// decided. `selector` is a document id or (the end of) a source path.
+pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<String, Error> {
+    use std::fmt::Write as _;
+    let progress = Progress::new(opts.progress);
+    let (inputs, errors) = inputs(paths, None, opts);
+    let analysis = with_jobs(opts.jobs, || {
+        pipeline::analyze(&inputs, errors, opts, &progress, true, &NoObserver)
+    })?;
+    let doc = match selector.parse::<usize>() {
+        Ok(id) => analysis.documents.get(id),
+        Err(_) => analysis.documents.iter().find(|d| {
+            d.copies
+                .iter()
+                .any(|&c| analysis.copy(c).0.path.ends_with(selector))
+        }),
+    }
+    .ok_or_else(|| Error::Usage(format!("no document {selector:?} in these inputs")))?;
+    let render = |c: usize| {
+        let (_, text, copy) = analysis.copy(c);
+        canonical::render_lines(&text.lines[copy.lines.clone()], &text.text, analysis.rules).0
+    };
+    let (backbone_votes, voters) = analysis.voters(doc);
+    let backbone_text = render(doc.backbone);
+    let voter_texts: Vec<(usize, usize, String)> =
+        voters.iter().map(|&(c, n)| (c, n, render(c))).collect();
+    let others: Vec<(usize, &str)> = voter_texts
+        .iter()
+        .map(|(_, n, t)| (*n, t.as_str()))
+        .collect();
+    let (canonical, changes) = canonical::vote(&backbone_text, backbone_votes, &others);
+    let place = |c: usize| {
+        let (file, text, copy) = analysis.copy(c);
+        format!(
+            "{} bytes {}..{} ({}{})",
+            file.path,
+            copy.bytes.start,
+            copy.bytes.end,
+            text.encoding,
+            if copy.complete { "" } else { ", truncated" }
+        )
+    };
+    let mut out = String::new();
+    let files: std::collections::BTreeSet<usize> = doc
+        .copies
+        .iter()
+        .map(|&c| analysis.copies[c].file)
+        .collect();
+    let _ = writeln!(
+        out,
+        "document {}: {} copies in {} files, {} characters",
+        doc.id,
+        doc.copies.len(),
+        files.len(),
+        canonical.chars().count()
+    );
+    let _ = writeln!(
+        out,
+        "backbone: {} (read by {backbone_votes} copies)",
+        place(doc.backbone)
+    );
+    let _ = writeln!(out, "\ncopies:");
+    let backbone_sig = analysis.copy(doc.backbone).2.signature.as_deref();
+    for &c in &doc.copies {
+        let (_, _, copy) = analysis.copy(c);
+        let similarity = match (backbone_sig, copy.signature.as_deref()) {
+            (Some(a), Some(b)) => format!("{:.2}", fingerprint::similarity(a, b)),
+            _ => "-".into(),
+        };
+        let same = copy.fingerprint.key == analysis.copy(doc.backbone).2.fingerprint.key;
+        let note = if c == doc.backbone {
+            "backbone".to_string()
+        } else if same {
+            "same text as the backbone".to_string()
+        } else if let Some((_, _, t)) = voter_texts.iter().find(|(v, _, _)| *v == c) {
+            let diffs = normalize::changes(t, &canonical);
+            let shown: Vec<String> = diffs
+                .iter()
+                .take(3)
+                .map(|(at, before, after)| format!("@{at}: {} → {}", short(before), short(after)))
+                .collect();
+            if diffs.is_empty() {
+                "same text as the canonical".to_string()
+            } else {
+                format!(
+                    "{} differences from the canonical: {}",
+                    diffs.len(),
+                    shown.join(", ")
+                )
+            }
+        } else {
+            "a reading shared by fewer copies (not in the vote)".to_string()
+        };
+        let _ = writeln!(out, "  {}  similarity {similarity}  {note}", place(c));
+    }
+    let _ = writeln!(out, "\nvote: {} change(s) to the backbone", changes.len());
+    for ch in changes.iter().take(20) {
+        let _ = writeln!(
+            out,
+            "  @{}: {} → {} ({} votes against {})",
+            ch.offset,
+            short(&ch.backbone),
+            short(&ch.chosen),
+            ch.votes,
+            ch.against
+        );
+    }
+    if changes.len() > 20 {
+        let _ = writeln!(out, "  … and {} more", changes.len() - 20);
+    }
+    Ok(out)
+}
+
+/// A stretch of text for a one-line view: quoted, cut after 24 characters.
+fn short(s: &str) -> String {
+    let cut: String = s.chars().take(24).collect();
+    let more = if s.chars().count() > 24 { "…" } else { "" };
+    format!("{cut:?}{more}")
+}

@@ -1,0 +1,36 @@
+//! The commands, each over the same pipeline: `clean` writes documents,
+//! `check` reports findings, `explain` shows one document, `normalize` runs
+//! one text through decode and normalize.
+
+pub mod check;
+pub mod clean;
+pub mod explain;
+pub mod normalize;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::source::{self, Input, SourceError};
+use crate::Options;
+
+/// The inputs named by `paths` (folders walked, `exclude` never entered),
+/// less the walked files `--include`/`--exclude` rule out (files named on
+/// the command line are always read).
+fn inputs(
+    paths: &[PathBuf],
+    exclude: Option<&Path>,
+    opts: &Options,
+) -> (Vec<Input>, Vec<SourceError>) {
+    let (inputs, errors) = source::discover(paths, exclude);
+    let named: HashSet<String> = paths.iter().map(|p| source::root_display(p)).collect();
+    let filter = &opts.source.filter;
+    let inputs = inputs
+        .into_iter()
+        .filter(|i| {
+            named.contains(&i.display)
+                || i.display == source::STDIN_NAME
+                || filter.allows(&i.display)
+        })
+        .collect();
+    (inputs, errors)
+}

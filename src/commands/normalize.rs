@@ -1,0 +1,75 @@
+//! `canon normalize`: one input decoded and normalized (line rules, then
+//! text rules) — the text `canon clean` would write for a one-copy file.
+
+use std::path::Path;
+
+use thiserror::Error;
+
+use crate::decode;
+use crate::normalize::{self, NormalizedDocument};
+use crate::source::{self, SourceError, Unit};
+use crate::Options;
+
+/// Why one input could not be normalized.
+#[derive(Debug, Error)]
+pub enum NormalizeError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("no input")]
+    NoInput,
+    #[error("{0}: expected one file")]
+    NotOneFile(String),
+    #[error("{path}: holds {count} documents; `canon normalize` takes one (use `canon clean`)")]
+    ManyDocuments { path: String, count: usize },
+    #[error("{path}: {reason}")]
+    Skipped { path: String, reason: String },
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("{path}: {bytes} undecodable byte(s) as {encoding} (--strict)")]
+    Strict {
+        path: String,
+        bytes: usize,
+        encoding: &'static str,
+    },
+}
+
+/// Decodes and normalizes one input for `canon normalize`: the canonical
+/// text, the per-rule counts, and where each rule changed what.
+pub fn normalize_input(path: &Path, opts: &Options) -> Result<NormalizedDocument, NormalizeError> {
+    let (mut inputs, errors) = source::discover(&[path.to_path_buf()], None);
+    let input = if path.as_os_str() == "-" {
+        inputs.pop().ok_or(NormalizeError::NoInput)?
+    } else {
+        if let Some(e) = errors.into_iter().next() {
+            return Err(e.into());
+        }
+        if inputs.len() != 1 {
+            return Err(NormalizeError::NotOneFile(path.display().to_string()));
+        }
+        inputs.remove(0)
+    };
+    let mut units = source::read_units(&input, &opts.source);
+    if units.len() != 1 {
+        return Err(NormalizeError::ManyDocuments {
+            path: input.display.clone(),
+            count: units.len(),
+        });
+    }
+    let raw = match units.remove(0) {
+        Unit::File(raw) => raw,
+        Unit::Skipped { path, reason, .. } => return Err(NormalizeError::Skipped { path, reason }),
+        Unit::Failed { error, .. } => return Err(NormalizeError::Unreadable(error)),
+    };
+    let decoded = decode::decode(&raw.bytes, &opts.decode).map_err(|e| NormalizeError::Skipped {
+        path: input.display.clone(),
+        reason: e.to_string(),
+    })?;
+    if opts.strict && !decoded.undecodable.is_empty() {
+        return Err(NormalizeError::Strict {
+            path: input.display.clone(),
+            bytes: decoded.undecodable_bytes(),
+            encoding: decoded.encoding,
+        });
+    }
+    Ok(normalize::normalize_lines(&decoded, opts.rules, true).into_document(opts.rules))
+}

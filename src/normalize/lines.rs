@@ -1,0 +1,148 @@
+//! The line driver: runs the line rules over every line of a text, keeping
+//! where each normalized line came from, and then (for a whole document)
+//! the text rules. The one place that turns lines into normalized text:
+//! `clean`'s analysis and second pass, `canon normalize` and
+//! [`normalize_document`] all go through [`drive`].
+
+use std::ops::Range;
+
+use super::{hits, normalize_line, normalize_text_rules, Hit, RuleCounts, RuleMask};
+use crate::decode::Decoded;
+
+/// One line of a decoded, normalized file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Input bytes, terminator included.
+    pub bytes: Range<usize>,
+    /// Range of the normalized line in [`Normalized::text`] (no LF).
+    pub text: Range<usize>,
+    /// Rules that changed this line.
+    pub rules: RuleMask,
+}
+
+/// A text run through the line rules, line by line.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    /// The normalized lines, each followed by LF.
+    pub text: String,
+    pub lines: Vec<Line>,
+    pub rule_counts: RuleCounts,
+    /// Where rules changed the text, as `(line index, hit)`: the line rules
+    /// line by line, then (when asked for) the text rules over the whole
+    /// text.
+    pub hits: Vec<(usize, Hit)>,
+}
+
+/// A whole document through the line rules and then the text rules: what
+/// `canon normalize` prints.
+#[derive(Debug, Clone)]
+pub struct NormalizedDocument {
+    pub text: String,
+    pub rule_counts: RuleCounts,
+    /// Where each rule changed what (see [`Normalized::hits`]).
+    pub hits: Vec<(usize, Hit)>,
+}
+
+/// Runs the line rules over `lines` — `(index, input bytes, text)` — and,
+/// with `record_hits`, says where each changed what and where the text rules
+/// would change the whole.
+pub fn drive<'a>(
+    lines: impl ExactSizeIterator<Item = (usize, Range<usize>, &'a str)>,
+    capacity: usize,
+    rules: RuleMask,
+    record_hits: bool,
+) -> Normalized {
+    let mut text = String::with_capacity(capacity + lines.len());
+    let mut out = Vec::with_capacity(lines.len());
+    let mut rule_counts = RuleCounts::new();
+    let mut found = Vec::new();
+    for (i, bytes, line) in lines {
+        let (norm, fired) = normalize_line(line, rules);
+        rule_counts.add_mask(fired);
+        if record_hits && !fired.is_empty() {
+            found.extend(hits(line, fired).into_iter().map(|h| (i, h)));
+        }
+        let start = text.len();
+        text.push_str(&norm);
+        out.push(Line {
+            bytes,
+            text: start..text.len(),
+            rules: fired,
+        });
+        text.push('\n');
+    }
+    if record_hits {
+        let (_, fired) = normalize_text_rules(&text, rules);
+        found.extend(hits(&text, fired).into_iter().map(|h| (0, h)));
+    }
+    Normalized {
+        text,
+        lines: out,
+        rule_counts,
+        hits: found,
+    }
+}
+
+impl Normalized {
+    /// The whole document: the text rules run over the normalized lines.
+    pub fn into_document(self, rules: RuleMask) -> NormalizedDocument {
+        let Normalized {
+            text,
+            mut rule_counts,
+            hits,
+            ..
+        } = self;
+        let (done, fired) = normalize_text_rules(&text, rules);
+        rule_counts.add_mask(fired);
+        NormalizedDocument {
+            text: done.into_owned(),
+            rule_counts,
+            hits,
+        }
+    }
+}
+
+/// Runs the line rules over every decoded line (see [`drive`]).
+pub fn normalize_lines(decoded: &Decoded, rules: RuleMask, record_hits: bool) -> Normalized {
+    normalize_part(decoded, 0..decoded.lines.len(), rules, record_hits)
+}
+
+/// [`normalize_lines`] over lines `range` of a file only (line `range.start`
+/// becomes line 0), without hits.
+pub fn normalize_range(decoded: &Decoded, range: Range<usize>, rules: RuleMask) -> Normalized {
+    normalize_part(decoded, range, rules, false)
+}
+
+fn normalize_part(
+    decoded: &Decoded,
+    range: Range<usize>,
+    rules: RuleMask,
+    record_hits: bool,
+) -> Normalized {
+    let spans = &decoded.lines[range.clone()];
+    let capacity = spans
+        .first()
+        .zip(spans.last())
+        .map_or(0, |(a, b)| b.text.end - a.text.start);
+    let lines = range
+        .zip(spans)
+        .map(|(i, span)| (i, span.bytes.clone(), decoded.line(i)));
+    drive(lines, capacity, rules, record_hits)
+}
+
+/// Line rules then text rules over a whole text: what `canon normalize`
+/// prints. LF line ends, one final newline when there is any text.
+pub fn normalize_document(text: &str, enabled: RuleMask) -> (String, RuleCounts) {
+    let mut at = 0;
+    let lines: Vec<(usize, Range<usize>, &str)> = text
+        .split_inclusive('\n')
+        .enumerate()
+        .map(|(i, line)| {
+            let bytes = at..at + line.len();
+            at = bytes.end;
+            (i, bytes, line.strip_suffix('\n').unwrap_or(line))
+        })
+        .collect();
+    let done = drive(lines.into_iter(), text.len(), enabled, false).into_document(enabled);
+    (done.text, done.rule_counts)
+}

@@ -1,0 +1,394 @@
+//! The analysis pass: every input → an [`Analysis`] (files, copies,
+//! documents, backbones), nothing written.
+//!
+//! Input: the discovered inputs. Output: per file its [`TextFile`] (decode →
+//! normalize → fold → segment → fingerprint, [`analyze_file`]), then the
+//! run's copies clustered into documents, archive chrome cut from their
+//! edges ([`super::chrome`]) and each document's backbone chosen.
+//!
+//! Invariants: files are analyzed in parallel but kept in input order and
+//! numbered by it; the result never depends on thread timing.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::{batched, chrome, FileObserver, FileView, NoObserver};
+use crate::canonical::{self, Candidate};
+use crate::cluster::{self, CopyKey};
+use crate::decode;
+use crate::fingerprint::{self, SignatureCache};
+use crate::fold;
+use crate::model::{
+    Analysis, CopyRef, Document, FileCopy, FileOutcome, FileResult, Line, TextFile, EDGE_LINES,
+};
+use crate::normalize::{self, Normalized, RuleCounts, RuleMask};
+use crate::progress::Progress;
+use crate::segment::{self, SegmentKind};
+use crate::source::{Input, Location, RawFile, SourceError, Unit};
+use crate::Options;
+
+/// What the per-file analysis needs besides the file.
+#[derive(Clone, Copy)]
+pub struct FileContext<'a> {
+    pub opts: &'a Options,
+    /// The run's MinHash signatures, by exact key (computed once per key).
+    pub signatures: &'a SignatureCache,
+    /// Keep the file's normalized lines and text (`clean` drops them and
+    /// reads the copies it needs again).
+    pub keep_text: bool,
+    pub observer: &'a dyn FileObserver,
+}
+
+/// Decode → normalize → segment → fingerprint for one file, keeping its
+/// text: pure, no I/O.
+pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
+    let signatures = SignatureCache::default();
+    let ctx = FileContext {
+        opts,
+        signatures: &signatures,
+        keep_text: true,
+        observer: &NoObserver,
+    };
+    analyze_file_in(raw, (0, 0), &ctx)
+}
+
+/// [`analyze_file`] for the unit `origin` of a run.
+pub fn analyze_file_in(raw: RawFile, origin: (usize, usize), ctx: &FileContext<'_>) -> FileResult {
+    let opts = ctx.opts;
+    let size = raw.bytes.len() as u64;
+    let decoded = match decode::decode(&raw.bytes, &opts.decode) {
+        Ok(d) => d,
+        Err(e) => {
+            return FileResult {
+                id: raw.id,
+                path: raw.path,
+                size,
+                outcome: FileOutcome::Skipped {
+                    reason: e.to_string(),
+                },
+                origin,
+            }
+        }
+    };
+    drop(raw.bytes);
+    let normalized = normalize::normalize_lines(&decoded, opts.rules, ctx.observer.wants_hits());
+    // The decoded text is not needed past normalization: free it before the
+    // fold is built, so a big file never holds three copies of its text.
+    let decode::Decoded {
+        encoding,
+        bom,
+        evidence,
+        spans,
+        undecodable,
+        repairs,
+        ..
+    } = decoded;
+    let (fold_buf, fold_ranges) = fold::fold_lines(&normalized);
+    let key = *blake3::hash(fold_buf.as_bytes()).as_bytes();
+    let Normalized {
+        text,
+        lines,
+        rule_counts,
+        hits,
+    } = normalized;
+    let folds: Vec<&str> = fold_ranges.iter().map(|r| &fold_buf[r.clone()]).collect();
+    let segments = segment::segment(&folds);
+    let copies = segments
+        .iter()
+        .enumerate()
+        .filter_map(|(si, seg)| match seg.kind {
+            SegmentKind::Copy { group, complete } => {
+                let place = CopyPlace {
+                    segment: si,
+                    lines: seg.lines.clone(),
+                    group,
+                    complete,
+                };
+                Some(file_copy(place, &folds, &fold_buf, &fold_ranges, &lines, &text, &repairs, ctx))
+            }
+            _ => None,
+        })
+        .collect();
+    drop(folds);
+    drop(fold_buf);
+    let segment_bytes = segments
+        .iter()
+        .map(|seg| lines[seg.lines.start].bytes.start..lines[seg.lines.end - 1].bytes.end)
+        .collect();
+    let replacement_chars = memchr::memmem::find_iter(text.as_bytes(), "\u{FFFD}").count();
+    let mut file = TextFile {
+        encoding,
+        bom,
+        evidence,
+        spans,
+        undecodable,
+        repairs,
+        lines,
+        text,
+        kept: true,
+        rule_counts,
+        segments,
+        segment_bytes,
+        replacement_chars,
+        copies,
+        key,
+    };
+    ctx.observer.text_file(FileView {
+        origin,
+        path: &raw.path,
+        file: &file,
+        hits: &hits,
+    });
+    if !ctx.keep_text {
+        file.lines = Vec::new();
+        file.text = String::new();
+        file.kept = false;
+    }
+    FileResult {
+        id: raw.id,
+        path: raw.path,
+        size,
+        outcome: FileOutcome::Text(Box::new(file)),
+        origin,
+    }
+}
+
+/// Where a copy stands in its file, as the segment stage found it.
+struct CopyPlace {
+    segment: usize,
+    lines: Range<usize>,
+    group: usize,
+    complete: bool,
+}
+
+/// A copy's fingerprint, signature, damage, rule counts and edges.
+#[allow(clippy::too_many_arguments)]
+fn file_copy(
+    place: CopyPlace,
+    folds: &[&str],
+    fold_buf: &str,
+    fold_ranges: &[Range<usize>],
+    lines: &[Line],
+    text: &str,
+    repairs: &[decode::Repair],
+    ctx: &FileContext<'_>,
+) -> FileCopy {
+    let range = place.lines.clone();
+    // The copy's folds lie back to back in `fold_buf`: one slice lets blake3
+    // hash many chunks at once.
+    let fold = &fold_buf[fold_ranges[range.start].start..fold_ranges[range.end - 1].end];
+    let fingerprint = fingerprint::fingerprint([fold]);
+    let signature = ctx.signatures.get(fingerprint.key, fold).map(Box::new);
+    // The copy's lines lie back to back in `text` too.
+    let copy_text = &text[lines[range.start].text.start..lines[range.end - 1].text.end];
+    let mut rules = RuleCounts::new();
+    for line in &lines[range.clone()] {
+        rules.add_mask(line.rules);
+    }
+    FileCopy {
+        segment: place.segment,
+        lines: range.clone(),
+        keyed: range.clone(),
+        bytes: lines[range.start].bytes.start..lines[range.end - 1].bytes.end,
+        group: place.group,
+        complete: place.complete,
+        fingerprint,
+        signature,
+        damage: damage_marks(copy_text) + repairs.iter().filter(|r| range.contains(&r.line)).count(),
+        rules,
+        head_edges: folds[range.clone()]
+            .iter()
+            .filter(|f| !f.is_empty())
+            .count()
+            .min(EDGE_LINES),
+        edges: chrome::edges(folds, lines, range.clone()),
+        untidy: range.len()
+            + lines[range]
+                .iter()
+                .filter(|l| l.rules != RuleMask::default())
+                .count(),
+    }
+}
+
+/// Marks of lost text in `s`: `?`, `？` and U+FFFD, counted by their
+/// bytes (full-width punctuation shares `？`'s first byte, so each mark is
+/// looked for on its own).
+fn damage_marks(s: &str) -> usize {
+    let b = s.as_bytes();
+    b.iter().filter(|&&x| x == b'?').count()
+        + memchr::memmem::find_iter(b, "？").count()
+        + memchr::memmem::find_iter(b, "\u{FFFD}").count()
+}
+
+/// Analyzes the units of one input, batch by batch (in parallel within a
+/// batch), so an archive's entries are never all in memory at once.
+fn analyze_input(index: usize, input: &Input, ctx: &FileContext<'_>) -> Vec<FileResult> {
+    // Standard input cannot be read twice: keep its text.
+    let ctx = FileContext {
+        keep_text: ctx.keep_text || input.location == Location::Stdin,
+        ..*ctx
+    };
+    let mut results = Vec::new();
+    batched(
+        input,
+        &ctx.opts.source,
+        |k, unit| {
+            let bytes = match &unit {
+                Unit::File(f) => f.bytes.len() as u64,
+                _ => 0,
+            };
+            Some(((k, unit), bytes))
+        },
+        |batch| {
+            let done: Vec<FileResult> = batch
+                .into_par_iter()
+                .map(|(k, unit)| analyze_unit(unit, (index, k), &ctx))
+                .collect();
+            results.extend(done);
+        },
+    );
+    results
+}
+
+fn analyze_unit(unit: Unit, origin: (usize, usize), ctx: &FileContext<'_>) -> FileResult {
+    let (path, size, outcome) = match unit {
+        Unit::File(raw) => return analyze_file_in(raw, origin, ctx),
+        Unit::Skipped { path, size, reason } => (path, size, FileOutcome::Skipped { reason }),
+        Unit::Failed { path, size, error } => (path, size, FileOutcome::Failed { error }),
+    };
+    FileResult {
+        id: 0,
+        path,
+        size,
+        outcome,
+        origin,
+    }
+}
+
+/// Reads and analyzes every input, then clusters the copies into documents
+/// and picks each document's backbone. `keep_texts` keeps every file's
+/// normalized text in the analysis; `observer` sees each text file. Must run
+/// inside [`super::with_jobs`] to honour `opts.jobs`.
+pub fn analyze(
+    inputs: &[Input],
+    source_errors: Vec<SourceError>,
+    opts: &Options,
+    progress: &Progress,
+    keep_texts: bool,
+    observer: &dyn FileObserver,
+) -> Analysis {
+    let total: u64 = inputs.iter().map(|i| i.size).sum();
+    let bar = progress.bytes_bar("analyze", total);
+    // Each input gives one or more units (archive entries, JSONL records),
+    // kept in input order; ids are their positions in that order.
+    let signatures = SignatureCache::default();
+    let ctx = FileContext {
+        opts,
+        signatures: &signatures,
+        keep_text: keep_texts,
+        observer,
+    };
+    let per_input: Vec<Vec<FileResult>> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(index, input)| {
+            let results = analyze_input(index, input, &ctx);
+            bar.inc(input.size);
+            results
+        })
+        .collect();
+    bar.finish_and_clear();
+    let files: Vec<FileResult> = per_input
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(id, mut f)| {
+            f.id = id;
+            f
+        })
+        .collect();
+    let (copies, members) = cluster_copies(&files, opts.threshold);
+    let mut analysis = Analysis {
+        rules: opts.rules,
+        files,
+        source_errors,
+        copies,
+        documents: Vec::with_capacity(members.len()),
+    };
+    chrome::trim_archive_chrome(&mut analysis, &members);
+    analysis.documents = documents(&analysis, members);
+    analysis
+}
+
+/// The run's copies in run order, each with its document, and each
+/// document's copies.
+fn cluster_copies(files: &[FileResult], threshold: f64) -> (Vec<CopyRef>, Vec<Vec<usize>>) {
+    let mut copies = Vec::new();
+    let mut keys = Vec::new();
+    let mut signatures = Vec::new();
+    for f in files {
+        let Some(t) = f.text() else { continue };
+        for (ci, c) in t.copies.iter().enumerate() {
+            copies.push(CopyRef {
+                file: f.id,
+                copy: ci,
+                document: 0,
+            });
+            // The copy right before it in the file, nothing between.
+            let after = ci
+                .checked_sub(1)
+                .filter(|&p| t.copies[p].bytes.end == c.bytes.start)
+                .map(|_| keys.len() - 1);
+            keys.push(CopyKey {
+                file: f.id,
+                group: c.group,
+                key: c.fingerprint.key,
+                after,
+            });
+            signatures.push(c.signature.as_deref());
+        }
+    }
+    let (ids, count) = cluster::cluster(&keys, &signatures, threshold);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (i, &d) in ids.iter().enumerate() {
+        copies[i].document = d;
+        members[d].push(i);
+    }
+    (copies, members)
+}
+
+/// The documents, each with its backbone chosen among its copies.
+fn documents(analysis: &Analysis, members: Vec<Vec<usize>>) -> Vec<Document> {
+    members
+        .into_iter()
+        .enumerate()
+        .map(|(id, members)| {
+            let candidates: Vec<Candidate> = members
+                .iter()
+                .map(|&m| {
+                    let (file, _, copy) = analysis.copy(m);
+                    Candidate {
+                        path: &file.path,
+                        offset: copy.bytes.start,
+                        weight: copy.fingerprint.weight,
+                        complete: copy.complete,
+                        damage: copy.damage,
+                        untidy: copy.untidy,
+                    }
+                })
+                .collect();
+            let backbone = members[canonical::choose_backbone(&candidates).unwrap_or(0)];
+            let rules = analysis.copy(backbone).2.rules.clone();
+            Document {
+                id,
+                copies: members,
+                backbone,
+                rules,
+                chars: 0,
+                bytes: 0,
+                vote_changes: Vec::new(),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,131 @@
+//! The passes that run the stages over a whole run.
+//!
+//! ```text
+//! analyze  (per file, in parallel)  source → decode → normalize → fold → segment → fingerprint
+//! analyze  (run)                     cluster → chrome → backbone choice
+//! build    (second pass)             re-read the needed copies → render → vote → DocumentSink
+//! ```
+//!
+//! - [`analyze::analyze_file`] is the per-file stage API: one file's bytes to
+//!   its [`TextFile`] (lines, segments, copies with keys and signatures).
+//! - [`analyze::analyze`] runs it over every input and clusters the copies
+//!   into documents; [`chrome`] cuts archive-level chrome from copies' edges.
+//! - [`build::build_documents`] builds each document's canonical text and
+//!   hands it to an [`crate::emit::DocumentSink`].
+//!
+//! Nothing here touches the filesystem except through `source` (reading) and
+//! the sink it is given (writing); nothing here names `check`: a command that
+//! wants to look at each file while its text is at hand passes a
+//! [`FileObserver`].
+
+pub mod analyze;
+pub mod build;
+pub mod chrome;
+
+use std::ops::Range;
+
+pub use analyze::{analyze, analyze_file, FileContext};
+pub use build::build_documents;
+
+use crate::model::{Analysis, FileOutcome, TextFile};
+use crate::normalize::Hit;
+use crate::source::{self, Input, SourceOptions, Unit};
+use crate::Error;
+
+/// Runs `f` on a pool of `jobs` threads (0: one per core).
+pub fn with_jobs<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> Result<T, Error> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|source| Error::Threads { jobs, source })?;
+    Ok(pool.install(f))
+}
+
+/// One analyzed text file, shown to a [`FileObserver`] while its text is
+/// still at hand.
+#[derive(Debug, Clone, Copy)]
+pub struct FileView<'a> {
+    /// Index of the input and of the unit in it (see
+    /// [`crate::model::FileResult::origin`]).
+    pub origin: (usize, usize),
+    pub path: &'a str,
+    pub file: &'a TextFile,
+    /// Where the rules changed lines, as `(line index, hit)` (empty unless
+    /// [`FileObserver::wants_hits`]).
+    pub hits: &'a [(usize, Hit)],
+}
+
+/// Looks at each text file as the analysis finishes it (ripgrep's `Sink`
+/// idea): the pipeline calls it, in no set order, from worker threads.
+pub trait FileObserver: Sync {
+    /// Whether the normalize stage records where each rule changed what
+    /// (it costs a replay of the rules on changed lines).
+    fn wants_hits(&self) -> bool {
+        false
+    }
+    fn text_file(&self, view: FileView<'_>);
+}
+
+/// The observer that looks at nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoObserver;
+
+impl FileObserver for NoObserver {
+    fn text_file(&self, _: FileView<'_>) {}
+}
+
+/// How much text a batch of units holds before it is handed on.
+pub const BATCH_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Reads the units of `input` in order and hands them on in batches: `take`
+/// keeps a unit (with the bytes it weighs) or drops it, and `flush` gets each
+/// batch of kept units, in unit order, once it holds [`BATCH_BYTES`] (and the
+/// rest at the end). So an archive's entries are never all in memory at
+/// once, in the analysis and in the second pass alike.
+pub fn batched<T>(
+    input: &Input,
+    opts: &SourceOptions,
+    mut take: impl FnMut(usize, Unit) -> Option<(T, u64)>,
+    mut flush: impl FnMut(Vec<T>),
+) {
+    let mut batch: Vec<T> = Vec::new();
+    let mut batch_bytes = 0u64;
+    let mut k = 0usize;
+    source::visit_units(input, opts, &mut |unit| {
+        if let Some((item, bytes)) = take(k, unit) {
+            batch.push(item);
+            batch_bytes += bytes;
+            if batch_bytes >= BATCH_BYTES {
+                flush(std::mem::take(&mut batch));
+                batch_bytes = 0;
+            }
+        }
+        k += 1;
+    });
+    flush(batch);
+}
+
+/// Messages for the inputs that could not be listed or read (and, with
+/// `strict`, for files holding undecodable bytes).
+pub fn input_errors(analysis: &Analysis, strict: bool) -> Vec<String> {
+    let undecodable = analysis.files.iter().filter_map(|f| {
+        let t = f.text()?;
+        let n: usize = t.undecodable.iter().map(Range::len).sum();
+        (strict && n > 0).then(|| {
+            format!(
+                "{}: {n} undecodable byte(s) as {}, first at offset {} (--strict)",
+                f.path, t.encoding, t.undecodable[0].start
+            )
+        })
+    });
+    analysis
+        .source_errors
+        .iter()
+        .map(|e| e.to_string())
+        .chain(analysis.files.iter().filter_map(|f| match &f.outcome {
+            FileOutcome::Failed { error } => Some(error.clone()),
+            _ => None,
+        }))
+        .chain(undecodable)
+        .collect()
+}
