@@ -4,10 +4,14 @@
 //! and, for the chosen one, its normalized lines. Output: which copy is the
 //! backbone and the text to emit.
 //!
-//! The backbone is the most complete copy: the heaviest fold, then the least
-//! damaged (`?`, U+FFFD, repaired mojibake), then a complete copy over a
-//! truncated one, then the first by path and offset. [`vote`] then corrects it
-//! with the other readings of the document.
+//! The backbone is the most complete copy ([`choose_backbone`]): never a
+//! copy more than 3% heavier than the typical complete copy (it ran on into
+//! something else) while another will do; then a copy within 3% of the
+//! heaviest fold; then complete over truncated; then the tidiest (fewest
+//! lines and rule-changed lines); then the least damaged (`?`, U+FFFD,
+//! repaired mojibake); then the first by path, the heaviest, the first by
+//! offset. [`vote`] then corrects it with the other readings of the
+//! document, and [`render_lines`] renders a copy's lines.
 //!
 //! Invariants: the choice depends only on the copies, never on their order of
 //! arrival; the text is LF-separated, without leading or trailing blank lines,
@@ -344,6 +348,112 @@ fn diff_level(
     }
 }
 
+/// How one copy reads against the backbone: the stretch it covers and
+/// the hunks where it differs inside it.
+struct Alignment {
+    cover: (usize, usize),
+    hunks: Vec<Hunk>,
+}
+
+/// Aligns one copy's `text` to the backbone `b` (see [`vote`]): the
+/// stretch it covers and its hunks there; `None` when nothing aligns.
+fn align(b: &[char], text: &str) -> Option<Alignment> {
+    let t: Vec<char> = text.chars().collect();
+    // Diff against the stretch of the backbone the copy spans (a
+    // truncated copy then costs its own length, not the missing part),
+    // with a deadline so a pathological pair cannot stall the run.
+    let (lo, hi) = window(&b, &t);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let ops: Vec<similar::DiffOp> = diff(&b[lo..hi], &t, deadline)
+        .into_iter()
+        .map(|op| shift(op, lo, 0))
+        .collect();
+    // The stretch of the backbone this copy covers: what it does not
+    // simply lack at either end (a copy cut short says nothing there).
+    if !ops.iter().any(|o| o.tag() == similar::DiffTag::Equal) {
+        return None;
+    }
+    let reads = |o: &&similar::DiffOp| o.tag() != similar::DiffTag::Delete;
+    let (Some(first), Some(last)) = (ops.iter().find(reads), ops.iter().rev().find(reads)) else {
+        return None;
+    };
+    let (cover_start, cover_end) = (first.old_range().start, last.old_range().end);
+    let mut open: Option<Hunk> = None;
+    let mut hunks: Vec<Hunk> = Vec::new();
+    let mut flush = |open: &mut Option<Hunk>| {
+        if let Some(h) = open.take() {
+            hunks.push(h);
+        }
+    };
+    for op in &ops {
+        if op.tag() == similar::DiffTag::Equal {
+            // A short equal stretch between two changes joins them into
+            // one hunk (trimmed again at flush).
+            let short = op.old_range().len() <= 2;
+            match open.as_mut() {
+                Some(h) if short && h.end == op.old_range().start => {
+                    h.end = op.old_range().end;
+                    h.text.extend(&t[op.new_range()]);
+                }
+                _ => flush(&mut open),
+            }
+            continue;
+        }
+        let (o, n) = (op.old_range(), op.new_range());
+        let text: String = t[n].iter().collect();
+        open = Some(match open.take() {
+            Some(mut h) => {
+                // (An insertion can report the old index before the
+                // equal stretch just joined: never move the end back.)
+                h.end = h.end.max(o.end);
+                h.text.push_str(&text);
+                h
+            }
+            None => Hunk {
+                start: o.start,
+                end: o.end,
+                text,
+            },
+        });
+    }
+    flush(&mut open);
+    // Equivalent alignments of one change (insert + delete vs replace,
+    // an insertion placed before or after a run of the same character)
+    // must vote together: trim what both sides share, move pure
+    // insertions and deletions as far left as they go, join hunks that
+    // then touch, and trim again.
+    let mut normal: Vec<Hunk> = Vec::with_capacity(hunks.len());
+    for h in hunks.into_iter().map(|h| trim(&b, h)) {
+        let mut aligned = Hunk {
+            start: h.start,
+            end: h.end,
+            text: h.text.clone(),
+        };
+        left_align(&b, &mut aligned);
+        let floor = normal.last().map_or(0, |l| l.end);
+        let h = if aligned.start >= floor { aligned } else { h };
+        match normal.last_mut() {
+            Some(last) if last.end == h.start => {
+                // Touching: one change.
+                last.end = h.end;
+                last.text.push_str(&h.text);
+            }
+            _ => normal.push(h),
+        }
+    }
+    let hunks: Vec<Hunk> = normal
+        .into_iter()
+        .map(|h| trim(&b, h))
+        .filter(|h| {
+            h.start >= cover_start && h.end <= cover_end && !(h.start == h.end && h.text.is_empty())
+        })
+        .collect();
+    Some(Alignment {
+        cover: (cover_start, cover_end),
+        hunks,
+    })
+}
+
 /// Builds a document's text from its copies by majority vote.
 ///
 /// `backbone` is the most complete copy's text, standing for `backbone_votes`
@@ -361,115 +471,12 @@ pub fn vote(
     others: &[(usize, &str)],
 ) -> (String, Vec<VoteChange>) {
     let b: Vec<char> = backbone.chars().collect();
-    /// How one copy reads against the backbone: the stretch it covers and
-    /// the hunks where it differs inside it.
-    struct Alignment {
-        cover: (usize, usize),
-        hunks: Vec<Hunk>,
-    }
     // Each copy is aligned on its own (in parallel), then the readings are
     // counted in the copies' order.
-    let align = |text: &str| -> Option<Alignment> {
-        let t: Vec<char> = text.chars().collect();
-        // Diff against the stretch of the backbone the copy spans (a
-        // truncated copy then costs its own length, not the missing part),
-        // with a deadline so a pathological pair cannot stall the run.
-        let (lo, hi) = window(&b, &t);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        let ops: Vec<similar::DiffOp> = diff(&b[lo..hi], &t, deadline)
-            .into_iter()
-            .map(|op| shift(op, lo, 0))
-            .collect();
-        // The stretch of the backbone this copy covers: what it does not
-        // simply lack at either end (a copy cut short says nothing there).
-        if !ops.iter().any(|o| o.tag() == similar::DiffTag::Equal) {
-            return None;
-        }
-        let reads = |o: &&similar::DiffOp| o.tag() != similar::DiffTag::Delete;
-        let (Some(first), Some(last)) = (ops.iter().find(reads), ops.iter().rev().find(reads))
-        else {
-            return None;
-        };
-        let (cover_start, cover_end) = (first.old_range().start, last.old_range().end);
-        let mut open: Option<Hunk> = None;
-        let mut hunks: Vec<Hunk> = Vec::new();
-        let mut flush = |open: &mut Option<Hunk>| {
-            if let Some(h) = open.take() {
-                hunks.push(h);
-            }
-        };
-        for op in &ops {
-            if op.tag() == similar::DiffTag::Equal {
-                // A short equal stretch between two changes joins them into
-                // one hunk (trimmed again at flush).
-                let short = op.old_range().len() <= 2;
-                match open.as_mut() {
-                    Some(h) if short && h.end == op.old_range().start => {
-                        h.end = op.old_range().end;
-                        h.text.extend(&t[op.new_range()]);
-                    }
-                    _ => flush(&mut open),
-                }
-                continue;
-            }
-            let (o, n) = (op.old_range(), op.new_range());
-            let text: String = t[n].iter().collect();
-            open = Some(match open.take() {
-                Some(mut h) => {
-                    // (An insertion can report the old index before the
-                    // equal stretch just joined: never move the end back.)
-                    h.end = h.end.max(o.end);
-                    h.text.push_str(&text);
-                    h
-                }
-                None => Hunk {
-                    start: o.start,
-                    end: o.end,
-                    text,
-                },
-            });
-        }
-        flush(&mut open);
-        // Equivalent alignments of one change (insert + delete vs replace,
-        // an insertion placed before or after a run of the same character)
-        // must vote together: trim what both sides share, move pure
-        // insertions and deletions as far left as they go, join hunks that
-        // then touch, and trim again.
-        let mut normal: Vec<Hunk> = Vec::with_capacity(hunks.len());
-        for h in hunks.into_iter().map(|h| trim(&b, h)) {
-            let mut aligned = Hunk {
-                start: h.start,
-                end: h.end,
-                text: h.text.clone(),
-            };
-            left_align(&b, &mut aligned);
-            let floor = normal.last().map_or(0, |l| l.end);
-            let h = if aligned.start >= floor { aligned } else { h };
-            match normal.last_mut() {
-                Some(last) if last.end == h.start => {
-                    // Touching: one change.
-                    last.end = h.end;
-                    last.text.push_str(&h.text);
-                }
-                _ => normal.push(h),
-            }
-        }
-        let hunks: Vec<Hunk> = normal
-            .into_iter()
-            .map(|h| trim(&b, h))
-            .filter(|h| {
-                h.start >= cover_start
-                    && h.end <= cover_end
-                    && !(h.start == h.end && h.text.is_empty())
-            })
-            .collect();
-        Some(Alignment {
-            cover: (cover_start, cover_end),
-            hunks,
-        })
-    };
-    let alignments: Vec<Option<Alignment>> =
-        others.par_iter().map(|&(_, text)| align(text)).collect();
+    let alignments: Vec<Option<Alignment>> = others
+        .par_iter()
+        .map(|&(_, text)| align(&b, text))
+        .collect();
     let mut proposals: std::collections::BTreeMap<(usize, usize), Vec<(String, usize)>> =
         std::collections::BTreeMap::new();
     let mut coverage: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, votes)

@@ -205,7 +205,9 @@ fn parse_severity(s: &str) -> Result<(String, Severity), String> {
     let (rule, level) = s
         .split_once('=')
         .ok_or_else(|| format!("expected RULE=LEVEL, got {s:?}"))?;
-    let level = level.parse().map_err(|e: canon::UnknownChoice| e.to_string())?;
+    let level = level
+        .parse()
+        .map_err(|e: canon::UnknownChoice| e.to_string())?;
     Ok((rule.to_string(), level))
 }
 

@@ -178,7 +178,9 @@ fn class(c: char) -> Option<char> {
 
 /// The folds of a file's normalized lines, back to back, and each line's
 /// range in that buffer (a copy's folds are then one slice).
-pub fn fold_lines(normalized: &crate::normalize::Normalized) -> (String, Vec<std::ops::Range<usize>>) {
+pub fn fold_lines(
+    normalized: &crate::normalize::Normalized,
+) -> (String, Vec<std::ops::Range<usize>>) {
     let mut fold_buf = String::with_capacity(normalized.text.len());
     let mut fold_ranges = Vec::with_capacity(normalized.lines.len());
     for line in &normalized.lines {

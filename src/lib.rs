@@ -54,8 +54,8 @@ pub mod unionfind;
 use thiserror::Error;
 
 use crate::decode::DecodeOptions;
-use crate::source::SourceError;
 use crate::normalize::RuleMask;
+use crate::source::SourceError;
 
 pub use commands::check::{check_paths, load_config, read_baseline, write_baseline, CheckOutcome};
 pub use commands::clean::{clean, CleanOptions, CleanOutcome, OutputFormat};

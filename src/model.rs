@@ -187,8 +187,9 @@ impl Analysis {
     /// kept (see [`crate::pipeline::build_documents`] for the general case).
     pub fn document_text(&self, doc: &Document) -> Option<String> {
         let (_, text, copy) = self.copy(doc.backbone);
-        text.kept
-            .then(|| canonical::render_lines(&text.lines[copy.lines.clone()], &text.text, self.rules).0)
+        text.kept.then(|| {
+            canonical::render_lines(&text.lines[copy.lines.clone()], &text.text, self.rules).0
+        })
     }
 
     /// Who votes on a document's text: how many copies read as its backbone

@@ -293,7 +293,10 @@ fn bad_inputs_are_reported_and_the_run_goes_on() {
             .find(|f| f.path.ends_with(name))
             .unwrap()
     };
-    assert_eq!(file("binary.bin").status, canon::report::FileStatus::Skipped);
+    assert_eq!(
+        file("binary.bin").status,
+        canon::report::FileStatus::Skipped
+    );
     assert_eq!(file("binary.bin").regions[0].role, Role::Skipped);
     assert!(file("empty.txt").regions.is_empty());
     assert_eq!(file("blank.txt").regions[0].role, Role::Blank);

@@ -78,9 +78,9 @@ impl FindingKind {
 
     pub fn default_severity(self) -> Severity {
         match self {
-            FindingKind::EncodingMixed | FindingKind::EncodingNotUtf8 | FindingKind::EncodingBom => {
-                Severity::Warning
-            }
+            FindingKind::EncodingMixed
+            | FindingKind::EncodingNotUtf8
+            | FindingKind::EncodingBom => Severity::Warning,
             _ => Severity::Error,
         }
     }

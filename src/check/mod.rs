@@ -261,16 +261,23 @@ pub fn check(analysis: &Analysis, files: &FileFindings, policy: &Policy) -> Vec<
             }
         }
     }
-    findings.retain_mut(|f| match policy.severity(f.rule.id(), f.rule.default_severity()) {
-        Some(s) => {
-            f.severity = s;
-            true
-        }
-        None => false,
-    });
+    findings.retain_mut(
+        |f| match policy.severity(f.rule.id(), f.rule.default_severity()) {
+            Some(s) => {
+                f.severity = s;
+                true
+            }
+            None => false,
+        },
+    );
     findings.sort_by(|a, b| {
-        (&a.path, a.line, a.col, a.start, a.rule.id())
-            .cmp(&(&b.path, b.line, b.col, b.start, b.rule.id()))
+        (&a.path, a.line, a.col, a.start, a.rule.id()).cmp(&(
+            &b.path,
+            b.line,
+            b.col,
+            b.start,
+            b.rule.id(),
+        ))
     });
     findings
 }

@@ -123,6 +123,10 @@ mod tests {
             ignore: vec!["no-such-rule".into()],
             ..Policy::default()
         };
-        assert!(bad.validate().unwrap_err().to_string().contains("no-such-rule"));
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("no-such-rule"));
     }
 }

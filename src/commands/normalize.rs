@@ -60,10 +60,11 @@ pub fn normalize_input(path: &Path, opts: &Options) -> Result<NormalizedDocument
         Unit::Skipped { path, reason, .. } => return Err(NormalizeError::Skipped { path, reason }),
         Unit::Failed { error, .. } => return Err(NormalizeError::Unreadable(error)),
     };
-    let decoded = decode::decode(&raw.bytes, &opts.decode).map_err(|e| NormalizeError::Skipped {
-        path: input.display.clone(),
-        reason: e.to_string(),
-    })?;
+    let decoded =
+        decode::decode(&raw.bytes, &opts.decode).map_err(|e| NormalizeError::Skipped {
+            path: input.display.clone(),
+            reason: e.to_string(),
+        })?;
     if opts.strict && !decoded.undecodable.is_empty() {
         return Err(NormalizeError::Strict {
             path: input.display.clone(),

@@ -600,10 +600,7 @@ fn sniff_utf16_han(bytes: &[u8]) -> Option<&'static Encoding> {
     };
     let (text, _, errors) = enc.decode(head);
     let chars = text.chars().count().max(1);
-    let han = text
-        .chars()
-        .filter(|&c| crate::chars::is_han(c))
-        .count();
+    let han = text.chars().filter(|&c| crate::chars::is_han(c)).count();
     let controls = text
         .chars()
         .filter(|&c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))

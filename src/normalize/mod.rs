@@ -488,8 +488,7 @@ impl RuleOptions {
             }
         }
         for name in &self.disabled {
-            let i = rule_index(name)
-                .ok_or_else(|| UnknownRuleName(name.clone()))?;
+            let i = rule_index(name).ok_or_else(|| UnknownRuleName(name.clone()))?;
             mask.remove(i);
         }
         Ok(mask)

@@ -105,7 +105,16 @@ pub fn analyze_file_in(raw: RawFile, origin: (usize, usize), ctx: &FileContext<'
                     group,
                     complete,
                 };
-                Some(file_copy(place, &folds, &fold_buf, &fold_ranges, &lines, &text, &repairs, ctx))
+                Some(file_copy(
+                    place,
+                    &folds,
+                    &fold_buf,
+                    &fold_ranges,
+                    &lines,
+                    &text,
+                    &repairs,
+                    ctx,
+                ))
             }
             _ => None,
         })
@@ -195,7 +204,8 @@ fn file_copy(
         complete: place.complete,
         fingerprint,
         signature,
-        damage: damage_marks(copy_text) + repairs.iter().filter(|r| range.contains(&r.line)).count(),
+        damage: damage_marks(copy_text)
+            + repairs.iter().filter(|r| range.contains(&r.line)).count(),
         rules,
         head_edges: folds[range.clone()]
             .iter()

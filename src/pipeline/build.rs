@@ -82,12 +82,7 @@ impl Assembly<'_> {
 
     /// A copy's lines (archive chrome trimmed at the edges), with the text
     /// their ranges point into.
-    fn deliver(
-        &self,
-        (doc, copy, role): Need,
-        lines: &[Line],
-        text: &str,
-    ) -> Result<(), Error> {
+    fn deliver(&self, (doc, copy, role): Need, lines: &[Line], text: &str) -> Result<(), Error> {
         let (out, fired) = canonical::render_lines(lines, text, self.analysis.rules);
         let done = {
             let mut all = self.parts.lock().map_err(|_| Self::lock_error())?;

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::{catalog, Finding};
 
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Log {
     #[serde(rename = "$schema")]

@@ -1,0 +1,140 @@
+//! Phases 1–2 of segmentation: anchors (sampled windows of the fold
+//! stream) and each line's class against the text before it.
+
+use std::collections::HashMap;
+
+use super::{line_key, Seq, DRIFT, GRAM, MAX_PLACES};
+use crate::fingerprint::mix;
+
+/// How a line relates to the text before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Class {
+    /// Short and seen nowhere before: follows its neighbours.
+    Neutral,
+    /// Mostly text not seen before.
+    Novel,
+    /// Repeats the text that starts at stream position `at`.
+    Repeat { at: usize },
+    /// A short line equal to earlier lines (their positions in
+    /// `Seq::places[k]`).
+    Same { k: usize },
+}
+
+impl Seq<'_> {
+    /// Classes every line against the text before it.
+    pub(super) fn classify(&mut self) -> Vec<Class> {
+        // Keys are mixed hashes already: no need to hash them again.
+        let mut first: HashMap<u64, usize, Premixed> =
+            HashMap::with_capacity_and_hasher(self.pos[self.n()] / 4, Premixed::default());
+        let mut short: HashMap<u64, Vec<usize>, Premixed> = HashMap::default();
+        let mut classes = Vec::with_capacity(self.n());
+        let mut buf: Vec<(u64, usize)> = Vec::new();
+        let mut estimates: Vec<usize> = Vec::new();
+        for i in 0..self.n() {
+            let start = self.pos[i];
+            let n = windows(self.folds[i], start, &mut buf);
+            let anchors = &buf[..n];
+            let class = if anchors.is_empty() {
+                let key = line_key(self.folds[i]);
+                let earlier = short.entry(key).or_default();
+                // Keys can collide: keep only places whose text is equal.
+                let same: Vec<usize> = earlier
+                    .iter()
+                    .copied()
+                    .filter(|&p| self.folds[self.line_at(p)] == self.folds[i])
+                    .collect();
+                if earlier.len() < MAX_PLACES {
+                    earlier.push(start);
+                }
+                if same.is_empty() {
+                    Class::Neutral
+                } else {
+                    self.places.push(same);
+                    Class::Same {
+                        k: self.places.len() - 1,
+                    }
+                }
+            } else {
+                estimates.clear();
+                // One lookup per anchor: an anchor seen first on this very
+                // line (at or after `start`) is no estimate.
+                for &(h, p) in anchors {
+                    let f = *first.entry(h).or_insert(p);
+                    if f < start {
+                        estimates.push((f + start).saturating_sub(p));
+                    }
+                }
+                if estimates.is_empty() {
+                    Class::Novel
+                } else {
+                    estimates.sort_unstable();
+                    let median = estimates[estimates.len() / 2];
+                    let agree = estimates
+                        .iter()
+                        .filter(|&&e| e.abs_diff(median) <= DRIFT)
+                        .count();
+                    if agree * 2 >= anchors.len() {
+                        Class::Repeat { at: median }
+                    } else {
+                        Class::Novel
+                    }
+                }
+            };
+            classes.push(class);
+        }
+        classes
+    }
+}
+
+/// A hasher for keys that are well-mixed 64-bit hashes already.
+#[derive(Default, Clone, Copy)]
+struct PremixedHasher(u64);
+
+impl std::hash::Hasher for PremixedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Premixed = std::hash::BuildHasherDefault<PremixedHasher>;
+
+/// The anchors of a line (its fold `s`, starting at stream position
+/// `start`): `(hash, position)` of the sampled [`GRAM`]-character windows,
+/// written to the front of `buf` (which only grows, so it is not cleared
+/// line after line); returns how many.
+fn windows(s: &str, start: usize, buf: &mut Vec<(u64, usize)>) -> usize {
+    const P: u64 = 0x0100_0000_01b3;
+    let p_out = (1..GRAM).fold(1u64, |acc, _| acc.wrapping_mul(P));
+    // Every window is written; only a sampled one advances `len` (no branch
+    // to mispredict on one window in four), and only those are mixed.
+    if buf.len() < s.len() {
+        buf.resize(s.len(), (0, 0));
+    }
+    let mut len = 0;
+    let mut ring = [0u32; GRAM];
+    let mut slot = 0;
+    let mut rolling = 0u64;
+    for (k, c) in s.chars().enumerate() {
+        // The ring starts at zero: the first windows subtract nothing.
+        rolling = rolling.wrapping_sub(u64::from(ring[slot]).wrapping_mul(p_out));
+        ring[slot] = c as u32;
+        slot = if slot + 1 == GRAM { 0 } else { slot + 1 };
+        rolling = rolling.wrapping_mul(P).wrapping_add(u64::from(c as u32));
+        // One multiply picks the sample (top bits, so one window in four).
+        buf[len] = (rolling, (start + k + 1).wrapping_sub(GRAM));
+        let sampled = k + 1 >= GRAM && rolling.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 62 == 0;
+        len += usize::from(sampled);
+    }
+    for anchor in &mut buf[..len] {
+        anchor.0 = mix(anchor.0);
+    }
+    len
+}

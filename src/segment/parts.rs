@@ -1,0 +1,531 @@
+//! Phase 4 of segmentation: runs → parts → segments over non-blank lines.
+//!
+//! One function per step: which repeats are copies ([`Seq::copies_among`]);
+//! groups, and cut copies whose rest follows ([`Seq::join_cut_copies`]);
+//! which lines of each novel run later copies repeat
+//! ([`Seq::references`]); the extent of each document's first copy and the
+//! varying chrome at copies' edges ([`Seq::extents`]); the parts
+//! ([`Seq::pieces`]); light lone pieces made chrome
+//! ([`Seq::chrome_singletons`]); joined pieces ([`join_parts`]); and each
+//! part's kind ([`kinds`]).
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::runs::{demote, Run};
+use super::{chrome_limit, SegmentKind, Seq, DRIFT, MIN_REPEAT_WEIGHT};
+use crate::unionfind::UnionFind;
+
+/// A stretch of non-blank lines on its way to becoming a segment.
+#[derive(Debug, Clone)]
+struct Part {
+    lines: Range<usize>,
+    /// The copy's group (document within the file); `None`: chrome.
+    group: Option<usize>,
+    /// The copy is cut short (its last line stops inside a source line).
+    cut: bool,
+    /// The run it came from.
+    run: usize,
+}
+
+/// Lines of each novel run that a later copy repeats: `(copy run, lines)`.
+type Refs = Vec<Vec<(usize, Range<usize>)>>;
+
+/// Chrome cut from a group's copies: `(group, stream position in the
+/// source)` — before it for heads, from it on for tails.
+type Cuts = Vec<(usize, usize)>;
+
+impl Seq<'_> {
+    /// Runs → segments over non-blank lines.
+    pub(super) fn parts(&mut self) -> Vec<(Range<usize>, SegmentKind)> {
+        let runs = self.runs();
+        let runs = self.resource(runs);
+        let runs = self.copies_among(runs);
+        // Groups: each repeated run joins the runs its source lies in.
+        let mut uf = UnionFind::new(runs.len());
+        let joins = self.join_cut_copies(&runs, &mut uf);
+        let refs = self.references(&runs, &mut uf);
+        let (extent, tails, heads) = self.extents(&runs, &refs, &mut uf);
+        let (mut parts, doc_weight) = self.pieces(&runs, &extent, &tails, &heads, &mut uf);
+        self.chrome_singletons(&mut parts);
+        let parts = join_parts(parts, &joins);
+        self.kinds(parts, &doc_weight)
+    }
+
+    /// Which repeats are copies; the others become part of their novel
+    /// neighbours. A repeat is a copy when it holds 30% of its source or
+    /// more; a lighter one only when it starts (or ends) where its source
+    /// does and no heavy new text follows (precedes) it: a copy cut short,
+    /// not the opening formula another document shares. First the light
+    /// repeats go, so sources are judged whole.
+    fn copies_among(&self, runs: Vec<Run>) -> Vec<Run> {
+        let light: Vec<bool> = runs
+            .iter()
+            .map(|r| r.novel || self.weight(r.lines.clone()) >= MIN_REPEAT_WEIGHT)
+            .collect();
+        let runs = demote(runs, &light);
+        let novel_at = |runs: &[Run], line: usize| {
+            runs.iter()
+                .find(|r| r.lines.contains(&line))
+                .filter(|r| r.novel)
+                .map(|r| r.lines.clone())
+        };
+        let heavy_novel = |k: usize, limit: usize| {
+            runs.get(k)
+                .is_some_and(|r: &Run| r.novel && self.weight(r.lines.clone()) >= limit)
+        };
+        let keep: Vec<bool> = (0..runs.len())
+            .map(|k| {
+                let r = &runs[k];
+                if r.novel {
+                    return true;
+                }
+                let w = self.weight(r.lines.clone());
+                if w < MIN_REPEAT_WEIGHT {
+                    return false;
+                }
+                let Some(source) = novel_at(&runs, self.line_at(r.src.start)) else {
+                    return w >= 4 * MIN_REPEAT_WEIGHT;
+                };
+                // The novel run may hold other documents' first copies before
+                // this one's: weigh it from where the source starts, to the
+                // next substantial repeat (lighter ones are text of it).
+                let mut text_end = source.end;
+                for next in runs
+                    .iter()
+                    .skip_while(|x| x.lines.end <= source.start)
+                    .skip(1)
+                {
+                    if !next.novel && self.weight(next.lines.clone()) >= 4 * MIN_REPEAT_WEIGHT {
+                        break;
+                    }
+                    text_end = next.lines.end;
+                }
+                let source_weight = self.pos[text_end].saturating_sub(r.src.start);
+                // (Not for a short repeat: near the end of a source, a
+                // closing formula would hold a large share of little.)
+                if w >= 4 * MIN_REPEAT_WEIGHT && w * 10 >= source_weight * 3 {
+                    return true;
+                }
+                // What may stand between copies: chrome, not text.
+                let limit = 4 * MIN_REPEAT_WEIGHT;
+                // A copy cut short ends the file or meets chrome or the next
+                // copy; its source may start anywhere in a novel run that
+                // holds other documents' first copies too.
+                let ends_clean = !heavy_novel(k + 1, limit);
+                (ends_clean
+                    && (w >= 4 * MIN_REPEAT_WEIGHT
+                        || r.src.start <= self.pos[source.start] + DRIFT))
+                    || (r.src.end + DRIFT >= self.pos[source.end]
+                        && (k == 0 || !heavy_novel(k - 1, limit)))
+            })
+            .collect();
+        demote(runs, &keep)
+    }
+
+    /// Runs `k` that carry on run `k - 1` (one copy), joined in `uf`.
+    fn join_cut_copies(&self, runs: &[Run], uf: &mut UnionFind) -> Vec<usize> {
+        let run_of = |line: usize| runs.partition_point(|r| r.lines.end <= line);
+        let mut joins: Vec<usize> = Vec::new();
+        // A copy whose source stops at the end of one novel run and goes on at
+        // the start of a later one: the first copy was cut short, and the
+        // rest of the text first appeared in a later copy. One document.
+        for k in 1..runs.len() {
+            let (prev, r) = (&runs[k - 1], &runs[k]);
+            if prev.novel || r.novel || prev.cut {
+                continue;
+            }
+            // The source's end may overshoot into a later copy by a line's
+            // drift: take the novel run just before it.
+            let s1 = [1, DRIFT]
+                .iter()
+                .map(|&back| run_of(self.line_at(prev.src.end.saturating_sub(back))))
+                .find(|&s| s < runs.len() && runs[s].novel)
+                .unwrap_or(runs.len());
+            let s2 = run_of(self.line_at(r.src.start));
+            if s1 < s2
+                && s2 < runs.len()
+                && runs[s1].novel
+                && runs[s2].novel
+                && prev.src.end + DRIFT >= self.pos[runs[s1].lines.end]
+                && r.src.start <= self.pos[runs[s2].lines.start] + DRIFT
+            {
+                uf.union(k - 1, k);
+                joins.push(k);
+                // The copy that carried the text on, right before it.
+                let c = s2 - 1;
+                if c > s1
+                    && !runs[c].novel
+                    && runs[c].src.end + DRIFT >= self.pos[runs[s1].lines.end]
+                {
+                    joins.push(s2);
+                }
+            }
+        }
+        // A copy whose source was cut mid-line, and new text that carries on
+        // the cut line right after it: the rest of the copy (its text first
+        // appears here).
+        for k in 1..runs.len() {
+            let (prev, r) = (&runs[k - 1], &runs[k]);
+            if prev.novel || !r.novel {
+                continue;
+            }
+            if self.carries_on_cut_source(prev, r) {
+                uf.union(k - 1, k);
+                joins.push(k);
+            }
+        }
+        joins
+    }
+
+    /// Whether the novel run `r` right after the repeated run `prev` carries
+    /// on the line where `prev`'s source was cut (the truncated first copy
+    /// ends right before `prev`: a cut line or a chrome line between at
+    /// most).
+    fn carries_on_cut_source(&self, prev: &Run, r: &Run) -> bool {
+        // The source line where the copy's source ends.
+        let l = self.line_at(prev.src.end.saturating_sub(1));
+        if l >= prev.lines.start || prev.lines.start - l > 3 {
+            return false;
+        }
+        // Its last characters, or the short cut line left after it (it may
+        // have been seen as the start of something else), read on in the
+        // copy's last line or the new text's first.
+        let goes_on = |needle: &str| {
+            needle.chars().count() >= 4
+                && [prev.lines.end - 1, r.lines.start].iter().any(|&i| {
+                    self.folds[i]
+                        .find(needle)
+                        .is_some_and(|at| at + needle.len() < self.folds[i].len())
+                })
+        };
+        let last: Vec<char> = self.folds[l].chars().collect();
+        let tail: String = last[last.len().saturating_sub(8)..].iter().collect();
+        let cut_line = (l + 1 < prev.lines.start && self.len(l + 1) < MIN_REPEAT_WEIGHT)
+            .then(|| self.folds[l + 1]);
+        goes_on(&tail) || cut_line.is_some_and(goes_on)
+    }
+
+    /// Per novel run, the lines each later copy repeats; every repeated run
+    /// joins (in `uf`) the runs its source lies in.
+    fn references(&self, runs: &[Run], uf: &mut UnionFind) -> Refs {
+        let run_of = |line: usize| runs.partition_point(|r| r.lines.end <= line);
+        let mut refs: Refs = vec![Vec::new(); runs.len()];
+        for (k, r) in runs.iter().enumerate() {
+            if r.novel {
+                continue;
+            }
+            let first = self.line_at(r.src.start);
+            let last = self.line_at(r.src.end.saturating_sub(1).max(r.src.start));
+            let (ra, rb) = (run_of(first), run_of(last));
+            for s in ra..=rb.min(runs.len() - 1) {
+                if s >= k {
+                    break;
+                }
+                let lines = runs[s].lines.start.max(first)..runs[s].lines.end.min(last + 1);
+                if lines.is_empty() {
+                    continue;
+                }
+                uf.union(k, s);
+                if runs[s].novel {
+                    refs[s].push((k, lines));
+                }
+            }
+        }
+        refs
+    }
+
+    /// The extent of each novel run that is a document: from the first line
+    /// any copy repeats to the last line a copy not cut short repeats (all
+    /// of the rest when every copy is cut). When the file's last copy ends
+    /// cleanly on a line and lacks only a light tail, that tail followed
+    /// each earlier copy: chrome between copies, cut from all of them (a
+    /// tail cut). Varying edges (a page counter, a date) are cut too.
+    fn extents(
+        &self,
+        runs: &[Run],
+        refs: &Refs,
+        uf: &mut UnionFind,
+    ) -> (Vec<Option<Range<usize>>>, Cuts, Cuts) {
+        let mut extent: Vec<Option<Range<usize>>> = vec![None; runs.len()];
+        let mut tails: Cuts = Vec::new();
+        let mut heads: Cuts = Vec::new();
+        for (s, r) in runs.iter().enumerate() {
+            let list = &refs[s];
+            let Some(start) = list.iter().map(|(_, l)| l.start).min() else {
+                continue;
+            };
+            let mut end = list
+                .iter()
+                .filter(|(k, _)| !runs[*k].cut)
+                .map(|(_, l)| l.end)
+                .max()
+                .unwrap_or(r.lines.end);
+            if let Some((k, l)) = list.last() {
+                let clean_end = runs[*k].src.end.abs_diff(self.pos[l.end]) <= DRIFT / 2;
+                if !runs[*k].cut
+                    && clean_end
+                    && l.end < end
+                    && self.weight(l.end..end) <= 4 * MIN_REPEAT_WEIGHT
+                {
+                    end = l.end;
+                    tails.push((uf.find(s), self.pos[end]));
+                }
+            }
+            let mut start = start;
+            if list.len() >= 2 {
+                if let Some(t) = self.varying_tail(start, end, list, runs) {
+                    end = t;
+                    tails.push((uf.find(s), self.pos[end]));
+                }
+                if let Some(t) = self.varying_head(start, end, list, runs) {
+                    start = t;
+                    heads.push((uf.find(s), self.pos[start]));
+                }
+            }
+            extent[s] = Some(start..end.max(start + 1));
+        }
+        (extent, tails, heads)
+    }
+
+    /// Varying edges: a line near the end of the extent `start..end` that
+    /// each of three or more copies holds in its own form, and what lies
+    /// beyond it, is chrome. Returns where the extent then ends.
+    fn varying_tail(
+        &self,
+        start: usize,
+        end: usize,
+        list: &[(usize, Range<usize>)],
+        runs: &[Run],
+    ) -> Option<usize> {
+        let mut t = end;
+        let mut cut = None;
+        while t > start + 1 && self.weight(t - 1..end) <= 4 * MIN_REPEAT_WEIGHT {
+            t -= 1;
+            if self.varies(t, list, runs) {
+                cut = Some(t);
+            }
+        }
+        cut
+    }
+
+    /// [`Seq::varying_tail`] at the start: where the extent then starts.
+    fn varying_head(
+        &self,
+        start: usize,
+        end: usize,
+        list: &[(usize, Range<usize>)],
+        runs: &[Run],
+    ) -> Option<usize> {
+        let mut t = start;
+        let mut cut = None;
+        while t + 1 < end && self.weight(start..t + 1) <= 4 * MIN_REPEAT_WEIGHT {
+            if self.varies(t, list, runs) {
+                cut = Some(t + 1);
+            }
+            t += 1;
+        }
+        cut
+    }
+
+    /// Whether the copies of the short source line `t` (the source's own,
+    /// and the lines standing at the same place in the repeated runs of
+    /// `refs` that have one) all differ from each other, with three or more
+    /// of them. A page
+    /// counter varies so; text damaged now and then does not, nor does a
+    /// re-wrapped copy (its lines stand elsewhere: not compared).
+    fn varies(&self, t: usize, refs: &[(usize, Range<usize>)], runs: &[Run]) -> bool {
+        const EDGE: usize = 16;
+        const SHORT: usize = 80;
+        let len = self.len(t);
+        if len > SHORT || refs.len() < 2 {
+            return false;
+        }
+        let mut versions: Vec<&str> = vec![self.folds[t]];
+        for (k, _) in refs {
+            let lines = runs[*k].lines.clone();
+            let mut edge = lines.clone().take(EDGE).chain(
+                lines
+                    .clone()
+                    .skip(lines.len().saturating_sub(EDGE).max(EDGE)),
+            );
+            let aligned = edge.find(|&i| {
+                self.src_of[i] != usize::MAX
+                    && self.src_of[i].abs_diff(self.pos[t]) <= 2
+                    && self.len(i).abs_diff(len) <= len / 4 + 1
+            });
+            // A copy without the line (it stood apart, as chrome) says
+            // nothing.
+            if let Some(i) = aligned {
+                versions.push(self.folds[i]);
+            }
+        }
+        let n = versions.len();
+        versions.sort_unstable();
+        versions.dedup();
+        n >= 3 && versions.len() == n
+    }
+
+    /// Runs → parts. Novel runs: the repeated extent is the copy; light
+    /// edges are chrome, heavy ones documents of their own. Repeated runs
+    /// lose a head or tail cut in [`Seq::extents`]. Also returns, per group,
+    /// the weight of its text (the extents of its novel runs).
+    fn pieces(
+        &self,
+        runs: &[Run],
+        extent: &[Option<Range<usize>>],
+        tails: &Cuts,
+        heads: &Cuts,
+        uf: &mut UnionFind,
+    ) -> (Vec<Part>, HashMap<usize, usize>) {
+        let mut parts: Vec<Part> = Vec::new();
+        let mut fresh = runs.len();
+        let mut doc_weight: HashMap<usize, usize> = HashMap::new();
+        let part = |lines: Range<usize>, group: Option<usize>, cut: bool, run: usize| Part {
+            lines,
+            group,
+            cut,
+            run,
+        };
+        for (k, r) in runs.iter().enumerate() {
+            let group = uf.find(k);
+            if !r.novel {
+                let tail = tails.iter().find(|t| t.0 == group).map(|t| t.1);
+                let head = heads.iter().find(|t| t.0 == group).map(|t| t.1);
+                let at = |i: usize| {
+                    (self.src_of[i] != usize::MAX).then(|| self.src_of[i] + self.len(i) / 2)
+                };
+                let a = head
+                    .and_then(|h| r.lines.clone().find(|&i| at(i).is_some_and(|p| p >= h)))
+                    .unwrap_or(r.lines.start);
+                let b = tail
+                    .and_then(|t| (a + 1..r.lines.end).find(|&i| at(i).is_some_and(|p| p >= t)))
+                    .unwrap_or(r.lines.end);
+                if a > r.lines.start {
+                    parts.push(part(r.lines.start..a, None, false, k));
+                }
+                parts.push(part(a..b, Some(group), r.cut && b == r.lines.end, k));
+                if b < r.lines.end {
+                    parts.push(part(b..r.lines.end, None, false, k));
+                }
+                continue;
+            }
+            let Some(e) = extent[k].clone() else {
+                *doc_weight.entry(group).or_default() += self.weight(r.lines.clone());
+                parts.push(part(r.lines.clone(), Some(group), false, k));
+                continue;
+            };
+            let doc = self.weight(e.clone());
+            *doc_weight.entry(group).or_default() += doc;
+            for (piece, own) in [
+                (r.lines.start..e.start, false),
+                (e.clone(), true),
+                (e.end..r.lines.end, false),
+            ] {
+                if piece.is_empty() {
+                    continue;
+                }
+                if own {
+                    parts.push(part(piece, Some(group), false, k));
+                } else if self.weight(piece.clone()) < chrome_limit(doc) {
+                    parts.push(part(piece, None, false, k));
+                } else {
+                    doc_weight.insert(fresh, self.weight(piece.clone()));
+                    parts.push(part(piece, Some(fresh), false, k));
+                    fresh += 1;
+                }
+            }
+        }
+        (parts, doc_weight)
+    }
+
+    /// Unrepeated stretches light next to the file's documents are chrome.
+    fn chrome_singletons(&self, parts: &mut [Part]) {
+        let heaviest = parts
+            .iter()
+            .filter(|p| p.group.is_some())
+            .map(|p| self.weight(p.lines.clone()))
+            .max()
+            .unwrap_or(0);
+        let mut members: HashMap<usize, usize> = HashMap::new();
+        for p in parts.iter() {
+            if let Some(g) = p.group {
+                *members.entry(g).or_default() += 1;
+            }
+        }
+        let copies = parts.iter().filter(|p| p.group.is_some()).count();
+        for p in parts.iter_mut() {
+            if let Some(g) = p.group {
+                if copies > 1
+                    && members[&g] == 1
+                    && self.weight(p.lines.clone()) < chrome_limit(heaviest)
+                    && self.weight(p.lines.clone()) < heaviest
+                {
+                    p.group = None;
+                }
+            }
+        }
+    }
+
+    /// Each part's kind: completeness (a copy lacking more than a little of
+    /// its group's text, or of its heaviest copy, is truncated), and
+    /// neighbouring chrome pieces merged.
+    fn kinds(
+        &self,
+        parts: Vec<Part>,
+        doc_weight: &HashMap<usize, usize>,
+    ) -> Vec<(Range<usize>, SegmentKind)> {
+        let mut most: HashMap<usize, usize> = HashMap::new();
+        for p in &parts {
+            if let Some(g) = p.group {
+                let w = self.weight(p.lines.clone());
+                let m = most
+                    .entry(g)
+                    .or_insert_with(|| doc_weight.get(&g).copied().unwrap_or(0));
+                *m = (*m).max(w);
+            }
+        }
+        let mut out: Vec<(Range<usize>, SegmentKind)> = Vec::with_capacity(parts.len());
+        for p in parts {
+            let kind = match p.group {
+                None => SegmentKind::Chrome,
+                Some(g) => {
+                    let w = self.weight(p.lines.clone());
+                    let m = most[&g];
+                    SegmentKind::Copy {
+                        group: g,
+                        complete: !p.cut && w + DRIFT.max(m / 20) >= m,
+                    }
+                }
+            };
+            match out.last_mut() {
+                Some((prev, SegmentKind::Chrome)) if kind == SegmentKind::Chrome => {
+                    prev.end = p.lines.end;
+                }
+                _ => out.push((p.lines, kind)),
+            }
+        }
+        out
+    }
+}
+
+/// Pieces of runs joined in [`Seq::join_cut_copies`] are one copy.
+fn join_parts(parts: Vec<Part>, joins: &[usize]) -> Vec<Part> {
+    let mut joined: Vec<Part> = Vec::with_capacity(parts.len());
+    for p in parts {
+        if let Some(last) = joined.last_mut() {
+            if p.group.is_some()
+                && last.group == p.group
+                && last.run + 1 == p.run
+                && joins.contains(&p.run)
+            {
+                last.lines.end = p.lines.end;
+                last.cut = p.cut;
+                last.run = p.run;
+                continue;
+            }
+        }
+        joined.push(p);
+    }
+    joined
+}
