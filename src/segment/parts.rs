@@ -240,7 +240,7 @@ impl Seq<'_> {
     /// of the rest when every copy is cut). When the file's last copy ends
     /// cleanly on a line and lacks only a light tail, that tail followed
     /// each earlier copy: chrome between copies, cut from all of them (a
-    /// tail cut). Varying edges (a page counter, a date) are cut too.
+    /// tail cut). Varying edges ([`Seq::varying_edges`]) are cut too.
     fn extents(
         &self,
         runs: &[Run],
@@ -274,11 +274,12 @@ impl Seq<'_> {
             }
             let mut start = start;
             if list.len() >= 2 {
-                if let Some(t) = self.varying_tail(start, end, list, runs) {
+                let (new_end, new_start) = self.varying_edges(start, end, list, runs);
+                if let Some(t) = new_end {
                     end = t;
                     tails.push((uf.find(s), self.pos[end]));
                 }
-                if let Some(t) = self.varying_head(start, end, list, runs) {
+                if let Some(t) = new_start {
                     start = t;
                     heads.push((uf.find(s), self.pos[start]));
                 }
@@ -288,44 +289,37 @@ impl Seq<'_> {
         (extent, tails, heads)
     }
 
-    /// Varying edges: a line near the end of the extent `start..end` that
-    /// each of three or more copies holds in its own form, and what lies
-    /// beyond it, is chrome. Returns where the extent then ends.
-    fn varying_tail(
+    /// Varying edges: a line near either end of the extent `start..end`
+    /// that each of three or more copies holds in its own form (a page
+    /// counter, a date, a visit count), and what lies beyond it, is chrome.
+    /// Returns the new end and the new start, where they move (the end is
+    /// cut first; the start is looked for within the new extent).
+    fn varying_edges(
         &self,
         start: usize,
         end: usize,
         list: &[(usize, Range<usize>)],
         runs: &[Run],
-    ) -> Option<usize> {
+    ) -> (Option<usize>, Option<usize>) {
+        let light = |r: Range<usize>| self.weight(r) <= 4 * MIN_REPEAT_WEIGHT;
+        let mut new_end = None;
         let mut t = end;
-        let mut cut = None;
-        while t > start + 1 && self.weight(t - 1..end) <= 4 * MIN_REPEAT_WEIGHT {
+        while t > start + 1 && light(t - 1..end) {
             t -= 1;
             if self.varies(t, list, runs) {
-                cut = Some(t);
+                new_end = Some(t);
             }
         }
-        cut
-    }
-
-    /// [`Seq::varying_tail`] at the start: where the extent then starts.
-    fn varying_head(
-        &self,
-        start: usize,
-        end: usize,
-        list: &[(usize, Range<usize>)],
-        runs: &[Run],
-    ) -> Option<usize> {
+        let end = new_end.unwrap_or(end);
+        let mut new_start = None;
         let mut t = start;
-        let mut cut = None;
-        while t + 1 < end && self.weight(start..t + 1) <= 4 * MIN_REPEAT_WEIGHT {
+        while t + 1 < end && light(start..t + 1) {
             if self.varies(t, list, runs) {
-                cut = Some(t + 1);
+                new_start = Some(t + 1);
             }
             t += 1;
         }
-        cut
+        (new_end, new_start)
     }
 
     /// Whether the copies of the short source line `t` (the source's own,
