@@ -362,7 +362,7 @@ fn align(b: &[char], text: &str) -> Option<Alignment> {
     // Diff against the stretch of the backbone the copy spans (a
     // truncated copy then costs its own length, not the missing part),
     // with a deadline so a pathological pair cannot stall the run.
-    let (lo, hi) = window(&b, &t);
+    let (lo, hi) = window(b, &t);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
     let ops: Vec<similar::DiffOp> = diff(&b[lo..hi], &t, deadline)
         .into_iter()
@@ -423,13 +423,13 @@ fn align(b: &[char], text: &str) -> Option<Alignment> {
     // insertions and deletions as far left as they go, join hunks that
     // then touch, and trim again.
     let mut normal: Vec<Hunk> = Vec::with_capacity(hunks.len());
-    for h in hunks.into_iter().map(|h| trim(&b, h)) {
+    for h in hunks.into_iter().map(|h| trim(b, h)) {
         let mut aligned = Hunk {
             start: h.start,
             end: h.end,
             text: h.text.clone(),
         };
-        left_align(&b, &mut aligned);
+        left_align(b, &mut aligned);
         let floor = normal.last().map_or(0, |l| l.end);
         let h = if aligned.start >= floor { aligned } else { h };
         match normal.last_mut() {
@@ -443,7 +443,7 @@ fn align(b: &[char], text: &str) -> Option<Alignment> {
     }
     let hunks: Vec<Hunk> = normal
         .into_iter()
-        .map(|h| trim(&b, h))
+        .map(|h| trim(b, h))
         .filter(|h| {
             h.start >= cover_start && h.end <= cover_end && !(h.start == h.end && h.text.is_empty())
         })
