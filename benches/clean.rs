@@ -89,7 +89,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(total));
     group.bench_function("read-only baseline", |b| {
         b.iter(|| {
-            let (inputs, _) = canon::source::discover(&[input.path().to_path_buf()], None);
+            let (inputs, _) = canon::source::discover(&[input.path().to_path_buf()], None, false);
             inputs
                 .iter()
                 .enumerate()
@@ -105,6 +105,7 @@ fn bench(c: &mut Criterion) {
                     out: out.path().to_path_buf(),
                     report: None,
                     format: canon::OutputFormat::Txt,
+                    force: false,
                 },
                 &Options::default(),
             )

@@ -80,6 +80,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "BYTES", default_value_t = canon::source::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
 
+    /// Follow symbolic links found while walking folders (links named on
+    /// the command line are always followed).
+    #[arg(long, short = 'L', global = true)]
+    pub follow: bool,
+
     /// JSONL inputs: the field holding the text.
     #[arg(long, global = true, value_name = "FIELD", default_value = "text")]
     pub jsonl_field: String,
@@ -165,6 +170,11 @@ pub struct CleanArgs {
     /// per document in the file --out (`-` for stdout).
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = OutputFormat::Txt)]
     pub output_format: OutputFormat,
+    /// Write into an output folder holding files canon did not write (they
+    /// are left alone; documents take other names), or over a JSONL file or
+    /// report canon did not write.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@
 //! | [`check`] | the analysis → findings, policy, baseline, renderers |
 //! | [`commands`] | `clean`, `check`, `explain`, `normalize` over the pipeline |
 //! | [`model`] | the data the stages fill in ([`Analysis`], [`TextFile`], ...) |
+//! | [`escape`] | names shown on a terminal, control characters escaped |
 //!
 //! Only [`source`] and [`emit`] touch the filesystem.
 //!
@@ -40,6 +41,7 @@ pub mod commands;
 pub mod config;
 pub mod decode;
 pub mod emit;
+pub mod escape;
 pub mod fingerprint;
 pub mod fold;
 pub mod model;

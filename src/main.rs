@@ -15,14 +15,26 @@ use canon::{check, report, CleanOptions, Options};
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    // Ctrl-C or SIGTERM: remove what the run was writing (staging folders,
+    // temporary files), leave the previous output as it was, exit 130.
+    let _ = ctrlc::set_handler(|| {
+        canon::emit::interrupt::interrupt();
+        eprintln!("canon: interrupted; the previous output is left as it was");
+        std::process::exit(130);
+    });
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("canon: error: {e:#}");
+            say(&format!("canon: error: {e:#}"));
             ExitCode::from(2)
         }
     }
+}
+
+/// A line on stderr, control characters in names escaped.
+fn say(line: &str) {
+    eprintln!("{}", canon::escape::controls(line));
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -64,6 +76,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             jsonl_field: cli.jsonl_field.clone(),
             jsonl_id: cli.jsonl_id.clone(),
             filter: canon::source::Filter::new(&cli.include, &cli.exclude)?,
+            follow: cli.follow,
         },
     };
     match cli.command {
@@ -75,12 +88,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     out: args.out.clone(),
                     report: args.report,
                     format: args.output_format,
+                    force: args.force,
                 },
                 &opts,
             )
             .with_context(|| format!("cleaning into {}", args.out.display()))?;
             for e in &outcome.errors {
-                eprintln!("canon: error: {e}");
+                say(&format!("canon: error: {e}"));
             }
             for f in outcome
                 .report
@@ -88,11 +102,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .iter()
                 .filter(|f| f.status == report::FileStatus::Skipped)
             {
-                eprintln!(
+                say(&format!(
                     "canon: warning: skipped {}: {}",
                     f.path,
                     f.message.as_deref().unwrap_or("")
-                );
+                ));
             }
             if !cli.quiet {
                 eprintln!("{}", report::summary(&outcome.report, started.elapsed()));
@@ -100,10 +114,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .report_path
                     .as_ref()
                     .map_or("no report".to_string(), |p| p.display().to_string());
-                eprintln!(
+                say(&format!(
                     "canon: wrote {} documents and {report}",
                     outcome.report.totals.documents,
-                );
+                ));
             }
             Ok(exit(!outcome.errors.is_empty(), false))
         }
@@ -208,7 +222,7 @@ fn check(args: cli::CheckArgs, opts: &Options, quiet: bool) -> Result<ExitCode> 
     };
     let outcome = canon::check_paths(&args.inputs, &policy, baseline.as_ref(), opts)?;
     for e in &outcome.errors {
-        eprintln!("canon: error: {e}");
+        say(&format!("canon: error: {e}"));
     }
     if let Some(path) = &args.write_baseline {
         canon::write_baseline(path, &outcome.all)

@@ -237,7 +237,11 @@ fn jobs_do_not_change_outputs_or_report() {
     let (four, _, _) = clean(&[dir.path()], &["--jobs", "4"]);
     let a = all_files(one.path());
     let b = all_files(four.path());
-    assert_eq!(a.len(), 5 + 1, "five documents and the report");
+    assert_eq!(
+        a.len(),
+        5 + 2,
+        "five documents, the report and the manifest"
+    );
     assert_eq!(a, b, "byte-identical outputs and report.json");
 }
 

@@ -215,11 +215,15 @@ fn archive_entry_names_never_escape_the_output_folder() {
     assert!(
         names
             .iter()
-            .all(|n| !n.contains('/') && !n.starts_with('.')),
+            .all(|n| !n.contains('/') && (!n.starts_with('.') || n == canon::emit::MANIFEST)),
         "{names:?}"
     );
     assert!(names.contains(&"report.json".to_string()));
-    assert_eq!(names.len(), 4, "three documents and the report: {names:?}");
+    assert_eq!(
+        names.len(),
+        5,
+        "three documents, the report and the manifest: {names:?}"
+    );
     assert!(!dir.path().join("escape.txt").exists());
     assert!(!Path::new("/tmp/absolute-canon-test.txt").exists());
     assert_eq!(
@@ -315,8 +319,13 @@ fn jsonl_out_round_trips_through_check() {
     left.sort();
     assert_eq!(
         left,
-        ["clean.jsonl", "clean.jsonl.report.json", "in.jsonl"],
-        "no spool left"
+        [
+            ".clean.jsonl.canon-manifest.json",
+            "clean.jsonl",
+            "clean.jsonl.report.json",
+            "in.jsonl"
+        ],
+        "no spool, lock or temporary file left"
     );
 
     let check = canon()

@@ -255,7 +255,7 @@ fn hard_wrap(text: &str, width: usize) -> String {
     let mut out = String::new();
     for line in text.lines() {
         let chars: Vec<char> = line.chars().collect();
-        if chars.is_empty() || chars.len() % width == 0 {
+        if chars.is_empty() || chars.len().is_multiple_of(width) {
             out.push_str(line);
             out.push('\n');
             continue;

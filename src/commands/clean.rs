@@ -6,11 +6,12 @@
 use std::path::{Path, PathBuf};
 
 use super::inputs;
-use crate::emit::{self, DocumentSink, JsonlFile, JsonlMeta, TxtFolder};
+use crate::emit::{self, DocumentSink, JsonlFile, JsonlMeta, OutDir, OutFile, TxtFolder};
 use crate::model::Analysis;
 use crate::pipeline::{self, with_jobs, NoObserver};
 use crate::progress::Progress;
 use crate::report;
+use crate::source;
 use crate::{Error, Options};
 
 /// Where and how `clean` writes.
@@ -22,6 +23,9 @@ pub struct CleanOptions {
     /// `<out>.report.json` (`jsonl` to a file), no report (`jsonl` to stdout).
     pub report: Option<PathBuf>,
     pub format: OutputFormat,
+    /// Write into an output that holds files canon did not write (they are
+    /// left alone) or over a JSONL file or report canon did not write.
+    pub force: bool,
 }
 
 /// What `clean` writes.
@@ -45,7 +49,18 @@ pub struct CleanOutcome {
     pub errors: Vec<String>,
 }
 
+/// The output taken for this run, before the analysis.
+enum Target {
+    Folder(OutDir),
+    File(Option<OutFile>),
+}
+
 /// The main job: one canonical text per document in `out`, and the report.
+///
+/// Safety first, before anything is read: an output or report that is an
+/// input (or a report inside an input, where the next run would read it) is
+/// refused; the output is locked, checked to be canon's own, and its
+/// staging folder created (so an unwritable output fails at once).
 pub fn clean(
     paths: &[PathBuf],
     clean: &CleanOptions,
@@ -57,39 +72,102 @@ pub fn clean(
             "--out - (stdout) needs --output-format jsonl".into(),
         ));
     }
-    let progress = Progress::new(opts.progress);
-    let (inputs, errors) = inputs(paths, Some(&clean.out), opts);
-    let mut analysis = with_jobs(opts.jobs, || {
-        pipeline::analyze(&inputs, errors, opts, &progress, false, &NoObserver)
-    })?;
-    let names = emit::output_names(analysis.documents.iter().map(|d| {
-        let (file, _, _) = analysis.copy(d.copies[0]);
-        file.path.as_str()
-    }));
     let report_path = clean
         .report
         .clone()
         .or_else(|| default_report_path(&clean.out, clean.format));
-    let sink: Box<dyn DocumentSink> = match clean.format {
-        OutputFormat::Txt => Box::new(TxtFolder::create(&clean.out, names.clone())?),
-        OutputFormat::Jsonl => {
-            let output = (!to_stdout).then_some(clean.out.as_path());
-            Box::new(JsonlFile::create(output, jsonl_meta(&analysis, &names))?)
+    refuse_inputs_as_outputs(paths, clean, report_path.as_deref())?;
+    let target = match clean.format {
+        OutputFormat::Txt => Target::Folder(OutDir::open(&clean.out, clean.force)?),
+        OutputFormat::Jsonl if to_stdout => Target::File(None),
+        OutputFormat::Jsonl => Target::File(Some(OutFile::open(&clean.out, clean.force)?)),
+    };
+    if let Some(path) = &report_path {
+        match &target {
+            Target::Folder(out) if path.parent() == Some(&clean.out) => {
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                if name.is_some_and(|n| out.foreign().contains(&n)) {
+                    return Err(emit::EmitError::Reserved { path: path.clone() }.into());
+                }
+            }
+            _ => emit::check_report_target(path, clean.force)?,
         }
+    }
+    let progress = Progress::new(opts.progress);
+    let (inputs, errors) = inputs(paths, (!to_stdout).then_some(clean.out.as_path()), opts);
+    let mut analysis = with_jobs(opts.jobs, || {
+        pipeline::analyze(&inputs, errors, opts, &progress, false, &NoObserver)
+    })?;
+    let reserved = match &target {
+        Target::Folder(out) => out.foreign().clone(),
+        Target::File(_) => Default::default(),
+    };
+    let names = emit::output_names(
+        analysis.documents.iter().map(|d| {
+            let (file, _, _) = analysis.copy(d.copies[0]);
+            file.path.as_str()
+        }),
+        &reserved,
+    );
+    let sink: Box<dyn DocumentSink> = match target {
+        Target::Folder(out) => Box::new(TxtFolder::new(out, names.clone())),
+        Target::File(out) => Box::new(JsonlFile::new(out, jsonl_meta(&analysis, &names))?),
     };
     with_jobs(opts.jobs, || {
         pipeline::build_documents(&mut analysis, &inputs, opts, &progress, sink.as_ref())
     })??;
-    sink.finish(analysis.documents.len())?;
     let report = report::build(&analysis, &names);
-    if let Some(path) = &report_path {
-        emit::write_report(path, &report)?;
-    }
+    let bytes = emit::report_bytes(&report)?;
+    sink.finish(
+        analysis.documents.len(),
+        report_path.as_deref().map(|p| (p, bytes.as_slice())),
+    )?;
     Ok(CleanOutcome {
         report,
         report_path,
         errors: pipeline::input_errors(&analysis, opts.strict),
     })
+}
+
+/// Refuses an output or report that is one of the inputs, and a report
+/// inside an input folder (outside the output, the next run would read it).
+fn refuse_inputs_as_outputs(
+    paths: &[PathBuf],
+    clean: &CleanOptions,
+    report: Option<&Path>,
+) -> Result<(), Error> {
+    let roots: Vec<(PathBuf, PathBuf)> = paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .filter_map(|p| Some((p.clone(), std::fs::canonicalize(p).ok()?)))
+        .collect();
+    let out = (clean.out.as_os_str() != "-").then(|| source::resolve(&clean.out));
+    for (named, real) in &roots {
+        if out.as_ref() == Some(real) {
+            return Err(Error::Usage(format!(
+                "--out {} is the input {}: canon never writes over its inputs",
+                clean.out.display(),
+                named.display()
+            )));
+        }
+    }
+    let Some(report) = report else {
+        return Ok(());
+    };
+    let report_real = source::resolve(report);
+    let in_out = out.as_ref().is_some_and(|o| report_real.starts_with(o));
+    for (named, real) in &roots {
+        if report_real == *real || (!in_out && report_real.starts_with(real)) {
+            return Err(Error::Usage(format!(
+                "--report {} is {} the input {}: canon never writes over its inputs, \
+                 and a report there would be read back as a document",
+                report.display(),
+                if report_real == *real { "" } else { "inside" },
+                named.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// What each JSONL record says besides its text.

@@ -47,7 +47,7 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
         let (file, text, copy) = analysis.copy(c);
         format!(
             "{} bytes {}..{} ({}{})",
-            file.path,
+            crate::escape::controls(&file.path),
             copy.bytes.start,
             copy.bytes.end,
             text.encoding,

@@ -10,7 +10,7 @@ pub mod normalize;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::source::{self, Input, SourceError};
+use crate::source::{self, Input, Location, SourceError};
 use crate::Options;
 
 /// The inputs named by `paths` (folders walked, `exclude` never entered),
@@ -21,15 +21,16 @@ fn inputs(
     exclude: Option<&Path>,
     opts: &Options,
 ) -> (Vec<Input>, Vec<SourceError>) {
-    let (inputs, errors) = source::discover(paths, exclude);
-    let named: HashSet<String> = paths.iter().map(|p| source::root_display(p)).collect();
+    let (inputs, errors) = source::discover(paths, exclude, opts.source.follow);
+    let named: HashSet<&Path> = paths.iter().map(PathBuf::as_path).collect();
     let filter = &opts.source.filter;
     let inputs = inputs
         .into_iter()
-        .filter(|i| {
-            named.contains(&i.display)
-                || i.display == source::STDIN_NAME
-                || filter.allows(&i.display)
+        .filter(|i| match &i.location {
+            Location::File(p) | Location::Link(p) => {
+                named.contains(p.as_path()) || filter.allows(&i.display)
+            }
+            Location::Stdin => true,
         })
         .collect();
     (inputs, errors)

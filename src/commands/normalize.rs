@@ -36,7 +36,7 @@ pub enum NormalizeError {
 /// Decodes and normalizes one input for `canon normalize`: the canonical
 /// text, the per-rule counts, and where each rule changed what.
 pub fn normalize_input(path: &Path, opts: &Options) -> Result<NormalizedDocument, NormalizeError> {
-    let (mut inputs, errors) = source::discover(&[path.to_path_buf()], None);
+    let (mut inputs, errors) = source::discover(&[path.to_path_buf()], None, true);
     let input = if path.as_os_str() == "-" {
         inputs.pop().ok_or(NormalizeError::NoInput)?
     } else {

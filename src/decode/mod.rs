@@ -580,7 +580,7 @@ fn utf16_high(b: u8) -> bool {
 /// characters.
 fn sniff_utf16_han(bytes: &[u8]) -> Option<&'static Encoding> {
     let head = &bytes[..bytes.len().min(SNIFF_LEN) & !1];
-    if head.len() < 8 || bytes.len() % 2 != 0 {
+    if head.len() < 8 || !bytes.len().is_multiple_of(2) {
         return None;
     }
     let pairs = head.len() / 2;

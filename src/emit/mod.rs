@@ -17,7 +17,7 @@
 //!   does not write again are removed, so `*.txt` is always this run's set;
 //! - with `source`, the only module that touches the filesystem.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -26,8 +26,11 @@ use thiserror::Error;
 
 use crate::report::Report;
 
+pub mod interrupt;
+mod out_dir;
 mod sink;
 
+pub use out_dir::{Manifest, ManifestEntry, OutDir, OutFile, OutLock, MANIFEST};
 pub use sink::{DocumentSink, JsonlFile, JsonlMeta, JsonlRecord, TxtFolder};
 
 /// A failure to write the output.
@@ -53,15 +56,49 @@ pub enum EmitError {
     },
     #[error("cannot serialize the report")]
     Serialize(#[from] serde_json::Error),
+    #[error("{path} is in use by another run: {holder}")]
+    Locked { path: PathBuf, holder: String },
+    #[error(
+        "{path} holds {count} entr{} canon did not write (the first: {entry:?}); \
+         choose an empty or new output, or --force to write beside them (they are left alone)",
+        if *count == 1 { "y" } else { "ies" }
+    )]
+    Foreign {
+        path: PathBuf,
+        entry: String,
+        count: usize,
+    },
+    #[error("{path} exists and canon did not write it; it is left alone (choose another path)")]
+    Reserved { path: PathBuf },
+    #[error(
+        "{path} exists and canon did not write it; choose another output, or --force to replace it"
+    )]
+    ForeignFile { path: PathBuf },
+    #[error("{path} exists and is not a folder")]
+    NotAFolder { path: PathBuf },
+    #[error("{path} is a folder, not a file")]
+    NotAFile { path: PathBuf },
+    #[error("{path} is a symbolic link; canon never writes through a link")]
+    Link { path: PathBuf },
+    #[error("{path}: not a path to write to")]
+    BadPath { path: PathBuf },
+    #[error("internal error: a lock was poisoned")]
+    Poisoned,
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// Longest file stem we produce (in characters).
 const MAX_STEM: usize = 80;
 
 /// Output file names, one per document, from each document's first source
-/// path: the last path component without extension, made safe and unique.
-pub fn output_names<'a>(first_paths: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut taken: HashSet<String> = HashSet::new();
+/// path: the last path component without extension, made safe and unique,
+/// never one of `reserved` (names in the output canon must not touch).
+pub fn output_names<'a>(
+    first_paths: impl IntoIterator<Item = &'a str>,
+    reserved: &BTreeSet<String>,
+) -> Vec<String> {
+    let mut taken: HashSet<String> = reserved.iter().map(|n| n.to_lowercase()).collect();
     let mut names = Vec::new();
     for path in first_paths {
         let stem = safe_stem(path);
@@ -148,58 +185,60 @@ fn temp_builder(prefix: &str) -> tempfile::Builder<'_, '_> {
     b
 }
 
-/// Creates the output folder and removes the stale documents of a previous
-/// run there, before this run's documents are written into it.
-pub fn prepare_folder(dir: &Path, names: &[String]) -> Result<(), EmitError> {
+/// The report as pretty JSON with a final newline.
+pub fn report_bytes(report: &Report) -> Result<Vec<u8>, EmitError> {
+    let mut json = serde_json::to_vec_pretty(report)?;
+    json.push(b'\n');
+    Ok(json)
+}
+
+/// Checks, before any work, that the report can go to `path`: not through
+/// a link, not over a folder, not over a file that is not a canon report
+/// (unless `force`), and into a folder canon can write.
+pub fn check_report_target(path: &Path, force: bool) -> Result<(), EmitError> {
+    let meta = fs::symlink_metadata(path);
+    if meta.as_ref().is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(EmitError::Link {
+            path: path.to_path_buf(),
+        });
+    }
+    if meta.as_ref().is_ok_and(fs::Metadata::is_dir) {
+        return Err(EmitError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
+    if meta.is_ok() && !force && !is_canon_report(path) {
+        return Err(EmitError::Reserved {
+            path: path.to_path_buf(),
+        });
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|source| EmitError::CreateDir {
         path: dir.to_path_buf(),
         source,
     })?;
-    remove_stale(dir, names)
-}
-
-/// Removes documents listed in `dir/report.json` by an earlier run that are
-/// not in `keep`.
-fn remove_stale(dir: &Path, keep: &[String]) -> Result<(), EmitError> {
-    let Ok(old) = fs::read(dir.join("report.json")) else {
-        return Ok(());
-    };
-    let Ok(old) = serde_json::from_slice::<serde_json::Value>(&old) else {
-        return Ok(());
-    };
-    let keep: HashSet<&str> = keep.iter().map(String::as_str).collect();
-    let outputs = old["documents"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|d| d["output"].as_str());
-    for name in outputs {
-        let plain =
-            Path::new(name).file_name().is_some_and(|n| n == name) && name.ends_with(".txt");
-        if !plain || keep.contains(name) {
-            continue;
-        }
-        let path = dir.join(name);
-        match fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(source) => return Err(EmitError::Remove { path, source }),
-        }
-    }
-    Ok(())
-}
-
-/// Writes the report as pretty JSON with a final newline.
-pub fn write_report(path: &Path, report: &Report) -> Result<(), EmitError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(|source| EmitError::CreateDir {
-            path: dir.to_path_buf(),
+    temp_builder(".canon-probe.")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|source| EmitError::Write {
+            path: path.to_path_buf(),
             source,
-        })?;
+        })
+}
+
+/// Whether `path` holds a report canon wrote.
+fn is_canon_report(path: &Path) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        tool: String,
     }
-    let mut json = serde_json::to_vec_pretty(report)?;
-    json.push(b'\n');
-    write_atomic(path, &json)
+    fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Head>(&b).ok())
+        .is_some_and(|h| h.tool == "canon")
 }
 
 #[cfg(test)]
@@ -224,50 +263,102 @@ mod tests {
             (vec!["arch.tar!/in/a.b.txt"], vec!["a.b.txt"]),
         ];
         for (paths, want) in cases {
-            assert_eq!(output_names(paths.iter().copied()), want);
+            assert_eq!(output_names(paths.iter().copied(), &BTreeSet::new()), want);
         }
     }
 
     #[test]
     fn long_names_are_cut() {
         let long = "长".repeat(300);
-        let names = output_names([long.as_str()]);
+        let names = output_names([long.as_str()], &BTreeSet::new());
         assert_eq!(names[0].chars().count(), MAX_STEM + 4);
     }
 
     #[test]
-    fn stale_documents_are_removed_and_others_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("old.txt"), "old").unwrap();
-        fs::write(dir.path().join("keep.txt"), "keep").unwrap();
-        fs::write(dir.path().join("mine.md"), "not ours").unwrap();
-        fs::write(
-            dir.path().join("report.json"),
-            r#"{"documents":[{"output":"old.txt"},{"output":"keep.txt"},{"output":"../x.txt"}]}"#,
-        )
-        .unwrap();
-        let names = vec!["keep.txt".to_string(), "new.txt".to_string()];
-        let texts = ["0\n", "1\n"];
-        let sink = TxtFolder::create(dir.path(), names).unwrap();
-        for (i, t) in texts.iter().enumerate() {
-            sink.put(i, t).unwrap();
-        }
-        Box::new(sink).finish(2).unwrap();
-        assert!(!dir.path().join("old.txt").exists());
+    fn reserved_names_are_never_used() {
+        let reserved: BTreeSet<String> = ["x.txt".to_string(), "X-2.TXT".to_string()].into();
         assert_eq!(
-            fs::read_to_string(dir.path().join("keep.txt")).unwrap(),
-            "0\n"
+            output_names(["a/x.txt", "b/x.txt"], &reserved),
+            ["x-3.txt", "x-4.txt"]
         );
-        assert_eq!(
-            fs::read_to_string(dir.path().join("new.txt")).unwrap(),
-            "1\n"
-        );
-        assert!(dir.path().join("mine.md").exists());
-        let leftovers: Vec<_> = fs::read_dir(dir.path())
+    }
+
+    fn files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
             .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert!(leftovers.is_empty());
+        names.sort();
+        names
+    }
+
+    fn run(out: &Path, force: bool, docs: &[(&str, &str)]) -> Result<(), EmitError> {
+        let dir = OutDir::open(out, force)?;
+        for (name, text) in docs {
+            dir.write(name, text.as_bytes())?;
+        }
+        dir.publish()
+    }
+
+    #[test]
+    fn a_run_replaces_the_previous_run_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        run(&out, false, &[("old.txt", "old\n"), ("keep.txt", "k\n")]).unwrap();
+        run(&out, false, &[("keep.txt", "0\n"), ("new.txt", "1\n")]).unwrap();
+        assert_eq!(files(&out), [MANIFEST, "keep.txt", "new.txt"]);
+        assert_eq!(fs::read_to_string(out.join("keep.txt")).unwrap(), "0\n");
+        // Nothing left beside the output: no staging folder, no lock.
+        assert_eq!(files(tmp.path()), ["out"]);
+    }
+
+    #[test]
+    fn foreign_files_are_refused_and_with_force_left_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        fs::create_dir(&out).unwrap();
+        fs::write(out.join("mine.md"), "not ours").unwrap();
+        fs::write(out.join("x.txt"), "theirs").unwrap();
+        let err = run(&out, false, &[("a.txt", "a\n")]).unwrap_err();
+        assert!(matches!(err, EmitError::Foreign { count: 2, .. }), "{err}");
+        assert_eq!(files(&out), ["mine.md", "x.txt"]);
+        let err = run(&out, true, &[("x.txt", "ours\n")]).unwrap_err();
+        assert!(matches!(err, EmitError::Reserved { .. }), "{err}");
+        run(&out, true, &[("a.txt", "a\n")]).unwrap();
+        run(&out, true, &[("b.txt", "b\n")]).unwrap();
+        assert_eq!(files(&out), [MANIFEST, "b.txt", "mine.md", "x.txt"]);
+        assert_eq!(fs::read_to_string(out.join("x.txt")).unwrap(), "theirs");
+    }
+
+    #[test]
+    fn an_edited_output_is_no_longer_canons() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        run(&out, false, &[("a.txt", "a\n")]).unwrap();
+        fs::write(out.join("a.txt"), "edited by hand\n").unwrap();
+        assert!(matches!(
+            run(&out, false, &[("b.txt", "b\n")]),
+            Err(EmitError::Foreign { .. })
+        ));
+        assert_eq!(
+            fs::read_to_string(out.join("a.txt")).unwrap(),
+            "edited by hand\n"
+        );
+    }
+
+    #[test]
+    fn a_second_run_waits_for_nobody_it_fails() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let first = OutDir::open(&out, false).unwrap();
+        let err = OutDir::open(&out, false).unwrap_err();
+        assert!(
+            matches!(&err, EmitError::Locked { holder, .. } if holder.contains("pid")),
+            "{err}"
+        );
+        drop(first);
+        // The staging folder of the run that never published is gone.
+        assert!(files(tmp.path()).is_empty());
+        run(&out, false, &[("a.txt", "a\n")]).unwrap();
     }
 }

@@ -3,50 +3,76 @@
 //! The second pass ([`crate::pipeline::build_documents`]) hands each
 //! document's canonical text to a [`DocumentSink`], in parallel and in no set
 //! order; the sink puts it in place, and [`DocumentSink::finish`] completes
-//! the output once every document was put. A new output format is a new
-//! implementation here.
+//! the output (and writes the report) once every document was put, so the
+//! output appears whole or not at all (see [`super::OutDir`],
+//! [`super::OutFile`]). A new output format is a new implementation here.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::{prepare_folder, temp_builder, write_atomic, EmitError};
+use super::{interrupt, write_atomic, EmitError, OutDir, OutFile};
 
 /// Receives the canonical documents of a run.
 pub trait DocumentSink: Sync {
     /// Stores document `doc`'s text (called once per document, from worker
     /// threads, in no set order).
     fn put(&self, doc: usize, text: &str) -> Result<(), EmitError>;
-    /// Completes the output once documents `0..count` were put.
-    fn finish(self: Box<Self>, count: usize) -> Result<(), EmitError>;
+    /// Completes the output once documents `0..count` were put, with the
+    /// report (its path and bytes) where there is one.
+    fn finish(
+        self: Box<Self>,
+        count: usize,
+        report: Option<(&Path, &[u8])>,
+    ) -> Result<(), EmitError>;
 }
 
-/// One `<name>.txt` per document in a folder, each written atomically.
+/// Writes a report that lives outside the output.
+fn write_report_beside(report: Option<(&Path, &[u8])>) -> Result<(), EmitError> {
+    match report {
+        Some((path, bytes)) => write_atomic(path, bytes),
+        None => Ok(()),
+    }
+}
+
+/// One `<name>.txt` per document in a folder, published as a whole run
+/// (see [`OutDir`]).
 #[derive(Debug)]
 pub struct TxtFolder {
-    dir: PathBuf,
+    out: OutDir,
     names: Vec<String>,
 }
 
 impl TxtFolder {
-    /// Creates the folder (removing the stale documents of a previous run
-    /// there); document `i` will be `dir/names[i]`.
-    pub fn create(dir: &Path, names: Vec<String>) -> Result<Self, EmitError> {
-        prepare_folder(dir, &names)?;
-        Ok(TxtFolder {
-            dir: dir.to_path_buf(),
-            names,
-        })
+    /// Document `i` will be `names[i]` in the output folder `out`.
+    pub fn new(out: OutDir, names: Vec<String>) -> Self {
+        TxtFolder { out, names }
     }
 }
 
 impl DocumentSink for TxtFolder {
     fn put(&self, doc: usize, text: &str) -> Result<(), EmitError> {
-        write_atomic(&self.dir.join(&self.names[doc]), text.as_bytes())
+        self.out.write(&self.names[doc], text.as_bytes())
     }
 
-    fn finish(self: Box<Self>, _count: usize) -> Result<(), EmitError> {
-        Ok(())
+    fn finish(
+        self: Box<Self>,
+        _count: usize,
+        report: Option<(&Path, &[u8])>,
+    ) -> Result<(), EmitError> {
+        // A report inside the output folder is part of the run.
+        let inside = report.and_then(|(path, bytes)| {
+            let name = path.file_name()?.to_str()?;
+            (path.parent() == Some(self.out.target())).then_some((name, bytes))
+        });
+        if let Some((name, bytes)) = inside {
+            self.out.write(name, bytes)?;
+        }
+        self.out.publish()?;
+        match inside {
+            Some(_) => Ok(()),
+            None => write_report_beside(report),
+        }
     }
 }
 
@@ -72,53 +98,31 @@ pub struct JsonlMeta {
     pub copies: usize,
 }
 
-/// One JSON line per document, in document order, to a file (written beside
-/// and renamed into place) or to stdout. Documents arrive out of order: each
-/// record waits in its own file in a spool folder (a temporary folder,
-/// removed when the sink is dropped), so memory holds one document at a
-/// time, not the output.
+/// One JSON line per document, in document order, to a file (written
+/// beside and renamed into place, see [`OutFile`]) or to stdout. Documents
+/// arrive out of order: each record waits in its own file in a spool folder
+/// (a temporary folder, removed when the sink is dropped or the run is
+/// interrupted), so memory holds one document at a time, not the output.
 #[derive(Debug)]
 pub struct JsonlFile {
-    output: Option<PathBuf>,
+    out: Option<OutFile>,
     meta: Vec<JsonlMeta>,
     spool: tempfile::TempDir,
 }
 
 impl JsonlFile {
-    /// A JSONL output to `output` (`None`: stdout), creating its folder;
-    /// `meta[i]` describes document `i`.
-    pub fn create(output: Option<&Path>, meta: Vec<JsonlMeta>) -> Result<Self, EmitError> {
-        let parent = output
-            .and_then(Path::parent)
-            .filter(|d| !d.as_os_str().is_empty());
-        if let Some(dir) = parent {
-            fs::create_dir_all(dir).map_err(|source| EmitError::CreateDir {
-                path: dir.to_path_buf(),
+    /// A JSONL output to `out` (`None`: stdout); `meta[i]` describes
+    /// document `i`.
+    pub fn new(out: Option<OutFile>, meta: Vec<JsonlMeta>) -> Result<Self, EmitError> {
+        let spool = tempfile::Builder::new()
+            .prefix(".canon-spool-")
+            .tempdir()
+            .map_err(|source| EmitError::CreateDir {
+                path: std::env::temp_dir(),
                 source,
             })?;
-        }
-        let mut builder = tempfile::Builder::new();
-        let spool = match output {
-            Some(p) => {
-                let name = p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                builder
-                    .prefix(&format!(".{name}.canon-spool-"))
-                    .tempdir_in(parent.unwrap_or(Path::new(".")))
-            }
-            None => builder.prefix(".canon-spool-").tempdir(),
-        };
-        let spool = spool.map_err(|source| EmitError::CreateDir {
-            path: parent.unwrap_or(Path::new(".")).to_path_buf(),
-            source,
-        })?;
-        Ok(JsonlFile {
-            output: output.map(Path::to_path_buf),
-            meta,
-            spool,
-        })
+        interrupt::register(spool.path());
+        Ok(JsonlFile { out, meta, spool })
     }
 
     fn spooled(&self, doc: usize) -> PathBuf {
@@ -149,6 +153,12 @@ impl JsonlFile {
     }
 }
 
+impl Drop for JsonlFile {
+    fn drop(&mut self) {
+        interrupt::forget(self.spool.path());
+    }
+}
+
 impl DocumentSink for JsonlFile {
     fn put(&self, doc: usize, text: &str) -> Result<(), EmitError> {
         let m = &self.meta[doc];
@@ -165,43 +175,39 @@ impl DocumentSink for JsonlFile {
         fs::write(&path, line).map_err(|source| EmitError::Write { path, source })
     }
 
-    fn finish(self: Box<Self>, count: usize) -> Result<(), EmitError> {
-        match &self.output {
-            Some(p) => {
+    fn finish(
+        mut self: Box<Self>,
+        count: usize,
+        report: Option<(&Path, &[u8])>,
+    ) -> Result<(), EmitError> {
+        match self.out.take() {
+            Some(mut out) => {
                 let write_err = |source: io::Error| EmitError::Write {
-                    path: p.clone(),
+                    path: PathBuf::from("<output>"),
                     source,
                 };
-                let name = p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let dir = p
-                    .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                let tmp = temp_builder(&format!(".{name}."))
-                    .suffix(".tmp")
-                    .tempfile_in(dir)
-                    .map_err(write_err)?;
-                let mut w = io::BufWriter::new(tmp);
-                self.write_all(&mut w, count)?;
-                let tmp = w.into_inner().map_err(|e| write_err(e.into_error()))?;
-                tmp.persist(p).map_err(|e| write_err(e.error))?;
-                Ok(())
+                {
+                    let mut w = io::BufWriter::new(out.file());
+                    self.write_all(&mut w, count)?;
+                    w.flush().map_err(write_err)?;
+                }
+                out.publish()?;
             }
             None => {
                 let stdout = io::stdout();
                 let mut w = io::BufWriter::new(stdout.lock());
                 self.write_all(&mut w, count)?;
                 match w.flush() {
-                    Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(EmitError::Write {
-                        path: PathBuf::from("<stdout>"),
-                        source: e,
-                    }),
-                    _ => Ok(()),
+                    Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                        return Err(EmitError::Write {
+                            path: PathBuf::from("<stdout>"),
+                            source: e,
+                        })
+                    }
+                    _ => {}
                 }
             }
         }
+        write_report_beside(report)
     }
 }

@@ -28,6 +28,8 @@ pub struct SourceOptions {
     /// JSONL: the field holding the record's id (default: its line number).
     pub jsonl_id: Option<String>,
     pub filter: Filter,
+    /// Follow symbolic links met while walking folders (`--follow`).
+    pub follow: bool,
 }
 
 /// Default `--max-file-size`: 4 GiB.
@@ -40,6 +42,7 @@ impl Default for SourceOptions {
             jsonl_field: "text".into(),
             jsonl_id: None,
             filter: Filter::default(),
+            follow: false,
         }
     }
 }
@@ -130,10 +133,20 @@ pub fn read_units(input: &Input, opts: &SourceOptions) -> Vec<Unit> {
 pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit)) {
     let path = input.display.as_str();
     let mut name = path.to_ascii_lowercase();
+    if let Location::Link(_) = input.location {
+        return f(Unit::Skipped {
+            path: path.to_string(),
+            size: 0,
+            reason: "symbolic link not followed (--follow follows links)".into(),
+        });
+    }
     let stream = |input: &Input| -> io::Result<Box<dyn Read>> {
         Ok(match &input.location {
             Location::File(p) => Box::new(fs::File::open(p)?),
             Location::Stdin => Box::new(io::stdin()),
+            Location::Link(p) => {
+                return Err(io::Error::other(format!("{} is a link", p.display())))
+            }
         })
     };
     let mut reader = match stream(input) {

@@ -41,6 +41,9 @@ pub struct Input {
 pub enum Location {
     File(PathBuf),
     Stdin,
+    /// A symbolic link met while walking, not followed (no `--follow`): an
+    /// input listed as skipped, never read.
+    Link(PathBuf),
 }
 
 /// The bytes of one input, with its stable id (its index in the sorted list).
@@ -105,7 +108,7 @@ pub enum SourceError {
     },
     #[error("{path}: not a regular file or folder")]
     NotAFile { path: String },
-    #[error("{path}: symbolic link to a folder not followed (it could loop)")]
+    #[error("{path}: symbolic link back to a folder being walked (a loop), not followed")]
     LinkedFolder { path: String },
 }
 
@@ -126,123 +129,265 @@ pub const STDIN_NAME: &str = "<stdin>";
 /// Lists every input below `paths`, sorted by display path.
 ///
 /// `exclude` (typically the output folder) is never walked into, so a second
-/// run does not read the first run's output. Errors are returned beside the
-/// inputs that could be listed.
-pub fn discover(paths: &[PathBuf], exclude: Option<&Path>) -> (Vec<Input>, Vec<SourceError>) {
-    let exclude = exclude.and_then(|p| fs::canonicalize(p).ok());
-    let mut inputs = Vec::new();
-    let mut errors = Vec::new();
-    for path in paths {
+/// run does not read the first run's output. Symbolic links met while
+/// walking are followed only with `follow` (ripgrep's and fd's convention);
+/// otherwise they are listed as skipped inputs. Paths named on the command
+/// line are always followed. Every file is listed once, however many roots
+/// or links reach it, under a display path no other input has: roots whose
+/// display paths would collide (two folders named `data`) are named by as
+/// many of their last path components as tell them apart (`x1/data`,
+/// `x2/data`). Errors are returned beside the inputs that could be listed.
+pub fn discover(
+    paths: &[PathBuf],
+    exclude: Option<&Path>,
+    follow: bool,
+) -> (Vec<Input>, Vec<SourceError>) {
+    let exclude = exclude.map(resolve);
+    let roots = root_displays(paths);
+    let mut walker = Walker {
+        exclude: exclude.as_deref(),
+        follow,
+        found: Vec::new(),
+        errors: Vec::new(),
+        ancestors: Vec::new(),
+    };
+    for (path, display) in paths.iter().zip(roots) {
         if path.as_os_str() == "-" {
-            inputs.push(Input {
-                location: Location::Stdin,
-                display: STDIN_NAME.to_string(),
-                size: 0,
-            });
+            walker.found.push((
+                Input {
+                    location: Location::Stdin,
+                    display: STDIN_NAME.to_string(),
+                    size: 0,
+                },
+                None,
+            ));
             continue;
         }
-        let display = root_display(path);
-        walk(path, display, exclude.as_deref(), &mut inputs, &mut errors);
+        walker.walk(path, display, true);
     }
-    inputs.sort_by(|a, b| a.display.cmp(&b.display));
-    inputs.dedup_by(|a, b| a.display == b.display);
+    let Walker {
+        mut found,
+        mut errors,
+        ..
+    } = walker;
+    found.sort_by(|a, b| a.0.display.cmp(&b.0.display));
+    // Each file once (the first display that reaches it), each display once.
+    let mut seen_files = std::collections::HashSet::new();
+    found.retain(|(_, real)| real.as_ref().is_none_or(|r| seen_files.insert(r.clone())));
+    let mut inputs: Vec<Input> = found.into_iter().map(|(i, _)| i).collect();
+    inputs.dedup_by(|a, b| a.display == b.display && a.location == b.location);
+    unique_displays(&mut inputs);
     errors.sort_by(|a, b| a.path().cmp(b.path()));
     (inputs, errors)
 }
 
-fn walk(
-    path: &Path,
-    display: String,
-    exclude: Option<&Path>,
-    inputs: &mut Vec<Input>,
-    errors: &mut Vec<SourceError>,
-) {
-    let link_meta = match fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(source) => {
-            return errors.push(SourceError::Io {
-                path: display,
-                source,
-            });
-        }
+/// Each root's display path: [`root_display`], lengthened for roots whose
+/// display would equal another, different root's.
+fn root_displays(paths: &[PathBuf]) -> Vec<String> {
+    let mut displays: Vec<String> = paths.iter().map(|p| root_display(p)).collect();
+    let real: Vec<Option<PathBuf>> = paths.iter().map(|p| fs::canonicalize(p).ok()).collect();
+    let parts = |i: usize| -> Vec<String> {
+        real[i]
+            .as_deref()
+            .unwrap_or(&paths[i])
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect()
     };
-    let meta = if link_meta.file_type().is_symlink() {
-        match fs::metadata(path) {
-            Ok(m) if m.is_dir() => {
-                errors.push(SourceError::LinkedFolder { path: display });
-                return;
-            }
-            Ok(m) => m,
-            Err(source) => {
-                errors.push(SourceError::Io {
-                    path: display,
-                    source,
-                });
-                return;
-            }
-        }
-    } else {
-        link_meta
-    };
-    if meta.is_file() {
-        // The output (a JSONL file or its report) is never read back.
-        if let Some(ex) = exclude {
-            let same_name = path.file_name() == ex.file_name();
-            let report = ex
-                .file_name()
-                .map(|n| format!("{}.report.json", n.to_string_lossy()));
-            let is_report = report.as_deref() == path.file_name().and_then(|n| n.to_str());
-            if (same_name || is_report)
-                && fs::canonicalize(path).is_ok_and(|p| {
-                    p == ex || p.file_name() == path.file_name() && p.parent() == ex.parent()
+    for k in 2.. {
+        let clashing: Vec<usize> = (0..paths.len())
+            .filter(|&i| {
+                (0..paths.len()).any(|j| {
+                    j != i
+                        && displays[j] == displays[i]
+                        && real[i] != real[j]
+                        && paths[i].as_os_str() != "-"
                 })
+            })
+            .collect();
+        if clashing.is_empty() || k > 64 {
+            break;
+        }
+        for i in clashing {
+            let p = parts(i);
+            displays[i] = p[p.len().saturating_sub(k)..].join("/");
+        }
+    }
+    displays
+}
+
+/// The last resort against two inputs sharing a display path (roots that
+/// no number of path components tells apart): later ones get `#2`, `#3`.
+fn unique_displays(inputs: &mut [Input]) {
+    let mut count: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for input in inputs.iter_mut() {
+        let n = count.entry(input.display.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            input.display = format!("{}#{n}", input.display);
+        }
+    }
+}
+
+/// A walk over the roots: what it found (with each file's real path, for
+/// listing it once) and what it could not list.
+struct Walker<'a> {
+    exclude: Option<&'a Path>,
+    follow: bool,
+    found: Vec<(Input, Option<PathBuf>)>,
+    errors: Vec<SourceError>,
+    /// Real paths of the folders being walked (a followed link back to one
+    /// of them would loop).
+    ancestors: Vec<PathBuf>,
+}
+
+impl Walker<'_> {
+    fn error(&mut self, path: String, source: io::Error) {
+        self.errors.push(SourceError::Io { path, source });
+    }
+
+    fn skip_link(&mut self, path: &Path, display: String) {
+        self.found.push((
+            Input {
+                location: Location::Link(path.to_path_buf()),
+                display,
+                size: 0,
+            },
+            None,
+        ));
+    }
+
+    /// Whether `path` is the output (a JSONL file or its report) or one of
+    /// the files canon keeps beside it (`.<out>.canon-lock`, staging
+    /// folders, temporary files, a manifest), which are never read.
+    fn is_output(&self, path: &Path) -> bool {
+        let Some(ex) = self.exclude else {
+            return false;
+        };
+        if let (Some(name), Some(ex_name)) = (path.file_name(), ex.file_name()) {
+            let sidecar = format!(".{}.", ex_name.to_string_lossy());
+            if name.to_string_lossy().starts_with(&sidecar)
+                && path
+                    .parent()
+                    .and_then(|p| fs::canonicalize(p).ok())
+                    .is_some_and(|p| Some(p.as_path()) == ex.parent())
             {
-                return;
+                return true;
             }
         }
-        inputs.push(Input {
-            location: Location::File(path.to_path_buf()),
-            display,
-            size: meta.len(),
-        });
-        return;
+        let same_name = path.file_name() == ex.file_name();
+        let report = ex
+            .file_name()
+            .map(|n| format!("{}.report.json", n.to_string_lossy()));
+        let is_report = report.as_deref() == path.file_name().and_then(|n| n.to_str());
+        (same_name || is_report)
+            && fs::canonicalize(path).is_ok_and(|p| {
+                p == ex || p.file_name() == path.file_name() && p.parent() == ex.parent()
+            })
     }
-    if !meta.is_dir() {
-        errors.push(SourceError::NotAFile { path: display });
-        return;
-    }
-    if let Some(ex) = exclude {
-        if fs::canonicalize(path).is_ok_and(|p| p == ex) {
+
+    fn walk(&mut self, path: &Path, display: String, named: bool) {
+        let link_meta = match fs::symlink_metadata(path) {
+            Ok(m) => m,
+            Err(source) => return self.error(display, source),
+        };
+        let is_link = link_meta.file_type().is_symlink();
+        if is_link && !named && !self.follow {
+            return self.skip_link(path, display);
+        }
+        let meta = if is_link {
+            match fs::metadata(path) {
+                Ok(m) => m,
+                Err(source) => return self.error(display, source),
+            }
+        } else {
+            link_meta
+        };
+        if self.is_output(path) {
             return;
         }
-    }
-    let entries = match fs::read_dir(path) {
-        Ok(e) => e,
-        Err(source) => {
-            return errors.push(SourceError::Io {
-                path: display,
-                source,
-            });
+        if meta.is_file() {
+            let real = fs::canonicalize(path).ok();
+            self.found.push((
+                Input {
+                    location: Location::File(path.to_path_buf()),
+                    display,
+                    size: meta.len(),
+                },
+                real,
+            ));
+            return;
         }
-    };
-    let mut children = Vec::new();
-    for entry in entries {
-        match entry {
-            Ok(e) => children.push(e.file_name()),
-            Err(source) => errors.push(SourceError::Io {
-                path: display.clone(),
-                source,
-            }),
+        if !meta.is_dir() {
+            self.errors.push(SourceError::NotAFile { path: display });
+            return;
         }
-    }
-    children.sort();
-    for name in children {
-        let child_display = if display.is_empty() || display == "." {
-            name.to_string_lossy().into_owned()
-        } else {
-            format!("{}/{}", display, name.to_string_lossy())
+        let real = fs::canonicalize(path).ok();
+        if let (Some(ex), Some(r)) = (self.exclude, &real) {
+            if r == ex {
+                return;
+            }
+        }
+        if let Some(r) = &real {
+            if self.ancestors.contains(r) {
+                self.errors
+                    .push(SourceError::LinkedFolder { path: display });
+                return;
+            }
+        }
+        let entries = match fs::read_dir(path) {
+            Ok(e) => e,
+            Err(source) => return self.error(display, source),
         };
-        walk(&path.join(&name), child_display, exclude, inputs, errors);
+        let mut children = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(e) => children.push(e.file_name()),
+                Err(source) => self.error(display.clone(), source),
+            }
+        }
+        children.sort();
+        self.ancestors.extend(real.clone());
+        for name in children {
+            let child_display = if display.is_empty() || display == "." {
+                name.to_string_lossy().into_owned()
+            } else {
+                format!("{}/{}", display, name.to_string_lossy())
+            };
+            self.walk(&path.join(&name), child_display, false);
+        }
+        if real.is_some() {
+            self.ancestors.pop();
+        }
+    }
+}
+
+/// `path` made absolute through its nearest existing ancestor (links
+/// resolved), whether or not it exists yet.
+pub fn resolve(path: &Path) -> PathBuf {
+    let mut rest = Vec::new();
+    let mut at = path.to_path_buf();
+    loop {
+        if let Ok(real) = fs::canonicalize(&at) {
+            return rest
+                .iter()
+                .rev()
+                .fold(real, |acc, n: &std::ffi::OsString| acc.join(n));
+        }
+        match (at.file_name().map(ToOwned::to_owned), at.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                at = if parent.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    parent.to_path_buf()
+                };
+            }
+            _ => return path.to_path_buf(),
+        }
     }
 }
 
@@ -274,6 +419,7 @@ pub fn root_display(path: &Path) -> String {
 fn read_bytes(input: &Input) -> io::Result<Bytes> {
     match &input.location {
         Location::File(p) => read_file(p),
+        Location::Link(_) => Err(io::Error::other("symbolic link not followed")),
         Location::Stdin => {
             let mut buf = Vec::new();
             io::stdin()
@@ -340,7 +486,7 @@ mod tests {
         fs::write(root.join("b/sub/z.txt"), "z").unwrap();
         fs::write(root.join("b/a.txt"), "a").unwrap();
         fs::write(root.join("a.txt"), "a").unwrap();
-        let (inputs, errors) = discover(&[root.to_path_buf()], None);
+        let (inputs, errors) = discover(&[root.to_path_buf()], None, false);
         assert!(errors.is_empty());
         let base = root_display(root);
         let names: Vec<_> = inputs.iter().map(|i| i.display.clone()).collect();
@@ -358,14 +504,20 @@ mod tests {
     fn current_folder_children_have_no_dot_prefix() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("a.txt"), "a").unwrap();
-        let mut inputs = Vec::new();
-        walk(dir.path(), ".".into(), None, &mut inputs, &mut Vec::new());
-        assert_eq!(inputs[0].display, "a.txt");
+        let mut walker = Walker {
+            exclude: None,
+            follow: false,
+            found: Vec::new(),
+            errors: Vec::new(),
+            ancestors: Vec::new(),
+        };
+        walker.walk(dir.path(), ".".into(), true);
+        assert_eq!(walker.found[0].0.display, "a.txt");
     }
 
     #[test]
     fn missing_path_is_an_error_not_a_panic() {
-        let (inputs, errors) = discover(&[PathBuf::from("does/not/exist")], None);
+        let (inputs, errors) = discover(&[PathBuf::from("does/not/exist")], None, false);
         assert!(inputs.is_empty());
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].path(), "does/not/exist");
@@ -392,7 +544,11 @@ mod tests {
         fs::create_dir_all(dir.path().join("out")).unwrap();
         fs::write(dir.path().join("out/old.txt"), "x").unwrap();
         fs::write(dir.path().join("in.txt"), "x").unwrap();
-        let (inputs, _) = discover(&[dir.path().to_path_buf()], Some(&dir.path().join("out")));
+        let (inputs, _) = discover(
+            &[dir.path().to_path_buf()],
+            Some(&dir.path().join("out")),
+            false,
+        );
         assert_eq!(inputs.len(), 1);
         assert!(inputs[0].display.ends_with("in.txt"));
     }

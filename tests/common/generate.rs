@@ -152,7 +152,7 @@ pub fn vary(text: &str, rng: &mut Rng) -> String {
                 let chars: Vec<char> = line.chars().collect();
                 // A paragraph whose length is a multiple of the width stays
                 // whole (unwrapping cannot tell it, see the README).
-                if chars.len() % w == 0 {
+                if chars.len().is_multiple_of(w) {
                     pieces.push(line.to_string());
                 } else {
                     pieces.extend(chars.chunks(w).map(|c| c.iter().collect::<String>()));

@@ -5,10 +5,20 @@ use crate::check::{Finding, Severity};
 
 /// GitHub Actions workflow commands, one `::error` / `::warning` per finding.
 pub fn render(findings: &[Finding]) -> String {
+    /// Percent-escapes what the command syntax needs, and writes other
+    /// control characters as escapes (they would reach the log raw).
     fn data(s: &str) -> String {
-        s.replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A")
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            match c {
+                '%' => out.push_str("%25"),
+                '\r' => out.push_str("%0D"),
+                '\n' => out.push_str("%0A"),
+                c if c.is_control() => out.extend(c.escape_default()),
+                c => out.push(c),
+            }
+        }
+        out
     }
     fn property(s: &str) -> String {
         data(s).replace(':', "%3A").replace(',', "%2C")

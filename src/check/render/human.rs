@@ -3,6 +3,7 @@
 
 use super::Summary;
 use crate::check::{Finding, Severity};
+use crate::escape::controls;
 
 /// `path:line:col: rule: message`, a block per file, then the summary.
 pub fn render(findings: &[Finding], summary: &Summary) -> String {
@@ -22,7 +23,12 @@ pub fn render(findings: &[Finding], summary: &Summary) -> String {
             Severity::Error => "",
             Severity::Warning => " (warning)",
         };
-        out.push_str(&format!("{place}: {}{sev}: {}\n", f.rule, f.message));
+        out.push_str(&format!(
+            "{}: {}{sev}: {}\n",
+            controls(&place),
+            f.rule,
+            controls(&f.message)
+        ));
     }
     if !findings.is_empty() {
         out.push('\n');
