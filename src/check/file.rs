@@ -127,6 +127,7 @@ fn encoding_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
         let what = match r.kind {
             Mojibake::Latin1 => "UTF-8 read as Latin-1/windows-1252",
             Mojibake::Gbk => "UTF-8 read as GBK",
+            Mojibake::Cesu8 => "characters beyond the BMP as encoded surrogate pairs, CESU-8",
         };
         out.push(
             Finding::new(

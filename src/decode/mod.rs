@@ -34,6 +34,7 @@
 //!   byte range is listed in [`Decoded::undecodable`]: nothing is dropped.
 
 pub mod mojibake;
+pub mod utf8;
 
 use std::ops::Range;
 
@@ -287,14 +288,43 @@ impl Builder {
         self.add_span(start..bytes.len(), UTF_8);
     }
 
+    /// UTF-8 with damage, line by line: one U+FFFD per damaged character
+    /// (counted as undecodable), CESU-8 surrogate pairs joined (a repair).
+    fn push_damaged_utf8(&mut self, bytes: &[u8], range: Range<usize>) {
+        let sub = &bytes[..range.end];
+        let mut at = range.start;
+        for end in line_ends(sub, range.start, Width::Byte) {
+            let start = self.text.len();
+            let line = &bytes[at..end];
+            let (body, lf) = match line.strip_suffix(b"\n") {
+                Some(b) => (b, true),
+                None => (line, false),
+            };
+            if utf8::decode_lossy(body, at, &mut self.text, &mut self.undecodable) > 0 {
+                self.repairs.push(Repair {
+                    line: self.lines.len(),
+                    kind: Mojibake::Cesu8,
+                });
+            }
+            if lf {
+                self.text.push('\n');
+            }
+            self.close_line(at..end, start);
+            at = end;
+        }
+        self.add_span(range, UTF_8);
+    }
+
     /// Decodes `bytes[range]` with `encoding`, line by line.
     fn decode_range(&mut self, bytes: &[u8], range: Range<usize>, encoding: &'static Encoding) {
         if encoding == UTF_8 {
             if let Ok(valid) = simdutf8::basic::from_utf8(&bytes[range.clone()]) {
                 let sub = &bytes[..range.end];
                 self.push_valid_utf8(sub, valid, range.start);
-                return;
+            } else {
+                self.push_damaged_utf8(bytes, range);
             }
+            return;
         }
         let width = if encoding == UTF_16LE {
             Width::Utf16Le
@@ -346,6 +376,8 @@ impl Builder {
                     // D0 A1, UTF-8 `С`): it takes the encoding around it.
                     Ok(s) if s.chars().filter(|c| !c.is_ascii()).nth(2).is_none() => Kind::Ascii,
                     Ok(_) => Kind::Utf8,
+                    // UTF-8 with a damaged byte or two stays UTF-8.
+                    Err(_) if utf8::Evidence::of(line).line_is_utf8() => Kind::Utf8,
                     Err(_) => Kind::Other,
                 }
             });
@@ -365,7 +397,7 @@ impl Builder {
             .flat_map(|(r, _)| bytes[r].iter().copied())
             .take(DETECT_LEN * 4)
             .collect();
-        if plausibility(&other, UTF_8).fits(0.0) || !has_utf8 {
+        if utf8::Evidence::of(&other).is_utf8() || !has_utf8 {
             let enc = if has_utf8 { UTF_8 } else { detect(bytes, tld) };
             self.decode_range(bytes, 0..bytes.len(), enc);
             return Evidence::Detected;
@@ -391,7 +423,17 @@ impl Builder {
         }
         for (range, kind) in stretches {
             let enc = match kind {
-                Kind::Other => detect(&bytes[range.clone()], tld),
+                Kind::Other => {
+                    let stretch = &bytes[range.clone()];
+                    let guess = detect(stretch, tld);
+                    // Among UTF-8 lines, another encoding needs evidence of
+                    // its own; a stray byte is damage.
+                    if evidence_for(stretch, guess) {
+                        guess
+                    } else {
+                        UTF_8
+                    }
+                }
                 _ => UTF_8,
             };
             self.decode_range(bytes, range, enc);
@@ -459,10 +501,7 @@ fn detect(bytes: &[u8], tld: Option<&str>) -> &'static Encoding {
 /// that decodes the sample with at most 1% errors (UTF-8 first, then
 /// GB18030 and Big5 when the result is mostly Han) is taken instead.
 fn rescue(sample: &[u8], guess: &'static Encoding) -> &'static Encoding {
-    if guess == UTF_8 {
-        return guess;
-    }
-    if plausibility(sample, UTF_8).fits(0.0) {
+    if guess == UTF_8 || utf8::Evidence::of(sample).is_utf8() {
         return UTF_8;
     }
     let multibyte = [GB18030, BIG5, SHIFT_JIS, EUC_JP, EUC_KR];
@@ -473,6 +512,22 @@ fn rescue(sample: &[u8], guess: &'static Encoding) -> &'static Encoding {
         .into_iter()
         .find(|&enc| plausibility(sample, enc).fits(0.5))
         .unwrap_or(guess)
+}
+
+/// Whether `stretch` (lines among UTF-8 ones) holds real evidence of `enc`:
+/// for a multi-byte encoding, four characters or more decoded with at most
+/// 1% errors; for a single-byte one, two non-ASCII bytes or more (one byte
+/// says nothing: it is as likely a damaged byte).
+fn evidence_for(stretch: &[u8], enc: &'static Encoding) -> bool {
+    if enc == UTF_8 {
+        return true;
+    }
+    let single_byte = enc.is_single_byte();
+    if single_byte {
+        return stretch.iter().filter(|b| !b.is_ascii()).nth(1).is_some();
+    }
+    let p = plausibility(stretch, enc);
+    p.non_ascii >= 4 && p.errors * 100 <= p.non_ascii
 }
 
 /// How a sample decodes with one encoding.

@@ -24,6 +24,8 @@ pub enum Mojibake {
     Latin1,
     /// UTF-8 read as GBK / GB18030.
     Gbk,
+    /// Characters beyond the BMP written as two encoded surrogates (CESU-8).
+    Cesu8,
 }
 
 impl Mojibake {
@@ -31,6 +33,7 @@ impl Mojibake {
         match self {
             Mojibake::Latin1 => "utf8-as-latin1",
             Mojibake::Gbk => "utf8-as-gbk",
+            Mojibake::Cesu8 => "cesu-8",
         }
     }
 }

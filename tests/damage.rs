@@ -1,0 +1,198 @@
+//! Damaged UTF-8 stays UTF-8: a bad byte costs the character it hits (one
+//! U+FFFD, counted as undecodable), never a re-decoding of its line in
+//! another encoding; encoded surrogate pairs are joined. Each case here
+//! came out as mojibake on the session-start main.
+
+use canon::decode::{decode, DecodeOptions};
+use canon::report::Report;
+use proptest::prelude::*;
+use similar::{ChangeTag, TextDiff};
+
+mod common;
+use common::*;
+
+/// Characters of `original` lost in `decoded`, and characters `decoded`
+/// adds (a character diff).
+fn lost_and_added(original: &str, decoded: &str) -> (usize, usize) {
+    let diff = TextDiff::from_chars(original, decoded);
+    let (mut lost, mut added) = (0, 0);
+    for change in diff.iter_all_changes() {
+        match change.tag() {
+            ChangeTag::Delete => lost += 1,
+            ChangeTag::Insert => added += 1,
+            ChangeTag::Equal => {}
+        }
+    }
+    (lost, added)
+}
+
+fn decoded_text(bytes: &[u8]) -> String {
+    decode(bytes, &DecodeOptions::default()).unwrap().text
+}
+
+#[test]
+fn one_bad_byte_costs_one_character_wherever_it_falls() {
+    let original = corpus("hebei");
+    let text = String::from_utf8(original.clone()).unwrap();
+    // Every byte of the tenth line and of a long paragraph, one at a time.
+    let starts: Vec<usize> = original
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'\n')
+        .map(|(i, _)| i + 1)
+        .collect();
+    for line in [9, 40] {
+        let (from, to) = (starts[line - 1], starts[line] - 1);
+        for at in from..to {
+            let mut damaged = original.clone();
+            damaged[at] = 0xFF;
+            let got = decoded_text(&damaged);
+            let (lost, added) = lost_and_added(&text, &got);
+            assert!(
+                lost <= 1 && added <= 1,
+                "byte {at} of line {}: lost {lost}, added {added}",
+                line + 1
+            );
+            assert_eq!(got.matches('\u{FFFD}').count(), 1, "byte {at}");
+        }
+    }
+}
+
+#[test]
+fn a_bad_byte_is_reported_counted_and_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut damaged = corpus("hebei");
+    let line10 = damaged
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'\n')
+        .nth(8)
+        .map(|(i, _)| i + 1)
+        .unwrap();
+    damaged[line10 + 4] = 0xFF; // the first byte of 年 in 2026年
+    std::fs::write(dir.path().join("hebei.txt"), &damaged).unwrap();
+    let out = dir.path().join("out");
+    let status = canon()
+        .args(["clean", "--quiet", "--out"])
+        .arg(&out)
+        .arg(dir.path().join("hebei.txt"))
+        .output()
+        .unwrap()
+        .status;
+    assert_eq!(status.code(), Some(0));
+    let report: Report =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report.files[0].encoding.as_deref(), Some("UTF-8"));
+    assert_eq!(report.totals.undecodable_bytes, 3, "the damaged character");
+    let doc = std::fs::read_to_string(out.join("hebei.txt")).unwrap();
+    let want = normalized("hebei").replacen("2026年河北", "2026\u{FFFD}河北", 1);
+    assert_eq!(doc, want);
+    let strict = canon()
+        .args(["clean", "--quiet", "--strict", "--out"])
+        .arg(dir.path().join("out2"))
+        .arg(dir.path().join("hebei.txt"))
+        .output()
+        .unwrap()
+        .status;
+    assert_eq!(strict.code(), Some(2));
+    let check = canon()
+        .args(["check", "--no-config", "--format", "json"])
+        .arg(dir.path().join("hebei.txt"))
+        .output()
+        .unwrap();
+    let found: canon::check::CheckReport = serde_json::from_slice(&check.stdout).unwrap();
+    assert!(
+        found
+            .findings
+            .iter()
+            .any(|f| f.rule == "encoding-undecodable"),
+        "{:?}",
+        found.findings
+    );
+    assert!(!found.findings.iter().any(|f| f.rule == "encoding-mixed"));
+}
+
+#[test]
+fn twenty_random_corruptions_cost_a_few_dozen_characters() {
+    let original = corpus("hebei");
+    let text = String::from_utf8(original.clone()).unwrap();
+    for seed in 0..5u64 {
+        let mut damaged = original.clone();
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        for _ in 0..20 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let at = (x % damaged.len() as u64) as usize;
+            damaged[at] = (x >> 32) as u8;
+        }
+        let (lost, added) = lost_and_added(&text, &decoded_text(&damaged));
+        assert!(lost <= 20 && added <= 60, "seed {seed}: lost {lost}, added {added}");
+    }
+}
+
+#[test]
+fn encoded_surrogate_pairs_are_joined_and_the_line_stays_utf8() {
+    // 中文 U+1D11E 结束, the musical symbol written as two encoded halves.
+    let mut bytes = "第一行：二〇二六年\n中文".as_bytes().to_vec();
+    bytes.extend_from_slice(&[0xED, 0xA0, 0xB4, 0xED, 0xB4, 0x9E]);
+    bytes.extend_from_slice("结束\n".as_bytes());
+    let d = decode(&bytes, &DecodeOptions::default()).unwrap();
+    assert_eq!(d.text, "第一行：二〇二六年\n中文\u{1D11E}结束\n");
+    assert!(d.undecodable.is_empty());
+    assert_eq!(d.repairs.len(), 1);
+    assert_eq!(d.repairs[0].kind.as_str(), "cesu-8");
+    // A lone half is marked, not a reason to change encodings.
+    let mut lone = "中文".as_bytes().to_vec();
+    lone.extend_from_slice(&[0xED, 0xA0, 0xB4]);
+    lone.extend_from_slice("结束".as_bytes());
+    assert_eq!(decoded_text(&lone), "中文\u{FFFD}结束");
+}
+
+#[test]
+fn a_gbk_stretch_inside_utf8_is_still_gbk() {
+    // Real evidence of another encoding still wins: a GBK paragraph
+    // appended to a UTF-8 file.
+    let utf8 = "二〇二六年河北省政府工作报告\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode("各位代表：现在，我代表省人民政府向大会报告工作。\n");
+    let bytes = [utf8.as_bytes(), &gbk].concat();
+    assert_eq!(
+        decoded_text(&bytes),
+        "二〇二六年河北省政府工作报告\n各位代表：现在，我代表省人民政府向大会报告工作。\n"
+    );
+}
+
+/// Lines of Han, Latin with accents and ASCII.
+fn text_strategy() -> impl Strategy<Value = String> {
+    let line = prop_oneof![
+        "[一-龥，。、]{8,40}",
+        "[a-zA-Z ,.éèàüöçñ]{8,40}",
+        "[0-9一-龥a-z]{8,40}",
+    ];
+    prop::collection::vec(line, 2..12).prop_map(|ls| ls.join("\n") + "\n")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Valid UTF-8 with k random byte corruptions decodes within k
+    /// characters of the original: at most k characters lost, at most three
+    /// added per corruption (a damaged character, the letter a byte became,
+    /// an orphaned rest) — never a line read in another encoding.
+    #[test]
+    fn k_corruptions_cost_at_most_k_characters(
+        text in text_strategy(),
+        // (A NUL byte makes a file binary, by design: not a corruption here.)
+        hits in prop::collection::vec((any::<prop::sample::Index>(), 1..=255u8), 1..5),
+    ) {
+        let mut bytes = text.clone().into_bytes();
+        for (at, value) in &hits {
+            let i = at.index(bytes.len());
+            bytes[i] = *value;
+        }
+        let got = decoded_text(&bytes);
+        let (lost, added) = lost_and_added(&text, &got);
+        let k = hits.len();
+        prop_assert!(lost <= k && added <= 3 * k, "lost {} added {} for {} hits: {:?}", lost, added, k, got);
+    }
+}
