@@ -127,7 +127,10 @@ fn twenty_random_corruptions_cost_a_few_dozen_characters() {
             damaged[at] = (x >> 32) as u8;
         }
         let (lost, added) = lost_and_added(&text, &decoded_text(&damaged));
-        assert!(lost <= 20 && added <= 60, "seed {seed}: lost {lost}, added {added}");
+        assert!(
+            lost <= 20 && added <= 60,
+            "seed {seed}: lost {lost}, added {added}"
+        );
     }
 }
 
@@ -162,14 +165,14 @@ fn a_gbk_stretch_inside_utf8_is_still_gbk() {
     );
 }
 
-/// Lines of Han, Latin with accents and ASCII.
+/// A page: lines of Han, Latin with accents, and both with digits.
 fn text_strategy() -> impl Strategy<Value = String> {
     let line = prop_oneof![
-        "[一-龥，。、]{8,40}",
-        "[a-zA-Z ,.éèàüöçñ]{8,40}",
-        "[0-9一-龥a-z]{8,40}",
+        "[一-龥，。、]{20,60}",
+        "[a-zA-Z ,.éèàüöçñ]{20,60}",
+        "[0-9一-龥a-z ]{20,60}",
     ];
-    prop::collection::vec(line, 2..12).prop_map(|ls| ls.join("\n") + "\n")
+    prop::collection::vec(line, 4..16).prop_map(|ls| ls.join("\n") + "\n")
 }
 
 proptest! {
@@ -190,7 +193,10 @@ proptest! {
             let i = at.index(bytes.len());
             bytes[i] = *value;
         }
-        let got = decoded_text(&bytes);
+        // Decoding alone: random Han (rare characters side by side) can look
+        // like GBK mojibake to the repair, which is not what is tested here.
+        let opts = DecodeOptions { no_repair: true, ..DecodeOptions::default() };
+        let got = decode(&bytes, &opts).unwrap().text;
         let (lost, added) = lost_and_added(&text, &got);
         let k = hits.len();
         prop_assert!(lost <= k && added <= 3 * k, "lost {} added {} for {} hits: {:?}", lost, added, k, got);

@@ -373,8 +373,15 @@ impl Builder {
             } else {
                 match simdutf8::basic::from_utf8(line) {
                     // A short line can be valid UTF-8 by chance (GBK `小` is
-                    // D0 A1, UTF-8 `С`): it takes the encoding around it.
-                    Ok(s) if s.chars().filter(|c| !c.is_ascii()).nth(2).is_none() => Kind::Ascii,
+                    // D0 A1, UTF-8 `С`): it takes the encoding around it —
+                    // unless it holds a character of three bytes or more
+                    // (Han, kana, CJK marks), which chance hardly makes.
+                    Ok(s)
+                        if s.chars().filter(|c| !c.is_ascii()).nth(2).is_none()
+                            && s.chars().all(|c| (c as u32) < 0x800) =>
+                    {
+                        Kind::Ascii
+                    }
                     Ok(_) => Kind::Utf8,
                     // UTF-8 with a damaged byte or two stays UTF-8.
                     Err(_) if utf8::Evidence::of(line).line_is_utf8() => Kind::Utf8,
@@ -397,7 +404,7 @@ impl Builder {
             .flat_map(|(r, _)| bytes[r].iter().copied())
             .take(DETECT_LEN * 4)
             .collect();
-        if utf8::Evidence::of(&other).is_utf8() || !has_utf8 {
+        if utf8::Evidence::of(&other).beats_multibyte() || !has_utf8 {
             let enc = if has_utf8 { UTF_8 } else { detect(bytes, tld) };
             self.decode_range(bytes, 0..bytes.len(), enc);
             return Evidence::Detected;
@@ -421,14 +428,26 @@ impl Builder {
                 stretches[0].0.start = start;
             }
         }
+        // The bytes of the lines of each kind (not the neutral ones).
+        let own = |range: &Range<usize>, kind: Kind| -> Vec<u8> {
+            let mut at = 0;
+            let mut out = Vec::new();
+            for (&end, &k) in ends.iter().zip(&kinds) {
+                if k == kind && at >= range.start && end <= range.end {
+                    out.extend_from_slice(&bytes[at..end]);
+                }
+                at = end;
+            }
+            out
+        };
         for (range, kind) in stretches {
             let enc = match kind {
                 Kind::Other => {
-                    let stretch = &bytes[range.clone()];
-                    let guess = detect(stretch, tld);
+                    let guess = detect(&bytes[range.clone()], tld);
                     // Among UTF-8 lines, another encoding needs evidence of
-                    // its own; a stray byte is damage.
-                    if evidence_for(stretch, guess) {
+                    // its own, in the lines that are not UTF-8; a stray byte
+                    // is damage.
+                    if evidence_for(&own(&range, Kind::Other), guess) {
                         guess
                     } else {
                         UTF_8
@@ -501,33 +520,53 @@ fn detect(bytes: &[u8], tld: Option<&str>) -> &'static Encoding {
 /// that decodes the sample with at most 1% errors (UTF-8 first, then
 /// GB18030 and Big5 when the result is mostly Han) is taken instead.
 fn rescue(sample: &[u8], guess: &'static Encoding) -> &'static Encoding {
-    if guess == UTF_8 || utf8::Evidence::of(sample).is_utf8() {
+    let as_utf8 = utf8::Evidence::of(sample);
+    if guess == UTF_8 {
         return UTF_8;
     }
     let multibyte = [GB18030, BIG5, SHIFT_JIS, EUC_JP, EUC_KR];
     if multibyte.contains(&guess) {
-        return guess;
+        return if as_utf8.beats_multibyte() {
+            UTF_8
+        } else {
+            guess
+        };
     }
-    [GB18030, BIG5]
+    // A single-byte guess: chardetng gave up on a multi-byte encoding at a
+    // damaged byte, or the text is damaged UTF-8, or the guess is right.
+    let cjk = [GB18030, BIG5]
         .into_iter()
-        .find(|&enc| plausibility(sample, enc).fits(0.5))
-        .unwrap_or(guess)
+        .find(|&enc| plausibility(sample, enc).fits(0.5));
+    match cjk {
+        Some(enc) if !as_utf8.beats_multibyte() => enc,
+        _ if as_utf8.is_utf8() => UTF_8,
+        _ => guess,
+    }
 }
 
 /// Whether `stretch` (lines among UTF-8 ones) holds real evidence of `enc`:
-/// for a multi-byte encoding, four characters or more decoded with at most
-/// 1% errors; for a single-byte one, two non-ASCII bytes or more (one byte
-/// says nothing: it is as likely a damaged byte).
+/// for a multi-byte encoding, eight characters or more (twice as many as
+/// UTF-8 reads valid) decoded with at most 1% errors, where UTF-8 does not
+/// read clearly better
+/// ([`utf8::Evidence::beats_multibyte`]); for a single-byte one, two
+/// non-ASCII bytes or more (one byte says nothing: it is as likely a
+/// damaged byte) and not one valid UTF-8 multi-byte character (Latin-1 text
+/// next to UTF-8 hardly forms one; a damaged UTF-8 line keeps its intact
+/// characters).
 fn evidence_for(stretch: &[u8], enc: &'static Encoding) -> bool {
     if enc == UTF_8 {
         return true;
     }
-    let single_byte = enc.is_single_byte();
-    if single_byte {
-        return stretch.iter().filter(|b| !b.is_ascii()).nth(1).is_some();
+    if enc.is_single_byte() {
+        return stretch.iter().filter(|b| !b.is_ascii()).nth(1).is_some()
+            && utf8::Evidence::of(stretch).valid == 0;
     }
     let p = plausibility(stretch, enc);
-    p.non_ascii >= 4 && p.errors * 100 <= p.non_ascii
+    let as_utf8 = utf8::Evidence::of(stretch);
+    p.non_ascii >= 8
+        && p.non_ascii >= 2 * as_utf8.valid
+        && p.errors * 100 <= p.non_ascii
+        && !as_utf8.beats_multibyte()
 }
 
 /// How a sample decodes with one encoding.

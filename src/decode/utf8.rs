@@ -110,8 +110,15 @@ pub fn pieces<'a>(bytes: &'a [u8], mut f: impl FnMut(Piece<'a>)) {
 pub struct Evidence {
     /// Valid non-ASCII characters (surrogate pairs included).
     pub valid: usize,
+    /// Those of three bytes or more (Han, kana, CJK marks, pairs): text in
+    /// a legacy encoding almost never forms one by chance.
+    pub wide: usize,
     /// Damaged characters.
     pub damaged: usize,
+    /// Two-byte characters by lead byte (C0–DF): real text keeps to one or
+    /// two blocks (Latin accents under C3, Cyrillic D0/D1); a legacy
+    /// encoding read as UTF-8 scatters them.
+    pub leads: [u32; 32],
 }
 
 impl Evidence {
@@ -119,28 +126,66 @@ impl Evidence {
     pub fn of(bytes: &[u8]) -> Evidence {
         let mut e = Evidence::default();
         pieces(bytes, |p| match p {
-            Piece::Text(s) => e.valid += s.chars().filter(|c| !c.is_ascii()).count(),
-            Piece::Pair(_) => e.valid += 1,
+            Piece::Text(s) => {
+                for c in s.chars().filter(|c| !c.is_ascii()) {
+                    e.valid += 1;
+                    e.wide += usize::from(c as u32 >= 0x800);
+                    if (c as u32) < 0x800 {
+                        e.leads[(c as u32 >> 6) as usize & 31] += 1;
+                    }
+                }
+            }
+            Piece::Pair(_) => {
+                e.valid += 1;
+                e.wide += 1;
+            }
             Piece::Bad(_) => e.damaged += 1,
         });
         e
     }
 
-    /// UTF-8 with some damaged characters: at least as many valid
-    /// non-ASCII characters as damaged ones (and one). Text in a legacy
-    /// encoding read as UTF-8 is far the other way (about one GBK or Big5
-    /// character in ten forms a valid sequence, a Latin-1 accent almost
-    /// never does), so one bad byte never sends UTF-8 text to another
-    /// encoding, and a GBK or Latin-1 stretch never stays UTF-8.
+    /// UTF-8 with some damaged characters rather than a single-byte
+    /// encoding: one valid non-ASCII character at least, and one per two
+    /// damaged ones. Latin-1 or windows-1252 text read as UTF-8 almost
+    /// never forms a valid multi-byte sequence (an accent is followed by a
+    /// letter, not by a byte 80–BF), while every intact UTF-8 character is
+    /// one.
     pub fn is_utf8(self) -> bool {
-        self.valid >= 1 && self.valid >= self.damaged
+        self.valid >= 1 && 2 * self.valid >= self.damaged
     }
 
-    /// [`Evidence::is_utf8`] for one line inside a file of other lines:
-    /// two valid characters at least (a short GBK line can hold one valid
-    /// sequence by chance: `小` is D0 A1, UTF-8 `С`).
+    /// UTF-8 with some damaged characters rather than a multi-byte legacy
+    /// encoding (GBK, Big5, Shift_JIS): four valid characters per damaged
+    /// one. GBK text read as UTF-8 forms valid two-byte sequences often
+    /// (a GB2312 lead C2–D7 before a trail A1–BF: about one character in
+    /// three) but is mostly damage. Damaged text that reads like real text
+    /// — mostly characters of three bytes (CJK: GBK read as UTF-8 hardly
+    /// forms one), or two-byte characters of one script (under one or two
+    /// lead bytes) — also beats it with as many valid characters as damaged
+    /// ones.
+    pub fn beats_multibyte(self) -> bool {
+        let real = (self.wide >= 2 && 2 * self.wide >= self.valid) || self.coherent();
+        self.valid >= 1 && (self.valid >= 4 * self.damaged || (real && self.valid >= self.damaged))
+    }
+
+    /// Whether the two-byte characters keep to one or two lead bytes (three
+    /// in four of them at least, of four at least).
+    fn coherent(self) -> bool {
+        let mut leads = self.leads;
+        leads.sort_unstable();
+        let total: u32 = leads.iter().sum();
+        let top = leads[31] + leads[30];
+        total >= 4 && 4 * top >= 3 * total
+    }
+
+    /// One line among lines of other kinds, where chance is stronger: a
+    /// short GBK line can hold a few valid sequences (`时间：` read as UTF-8
+    /// is `ʱ`, a bad byte and `䣺`). Three valid characters and four per
+    /// damaged one, one of them of three bytes or more. (A shorter damaged
+    /// line is left to its stretch, where another encoding still needs
+    /// evidence of its own.)
     pub fn line_is_utf8(self) -> bool {
-        self.valid >= 2 && self.is_utf8()
+        self.valid >= 3 && self.valid >= 4 * self.damaged && self.wide >= 1
     }
 }
 
@@ -178,14 +223,23 @@ mod tests {
         (out, bad, pairs)
     }
 
+    /// Bytes, the text they decode to, the damaged ranges, pairs joined.
+    type Case = (Vec<u8>, &'static str, Vec<Range<usize>>, usize);
+
     #[test]
+    #[allow(clippy::single_range_in_vec_init)]
     fn table() {
         let nian = "年".as_bytes(); // E5 B9 B4
-        let cases: Vec<(Vec<u8>, &str, Vec<Range<usize>>, usize)> = vec![
+        let cases: Vec<Case> = vec![
             (b"plain".to_vec(), "plain", vec![], 0),
             // The lead byte of 年 damaged: one U+FFFD for the character.
             (
-                [b"20".as_slice(), &[0xFF, nian[1], nian[2]], "河北".as_bytes()].concat(),
+                [
+                    b"20".as_slice(),
+                    &[0xFF, nian[1], nian[2]],
+                    "河北".as_bytes(),
+                ]
+                .concat(),
                 "20\u{FFFD}河北",
                 vec![2..5],
                 0,
