@@ -223,7 +223,7 @@ pub const RULES: &[Rule] = &[
     .making("—"),
     line(
         "interpunct",
-        "・ ･ ‧ • ∙ between Han or letters become ·; a • bullet at a line start stays",
+        "・ ･ ‧ • ∙ between Han or letters (・ ･ also between digits: 8・20) become ·; a • bullet at a line start stays",
         false,
         interpunct,
         is_interpunct_variant,
@@ -891,7 +891,14 @@ mod tests {
                 ("  •第一项", "  •第一项"),
                 ("甲•乙", "甲·乙"),
                 ("a • b", "a • b"),
-                ("1・2", "1・2"),
+                // Katakana dots between digits name an event; bullets and
+                // operators between digits stay.
+                ("1・2", "1·2"),
+                ("8・20事件", "8·20事件"),
+                ("１･２", "１·２"),
+                ("3•5", "3•5"),
+                ("3∙5", "3∙5"),
+                ("8・ 20", "8・ 20"),
             ],
         );
     }

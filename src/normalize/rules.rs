@@ -341,10 +341,13 @@ pub(crate) fn is_interpunct_variant(c: char) -> bool {
 }
 
 /// `interpunct`: `・` U+30FB, `･` U+FF65, `‧` U+2027, `•` U+2022 and `∙`
-/// U+2219 between two Han or two letters (foreign names) become `·` U+00B7.
-/// A `•` that starts a line (after indentation) is a bullet and stays.
+/// U+2219 between two Han or two letters (foreign names) become `·` U+00B7,
+/// and so do the katakana dots `・` `･` between two digits (dates naming an
+/// event: `8・20`). A `•` that starts a line (after indentation) is a bullet
+/// and stays.
 ///
-/// `"锻造之乡・绿色"` → `"锻造之乡·绿色"`; `"• 第一项"` stays.
+/// `"锻造之乡・绿色"` → `"锻造之乡·绿色"`; `"8・20事件"` → `"8·20事件"`;
+/// `"• 第一项"` stays.
 pub fn interpunct(s: &str) -> Cow<'_, str> {
     fn name_char(c: char) -> bool {
         is_han(c) || c.is_alphabetic()
@@ -352,7 +355,9 @@ pub fn interpunct(s: &str) -> Cow<'_, str> {
     map_chars(s, is_interpunct_variant, |site| {
         let bullet = site.line[..site.at].trim_start().is_empty();
         let between = site.prev.is_some_and(name_char) && site.next.is_some_and(name_char);
-        (between && !bullet).then_some("·")
+        let kana_dot = matches!(site.line[site.at..].chars().next(), Some('・' | '･'));
+        let digits = kana_dot && site.prev.is_some_and(is_digit) && site.next.is_some_and(is_digit);
+        ((between || digits) && !bullet).then_some("·")
     })
 }
 
