@@ -196,18 +196,8 @@ pub fn report_bytes(report: &Report) -> Result<Vec<u8>, EmitError> {
 /// a link, not over a folder, not over a file that is not a canon report
 /// (unless `force`), and into a folder canon can write.
 pub fn check_report_target(path: &Path, force: bool) -> Result<(), EmitError> {
-    let meta = fs::symlink_metadata(path);
-    if meta.as_ref().is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(EmitError::Link {
-            path: path.to_path_buf(),
-        });
-    }
-    if meta.as_ref().is_ok_and(fs::Metadata::is_dir) {
-        return Err(EmitError::NotAFile {
-            path: path.to_path_buf(),
-        });
-    }
-    if meta.is_ok() && !force && !is_canon_report(path) {
+    let exists = file_target(path)?;
+    if exists && !force && !is_canon_report(path) {
         return Err(EmitError::Reserved {
             path: path.to_path_buf(),
         });
@@ -227,6 +217,21 @@ pub fn check_report_target(path: &Path, force: bool) -> Result<(), EmitError> {
             path: path.to_path_buf(),
             source,
         })
+}
+
+/// Whether a file output may go to `path`: refused through a symbolic link
+/// or over a folder; `Ok(true)` when a file is there already.
+fn file_target(path: &Path) -> Result<bool, EmitError> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(EmitError::Link {
+            path: path.to_path_buf(),
+        }),
+        Ok(m) if m.is_dir() => Err(EmitError::NotAFile {
+            path: path.to_path_buf(),
+        }),
+        Ok(_) => Ok(true),
+        Err(_) => Ok(false),
+    }
 }
 
 /// Whether `path` holds a report canon wrote.

@@ -27,7 +27,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use super::{interrupt, temp_builder, write_atomic, EmitError};
+use super::{file_target, interrupt, temp_builder, write_atomic, EmitError};
 
 /// The manifest of an output folder (or, beside a JSONL output,
 /// `.<name>.canon-manifest.json`).
@@ -541,22 +541,12 @@ impl OutFile {
     /// beside it, refuses a file canon did not write (unless `force`), and
     /// creates the temporary file the output is written to.
     pub fn open(target: &Path, force: bool) -> Result<OutFile, EmitError> {
-        let meta = fs::symlink_metadata(target);
-        if meta.as_ref().is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(EmitError::Link {
-                path: target.to_path_buf(),
-            });
-        }
-        if meta.as_ref().is_ok_and(fs::Metadata::is_dir) {
-            return Err(EmitError::NotAFile {
-                path: target.to_path_buf(),
-            });
-        }
+        let exists = file_target(target)?;
         let (parent, name) = split(target)?;
         create_dir(&parent)?;
         let lock = OutLock::acquire(target)?;
         remove_stale(&parent, &name);
-        if meta.is_ok() && !force && !Self::ours(target)? {
+        if exists && !force && !Self::ours(target)? {
             return Err(EmitError::ForeignFile {
                 path: target.to_path_buf(),
             });
