@@ -111,6 +111,37 @@ pub fn render_lines(lines: &[Line], text: &str, rules: RuleMask) -> (String, Rul
     (done.into_owned(), fired)
 }
 
+/// A document's text from its backbone and its other readings: the
+/// [`vote`], then quotes settled. The vote decides where a quote stands, not
+/// its direction: each line's double quotes are paired again in order (the
+/// `curly-quotes` rule, when it runs), so a vote that took `”` from one copy
+/// and `“` from another never leaves a pair turned the wrong way.
+pub fn consensus(
+    backbone: &str,
+    backbone_votes: usize,
+    others: &[(usize, &str)],
+    rules: RuleMask,
+) -> (String, Vec<VoteChange>) {
+    if others.is_empty() {
+        return (backbone.to_string(), Vec::new());
+    }
+    let (text, changes) = vote(backbone, backbone_votes, others);
+    let quotes = normalize::rule_index("curly-quotes").filter(|&i| rules.contains(i));
+    let Some(rule) = quotes.filter(|_| !changes.is_empty()) else {
+        return (text, changes);
+    };
+    let mut settled = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, lf) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        settled.push_str(&(normalize::RULES[rule].apply)(body));
+        settled.push_str(lf);
+    }
+    (settled, changes)
+}
+
 /// One change the vote made to the backbone's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VoteChange {
@@ -660,6 +691,30 @@ mod tests {
             let refs: Vec<(usize, &str)> = others.iter().map(|(n, t)| (*n, t.as_str())).collect();
             let (got, _) = vote(&backbone, 1, &refs);
             assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn quotes_keep_their_direction_whatever_the_vote() {
+        let rules = crate::normalize::default_rules();
+        let cases: [(&str, &[(usize, &str)], &str); 4] = [
+            // Copies with straight quotes outvote the backbone's curly ones.
+            ("甲“乙”丙\n", &[(3, "甲\"乙\"丙\n")], "甲“乙”丙\n"),
+            // Copies with the pair turned the wrong way.
+            ("甲“乙”丙\n", &[(2, "甲”乙“丙\n")], "甲“乙”丙\n"),
+            // Mixed: the vote takes the opener from one reading and the
+            // closer from another.
+            (
+                "以“数字化”为方向\n",
+                &[(2, "以\"数字化”为方向\n"), (2, "以“数字化\"为方向\n")],
+                "以“数字化”为方向\n",
+            ),
+            // Quotes around Latin only are left as they are.
+            ("say \"hi\" 好\n", &[(2, "say “hi” 好\n")], "say “hi” 好\n"),
+        ];
+        for (backbone, others, want) in cases {
+            let (got, _) = consensus(backbone, 1, others, rules);
+            assert_eq!(got, want, "{backbone:?} with {others:?}");
         }
     }
 

@@ -442,3 +442,26 @@ fn list_rules_names_every_finding_id() {
         assert!(stdout.lines().any(|l| l.starts_with(r.id)), "{}", r.id);
     }
 }
+
+#[test]
+fn unbalanced_quotes_are_a_warning_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("q.txt"),
+        "各位代表：\n他说：“这一段没有收尾\n“甲”和\"乙\"都对\n协调推进”四个全面“战略\n",
+    )
+    .unwrap();
+    let (report, code) = json_in(
+        dir.path(),
+        &["q.txt", "--no-config", "--select", "unbalanced-quotes"],
+    );
+    assert_eq!(code, 0, "a warning does not fail the check");
+    let places: Vec<(Option<usize>, Option<usize>, Severity)> = report
+        .findings
+        .iter()
+        .map(|f| (f.line, f.col, f.severity))
+        .collect();
+    // Only line 2: line 3 pairs (straight quotes around Han become curly),
+    // line 4's turned pair is turned back by normalization.
+    assert_eq!(places, [(Some(2), Some(4), Severity::Warning)]);
+}

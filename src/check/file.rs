@@ -45,6 +45,7 @@ fn replacement_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
 pub fn file_findings(path: &str, t: &TextFile, hits: &[(usize, Hit)]) -> Vec<Finding> {
     let mut findings = Vec::new();
     encoding_findings(path, t, &mut findings);
+    quote_findings(path, t, &mut findings);
     // Per rule, the first MAX_PER_RULE places are listed; the rest are
     // counted in one more finding (a file with every comma half-width would
     // otherwise give thousands).
@@ -92,6 +93,55 @@ pub fn file_findings(path: &str, t: &TextFile, hits: &[(usize, Hit)]) -> Vec<Fin
         }
     }
     findings
+}
+
+/// Paragraphs (lines) whose double quotes do not pair once normalized:
+/// more `“` than `”` or the reverse, or an odd number of straight `"`. The
+/// first [`MAX_PER_RULE`] are listed, the rest counted.
+fn quote_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
+    let mut found = 0usize;
+    let mut first_more = None;
+    for i in 0..t.lines.len() {
+        let line = t.line(i);
+        if !line.contains(['“', '”', '"']) {
+            continue;
+        }
+        let count = |q: char| line.chars().filter(|&c| c == q).count();
+        let (open, close, straight) = (count('“'), count('”'), count('"'));
+        if open == close && straight % 2 == 0 {
+            continue;
+        }
+        found += 1;
+        if found > MAX_PER_RULE {
+            first_more.get_or_insert(i);
+            continue;
+        }
+        let col = line
+            .char_indices()
+            .position(|(_, c)| matches!(c, '“' | '”' | '"'))
+            .map_or(1, |p| p + 1);
+        out.push(
+            Finding::new(
+                FindingKind::UnbalancedQuotes,
+                path,
+                format!("quotes do not pair: {open} “, {close} ”, {straight} straight"),
+                &[line.as_bytes()],
+            )
+            .at(i + 1, col),
+        );
+    }
+    if let Some(line) = first_more {
+        let n = found - MAX_PER_RULE;
+        out.push(
+            Finding::new(
+                FindingKind::UnbalancedQuotes,
+                path,
+                format!("{n} more paragraph(s) whose quotes do not pair"),
+                &[b"more", n.to_string().as_bytes()],
+            )
+            .at(line + 1, 1),
+        );
+    }
 }
 
 /// Places listed per normalization rule and file; the rest are counted.

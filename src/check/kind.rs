@@ -22,12 +22,14 @@ pub enum FindingKind {
     EncodingMixed,
     EncodingNotUtf8,
     EncodingBom,
+    /// A paragraph whose double quotes do not pair.
+    UnbalancedQuotes,
     /// A normalization rule would change the text.
     Rule(usize),
 }
 
 /// The kinds that are not normalization rules, in catalog order.
-const FIXED: [FindingKind; 9] = [
+const FIXED: [FindingKind; 10] = [
     FindingKind::DuplicateFile,
     FindingKind::RepeatedCopy,
     FindingKind::NearDuplicate,
@@ -37,6 +39,7 @@ const FIXED: [FindingKind; 9] = [
     FindingKind::EncodingMixed,
     FindingKind::EncodingNotUtf8,
     FindingKind::EncodingBom,
+    FindingKind::UnbalancedQuotes,
 ];
 
 impl FindingKind {
@@ -67,6 +70,7 @@ impl FindingKind {
             FindingKind::EncodingMixed => "encoding-mixed",
             FindingKind::EncodingNotUtf8 => "encoding-not-utf8",
             FindingKind::EncodingBom => "encoding-bom",
+            FindingKind::UnbalancedQuotes => "unbalanced-quotes",
             FindingKind::Rule(r) => RULES[r].name,
         }
     }
@@ -80,7 +84,8 @@ impl FindingKind {
         match self {
             FindingKind::EncodingMixed
             | FindingKind::EncodingNotUtf8
-            | FindingKind::EncodingBom => Severity::Warning,
+            | FindingKind::EncodingBom
+            | FindingKind::UnbalancedQuotes => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -103,6 +108,9 @@ impl FindingKind {
             FindingKind::EncodingMixed => "a file whose parts are in different encodings",
             FindingKind::EncodingNotUtf8 => "a file that is not UTF-8",
             FindingKind::EncodingBom => "a byte order mark at the start of a file",
+            FindingKind::UnbalancedQuotes => {
+                "a paragraph whose double quotes do not pair (“ without ”, or the reverse)"
+            }
             FindingKind::Rule(r) => RULES[r].summary,
         }
     }

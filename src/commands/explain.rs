@@ -42,7 +42,8 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
         .iter()
         .map(|(_, n, t)| (*n, t.as_str()))
         .collect();
-    let (canonical, changes) = canonical::vote(&backbone_text, backbone_votes, &others);
+    let (canonical, changes) =
+        canonical::consensus(&backbone_text, backbone_votes, &others, analysis.rules);
     let place = |c: usize| {
         let (file, text, copy) = analysis.copy(c);
         format!(

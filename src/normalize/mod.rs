@@ -247,10 +247,10 @@ pub const RULES: &[Rule] = &[
     .making("《》"),
     line(
         "curly-quotes",
-        "\"…\" and '…' enclosing Han become “…” and ‘…’",
+        "quotes enclosing Han become “…” and ‘…’; mixed or turned double quotes are paired in order",
         false,
         curly_quotes,
-        |c| c == '"' || c == '\'',
+        |c| matches!(c, '"' | '\'' | '“' | '”'),
     )
     .making("“”‘’"),
     line(
@@ -1082,6 +1082,15 @@ mod tests {
                 ("项目'自审自发'试点", "项目‘自审自发’试点"),
                 ("don't 中文", "don't 中文"),
                 ("单个\"引号", "单个\"引号"),
+                // Mixed and turned pairs, paired in order.
+                ("引进“三资\"项目", "引进“三资”项目"),
+                ("建设\"两个基地”", "建设“两个基地”"),
+                ("协调推进”四个全面“战略", "协调推进“四个全面”战略"),
+                ("“甲”和“乙”", "“甲”和“乙”"),
+                ("“Hello” 与 \"中\"", "“Hello” 与 “中”"),
+                // Odd: a quotation running on; only straight pairs.
+                ("“他说：\"好\"", "“他说：“好”"),
+                ("“未完", "“未完"),
             ],
         );
     }
@@ -1395,6 +1404,9 @@ mod tests {
         #[test]
         fn canonical_text_is_borrowed(s in "[各位代表，。、：；a-z0-9%（）“”《》]{0,40}") {
             prop_assume!(!s.contains("。。。"));
+            // Canonical double quotes open and close in turn.
+            let quotes: Vec<char> = s.chars().filter(|&c| matches!(c, '“' | '”')).collect();
+            prop_assume!(quotes.len() % 2 == 1 || quotes.chunks(2).all(|p| p == ['“', '”']));
             let (out, fired) = normalize_line(&s, default_rules());
             prop_assert!(matches!(out, Cow::Borrowed(_)));
             prop_assert!(fired.is_empty());

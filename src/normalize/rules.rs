@@ -506,42 +506,82 @@ pub fn book_title(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// `curly-quotes`: ASCII `"…"` and `'…'` pairs enclosing Han, paired in
-/// order, become `“…”` and `‘…’`. An apostrophe between two letters is not a
-/// quote.
+/// `curly-quotes`: quotes enclosing Han become `“…”` and `‘…’`. Double
+/// quotes — straight `"` and curly `“` `”` alike — are paired in order
+/// along the line when they pair up (an even number of them): a straight
+/// quote closing a curly opener becomes the closer, a pair written the
+/// wrong way round is turned. In a line whose double quotes do not pair up
+/// (a quotation running over lines), only straight ones are paired, among
+/// themselves. Single straight quotes pair among themselves; an apostrophe
+/// between two letters is not a quote.
 ///
-/// `"实现了"十三五"良好开局"` → `"实现了“十三五”良好开局"`.
+/// `"实现了"十三五"良好开局"` → `"实现了“十三五”良好开局"`;
+/// `“三资"` → `“三资”`; `”四个全面“` → `“四个全面”`.
 pub fn curly_quotes(s: &str) -> Cow<'_, str> {
-    if !s.contains(['"', '\'']) {
+    if !s.contains(['"', '\'', '“', '”']) {
         return Cow::Borrowed(s);
     }
     let spans = protected_spans(s);
     let chars: Vec<(usize, char)> = s.char_indices().collect();
     let mut edits: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
-    for (quote, open, close) in [('"', "“", "”"), ('\'', "‘", "’")] {
-        let marks: Vec<usize> = (0..chars.len())
-            .filter(|&k| {
-                let (at, c) = chars[k];
-                if c != quote || in_spans(&spans, at) {
-                    return false;
+    let encloses_han = |o: usize, c: usize| s[o..c].chars().skip(1).any(is_han);
+    let doubles: Vec<(usize, char)> = chars
+        .iter()
+        .copied()
+        .filter(|&(at, c)| matches!(c, '"' | '“' | '”') && !in_spans(&spans, at))
+        .collect();
+    if doubles.len() % 2 == 0 && doubles.iter().any(|&(_, c)| c != '"') {
+        for pair in doubles.chunks_exact(2) {
+            let ((o, oc), (c, cc)) = (pair[0], pair[1]);
+            if encloses_han(o, c) {
+                if oc != '“' {
+                    edits.push((o..o + oc.len_utf8(), "“"));
                 }
-                let letter = |j: Option<usize>| {
-                    j.and_then(|j| chars.get(j))
-                        .is_some_and(|&(_, d)| d.is_ascii_alphanumeric())
-                };
-                quote == '"' || !(letter(k.checked_sub(1)) && letter(Some(k + 1)))
-            })
-            .collect();
-        for pair in marks.chunks_exact(2) {
-            let (o, c) = (chars[pair[0]].0, chars[pair[1]].0);
-            if s[o + 1..c].chars().any(is_han) {
-                edits.push((o..o + 1, open));
-                edits.push((c..c + 1, close));
+                if cc != '”' {
+                    edits.push((c..c + cc.len_utf8(), "”"));
+                }
             }
         }
+    } else {
+        straight_pairs(&chars, '"', "“", "”", &spans, &encloses_han, &mut edits);
     }
+    straight_pairs(&chars, '\'', "‘", "’", &spans, &encloses_han, &mut edits);
     edits.sort_by_key(|(r, _)| r.start);
     splice(s, &edits)
+}
+
+/// Straight `quote` marks paired in order among themselves (an apostrophe
+/// between two letters left out), each pair enclosing Han made `open` …
+/// `close`.
+fn straight_pairs(
+    chars: &[(usize, char)],
+    quote: char,
+    open: &'static str,
+    close: &'static str,
+    spans: &[std::ops::Range<usize>],
+    encloses_han: &dyn Fn(usize, usize) -> bool,
+    edits: &mut Vec<(std::ops::Range<usize>, &'static str)>,
+) {
+    let marks: Vec<usize> = (0..chars.len())
+        .filter(|&k| {
+            let (at, c) = chars[k];
+            if c != quote || in_spans(spans, at) {
+                return false;
+            }
+            let letter = |j: Option<usize>| {
+                j.and_then(|j| chars.get(j))
+                    .is_some_and(|&(_, d)| d.is_ascii_alphanumeric())
+            };
+            quote == '"' || !(letter(k.checked_sub(1)) && letter(Some(k + 1)))
+        })
+        .collect();
+    for pair in marks.chunks_exact(2) {
+        let (o, c) = (chars[pair[0]].0, chars[pair[1]].0);
+        if encloses_han(o, c) {
+            edits.push((o..o + 1, open));
+            edits.push((c..c + 1, close));
+        }
+    }
 }
 
 /// `dash`: `--`, `－－`, `ーー` and `⸺` between Han or CJK marks become the

@@ -9,7 +9,7 @@
 //! A document's text is its backbone copy, corrected by a vote of its other
 //! distinct readings (copies whose fold differs from the backbone's: damaged,
 //! truncated, re-wrapped), each weighing as many copies as share it (see
-//! [`canonical::vote`]). The copies needed are rendered from memory when their
+//! [`canonical::consensus`]). The copies needed are rendered from memory when their
 //! file's text was kept, otherwise read again, input by input, one batch of
 //! units at a time, so memory follows the batch and the documents in
 //! progress, not the corpus.
@@ -112,11 +112,12 @@ impl Assembly<'_> {
         let mut voters = p.voters;
         voters.sort_by_key(|(c, _, _)| *c);
         let others: Vec<(usize, &str)> = voters.iter().map(|(_, n, t)| (*n, t.as_str())).collect();
-        let (text, changes) = if others.is_empty() {
-            (backbone, Vec::new())
-        } else {
-            canonical::vote(&backbone, self.backbone_votes[doc], &others)
-        };
+        let (text, changes) = canonical::consensus(
+            &backbone,
+            self.backbone_votes[doc],
+            &others,
+            self.analysis.rules,
+        );
         self.sink.put(doc, &text)?;
         self.bar.inc(1);
         if let Ok(mut st) = self.stats.lock() {
