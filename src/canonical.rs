@@ -697,7 +697,9 @@ mod tests {
     #[test]
     fn quotes_keep_their_direction_whatever_the_vote() {
         let rules = crate::normalize::default_rules();
-        let cases: [(&str, &[(usize, &str)], &str); 4] = [
+        /// (backbone, other readings with their votes, wanted text)
+        type Case<'a> = (&'a str, &'a [(usize, &'a str)], &'a str);
+        let cases: [Case; 4] = [
             // Copies with straight quotes outvote the backbone's curly ones.
             ("甲“乙”丙\n", &[(3, "甲\"乙\"丙\n")], "甲“乙”丙\n"),
             // Copies with the pair turned the wrong way.

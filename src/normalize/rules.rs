@@ -530,7 +530,7 @@ pub fn curly_quotes(s: &str) -> Cow<'_, str> {
         .copied()
         .filter(|&(at, c)| matches!(c, '"' | '“' | '”') && !in_spans(&spans, at))
         .collect();
-    if doubles.len() % 2 == 0 && doubles.iter().any(|&(_, c)| c != '"') {
+    if doubles.len().is_multiple_of(2) && doubles.iter().any(|&(_, c)| c != '"') {
         for pair in doubles.chunks_exact(2) {
             let ((o, oc), (c, cc)) = (pair[0], pair[1]);
             if encloses_han(o, c) {
