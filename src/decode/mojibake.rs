@@ -101,7 +101,8 @@ fn repair_latin1(line: &str) -> Option<String> {
     // encoded in UTF-8 as C3 xx: no C3 byte, no Latin-1 mojibake.
     memchr::memchr(0xC3, line.as_bytes())?;
     let mut out = String::with_capacity(line.len());
-    let mut changed = false;
+    // The misread stretches repaired: (as read, repaired).
+    let mut repaired: Vec<(String, String)> = Vec::new();
     let mut run: Vec<u8> = Vec::new();
     let mut run_text = String::new();
     let mut flush = |run: &mut Vec<u8>, run_text: &mut String, out: &mut String| {
@@ -111,7 +112,7 @@ fn repair_latin1(line: &str) -> Option<String> {
         match fixed {
             Some(s) if run_text.chars().count() >= 2 => {
                 out.push_str(s);
-                changed = true;
+                repaired.push((run_text.clone(), s.to_string()));
             }
             _ => out.push_str(run_text),
         }
@@ -131,7 +132,29 @@ fn repair_latin1(line: &str) -> Option<String> {
         }
     }
     flush(&mut run, &mut run_text, &mut out);
-    changed.then_some(out)
+    match repaired.as_slice() {
+        [] => None,
+        // One misread character alone in the line is weak evidence: only
+        // the forms a misread leaves most often count (see `typical`).
+        [(read, fixed)] if fixed.chars().count() == 1 && !typical(read) => None,
+        _ => Some(out),
+    }
+}
+
+/// Whether `read`, the only misread stretch of its line, is a form UTF-8
+/// read as Latin-1 leaves typically: `Ã` or `Â` before a Latin-1 symbol
+/// (`Ã©` é, `Ã¼` ü, `Ã ` à, `Â°` °), or `â` before two (`â€™` ’, `â€”` —).
+/// A capital accented letter before punctuation (`É…`, `Ä` + NBSP, `Å—`,
+/// `Å™`, `Ã’`) or a small one before two marks (`ë…”`) is how real Latin
+/// text reads far more often than a lone misread character.
+fn typical(read: &str) -> bool {
+    let symbol = |c: char| ('\u{A0}'..='\u{BF}').contains(&c);
+    let chars: Vec<char> = read.chars().collect();
+    match chars.as_slice() {
+        ['Ã' | 'Â', b] => symbol(*b),
+        ['â', _, _] => true,
+        _ => false,
+    }
 }
 
 /// GB2312 level 1: the 3,755 most used Han (GBK lead bytes B0–D7).
@@ -266,6 +289,36 @@ mod tests {
             assert_eq!(kind, Mojibake::Latin1);
         }
         assert_eq!(repair("Ã©").map(|r| r.0), Some("é".to_string()));
+    }
+    #[test]
+    fn a_lone_misread_character_needs_a_typical_form() {
+        // Real text that merely looks like one misread character stays.
+        for text in [
+            "PARCE QUE … MARQUÉ…",
+            "SELKÄ\u{A0}EDELLÄ",
+            "Brontë…”",
+            "a radius of 10 Å—",
+            "AHÅ™",
+            "Ã’s",
+        ] {
+            assert_eq!(repair(text), None, "{text}");
+        }
+        // The forms a lone misread character usually takes are repaired.
+        for (broken, fixed) in [
+            ("cafÃ©", "café"),
+            ("voilÃ\u{A0}", "voilà"),
+            ("25Â°C", "25°C"),
+            ("itâ€™s", "it’s"),
+            ("Ã¼ber", "über"),
+        ] {
+            assert_eq!(
+                repair(broken).map(|r| r.0).as_deref(),
+                Some(fixed),
+                "{broken}"
+            );
+        }
+        // Two misread characters are evidence enough, whatever their form.
+        assert_eq!(repair("Å‚Ã³dÅº").map(|r| r.0).as_deref(), Some("łódź"));
     }
 
     #[test]
