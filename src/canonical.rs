@@ -130,16 +130,11 @@ pub fn consensus(
     let Some(rule) = quotes.filter(|_| !changes.is_empty()) else {
         return (text, changes);
     };
-    let mut settled = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        let (body, lf) = match line.strip_suffix('\n') {
-            Some(b) => (b, "\n"),
-            None => (line, ""),
-        };
-        settled.push_str(&(normalize::RULES[rule].apply)(body));
-        settled.push_str(lf);
-    }
-    (settled, changes)
+    let mut only_quotes = RuleMask::default();
+    only_quotes.insert(rule);
+    // (The voted text is rendered: LF-separated with a final LF, which the
+    // line driver keeps as it is.)
+    (normalize::normalize_document(&text, only_quotes).0, changes)
 }
 
 /// One change the vote made to the backbone's text.

@@ -586,21 +586,14 @@ impl Plausibility {
     }
 }
 
+/// How `sample` decodes with a legacy encoding (UTF-8's reading is
+/// [`utf8::Evidence`]).
 fn plausibility(sample: &[u8], enc: &'static Encoding) -> Plausibility {
     let mut p = Plausibility {
         errors: 0,
         non_ascii: 0,
         han: 0,
     };
-    if enc == UTF_8 {
-        // No decoding needed: the valid stretches as they are, one error per
-        // invalid sequence (as the decoder's U+FFFD).
-        for chunk in sample.utf8_chunks() {
-            p.count(chunk.valid());
-            p.errors += usize::from(!chunk.invalid().is_empty());
-        }
-        return p;
-    }
     let (text, _) = enc.decode_without_bom_handling(sample);
     p.count(&text);
     p
