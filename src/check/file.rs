@@ -172,21 +172,32 @@ fn encoding_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
         f.end = Some(r.end);
         out.push(f);
     }
-    for r in &t.repairs {
+    // One finding per line: its first repair, and how many there are.
+    for line in t.repairs.chunk_by(|a, b| a.line == b.line) {
+        let r = &line[0];
         let text = t.line(r.line);
         let what = match r.kind {
             Mojibake::Latin1 => "UTF-8 read as Latin-1/windows-1252",
             Mojibake::Gbk => "UTF-8 read as GBK",
             Mojibake::Cesu8 => "characters beyond the BMP as encoded surrogate pairs, CESU-8",
+            Mojibake::C1 => "windows-1252 read as Latin-1, C1 controls",
+        };
+        let more = match line.len() {
+            1 => String::new(),
+            n => format!(" and {} more on the line", n - 1),
         };
         out.push(
             Finding::new(
                 FindingKind::EncodingMojibake,
                 path,
-                format!("mojibake ({what}), repaired by clean"),
+                format!(
+                    "mojibake ({what}): {} → {}{more}, repaired by clean",
+                    crate::escape::controls(&r.before),
+                    crate::escape::controls(&r.after)
+                ),
                 &[text.as_bytes()],
             )
-            .at(r.line + 1, 1),
+            .at(r.line + 1, r.col),
         );
     }
     let encodings: Vec<&str> = t.spans.iter().map(|s| s.encoding).collect();

@@ -33,6 +33,7 @@
 //! - every byte sequence that cannot be decoded becomes one U+FFFD and its
 //!   byte range is listed in [`Decoded::undecodable`]: nothing is dropped.
 
+pub mod badness;
 pub mod mojibake;
 pub mod utf8;
 
@@ -70,12 +71,17 @@ pub struct EncodedSpan {
     pub encoding: &'static str,
 }
 
-/// A line whose mojibake was repaired.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One stretch of mojibake repaired.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repair {
     /// Index of the line.
     pub line: usize,
+    /// 1-based column (in characters) in the repaired line.
+    pub col: usize,
     pub kind: Mojibake,
+    /// The stretch as read and as repaired.
+    pub before: String,
+    pub after: String,
 }
 
 /// The decoded form of one file.
@@ -251,24 +257,10 @@ impl Builder {
     }
 
     /// Registers the line whose text (and LF, if any) was just appended to
-    /// `self.text` from `start`, repairing its mojibake in place.
+    /// `self.text` from `start`.
     fn close_line(&mut self, bytes: Range<usize>, start: usize) {
         let lf = self.text.ends_with('\n') && self.text.len() > start;
-        let mut end = self.text.len() - usize::from(lf);
-        if self.repair {
-            if let Some((fixed, kind)) = mojibake::repair(&self.text[start..end]) {
-                self.repairs.push(Repair {
-                    line: self.lines.len(),
-                    kind,
-                });
-                self.text.truncate(start);
-                self.text.push_str(&fixed);
-                end = self.text.len();
-                if lf {
-                    self.text.push('\n');
-                }
-            }
-        }
+        let end = self.text.len() - usize::from(lf);
         self.lines.push(LineSpan {
             bytes,
             text: start..end,
@@ -300,10 +292,19 @@ impl Builder {
                 Some(b) => (b, true),
                 None => (line, false),
             };
-            if utf8::decode_lossy(body, at, &mut self.text, &mut self.undecodable) > 0 {
+            for (off, c) in utf8::decode_lossy(body, at, &mut self.text, &mut self.undecodable) {
+                let mut units = [0u16; 2];
+                let before: String = c
+                    .encode_utf16(&mut units)
+                    .iter()
+                    .map(|u| format!("\\u{{{u:X}}}"))
+                    .collect();
                 self.repairs.push(Repair {
                     line: self.lines.len(),
+                    col: self.text[start..off].chars().count() + 1,
                     kind: Mojibake::Cesu8,
+                    before,
+                    after: c.to_string(),
                 });
             }
             if lf {
@@ -460,7 +461,54 @@ impl Builder {
         Evidence::Mixed
     }
 
+    /// Repairs the mojibake of all lines at once (a misread stretch may be
+    /// broken by a line break), rebuilding the text if any line changed.
+    fn repair_mojibake(&mut self) {
+        let fixes = {
+            let bodies: Vec<&str> = self
+                .lines
+                .iter()
+                .map(|l| &self.text[l.text.clone()])
+                .collect();
+            mojibake::repair_lines(&bodies)
+        };
+        if fixes.is_empty() {
+            return;
+        }
+        let mut text = String::with_capacity(self.text.len() + self.text.len() / 16);
+        let mut fixes = fixes.into_iter().peekable();
+        for (i, line) in self.lines.iter_mut().enumerate() {
+            let old = line.text.clone();
+            let lf = self.text[old.end..].starts_with('\n');
+            let start = text.len();
+            match fixes.next_if(|f| f.line == i) {
+                Some(fix) => {
+                    for c in mojibake::changes(&self.text[old], &fix.text, &fix.kinds) {
+                        self.repairs.push(Repair {
+                            line: i,
+                            col: c.col,
+                            kind: c.kind,
+                            before: c.before,
+                            after: c.after,
+                        });
+                    }
+                    text.push_str(&fix.text);
+                }
+                None => text.push_str(&self.text[old]),
+            }
+            line.text = start..text.len();
+            if lf {
+                text.push('\n');
+            }
+        }
+        self.text = text;
+        self.repairs.sort_by_key(|r| (r.line, r.col));
+    }
+
     fn finish(mut self, bytes: &[u8], bom_len: usize, evidence: Evidence) -> Decoded {
+        if self.repair {
+            self.repair_mojibake();
+        }
         if let Some(first) = self.lines.first_mut() {
             first.bytes.start = 0; // the BOM belongs to the first line
         } else if !bytes.is_empty() {

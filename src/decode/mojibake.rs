@@ -1,21 +1,40 @@
 //! Mojibake repair: text that was once decoded with the wrong encoding and
-//! saved again, turned back when the repair is lossless and clearly better.
+//! saved again, turned back when the repair is clearly better.
 //!
-//! Two kinds, the ones scraped Chinese pages carry:
+//! Input: the decoded lines of one file (each without its LF, a CR kept).
+//! Output: the lines that changed, with what changed where ([`LineFix`]).
+//!
+//! Kinds, the ones scraped pages carry:
 //! - UTF-8 bytes read as Latin-1 / windows-1252 (`Ã©` for `é`, `æ¹–` for
-//!   `湖`): a run of characters that all map back to single bytes, and whose
-//!   bytes are valid UTF-8 with at least one multi-byte character;
+//!   `湖`), also twice over (`ÃƒÂ©`): each stretch of characters that map
+//!   back to bytes forming valid multi-byte UTF-8 is a candidate, taken
+//!   only when [`badness`] says the result reads clearly better in its
+//!   context and holds no [`forbidden`] character. A lone misread character
+//!   needs a typical form (`Ã©`, `Â°`, `â€™`, a C1 control) or a line with
+//!   stronger evidence: `É…`, `Ä` + NBSP, `Å™`, `Ã’` are how real text
+//!   reads far more often;
 //! - UTF-8 bytes read as GBK / GB18030 (`鍦ㄦ` for `在…`, `锟斤拷` for lost
 //!   characters): a run of non-ASCII characters, mostly outside the common
-//!   Han set, whose GB18030 bytes are valid UTF-8 and give mostly common Han
-//!   (or U+FFFD only, for `锟斤拷`: the characters were lost before).
+//!   Han set, whose GB18030 bytes are UTF-8 giving mostly common Han; bytes
+//!   the misread lost (U+FFFD) stay lost, one U+FFFD per broken character;
+//! - C1 controls left in the text (U+0080–U+009F: a windows-1252 file read
+//!   as Latin-1) are read as windows-1252 (`\x93` → `“`), except U+0085
+//!   before a letter or digit, a line break (NEL), and the five bytes
+//!   windows-1252 leaves undefined.
 //!
-//! Text that is fine is never touched: legitimate Latin-1 (French, German),
-//! rare Han, symbols do not form valid UTF-8 when mapped back.
+//! A misread stretch broken by a line break (the text was hard-wrapped
+//! after it was misread) is repaired across it: a line ending in an
+//! incomplete sequence is read together with the next, and the break goes
+//! after the repaired character.
+//!
+//! Invariants: ASCII is never changed, so the lines' ASCII stays in place;
+//! a line count never changes; text that is fine is never touched.
 
-use std::sync::OnceLock;
+use std::ops::Range;
 
-use encoding_rs::{GB18030, GBK};
+use encoding_rs::{GB18030, WINDOWS_1252};
+
+use super::badness::{badness, forbidden, han_level, CLEARLY};
 
 /// What a repair undid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +45,8 @@ pub enum Mojibake {
     Gbk,
     /// Characters beyond the BMP written as two encoded surrogates (CESU-8).
     Cesu8,
+    /// windows-1252 read as Latin-1: C1 controls for punctuation.
+    C1,
 }
 
 impl Mojibake {
@@ -34,21 +55,255 @@ impl Mojibake {
             Mojibake::Latin1 => "utf8-as-latin1",
             Mojibake::Gbk => "utf8-as-gbk",
             Mojibake::Cesu8 => "cesu-8",
+            Mojibake::C1 => "c1-as-cp1252",
         }
     }
 }
 
-/// The repaired line, if it held mojibake.
-pub fn repair(line: &str) -> Option<(String, Mojibake)> {
-    if let Some(fixed) = repair_latin1(line) {
-        return Some((fixed, Mojibake::Latin1));
+/// One repaired line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineFix {
+    /// Index of the line among those given to [`repair_lines`].
+    pub line: usize,
+    /// The repaired line (a CR kept).
+    pub text: String,
+    /// What was undone, in the order it was.
+    pub kinds: Vec<Mojibake>,
+}
+
+/// One changed stretch of a repaired line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// 1-based column (in characters) in the repaired line.
+    pub col: usize,
+    pub before: String,
+    pub after: String,
+    pub kind: Mojibake,
+}
+
+/// Repairs the lines of one file; returns the lines that changed.
+pub fn repair_lines(lines: &[&str]) -> Vec<LineFix> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i;
+        while j + 1 < lines.len()
+            && ends_open(core(lines[j]))
+            && lines[j + 1].chars().next().is_some_and(|c| !c.is_ascii())
+        {
+            j += 1;
+        }
+        if j == i {
+            if let Some((text, _, kinds)) = repair_text(lines[i], &[]) {
+                out.push(LineFix {
+                    line: i,
+                    text,
+                    kinds,
+                });
+            }
+        } else {
+            repair_chain(lines, i..j + 1, &mut out);
+        }
+        i = j + 1;
     }
-    repair_gbk(line).map(|fixed| (fixed, Mojibake::Gbk))
+    out
+}
+
+/// Lines `range`, each but the last ending in an incomplete sequence,
+/// repaired as one text and split again where the breaks went.
+fn repair_chain(lines: &[&str], range: Range<usize>, out: &mut Vec<LineFix>) {
+    let last = range.end - 1;
+    let mut joined = String::new();
+    let mut breaks = Vec::new();
+    for i in range.clone() {
+        if i > range.start {
+            breaks.push(joined.len());
+        }
+        joined.push_str(if i == last { lines[i] } else { core(lines[i]) });
+    }
+    let Some((text, moved, kinds)) = repair_text(&joined, &breaks) else {
+        return;
+    };
+    let mut at = 0;
+    for (k, i) in range.enumerate() {
+        let end = moved.get(k).copied().unwrap_or(text.len());
+        let mut line = text[at..end].to_string();
+        if i != last && lines[i].ends_with('\r') {
+            line.push('\r');
+        }
+        at = end;
+        if line != lines[i] {
+            out.push(LineFix {
+                line: i,
+                text: line,
+                kinds: kinds.clone(),
+            });
+        }
+    }
+}
+
+/// The line without its CR.
+fn core(line: &str) -> &str {
+    line.strip_suffix('\r').unwrap_or(line)
+}
+
+/// Whether `line` ends in a sequence a misread cut short: its last
+/// non-ASCII characters, mapped back to bytes as Latin-1 or as GBK, end in
+/// a UTF-8 lead byte with fewer continuation bytes than it needs.
+fn ends_open(line: &str) -> bool {
+    // As Latin-1, also misread twice (`Ãƒ` is `Ã`, itself cut short; a
+    // character misread twice is up to 12 characters).
+    let latin: Vec<char> = line
+        .chars()
+        .rev()
+        .take(12)
+        .take_while(|&c| latin1_byte(c).is_some())
+        .collect();
+    for k in 1..=latin.len() {
+        let mut cur: String = latin[..k].iter().rev().collect();
+        for _ in 0..3 {
+            let Some(bytes) = cur.chars().map(latin1_byte).collect::<Option<Vec<u8>>>() else {
+                break;
+            };
+            if incomplete(&bytes) {
+                return true;
+            }
+            match String::from_utf8(bytes) {
+                Ok(next) if !next.is_ascii() => cur = next,
+                _ => break,
+            }
+        }
+    }
+    let mut tail: Vec<char> = line
+        .chars()
+        .rev()
+        .take(4)
+        .take_while(|c| !c.is_ascii())
+        .collect();
+    if tail.is_empty() {
+        return false;
+    }
+    tail.reverse();
+    if tail.iter().all(|&c| han_level(c).is_some()) {
+        return false;
+    }
+    let mut bytes = Vec::new();
+    for &c in &tail {
+        let mut buf = [0u8; 4];
+        let (b, _, bad) = GB18030.encode(c.encode_utf8(&mut buf));
+        if bad {
+            return false;
+        }
+        bytes.extend_from_slice(&b);
+    }
+    incomplete(&bytes)
+}
+
+/// Whether `b` ends in a UTF-8 lead byte followed by fewer continuation
+/// bytes than it needs.
+fn incomplete(b: &[u8]) -> bool {
+    let Some(p) = b.iter().rposition(|&x| x >= 0xC0) else {
+        return false;
+    };
+    let need = match b[p] {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return false,
+    };
+    b.len() - p < need && b[p + 1..].iter().all(|&x| (0x80..=0xBF).contains(&x))
+}
+
+/// A text (a line, or lines joined at `breaks`) repaired: the new text,
+/// where the breaks went, and what was undone.
+fn repair_text(text: &str, breaks: &[usize]) -> Option<(String, Vec<usize>, Vec<Mojibake>)> {
+    let mut cur: Option<(String, Vec<usize>)> = None;
+    let mut kinds = Vec::new();
+    let passes: [(Mojibake, Pass, usize); 3] = [
+        (Mojibake::Latin1, latin1_pass, 3),
+        (Mojibake::Gbk, gbk_pass, 1),
+        (Mojibake::C1, c1_pass, 1),
+    ];
+    for (kind, pass, rounds) in passes {
+        for _ in 0..rounds {
+            let (t, b) = cur
+                .as_ref()
+                .map_or((text, breaks), |(t, b)| (t.as_str(), b.as_slice()));
+            // A text a round has proven misread needs no new proof.
+            let proven = kinds.contains(&kind);
+            let Some(next) = pass(t, b, proven) else {
+                break;
+            };
+            cur = Some(next);
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+    }
+    cur.map(|(t, b)| (t, b, kinds))
+}
+
+/// One repair over a text with breaks: the new text and breaks, if changed.
+type Pass = fn(&str, &[usize], bool) -> Option<(String, Vec<usize>)>;
+
+/// The output of a pass, with the breaks carried along.
+struct Out<'a> {
+    text: String,
+    breaks: &'a [usize],
+    next: usize,
+    moved: Vec<usize>,
+}
+
+impl<'a> Out<'a> {
+    fn new(capacity: usize, breaks: &'a [usize]) -> Self {
+        Out {
+            text: String::with_capacity(capacity),
+            breaks,
+            next: 0,
+            moved: Vec::with_capacity(breaks.len()),
+        }
+    }
+
+    /// Copies `src[range]` unchanged.
+    fn keep(&mut self, src: &str, range: Range<usize>) {
+        let mut at = range.start;
+        while self.next < self.breaks.len() && self.breaks[self.next] < range.end {
+            let p = self.breaks[self.next].max(at);
+            self.text.push_str(&src[at..p]);
+            self.moved.push(self.text.len());
+            at = p;
+            self.next += 1;
+        }
+        self.text.push_str(&src[at..range.end]);
+    }
+
+    /// Writes `s` for the text at `range`; a break inside `range` goes to
+    /// `inner(break)` bytes into `s`.
+    fn replace(&mut self, range: Range<usize>, s: &str, inner: impl Fn(usize) -> usize) {
+        while self.next < self.breaks.len() && self.breaks[self.next] <= range.start {
+            self.moved.push(self.text.len());
+            self.next += 1;
+        }
+        let base = self.text.len();
+        self.text.push_str(s);
+        while self.next < self.breaks.len() && self.breaks[self.next] < range.end {
+            self.moved.push(base + inner(self.breaks[self.next]));
+            self.next += 1;
+        }
+    }
+
+    fn finish(mut self) -> (String, Vec<usize>) {
+        while self.next < self.breaks.len() {
+            self.moved.push(self.text.len());
+            self.next += 1;
+        }
+        (self.text, self.moved)
+    }
 }
 
 /// The windows-1252 byte for a character, or for U+0080–U+00FF its Latin-1
 /// byte (what a Latin-1 or windows-1252 decoder made of that byte).
-fn latin1_byte(c: char) -> Option<u8> {
+pub(crate) fn latin1_byte(c: char) -> Option<u8> {
     let u = c as u32;
     if (0x80..=0xFF).contains(&u) {
         return Some(u as u8);
@@ -85,182 +340,399 @@ fn latin1_byte(c: char) -> Option<u8> {
     })
 }
 
-/// Characters a Latin-1 repair may produce: Latin letters and symbols,
-/// Greek and Cyrillic, punctuation, math and other symbols, CJK, Hangul,
-/// full-width forms.
-/// (`×”` would otherwise turn into Hebrew: not plausible in this text.)
-fn plausible(c: char) -> bool {
-    matches!(c as u32,
-        0xA0..=0x24F | 0x370..=0x4FF | 0x1E00..=0x1EFF | 0x2000..=0x2BFF | 0x3000..=0x31FF
-        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFFEF)
+fn is_c1(c: char) -> bool {
+    ('\u{80}'..='\u{9F}').contains(&c)
 }
 
-fn repair_latin1(line: &str) -> Option<String> {
+/// What a C1 control reads as in windows-1252, if anything.
+fn cp1252(c: char) -> Option<char> {
+    let u = c as u32;
+    if !(0x80..=0x9F).contains(&u) {
+        return None;
+    }
+    let byte = [u as u8];
+    let (s, _) = WINDOWS_1252.decode_without_bom_handling(&byte);
+    s.chars().next().filter(|&r| r != c)
+}
+
+/// A candidate of the Latin-1 pass: one misread character.
+struct Candidate {
+    /// Its misread form in the text.
+    src: Range<usize>,
+    fixed: char,
+    /// How much better it reads repaired ([`gain`]), its C1 controls read
+    /// as windows-1252 / as they are.
+    gain: i64,
+    gain_raw: i64,
+    /// A form UTF-8 read as Latin-1 leaves typically, or a C1 control.
+    strong: bool,
+    /// Part of a stretch of misread characters that reads clearly better
+    /// repaired as a whole.
+    stretch: bool,
+}
+
+fn latin1_pass(text: &str, breaks: &[usize], proven: bool) -> Option<(String, Vec<usize>)> {
     // Every UTF-8 lead byte read as Latin-1 is a letter U+00C2–U+00F4,
     // encoded in UTF-8 as C3 xx: no C3 byte, no Latin-1 mojibake.
-    memchr::memchr(0xC3, line.as_bytes())?;
-    let mut out = String::with_capacity(line.len());
-    // The misread stretches repaired: (as read, repaired).
-    let mut repaired: Vec<(String, String)> = Vec::new();
-    let mut run: Vec<u8> = Vec::new();
-    let mut run_text = String::new();
-    let mut flush = |run: &mut Vec<u8>, run_text: &mut String, out: &mut String| {
-        let fixed = std::str::from_utf8(run).ok().filter(|s| {
-            s.chars().any(|c| c.len_utf8() > 1) && s.chars().all(|c| c.is_ascii() || plausible(c))
-        });
-        match fixed {
-            Some(s) if run_text.chars().count() >= 2 => {
-                out.push_str(s);
-                repaired.push((run_text.clone(), s.to_string()));
-            }
-            _ => out.push_str(run_text),
-        }
-        run.clear();
-        run_text.clear();
-    };
-    for c in line.chars() {
+    memchr::memchr(0xC3, text.as_bytes())?;
+    let mut cands: Vec<Candidate> = Vec::new();
+    let mut run: Vec<(usize, u8)> = Vec::new();
+    for (i, c) in text.char_indices() {
         match latin1_byte(c) {
-            Some(b) => {
-                run.push(b);
-                run_text.push(c);
-            }
+            Some(b) => run.push((i, b)),
             None => {
-                flush(&mut run, &mut run_text, &mut out);
-                out.push(c);
+                latin1_candidates(text, &run, &mut cands);
+                run.clear();
             }
         }
     }
-    flush(&mut run, &mut run_text, &mut out);
-    match repaired.as_slice() {
-        [] => None,
-        // One misread character alone in the line is weak evidence: only
-        // the forms a misread leaves most often count (see `typical`).
-        [(read, fixed)] if fixed.chars().count() == 1 && !typical(read) => None,
-        _ => Some(out),
+    latin1_candidates(text, &run, &mut cands);
+    // Proof that the text is UTF-8 read as Latin-1: a stretch, or a
+    // typical form, that reads clearly better repaired. Then any misread
+    // character that reads no worse is repaired too, its C1 controls taken
+    // as the UTF-8 bytes they were (`Ä\u{89}` is `ĉ`, not `Ä‰`).
+    // Or two misread characters inside words that read clearly better
+    // (`sloÅ¾il NovosvÄ›tskou`): real text puts `Å¾`-like pairs at word
+    // ends (`SELKÄ…`), rarely before a letter.
+    let clearly = |c: &&Candidate| c.gain >= CLEARLY as i64;
+    let in_word = |c: &&Candidate| {
+        text[c.src.end..]
+            .chars()
+            .next()
+            .is_some_and(char::is_alphabetic)
+    };
+    let proven = proven
+        || cands.iter().any(|c| c.stretch || c.strong && clearly(&c))
+        || cands.iter().filter(clearly).filter(in_word).count() >= 2;
+    if !proven {
+        return None;
+    }
+    let mut taken = cands
+        .iter()
+        .filter(|c| c.stretch || c.gain_raw >= 0)
+        .peekable();
+    taken.peek()?;
+    let mut out = Out::new(text.len(), breaks);
+    let mut at = 0;
+    for c in taken {
+        out.keep(text, at..c.src.start);
+        let mut buf = [0u8; 4];
+        let s = c.fixed.encode_utf8(&mut buf);
+        out.replace(c.src.clone(), s, |_| s.len());
+        at = c.src.end;
+    }
+    out.keep(text, at..text.len());
+    Some(out.finish())
+}
+
+/// The candidates in one run of characters that map back to bytes:
+/// `run` holds each character's place in `text` and its byte. Each valid
+/// UTF-8 stretch of the run's bytes is judged as a whole (its neighbours
+/// are misread too) and character by character.
+fn latin1_candidates(text: &str, run: &[(usize, u8)], out: &mut Vec<Candidate>) {
+    if run.len() < 2 {
+        return;
+    }
+    let bytes: Vec<u8> = run.iter().map(|&(_, b)| b).collect();
+    // Where the character for byte `k` of the run starts in `text`.
+    let at = |k: usize| {
+        run.get(k)
+            .map_or_else(|| next_boundary(text, run[run.len() - 1].0), |&(i, _)| i)
+    };
+    let mut k = 0;
+    for chunk in bytes.utf8_chunks() {
+        let valid = chunk.valid();
+        let group = out.len();
+        for (off, fixed) in valid.char_indices().filter(|(_, c)| c.len_utf8() > 1) {
+            let src = at(k + off)..at(k + off + fixed.len_utf8());
+            let read = &text[src.clone()];
+            let fixed_str = deep(&fixed.to_string());
+            out.push(Candidate {
+                gain: gain(text, src.clone(), &fixed_str, true),
+                gain_raw: gain(text, src.clone(), &fixed_str, false),
+                strong: typical(read) || read.chars().any(is_c1),
+                stretch: false,
+                src,
+                fixed,
+            });
+        }
+        let row = &mut out[group..];
+        // (All of the run's bytes are non-ASCII: `valid` is the stretch.)
+        if row.len() >= 2 {
+            let whole = row[0].src.start..row[row.len() - 1].src.end;
+            if gain(text, whole, &deep(valid), true) >= CLEARLY as i64 {
+                row.iter_mut().for_each(|c| c.stretch = true);
+            }
+        }
+        k += valid.len() + chunk.invalid().len();
     }
 }
 
-/// Whether `read`, the only misread stretch of its line, is a form UTF-8
-/// read as Latin-1 leaves typically: `Ã` or `Â` before a Latin-1 symbol
-/// (`Ã©` é, `Ã¼` ü, `Ã ` à, `Â°` °), or `â` before two (`â€™` ’, `â€”` —).
-/// A capital accented letter before punctuation (`É…`, `Ä` + NBSP, `Å—`,
-/// `Å™`, `Ã’`) or a small one before two marks (`ë…”`) is how real Latin
-/// text reads far more often than a lone misread character.
+/// `s` with what further misreads it still holds undone (`â\u{80}\u{94}`,
+/// the first of two misreads undone, is `—`): how a stretch will read once
+/// the next rounds are through.
+fn deep(s: &str) -> String {
+    let mut cur = s.to_string();
+    for _ in 0..3 {
+        let bytes: Option<Vec<u8>> = cur.chars().map(latin1_byte).collect();
+        match bytes.map(String::from_utf8) {
+            Some(Ok(next)) if next != cur && !next.is_ascii() => cur = next,
+            _ => break,
+        }
+    }
+    cur
+}
+
+/// How much better `text[src]` reads as `fixed`, in its context: the drop
+/// in [`badness`] (`i64::MIN` if `fixed` holds a [`forbidden`] character).
+/// With `cp1252`, C1 controls as read count as their windows-1252
+/// characters (the other reading they may have).
+fn gain(text: &str, src: Range<usize>, fixed: &str, cp1252_c1: bool) -> i64 {
+    // A C1 control may come out of the first of two misreads (`Â\u{81}`).
+    if fixed.chars().any(|c| forbidden(c) && !is_c1(c)) {
+        return i64::MIN;
+    }
+    let prev = text[..src.start].chars().next_back();
+    let next = text[src.end..].chars().next();
+    let read = &text[src];
+    let as_read: String = if cp1252_c1 {
+        read.chars().map(|c| cp1252(c).unwrap_or(c)).collect()
+    } else {
+        read.to_string()
+    };
+    i64::from(badness(&context(prev, &as_read, next)))
+        - i64::from(badness(&context(prev, fixed, next)))
+}
+
+fn next_boundary(text: &str, i: usize) -> usize {
+    i + text[i..].chars().next().map_or(0, char::len_utf8)
+}
+
+fn context(prev: Option<char>, s: &str, next: Option<char>) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    out.extend(prev);
+    out.push_str(s);
+    out.extend(next);
+    out
+}
+
+/// Whether `read`, a misread character, has a form UTF-8 read as Latin-1
+/// leaves typically: `Ã` or `Â` before a Latin-1 symbol (`Ã©` é, `Ã¼` ü,
+/// `Ã ` à, `Â°` °), or `â` before two (`â€™` ’, `â€”` —).
 fn typical(read: &str) -> bool {
     let symbol = |c: char| ('\u{A0}'..='\u{BF}').contains(&c);
-    let chars: Vec<char> = read.chars().collect();
-    match chars.as_slice() {
-        ['Ã' | 'Â', b] => symbol(*b),
-        ['â', _, _] => true,
+    let mut chars = read.chars();
+    match (chars.next(), chars.next(), chars.next(), chars.next()) {
+        (Some('Ã' | 'Â'), Some(b), None, None) => symbol(b),
+        (Some('â'), Some(_), Some(_), None) => true,
         _ => false,
     }
 }
 
-/// GB2312 level 1: the 3,755 most used Han (GBK lead bytes B0–D7).
-fn is_common_han(c: char) -> bool {
-    static TABLE: OnceLock<Vec<u64>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let mut bits = vec![0u64; (0x9FFF - 0x4E00 + 1) / 64 + 1];
-        let mut buf = [0u8; 4];
-        for u in 0x4E00u32..=0x9FFF {
-            let Some(c) = char::from_u32(u) else { continue };
-            let (bytes, _, bad) = GBK.encode(c.encode_utf8(&mut buf));
-            if !bad && bytes.len() == 2 && (0xB0..=0xD7).contains(&bytes[0]) && bytes[1] >= 0xA1 {
-                let i = (u - 0x4E00) as usize;
-                bits[i / 64] |= 1 << (i % 64);
-            }
-        }
-        bits
-    });
-    let u = c as u32;
-    if !(0x4E00..=0x9FFF).contains(&u) {
-        return false;
+fn gbk_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>)> {
+    // Quick look: most of the first Han outside the common set?
+    let (mut han, mut rare) = (0usize, 0usize);
+    for c in text.chars().filter(|&c| crate::chars::is_han(c)).take(16) {
+        han += 1;
+        rare += usize::from(han_level(c) != Some(1));
     }
-    let i = (u - 0x4E00) as usize;
-    table[i / 64] & (1 << (i % 64)) != 0
+    let lost = memchr::memmem::find(text.as_bytes(), "锟斤".as_bytes()).is_some();
+    if (han < 2 || rare * 2 < han) && !lost {
+        return None;
+    }
+    let mut out = Out::new(text.len(), breaks);
+    let mut changed = false;
+    let mut at = 0;
+    let mut i = 0;
+    let bytes = text.as_bytes();
+    while i < bytes.len() {
+        if bytes[i].is_ascii() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !bytes[i].is_ascii() {
+            i += 1;
+        }
+        if let Some((fixed, map)) = fix_gbk_run(&text[start..i]) {
+            out.keep(text, at..start);
+            out.replace(start..i, &fixed, |p| map(p - start));
+            at = i;
+            changed = true;
+        }
+    }
+    if !changed {
+        return None;
+    }
+    out.keep(text, at..text.len());
+    Some(out.finish())
 }
 
-fn is_han(c: char) -> bool {
-    crate::chars::is_han(c)
+/// A run of non-ASCII characters that is UTF-8 read as GBK, turned back,
+/// with a map from a character boundary in the run to one in the result.
+fn fix_gbk_run(run: &str) -> Option<(String, impl Fn(usize) -> usize)> {
+    if run.chars().count() < 2 {
+        return None;
+    }
+    // The GB18030 bytes the characters were decoded from. A lone 0x80
+    // decodes to `€`, which the GB18030 encoder writes as four bytes. A
+    // U+FFFD stands for bytes the misread lost: before another non-ASCII
+    // character, a byte no GBK decoder reads alone but which is not a lead
+    // (one would have taken the next byte as its trail): 0x80, which
+    // decoders other than browsers' reject; at the end, unknown (0xFF,
+    // never UTF-8).
+    let mut bytes = Vec::with_capacity(run.len());
+    let mut at = Vec::with_capacity(run.len() + 1); // run offset → byte
+    let mut holes = Vec::new();
+    let mut buf = [0u8; 4];
+    for (i, c) in run.char_indices() {
+        at.resize(i + 1, bytes.len());
+        match c {
+            '€' => bytes.push(0x80),
+            '\u{FFFD}' if i + c.len_utf8() < run.len() => bytes.push(0x80),
+            '\u{FFFD}' => {
+                holes.push(bytes.len());
+                bytes.push(0xFF);
+            }
+            _ => {
+                let (b, _, unmappable) = GB18030.encode(c.encode_utf8(&mut buf));
+                if unmappable {
+                    return None;
+                }
+                bytes.extend_from_slice(&b);
+            }
+        }
+    }
+    at.resize(run.len() + 1, bytes.len());
+    // Decode, one U+FFFD per broken stretch; `out_at[b]`: where the
+    // character holding byte `b` ends (or starts, at its first byte).
+    let mut fixed = String::with_capacity(bytes.len());
+    let mut out_at = vec![0usize; bytes.len() + 1];
+    let mut b = 0;
+    for chunk in bytes.utf8_chunks() {
+        for (off, c) in chunk.valid().char_indices() {
+            out_at[b + off] = fixed.len();
+            fixed.push(c);
+            for k in 1..c.len_utf8() {
+                out_at[b + off + k] = fixed.len();
+            }
+        }
+        b += chunk.valid().len();
+        if !chunk.invalid().is_empty() {
+            // Only bytes the misread lost (and the characters they cut
+            // short) may be invalid.
+            let end = b + chunk.invalid().len();
+            if !holes.iter().any(|&h| h + 1 >= b && h <= end) {
+                return None;
+            }
+            out_at[b] = fixed.len();
+            if !fixed.ends_with('\u{FFFD}') {
+                fixed.push('\u{FFFD}');
+            }
+            for k in 1..chunk.invalid().len() {
+                out_at[b + k] = fixed.len();
+            }
+            b += chunk.invalid().len();
+        }
+    }
+    out_at[bytes.len()] = fixed.len();
+    if fixed
+        .chars()
+        .any(|c| c.is_control() || c != '\u{FFFD}' && forbidden(c))
+    {
+        return None;
+    }
+    // `锟斤拷`: the characters were already lost; say so with U+FFFD.
+    let lost_only = fixed.chars().all(|c| c == '\u{FFFD}') && holes.is_empty();
+    // Mostly common Han, a larger share of them than as read.
+    let (before, han_before) = common_share(run);
+    let (after, han) = common_share(&fixed);
+    let plausible = han > 0 && after * 2 >= han && after * han_before > before * han;
+    (plausible || lost_only).then_some((fixed, move |p: usize| out_at[at[p]]))
 }
 
 /// Common Han among the Han of `s`: (common, han).
 fn common_share(s: &str) -> (usize, usize) {
-    s.chars().filter(|&c| is_han(c)).fold((0, 0), |(k, n), c| {
-        (k + usize::from(is_common_han(c)), n + 1)
-    })
+    s.chars()
+        .filter(|&c| crate::chars::is_han(c))
+        .fold((0, 0), |(k, n), c| {
+            (k + usize::from(han_level(c) == Some(1)), n + 1)
+        })
 }
 
-fn repair_gbk(line: &str) -> Option<String> {
-    // Quick look: most of the first Han outside the common set?
-    let (mut han, mut rare) = (0usize, 0usize);
-    for c in line.chars().filter(|&c| is_han(c)).take(16) {
-        han += 1;
-        rare += usize::from(!is_common_han(c));
-    }
-    static LOST: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
-    let lost = LOST.get_or_init(|| memchr::memmem::Finder::new("锟斤"));
-    if (han < 2 || rare * 2 < han) && lost.find(line.as_bytes()).is_none() {
+fn c1_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>)> {
+    // C1 controls are C2 80–C2 9F in UTF-8.
+    let has = text
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]));
+    if !has {
         return None;
     }
-    let mut out = String::with_capacity(line.len());
+    let mut out = Out::new(text.len(), breaks);
+    let mut at = 0;
     let mut changed = false;
-    let mut run = String::new();
-    let mut flush = |run: &mut String, out: &mut String| {
-        match fix_gbk_run(run) {
-            Some(fixed) => {
-                out.push_str(&fixed);
-                changed = true;
-            }
-            None => out.push_str(run),
-        }
-        run.clear();
-    };
-    for c in line.chars() {
-        if c.is_ascii() {
-            flush(&mut run, &mut out);
-            out.push(c);
-        } else {
-            run.push(c);
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        let nel = c == '\u{85}' && next.is_some_and(char::is_alphanumeric);
+        if let Some(r) = cp1252(c).filter(|_| !nel) {
+            out.keep(text, at..i);
+            let mut buf = [0u8; 4];
+            out.replace(i..i + c.len_utf8(), r.encode_utf8(&mut buf), |_| 0);
+            at = i + c.len_utf8();
+            changed = true;
         }
     }
-    flush(&mut run, &mut out);
-    changed.then_some(out)
+    if !changed {
+        return None;
+    }
+    out.keep(text, at..text.len());
+    Some(out.finish())
 }
 
-/// A run of non-ASCII characters that is UTF-8 read as GBK, turned back.
-fn fix_gbk_run(run: &str) -> Option<String> {
-    if run.chars().count() < 2 || run.contains('\u{FFFD}') {
-        return None;
-    }
-    // The GB18030 bytes the characters were decoded from. A lone 0x80
-    // decodes to `€`, which the GB18030 encoder writes as four bytes.
-    let mut bytes = Vec::with_capacity(run.len());
-    let mut buf = [0u8; 4];
-    for c in run.chars() {
-        if c == '€' {
-            bytes.push(0x80);
-            continue;
+/// The stretches of a repaired line that changed: segments between ASCII
+/// characters (which repair never changes) compared pairwise.
+pub fn changes(before: &str, after: &str, kinds: &[Mojibake]) -> Vec<Change> {
+    let mut out = Vec::new();
+    let (mut b, mut a) = (
+        before.split(|c: char| c.is_ascii()),
+        after.split(|c: char| c.is_ascii()),
+    );
+    let mut col = 1;
+    while let (Some(x), Some(y)) = (b.next(), a.next()) {
+        if x != y {
+            out.push(Change {
+                col,
+                before: x.to_string(),
+                after: y.to_string(),
+                kind: kind_of(x, y, kinds),
+            });
         }
-        let (b, _, unmappable) = GB18030.encode(c.encode_utf8(&mut buf));
-        if unmappable {
-            return None;
+        col += y.chars().count() + 1;
+    }
+    out
+}
+
+/// Which of `kinds` changed `before` into `after`.
+fn kind_of(before: &str, after: &str, kinds: &[Mojibake]) -> Mojibake {
+    match kinds {
+        [one] => *one,
+        _ if before.chars().all(is_c1) && before.chars().count() == after.chars().count() => {
+            Mojibake::C1
         }
-        bytes.extend_from_slice(&b);
+        _ if kinds.contains(&Mojibake::Latin1)
+            && before.chars().all(|c| latin1_byte(c).is_some()) =>
+        {
+            Mojibake::Latin1
+        }
+        _ => kinds.first().copied().unwrap_or(Mojibake::Gbk),
     }
-    let fixed = std::str::from_utf8(&bytes).ok()?;
-    if fixed.chars().any(char::is_control) {
-        return None;
-    }
-    // `锟斤拷`: the characters were already lost; say so with U+FFFD.
-    if fixed.chars().all(|c| c == '\u{FFFD}') {
-        return Some(fixed.to_string());
-    }
-    let (before, _) = common_share(run);
-    let (after, han) = common_share(fixed);
-    let plausible = han > 0 && after * 2 >= han && after > before;
-    plausible.then(|| fixed.to_string())
+}
+
+/// One line repaired alone, and the first thing undone (tests, tools).
+pub fn repair(line: &str) -> Option<(String, Mojibake)> {
+    repair_text(line, &[]).map(|(t, _, kinds)| (t, kinds[0]))
 }
 
 #[cfg(test)]
@@ -355,11 +827,5 @@ mod tests {
         ] {
             assert_eq!(repair(text), None, "{text}");
         }
-    }
-
-    #[test]
-    fn common_han_is_gb2312_level_one() {
-        assert!(is_common_han('的') && is_common_han('在') && is_common_han('郴'));
-        assert!(!is_common_han('鍦') && !is_common_han('龘'));
     }
 }

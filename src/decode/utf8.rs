@@ -191,19 +191,19 @@ impl Evidence {
 
 /// Decodes `bytes` (at `base` in the file) as UTF-8 into `out`: one U+FFFD
 /// per damaged character, its byte range added to `undecodable`, surrogate
-/// pairs joined. Returns how many pairs were joined.
+/// pairs joined. Returns where in `out` each joined pair went.
 pub fn decode_lossy(
     bytes: &[u8],
     base: usize,
     out: &mut String,
     undecodable: &mut Vec<Range<usize>>,
-) -> usize {
-    let mut pairs = 0;
+) -> Vec<(usize, char)> {
+    let mut pairs = Vec::new();
     pieces(bytes, |p| match p {
         Piece::Text(s) => out.push_str(s),
         Piece::Pair(c) => {
+            pairs.push((out.len(), c));
             out.push(c);
-            pairs += 1;
         }
         Piece::Bad(r) => {
             out.push('\u{FFFD}');
@@ -219,7 +219,7 @@ mod tests {
 
     fn lossy(b: &[u8]) -> (String, Vec<Range<usize>>, usize) {
         let (mut out, mut bad) = (String::new(), Vec::new());
-        let pairs = decode_lossy(b, 0, &mut out, &mut bad);
+        let pairs = decode_lossy(b, 0, &mut out, &mut bad).len();
         (out, bad, pairs)
     }
 

@@ -205,7 +205,10 @@ fn file_copy(
         fingerprint,
         signature,
         damage: damage_marks(copy_text)
-            + repairs.iter().filter(|r| range.contains(&r.line)).count(),
+            + repairs
+                .chunk_by(|a, b| a.line == b.line)
+                .filter(|line| range.contains(&line[0].line))
+                .count(),
         rules,
         head_edges: folds[range.clone()]
             .iter()
