@@ -62,7 +62,7 @@ use crate::source::SourceError;
 pub use commands::check::{check_paths, load_config, read_baseline, write_baseline, CheckOutcome};
 pub use commands::clean::{clean, CleanOptions, CleanOutcome, OutputFormat};
 pub use commands::explain::explain;
-pub use commands::normalize::{normalize_input, NormalizeError};
+pub use commands::normalize::{normalize_input, NormalizeError, NormalizedInput};
 pub use model::*;
 pub use normalize::{normalize_lines, normalize_range, Normalized};
 pub use pipeline::{analyze, analyze_file, build_documents, with_jobs};

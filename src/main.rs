@@ -125,23 +125,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Normalize(args) => {
             let done = canon::normalize_input(&args.file, &opts).context("normalizing")?;
             if args.diff {
-                let diff: String = done
-                    .hits
-                    .iter()
-                    .map(|(line, h)| {
-                        format!(
-                            "{}:{}: {}: {:?} → {:?}\n",
-                            line + h.line + 1,
-                            h.col,
-                            RULES[h.rule].name,
-                            h.before,
-                            h.after
-                        )
-                    })
-                    .collect();
-                print(&diff)?;
+                print(&done.diff())?;
             } else {
-                print(&done.text)?;
+                print(&done.document.text)?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -153,11 +153,18 @@ impl From<Range<usize>> for ByteRange {
     }
 }
 
+/// One stretch of mojibake repaired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MojibakeEntry {
+    /// 1-based line and column (in characters, of the repaired line).
     pub line: usize,
-    /// `utf8-as-latin1` or `utf8-as-gbk`.
+    pub column: usize,
+    /// What the repair undid: `utf8-as-latin1`, `utf8-as-gbk`, `cesu-8` or
+    /// `c1-as-cp1252`.
     pub kind: String,
+    /// The stretch as read and as repaired.
+    pub before: String,
+    pub after: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -369,7 +376,10 @@ fn file_entry(
         .iter()
         .map(|r| MojibakeEntry {
             line: r.line + 1,
+            column: r.col,
             kind: r.kind.as_str().to_string(),
+            before: r.before.clone(),
+            after: r.after.clone(),
         })
         .collect();
     entry.rules = rule_map(&t.rule_counts);

@@ -33,9 +33,54 @@ pub enum NormalizeError {
     },
 }
 
-/// Decodes and normalizes one input for `canon normalize`: the canonical
-/// text, the per-rule counts, and where each rule changed what.
-pub fn normalize_input(path: &Path, opts: &Options) -> Result<NormalizedDocument, NormalizeError> {
+/// One input through `canon normalize`.
+#[derive(Debug, Clone)]
+pub struct NormalizedInput {
+    /// The canonical text, the per-rule counts, and where each rule changed
+    /// what.
+    pub document: NormalizedDocument,
+    /// The mojibake decoding repaired, before the rules ran.
+    pub repairs: Vec<decode::Repair>,
+}
+
+impl NormalizedInput {
+    /// What `--diff` prints: one `line:col: what: before → after` line per
+    /// change, the repairs of a line before its rules (they ran first).
+    pub fn diff(&self) -> String {
+        let mut rows: Vec<(usize, u8, String)> = self
+            .repairs
+            .iter()
+            .map(|r| {
+                let row = format!(
+                    "{}:{}: repair {}: {:?} → {:?}\n",
+                    r.line + 1,
+                    r.col,
+                    r.kind.as_str(),
+                    r.before,
+                    r.after
+                );
+                (r.line, 0, row)
+            })
+            .collect();
+        rows.extend(self.document.hits.iter().map(|(line, h)| {
+            let row = format!(
+                "{}:{}: {}: {:?} → {:?}\n",
+                line + h.line + 1,
+                h.col,
+                normalize::RULES[h.rule].name,
+                h.before,
+                h.after
+            );
+            (line + h.line, 1, row)
+        }));
+        // A stable sort: each kind keeps its own order within a line.
+        rows.sort_by_key(|(line, stage, _)| (*line, *stage));
+        rows.into_iter().map(|(_, _, row)| row).collect()
+    }
+}
+
+/// Decodes and normalizes one input for `canon normalize`.
+pub fn normalize_input(path: &Path, opts: &Options) -> Result<NormalizedInput, NormalizeError> {
     let (mut inputs, errors) = source::discover(&[path.to_path_buf()], None, true);
     let input = if path.as_os_str() == "-" {
         inputs.pop().ok_or(NormalizeError::NoInput)?
@@ -72,5 +117,9 @@ pub fn normalize_input(path: &Path, opts: &Options) -> Result<NormalizedDocument
             encoding: decoded.encoding,
         });
     }
-    Ok(normalize::normalize_lines(&decoded, opts.rules, true).into_document(opts.rules))
+    let document = normalize::normalize_lines(&decoded, opts.rules, true).into_document(opts.rules);
+    Ok(NormalizedInput {
+        document,
+        repairs: decoded.repairs,
+    })
 }

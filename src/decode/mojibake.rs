@@ -219,29 +219,49 @@ fn incomplete(b: &[u8]) -> bool {
 fn repair_text(text: &str, breaks: &[usize]) -> Option<(String, Vec<usize>, Vec<Mojibake>)> {
     let mut cur: Option<(String, Vec<usize>)> = None;
     let mut kinds = Vec::new();
-    let passes: [(Mojibake, Pass, usize); 3] = [
-        (Mojibake::Latin1, latin1_pass, 3),
-        (Mojibake::Gbk, gbk_pass, 1),
-        (Mojibake::C1, c1_pass, 1),
+    // Latin-1 and GBK misreads, in any order (a GBK misread of text
+    // misread as Latin-1, or the reverse), then the C1 controls left.
+    let passes: [(Mojibake, Pass); 3] = [
+        (Mojibake::Latin1, latin1_pass),
+        (Mojibake::Gbk, gbk_pass),
+        (Mojibake::C1, c1_pass),
     ];
-    for (kind, pass, rounds) in passes {
-        for _ in 0..rounds {
-            let (t, b) = cur
-                .as_ref()
-                .map_or((text, breaks), |(t, b)| (t.as_str(), b.as_slice()));
-            // A text a round has proven misread needs no new proof.
-            let proven = kinds.contains(&kind);
-            let Some(next) = pass(t, b, proven) else {
-                break;
-            };
-            cur = Some(next);
-            if !kinds.contains(&kind) {
-                kinds.push(kind);
+    let mut idle = 0;
+    for round in 0..MAX_ROUNDS {
+        let (kind, pass) = passes[round % 2];
+        let (t, b) = cur
+            .as_ref()
+            .map_or((text, breaks), |(t, b)| (t.as_str(), b.as_slice()));
+        // A text a round has proven misread needs no new proof.
+        match pass(t, b, kinds.contains(&kind)) {
+            Some(next) => {
+                cur = Some(next);
+                if !kinds.contains(&kind) {
+                    kinds.push(kind);
+                }
+                idle = 0;
+            }
+            None => {
+                idle += 1;
+                if idle == 2 {
+                    break;
+                }
             }
         }
     }
+    let (kind, pass) = passes[2];
+    let (t, b) = cur
+        .as_ref()
+        .map_or((text, breaks), |(t, b)| (t.as_str(), b.as_slice()));
+    if let Some(next) = pass(t, b, false) {
+        cur = Some(next);
+        kinds.push(kind);
+    }
     cur.map(|(t, b)| (t, b, kinds))
 }
+
+/// Latin-1 and GBK passes at most, alternating: three misreads deep.
+const MAX_ROUNDS: usize = 6;
 
 /// One repair over a text with breaks: the new text and breaks, if changed.
 type Pass = fn(&str, &[usize], bool) -> Option<(String, Vec<usize>)>;

@@ -30,6 +30,10 @@ impl Seq<'_> {
         let mut classes = Vec::with_capacity(self.n());
         let mut buf: Vec<(u64, usize)> = Vec::new();
         let mut estimates: Vec<usize> = Vec::new();
+        // The last `GRAM - 1` characters of the stream before line `i`.
+        let mut carry: Vec<char> = Vec::with_capacity(2 * GRAM);
+        let mut joint = String::with_capacity(8 * GRAM);
+        let mut across: Vec<(u64, usize)> = Vec::new();
         for i in 0..self.n() {
             let start = self.pos[i];
             let n = windows(self.folds[i], start, &mut buf);
@@ -81,6 +85,26 @@ impl Seq<'_> {
                 }
             };
             classes.push(class);
+            // The windows across the line break before this line are
+            // registered too (never looked up: a line is classed on its own
+            // text), so a paragraph wrapped in one copy and not in another
+            // finds in the wrapped one the windows that span its breaks.
+            if !carry.is_empty() {
+                joint.clear();
+                joint.extend(carry.iter());
+                joint.extend(self.folds[i].chars().take(GRAM - 1));
+                let base = start - carry.len();
+                let n = windows(&joint, base, &mut across);
+                for &(h, p) in &across[..n] {
+                    if p < start {
+                        first.entry(h).or_insert(p);
+                    }
+                }
+            }
+            carry.extend(self.folds[i].chars().rev().take(GRAM - 1).collect::<Vec<_>>().into_iter().rev());
+            if carry.len() > GRAM - 1 {
+                carry.drain(..carry.len() - (GRAM - 1));
+            }
         }
         classes
     }

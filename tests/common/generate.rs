@@ -215,9 +215,96 @@ fn encode(text: &str, enc: Encoding) -> Vec<u8> {
 
 const SITES: [&str; 4] = ["gov-portal", "news-mirror", "archive-cn", "report-hub"];
 
+/// Damage beyond [`vary`]'s that some tests ask for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Damage {
+    /// Some UTF-8 and UTF-16 copies get paragraphs misread (see
+    /// [`misread_paragraphs`]).
+    pub misread: bool,
+}
+
+/// How a paragraph was misread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Misread {
+    /// UTF-8 bytes read as Latin-1.
+    Latin1,
+    /// UTF-8 bytes read as windows-1252 (undefined bytes as C1 controls).
+    Cp1252,
+    /// Read as windows-1252 twice over.
+    Twice,
+    /// UTF-8 bytes read as GBK (lossy where a byte pairs badly).
+    Gbk,
+}
+
+/// `text` misread as `how`.
+pub fn misread(text: &str, how: Misread) -> String {
+    let cp1252 = |t: &str| {
+        encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(t.as_bytes())
+            .0
+            .into_owned()
+    };
+    match how {
+        Misread::Latin1 => text.bytes().map(char::from).collect(),
+        Misread::Cp1252 => cp1252(text),
+        Misread::Twice => cp1252(&cp1252(text)),
+        Misread::Gbk => encoding_rs::GB18030
+            .decode_without_bom_handling(text.as_bytes())
+            .0
+            .into_owned(),
+    }
+}
+
+/// `text` with one to three of its paragraphs (lines of 40 characters or
+/// more) misread, as a scraper that guessed one page's encoding wrong
+/// saves them; half of them hard-wrapped afterwards at 38–52 characters
+/// (anywhere, so inside misread sequences too).
+pub fn misread_paragraphs(text: &str, rng: &mut Rng) -> String {
+    let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    let long: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].trim_end_matches('\r').chars().count() >= 40)
+        .collect();
+    if long.is_empty() {
+        return text.to_string();
+    }
+    let mut picked = Vec::new();
+    for _ in 0..1 + rng.below(3) {
+        let i = long[rng.below(long.len())];
+        if picked.contains(&i) {
+            continue;
+        }
+        picked.push(i);
+        let line = lines[i].trim_end_matches('\r').to_string();
+        let cr = if lines[i].ends_with('\r') { "\r" } else { "" };
+        if line.contains('\u{FFFD}') || !line.chars().any(|c| !c.is_ascii()) {
+            continue;
+        }
+        let how = [Misread::Latin1, Misread::Cp1252, Misread::Twice, Misread::Gbk][rng.below(4)];
+        let broken = misread(&line, how);
+        let broken = if rng.chance(50) {
+            let width = 38 + rng.below(15);
+            let chars: Vec<char> = broken.chars().collect();
+            chars
+                .chunks(width)
+                .map(|c| c.iter().collect::<String>())
+                .collect::<Vec<_>>()
+                .join(&format!("{cr}\n"))
+        } else {
+            broken
+        };
+        lines[i] = format!("{broken}{cr}");
+    }
+    lines.join("\n")
+}
+
 /// An archive of `pages` files from `docs`, deterministic for `seed`. The
 /// first pages hold every document once at least.
 pub fn archive(docs: &[Doc], pages: usize, seed: u64) -> Vec<Page> {
+    archive_with(docs, pages, seed, Damage::default())
+}
+
+/// [`archive`] with more [`Damage`].
+pub fn archive_with(docs: &[Doc], pages: usize, seed: u64, damage: Damage) -> Vec<Page> {
     let mut rng = Rng::new(seed);
     let mut out = Vec::with_capacity(pages);
     for k in 0..pages {
@@ -278,6 +365,9 @@ pub fn archive(docs: &[Doc], pages: usize, seed: u64) -> Vec<Page> {
             } else {
                 enc
             };
+            if damage.misread && e != Encoding::Gbk && rng.chance(40) {
+                text = misread_paragraphs(&text, &mut rng);
+            }
             let range = push(&mut bytes, &text, e);
             copies.push(TruthCopy {
                 doc: d,
