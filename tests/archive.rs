@@ -157,7 +157,11 @@ fn misread_paragraphs_leave_no_mojibake() {
                 .filter(|&c| !c.is_ascii() && !known.contains(&c))
                 .take(40)
                 .collect();
-            assert!(foreign.is_empty(), "seed {seed}: {} holds {foreign:?}", d.output);
+            assert!(
+                foreign.is_empty(),
+                "seed {seed}: {} holds {foreign:?}",
+                d.output
+            );
         }
     }
 }
@@ -171,8 +175,8 @@ fn every_document_exactly_once(docs: &[generate::Doc], pages: &[Page]) {
     generate::write(pages, dir.path()).unwrap();
     let (out, report) = clean_dir(dir.path());
     if std::env::var_os("CANON_KEEP").is_some() {
-        eprintln!("kept {:?} {:?}", dir.keep(), out.keep());
-        return;
+        eprintln!("kept {:?} {:?}", dir.path(), out.path());
+        let _ = dir.keep();
     }
     let normalized: Vec<String> = docs
         .iter()
@@ -230,10 +234,28 @@ fn every_document_exactly_once(docs: &[generate::Doc], pages: &[Page]) {
             "首页 > 政务公开 > 政府工作报告",
             "办公室 版权所有 联系我们",
             "打印本页 关闭窗口",
-        ]
-        {
+        ] {
             assert!(!text.contains(chrome), "{} keeps {chrome:?}", d.output);
         }
+        // Quotes pair: no more paragraphs with unbalanced curly quotes than
+        // the document has (but where the generator's damage hit a quote
+        // in every copy: a document with one copy keeps its `?`).
+        let unbalanced = |t: &str| {
+            t.lines()
+                .filter(|l| !l.contains(['?', '？', '\u{FFFD}']))
+                .filter(|l| l.matches('“').count() != l.matches('”').count())
+                .count()
+        };
+        assert!(
+            unbalanced(&text) <= unbalanced(&normalized[k]),
+            "{}: {} paragraphs with unbalanced quotes, {} has {}: {:?}",
+            d.output,
+            unbalanced(&text),
+            docs[k].name,
+            unbalanced(&normalized[k]),
+            text.lines()
+                .find(|l| l.matches('“').count() != l.matches('”').count())
+        );
         // No mojibake: every non-ASCII character is one of the document's
         // (a character damaged in the copies the vote followed may be
         // U+FFFD, or the generator's `?` mark normalized between Han).

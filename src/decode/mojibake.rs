@@ -184,7 +184,11 @@ fn ends_open(line: &str) -> bool {
         return false;
     }
     tail.reverse();
-    if tail.iter().all(|&c| han_level(c).is_some()) {
+    // GBK misreads are mostly rare Han: without one, no GBK misread.
+    if !tail
+        .iter()
+        .any(|&c| crate::chars::is_han(c) && han_level(c).is_none())
+    {
         return false;
     }
     let mut bytes = Vec::new();
@@ -682,10 +686,9 @@ fn common_share(s: &str) -> (usize, usize) {
 
 fn c1_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>)> {
     // C1 controls are C2 80–C2 9F in UTF-8.
-    let has = text
-        .as_bytes()
-        .windows(2)
-        .any(|w| w[0] == 0xC2 && (0x80..=0x9F).contains(&w[1]));
+    let bytes = text.as_bytes();
+    let has = memchr::memchr_iter(0xC2, bytes)
+        .any(|i| bytes.get(i + 1).is_some_and(|b| (0x80..=0x9F).contains(b)));
     if !has {
         return None;
     }

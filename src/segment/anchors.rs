@@ -101,7 +101,15 @@ impl Seq<'_> {
                     }
                 }
             }
-            carry.extend(self.folds[i].chars().rev().take(GRAM - 1).collect::<Vec<_>>().into_iter().rev());
+            carry.extend(
+                self.folds[i]
+                    .chars()
+                    .rev()
+                    .take(GRAM - 1)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev(),
+            );
             if carry.len() > GRAM - 1 {
                 carry.drain(..carry.len() - (GRAM - 1));
             }

@@ -279,7 +279,12 @@ pub fn misread_paragraphs(text: &str, rng: &mut Rng) -> String {
         if line.contains('\u{FFFD}') || !line.chars().any(|c| !c.is_ascii()) {
             continue;
         }
-        let how = [Misread::Latin1, Misread::Cp1252, Misread::Twice, Misread::Gbk][rng.below(4)];
+        let how = [
+            Misread::Latin1,
+            Misread::Cp1252,
+            Misread::Twice,
+            Misread::Gbk,
+        ][rng.below(4)];
         let broken = misread(&line, how);
         let broken = if rng.chance(50) {
             let width = 38 + rng.below(15);
