@@ -533,7 +533,9 @@ pub fn curly_quotes(s: &str) -> Cow<'_, str> {
     if doubles.len().is_multiple_of(2) && doubles.iter().any(|&(_, c)| c != '"') {
         for pair in doubles.chunks_exact(2) {
             let ((o, oc), (c, cc)) = (pair[0], pair[1]);
-            if encloses_han(o, c) {
+            // A pair enclosing Han, or two curly quotes whatever they
+            // enclose (only their direction changes: `”11228”`).
+            if encloses_han(o, c) || oc != '"' && cc != '"' {
                 if oc != '“' {
                     edits.push((o..o + oc.len_utf8(), "“"));
                 }

@@ -276,7 +276,7 @@ pub fn misread_paragraphs(text: &str, rng: &mut Rng) -> String {
         picked.push(i);
         let line = lines[i].trim_end_matches('\r').to_string();
         let cr = if lines[i].ends_with('\r') { "\r" } else { "" };
-        if line.contains('\u{FFFD}') || !line.chars().any(|c| !c.is_ascii()) {
+        if line.contains('\u{FFFD}') || line.is_ascii() {
             continue;
         }
         let how = [
