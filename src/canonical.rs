@@ -34,7 +34,8 @@ pub struct Candidate<'a> {
     pub damage: usize,
     /// How far the copy's form is from the canonical one: its lines (hard
     /// wrapping and doubled blank lines add lines) plus the lines the
-    /// normalization rules had to change.
+    /// normalization rules had to change, each line a mojibake repair
+    /// changed three times over.
     pub untidy: usize,
 }
 

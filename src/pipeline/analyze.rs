@@ -191,6 +191,10 @@ fn file_copy(
     let signature = ctx.signatures.get(fingerprint.key, fold).map(Box::new);
     // The copy's lines lie back to back in `text` too.
     let copy_text = &text[lines[range.start].text.start..lines[range.end - 1].text.end];
+    let repaired = repairs
+        .chunk_by(|a, b| a.line == b.line)
+        .filter(|line| range.contains(&line[0].line))
+        .count();
     let mut rules = RuleCounts::new();
     for line in &lines[range.clone()] {
         rules.add_mask(line.rules);
@@ -204,11 +208,7 @@ fn file_copy(
         complete: place.complete,
         fingerprint,
         signature,
-        damage: damage_marks(copy_text)
-            + repairs
-                .chunk_by(|a, b| a.line == b.line)
-                .filter(|line| range.contains(&line[0].line))
-                .count(),
+        damage: damage_marks(copy_text) + repaired,
         rules,
         head_edges: folds[range.clone()]
             .iter()
@@ -216,7 +216,12 @@ fn file_copy(
             .count()
             .min(EDGE_LINES),
         edges: chrome::edges(folds, lines, range.clone()),
+        // A repaired line counts three times: it was changed, its text may
+        // have lost bytes, and its line structure is suspect (a misread
+        // paragraph is often hard-wrapped after, at a width of mojibake the
+        // `unwrap` rule cannot see in the repaired text).
         untidy: range.len()
+            + 3 * repaired
             + lines[range]
                 .iter()
                 .filter(|l| l.rules != RuleMask::default())
