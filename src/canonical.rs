@@ -7,7 +7,8 @@
 //! The backbone is the most complete copy ([`choose_backbone`]): never a
 //! copy more than 3% heavier than the typical complete copy (it ran on into
 //! something else) while another will do; then a copy within 3% of the
-//! heaviest fold; then complete over truncated; then the tidiest (fewest
+//! heaviest fold; then complete over truncated; then the fewest lines
+//! repaired from mojibake; then the tidiest (fewest
 //! lines and rule-changed lines); then the least damaged (`?`, U+FFFD,
 //! repaired mojibake); then the first by path, the heaviest, the first by
 //! offset. [`vote`] then corrects it with the other readings of the
@@ -32,10 +33,14 @@ pub struct Candidate<'a> {
     pub complete: bool,
     /// Marks of lost text in the copy: `?`, U+FFFD, repaired mojibake lines.
     pub damage: usize,
+    /// Lines a mojibake repair changed: their text may have lost bytes and
+    /// their line structure is suspect (a misread paragraph is often
+    /// hard-wrapped afterwards, at a width of mojibake that `unwrap` cannot
+    /// see in the repaired text), so a copy with fewer comes first.
+    pub repaired: usize,
     /// How far the copy's form is from the canonical one: its lines (hard
     /// wrapping and doubled blank lines add lines) plus the lines the
-    /// normalization rules had to change, each line a mojibake repair
-    /// changed three times over.
+    /// normalization rules had to change.
     pub untidy: usize,
 }
 
@@ -44,7 +49,7 @@ pub struct Candidate<'a> {
 /// heaviest fold (within 3%: a damaged mark can shift a fold by a character,
 /// and a line of chrome left at a copy's edge by a little more, which says
 /// nothing about completeness), then complete over truncated, then the
-/// tidiest (closest to the canonical form, so the form the vote cannot see —
+/// fewest lines repaired from mojibake, then the tidiest (closest to the canonical form, so the form the vote cannot see —
 /// punctuation style, wrapping, blank lines — comes from the cleanest copy),
 /// then the least damaged (the vote repairs damage, not form), then the
 /// first by path, then the heaviest, then the first by offset.
@@ -78,6 +83,7 @@ pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
             bloated(c.weight),
             c.weight * 100 < most * 97,
             Reverse(c.complete),
+            c.repaired,
             c.untidy,
             c.damage,
             c.path,
@@ -582,6 +588,7 @@ mod tests {
             weight,
             complete,
             damage: 0,
+            repaired: 0,
             untidy: 0,
         }
     }

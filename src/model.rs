@@ -54,6 +54,8 @@ pub struct FileCopy {
     pub signature: Option<Box<fingerprint::Signature>>,
     /// Marks of lost text: `?`, `？`, U+FFFD, and repaired mojibake lines.
     pub damage: usize,
+    /// Lines of the copy a mojibake repair changed.
+    pub repaired: usize,
     /// Lines of the copy plus lines the rules changed: how far its form is
     /// from the canonical one (see [`canonical::Candidate::untidy`]).
     pub untidy: usize,

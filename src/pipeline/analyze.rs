@@ -216,12 +216,8 @@ fn file_copy(
             .count()
             .min(EDGE_LINES),
         edges: chrome::edges(folds, lines, range.clone()),
-        // A repaired line counts three times: it was changed, its text may
-        // have lost bytes, and its line structure is suspect (a misread
-        // paragraph is often hard-wrapped after, at a width of mojibake the
-        // `unwrap` rule cannot see in the repaired text).
+        repaired,
         untidy: range.len()
-            + 3 * repaired
             + lines[range]
                 .iter()
                 .filter(|l| l.rules != RuleMask::default())
@@ -392,6 +388,7 @@ fn documents(analysis: &Analysis, members: Vec<Vec<usize>>) -> Vec<Document> {
                         weight: copy.fingerprint.weight,
                         complete: copy.complete,
                         damage: copy.damage,
+                        repaired: copy.repaired,
                         untidy: copy.untidy,
                     }
                 })

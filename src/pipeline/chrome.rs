@@ -1,7 +1,7 @@
 //! Archive-level chrome: site headers and footers at the edges of copies.
 //!
 //! Input: the analysis after clustering (each copy's first and last
-//! [`EDGE_LINES`] non-blank lines, keyed with digits masked) and each
+//! [`EDGE_LINES`] non-blank lines, keyed with digit runs masked) and each
 //! document's copies. Output: the same analysis with chrome lines cut from
 //! copies' edges: the copies' line and byte ranges shrink and their
 //! segments split into chrome, copy, chrome.
@@ -18,7 +18,8 @@ use crate::segment::{self, Segment, SegmentKind};
 /// Archive-level chrome: a short line at the edge of copies of two or more
 /// documents, missing from at least a fifth of those documents' copies (a
 /// site's header or footer: the same document scraped from other sites lacks
-/// it), is chrome — digits masked, so a date or a visit count recurs too. A
+/// it), is chrome — each run of digits masked, so a date or a visit count
+/// of any length recurs too. A
 /// title that every copy of its documents holds is not; nor is a line that
 /// repeats only within one document's copies. Such lines are cut from the
 /// edges of every copy (contiguous from either end) and become chrome
@@ -148,10 +149,16 @@ pub fn edges(folds: &[&str], lines: &[Line], range: Range<usize>) -> Vec<Edge> {
         let f = folds[i];
         let weight = f.chars().count();
         (weight > 0 && weight <= EDGE_MAX_CHARS).then(|| {
-            let masked: String = f
-                .chars()
-                .map(|c| if c.is_ascii_digit() { '0' } else { c })
-                .collect();
+            // Each run of digits masked to one `0`: a visit count of 4 or 5
+            // digits is the same line.
+            let mut masked = String::with_capacity(f.len());
+            for c in f.chars() {
+                if !c.is_ascii_digit() {
+                    masked.push(c);
+                } else if !masked.ends_with('0') {
+                    masked.push('0');
+                }
+            }
             Edge {
                 line: i,
                 key: segment::line_key(&masked),
