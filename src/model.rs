@@ -91,6 +91,9 @@ pub struct TextFile {
     /// U+FFFD in the normalized text.
     pub replacement_chars: usize,
     pub copies: Vec<FileCopy>,
+    /// Keys of the short lines its segmentation left as chrome (see
+    /// [`crate::pipeline::chrome::chrome_keys`]).
+    pub chrome_keys: Vec<u64>,
     /// blake3 of the whole file's fold: equal for files identical after
     /// decoding and normalization.
     pub key: [u8; 32],

@@ -119,6 +119,7 @@ pub fn analyze_file_in(raw: RawFile, origin: (usize, usize), ctx: &FileContext<'
             _ => None,
         })
         .collect();
+    let chrome_keys = chrome::chrome_keys(&folds, &segments);
     drop(folds);
     drop(fold_buf);
     let segment_bytes = segments
@@ -141,6 +142,7 @@ pub fn analyze_file_in(raw: RawFile, origin: (usize, usize), ctx: &FileContext<'
         segment_bytes,
         replacement_chars,
         copies,
+        chrome_keys,
         key,
     };
     ctx.observer.text_file(FileView {

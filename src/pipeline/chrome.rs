@@ -16,7 +16,9 @@ use crate::model::{Analysis, Edge, FileOutcome, Line, EDGE_LINES, EDGE_MAX_CHARS
 use crate::segment::{self, Segment, SegmentKind};
 
 /// Archive-level chrome: a short line at the edge of copies of two or more
-/// documents, missing from at least a fifth of those documents' copies (a
+/// documents — or of one, when two files' own segmentation left the line
+/// as chrome around their copies — missing from at least a fifth of those
+/// documents' copies (a
 /// site's header or footer: the same document scraped from other sites lacks
 /// it), is chrome — each run of digits masked, so a date or a visit count
 /// of any length recurs too. A
@@ -45,9 +47,21 @@ pub fn trim_archive_chrome(analysis: &mut Analysis, members: &[Vec<usize>]) {
             st.2 += ms.len();
         }
     }
+    // Lines files' own segmentation left as chrome, by how many files.
+    let mut in_file: HashMap<u64, usize> = HashMap::new();
+    for f in &analysis.files {
+        if let FileOutcome::Text(t) = &f.outcome {
+            for &k in &t.chrome_keys {
+                *in_file.entry(k).or_default() += 1;
+            }
+        }
+    }
     let chrome: HashSet<u64> = stats
         .into_iter()
-        .filter(|&(_, (docs, with, total))| docs >= 2 && with * 5 <= total * 4)
+        .filter(|&(k, (docs, with, total))| {
+            let seen_as_chrome = in_file.get(&k).is_some_and(|&n| n >= 2);
+            (docs >= 2 || seen_as_chrome) && with * 5 <= total * 4
+        })
         .map(|(k, _)| k)
         .collect();
     if chrome.is_empty() {
@@ -143,28 +157,47 @@ pub fn trim_archive_chrome(analysis: &mut Analysis, members: &[Vec<usize>]) {
     }
 }
 
+/// The key and weight of a short line's fold (`None` when blank or longer
+/// than [`EDGE_MAX_CHARS`]): each run of digits masked to one `0`, so a
+/// visit count of 4 or 5 digits is the same line.
+pub fn edge_key(fold: &str) -> Option<(u64, usize)> {
+    let weight = fold.chars().count();
+    if weight == 0 || weight > EDGE_MAX_CHARS {
+        return None;
+    }
+    let mut masked = String::with_capacity(fold.len());
+    for c in fold.chars() {
+        if !c.is_ascii_digit() {
+            masked.push(c);
+        } else if !masked.ends_with('0') {
+            masked.push('0');
+        }
+    }
+    Some((segment::line_key(&masked), weight))
+}
+
+/// The keys of the short lines a file's own segmentation left as chrome
+/// (around or between its copies), each once.
+pub fn chrome_keys(folds: &[&str], segments: &[Segment]) -> Vec<u64> {
+    let mut keys: Vec<u64> = segments
+        .iter()
+        .filter(|s| s.kind == SegmentKind::Chrome)
+        .flat_map(|s| s.lines.clone())
+        .filter_map(|i| edge_key(folds[i]).map(|(k, _)| k))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// The edge lines of a copy spanning `range` (see [`FileCopy::edges`]).
 pub fn edges(folds: &[&str], lines: &[Line], range: Range<usize>) -> Vec<Edge> {
     let edge = |i: usize| {
-        let f = folds[i];
-        let weight = f.chars().count();
-        (weight > 0 && weight <= EDGE_MAX_CHARS).then(|| {
-            // Each run of digits masked to one `0`: a visit count of 4 or 5
-            // digits is the same line.
-            let mut masked = String::with_capacity(f.len());
-            for c in f.chars() {
-                if !c.is_ascii_digit() {
-                    masked.push(c);
-                } else if !masked.ends_with('0') {
-                    masked.push('0');
-                }
-            }
-            Edge {
-                line: i,
-                key: segment::line_key(&masked),
-                weight,
-                bytes: lines[i].bytes.clone(),
-            }
+        edge_key(folds[i]).map(|(key, weight)| Edge {
+            line: i,
+            key,
+            weight,
+            bytes: lines[i].bytes.clone(),
         })
     };
     let nonblank: Vec<usize> = range.filter(|&i| !folds[i].is_empty()).collect();
