@@ -87,7 +87,8 @@ fn pairwise(pages: &[Page], report: &Report) -> (f64, f64) {
 fn generated_archive_every_document_exactly_once() {
     let docs = generate::docs(&root());
     let more = std::env::var_os("CANON_SEEDS").map_or(Vec::new(), |_| seeds());
-    for seed in std::iter::once(2026).chain(more) {
+    // 4 and 14 kept a site header and a separator (see the misread test).
+    for seed in [2026, 4, 14].into_iter().chain(more) {
         eprintln!("seed {seed}");
         let pages = generate::archive(&docs, 40, seed);
         every_document_exactly_once(&docs, &pages);
@@ -98,16 +99,18 @@ fn generated_archive_every_document_exactly_once() {
 /// half of them hard-wrapped afterwards: each document once all the same,
 /// and no mojibake left in any output.
 ///
-/// (Seeds 7, 8, 10, 15, 20, 21, 23 and 24 of 1–24 still fail the
-/// exactly-once checks — chrome kept at a copy boundary, a fragment, a
-/// document twice — as seeds 3, 4, 14 and 22 of the undamaged archive do:
-/// issue 16. None fails for mojibake: see the next test.)
+/// (Seeds 8, 15, 21 and 24 of 1–24 still fail the exactly-once checks —
+/// a fragment output, once chrome of one report at the start of the next
+/// document — as seeds 3 and 22 of the undamaged archive do: issue 16.
+/// None fails for mojibake: see the next test.)
 #[test]
 fn misread_paragraphs_are_repaired_in_the_archive() {
     let docs = generate::docs(&root());
     let damage = generate::Damage { misread: true };
     let more = std::env::var_os("CANON_SEEDS").map_or(Vec::new(), |_| seeds());
-    for seed in [2, 5, 9].into_iter().chain(more) {
+    // 7, 10 and 20 kept chrome at a copy's edge before digit runs were
+    // masked as one and files' own chrome counted.
+    for seed in [2, 7, 10, 20].into_iter().chain(more) {
         let pages = generate::archive_with(&docs, 40, seed, damage);
         // The damage is there: paragraphs misread in some copies.
         let misread = pages
