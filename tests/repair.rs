@@ -235,3 +235,92 @@ fn each_repair_says_what_changed_where() {
     );
     assert_eq!(decoded.text, "café ok, it’s\nHin“und\n");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Characters misreads are made of, and the ones around them.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("Ã".to_string()),
+            Just("Â".to_string()),
+            Just("â".to_string()),
+            Just("€".to_string()),
+            Just("\u{85}".to_string()),
+            Just("\u{93}".to_string()),
+            Just("\u{81}".to_string()),
+            Just("©".to_string()),
+            Just("\u{A0}".to_string()),
+            Just("é".to_string()),
+            Just("锟斤拷".to_string()),
+            Just("鍦ㄦ".to_string()),
+            Just("\u{FFFD}".to_string()),
+            Just("湖".to_string()),
+            Just("\n".to_string()),
+            Just("\r\n".to_string()),
+            Just("a".to_string()),
+            Just(" ".to_string()),
+            "[\\u{80}-\\u{FF}]{1,3}",
+            "[a-z ]{1,4}",
+            "[\\u{4E00}-\\u{4E20}]{1,3}",
+        ]
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(piece(), 0..40).prop_map(|v| v.concat())
+    }
+
+    /// Misread text: real text of the corpus read one of the four ways,
+    /// maybe hard-wrapped anywhere.
+    fn misread_text() -> impl Strategy<Value = String> {
+        (0..36usize, 0..4usize, prop::option::of(5..60usize)).prop_map(|(line, how, wrap)| {
+            let original = &originals()[line];
+            let broken = MISREADS[how].1(original);
+            match wrap {
+                Some(w) => broken
+                    .chars()
+                    .collect::<Vec<_>>()
+                    .chunks(w)
+                    .map(|c| c.iter().collect::<String>())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                None => broken,
+            }
+        })
+    }
+
+    fn ascii(s: &str) -> String {
+        s.chars().filter(char::is_ascii).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Whatever the text: no panic, the lines stay, ASCII is never
+        /// changed.
+        #[test]
+        fn repair_keeps_lines_and_ascii(s in prop_oneof![text(), misread_text()]) {
+            let d = decode(s.as_bytes(), &DecodeOptions::default()).unwrap();
+            let raw = decode(s.as_bytes(), &DecodeOptions { no_repair: true, ..DecodeOptions::default() }).unwrap();
+            prop_assert_eq!(d.lines.len(), raw.lines.len());
+            prop_assert_eq!(d.lines.iter().map(|l| l.bytes.clone()).collect::<Vec<_>>(),
+                raw.lines.iter().map(|l| l.bytes.clone()).collect::<Vec<_>>());
+            prop_assert_eq!(ascii(&d.text), ascii(&raw.text));
+            for r in &d.repairs {
+                prop_assert!(r.line < d.lines.len());
+                prop_assert!(r.col >= 1);
+            }
+        }
+
+        /// Real text misread (at most twice, maybe hard-wrapped): the
+        /// repaired text needs no further repair. (Arbitrary text may nest
+        /// misreads deeper than the rounds repair goes.)
+        #[test]
+        fn repair_is_idempotent_on_misread_text(s in misread_text()) {
+            let d = decode(s.as_bytes(), &DecodeOptions::default()).unwrap();
+            let again = decode(d.text.as_bytes(), &DecodeOptions::default()).unwrap();
+            prop_assert_eq!(again.text, d.text);
+        }
+    }
+}

@@ -31,6 +31,7 @@
 //! a line count never changes; text that is fine is never touched.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use encoding_rs::{GB18030, WINDOWS_1252};
 
@@ -223,8 +224,10 @@ fn incomplete(b: &[u8]) -> bool {
 fn repair_text(text: &str, breaks: &[usize]) -> Option<(String, Vec<usize>, Vec<Mojibake>)> {
     let mut cur: Option<(String, Vec<usize>)> = None;
     let mut kinds = Vec::new();
-    // Latin-1 and GBK misreads, in any order (a GBK misread of text
-    // misread as Latin-1, or the reverse), then the C1 controls left.
+    // Latin-1 and GBK misreads in any order (a GBK misread of text misread
+    // as Latin-1, or the reverse), then the C1 controls left — and again
+    // while anything changes (a C1 control read as windows-1252 can
+    // complete a GBK misread), so the result needs no further repair.
     let passes: [(Mojibake, Pass); 3] = [
         (Mojibake::Latin1, latin1_pass),
         (Mojibake::Gbk, gbk_pass),
@@ -232,7 +235,7 @@ fn repair_text(text: &str, breaks: &[usize]) -> Option<(String, Vec<usize>, Vec<
     ];
     let mut idle = 0;
     for round in 0..MAX_ROUNDS {
-        let (kind, pass) = passes[round % 2];
+        let (kind, pass) = passes[round % passes.len()];
         let (t, b) = cur
             .as_ref()
             .map_or((text, breaks), |(t, b)| (t.as_str(), b.as_slice()));
@@ -247,25 +250,17 @@ fn repair_text(text: &str, breaks: &[usize]) -> Option<(String, Vec<usize>, Vec<
             }
             None => {
                 idle += 1;
-                if idle == 2 {
+                if idle == passes.len() {
                     break;
                 }
             }
         }
     }
-    let (kind, pass) = passes[2];
-    let (t, b) = cur
-        .as_ref()
-        .map_or((text, breaks), |(t, b)| (t.as_str(), b.as_slice()));
-    if let Some(next) = pass(t, b, false) {
-        cur = Some(next);
-        kinds.push(kind);
-    }
     cur.map(|(t, b)| (t, b, kinds))
 }
 
-/// Latin-1 and GBK passes at most, alternating: three misreads deep.
-const MAX_ROUNDS: usize = 6;
+/// Passes at most (Latin-1, GBK, C1 in turn): three misreads deep.
+const MAX_ROUNDS: usize = 9;
 
 /// One repair over a text with breaks: the new text and breaks, if changed.
 type Pass = fn(&str, &[usize], bool) -> Option<(String, Vec<usize>)>;
@@ -567,22 +562,43 @@ fn gbk_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>
     let mut out = Out::new(text.len(), breaks);
     let mut changed = false;
     let mut at = 0;
-    let mut i = 0;
-    let bytes = text.as_bytes();
-    while i < bytes.len() {
-        if bytes[i].is_ascii() {
-            i += 1;
+    // Runs of characters a GBK decoder can write (a Latin-1 letter next to
+    // them was never part of the misread).
+    let mut chars = text.char_indices().peekable();
+    while let Some(&(start, c)) = chars.peek() {
+        if !gbk_char(c) {
+            chars.next();
             continue;
         }
-        let start = i;
-        while i < bytes.len() && !bytes[i].is_ascii() {
-            i += 1;
+        let mut i = start;
+        while let Some(&(j, c)) = chars.peek().filter(|&&(_, c)| gbk_char(c)) {
+            i = j + c.len_utf8();
+            chars.next();
         }
-        if let Some((fixed, map)) = fix_gbk_run(&text[start..i]) {
-            out.keep(text, at..start);
-            out.replace(start..i, &fixed, |p| map(p - start));
-            at = i;
-            changed = true;
+        // A run across removed line breaks that is no misread as a whole
+        // may be one on either side of them.
+        let inner: Vec<usize> = breaks
+            .iter()
+            .copied()
+            .filter(|&b| b > start && b < i)
+            .collect();
+        let pieces: Vec<Range<usize>> =
+            if fix_gbk_run(&text[start..i]).is_some() || inner.is_empty() {
+                vec![start..i]
+            } else {
+                std::iter::once(start)
+                    .chain(inner.iter().copied())
+                    .zip(inner.iter().copied().chain(std::iter::once(i)))
+                    .map(|(a, b)| a..b)
+                    .collect()
+            };
+        for piece in pieces {
+            if let Some((fixed, map)) = fix_gbk_run(&text[piece.clone()]) {
+                out.keep(text, at..piece.start);
+                out.replace(piece.clone(), &fixed, |p| map(p - piece.start));
+                at = piece.end;
+                changed = true;
+            }
         }
     }
     if !changed {
@@ -590,6 +606,30 @@ fn gbk_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>
     }
     out.keep(text, at..text.len());
     Some(out.finish())
+}
+
+/// Whether a GBK (two-byte) decoder can write `c`, or `€` (0x80) and
+/// U+FFFD (bytes it could not read).
+fn gbk_char(c: char) -> bool {
+    static BMP: OnceLock<Vec<bool>> = OnceLock::new();
+    let u = c as usize;
+    if c.is_ascii() || u > 0xFFFF {
+        return false;
+    }
+    if c == '€' || c == '\u{FFFD}' {
+        return true;
+    }
+    BMP.get_or_init(|| {
+        (0..0x10000u32)
+            .map(|u| {
+                char::from_u32(u).is_some_and(|c| {
+                    let mut buf = [0u8; 4];
+                    let (b, _, bad) = encoding_rs::GBK.encode(c.encode_utf8(&mut buf));
+                    !bad && b.len() == 2
+                })
+            })
+            .collect()
+    })[u]
 }
 
 /// A run of non-ASCII characters that is UTF-8 read as GBK, turned back,
@@ -620,7 +660,9 @@ fn fix_gbk_run(run: &str) -> Option<(String, impl Fn(usize) -> usize)> {
             }
             _ => {
                 let (b, _, unmappable) = GB18030.encode(c.encode_utf8(&mut buf));
-                if unmappable {
+                // UTF-8 read as GBK never gives a byte below 0x80 (a trail
+                // byte 0x40–0x7E is no UTF-8 byte of a non-ASCII character).
+                if unmappable || b.iter().any(|&x| x < 0x80) {
                     return None;
                 }
                 bytes.extend_from_slice(&b);
@@ -697,7 +739,12 @@ fn c1_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>)
     let mut changed = false;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        let next = chars.peek().map(|&(_, n)| n);
+        // (A removed line break ends the line: nothing follows there.)
+        let end = i + c.len_utf8();
+        let next = chars
+            .peek()
+            .map(|&(_, n)| n)
+            .filter(|_| breaks.binary_search(&end).is_err());
         let nel = c == '\u{85}' && next.is_some_and(char::is_alphanumeric);
         if let Some(r) = cp1252(c).filter(|_| !nel) {
             out.keep(text, at..i);
