@@ -27,8 +27,9 @@
 //! incomplete sequence is read together with the next, and the break goes
 //! after the repaired character.
 //!
-//! Invariants: ASCII is never changed, so the lines' ASCII stays in place;
-//! a line count never changes; text that is fine is never touched.
+//! Invariants: ASCII is never removed or changed (a GBK misread may have
+//! swallowed an ASCII byte as the trail of a two-byte character: it comes
+//! back); a line count never changes; text that is fine is never touched.
 
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -584,7 +585,7 @@ fn gbk_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>
             .collect();
         let pieces: Vec<Range<usize>> =
             if fix_gbk_run(&text[start..i]).is_some() || inner.is_empty() {
-                vec![start..i]
+                std::iter::once(start..i).collect()
             } else {
                 std::iter::once(start)
                     .chain(inner.iter().copied())
@@ -608,8 +609,9 @@ fn gbk_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>
     Some(out.finish())
 }
 
-/// Whether a GBK (two-byte) decoder can write `c`, or `€` (0x80) and
-/// U+FFFD (bytes it could not read).
+/// Whether a GBK decoder can write `c` (GB18030 has it in two bytes, the
+/// private-use mappings included), or `€` (0x80) and U+FFFD (bytes it
+/// could not read).
 fn gbk_char(c: char) -> bool {
     static BMP: OnceLock<Vec<bool>> = OnceLock::new();
     let u = c as usize;
@@ -624,7 +626,7 @@ fn gbk_char(c: char) -> bool {
             .map(|u| {
                 char::from_u32(u).is_some_and(|c| {
                     let mut buf = [0u8; 4];
-                    let (b, _, bad) = encoding_rs::GBK.encode(c.encode_utf8(&mut buf));
+                    let (b, _, bad) = GB18030.encode(c.encode_utf8(&mut buf));
                     !bad && b.len() == 2
                 })
             })
@@ -660,9 +662,9 @@ fn fix_gbk_run(run: &str) -> Option<(String, impl Fn(usize) -> usize)> {
             }
             _ => {
                 let (b, _, unmappable) = GB18030.encode(c.encode_utf8(&mut buf));
-                // UTF-8 read as GBK never gives a byte below 0x80 (a trail
-                // byte 0x40–0x7E is no UTF-8 byte of a non-ASCII character).
-                if unmappable || b.iter().any(|&x| x < 0x80) {
+                // (A trail byte 0x40–0x7E was an ASCII character the
+                // misread swallowed: it comes back.)
+                if unmappable {
                     return None;
                 }
                 bytes.extend_from_slice(&b);
@@ -762,8 +764,36 @@ fn c1_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>)
 }
 
 /// The stretches of a repaired line that changed: segments between ASCII
-/// characters (which repair never changes) compared pairwise.
+/// characters (which repair keeps) compared pairwise; where a GBK repair
+/// brought back ASCII the misread had swallowed, the one stretch from the
+/// first difference to the last.
 pub fn changes(before: &str, after: &str, kinds: &[Mojibake]) -> Vec<Change> {
+    let ascii = |s: &str| s.bytes().filter(u8::is_ascii).count();
+    if ascii(before) != ascii(after) {
+        let prefix: usize = before
+            .chars()
+            .zip(after.chars())
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a.len_utf8())
+            .sum();
+        let suffix: usize = before[prefix..]
+            .chars()
+            .rev()
+            .zip(after[prefix..].chars().rev())
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a.len_utf8())
+            .sum();
+        let (b, a) = (
+            &before[prefix..before.len() - suffix],
+            &after[prefix..after.len() - suffix],
+        );
+        return vec![Change {
+            col: after[..prefix].chars().count() + 1,
+            before: b.to_string(),
+            after: a.to_string(),
+            kind: kind_of(b, a, kinds),
+        }];
+    }
     let mut out = Vec::new();
     let (mut b, mut a) = (
         before.split(|c: char| c.is_ascii()),
