@@ -217,7 +217,13 @@ fn window(b: &[char], t: &[char]) -> (usize, usize) {
     }
     let find = |needle: &[char]| b.windows(K).position(|w| w == needle);
     let rfind = |needle: &[char]| b.windows(K).rposition(|w| w == needle);
-    match (find(&t[..K]), rfind(&t[t.len() - K..])) {
+    // The copy's end without its final whitespace: a copy cut mid-line
+    // ends `…人民生活品\n` where the backbone reads on.
+    let end = t.len() - t.iter().rev().take_while(|c| c.is_whitespace()).count();
+    if end < 2 * K {
+        return (0, b.len());
+    }
+    match (find(&t[..K]), rfind(&t[end - K..end])) {
         (Some(lo), Some(hi)) if hi + K > lo => (lo, hi + K),
         _ => (0, b.len()),
     }
@@ -406,7 +412,27 @@ fn align(b: &[char], text: &str) -> Option<Alignment> {
     if !ops.iter().any(|o| o.tag() == similar::DiffTag::Equal) {
         return None;
     }
-    let reads = |o: &&similar::DiffOp| o.tag() != similar::DiffTag::Delete;
+    // A copy reads where it has text of its own, not where it simply lacks
+    // the backbone's — nor where only whitespace stands (a copy cut
+    // mid-line ends with a newline that aligns with the backbone's last
+    // one: it would put the backbone's whole rest under the copy's cover,
+    // and its lack to the vote).
+    let reads = |o: &&similar::DiffOp| match o {
+        similar::DiffOp::Delete { .. } => false,
+        similar::DiffOp::Equal { new_index, len, .. }
+        | similar::DiffOp::Insert {
+            new_index,
+            new_len: len,
+            ..
+        }
+        | similar::DiffOp::Replace {
+            new_index,
+            new_len: len,
+            ..
+        } => t[*new_index..*new_index + *len]
+            .iter()
+            .any(|c| !c.is_whitespace()),
+    };
     let (Some(first), Some(last)) = (ops.iter().find(reads), ops.iter().rev().find(reads)) else {
         return None;
     };
@@ -541,11 +567,20 @@ pub fn vote(
             .map(|&(_, _, v)| v)
             .sum::<usize>()
             + backbone_votes;
+        let current: String = b[start..end].iter().collect();
+        // A reading that differs from the backbone's in form only
+        // (punctuation width or family, whitespace: equal folds) reads
+        // as the backbone does: the vote repairs damage, the form comes
+        // from the backbone.
+        let form_only = crate::fold::fold(&current);
+        readings.retain(|(t, _)| crate::fold::fold(t) != form_only);
+        if readings.is_empty() {
+            continue;
+        }
         let proposed: usize = readings.iter().map(|(_, n)| n).sum();
         let backbone_support = covering.saturating_sub(proposed);
         readings.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let (best, support) = readings[0].clone();
-        let current: String = b[start..end].iter().collect();
         let majority = support * 2 > covering;
         let rescue = support > 0
             && lost(&current)
@@ -714,8 +749,13 @@ mod tests {
                 &[(2, "以\"数字化”为方向\n"), (2, "以“数字化\"为方向\n")],
                 "以“数字化”为方向\n",
             ),
-            // Quotes around Latin only are left as they are.
-            ("say \"hi\" 好\n", &[(2, "say “hi” 好\n")], "say “hi” 好\n"),
+            // Quotes around Latin only are left as they are, in the
+            // backbone's form (a difference of form only is not voted).
+            (
+                "say \"hi\" 好\n",
+                &[(2, "say “hi” 好\n")],
+                "say \"hi\" 好\n",
+            ),
         ];
         for (backbone, others, want) in cases {
             let (got, _) = consensus(backbone, 1, others, rules);

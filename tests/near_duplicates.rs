@@ -248,3 +248,43 @@ fn explain_shows_the_copies_and_the_vote() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// One complete copy and mirrors of a scrape that stopped at 40% (whole
+/// files, so nothing in-file says they were cut; the mirrors outnumber the
+/// complete copy): the output is the whole report, never the 40%.
+#[test]
+fn a_truncated_majority_never_halves_the_document() {
+    for name in ["hebei", "shanghai", "yunnan"] {
+        for mirrors in [2, 3] {
+            let dir = tempfile::tempdir().unwrap();
+            let text = String::from_utf8(corpus(name)).unwrap();
+            fs::write(dir.path().join("complete.txt"), &text).unwrap();
+            for m in 0..mirrors {
+                fs::write(
+                    dir.path().join(format!("mirror-{m}.txt")),
+                    truncate(&text, 0.4),
+                )
+                .unwrap();
+            }
+            let report = clean(dir.path(), &[]);
+            assert_eq!(report.documents.len(), 1, "{name}");
+            let d = &report.documents[0];
+            let want = normalized(name).chars().count();
+            assert!(
+                d.chars * 100 >= want * 98,
+                "{name}, {mirrors} mirrors: {} of {want} characters",
+                d.chars
+            );
+            // The mirrors are reported truncated, the complete copy as the
+            // backbone.
+            assert!(
+                d.backbone.path.ends_with("complete.txt"),
+                "{name}: {}",
+                d.backbone.path
+            );
+            for s in d.sources.iter().filter(|s| s.path.contains("mirror")) {
+                assert!(!s.complete, "{name}: {} said complete", s.path);
+            }
+        }
+    }
+}

@@ -1051,6 +1051,13 @@ mod tests {
                 ("e.g. 例如", "e.g. 例如"),
                 ("见www.gov.cn", "见www.gov.cn"),
                 ("网址gov.cn", "网址gov.cn"),
+                // A percentage at a sentence end.
+                ("增长15%.办好", "增长15%。办好"),
+                ("增长15%.", "增长15%."),
+                ("up 15%. Then", "up 15%. Then"),
+                ("“飞地研发中心”.深化", "“飞地研发中心”。深化"),
+                // After Han a period is no decimal point.
+                ("取信于民.2017年", "取信于民。2017年"),
             ],
         );
     }

@@ -435,10 +435,17 @@ pub fn fullwidth_period(s: &str) -> Cow<'_, str> {
     let spans = protected_spans(s);
     map_ascii(s, b'.', |site| {
         let after_han = site.prev.is_some_and(is_han);
-        let before = site
-            .next
-            .is_none_or(|n| is_han(n) || matches!(n, '”' | '’' | '」' | '』' | '\n'));
-        (after_han && before && !in_spans(&spans, site.at)).then_some("。")
+        let before = site.next.is_none_or(|n| {
+            is_han(n) || n.is_ascii_digit() || matches!(n, '”' | '’' | '」' | '』' | '\n')
+        });
+        // A percentage or a closing mark ends a Chinese sentence too
+        // (`增长15%.办好`, `“飞地研发中心”.深化` — no decimal point has Han
+        // after it).
+        let percent = site
+            .prev
+            .is_some_and(|p| matches!(p, '%' | '％') || crate::chars::is_closing_cjk(p))
+            && site.next.is_some_and(is_han);
+        ((after_han && before || percent) && !in_spans(&spans, site.at)).then_some("。")
     })
 }
 

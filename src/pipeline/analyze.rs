@@ -333,6 +333,7 @@ pub fn analyze(
         documents: Vec::with_capacity(members.len()),
     };
     chrome::trim_archive_chrome(&mut analysis, &members);
+    super::truncated::mark(&mut analysis, &members);
     analysis.documents = documents(&analysis, members);
     analysis
 }

@@ -21,6 +21,7 @@
 pub mod analyze;
 pub mod build;
 pub mod chrome;
+pub mod truncated;
 
 use std::ops::Range;
 

@@ -1,0 +1,114 @@
+//! Truncated copies found across the archive: a copy that is a whole file
+//! (or a whole segment) looks complete to its file's segmentation even when
+//! the scrape stopped half-way. When such copies outnumber the complete one,
+//! the complete copy looks like "more than the document" (see
+//! [`crate::canonical::choose_backbone`]) and the output would be the cut.
+//!
+//! Input: the analysis after clustering and archive chrome, each document's
+//! copies. Output: the same analysis with `complete` cleared on copies
+//! judged truncated.
+//!
+//! A document's heaviest complete copy `H`, clearly heavier than its typical
+//! complete copy (by [`HEAVIER`] percent), continues the lighter ones —
+//! which are then truncated — when its extra text is claimed by nothing
+//! else: no copy of another document is found inside it (estimated
+//! containment of that copy in `H` below [`CLAIMED`]). Each lighter copy
+//! must begin as `H` begins (same first edge line) and lie inside it
+//! (estimated containment at least [`INSIDE`]). A copy that ran on into
+//! another document's text keeps being left out of the backbone choice:
+//! that document's copies are found inside it.
+//!
+//! Invariants: only `complete` flags change, and only from true to false;
+//! documents without a clearly heavier copy are untouched.
+
+use crate::fingerprint;
+use crate::model::{Analysis, FileOutcome};
+
+/// How much heavier (percent of the typical complete copy) the heaviest
+/// complete copy must be for the lighter ones to be judged at all: a few
+/// lines more are chrome or a title, not a cut.
+pub const HEAVIER: usize = 125;
+/// A lighter copy weighs at most this share (percent) of the heavy one.
+pub const LIGHTER: usize = 80;
+/// Estimated containment of a lighter copy in the heavy one.
+pub const INSIDE: f64 = 0.8;
+/// Estimated containment of another document's copy in the heavy one that
+/// says the heavy one ran on into it.
+pub const CLAIMED: f64 = 0.3;
+
+/// Clears `complete` on the copies judged truncated.
+pub fn mark(analysis: &mut Analysis, members: &[Vec<usize>]) {
+    let mut truncated: Vec<usize> = Vec::new();
+    for (doc, ms) in members.iter().enumerate() {
+        truncated.extend(in_document(analysis, members, doc, ms));
+    }
+    for m in truncated {
+        let r = analysis.copies[m];
+        if let FileOutcome::Text(t) = &mut analysis.files[r.file].outcome {
+            t.copies[r.copy].complete = false;
+        }
+    }
+}
+
+/// The copies of document `doc` (its members `ms`) judged truncated.
+fn in_document(
+    analysis: &Analysis,
+    members: &[Vec<usize>],
+    doc: usize,
+    ms: &[usize],
+) -> Vec<usize> {
+    let complete: Vec<usize> = ms
+        .iter()
+        .copied()
+        .filter(|&m| analysis.copy(m).2.complete)
+        .collect();
+    if complete.len() < 2 {
+        return Vec::new();
+    }
+    let mut weights: Vec<usize> = complete
+        .iter()
+        .map(|&m| analysis.copy(m).2.fingerprint.weight)
+        .collect();
+    weights.sort_unstable();
+    let typical = weights[weights.len() / 2];
+    // The heaviest complete copy, first in run order among equals.
+    let Some(&heavy) = complete
+        .iter()
+        .max_by_key(|&&m| (analysis.copy(m).2.fingerprint.weight, std::cmp::Reverse(m)))
+    else {
+        return Vec::new();
+    };
+    let h = analysis.copy(heavy).2;
+    if h.fingerprint.weight * 100 <= typical * HEAVIER {
+        return Vec::new();
+    }
+    let Some(h_sig) = h.signature.as_deref() else {
+        return Vec::new();
+    };
+    // Its extra text is another document's: it ran on.
+    let claimed = members
+        .iter()
+        .enumerate()
+        .filter(|&(d, _)| d != doc)
+        .flat_map(|(_, other)| other.iter())
+        .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
+        .filter(|s| s.shingles < h_sig.shingles)
+        .any(|s| fingerprint::containment(s, h_sig) >= CLAIMED);
+    if claimed {
+        return Vec::new();
+    }
+    let first = |m: usize| analysis.copy(m).2.edges.first().map(|e| e.key);
+    complete
+        .iter()
+        .copied()
+        .filter(|&m| m != heavy)
+        .filter(|&m| {
+            let c = analysis.copy(m).2;
+            c.fingerprint.weight * 100 <= h.fingerprint.weight * LIGHTER
+                && first(m) == first(heavy)
+                && c.signature
+                    .as_deref()
+                    .is_some_and(|s| fingerprint::containment(s, h_sig) >= INSIDE)
+        })
+        .collect()
+}
