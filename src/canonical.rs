@@ -519,7 +519,9 @@ fn align(b: &[char], text: &str) -> Option<Alignment> {
 /// copies; `others` are the other distinct readings, each with the number of
 /// copies that read it. Each is aligned to the backbone with a character
 /// diff; a copy votes only where it covers the backbone (a truncated copy
-/// says nothing about what it lacks). Where most covering copies agree on a
+/// says nothing about what it lacks), and a reading equal to the
+/// backbone's under [`crate::fold::fold`] (a difference of form only) is no
+/// vote against it. Where most covering copies agree on a
 /// reading other than the backbone's, it is taken. Without a majority, a real
 /// reading beats `?`, U+FFFD or a deletion in the backbone; otherwise the
 /// backbone stays. Ties between readings break by more votes, then by the
