@@ -99,10 +99,9 @@ fn generated_archive_every_document_exactly_once() {
 /// half of them hard-wrapped afterwards: each document once all the same,
 /// and no mojibake left in any output.
 ///
-/// (Seeds 8, 15, 21 and 24 of 1–24 still fail the exactly-once checks —
-/// a fragment output, once chrome of one report at the start of the next
-/// document — as seeds 3 and 22 of the undamaged archive do: issue 16.
-/// None fails for mojibake: see the next test.)
+/// (Seeds 8, 21 and 24 of 1–24 still fail the exactly-once checks — a
+/// fragment output — as seeds 3 and 22 of the undamaged archive do: issue
+/// 16. None fails for mojibake: see the next test.)
 #[test]
 fn misread_paragraphs_are_repaired_in_the_archive() {
     let docs = generate::docs(&root());
