@@ -583,23 +583,20 @@ fn gbk_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>
             .copied()
             .filter(|&b| b > start && b < i)
             .collect();
-        let pieces: Vec<Range<usize>> =
-            if fix_gbk_run(&text[start..i]).is_some() || inner.is_empty() {
-                std::iter::once(start..i).collect()
-            } else {
-                std::iter::once(start)
-                    .chain(inner.iter().copied())
-                    .zip(inner.iter().copied().chain(std::iter::once(i)))
-                    .map(|(a, b)| a..b)
-                    .collect()
-            };
-        for piece in pieces {
-            if let Some((fixed, map)) = fix_gbk_run(&text[piece.clone()]) {
-                out.keep(text, at..piece.start);
-                out.replace(piece.clone(), &fixed, |p| map(p - piece.start));
-                at = piece.end;
-                changed = true;
-            }
+        let fixes = match fix_gbk_run(&text[start..i]) {
+            Some(whole) => vec![(start..i, whole)],
+            None => std::iter::once(start)
+                .chain(inner.iter().copied())
+                .zip(inner.iter().copied().chain(std::iter::once(i)))
+                .filter(|_| !inner.is_empty())
+                .filter_map(|(a, b)| fix_gbk_run(&text[a..b]).map(|f| (a..b, f)))
+                .collect(),
+        };
+        for (piece, (fixed, map)) in fixes {
+            out.keep(text, at..piece.start);
+            out.replace(piece.clone(), &fixed, |p| map(p - piece.start));
+            at = piece.end;
+            changed = true;
         }
     }
     if !changed {
