@@ -101,7 +101,16 @@ pub struct Signature {
     pub mins: Vec<u64>,
     /// Number of shingles (with repeats): the copy's size for containment.
     pub shingles: usize,
+    /// A fixed sample of the shingles' hashes (one in [`SAMPLE_RATE`],
+    /// chosen by hash value, so a shingle two copies share is sampled in
+    /// both), sorted, without repeats: exact containment of a short copy
+    /// in a long one, where 128 buckets cannot tell (see
+    /// [`sampled_containment`]).
+    pub samples: Vec<u32>,
 }
+
+/// One shingle in this many is sampled (by hash value).
+pub const SAMPLE_RATE: u64 = 16;
 
 /// The splitmix64 finalizer: a fixed, well-spread 64-bit mix.
 pub(crate) fn mix(mut x: u64) -> u64 {
@@ -124,6 +133,7 @@ pub fn signature<'a>(folds: impl IntoIterator<Item = &'a str>) -> Option<Signatu
     let mut seen = 0usize;
     let mut rolling = 0u64;
     let mut mins = [u64::MAX; BUCKETS];
+    let mut samples: Vec<u32> = Vec::new();
     for f in folds {
         for c in f.chars() {
             // The window starts at zero: the first characters subtract nothing.
@@ -136,6 +146,9 @@ pub fn signature<'a>(folds: impl IntoIterator<Item = &'a str>) -> Option<Signatu
                 continue;
             }
             let h = mix(rolling);
+            if (h >> 32).is_multiple_of(SAMPLE_RATE) {
+                samples.push(h as u32);
+            }
             let bucket = (h >> 57) as usize;
             let value = h & ((1 << 57) - 1);
             if value < mins[bucket] {
@@ -159,9 +172,13 @@ pub fn signature<'a>(folds: impl IntoIterator<Item = &'a str>) -> Option<Signatu
             }
         }
     }
+    samples.sort_unstable();
+    samples.dedup();
+    samples.shrink_to_fit();
     Some(Signature {
         mins: mins.to_vec(),
         shingles,
+        samples,
     })
 }
 
@@ -204,6 +221,24 @@ pub fn containment(a: &Signature, b: &Signature) -> f64 {
     };
     (j * (small + big) as f64 / ((1.0 + j) * small as f64)).min(1.0)
 }
+
+/// Share of `small`'s sampled shingles found among `big`'s (both sorted):
+/// exact on the sample, whatever the two copies' lengths; `None` when
+/// `small` has fewer than [`MIN_SAMPLES`] samples (too short to tell).
+pub fn sampled_containment(small: &[u32], big: &[u32]) -> Option<f64> {
+    if small.len() < MIN_SAMPLES {
+        return None;
+    }
+    let found = small
+        .iter()
+        .filter(|s| big.binary_search(s).is_ok())
+        .count();
+    Some(found as f64 / small.len() as f64)
+}
+
+/// Fewest samples a copy needs for [`sampled_containment`] (about
+/// `MIN_SAMPLES * SAMPLE_RATE` characters; see the module doc).
+pub const MIN_SAMPLES: usize = 8;
 
 /// The LSH band keys of a signature.
 pub fn bands(sig: &Signature) -> Vec<u64> {

@@ -64,6 +64,24 @@ pub struct FileCopy {
     /// weight `usize::MAX`).
     pub edges: Vec<Edge>,
     pub head_edges: usize,
+    /// This copy and the next one of the file as one copy, when the next
+    /// may be its rest (see [`crate::pipeline::continued`]): the file
+    /// repeats this copy, nothing repeats the next, nothing lies between.
+    pub continued: Option<Box<Continued>>,
+    /// A piece of its document (see [`crate::pipeline::fragments`]):
+    /// accounted to it, never its backbone nor a voter.
+    pub fragment: bool,
+}
+
+/// A copy and the next one of its file as one copy (see
+/// [`FileCopy::continued`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Continued {
+    pub whole: FileCopy,
+    /// Another copy the file repeats it by ends inside a line the pair
+    /// holds whole: a scrape cut mid-line, so the pair is the document and
+    /// the next copy its rest (not the next document glued on).
+    pub cut_inside: bool,
 }
 
 /// A file that decoded to text, with everything the stages found in it.
@@ -207,7 +225,11 @@ impl Analysis {
         let mut voters: std::collections::BTreeMap<[u8; 32], (usize, usize)> =
             std::collections::BTreeMap::new();
         for &c in &doc.copies {
-            let key = self.copy(c).2.fingerprint.key;
+            let copy = self.copy(c).2;
+            if copy.fragment {
+                continue;
+            }
+            let key = copy.fingerprint.key;
             if key == backbone_key {
                 backbone_votes += 1;
             } else {

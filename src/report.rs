@@ -34,6 +34,9 @@ pub enum Role {
     Canonical,
     /// Another copy of a document.
     Duplicate,
+    /// A piece of a document (part of a copy its file split off, or a part
+    /// too short to be a document): accounted to it, not in its vote.
+    Fragment,
     /// Lines around or between copies that belong to no document.
     Chrome,
     /// Blank lines of a file holding nothing else.
@@ -51,6 +54,7 @@ impl Role {
         match self {
             Role::Canonical => "canonical",
             Role::Duplicate => "duplicate",
+            Role::Fragment => "fragment",
             Role::Chrome => "chrome",
             Role::Blank => "blank",
             Role::Undecodable => "undecodable",
@@ -86,6 +90,10 @@ pub struct Totals {
     pub copies: usize,
     /// Copies beyond the first of each document: what dedup removed.
     pub duplicate_copies: usize,
+    /// Pieces of documents (role `fragment`), counted apart from the
+    /// duplicates.
+    #[serde(default)]
+    pub fragments: usize,
     pub undecodable_bytes: u64,
     pub bytes_by_role: BTreeMap<Role, u64>,
     /// Lines changed per normalization rule, over all text files.
@@ -273,6 +281,8 @@ pub fn build(analysis: &Analysis, names: &[String]) -> Report {
     let role_of = |copy_index: usize| {
         if backbones.contains(&copy_index) {
             Role::Canonical
+        } else if analysis.copy(copy_index).2.fragment {
+            Role::Fragment
         } else {
             Role::Duplicate
         }
@@ -495,6 +505,9 @@ fn totals(
         }
     }
     let count = |status: FileStatus| files.iter().filter(|f| f.status == status).count();
+    let fragments = (0..analysis.copies.len())
+        .filter(|&i| analysis.copy(i).2.fragment)
+        .count();
     Totals {
         files: files.len(),
         files_text: count(FileStatus::Text),
@@ -503,7 +516,8 @@ fn totals(
         bytes: files.iter().map(|f| f.size).sum(),
         documents: documents.len(),
         copies: analysis.copies.len(),
-        duplicate_copies: analysis.copies.len() - documents.len(),
+        duplicate_copies: analysis.copies.len() - documents.len() - fragments,
+        fragments,
         undecodable_bytes: bytes_by_role.get(&Role::Undecodable).copied().unwrap_or(0),
         bytes_by_role,
         rules: rule_map(rules_total),
@@ -580,7 +594,7 @@ pub fn summary(report: &Report, elapsed: Duration) -> String {
     let role = |r: Role| t.bytes_by_role.get(&r).copied().unwrap_or(0);
     let mut s = format!(
         "canon: {} files ({} text, {} skipped, {} unreadable), {}\n\
-         canon: {} documents from {} copies: {} duplicate copies removed\n\
+         canon: {} documents from {} copies: {} duplicate copies removed{}\n\
          canon: {} chrome bytes, {} undecodable bytes, {} errors\n\
          canon: {:.2}s, {}/s",
         t.files,
@@ -591,6 +605,11 @@ pub fn summary(report: &Report, elapsed: Duration) -> String {
         t.documents,
         t.copies,
         t.duplicate_copies,
+        if t.fragments > 0 {
+            format!(", {} fragments joined to their documents", t.fragments)
+        } else {
+            String::new()
+        },
         role(Role::Chrome),
         t.undecodable_bytes,
         t.errors,

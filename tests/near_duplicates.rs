@@ -288,3 +288,209 @@ fn a_truncated_majority_never_halves_the_document() {
         }
     }
 }
+
+/// A report whose opening repeats another report's formula, and whose later
+/// paragraph repeats that opening (shanghai's section 3), after two copies
+/// of the other report in one file, hard-wrapped: still one document each,
+/// the second whole (the later paragraph once split it in three).
+///
+/// With no separator, `[A, A, B]` with B nowhere else is also the shape of
+/// two copies cut at a line's end and the whole one: canon keeps them apart
+/// (never merge two documents).
+#[test]
+fn a_report_quoting_anothers_formula_stays_whole() {
+    for sep in ["——————\n", "", "\n"] {
+        let dir = tempfile::tempdir().unwrap();
+        let yunnan = wrap(&String::from_utf8(corpus("yunnan")).unwrap(), 44);
+        let shanghai = wrap(&String::from_utf8(corpus("shanghai")).unwrap(), 44);
+        let file = format!("{yunnan}{sep}{yunnan}{sep}{shanghai}");
+        fs::write(dir.path().join("page.txt"), file).unwrap();
+        let report = clean(dir.path(), &[]);
+        let outputs: Vec<(usize, usize)> = report
+            .documents
+            .iter()
+            .map(|d| (d.copies, d.chars))
+            .collect();
+        assert_eq!(outputs.len(), 2, "{sep:?}: {outputs:?}");
+        let want = normalized("shanghai").chars().count();
+        let d = &report.documents[1];
+        assert_eq!(d.copies, 1, "{sep:?}");
+        assert!(d.chars * 100 >= want * 98, "{sep:?}: {} of {want}", d.chars);
+    }
+}
+
+/// Three of four copies cut at 40%, the whole one last or in between,
+/// back to back in one file, with and without separators: the output is
+/// the whole report and the cut copies are reported truncated.
+#[test]
+fn three_cut_copies_in_one_file_never_halve_the_document() {
+    for name in ["hebei", "shanghai", "yunnan"] {
+        let text = String::from_utf8(corpus(name)).unwrap();
+        let cut = truncate(&text, 0.4);
+        let cut = if cut.ends_with('\n') { cut } else { cut + "\n" };
+        let whole = if text.ends_with('\n') {
+            text.clone()
+        } else {
+            text.clone() + "\n"
+        };
+        for (order, sep) in [
+            ("ccc w", ""),
+            ("ccc w", "第2页 打印本页 关闭窗口\n"),
+            ("cc w c", "\n"),
+            ("c w cc", "——————\n"),
+        ] {
+            let file: Vec<&str> = order
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .map(|c| {
+                    if c == 'w' {
+                        whole.as_str()
+                    } else {
+                        cut.as_str()
+                    }
+                })
+                .collect();
+            let dir = tempfile::tempdir().unwrap();
+            fs::write(dir.path().join("page.txt"), file.join(sep)).unwrap();
+            let report = clean(dir.path(), &[]);
+            let chars: Vec<usize> = report.documents.iter().map(|d| d.chars).collect();
+            assert_eq!(chars.len(), 1, "{name} {order:?} {sep:?}: {chars:?}");
+            let want = normalized(name).chars().count();
+            assert!(
+                chars[0] * 100 >= want * 98,
+                "{name} {order:?} {sep:?}: {} of {want} characters",
+                chars[0]
+            );
+            let d = &report.documents[0];
+            assert_eq!(d.copies, 4, "{name} {order:?} {sep:?}");
+            let complete = d.sources.iter().filter(|s| s.complete).count();
+            assert_eq!(complete, 1, "{name} {order:?} {sep:?}");
+        }
+    }
+}
+
+/// Three of four copies cut at 40%, each in a file of its own.
+#[test]
+fn three_cut_files_of_four_never_halve_the_document() {
+    for name in ["hebei", "shanghai", "yunnan"] {
+        let dir = tempfile::tempdir().unwrap();
+        let text = String::from_utf8(corpus(name)).unwrap();
+        for m in 0..3 {
+            fs::write(dir.path().join(format!("a-{m}.txt")), truncate(&text, 0.4)).unwrap();
+        }
+        fs::write(dir.path().join("b.txt"), &text).unwrap();
+        let report = clean(dir.path(), &[]);
+        assert_eq!(report.documents.len(), 1, "{name}");
+        let want = normalized(name).chars().count();
+        assert!(report.documents[0].chars * 100 >= want * 98, "{name}");
+    }
+}
+
+/// A piece of a report (a tenth of it, from the middle) split off after
+/// two copies of another report in one file, the report whole in another
+/// file: one document each, the piece reported as a fragment of its report.
+#[test]
+fn a_piece_split_off_joins_its_document() {
+    // (The piece outweighs what may stand between copies of `b` as chrome.)
+    for (a, b) in [
+        ("guangdong", "hebei"),
+        ("yunnan", "hebei"),
+        ("shanghai", "hebei"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let text_a = String::from_utf8(corpus(a)).unwrap();
+        let text_b = String::from_utf8(corpus(b)).unwrap();
+        let lines: Vec<&str> = text_a.lines().collect();
+        let n = lines.len();
+        let piece = lines[n * 4 / 10..n / 2].join("\n") + "\n";
+        fs::write(dir.path().join("a.txt"), &text_a).unwrap();
+        let file = format!("{text_b}\n第1页 打印本页\n{text_b}\n第2页 打印本页\n{piece}");
+        fs::write(dir.path().join("page.txt"), file).unwrap();
+        let report = clean(dir.path(), &[]);
+        let summary: Vec<(usize, usize)> = report
+            .documents
+            .iter()
+            .map(|d| (d.copies, d.chars))
+            .collect();
+        assert_eq!(summary.len(), 2, "{a}: {summary:?}");
+        let doc_a = report
+            .documents
+            .iter()
+            .find(|d| d.backbone.path.ends_with("a.txt"))
+            .unwrap();
+        let fragments: Vec<_> = doc_a
+            .sources
+            .iter()
+            .filter(|s| s.role == canon::report::Role::Fragment)
+            .collect();
+        assert_eq!(fragments.len(), 1, "{a}: {:?}", doc_a.sources);
+        assert!(fragments[0].path.ends_with("page.txt"));
+        assert_eq!(report.totals.fragments, 1);
+    }
+}
+
+/// A 300-character paragraph of a report after copies of another report,
+/// in several files: too short to be told from a passage two reports
+/// share, it is never a document of its own (a fragment of its file, or
+/// here the text of the copies it always follows).
+#[test]
+fn a_short_paragraph_in_several_files_is_no_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let text_a = normalized("hebei");
+    let text_b = String::from_utf8(corpus("yunnan")).unwrap();
+    let chars: Vec<char> = text_a.chars().collect();
+    let para: String = chars[4000..4300].iter().filter(|&&c| c != '\n').collect();
+    fs::write(dir.path().join("a.txt"), corpus("hebei")).unwrap();
+    for k in 0..4 {
+        let file = format!("{text_b}\n第1页 打印本页\n{text_b}\n第2页 打印本页\n{para}\n");
+        fs::write(dir.path().join(format!("page-{k}.txt")), file).unwrap();
+    }
+    let report = clean(dir.path(), &[]);
+    let summary: Vec<(usize, usize)> = report
+        .documents
+        .iter()
+        .map(|d| (d.copies, d.chars))
+        .collect();
+    assert_eq!(summary.len(), 2, "{summary:?}");
+    // Every byte is still accounted for.
+    let accounted: u64 = report.totals.bytes_by_role.values().sum();
+    assert_eq!(accounted, report.totals.bytes);
+}
+
+/// A copy that ran on into the next report's opening (a scrape that did
+/// not stop at the page's end), beside whole copies of both: the output
+/// adds nothing of the other report, whichever is heavier.
+#[test]
+fn a_copy_run_on_into_another_document_adds_nothing() {
+    for (a, b) in [
+        ("hebei", "yunnan"),
+        ("shanghai", "qinghai"),
+        ("yunnan", "hebei"),
+    ] {
+        for opening in [0.1, 0.3] {
+            let dir = tempfile::tempdir().unwrap();
+            let text_a = String::from_utf8(corpus(a)).unwrap();
+            let text_b = String::from_utf8(corpus(b)).unwrap();
+            fs::write(dir.path().join("a-1.txt"), &text_a).unwrap();
+            fs::write(dir.path().join("a-2.txt"), &text_a).unwrap();
+            fs::write(dir.path().join("b.txt"), &text_b).unwrap();
+            let run_on = format!("{text_a}\n{}", truncate(&text_b, opening));
+            fs::write(dir.path().join("run-on.txt"), run_on).unwrap();
+            let report = clean(dir.path(), &[]);
+            let summary: Vec<(String, usize)> = report
+                .documents
+                .iter()
+                .map(|d| (d.backbone.path.clone(), d.chars))
+                .collect();
+            assert_eq!(summary.len(), 2, "{a} {opening}: {summary:?}");
+            for (name, d) in [(a, &report.documents[0]), (b, &report.documents[1])] {
+                let want = normalized(name).chars().count();
+                assert!(
+                    d.chars * 100 <= want * 101 && d.chars * 100 >= want * 99,
+                    "{a} {opening}: {name} has {} characters, want {want}: {summary:?}",
+                    d.chars
+                );
+            }
+        }
+    }
+}

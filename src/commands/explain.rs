@@ -85,6 +85,8 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
         let same = copy.fingerprint.key == analysis.copy(doc.backbone).2.fingerprint.key;
         let note = if c == doc.backbone {
             "backbone".to_string()
+        } else if copy.fragment {
+            "a fragment: a piece of the document (not in the vote)".to_string()
         } else if same {
             "same text as the backbone".to_string()
         } else if let Some((_, _, t)) = voter_texts.iter().find(|(v, _, _)| *v == c) {

@@ -20,11 +20,12 @@ use crate::decode;
 use crate::fingerprint::{self, SignatureCache};
 use crate::fold;
 use crate::model::{
-    Analysis, CopyRef, Document, FileCopy, FileOutcome, FileResult, Line, TextFile, EDGE_LINES,
+    Analysis, Continued, CopyRef, Document, FileCopy, FileOutcome, FileResult, Line, TextFile,
+    EDGE_LINES,
 };
 use crate::normalize::{self, Normalized, RuleCounts, RuleMask};
 use crate::progress::Progress;
-use crate::segment::{self, SegmentKind};
+use crate::segment::{self, Segment, SegmentKind};
 use crate::source::{Input, Location, RawFile, SourceError, Unit};
 use crate::Options;
 
@@ -94,7 +95,7 @@ pub fn analyze_file_in(raw: RawFile, origin: (usize, usize), ctx: &FileContext<'
     } = normalized;
     let folds: Vec<&str> = fold_ranges.iter().map(|r| &fold_buf[r.clone()]).collect();
     let segments = segment::segment(&folds);
-    let copies = segments
+    let mut copies: Vec<FileCopy> = segments
         .iter()
         .enumerate()
         .filter_map(|(si, seg)| match seg.kind {
@@ -119,6 +120,40 @@ pub fn analyze_file_in(raw: RawFile, origin: (usize, usize), ctx: &FileContext<'
             _ => None,
         })
         .collect();
+    // A repeated copy right before one the file does not repeat may be
+    // cut where its rest begins: keep the pair's keys at hand.
+    let mut group_size: std::collections::HashMap<usize, usize> = Default::default();
+    for c in &copies {
+        *group_size.entry(c.group).or_default() += 1;
+    }
+    let in_group = |g: usize| group_size.get(&g).copied().unwrap_or(0);
+    let pairs: Vec<usize> = (1..copies.len())
+        .filter(|&k| {
+            let (p, r) = (&copies[k - 1], &copies[k]);
+            p.bytes.end == r.bytes.start && in_group(p.group) >= 2 && in_group(r.group) == 1
+        })
+        .collect();
+    for k in pairs {
+        let p = &copies[k - 1];
+        let place = CopyPlace {
+            segment: p.segment,
+            lines: p.lines.start..copies[k].lines.end,
+            group: p.group,
+            complete: p.complete,
+        };
+        let whole = file_copy(
+            place,
+            &folds,
+            &fold_buf,
+            &fold_ranges,
+            &lines,
+            &text,
+            &repairs,
+            ctx,
+        );
+        let cut_inside = cut_inside(&copies, k, &folds, &segments);
+        copies[k - 1].continued = Some(Box::new(Continued { whole, cut_inside }));
+    }
     let chrome_keys = chrome::chrome_keys(&folds, &segments);
     drop(folds);
     drop(fold_buf);
@@ -219,6 +254,8 @@ fn file_copy(
             .min(EDGE_LINES),
         edges: chrome::edges(folds, lines, range.clone()),
         repaired,
+        continued: None,
+        fragment: false,
         untidy: range.len()
             + lines[range]
                 .iter()
@@ -226,6 +263,51 @@ fn file_copy(
                 .count(),
     }
 }
+
+/// Whether another copy of copy `k - 1`'s group ends with a line cut
+/// short of one that copy `k - 1` ends with or copy `k` begins with (its
+/// fold a proper prefix of theirs): the repeats were cut mid-line where
+/// `k - 1` goes on.
+fn cut_inside(copies: &[FileCopy], k: usize, folds: &[&str], segments: &[Segment]) -> bool {
+    let last = |r: &Range<usize>| {
+        folds[r.clone()]
+            .iter()
+            .rev()
+            .find(|f| !f.is_empty())
+            .copied()
+    };
+    let first = |r: &Range<usize>| folds[r.clone()].iter().find(|f| !f.is_empty()).copied();
+    let (p, r) = (&copies[k - 1], &copies[k]);
+    let whole: Vec<&str> = [last(&p.lines), first(&r.lines)]
+        .into_iter()
+        .flatten()
+        .collect();
+    // A copy's cut line is its last, or the chrome's first after it (a
+    // line cut short differs from every whole one: segmentation may leave
+    // it out of the copy).
+    let cut_lines = |c: &FileCopy| {
+        let after = segments
+            .get(c.segment + 1)
+            .filter(|s| s.kind == SegmentKind::Chrome)
+            .and_then(|s| first(&s.lines));
+        [last(&c.lines), after].into_iter().flatten()
+    };
+    copies
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| i != k - 1 && c.group == p.group)
+        .flat_map(|(_, c)| cut_lines(c))
+        .any(|cut| {
+            cut.chars().count() >= CUT_LINE_CHARS
+                && whole
+                    .iter()
+                    .any(|w| w.len() > cut.len() && w.starts_with(cut))
+        })
+}
+
+/// Characters a cut line must keep to witness a cut (shorter ones may begin
+/// many lines).
+const CUT_LINE_CHARS: usize = 2;
 
 /// Marks of lost text in `s`: `?`, `？` and U+FFFD, counted by their
 /// bytes (full-width punctuation shares `？`'s first byte, so each mark is
@@ -332,9 +414,26 @@ pub fn analyze(
         copies,
         documents: Vec::with_capacity(members.len()),
     };
+    // A whole copy split where cut ones ended: joined, then clustered again.
+    let members = if super::continued::join(&mut analysis, &members) {
+        let (copies, members) = cluster_copies(&analysis.files, opts.threshold);
+        analysis.copies = copies;
+        members
+    } else {
+        members
+    };
+    // Pieces of documents join them as fragments.
+    let (members, fragments) = super::fragments::join(&mut analysis, members);
     chrome::trim_archive_chrome(&mut analysis, &members);
     super::truncated::mark(&mut analysis, &members);
     analysis.documents = documents(&analysis, members);
+    for f in fragments {
+        let d = analysis.copies[f].document;
+        analysis.documents[d].copies.push(f);
+    }
+    for d in &mut analysis.documents {
+        d.copies.sort_unstable();
+    }
     analysis
 }
 

@@ -21,6 +21,8 @@
 pub mod analyze;
 pub mod build;
 pub mod chrome;
+pub mod continued;
+pub mod fragments;
 pub mod truncated;
 
 use std::ops::Range;

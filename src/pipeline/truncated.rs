@@ -11,8 +11,11 @@
 //! A document's heaviest complete copy `H`, clearly heavier than its typical
 //! complete copy (by [`HEAVIER`] percent), continues the lighter ones —
 //! which are then truncated — when its extra text is claimed by nothing
-//! else: no copy of another document is found inside it (estimated
-//! containment of that copy in `H` below [`CLAIMED`]). Each lighter copy
+//! else: its extra text (the sampled shingles it holds that the lighter
+//! copies lack) is not found in other documents (less than
+//! [`CLAIMED_EXTRA`] of it), and no copy of another document is found
+//! inside it (estimated containment of that copy in `H` below
+//! [`CLAIMED`]). Each lighter copy
 //! must begin as `H` begins (same first edge line) and lie inside it
 //! (estimated containment at least [`INSIDE`]). A copy that ran on into
 //! another document's text keeps being left out of the backbone choice:
@@ -20,6 +23,9 @@
 //!
 //! Invariants: only `complete` flags change, and only from true to false;
 //! documents without a clearly heavier copy are untouched.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
 
 use crate::fingerprint;
 use crate::model::{Analysis, FileOutcome};
@@ -36,11 +42,16 @@ pub const INSIDE: f64 = 0.8;
 /// says the heavy one ran on into it.
 pub const CLAIMED: f64 = 0.3;
 
+/// Share of the heavy copy's extra text (its sampled shingles the lighter
+/// copies lack) found in other documents that says it ran on into them.
+pub const CLAIMED_EXTRA: f64 = 0.5;
+
 /// Clears `complete` on the copies judged truncated.
 pub fn mark(analysis: &mut Analysis, members: &[Vec<usize>]) {
+    let holders = OnceCell::new();
     let mut truncated: Vec<usize> = Vec::new();
     for (doc, ms) in members.iter().enumerate() {
-        truncated.extend(in_document(analysis, members, doc, ms));
+        truncated.extend(in_document(analysis, members, &holders, doc, ms));
     }
     for m in truncated {
         let r = analysis.copies[m];
@@ -50,10 +61,33 @@ pub fn mark(analysis: &mut Analysis, members: &[Vec<usize>]) {
     }
 }
 
+/// Which documents hold each sampled shingle: the first, and whether more
+/// than one (built when a document first needs it).
+type Holders = HashMap<u32, (usize, bool)>;
+
+fn holders(analysis: &Analysis, members: &[Vec<usize>]) -> Holders {
+    let mut holders = Holders::new();
+    for (doc, ms) in members.iter().enumerate() {
+        for &m in ms {
+            let Some(sig) = analysis.copy(m).2.signature.as_deref() else {
+                continue;
+            };
+            for &x in &sig.samples {
+                let h = holders.entry(x).or_insert((doc, false));
+                if h.0 != doc {
+                    h.1 = true;
+                }
+            }
+        }
+    }
+    holders
+}
+
 /// The copies of document `doc` (its members `ms`) judged truncated.
 fn in_document(
     analysis: &Analysis,
     members: &[Vec<usize>],
+    holders: &OnceCell<Holders>,
     doc: usize,
     ms: &[usize],
 ) -> Vec<usize> {
@@ -85,7 +119,38 @@ fn in_document(
     let Some(h_sig) = h.signature.as_deref() else {
         return Vec::new();
     };
-    // Its extra text is another document's: it ran on.
+    // Its extra text is another document's: it ran on. Judged on the
+    // sampled shingles H holds that the lighter copies do not, found in
+    // another document's copies (any length) …
+    let mut lighter: Vec<u32> = complete
+        .iter()
+        .filter(|&&m| m != heavy)
+        .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
+        .flat_map(|s| s.samples.iter().copied())
+        .collect();
+    lighter.sort_unstable();
+    lighter.dedup();
+    let extra: Vec<u32> = h_sig
+        .samples
+        .iter()
+        .copied()
+        .filter(|x| lighter.binary_search(x).is_err())
+        .collect();
+    if extra.len() >= fingerprint::MIN_SAMPLES {
+        let holders = holders.get_or_init(|| self::holders(analysis, members));
+        let elsewhere = extra
+            .iter()
+            .filter(|x| {
+                holders
+                    .get(x)
+                    .is_some_and(|&(first, more)| more || first != doc)
+            })
+            .count();
+        if elsewhere as f64 >= CLAIMED_EXTRA * extra.len() as f64 {
+            return Vec::new();
+        }
+    }
+    // … or another document's copy lies inside H (estimated).
     let claimed = members
         .iter()
         .enumerate()

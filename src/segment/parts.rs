@@ -64,6 +64,23 @@ impl Seq<'_> {
             .map(|r| r.novel || self.weight(r.lines.clone()) >= MIN_REPEAT_WEIGHT)
             .collect();
         let runs = demote(runs, &light);
+        // Judged again while any is demoted: a repeat whose source lay in
+        // a light repeat (one document's opening formula quoted from
+        // another) is judged on the novel text it then lies in.
+        // (A few passes: each is quadratic in the runs.)
+        let mut runs = runs;
+        for _ in 0..4 {
+            let keep = self.keep_copies(&runs);
+            if keep.iter().all(|&k| k) {
+                break;
+            }
+            runs = demote(runs, &keep);
+        }
+        runs
+    }
+
+    /// One pass of [`Seq::copies_among`]: which repeats stay copies.
+    fn keep_copies(&self, runs: &[Run]) -> Vec<bool> {
         let novel_at = |runs: &[Run], line: usize| {
             runs.iter()
                 .find(|r| r.lines.contains(&line))
@@ -74,7 +91,7 @@ impl Seq<'_> {
             runs.get(k)
                 .is_some_and(|r: &Run| r.novel && self.weight(r.lines.clone()) >= limit)
         };
-        let keep: Vec<bool> = (0..runs.len())
+        (0..runs.len())
             .map(|k| {
                 let r = &runs[k];
                 if r.novel {
@@ -84,7 +101,7 @@ impl Seq<'_> {
                 if w < MIN_REPEAT_WEIGHT {
                     return false;
                 }
-                let Some(source) = novel_at(&runs, self.line_at(r.src.start)) else {
+                let Some(source) = novel_at(runs, self.line_at(r.src.start)) else {
                     return w >= 4 * MIN_REPEAT_WEIGHT;
                 };
                 // The novel run may hold other documents' first copies before
@@ -119,8 +136,7 @@ impl Seq<'_> {
                     || (r.src.end + DRIFT >= self.pos[source.end]
                         && (k == 0 || !heavy_novel(k - 1, limit)))
             })
-            .collect();
-        demote(runs, &keep)
+            .collect()
     }
 
     /// Runs `k` that carry on run `k - 1` (one copy), joined in `uf`.

@@ -358,6 +358,9 @@ pub fn archive_with(docs: &[Doc], pages: usize, seed: u64, damage: Damage) -> Ve
             let cut = (last && order.len() > 1 && rng.chance(30))
                 || (!last && c > 0 && rng.chance(10))
                 || (order.len() == 1 && rng.chance(10));
+            // The first pages hold every document whole once at least: a
+            // document no copy holds whole cannot come out whole.
+            let cut = cut && !(k < docs.len() && c == 0);
             let mut text = vary(&docs[d].text, &mut rng);
             if cut {
                 text = truncate(&text, &mut rng);

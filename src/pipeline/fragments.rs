@@ -1,0 +1,188 @@
+//! Pieces of documents that came out as documents of their own: a copy
+//! damaged in stretches, split by its file's segmentation, leaves pieces
+//! that hold too small a share of their document to join it by MinHash
+//! containment ([`crate::cluster::MIN_CONTAINED_SHARE`]); a paragraph that
+//! several truncated copies share may be cut off as a copy of its own.
+//! No output may be a piece of another output's document.
+//!
+//! Input: the analysis after clustering, each document's copies. Output:
+//! each copy's document, with the copies of pieces marked `fragment` and
+//! moved to the document they are part of; the documents renumbered.
+//!
+//! - A document at least [`FLOOR`] fold characters long (its longest copy)
+//!   whose sampled shingles (see [`crate::fingerprint::Signature::samples`])
+//!   lie in a heavier document's copies — at least [`CONTAINED`] of them,
+//!   the heavier one weighing at least `1 / `[`LIGHTER`] times as much —
+//!   is a piece of it. Containment is exact on the sample (a shingle two
+//!   texts share is sampled in both), not the 128-bucket estimate.
+//! - A shorter one cannot be told from a passage two reports share (see
+//!   below): when every copy of it is a part of a file that holds another
+//!   document's copy, and none is a whole file, it is reported as a
+//!   fragment of its file — joined to the document of the copy before it
+//!   in its file (or after it) — instead of emitted as a document.
+//!
+//! Measured (`cargo run --release --example fragment_floor`, the eight
+//! corpus reports, pieces cut every length): pieces of 320 characters or
+//! more hold at most 0.69 of their samples in another report (reports
+//! share boilerplate passages of about 250 characters: pieces of 256 reach
+//! 0.90), and at least 0.77 in their own report with one Han character in
+//! 60 damaged; hence [`FLOOR`] and [`CONTAINED`].
+//!
+//! Invariants: only pieces move, always to a heavier document; a fragment
+//! never votes or serves as backbone; the result depends on the run order
+//! only (ties go to the lower document id).
+
+use std::collections::HashMap;
+
+use crate::model::{Analysis, FileOutcome};
+
+/// Fold characters a document needs to be judged a piece of another by
+/// its samples; shorter parts are fragments of their file.
+pub const FLOOR: usize = 320;
+/// Share of a piece's samples found in its document.
+pub const CONTAINED: f64 = 0.75;
+/// A piece weighs at most this share of its document.
+pub const LIGHTER: f64 = 0.8;
+
+/// Marks pieces as fragments of their documents; returns each document's
+/// copies (fragments left out) and the fragment copies, documents
+/// renumbered in order of their first copy.
+pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let docs = members.len();
+    let weight: Vec<usize> = members
+        .iter()
+        .map(|ms| {
+            ms.iter()
+                .map(|&m| analysis.copy(m).2.fingerprint.weight)
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    // Each document's samples (the union of its copies'), and an index
+    // from sample to the documents holding it.
+    let mut index: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (d, ms) in members.iter().enumerate() {
+        let mut all: Vec<u32> = ms
+            .iter()
+            .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
+            .flat_map(|s| s.samples.iter().copied())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        for s in all {
+            index.entry(s).or_default().push(d);
+        }
+    }
+    let mut host: Vec<Option<usize>> = vec![None; docs];
+    for (d, ms) in members.iter().enumerate() {
+        if weight[d] < FLOOR {
+            continue;
+        }
+        // The longest copy's samples speak for the document.
+        let Some(samples) = ms
+            .iter()
+            .map(|&m| analysis.copy(m).2)
+            .max_by_key(|c| c.fingerprint.weight)
+            .and_then(|c| c.signature.as_deref())
+            .map(|s| &s.samples)
+        else {
+            continue;
+        };
+        if samples.len() < crate::fingerprint::MIN_SAMPLES {
+            continue;
+        }
+        let mut found: HashMap<usize, usize> = HashMap::new();
+        for s in samples {
+            for &o in index.get(s).into_iter().flatten() {
+                if o != d && weight[d] as f64 <= LIGHTER * weight[o] as f64 {
+                    *found.entry(o).or_default() += 1;
+                }
+            }
+        }
+        host[d] = found
+            .into_iter()
+            .filter(|&(_, n)| n as f64 >= CONTAINED * samples.len() as f64)
+            .max_by_key(|&(o, n)| (n, weight[o], std::cmp::Reverse(o)))
+            .map(|(o, _)| o);
+    }
+    // Parts too short to judge: fragments of their file.
+    let mut place: HashMap<(usize, usize), usize> = HashMap::new();
+    for (i, r) in analysis.copies.iter().enumerate() {
+        place.insert((r.file, r.copy), i);
+    }
+    let mut short_fragments: Vec<(usize, usize)> = Vec::new();
+    for (d, ms) in members.iter().enumerate() {
+        if weight[d] >= FLOOR || host[d].is_some() {
+            continue;
+        }
+        let mut neighbours = Vec::with_capacity(ms.len());
+        for &m in ms {
+            let r = analysis.copies[m];
+            let (_, t, _) = analysis.copy(m);
+            let other = |k: usize| {
+                place.get(&(r.file, k)).copied().filter(|&o| {
+                    let od = analysis.copies[o].document;
+                    od != d && weight[od] >= FLOOR
+                })
+            };
+            let neighbour = r.copy.checked_sub(1).and_then(other).or_else(|| {
+                (r.copy + 1 < t.copies.len())
+                    .then(|| other(r.copy + 1))
+                    .flatten()
+            });
+            match neighbour {
+                Some(n) => neighbours.push((m, n)),
+                None => break,
+            }
+        }
+        if neighbours.len() == ms.len() {
+            short_fragments.extend(neighbours);
+        }
+    }
+    // Follow hosts to the document that is no piece (hosts are heavier, so
+    // the chain ends).
+    let root = |mut d: usize| {
+        while let Some(h) = host[d] {
+            d = h;
+        }
+        d
+    };
+    let mut fragment = vec![false; analysis.copies.len()];
+    let mut document: Vec<usize> = analysis.copies.iter().map(|r| r.document).collect();
+    for (d, ms) in members.iter().enumerate() {
+        if host[d].is_some() {
+            for &m in ms {
+                document[m] = root(d);
+                fragment[m] = true;
+            }
+        }
+    }
+    for &(m, n) in &short_fragments {
+        document[m] = root(document[n]);
+        fragment[m] = true;
+    }
+    // Renumber in order of each document's first copy.
+    let mut ids: HashMap<usize, usize> = HashMap::new();
+    let mut kept: Vec<Vec<usize>> = Vec::new();
+    let mut fragments = Vec::new();
+    for (i, &d) in document.iter().enumerate() {
+        let next = ids.len();
+        let id = *ids.entry(d).or_insert(next);
+        if id == kept.len() {
+            kept.push(Vec::new());
+        }
+        analysis.copies[i].document = id;
+        if fragment[i] {
+            fragments.push(i);
+        } else {
+            kept[id].push(i);
+        }
+    }
+    for &i in &fragments {
+        let r = analysis.copies[i];
+        if let FileOutcome::Text(t) = &mut analysis.files[r.file].outcome {
+            t.copies[r.copy].fragment = true;
+        }
+    }
+    (kept, fragments)
+}
