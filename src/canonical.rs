@@ -31,6 +31,11 @@ pub struct Candidate<'a> {
     pub offset: usize,
     pub weight: usize,
     pub complete: bool,
+    /// Of its first and last lines, how many differ from those most of
+    /// the document's complete copies begin and end with: a line of the
+    /// copy before or after it that its file's segmentation left at its
+    /// edge (a glitched trailer the archive chrome could not recognize).
+    pub odd_edges: usize,
     /// Marks of lost text in the copy: `?`, U+FFFD, repaired mojibake lines.
     pub damage: usize,
     /// Lines a mojibake repair changed: their text may have lost bytes and
@@ -48,7 +53,8 @@ pub struct Candidate<'a> {
 /// than the typical complete copy while another will do; the
 /// heaviest fold (within 3%: a damaged mark can shift a fold by a character,
 /// and a line of chrome left at a copy's edge by a little more, which says
-/// nothing about completeness), then complete over truncated, then the
+/// nothing about completeness), then complete over truncated, then the one
+/// beginning and ending as most complete copies do, then the
 /// fewest lines repaired from mojibake, then the tidiest (closest to the canonical form, so the form the vote cannot see —
 /// punctuation style, wrapping, blank lines — comes from the cleanest copy),
 /// then the least damaged (the vote repairs damage, not form), then the
@@ -83,6 +89,7 @@ pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
             bloated(c.weight),
             c.weight * 100 < most * 97,
             Reverse(c.complete),
+            c.odd_edges,
             c.repaired,
             c.untidy,
             c.damage,
@@ -526,6 +533,8 @@ fn align(b: &[char], text: &str) -> Option<Alignment> {
 /// reading beats `?`, U+FFFD or a deletion in the backbone; otherwise the
 /// backbone stays. Ties between readings break by more votes, then by the
 /// reading itself (so the result never depends on the order of copies).
+/// Nothing is added before the backbone's first character or after its
+/// last: the document's extent is the backbone's.
 pub fn vote(
     backbone: &str,
     backbone_votes: usize,
@@ -560,6 +569,14 @@ pub fn vote(
     for ((start, end), mut readings) in proposals {
         if start < taken_until {
             continue; // overlaps a stretch already decided
+        }
+        // Text before the backbone's start or after its end is not the
+        // vote's to add: how far the document goes is the backbone
+        // choice's (a copy that ran on into the next document would
+        // otherwise append it, one vote against the backbone's one).
+        let at_edge = start == end && (start == 0 || b[start..].iter().all(|c| c.is_whitespace()));
+        if at_edge {
+            continue;
         }
         // Copies covering this stretch and not proposing anything else read
         // it as the backbone does.
@@ -624,6 +641,7 @@ mod tests {
             offset,
             weight,
             complete,
+            odd_edges: 0,
             damage: 0,
             repaired: 0,
             untidy: 0,
@@ -680,6 +698,21 @@ mod tests {
                 ],
                 Some(3),
             ),
+            // Among equals, the one beginning and ending as most do: the
+            // tidier copy with the next copy's last line at its head loses.
+            (
+                vec![
+                    Candidate {
+                        odd_edges: 1,
+                        ..cand("a", 0, 100, true)
+                    },
+                    Candidate {
+                        untidy: 5,
+                        ..cand("b", 0, 100, true)
+                    },
+                ],
+                Some(1),
+            ),
         ];
         for (cands, want) in cases {
             assert_eq!(choose_backbone(&cands), want, "{cands:?}");
@@ -691,6 +724,7 @@ mod tests {
         let clean = "各位代表：现在我代表市人民政府向大会报告工作，请予审议。";
         let with = |from: &str, to: &str| clean.replacen(from, to, 1);
         let kept = with("政府", "政符");
+        let with_end = format!("{clean}\n");
         type Case<'a> = (&'a str, String, Vec<(usize, String)>, &'a str);
         let cases: Vec<Case> = vec![
             (
@@ -725,6 +759,18 @@ mod tests {
                 with("政府", "政符"),
                 vec![(1, clean.to_string())],
                 &kept,
+            ),
+            (
+                "a copy that ran on adds nothing after the backbone's end",
+                format!("{clean}\n"),
+                vec![(1, format!("{clean}\n\n政府工作报告\n"))],
+                &with_end,
+            ),
+            (
+                "nor do many, nor before its start",
+                clean.to_string(),
+                vec![(3, format!("首页 > 报告\n{clean}\n下一篇：政府工作报告"))],
+                clean,
             ),
         ];
         for (name, backbone, others, want) in cases {

@@ -9,6 +9,7 @@
 //! Invariants: files are analyzed in parallel but kept in input order and
 //! numbered by it; the result never depends on thread timing.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use rayon::prelude::*;
@@ -474,21 +475,56 @@ fn cluster_copies(files: &[FileResult], threshold: f64) -> (Vec<CopyRef>, Vec<Ve
     (copies, members)
 }
 
+/// The keys of a copy's first and last lines (archive chrome trimmed; `None`
+/// when every edge line looked at was trimmed).
+type EndKeys = (Option<u64>, Option<u64>);
+
+fn end_keys(c: &FileCopy) -> EndKeys {
+    let split = c.head_edges.min(c.edges.len());
+    let inside = |e: &&crate::model::Edge| c.lines.contains(&e.line);
+    (
+        c.edges[..split].iter().find(inside).map(|e| e.key),
+        c.edges[split..].iter().rev().find(inside).map(|e| e.key),
+    )
+}
+
 /// The documents, each with its backbone chosen among its copies.
 fn documents(analysis: &Analysis, members: Vec<Vec<usize>>) -> Vec<Document> {
     members
         .into_iter()
         .enumerate()
         .map(|(id, members)| {
+            // The first and last lines most complete copies have.
+            let ends: Vec<EndKeys> = members
+                .iter()
+                .map(|&m| end_keys(analysis.copy(m).2))
+                .collect();
+            let any_complete = members.iter().any(|&m| analysis.copy(m).2.complete);
+            let mode = |pick: fn(&EndKeys) -> Option<u64>| {
+                let mut count: HashMap<Option<u64>, usize> = HashMap::new();
+                for (k, &m) in members.iter().enumerate() {
+                    if analysis.copy(m).2.complete || !any_complete {
+                        *count.entry(pick(&ends[k])).or_default() += 1;
+                    }
+                }
+                count
+                    .into_iter()
+                    .max_by_key(|&(key, n)| (n, std::cmp::Reverse(key)))
+                    .map(|(key, _)| key)
+            };
+            let (head, tail) = (mode(|e| e.0), mode(|e| e.1));
             let candidates: Vec<Candidate> = members
                 .iter()
-                .map(|&m| {
+                .enumerate()
+                .map(|(k, &m)| {
                     let (file, _, copy) = analysis.copy(m);
                     Candidate {
                         path: &file.path,
                         offset: copy.bytes.start,
                         weight: copy.fingerprint.weight,
                         complete: copy.complete,
+                        odd_edges: usize::from(Some(ends[k].0) != head)
+                            + usize::from(Some(ends[k].1) != tail),
                         damage: copy.damage,
                         repaired: copy.repaired,
                         untidy: copy.untidy,

@@ -15,6 +15,11 @@
 //!   the heavier one weighing at least `1 / `[`LIGHTER`] times as much —
 //!   is a piece of it. Containment is exact on the sample (a shingle two
 //!   texts share is sampled in both), not the 128-bucket estimate.
+//!   A host that holds two documents sharing little, each with more copies
+//!   than it has, is those two glued together (a copy its file did not
+//!   split): it hosts nothing, and its copies become copies of the best
+//!   attested of the two (run on: see [`super::truncated`] and the vote,
+//!   which keep the other's text out).
 //! - A shorter one cannot be told from a passage two reports share (see
 //!   below): when every copy of it is a part of a file that holds another
 //!   document's copy, and none is a whole file, it is reported as a
@@ -73,22 +78,22 @@ pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>) -> (Vec<Vec<usize
             index.entry(s).or_default().push(d);
         }
     }
-    let mut host: Vec<Option<usize>> = vec![None; docs];
+    // Each document's candidate hosts: (host, samples found), and the
+    // samples that speak for it (its longest copy's).
+    let mut candidates: Vec<Vec<(usize, usize)>> = vec![Vec::new(); docs];
+    let mut own: Vec<&[u32]> = vec![&[]; docs];
     for (d, ms) in members.iter().enumerate() {
-        if weight[d] < FLOOR {
-            continue;
-        }
-        // The longest copy's samples speak for the document.
         let Some(samples) = ms
             .iter()
             .map(|&m| analysis.copy(m).2)
             .max_by_key(|c| c.fingerprint.weight)
             .and_then(|c| c.signature.as_deref())
-            .map(|s| &s.samples)
+            .map(|s| s.samples.as_slice())
         else {
             continue;
         };
-        if samples.len() < crate::fingerprint::MIN_SAMPLES {
+        own[d] = samples;
+        if weight[d] < FLOOR || samples.len() < crate::fingerprint::MIN_SAMPLES {
             continue;
         }
         let mut found: HashMap<usize, usize> = HashMap::new();
@@ -99,12 +104,48 @@ pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>) -> (Vec<Vec<usize
                 }
             }
         }
-        host[d] = found
+        candidates[d] = found
             .into_iter()
             .filter(|&(_, n)| n as f64 >= CONTAINED * samples.len() as f64)
-            .max_by_key(|&(o, n)| (n, weight[o], std::cmp::Reverse(o)))
-            .map(|(o, _)| o);
+            .collect();
+        candidates[d].sort_unstable();
     }
+    // A host holding two documents that share little, each better attested
+    // than it (more copies), is two documents glued together (a copy whose
+    // file did not tell them apart), not their document: it hosts nothing.
+    let mut held: Vec<Vec<usize>> = vec![Vec::new(); docs];
+    for (d, cs) in candidates.iter().enumerate() {
+        for &(o, _) in cs {
+            if members[d].len() > members[o].len() {
+                held[o].push(d);
+            }
+        }
+    }
+    let composite: Vec<bool> = held
+        .iter()
+        .map(|ds| {
+            ds.iter().enumerate().any(|(k, &p)| {
+                ds[k + 1..].iter().any(|&q| {
+                    let (small, big) = if weight[p] <= weight[q] {
+                        (p, q)
+                    } else {
+                        (q, p)
+                    };
+                    crate::fingerprint::sampled_containment(own[small], own[big])
+                        .is_some_and(|c| c < 0.3)
+                })
+            })
+        })
+        .collect();
+    let host: Vec<Option<usize>> = candidates
+        .iter()
+        .map(|cs| {
+            cs.iter()
+                .filter(|&&(o, _)| !composite[o])
+                .max_by_key(|&&(o, n)| (n, weight[o], std::cmp::Reverse(o)))
+                .map(|&(o, _)| o)
+        })
+        .collect();
     // Parts too short to judge: fragments of their file.
     let mut place: HashMap<(usize, usize), usize> = HashMap::new();
     for (i, r) in analysis.copies.iter().enumerate() {
@@ -155,6 +196,23 @@ pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>) -> (Vec<Vec<usize
                 document[m] = root(d);
                 fragment[m] = true;
             }
+        }
+    }
+    // Two documents glued together: their copies are copies of the better
+    // attested one that ran on (its backbone choice and vote keep the run-on
+    // text out), not a document of their own.
+    for (o, ms) in members.iter().enumerate() {
+        if !composite[o] {
+            continue;
+        }
+        let Some(&to) = held[o]
+            .iter()
+            .max_by_key(|&&p| (members[p].len(), weight[p], std::cmp::Reverse(p)))
+        else {
+            continue;
+        };
+        for &m in ms {
+            document[m] = root(to);
         }
     }
     for &(m, n) in &short_fragments {

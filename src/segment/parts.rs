@@ -129,7 +129,15 @@ impl Seq<'_> {
                 // A copy cut short ends the file or meets chrome or the next
                 // copy; its source may start anywhere in a novel run that
                 // holds other documents' first copies too.
-                let ends_clean = !heavy_novel(k + 1, limit);
+                // (Nor is it cut when a repeat of other text follows at once:
+                // it is that copy's head — a heading whose formula another
+                // document's heading shares, found there first.)
+                let head_of_next = runs.get(k + 1).is_some_and(|n| {
+                    !n.novel
+                        && self.weight(n.lines.clone()) >= limit
+                        && n.src.start.abs_diff(r.src.end) > DRIFT
+                });
+                let ends_clean = !heavy_novel(k + 1, limit) && !head_of_next;
                 (ends_clean
                     && (w >= 4 * MIN_REPEAT_WEIGHT
                         || r.src.start <= self.pos[source.start] + DRIFT))

@@ -221,6 +221,74 @@ pub struct Damage {
     /// Some UTF-8 and UTF-16 copies get paragraphs misread (see
     /// [`misread_paragraphs`]).
     pub misread: bool,
+    /// The cases that split, halve or bloat documents (issue 16): a scrape
+    /// retried in one file (two identical copies cut mid-line, then the
+    /// whole one), a page cut short mirrored on other sites (the cut
+    /// copies outnumber the whole ones), glitches every few lines, and
+    /// letter-spaced runs.
+    pub hard: bool,
+}
+
+/// `text` with one character glitched (replaced, dropped or doubled) in
+/// one line of every 3 to 7.
+pub fn glitch_lines(text: &str, rng: &mut Rng) -> String {
+    let every = 3 + rng.below(5);
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let chars: Vec<char> = line.chars().collect();
+        let han: Vec<usize> = (0..chars.len())
+            .filter(|&k| ('\u{4E00}'..='\u{9FFF}').contains(&chars[k]))
+            .collect();
+        if i % every != every - 1 || han.is_empty() {
+            out.push_str(line);
+            continue;
+        }
+        let at = han[rng.below(han.len())];
+        for (k, &c) in chars.iter().enumerate() {
+            if k != at {
+                out.push(c);
+                continue;
+            }
+            match rng.below(3) {
+                0 => out.push('国'),
+                1 => {}
+                _ => {
+                    out.push(c);
+                    out.push(c);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `text` with one to three short lines (headings, names: under 24
+/// characters) letter-spaced, as some pages typeset them (`龚 正`).
+pub fn letter_space(text: &str, rng: &mut Rng) -> String {
+    let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    let short: Vec<usize> = (0..lines.len())
+        .filter(|&i| {
+            let n = lines[i].trim_end_matches('\r').chars().count();
+            (4..24).contains(&n)
+        })
+        .collect();
+    if short.is_empty() {
+        return text.to_string();
+    }
+    for _ in 0..1 + rng.below(3) {
+        let i = short[rng.below(short.len())];
+        let cr = lines[i].ends_with('\r');
+        let spaced: Vec<String> = lines[i]
+            .trim_end_matches('\r')
+            .chars()
+            .map(String::from)
+            .collect();
+        lines[i] = spaced.join(" ") + if cr { "\r" } else { "" };
+    }
+    lines.join("\n")
 }
 
 /// How a paragraph was misread.
@@ -321,7 +389,10 @@ pub fn archive_with(docs: &[Doc], pages: usize, seed: u64, damage: Damage) -> Ve
         };
         let b = (a + 1 + rng.below(docs.len() - 1)) % docs.len();
         // Which documents the page holds, in order.
+        // A scrape retried in one file: cut, cut (the same), whole.
+        let retried = damage.hard && k >= docs.len() && rng.chance(12);
         let order: Vec<usize> = match rng.below(100) {
+            _ if retried => vec![a, a, a],
             0..=34 => vec![a],
             35..=74 => vec![a; 2 + rng.below(3)],
             75..=84 => vec![a, a, b, a],
@@ -353,6 +424,7 @@ pub fn archive_with(docs: &[Doc], pages: usize, seed: u64, damage: Damage) -> Ve
             enc,
         );
         let mut copies = Vec::new();
+        let mut retried_cut: Option<String> = None;
         for (c, &d) in order.iter().enumerate() {
             let last = c + 1 == order.len();
             let cut = (last && order.len() > 1 && rng.chance(30))
@@ -361,20 +433,41 @@ pub fn archive_with(docs: &[Doc], pages: usize, seed: u64, damage: Damage) -> Ve
             // The first pages hold every document whole once at least: a
             // document no copy holds whole cannot come out whole.
             let cut = cut && !(k < docs.len() && c == 0);
-            let mut text = vary(&docs[d].text, &mut rng);
-            if cut {
-                text = truncate(&text, &mut rng);
-            }
-            if !text.ends_with('\n') {
-                text.push('\n');
-            }
-            let e = if enc == Encoding::Mixed && c == gbk_copy {
+            let cut = if retried { !last } else { cut };
+            // (A retried page is in one encoding: its second copy repeats
+            // the first's text, misread or not.)
+            let e = if enc == Encoding::Mixed && c == gbk_copy && !retried {
                 Encoding::Gbk
+            } else if enc == Encoding::Mixed {
+                Encoding::Utf8
             } else {
                 enc
             };
-            if damage.misread && e != Encoding::Gbk && rng.chance(40) {
-                text = misread_paragraphs(&text, &mut rng);
+            // The retried scrape's second copy is its first again.
+            let text = match (&retried_cut, retried && c == 1) {
+                (Some(t), true) => t.clone(),
+                _ => {
+                    let mut text = vary(&docs[d].text, &mut rng);
+                    if cut {
+                        text = truncate(&text, &mut rng);
+                    }
+                    if damage.hard && rng.chance(25) {
+                        text = glitch_lines(&text, &mut rng);
+                    }
+                    if damage.hard && rng.chance(15) {
+                        text = letter_space(&text, &mut rng);
+                    }
+                    if !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    if damage.misread && e != Encoding::Gbk && rng.chance(40) {
+                        text = misread_paragraphs(&text, &mut rng);
+                    }
+                    text
+                }
+            };
+            if retried && c == 0 {
+                retried_cut = Some(text.clone());
             }
             let range = push(&mut bytes, &text, e);
             copies.push(TruthCopy {
@@ -400,6 +493,20 @@ pub fn archive_with(docs: &[Doc], pages: usize, seed: u64, damage: Damage) -> Ve
             &format!("\n主办：{site_name} 办公室 版权所有 联系我们\n"),
             enc,
         );
+        // A page cut short, mirrored on one or two other sites.
+        let mirrors = if damage.hard && copies.len() == 1 && copies[0].truncated && rng.chance(60) {
+            1 + rng.below(2)
+        } else {
+            0
+        };
+        for m in 0..mirrors {
+            let other = SITES[(site + 1 + m) % SITES.len()];
+            out.push(Page {
+                path: format!("{other}/page-{k:05}-mirror.txt"),
+                bytes: bytes.clone(),
+                copies: copies.clone(),
+            });
+        }
         out.push(Page {
             path: format!("{site_name}/page-{k:05}.txt"),
             bytes,
