@@ -9,7 +9,7 @@ use canon::fingerprint::{sampled_containment, signature};
 fn main() {
     let dir = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "../shared/corpus".into());
+        .unwrap_or_else(|| "tests/fixtures/corpus".into());
     let mut docs: Vec<(String, String)> = std::fs::read_dir(&dir)
         .expect("corpus dir")
         .flatten()

@@ -47,6 +47,8 @@ pub struct FileCopy {
     /// Copies of one file with the same group repeat each other.
     pub group: usize,
     pub complete: bool,
+    /// Why the copy is judged truncated (`None` while complete).
+    pub truncated: Option<Truncation>,
     pub fingerprint: Fingerprint,
     /// Lines of this copy changed per rule.
     pub rules: RuleCounts,
@@ -82,6 +84,34 @@ pub struct Continued {
     /// holds whole: a scrape cut mid-line, so the pair is the document and
     /// the next copy its rest (not the next document glued on).
     pub cut_inside: bool,
+}
+
+/// Why a copy is judged truncated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Truncation {
+    /// Its file's segmentation: it repeats the start of another copy in
+    /// its file and stops short of that copy's end.
+    InFile,
+    /// Its file holds the whole copy too: the copy repeating it there goes
+    /// on where it stops (a scrape retried: `[cut, cut, whole]`, see
+    /// [`crate::pipeline::continued`]).
+    Retried,
+    /// Across the archive: the complete copy `by` (index in
+    /// [`Analysis::copies`]), `percent`% as heavy, begins as it does and
+    /// holds it, and nothing else claims its extra text (see
+    /// [`crate::pipeline::truncated`]).
+    Heavier { by: usize, percent: usize },
+}
+
+impl Truncation {
+    /// The reason's name in the report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Truncation::InFile => "in-file",
+            Truncation::Retried => "retried-in-file",
+            Truncation::Heavier { .. } => "heavier-copy",
+        }
+    }
 }
 
 /// A file that decoded to text, with everything the stages found in it.

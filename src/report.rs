@@ -263,6 +263,58 @@ pub struct SourceEntry {
     /// the backbone the canonical text was built on; 100 for the same text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub similarity: Option<u32>,
+    /// Why the copy is judged truncated (absent while complete).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<TruncatedEntry>,
+}
+
+/// Why a copy is judged truncated: `reason` is `in-file` (it repeats the
+/// start of a longer copy in its file), `retried-in-file` (its file holds
+/// the whole copy after it: a retried scrape) or `heavier-copy` (the copy
+/// at `by`, `percent`% as heavy, begins as it does and holds it, and its
+/// extra text is no other document's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TruncatedEntry {
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<PlaceEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<usize>,
+}
+
+/// A copy's place: its file and byte range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceEntry {
+    pub path: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The report entry of why copy `copy` is truncated.
+pub fn truncated_entry(
+    analysis: &Analysis,
+    copy: &crate::model::FileCopy,
+) -> Option<TruncatedEntry> {
+    let why = copy.truncated?;
+    let (by, percent) = match why {
+        crate::model::Truncation::Heavier { by, percent } => {
+            let (f, _, c) = analysis.copy(by);
+            (
+                Some(PlaceEntry {
+                    path: f.path.clone(),
+                    start: c.bytes.start,
+                    end: c.bytes.end,
+                }),
+                Some(percent),
+            )
+        }
+        _ => (None, None),
+    };
+    Some(TruncatedEntry {
+        reason: why.as_str().to_string(),
+        by,
+        percent,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -459,6 +511,7 @@ fn document_entry(
             complete: copy.complete,
             length: copy.fingerprint.weight,
             similarity,
+            truncated: truncated_entry(analysis, copy),
         }
     };
     let mut file_ids: Vec<usize> = d.copies.iter().map(|&c| analysis.copies[c].file).collect();

@@ -284,7 +284,24 @@ fn a_truncated_majority_never_halves_the_document() {
             );
             for s in d.sources.iter().filter(|s| s.path.contains("mirror")) {
                 assert!(!s.complete, "{name}: {} said complete", s.path);
+                // And why: the complete copy holds it and goes on.
+                let why = s.truncated.as_ref().expect("a reason");
+                assert_eq!(why.reason, "heavier-copy", "{name}");
+                assert!(why.by.as_ref().unwrap().path.ends_with("complete.txt"));
+                assert!(why.percent.unwrap() >= 200, "{why:?}");
             }
+            // `canon explain` says it too.
+            let out = canon()
+                .args(["explain", "--quiet", "--doc", "0"])
+                .arg(dir.path())
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                text.matches("truncated: ").count(),
+                mirrors,
+                "{name}: {text}"
+            );
         }
     }
 }
@@ -365,6 +382,13 @@ fn three_cut_copies_in_one_file_never_halve_the_document() {
             assert_eq!(d.copies, 4, "{name} {order:?} {sep:?}");
             let complete = d.sources.iter().filter(|s| s.complete).count();
             assert_eq!(complete, 1, "{name} {order:?} {sep:?}");
+            for s in d.sources.iter().filter(|s| !s.complete) {
+                let why = s.truncated.as_ref().map(|t| t.reason.as_str());
+                assert!(
+                    matches!(why, Some("retried-in-file" | "in-file")),
+                    "{name} {order:?} {sep:?}: {why:?}"
+                );
+            }
         }
     }
 }

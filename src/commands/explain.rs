@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::inputs;
 use crate::canonical;
 use crate::fingerprint;
+use crate::model::Truncation;
 use crate::normalize;
 use crate::pipeline::{self, with_jobs, NoObserver};
 use crate::progress::Progress;
@@ -44,16 +45,33 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
         .collect();
     let (canonical, changes) =
         canonical::consensus(&backbone_text, backbone_votes, &others, analysis.rules);
-    let place = |c: usize| {
-        let (file, text, copy) = analysis.copy(c);
+    let at = |c: usize| {
+        let (file, _, copy) = analysis.copy(c);
         format!(
-            "{} bytes {}..{} ({}{})",
+            "{} bytes {}..{}",
             crate::escape::controls(&file.path),
             copy.bytes.start,
-            copy.bytes.end,
-            text.encoding,
-            if copy.complete { "" } else { ", truncated" }
+            copy.bytes.end
         )
+    };
+    let place = |c: usize| {
+        let (_, text, copy) = analysis.copy(c);
+        let truncated = match copy.truncated {
+            None if copy.complete => String::new(),
+            None => ", truncated".to_string(),
+            Some(Truncation::InFile) => {
+                ", truncated: a longer copy in its file goes on where it stops".to_string()
+            }
+            Some(Truncation::Retried) => {
+                ", truncated: its file's whole copy goes on where it stops (a retried scrape)"
+                    .to_string()
+            }
+            Some(Truncation::Heavier { by, percent }) => format!(
+                ", truncated: {} ({percent}% as heavy) begins as it does, holds it and goes on with text no other document claims",
+                at(by)
+            ),
+        };
+        format!("{} ({}{truncated})", at(c), text.encoding)
     };
     let mut out = String::new();
     let files: std::collections::BTreeSet<usize> = doc

@@ -22,7 +22,7 @@ use crate::fingerprint::{self, SignatureCache};
 use crate::fold;
 use crate::model::{
     Analysis, Continued, CopyRef, Document, FileCopy, FileOutcome, FileResult, Line, TextFile,
-    EDGE_LINES,
+    Truncation, EDGE_LINES,
 };
 use crate::normalize::{self, Normalized, RuleCounts, RuleMask};
 use crate::progress::Progress;
@@ -244,6 +244,7 @@ fn file_copy(
         bytes: lines[range.start].bytes.start..lines[range.end - 1].bytes.end,
         group: place.group,
         complete: place.complete,
+        truncated: (!place.complete).then_some(Truncation::InFile),
         fingerprint,
         signature,
         damage: damage_marks(copy_text) + repaired,

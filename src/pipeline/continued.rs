@@ -32,7 +32,7 @@
 
 use std::collections::HashSet;
 
-use crate::model::{Analysis, FileOutcome};
+use crate::model::{Analysis, FileOutcome, Truncation};
 use crate::segment::Segment;
 
 /// Joins each copy to its unclaimed rest (see the module doc); returns
@@ -90,6 +90,7 @@ pub fn join(analysis: &mut Analysis, members: &[Vec<usize>]) -> bool {
         // The copies the file repeated before: cut where the rest begins.
         for c in t.copies.iter_mut().filter(|c| c.group == group) {
             c.complete = false;
+            c.truncated = Some(Truncation::Retried);
         }
         let mut whole = whole.whole;
         whole.segment = ps;

@@ -28,7 +28,7 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use crate::fingerprint;
-use crate::model::{Analysis, FileOutcome};
+use crate::model::{Analysis, FileOutcome, Truncation};
 
 /// How much heavier (percent of the typical complete copy) the heaviest
 /// complete copy must be for the lighter ones to be judged at all: a few
@@ -49,14 +49,15 @@ pub const CLAIMED_EXTRA: f64 = 0.5;
 /// Clears `complete` on the copies judged truncated.
 pub fn mark(analysis: &mut Analysis, members: &[Vec<usize>]) {
     let holders = OnceCell::new();
-    let mut truncated: Vec<usize> = Vec::new();
+    let mut truncated: Vec<(usize, Truncation)> = Vec::new();
     for (doc, ms) in members.iter().enumerate() {
         truncated.extend(in_document(analysis, members, &holders, doc, ms));
     }
-    for m in truncated {
+    for (m, why) in truncated {
         let r = analysis.copies[m];
         if let FileOutcome::Text(t) = &mut analysis.files[r.file].outcome {
             t.copies[r.copy].complete = false;
+            t.copies[r.copy].truncated = Some(why);
         }
     }
 }
@@ -90,7 +91,7 @@ fn in_document(
     holders: &OnceCell<Holders>,
     doc: usize,
     ms: &[usize],
-) -> Vec<usize> {
+) -> Vec<(usize, Truncation)> {
     let complete: Vec<usize> = ms
         .iter()
         .copied()
@@ -167,13 +168,17 @@ fn in_document(
         .iter()
         .copied()
         .filter(|&m| m != heavy)
-        .filter(|&m| {
+        .filter_map(|m| {
             let c = analysis.copy(m).2;
-            c.fingerprint.weight * 100 <= h.fingerprint.weight * LIGHTER
+            let inside = c.fingerprint.weight * 100 <= h.fingerprint.weight * LIGHTER
                 && first(m) == first(heavy)
                 && c.signature
                     .as_deref()
-                    .is_some_and(|s| fingerprint::containment(s, h_sig) >= INSIDE)
+                    .is_some_and(|s| fingerprint::containment(s, h_sig) >= INSIDE);
+            inside.then(|| {
+                let percent = h.fingerprint.weight * 100 / c.fingerprint.weight.max(1);
+                (m, Truncation::Heavier { by: heavy, percent })
+            })
         })
         .collect()
 }
