@@ -12,7 +12,9 @@
 //! copy at least 30% as long as the other (a truncated copy in another file).
 //! A long copy contained-joined by copies of two documents that share little
 //! (two reports back to back, seen once each in a file) joins neither, so
-//! it never merges them. Two clusters whose longest copies are of comparable
+//! it never merges them (but a copy right after a copy of the other's
+//! document in its file is that copy's rest, not a second document: the
+//! cut head and its rest make one whole copy). Two clusters whose longest copies are of comparable
 //! length join only when those copies are one document: a short copy two
 //! reports share (an opening formula cut off as a copy of its own) is
 //! similar to its twin in the other report's cluster but does not merge
@@ -198,9 +200,15 @@ pub fn cluster(
             let long = contained[at].0;
             let end = at + contained[at..].iter().take_while(|p| p.0 == long).count();
             let partners: Vec<usize> = contained[at..end].iter().map(|p| p.1).collect();
+            // (A copy right after one of the other's set in its file is
+            // that copy's rest — split off where a cut copy of it ended —
+            // not a second document: the cut head and its rest together
+            // are one whole copy.)
             let composite = partners.iter().enumerate().any(|(x, &p)| {
                 partners[x + 1..].iter().any(|&q| {
                     uf.find(p) != uf.find(q)
+                        && !(copies[q].after.is_some_and(|b| uf.find(b) == uf.find(p))
+                            || copies[p].after.is_some_and(|b| uf.find(b) == uf.find(q)))
                         && match (sig(p), sig(q)) {
                             (Some(a), Some(b)) => containment(a, b) < COMPOSITE_OVERLAP,
                             _ => false,
