@@ -2,7 +2,10 @@
 //! corpus reports and the seed's report, copied, varied, truncated, mixed in
 //! encodings and framed by site chrome, with ground truth.
 //!
-//! Run: `cargo run --release --example make_archive -- OUT SIZE_MB [SEED]`
+//! Run: `cargo run --release --example make_archive -- OUT SIZE_MB [SEED]
+//! [plain|misread|hard]` (`misread`: paragraphs misread in some copies;
+//! `hard`: also scrapes retried in one file, cut pages mirrored, glitches
+//! every few lines, letter-spaced lines)
 //! where OUT ends in `/` (a folder, plus `OUT/../truth.json`), `.tar.gz`, or
 //! `.jsonl.zst` (UTF-8 pages only: JSON holds text).
 
@@ -13,14 +16,14 @@ use std::path::Path;
 #[path = "../tests/common/generate.rs"]
 mod generate;
 
-fn pages(target: u64, seed: u64) -> Vec<generate::Page> {
+fn pages(target: u64, seed: u64, damage: generate::Damage) -> Vec<generate::Page> {
     let docs = generate::docs(Path::new(env!("CARGO_MANIFEST_DIR")));
     // Pages come in rounds of 100 from one seed each, until the size is met.
     let mut out = Vec::new();
     let mut total = 0u64;
     let mut round = 0u64;
     while total < target {
-        for mut p in generate::archive(&docs, 100, seed.wrapping_add(round)) {
+        for mut p in generate::archive_with(&docs, 100, seed.wrapping_add(round), damage) {
             if total >= target {
                 break;
             }
@@ -37,11 +40,28 @@ fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(out), Some(mb)) = (args.get(1), args.get(2).and_then(|m| m.parse::<u64>().ok()))
     else {
-        eprintln!("usage: make_archive OUT SIZE_MB [SEED] (OUT: dir/, .tar.gz or .jsonl.zst)");
+        eprintln!(
+            "usage: make_archive OUT SIZE_MB [SEED] [plain|misread|hard] (OUT: dir/, .tar.gz or .jsonl.zst)"
+        );
         std::process::exit(2);
     };
     let seed = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(2026);
-    let pages = pages(mb * 1_000_000, seed);
+    let damage = match args.get(4).map(String::as_str) {
+        None | Some("plain") => generate::Damage::default(),
+        Some("misread") => generate::Damage {
+            misread: true,
+            hard: false,
+        },
+        Some("hard") => generate::Damage {
+            misread: true,
+            hard: true,
+        },
+        Some(other) => {
+            eprintln!("damage must be plain, misread or hard, not {other:?}");
+            std::process::exit(2);
+        }
+    };
+    let pages = pages(mb * 1_000_000, seed, damage);
     if out.ends_with('/') {
         generate::write(&pages, Path::new(out))?;
         let truth: Vec<serde_json::Value> = pages

@@ -4,10 +4,15 @@
 //! copy that overlaps it most), and how the output documents map to the true
 //! ones (each exactly once, none merged).
 //!
-//! Run: `cargo run --release --example score_archive -- TRUTH.json REPORT.json`
+//! Run: `cargo run --release --example score_archive -- TRUTH.json REPORT.json
+//! [OUT_DIR]` (with the output folder, also each output's line diff against
+//! its true document's normalized text).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
+
+#[path = "../tests/common/generate.rs"]
+mod generate;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -87,5 +92,40 @@ fn main() {
         by_truth.len(),
         tp as f64 / said.max(1) as f64,
         tp as f64 / real.max(1) as f64,
+    );
+    // With the output folder: each output's lines that differ from its true
+    // document's normalized text (a line diff, lines added plus removed).
+    let Some(out_dir) = args.get(3) else { return };
+    let docs = generate::docs(std::path::Path::new(env!("CARGO_MANIFEST_DIR")));
+    let rules = canon::normalize::default_rules();
+    let want: Vec<String> = docs
+        .iter()
+        .map(|d| canon::normalize::normalize_document(&d.text, rules).0)
+        .collect();
+    let mut total = 0usize;
+    let mut worst = (0usize, String::new());
+    for d in report["documents"].as_array().expect("documents") {
+        let id = d["id"].as_u64().expect("id");
+        let name = d["output"].as_str().expect("output");
+        let Some((&t, _)) = outputs
+            .get(&id)
+            .and_then(|m| m.iter().max_by_key(|(_, &n)| n))
+        else {
+            continue;
+        };
+        let got = fs::read_to_string(std::path::Path::new(out_dir).join(name)).unwrap_or_default();
+        let diff = similar::TextDiff::from_lines(want[t as usize].as_str(), got.as_str());
+        let changed = diff
+            .iter_all_changes()
+            .filter(|c| c.tag() != similar::ChangeTag::Equal)
+            .count();
+        total += changed;
+        if changed > worst.0 {
+            worst = (changed, format!("{name} ({})", docs[t as usize].name));
+        }
+    }
+    println!(
+        "line diff against the documents: {total} lines in all, at most {} ({})",
+        worst.0, worst.1
     );
 }

@@ -21,6 +21,8 @@
 //! gives 0.23 and 16 × 8 nothing; every candidate is then verified on the
 //! full signatures, so the 0.47 at Jaccard 0.1 costs only comparisons.
 
+use std::sync::Arc;
+
 /// The keys of one copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Fingerprint {
@@ -73,7 +75,11 @@ mod tests {
         let long = "各位代表现在我代表市人民政府向大会报告工作请予审议".repeat(3);
         for text in ["增长8.3%", long.as_str(), long.as_str()] {
             let key = fingerprint([text]).key;
-            assert_eq!(cache.get(key, text), signature([text]), "{text}");
+            assert_eq!(
+                cache.get(key, text).as_deref(),
+                signature([text]).as_ref(),
+                "{text}"
+            );
         }
     }
 
@@ -185,19 +191,20 @@ pub fn signature<'a>(folds: impl IntoIterator<Item = &'a str>) -> Option<Signatu
 /// The signatures a run has computed, by exact key: copies with equal keys
 /// have equal folds, so one signature serves them all (an archive holds the
 /// same copy many times over). Shared by the threads of a run; a key two
-/// threads meet at once is computed twice, to the same result.
+/// threads meet at once is computed twice, to the same result. The copies
+/// share the cached signature (one allocation per key, not per copy).
 #[derive(Debug, Default)]
 pub struct SignatureCache {
-    seen: std::sync::Mutex<std::collections::HashMap<[u8; 32], Option<Signature>>>,
+    seen: std::sync::Mutex<std::collections::HashMap<[u8; 32], Option<Arc<Signature>>>>,
 }
 
 impl SignatureCache {
     /// The signature of the copy whose fold is `fold` and key `key`.
-    pub fn get(&self, key: [u8; 32], fold: &str) -> Option<Signature> {
+    pub fn get(&self, key: [u8; 32], fold: &str) -> Option<Arc<Signature>> {
         if let Some(known) = self.seen.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return known;
         }
-        let sig = signature([fold]);
+        let sig = signature([fold]).map(Arc::new);
         if let Ok(mut m) = self.seen.lock() {
             m.insert(key, sig.clone());
         }

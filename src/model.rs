@@ -53,7 +53,7 @@ pub struct FileCopy {
     /// Lines of this copy changed per rule.
     pub rules: RuleCounts,
     /// MinHash signature (`None` for very short copies).
-    pub signature: Option<Box<fingerprint::Signature>>,
+    pub signature: Option<std::sync::Arc<fingerprint::Signature>>,
     /// Marks of lost text: `?`, `？`, U+FFFD, and repaired mojibake lines.
     pub damage: usize,
     /// Lines of the copy a mojibake repair changed.

@@ -226,7 +226,7 @@ fn file_copy(
     // hash many chunks at once.
     let fold = &fold_buf[fold_ranges[range.start].start..fold_ranges[range.end - 1].end];
     let fingerprint = fingerprint::fingerprint([fold]);
-    let signature = ctx.signatures.get(fingerprint.key, fold).map(Box::new);
+    let signature = ctx.signatures.get(fingerprint.key, fold);
     // The copy's lines lie back to back in `text` too.
     let copy_text = &text[lines[range.start].text.start..lines[range.end - 1].text.end];
     let repaired = repairs
