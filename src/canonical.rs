@@ -49,14 +49,20 @@ pub struct Candidate<'a> {
     pub untidy: usize,
 }
 
+/// How many lines of untidiness an odd first or last line weighs (see
+/// [`Candidate::odd_edges`]): more than a few lines of damage or wrapping
+/// differences, less than a hard-wrapped copy's extra lines.
+pub const ODD_EDGE_LINES: usize = 40;
+
 /// Index of the most complete candidate: never one more than 3% heavier
 /// than the typical complete copy while another will do; the
 /// heaviest fold (within 3%: a damaged mark can shift a fold by a character,
 /// and a line of chrome left at a copy's edge by a little more, which says
-/// nothing about completeness), then complete over truncated, then the one
-/// beginning and ending as most complete copies do, then the
+/// nothing about completeness), then complete over truncated, then the
 /// fewest lines repaired from mojibake, then the tidiest (closest to the canonical form, so the form the vote cannot see —
-/// punctuation style, wrapping, blank lines — comes from the cleanest copy),
+/// punctuation style, wrapping, blank lines — comes from the cleanest copy;
+/// a first or last line other than most complete copies' counts as
+/// [`ODD_EDGE_LINES`] lines),
 /// then the least damaged (the vote repairs damage, not form), then the
 /// first by path, then the heaviest, then the first by offset.
 pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
@@ -89,9 +95,8 @@ pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
             bloated(c.weight),
             c.weight * 100 < most * 97,
             Reverse(c.complete),
-            c.odd_edges,
             c.repaired,
-            c.untidy,
+            c.untidy + ODD_EDGE_LINES * c.odd_edges,
             c.damage,
             c.path,
             Reverse(c.weight),
