@@ -52,7 +52,7 @@ pub struct Candidate<'a> {
 /// How many lines of untidiness an odd first or last line weighs (see
 /// [`Candidate::odd_edges`]): more than a few lines of damage or wrapping
 /// differences, less than a hard-wrapped copy's extra lines.
-pub const ODD_EDGE_LINES: usize = 40;
+pub const ODD_EDGE_LINES: usize = 200;
 
 /// Index of the most complete candidate: never one more than 3% heavier
 /// than the typical complete copy while another will do; the

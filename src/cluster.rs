@@ -200,15 +200,23 @@ pub fn cluster(
             let long = contained[at].0;
             let end = at + contained[at..].iter().take_while(|p| p.0 == long).count();
             let partners: Vec<usize> = contained[at..end].iter().map(|p| p.1).collect();
-            // (A copy right after one of the other's set in its file is
-            // that copy's rest — split off where a cut copy of it ended —
-            // not a second document: the cut head and its rest together
-            // are one whole copy.)
+            // (A set whose every copy comes right after a copy of the
+            // other's set in its file is that set's rest — split off where
+            // a cut copy ended — not a second document: the cut head and
+            // its rest together are one whole copy. A document that is
+            // also seen on its own is a document.)
+            let rest_of = |q: usize, p: usize, uf: &mut Sets| {
+                copies[q].after.is_some_and(|b| uf.find(b) == uf.find(p)) && {
+                    let (rq, rp) = (uf.find(q), uf.find(p));
+                    (0..copies.len()).all(|m| {
+                        uf.find(m) != rq || copies[m].after.is_some_and(|b| uf.find(b) == rp)
+                    })
+                }
+            };
             let composite = partners.iter().enumerate().any(|(x, &p)| {
                 partners[x + 1..].iter().any(|&q| {
                     uf.find(p) != uf.find(q)
-                        && !(copies[q].after.is_some_and(|b| uf.find(b) == uf.find(p))
-                            || copies[p].after.is_some_and(|b| uf.find(b) == uf.find(q)))
+                        && !(rest_of(q, p, &mut uf) || rest_of(p, q, &mut uf))
                         && match (sig(p), sig(q)) {
                             (Some(a), Some(b)) => containment(a, b) < COMPOSITE_OVERLAP,
                             _ => false,
@@ -232,13 +240,33 @@ pub fn cluster(
     // nothing between, and contained in that document's longest copy, it
     // is that copy's rest.
     if threshold <= 1.0 {
+        // Only a set that is nothing but rests — each of its copies right
+        // after a copy of one other set — is a rest: a document also seen
+        // on its own (or after other documents) is a document, even when a
+        // copy of two documents glued together holds it (seen on a 1 GB
+        // archive: hebei's copies after guangdong+hebei copies joined them).
+        let mut rests_of: HashMap<usize, Option<usize>> = HashMap::new();
+        for (m, c) in copies.iter().enumerate() {
+            let root = uf.find(m);
+            let after = c.after.map(|b| uf.find(b));
+            rests_of
+                .entry(root)
+                .and_modify(|a| {
+                    if *a != after {
+                        *a = None;
+                    }
+                })
+                .or_insert(after);
+        }
         for (i, c) in copies.iter().enumerate() {
             let Some(before) = c.after else { continue };
             if uf.find(i) == uf.find(before) {
                 continue;
             }
+            let only_rests = rests_of.get(&uf.find(i)).copied().flatten() == Some(uf.find(before));
             if let (Some(rest), Some(w)) = (sig(i), uf.longest(before)) {
-                if rest.shingles < w.shingles
+                if only_rests
+                    && rest.shingles < w.shingles
                     && containment(rest, w) >= threshold
                     && uf.agree(i, before, threshold)
                 {

@@ -9,12 +9,16 @@
 //! each copy's document, with the copies of pieces marked `fragment` and
 //! moved to the document they are part of; the documents renumbered.
 //!
-//! - A document at least [`FLOOR`] fold characters long (its longest copy)
+//! - A document at least [`FLOOR`] fold characters long (its typical copy:
+//!   median weight; the longest may be a copy that ran on)
 //!   whose sampled shingles (see [`crate::fingerprint::Signature::samples`])
 //!   lie in a heavier document's copies — at least [`CONTAINED`] of them,
 //!   the heavier one weighing at least `1 / `[`LIGHTER`] times as much —
 //!   is a piece of it. Containment is exact on the sample (a shingle two
 //!   texts share is sampled in both), not the 128-bucket estimate.
+//!   A piece with more copies than its host must weigh at most half of it
+//!   (else the host is the odd one: a copy that ran on, seen on a 1 GB
+//!   archive taking the seed's report's 2,264 copies as its "pieces").
 //!   A host that holds two documents sharing little, each with more copies
 //!   than it has, is those two glued together (a copy its file did not
 //!   split): it hosts nothing, and its copies become copies of the best
@@ -54,14 +58,22 @@ pub const LIGHTER: f64 = 0.8;
 /// renumbered in order of their first copy.
 pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>) -> (Vec<Vec<usize>>, Vec<usize>) {
     let docs = members.len();
-    let weight: Vec<usize> = members
+    // Each document's typical copy (median weight; ties: run order): it
+    // speaks for the document — its longest may be a copy that ran on.
+    let typical: Vec<Option<usize>> = members
         .iter()
         .map(|ms| {
-            ms.iter()
-                .map(|&m| analysis.copy(m).2.fingerprint.weight)
-                .max()
-                .unwrap_or(0)
+            let mut by_weight: Vec<(usize, usize)> = ms
+                .iter()
+                .map(|&m| (analysis.copy(m).2.fingerprint.weight, m))
+                .collect();
+            by_weight.sort_unstable();
+            by_weight.get(by_weight.len() / 2).map(|&(_, m)| m)
         })
+        .collect();
+    let weight: Vec<usize> = typical
+        .iter()
+        .map(|t| t.map_or(0, |m| analysis.copy(m).2.fingerprint.weight))
         .collect();
     // Each document's samples (the union of its copies'), and an index
     // from sample to the documents holding it.
@@ -82,12 +94,9 @@ pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>) -> (Vec<Vec<usize
     // samples that speak for it (its longest copy's).
     let mut candidates: Vec<Vec<(usize, usize)>> = vec![Vec::new(); docs];
     let mut own: Vec<&[u32]> = vec![&[]; docs];
-    for (d, ms) in members.iter().enumerate() {
-        let Some(samples) = ms
-            .iter()
-            .map(|&m| analysis.copy(m).2)
-            .max_by_key(|c| c.fingerprint.weight)
-            .and_then(|c| c.signature.as_deref())
+    for d in 0..docs {
+        let Some(samples) = typical[d]
+            .and_then(|m| analysis.copy(m).2.signature.as_deref())
             .map(|s| s.samples.as_slice())
         else {
             continue;
@@ -139,9 +148,17 @@ pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>) -> (Vec<Vec<usize
         .collect();
     let host: Vec<Option<usize>> = candidates
         .iter()
-        .map(|cs| {
+        .enumerate()
+        .map(|(d, cs)| {
             cs.iter()
                 .filter(|&&(o, _)| !composite[o])
+                // A piece better attested than its host (more copies) is
+                // taken for one only when it holds at most half the host:
+                // otherwise the host is more likely the odd one (a copy
+                // that ran on).
+                .filter(|&&(o, _)| {
+                    members[d].len() <= members[o].len() || 2 * weight[d] <= weight[o]
+                })
                 .max_by_key(|&&(o, n)| (n, weight[o], std::cmp::Reverse(o)))
                 .map(|&(o, _)| o)
         })
