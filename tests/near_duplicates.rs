@@ -53,6 +53,15 @@ fn archive(dir: &std::path::Path) {
     }
 }
 
+/// Each output document's copies and characters.
+fn summary(report: &Report) -> Vec<(usize, usize)> {
+    report
+        .documents
+        .iter()
+        .map(|d| (d.copies, d.chars))
+        .collect()
+}
+
 fn clean(dir: &std::path::Path, extra: &[&str]) -> Report {
     let out = tempfile::tempdir().unwrap();
     canon()
@@ -323,11 +332,7 @@ fn a_report_quoting_anothers_formula_stays_whole() {
         let file = format!("{yunnan}{sep}{yunnan}{sep}{shanghai}");
         fs::write(dir.path().join("page.txt"), file).unwrap();
         let report = clean(dir.path(), &[]);
-        let outputs: Vec<(usize, usize)> = report
-            .documents
-            .iter()
-            .map(|d| (d.copies, d.chars))
-            .collect();
+        let outputs = summary(&report);
         assert_eq!(outputs.len(), 2, "{sep:?}: {outputs:?}");
         let want = normalized("shanghai").chars().count();
         let d = &report.documents[1];
@@ -431,11 +436,7 @@ fn a_piece_split_off_joins_its_document() {
         let file = format!("{text_b}\n第1页 打印本页\n{text_b}\n第2页 打印本页\n{piece}");
         fs::write(dir.path().join("page.txt"), file).unwrap();
         let report = clean(dir.path(), &[]);
-        let summary: Vec<(usize, usize)> = report
-            .documents
-            .iter()
-            .map(|d| (d.copies, d.chars))
-            .collect();
+        let summary = summary(&report);
         assert_eq!(summary.len(), 2, "{a}: {summary:?}");
         let doc_a = report
             .documents
@@ -470,11 +471,7 @@ fn a_short_paragraph_in_several_files_is_no_document() {
         fs::write(dir.path().join(format!("page-{k}.txt")), file).unwrap();
     }
     let report = clean(dir.path(), &[]);
-    let summary: Vec<(usize, usize)> = report
-        .documents
-        .iter()
-        .map(|d| (d.copies, d.chars))
-        .collect();
+    let summary = summary(&report);
     assert_eq!(summary.len(), 2, "{summary:?}");
     // Every byte is still accounted for.
     let accounted: u64 = report.totals.bytes_by_role.values().sum();

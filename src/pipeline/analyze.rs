@@ -96,6 +96,14 @@ pub fn analyze_file_in(raw: RawFile, origin: (usize, usize), ctx: &FileContext<'
     } = normalized;
     let folds: Vec<&str> = fold_ranges.iter().map(|r| &fold_buf[r.clone()]).collect();
     let segments = segment::segment(&folds);
+    let file_text = FileText {
+        folds: &folds,
+        fold_buf: &fold_buf,
+        fold_ranges: &fold_ranges,
+        lines: &lines,
+        text: &text,
+        repairs: &repairs,
+    };
     let mut copies: Vec<FileCopy> = segments
         .iter()
         .enumerate()
@@ -107,16 +115,7 @@ pub fn analyze_file_in(raw: RawFile, origin: (usize, usize), ctx: &FileContext<'
                     group,
                     complete,
                 };
-                Some(file_copy(
-                    place,
-                    &folds,
-                    &fold_buf,
-                    &fold_ranges,
-                    &lines,
-                    &text,
-                    &repairs,
-                    ctx,
-                ))
+                Some(file_copy(place, &file_text, ctx))
             }
             _ => None,
         })
@@ -142,16 +141,7 @@ pub fn analyze_file_in(raw: RawFile, origin: (usize, usize), ctx: &FileContext<'
             group: p.group,
             complete: p.complete,
         };
-        let whole = file_copy(
-            place,
-            &folds,
-            &fold_buf,
-            &fold_ranges,
-            &lines,
-            &text,
-            &repairs,
-            ctx,
-        );
+        let whole = file_copy(place, &file_text, ctx);
         let cut_inside = cut_inside(&copies, k, &folds, &segments);
         copies[k - 1].continued = Some(Box::new(Continued { whole, cut_inside }));
     }
@@ -209,18 +199,27 @@ struct CopyPlace {
     complete: bool,
 }
 
+/// What [`file_copy`] reads of the file: its folds (back to back in one
+/// buffer), lines, normalized text and repairs.
+struct FileText<'a> {
+    folds: &'a [&'a str],
+    fold_buf: &'a str,
+    fold_ranges: &'a [Range<usize>],
+    lines: &'a [Line],
+    text: &'a str,
+    repairs: &'a [decode::Repair],
+}
+
 /// A copy's fingerprint, signature, damage, rule counts and edges.
-#[allow(clippy::too_many_arguments)]
-fn file_copy(
-    place: CopyPlace,
-    folds: &[&str],
-    fold_buf: &str,
-    fold_ranges: &[Range<usize>],
-    lines: &[Line],
-    text: &str,
-    repairs: &[decode::Repair],
-    ctx: &FileContext<'_>,
-) -> FileCopy {
+fn file_copy(place: CopyPlace, file: &FileText<'_>, ctx: &FileContext<'_>) -> FileCopy {
+    let FileText {
+        folds,
+        fold_buf,
+        fold_ranges,
+        lines,
+        text,
+        repairs,
+    } = *file;
     let range = place.lines.clone();
     // The copy's folds lie back to back in `fold_buf`: one slice lets blake3
     // hash many chunks at once.
