@@ -424,7 +424,7 @@ pub fn analyze(
         members
     };
     // Pieces of documents join them as fragments.
-    let (members, fragments) = super::fragments::join(&mut analysis, members);
+    let (members, fragments) = super::fragments::join(&mut analysis, members, opts.threshold);
     chrome::trim_archive_chrome(&mut analysis, &members);
     super::truncated::mark(&mut analysis, &members);
     analysis.documents = documents(&analysis, members);

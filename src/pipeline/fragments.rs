@@ -9,6 +9,11 @@
 //! each copy's document, with the copies of pieces marked `fragment` and
 //! moved to the document they are part of; the documents renumbered.
 //!
+//! - First, twins: two documents whose typical copies weigh within
+//!   [`TWIN_WEIGHT`] of each other and each hold at least `--threshold` of
+//!   their samples in the other's copies are one, split by the clustering
+//!   (a copy glued to the next document, longest in its set, kept the sets
+//!   apart on a 1 GB archive: the seed's report came out twice).
 //! - A document at least [`FLOOR`] fold characters long (its typical copy:
 //!   median weight; the longest may be a copy that ran on)
 //!   whose sampled shingles (see [`crate::fingerprint::Signature::samples`])
@@ -52,44 +57,26 @@ pub const FLOOR: usize = 320;
 pub const CONTAINED: f64 = 0.75;
 /// A piece weighs at most this share of its document.
 pub const LIGHTER: f64 = 0.8;
+/// Twins' typical copies differ in weight by at most this share.
+pub const TWIN_WEIGHT: f64 = 0.1;
 
 /// Marks pieces as fragments of their documents; returns each document's
 /// copies (fragments left out) and the fragment copies, documents
 /// renumbered in order of their first copy.
-pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>) -> (Vec<Vec<usize>>, Vec<usize>) {
-    let docs = members.len();
-    // Each document's typical copy (median weight; ties: run order): it
-    // speaks for the document — its longest may be a copy that ran on.
-    let typical: Vec<Option<usize>> = members
-        .iter()
-        .map(|ms| {
-            let mut by_weight: Vec<(usize, usize)> = ms
-                .iter()
-                .map(|&m| (analysis.copy(m).2.fingerprint.weight, m))
-                .collect();
-            by_weight.sort_unstable();
-            by_weight.get(by_weight.len() / 2).map(|&(_, m)| m)
-        })
-        .collect();
-    let weight: Vec<usize> = typical
-        .iter()
-        .map(|t| t.map_or(0, |m| analysis.copy(m).2.fingerprint.weight))
-        .collect();
-    // Each document's samples (the union of its copies'), and an index
-    // from sample to the documents holding it.
-    let mut index: HashMap<u32, Vec<usize>> = HashMap::new();
+pub fn join(
+    analysis: &mut Analysis,
+    members: Vec<Vec<usize>>,
+    threshold: f64,
+) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let members = twins(analysis, members, threshold);
     for (d, ms) in members.iter().enumerate() {
-        let mut all: Vec<u32> = ms
-            .iter()
-            .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
-            .flat_map(|s| s.samples.iter().copied())
-            .collect();
-        all.sort_unstable();
-        all.dedup();
-        for s in all {
-            index.entry(s).or_default().push(d);
+        for &m in ms {
+            analysis.copies[m].document = d;
         }
     }
+    let docs = members.len();
+    let (typical, weight) = typical(analysis, &members);
+    let index = sample_index(analysis, &members);
     // Each document's candidate hosts: (host, samples found), and the
     // samples that speak for it (its longest copy's).
     let mut candidates: Vec<Vec<(usize, usize)>> = vec![Vec::new(); docs];
@@ -260,4 +247,115 @@ pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>) -> (Vec<Vec<usize
         }
     }
     (kept, fragments)
+}
+
+/// Each document's typical copy (median weight; ties: run order), which
+/// speaks for it — its longest may be a copy that ran on — and its weight.
+fn typical(analysis: &Analysis, members: &[Vec<usize>]) -> (Vec<Option<usize>>, Vec<usize>) {
+    let typical: Vec<Option<usize>> = members
+        .iter()
+        .map(|ms| {
+            let mut by_weight: Vec<(usize, usize)> = ms
+                .iter()
+                .map(|&m| (analysis.copy(m).2.fingerprint.weight, m))
+                .collect();
+            by_weight.sort_unstable();
+            by_weight.get(by_weight.len() / 2).map(|&(_, m)| m)
+        })
+        .collect();
+    let weight = typical
+        .iter()
+        .map(|t| t.map_or(0, |m| analysis.copy(m).2.fingerprint.weight))
+        .collect();
+    (typical, weight)
+}
+
+/// From each sampled shingle to the documents whose copies hold it (each
+/// document once, in id order).
+fn sample_index(analysis: &Analysis, members: &[Vec<usize>]) -> HashMap<u32, Vec<usize>> {
+    let mut index: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (d, ms) in members.iter().enumerate() {
+        let mut all: Vec<u32> = ms
+            .iter()
+            .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
+            .flat_map(|s| s.samples.iter().copied())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        for s in all {
+            index.entry(s).or_default().push(d);
+        }
+    }
+    index
+}
+
+/// Two documents that are one, split by the clustering (a copy glued to the
+/// next document, longest in its set, kept the sets apart): typical copies
+/// within [`TWIN_WEIGHT`] of each other, each holding at least `threshold`
+/// of its samples in the other's copies. The one with fewer copies joins
+/// the other (ties: the lower id stays).
+fn twins(analysis: &Analysis, members: Vec<Vec<usize>>, threshold: f64) -> Vec<Vec<usize>> {
+    if threshold > 1.0 {
+        return members;
+    }
+    let (typical, weight) = typical(analysis, &members);
+    let index = sample_index(analysis, &members);
+    let samples = |d: usize| {
+        typical[d]
+            .and_then(|m| analysis.copy(m).2.signature.as_deref())
+            .map_or(&[][..], |s| s.samples.as_slice())
+    };
+    // How many of d's typical samples each other document holds.
+    let found = |d: usize| {
+        let mut found: HashMap<usize, usize> = HashMap::new();
+        for s in samples(d) {
+            for &o in index.get(s).into_iter().flatten() {
+                if o != d {
+                    *found.entry(o).or_default() += 1;
+                }
+            }
+        }
+        found
+    };
+    let near = |a: usize, b: usize| {
+        let (lo, hi) = (weight[a].min(weight[b]), weight[a].max(weight[b]));
+        lo as f64 >= (1.0 - TWIN_WEIGHT) * hi as f64
+    };
+    let mut uf = crate::unionfind::UnionFind::new(members.len());
+    for (d, &w) in weight.iter().enumerate() {
+        let n = samples(d).len();
+        if w < FLOOR || n < crate::fingerprint::MIN_SAMPLES {
+            continue;
+        }
+        let mut others: Vec<(usize, usize)> = found(d).into_iter().collect();
+        others.sort_unstable();
+        for (o, k) in others {
+            if o < d || !near(d, o) || (k as f64) < threshold * n as f64 {
+                continue;
+            }
+            let back = samples(o).len();
+            let held = found(o).get(&d).copied().unwrap_or(0);
+            if back >= crate::fingerprint::MIN_SAMPLES && held as f64 >= threshold * back as f64 {
+                uf.union(d, o);
+            }
+        }
+    }
+    let mut merged: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut order = Vec::new();
+    for (d, ms) in members.into_iter().enumerate() {
+        let root = uf.find(d);
+        let entry = merged.entry(root).or_insert_with(|| {
+            order.push(root);
+            Vec::new()
+        });
+        entry.extend(ms);
+    }
+    order
+        .into_iter()
+        .map(|r| {
+            let mut ms = merged.remove(&r).unwrap_or_default();
+            ms.sort_unstable();
+            ms
+        })
+        .collect()
 }
