@@ -274,19 +274,33 @@ fn typical(analysis: &Analysis, members: &[Vec<usize>]) -> (Vec<Option<usize>>, 
 /// document once, in id order).
 fn sample_index(analysis: &Analysis, members: &[Vec<usize>]) -> HashMap<u32, Vec<usize>> {
     let mut index: HashMap<u32, Vec<usize>> = HashMap::new();
-    for (d, ms) in members.iter().enumerate() {
-        let mut all: Vec<u32> = ms
-            .iter()
-            .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
-            .flat_map(|s| s.samples.iter().copied())
-            .collect();
-        all.sort_unstable();
-        all.dedup();
+    for (d, all) in document_samples(analysis, members).into_iter().enumerate() {
         for s in all {
             index.entry(s).or_default().push(d);
         }
     }
     index
+}
+
+/// Each document's samples: the union of its copies', sorted (documents in
+/// parallel; copies sharing a key share their signature, looked at once).
+pub(super) fn document_samples(analysis: &Analysis, members: &[Vec<usize>]) -> Vec<Vec<u32>> {
+    use rayon::prelude::*;
+    members
+        .par_iter()
+        .map(|ms| {
+            let mut seen = std::collections::HashSet::new();
+            let mut all: Vec<u32> = ms
+                .iter()
+                .filter_map(|&m| analysis.copy(m).2.signature.as_ref())
+                .filter(|s| seen.insert(std::sync::Arc::as_ptr(s)))
+                .flat_map(|s| s.samples.iter().copied())
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        })
+        .collect()
 }
 
 /// Two documents that are one, split by the clustering (a copy glued to the

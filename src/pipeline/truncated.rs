@@ -68,16 +68,12 @@ type Holders = HashMap<u32, (usize, bool)>;
 
 fn holders(analysis: &Analysis, members: &[Vec<usize>]) -> Holders {
     let mut holders = Holders::new();
-    for (doc, ms) in members.iter().enumerate() {
-        for &m in ms {
-            let Some(sig) = analysis.copy(m).2.signature.as_deref() else {
-                continue;
-            };
-            for &x in &sig.samples {
-                let h = holders.entry(x).or_insert((doc, false));
-                if h.0 != doc {
-                    h.1 = true;
-                }
+    let per_doc = super::fragments::document_samples(analysis, members);
+    for (doc, samples) in per_doc.into_iter().enumerate() {
+        for x in samples {
+            let h = holders.entry(x).or_insert((doc, false));
+            if h.0 != doc {
+                h.1 = true;
             }
         }
     }
