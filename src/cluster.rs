@@ -189,6 +189,7 @@ pub fn cluster(
                 }
             }
         }
+        let rests = rests_of(copies, &mut uf);
         // A copy that contains two documents (two reports back to back in
         // one file that nothing in the file told apart) would join them: a
         // long copy whose contained partners belong to different documents
@@ -206,12 +207,7 @@ pub fn cluster(
             // its rest together are one whole copy. A document that is
             // also seen on its own is a document.)
             let rest_of = |q: usize, p: usize, uf: &mut Sets| {
-                copies[q].after.is_some_and(|b| uf.find(b) == uf.find(p)) && {
-                    let (rq, rp) = (uf.find(q), uf.find(p));
-                    (0..copies.len()).all(|m| {
-                        uf.find(m) != rq || copies[m].after.is_some_and(|b| uf.find(b) == rp)
-                    })
-                }
+                rests.get(&uf.find(q)).copied().flatten() == Some(uf.find(p))
             };
             let composite = partners.iter().enumerate().any(|(x, &p)| {
                 partners[x + 1..].iter().any(|&q| {
@@ -245,25 +241,13 @@ pub fn cluster(
         // on its own (or after other documents) is a document, even when a
         // copy of two documents glued together holds it (seen on a 1 GB
         // archive: hebei's copies after guangdong+hebei copies joined them).
-        let mut rests_of: HashMap<usize, Option<usize>> = HashMap::new();
-        for (m, c) in copies.iter().enumerate() {
-            let root = uf.find(m);
-            let after = c.after.map(|b| uf.find(b));
-            rests_of
-                .entry(root)
-                .and_modify(|a| {
-                    if *a != after {
-                        *a = None;
-                    }
-                })
-                .or_insert(after);
-        }
+        let rests = rests_of(copies, &mut uf);
         for (i, c) in copies.iter().enumerate() {
             let Some(before) = c.after else { continue };
             if uf.find(i) == uf.find(before) {
                 continue;
             }
-            let only_rests = rests_of.get(&uf.find(i)).copied().flatten() == Some(uf.find(before));
+            let only_rests = rests.get(&uf.find(i)).copied().flatten() == Some(uf.find(before));
             if let (Some(rest), Some(w)) = (sig(i), uf.longest(before)) {
                 if only_rests
                     && rest.shingles < w.shingles
@@ -283,6 +267,26 @@ pub fn cluster(
         out.push(*ids.entry(root).or_insert(next));
     }
     (out, ids.len())
+}
+
+/// For each set (by root), the set every one of its copies comes right
+/// after in its file, if they all do and it is one set: the set is that
+/// set's rest. Roots as they stand now: a set joined later is no rest.
+fn rests_of(copies: &[CopyKey], uf: &mut Sets) -> HashMap<usize, Option<usize>> {
+    let mut rests: HashMap<usize, Option<usize>> = HashMap::new();
+    for (m, c) in copies.iter().enumerate() {
+        let root = uf.find(m);
+        let after = c.after.map(|b| uf.find(b));
+        rests
+            .entry(root)
+            .and_modify(|a| {
+                if *a != after {
+                    *a = None;
+                }
+            })
+            .or_insert(after);
+    }
+    rests
 }
 
 #[cfg(test)]
