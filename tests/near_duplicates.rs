@@ -515,3 +515,43 @@ fn a_copy_run_on_into_another_document_adds_nothing() {
         }
     }
 }
+
+/// `text` with its last paragraph hard-wrapped every `width` characters.
+fn wrap_last(text: &str, width: usize) -> String {
+    let (body, last) = text.rsplit_once('\n').unwrap();
+    let chars: Vec<char> = last.chars().collect();
+    let wrapped: Vec<String> = chars.chunks(width).map(|c| c.iter().collect()).collect();
+    format!("{body}\n{}", wrapped.join("\n"))
+}
+
+#[test]
+fn a_copy_rewrapped_at_its_end_keeps_the_next_document_apart() {
+    // [A, A, B, A] back to back, the two first copies' last paragraph broken
+    // at other places (the report quotes its closing formula at its start,
+    // so the re-wrapped lines read as new): B — another report — starts
+    // exactly where the second copy ends, and A keeps its last line.
+    let seed = String::from_utf8(read(SEED)).unwrap();
+    let title = "2017年郴州市政府工作报告";
+    let second = seed[title.len()..].find(title).unwrap() + title.len();
+    let one = seed[..second].trim_end_matches('\n');
+    let other = String::from_utf8(corpus("sichuan")).unwrap();
+    for (w1, w2) in [(30, 40), (40, 30), (70, 33), (80, 25), (33, 33), (90, 20)] {
+        let dir = tempfile::tempdir().unwrap();
+        let head = format!("{}\n{}\n", wrap_last(one, w1), wrap_last(one, w2));
+        let file = format!("{head}{other}\n{one}\n");
+        fs::write(dir.path().join("page.txt"), &file).unwrap();
+        let report = clean(dir.path(), &[]);
+        let copies: Vec<Vec<(usize, usize)>> = report
+            .documents
+            .iter()
+            .map(|d| d.sources.iter().map(|s| (s.start, s.end)).collect())
+            .collect();
+        assert_eq!(copies.len(), 2, "{w1}/{w2}: {copies:?}");
+        assert_eq!(copies[0].len(), 3, "{w1}/{w2}: {copies:?}");
+        assert_eq!(
+            copies[1],
+            vec![(head.len(), head.len() + other.len() + 1)],
+            "{w1}/{w2}"
+        );
+    }
+}

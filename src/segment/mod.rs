@@ -399,6 +399,42 @@ mod tests {
     }
 
     #[test]
+    fn copy_rewrapped_at_its_end_then_another_document() {
+        // [A, A, B, A] back to back: the second copy's last paragraphs are
+        // broken at other places, so they read as new text right before B.
+        // Its source (the first copy) was whole: B is not that copy's rest.
+        // Its closing formula is quoted near its start too (its fuzzy
+        // matches then point there, not to the first copy's end).
+        let mut a = long_doc('a', 20);
+        let formula = para('f', 90);
+        a.insert(2, formula.clone());
+        let (f1, f2) = formula.split_at(formula.char_indices().nth(40).unwrap().0);
+        a.push(para('z', 50) + f1);
+        a.push(f2.to_string());
+        let n = a.len();
+        let b = long_doc('b', 24);
+        for width in [23, 41, 70] {
+            let mut second = a[..n - 3].to_vec();
+            second.extend(rewrapped(&a[n - 3..], width));
+            let mut lines = a.clone();
+            lines.extend(second.iter().cloned());
+            lines.extend(b.iter().cloned());
+            lines.extend(a.iter().cloned());
+            let (s2, s3) = (a.len(), a.len() + second.len());
+            assert_eq!(
+                starts(&lines),
+                vec![
+                    (0, "0".into()),
+                    (s2, "0".into()),
+                    (s3, "1".into()),
+                    (s3 + b.len(), "0".into())
+                ],
+                "width {width}"
+            );
+        }
+    }
+
+    #[test]
     fn truncated_last_copy_cut_mid_line() {
         let d = doc('a', 6);
         let mut lines = d.clone();

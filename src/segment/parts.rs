@@ -28,6 +28,24 @@ struct Part {
     run: usize,
 }
 
+/// Lines of new text read after a repeat's end to see how it goes on.
+const HEAD_LINES: usize = 6;
+
+/// How new text goes on from the end of the repeat before it (see
+/// [`Seq::carry`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Carry {
+    None,
+    /// The repeat's source was cut inside a line the new text carries on.
+    Cut,
+    /// The new text's first `lines` lines re-wrap the source's last ones,
+    /// up to stream position `src_end`.
+    Rewrapped {
+        lines: usize,
+        src_end: usize,
+    },
+}
+
 /// Lines of each novel run that a later copy repeats: `(copy run, lines)`.
 type Refs = Vec<Vec<(usize, Range<usize>)>>;
 
@@ -41,6 +59,7 @@ impl Seq<'_> {
         let runs = self.runs();
         let runs = self.resource(runs);
         let runs = self.copies_among(runs);
+        let runs = self.rewrapped_ends(runs);
         // Groups: each repeated run joins the runs its source lies in.
         let mut uf = UnionFind::new(runs.len());
         let joins = self.join_cut_copies(&runs, &mut uf);
@@ -194,7 +213,7 @@ impl Seq<'_> {
             if prev.novel || !r.novel {
                 continue;
             }
-            if self.carries_on_cut_source(prev, r) {
+            if self.carry(prev, r) == Carry::Cut {
                 uf.union(k - 1, k);
                 joins.push(k);
             }
@@ -202,15 +221,64 @@ impl Seq<'_> {
         joins
     }
 
-    /// Whether the novel run `r` right after the repeated run `prev` carries
-    /// on the line where `prev`'s source was cut (the truncated first copy
-    /// ends right before `prev`: a cut line or a chrome line between at
-    /// most).
-    fn carries_on_cut_source(&self, prev: &Run, r: &Run) -> bool {
+    /// How the novel run `r` right after the repeated run `prev` goes on
+    /// from the end of `prev`'s source, when that source ends right before
+    /// `prev` (a cut line or a chrome line between at most): it carries on
+    /// a line where the source was cut ([`Carry::Cut`]: the truncated first
+    /// copy's rest), or its first lines re-wrap the source's last ones and
+    /// end where the source ends ([`Carry::Rewrapped`]: `prev` is whole).
+    fn carry(&self, prev: &Run, r: &Run) -> Carry {
         // The source line where the copy's source ends.
         let l = self.line_at(prev.src.end.saturating_sub(1));
         if l >= prev.lines.start || prev.lines.start - l > 3 {
-            return false;
+            return Carry::None;
+        }
+        // The new text's first lines, back to back (re-wrapped, a source
+        // line may span several), and where each ends.
+        let mut head = String::new();
+        let mut ends: Vec<usize> = Vec::new();
+        for i in r.lines.start..r.lines.end.min(r.lines.start + HEAD_LINES) {
+            head.push_str(self.folds[i]);
+            ends.push(head.len());
+        }
+        // The new text's first lines are the very end of the source's text
+        // (`prev` stopped inside its last line): re-wrapped.
+        for i in (l..prev.lines.start).rev() {
+            if i + 1 != prev.lines.start && self.len(i) < MIN_REPEAT_WEIGHT {
+                continue;
+            }
+            let src = self.folds[l..=i].concat();
+            if let Some(j) = (0..ends.len()).rev().find(|&j| {
+                head[..ends[j]].chars().nth(3).is_some() && src.ends_with(&head[..ends[j]])
+            }) {
+                return Carry::Rewrapped {
+                    lines: j + 1,
+                    src_end: self.pos[i + 1],
+                };
+            }
+        }
+        // The source's last text line that the new text holds whole from
+        // its first line on (a chrome line between is found nowhere, or
+        // later): where it ends in the new text tells whether the source
+        // was cut there.
+        for i in (l..prev.lines.start).rev() {
+            let f = self.folds[i];
+            if f.chars().count() < 4 {
+                continue;
+            }
+            let Some(at) = head.find(f).filter(|&at| at < ends[0]) else {
+                continue;
+            };
+            return match ends.iter().position(|&e| e == at + f.len()) {
+                Some(j) if i + 1 == prev.lines.start || self.len(i) >= MIN_REPEAT_WEIGHT => {
+                    Carry::Rewrapped {
+                        lines: j + 1,
+                        src_end: self.pos[i + 1],
+                    }
+                }
+                Some(_) => Carry::None,
+                None => Carry::Cut,
+            };
         }
         // Its last characters, or the short cut line left after it (it may
         // have been seen as the start of something else), read on in the
@@ -227,7 +295,37 @@ impl Seq<'_> {
         let tail: String = last[last.len().saturating_sub(8)..].iter().collect();
         let cut_line = (l + 1 < prev.lines.start && self.len(l + 1) < MIN_REPEAT_WEIGHT)
             .then(|| self.folds[l + 1]);
-        goes_on(&tail) || cut_line.is_some_and(goes_on)
+        if goes_on(&tail) || cut_line.is_some_and(goes_on) {
+            Carry::Cut
+        } else {
+            Carry::None
+        }
+    }
+
+    /// Repeated runs that end early on re-wrapped lines (their source's
+    /// last lines broken elsewhere, so the lines read as new) get those
+    /// lines back from the novel run after them (see [`Seq::carry`]).
+    fn rewrapped_ends(&self, mut runs: Vec<Run>) -> Vec<Run> {
+        let mut k = 1;
+        while k < runs.len() {
+            let (prev, r) = (&runs[k - 1], &runs[k]);
+            if prev.novel || !r.novel {
+                k += 1;
+                continue;
+            }
+            if let Carry::Rewrapped { lines, src_end } = self.carry(prev, r) {
+                let to = r.lines.start + lines;
+                runs[k - 1].lines.end = to;
+                runs[k - 1].src.end = runs[k - 1].src.end.max(src_end);
+                if to >= runs[k].lines.end {
+                    runs.remove(k);
+                    continue;
+                }
+                runs[k].lines.start = to;
+            }
+            k += 1;
+        }
+        runs
     }
 
     /// Per novel run, the lines each later copy repeats; every repeated run
