@@ -317,7 +317,7 @@ fn diff_level(
     use similar::DiffOp;
     let Some(ends) = LEVELS.get(level) else {
         out.extend(
-            similar::capture_diff_slices_deadline(similar::Algorithm::Myers, b, t, Some(deadline))
+            crate::diff::myers(b, t, Some(deadline))
                 .into_iter()
                 .map(|op| shift(op, ob, ot)),
         );
@@ -344,8 +344,7 @@ fn diff_level(
     let at = |ranges: &[std::ops::Range<usize>], k: usize, len: usize| {
         ranges.get(k).map_or(len, |r| r.start)
     };
-    let token_ops =
-        similar::capture_diff_slices_deadline(similar::Algorithm::Myers, &bs, &ts, Some(deadline));
+    let token_ops = crate::diff::myers(&bs, &ts, Some(deadline));
     for op in token_ops {
         let (o, n) = (op.old_range(), op.new_range());
         let (os, oe) = (at(&bl, o.start, b.len()), at(&bl, o.end, b.len()));

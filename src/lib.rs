@@ -40,6 +40,7 @@ pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod decode;
+pub mod diff;
 pub mod emit;
 pub mod escape;
 pub mod fingerprint;

@@ -31,6 +31,7 @@ mod rules;
 mod text;
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub use context::protected_spans;
@@ -773,30 +774,103 @@ pub fn hits(text: &str, fired: RuleMask) -> Vec<Hit> {
 
 /// The changed stretches from `a` to `b` (a character diff): the character
 /// offset of each in `a`, and its text before and after.
+///
+/// Linear in the text: the rules change text locally, so the diff walks
+/// both texts while they agree, and at each difference looks ahead (at most
+/// [`REACH`] characters) for where they agree again on [`SYNC`]
+/// characters; only the stretch between is diffed (Myers, minimal there).
+/// A stretch with no such place within reach (every character changed) is
+/// taken as replaced, [`REACH`] characters at a time.
 pub fn changes(a: &str, b: &str) -> Vec<(usize, String, String)> {
     let ac: Vec<char> = a.chars().collect();
     let bc: Vec<char> = b.chars().collect();
-    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &ac, &bc);
     let mut out = Vec::new();
-    let mut open: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
-    let mut flush = |open: &mut Option<(std::ops::Range<usize>, std::ops::Range<usize>)>| {
-        if let Some((o, n)) = open.take() {
-            out.push((o.start, ac[o].iter().collect(), bc[n].iter().collect()));
+    let (mut i, mut j) = (0, 0);
+    loop {
+        while i < ac.len() && j < bc.len() && ac[i] == bc[j] {
+            i += 1;
+            j += 1;
         }
-    };
-    for op in &ops {
-        if op.tag() == similar::DiffTag::Equal {
-            flush(&mut open);
+        if i == ac.len() && j == bc.len() {
+            break;
+        }
+        let (ra, rb) = (&ac[i..], &bc[j..]);
+        let Some((di, dj)) = resync(ra, rb) else {
+            let (n, m) = (ra.len().min(REACH), rb.len().min(REACH));
+            out.push((i, ra[..n].iter().collect(), rb[..m].iter().collect()));
+            i += n;
+            j += m;
             continue;
+        };
+        let ops = crate::diff::myers(&ra[..di], &rb[..dj], None);
+        let mut open: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
+        let mut flush = |open: &mut Option<(std::ops::Range<usize>, std::ops::Range<usize>)>| {
+            if let Some((o, n)) = open.take() {
+                out.push((i + o.start, ra[o].iter().collect(), rb[n].iter().collect()));
+            }
+        };
+        for op in &ops {
+            if op.tag() == similar::DiffTag::Equal {
+                flush(&mut open);
+                continue;
+            }
+            let (o, n) = (op.old_range(), op.new_range());
+            open = Some(match open.take() {
+                Some((po, pn)) => (po.start..o.end, pn.start..n.end),
+                None => (o, n),
+            });
         }
-        let (o, n) = (op.old_range(), op.new_range());
-        open = Some(match open.take() {
-            Some((po, pn)) => (po.start..o.end, pn.start..n.end),
-            None => (o, n),
-        });
+        flush(&mut open);
+        i += di;
+        j += dj;
     }
-    flush(&mut open);
     out
+}
+
+/// Characters two texts must agree on after a change to be back in step.
+const SYNC: usize = 8;
+/// How far (characters on each side) that place is first looked for by
+/// trying each pair of offsets.
+const NEAR: usize = 4;
+/// How far [`changes`] looks for that place, in characters on each side.
+const REACH: usize = 1024;
+
+/// Where `a` and `b` (which differ at their first character) are back in
+/// step: the shortest prefixes (by their summed length) after which they
+/// agree on [`SYNC`] characters, or both whole when they are short; `None`
+/// when no such place is within [`REACH`].
+fn resync(a: &[char], b: &[char]) -> Option<(usize, usize)> {
+    // Most changes are a few characters replaced, dropped or added: try
+    // those places first, nearest first.
+    for d in 1..=2 * NEAR {
+        for p in d.saturating_sub(NEAR)..=d.min(NEAR) {
+            let q = d - p;
+            if p + SYNC <= a.len() && q + SYNC <= b.len() && a[p..p + SYNC] == b[q..q + SYNC] {
+                return Some((p, q));
+            }
+        }
+    }
+    let mut bound = 4 * SYNC;
+    loop {
+        if a.len() <= bound && b.len() <= bound {
+            return Some((a.len(), b.len()));
+        }
+        // The first place of each window of `b` starting within the bound.
+        let mut first: HashMap<&[char], usize> = HashMap::new();
+        for q in 0..=bound.min(b.len().saturating_sub(SYNC)) {
+            if q + SYNC <= b.len() {
+                first.entry(&b[q..q + SYNC]).or_insert(q);
+            }
+        }
+        let best = (0..=bound.min(a.len().saturating_sub(SYNC)))
+            .filter(|&p| p + SYNC <= a.len())
+            .filter_map(|p| first.get(&a[p..p + SYNC]).map(|&q| (p, q)))
+            .min_by_key(|&(p, q)| (p + q, p));
+        if best.is_some() || bound >= REACH {
+            return best;
+        }
+        bound *= 4;
+    }
 }
 
 #[cfg(test)]
@@ -1342,7 +1416,71 @@ mod tests {
 
     const NOISY: &str = "[各位代表十三五a-zA-Z0-9０-９Ａ-Ｚ \\.,;:!?()\"'<>«»~∼〜―・•‧\\-－ー⸺…⋯。．％%\u{200B}\u{3000}\u{A0}\t\r\u{2028}“”（）《》，]{0,40}";
 
+    /// `a` with each stretch of `changes(a, b)` replaced: must give `b`.
+    fn replay(a: &str, changes: &[(usize, String, String)]) -> String {
+        let ac: Vec<char> = a.chars().collect();
+        let (mut out, mut at) = (String::new(), 0);
+        for (offset, before, after) in changes {
+            assert!(*offset >= at, "stretches in order, apart");
+            out.extend(&ac[at..*offset]);
+            let n = before.chars().count();
+            assert_eq!(ac[*offset..offset + n].iter().collect::<String>(), *before);
+            out.push_str(after);
+            at = offset + n;
+        }
+        out.extend(&ac[at..]);
+        out
+    }
+
+    /// Characters the full Myers diff (what `changes` ran before) deletes
+    /// and inserts from `a` to `b`: the reference.
+    fn myers_cost(a: &str, b: &str) -> usize {
+        let ac: Vec<char> = a.chars().collect();
+        let bc: Vec<char> = b.chars().collect();
+        similar::capture_diff_slices(similar::Algorithm::Myers, &ac, &bc)
+            .iter()
+            .filter(|o| o.tag() != similar::DiffTag::Equal)
+            .map(|o| o.old_range().len() + o.new_range().len())
+            .sum()
+    }
+
+    #[test]
+    fn changes_on_long_lines_are_the_local_diffs() {
+        // One change in every 5 to 40 characters over 200,000 (the full
+        // diff took seconds here), and stretches replaced whole.
+        let base: String = "增长5.1％，率5.6％。经济运行稳中有进abc  def".repeat(5000);
+        let changed = base
+            .replace('％', "%")
+            .replace("  ", " ")
+            .replace('进', "进进");
+        let got = changes(&base, &changed);
+        assert_eq!(replay(&base, &got), changed);
+        assert_eq!(got.len(), 4 * 5000);
+        let wide: String = "ａｂｃ".repeat(3000);
+        let narrow: String = "abc".repeat(3000);
+        assert_eq!(replay(&wide, &changes(&wide, &narrow)), narrow);
+    }
+
     proptest! {
+        #[test]
+        fn changes_replay_to_the_new_text(
+            a in "[a-c中文，。 ]{0,300}",
+            edits in proptest::collection::vec((0usize..300, 0usize..4, "[a-c中，,. ]{0,3}"), 0..12),
+        ) {
+            let mut b: Vec<char> = a.chars().collect();
+            for (at, del, ins) in edits {
+                let at = at.min(b.len());
+                let del = del.min(b.len() - at);
+                b.splice(at..at + del, ins.chars());
+            }
+            let b: String = b.into_iter().collect();
+            let got = changes(&a, &b);
+            prop_assert_eq!(replay(&a, &got), b.clone());
+            // As many characters changed as the full diff finds, or close.
+            let cost: usize = got.iter().map(|x| x.1.chars().count() + x.2.chars().count()).sum();
+            prop_assert!(cost <= 2 * myers_cost(&a, &b) + 2 * SYNC, "{:?}", got);
+        }
+
         #[test]
         fn idempotent(s in NOISY) {
             let (once, _) = normalize_document(&s, default_rules());
