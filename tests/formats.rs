@@ -363,3 +363,73 @@ fn jsonl_out_round_trips_through_check() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn gzip_members_and_bytes_after_the_stream() {
+    // `gzip -d` reads concatenated members, and keeps what it decompressed
+    // when bytes follow the stream (with a warning): so does canon.
+    let dir = tempfile::tempdir().unwrap();
+    // One report in three members, cut inside a line and inside a character.
+    let hebei = corpus("hebei");
+    let cut = hebei.len() / 2 + 1;
+    let mut two = gz(&hebei[..cut]);
+    two.extend(gz(&[]));
+    two.extend(gz(&hebei[cut..]));
+    fs::write(dir.path().join("two-members.txt.gz"), two).unwrap();
+    let garbage = b"\x00\x00GARBAGE appended by a broken upload\xff\xfe";
+    let mut tail = gz(&corpus("yunnan"));
+    tail.extend_from_slice(garbage);
+    fs::write(dir.path().join("trailing.txt.gz"), tail).unwrap();
+    let mut archive = gz(&tar(&[("in/sichuan.txt", &corpus("sichuan"))]));
+    archive.extend(vec![0u8; 1000]);
+    fs::write(dir.path().join("padded.tar.gz"), archive).unwrap();
+    let (out, report, code, stderr) = run_clean(dir.path(), &["."], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report.totals.documents, 3, "hebei, yunnan, sichuan");
+    // The same documents as from the plain files.
+    let plain = tempfile::tempdir().unwrap();
+    for name in ["hebei", "yunnan", "sichuan"] {
+        fs::write(plain.path().join(format!("{name}.txt")), corpus(name)).unwrap();
+    }
+    let (plain_out, _, _, _) = run_clean(plain.path(), &["."], &[]);
+    assert_eq!(texts(out.path()), texts(plain_out.path()));
+    let skipped: Vec<(&str, u64)> = report
+        .files
+        .iter()
+        .filter(|f| f.status == canon::report::FileStatus::Skipped)
+        .map(|f| (f.path.as_str(), f.size))
+        .collect();
+    assert_eq!(
+        skipped,
+        vec![
+            ("padded.tar.gz!/(after the gzip stream)", 1000),
+            (
+                "trailing.txt.gz!/(after the gzip stream)",
+                garbage.len() as u64
+            ),
+        ]
+    );
+    assert_eq!(report.totals.files_skipped, 2);
+}
+
+#[test]
+fn a_jsonl_record_over_the_size_limit_is_skipped_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = String::from_utf8(corpus("hebei")).unwrap().repeat(80);
+    let records = jsonl(&[
+        ("a", String::from_utf8(corpus("qinghai")).unwrap()),
+        ("b", big),
+        ("c", String::from_utf8(corpus("yunnan")).unwrap()),
+    ]);
+    fs::write(dir.path().join("docs.jsonl.gz"), gz(&records)).unwrap();
+    let (_, report, code, _) = run_clean(dir.path(), &["."], &["--max-file-size", "1000000"]);
+    assert_eq!(code, 0);
+    assert_eq!(report.totals.documents, 2, "a and c");
+    let b = report
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("docs.jsonl.gz:2"))
+        .unwrap();
+    assert_eq!(b.status, canon::report::FileStatus::Skipped);
+    assert!(b.size > 1_000_000);
+}

@@ -11,8 +11,10 @@
 //! links) only ever become display paths. Decompression is bounded by
 //! `max_file_size` (a bomb is skipped and reported, never inflated).
 
+use std::cell::Cell;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read};
+use std::rc::Rc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
@@ -185,8 +187,10 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
             });
         }
     }
+    // Bytes after the last gzip member that start no other one.
+    let trailing = Rc::new(Cell::new(None));
     let mut body: Box<dyn Read> = if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(reader))
+        Box::new(GzMembers::new(reader, Rc::clone(&trailing)))
     } else if zstd {
         match zstd::stream::read::Decoder::with_buffer(reader) {
             Ok(d) => Box::new(d),
@@ -224,31 +228,154 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
         };
         return f(failed(path, input.size, format!("{what}: {e}")));
     }
-    let body: Box<dyn Read> = Box::new(io::Cursor::new(first.clone()).chain(body));
+    let mut body: Box<dyn Read> = Box::new(io::Cursor::new(first.clone()).chain(body));
     if name.ends_with(".tar") || is_tar(&first) {
-        return tar_units(path, body, opts, f);
-    }
-    if jsonl_name(&name) {
-        return jsonl_units(path, body, opts, f);
-    }
-    let mut out = Vec::new();
-    match body
-        .take(opts.max_file_size.saturating_add(1))
-        .read_to_end(&mut out)
-    {
-        Ok(_) if out.len() as u64 > opts.max_file_size => {
-            f(too_large(path, out.len() as u64, opts))
+        tar_units(path, &mut body, opts, f);
+        // Past the archive's end: its padding, and what follows the stream.
+        if gzip {
+            let _ = io::copy(&mut body, &mut io::sink());
         }
-        Ok(_) => f(Unit::File(RawFile {
-            id: 0,
-            path: path.to_string(),
-            bytes: Bytes::Owned(out),
-        })),
-        Err(e) => f(failed(
-            path,
-            input.size,
-            format!("corrupt compressed stream: {e}"),
-        )),
+    } else if jsonl_name(&name) {
+        jsonl_units(path, body, opts, f);
+    } else {
+        let reopen = || -> io::Result<Box<dyn Read>> {
+            let r = BufReader::with_capacity(1 << 16, stream(input)?);
+            Ok(if gzip {
+                Box::new(GzMembers::new(r, Rc::new(Cell::new(None))))
+            } else if zstd {
+                Box::new(zstd::stream::read::Decoder::with_buffer(r)?)
+            } else {
+                Box::new(r)
+            })
+        };
+        let reopen: Option<&dyn Fn() -> io::Result<Box<dyn Read>>> =
+            matches!(input.location, Location::File(_)).then_some(&reopen);
+        f(
+            match read_bounded(body, opts.max_file_size, SPOOL, reopen) {
+                Ok(Bounded::Whole(out)) => Unit::File(RawFile {
+                    id: 0,
+                    path: path.to_string(),
+                    bytes: Bytes::Owned(out),
+                }),
+                Ok(Bounded::TooLarge(n)) => too_large(path, n, opts),
+                Err(e) => failed(path, input.size, format!("corrupt compressed stream: {e}")),
+            },
+        );
+    }
+    if let Some(n) = trailing.get() {
+        f(Unit::Skipped {
+            path: format!("{path}!/(after the gzip stream)"),
+            size: n,
+            reason: format!(
+                "{n} bytes after the end of the gzip stream start no gzip member: ignored \
+                 (the stream before them was read)"
+            ),
+        });
+    }
+}
+
+/// What [`read_bounded`] read.
+enum Bounded {
+    Whole(Vec<u8>),
+    /// Longer than the limit: at least this many bytes (read, not kept).
+    TooLarge(u64),
+}
+
+/// Bytes held before a stream is known to fit `--max-file-size`.
+const SPOOL: u64 = 64 << 20;
+
+/// Reads `body` whole when it holds at most `max` bytes. Past `spool`
+/// bytes it stops keeping them and counts on to `max`, so an oversized
+/// stream (a decompression bomb) costs `spool` at most; one that fits is
+/// then read again from `reopen` (a file), or — standard input cannot be
+/// read twice — kept as it is read.
+fn read_bounded(
+    mut body: Box<dyn Read>,
+    max: u64,
+    spool: u64,
+    reopen: Option<&dyn Fn() -> io::Result<Box<dyn Read>>>,
+) -> io::Result<Bounded> {
+    let mut out = Vec::new();
+    (&mut body).take(spool.min(max + 1)).read_to_end(&mut out)?;
+    let held = out.len() as u64;
+    if held > max {
+        return Ok(Bounded::TooLarge(held));
+    }
+    if held < spool.min(max + 1) {
+        return Ok(Bounded::Whole(out));
+    }
+    let Some(reopen) = reopen else {
+        body.take(max + 1 - held).read_to_end(&mut out)?;
+        let n = out.len() as u64;
+        return Ok(if n > max {
+            Bounded::TooLarge(n)
+        } else {
+            Bounded::Whole(out)
+        });
+    };
+    drop(out);
+    let n = held + io::copy(&mut body.take(max + 1 - held), &mut io::sink())?;
+    if n > max {
+        return Ok(Bounded::TooLarge(n));
+    }
+    let mut out = Vec::with_capacity(n as usize);
+    reopen()?.take(max + 1).read_to_end(&mut out)?;
+    Ok(Bounded::Whole(out))
+}
+
+/// Gzip members one after another, as `gzip -d` reads them. Bytes after a
+/// member that start no other one end the stream: their count is left in
+/// `trailing` (the caller reports them) instead of failing the whole file.
+struct GzMembers<R: BufRead> {
+    member: Option<flate2::bufread::GzDecoder<R>>,
+    trailing: Rc<Cell<Option<u64>>>,
+}
+
+impl<R: BufRead> GzMembers<R> {
+    fn new(r: R, trailing: Rc<Cell<Option<u64>>>) -> Self {
+        GzMembers {
+            member: Some(flate2::bufread::GzDecoder::new(r)),
+            trailing,
+        }
+    }
+}
+
+impl<R: BufRead> Read for GzMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(member) = &mut self.member else {
+                return Ok(0);
+            };
+            let n = member.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            // The member ended (its checksum verified): another, the end,
+            // or trailing bytes.
+            let Some(member) = self.member.take() else {
+                return Ok(0);
+            };
+            let mut r = member.into_inner();
+            let head = r.fill_buf()?;
+            if head.is_empty() {
+                return Ok(0);
+            }
+            if head.starts_with(&[0x1F, 0x8B]) {
+                self.member = Some(flate2::bufread::GzDecoder::new(r));
+                continue;
+            }
+            let mut n = 0u64;
+            loop {
+                let len = r.fill_buf()?.len();
+                if len == 0 {
+                    break;
+                }
+                n += len as u64;
+                r.consume(len);
+            }
+            self.trailing.set(Some(n));
+            return Ok(0);
+        }
     }
 }
 
@@ -265,7 +392,7 @@ fn is_tar(bytes: &[u8]) -> bool {
     bytes.get(257..262) == Some(b"ustar")
 }
 
-fn tar_units(path: &str, body: Box<dyn Read>, opts: &SourceOptions, f: &mut dyn FnMut(Unit)) {
+fn tar_units(path: &str, body: &mut dyn Read, opts: &SourceOptions, f: &mut dyn FnMut(Unit)) {
     let mut archive = tar::Archive::new(body);
     let entries = match archive.entries() {
         Ok(e) => e,
@@ -326,8 +453,22 @@ fn jsonl_units(path: &str, body: Box<dyn Read>, opts: &SourceOptions, f: &mut dy
     let mut n = 0usize;
     loop {
         line.clear();
-        match reader.read_until(b'\n', &mut line) {
+        // A record longer than `--max-file-size` is skipped unread.
+        let limit = opts.max_file_size.saturating_add(2);
+        match (&mut reader).take(limit).read_until(b'\n', &mut line) {
             Ok(0) => return,
+            Ok(len) if len as u64 == limit && line.last() != Some(&b'\n') => {
+                n += 1;
+                let place = format!("{path}:{n}");
+                match reader.skip_until(b'\n') {
+                    Ok(rest) => f(too_large(&place, len as u64 + rest as u64, opts)),
+                    Err(e) => {
+                        f(failed(&place, 0, format!("corrupt stream: {e}")));
+                        return;
+                    }
+                }
+                continue;
+            }
             Ok(_) => {}
             Err(e) => {
                 f(failed(
@@ -378,6 +519,60 @@ fn jsonl_record(path: &str, n: usize, line: &[u8], opts: &SourceOptions) -> Unit
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn bounded_reads_keep_what_fits_and_count_the_rest() {
+        // (stream length, can be read again) → whole, or too large seen at.
+        let max = 100;
+        for (len, reopen, want) in [
+            (5, true, Some(5)),
+            (100, true, Some(100)),
+            (100, false, Some(100)),
+            (60, true, Some(60)),
+            (101, true, None),
+            (150, false, None),
+            (10_000, true, None),
+        ] {
+            let data = vec![b'x'; len];
+            let again = {
+                let data = data.clone();
+                move || -> io::Result<Box<dyn Read>> { Ok(Box::new(io::Cursor::new(data.clone()))) }
+            };
+            let again: Option<&dyn Fn() -> io::Result<Box<dyn Read>>> = reopen.then_some(&again);
+            let got = read_bounded(Box::new(io::Cursor::new(data)), max, 10, again).unwrap();
+            match (got, want) {
+                (Bounded::Whole(out), Some(n)) => assert_eq!(out.len(), n),
+                (Bounded::TooLarge(n), None) => assert_eq!(n, 101, "counted to the limit, {len}"),
+                (Bounded::Whole(out), None) => panic!("{len}: kept {} bytes", out.len()),
+                (Bounded::TooLarge(n), Some(_)) => panic!("{len}: too large at {n}"),
+            }
+        }
+    }
+
+    #[test]
+    fn gzip_members_are_read_in_turn_and_trailing_bytes_counted() {
+        for (tail, want_trailing) in [
+            (Vec::new(), None),
+            (b"garbage after the stream".to_vec(), Some(24)),
+            (vec![0u8; 512], Some(512)),
+            (gz(b" and a third"), None),
+        ] {
+            let mut file = gz(b"one member");
+            file.extend(gz(b", another"));
+            file.extend(&tail);
+            let trailing = Rc::new(Cell::new(None));
+            let mut r = GzMembers::new(io::Cursor::new(file), Rc::clone(&trailing));
+            let mut out = String::new();
+            r.read_to_string(&mut out).unwrap();
+            let third = if want_trailing.is_none() && !tail.is_empty() {
+                " and a third"
+            } else {
+                ""
+            };
+            assert_eq!(out, format!("one member, another{third}"));
+            assert_eq!(trailing.get(), want_trailing);
+        }
+    }
 
     fn input(dir: &std::path::Path, name: &str, bytes: &[u8]) -> Input {
         let p = dir.join(name);
