@@ -41,7 +41,7 @@ fn main() {
         };
         t[1] += s.elapsed();
         let s = Instant::now();
-        let norm = canon::normalize::normalize_lines(&decoded, opts.rules, false);
+        let norm = canon::normalize::normalize_lines(&decoded, opts.rules, None);
         t[2] += s.elapsed();
         let s = Instant::now();
         let (buf, ranges) = canon::fold::fold_lines(&norm);

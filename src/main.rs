@@ -211,13 +211,13 @@ fn check(args: cli::CheckArgs, opts: &Options, quiet: bool) -> Result<ExitCode> 
         say(&format!("canon: error: {e}"));
     }
     if let Some(path) = &args.write_baseline {
-        canon::write_baseline(path, &outcome.all)
+        canon::write_baseline(path, outcome.all())
             .with_context(|| format!("writing the baseline {}", path.display()))?;
         if !quiet {
             eprintln!(
                 "canon: wrote {} with {} findings",
                 path.display(),
-                outcome.all.len()
+                outcome.findings.len() + outcome.baselined.len()
             );
         }
         return Ok(exit(!outcome.errors.is_empty(), false));

@@ -142,13 +142,14 @@ fn seed_is_flagged_and_its_clean_document_passes() {
     );
     assert_eq!(find("repeated-copy"), [(42, 1)]);
     let dash = find("dash-bar");
-    // 7 × 8 places: the first 20 listed, the other 36 counted in one more.
+    // 7 × 8 places, one per line: the first 20 listed, the lines of the
+    // other 36 counted in one more.
     assert_eq!(dash.len(), canon::check::MAX_PER_RULE + 1);
     assert_eq!(dash[0], (2, 1), "――2017 opens line 2");
     assert!(report
         .findings
         .iter()
-        .any(|f| f.rule == "dash-bar" && f.message.starts_with("36 more place(s)")));
+        .any(|f| f.rule == "dash-bar" && f.message.starts_with("36 more line(s)")));
     let seed = String::from_utf8(read(SEED)).unwrap();
     let at = |needle: char| -> (usize, usize) {
         let (line, text) = seed

@@ -35,7 +35,7 @@ fn generic(text: &str, repair: bool) -> String {
     }
     .mask()
     .unwrap();
-    normalize_lines(&decoded, rules, false)
+    normalize_lines(&decoded, rules, None)
         .into_document(rules)
         .text
 }

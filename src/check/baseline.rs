@@ -27,7 +27,7 @@ pub struct BaselineEntry {
 
 impl Baseline {
     /// The baseline accepting exactly `findings`.
-    pub fn of(findings: &[Finding]) -> Self {
+    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
         let mut counts: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
         for f in findings {
             *counts
@@ -61,24 +61,20 @@ impl Baseline {
 
     /// Splits `findings` into the new ones and the number the baseline
     /// accepts (each entry accepts up to `count` findings).
-    pub fn filter(&self, findings: Vec<Finding>) -> (Vec<Finding>, usize) {
+    pub fn filter(&self, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Finding>) {
         let mut budget: HashMap<&str, usize> = HashMap::new();
         for e in &self.findings {
             *budget.entry(e.fingerprint.as_str()).or_default() += e.count;
         }
-        let mut accepted = 0;
-        let fresh = findings
+        findings
             .into_iter()
-            .filter(|f| match budget.get_mut(f.fingerprint.as_str()) {
+            .partition(|f| match budget.get_mut(f.fingerprint.as_str()) {
                 Some(n) if *n > 0 => {
                     *n -= 1;
-                    accepted += 1;
                     false
                 }
                 _ => true,
             })
-            .collect();
-        (fresh, accepted)
     }
 }
 
@@ -104,7 +100,7 @@ mod tests {
             finding("c", "nfc", "z"),
         ];
         let (fresh, accepted) = baseline.filter(now);
-        assert_eq!(accepted, 3);
+        assert_eq!(accepted.len(), 3);
         let left: Vec<_> = fresh
             .iter()
             .map(|f| (f.path.as_str(), f.fingerprint.as_str()))

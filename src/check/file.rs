@@ -42,15 +42,23 @@ fn replacement_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
 /// The findings of one file that look at its text (encoding, mojibake,
 /// U+FFFD, and where each rule changes it), before any policy. Computed
 /// while the file's text is at hand, so `check` never keeps the texts.
-pub fn file_findings(path: &str, t: &TextFile, hits: &[(usize, Hit)]) -> Vec<Finding> {
+pub fn file_findings(
+    path: &str,
+    t: &TextFile,
+    hits: &[(usize, Hit)],
+    more_hits: &[Option<(usize, usize)>],
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     encoding_findings(path, t, &mut findings);
     quote_findings(path, t, &mut findings);
-    // Per rule, the first MAX_PER_RULE places are listed; the rest are
-    // counted in one more finding (a file with every comma half-width would
-    // otherwise give thousands).
+    // Per rule, the first MAX_PER_RULE places are listed (the normalize
+    // stage records no more); the rest are counted in one more finding (a
+    // file with every comma half-width would otherwise give thousands).
     let mut seen = vec![0usize; RULES.len()];
     let mut more: Vec<Option<(usize, usize)>> = vec![None; RULES.len()];
+    for (r, m) in more_hits.iter().enumerate() {
+        more[r] = *m;
+    }
     for (i, hit) in hits {
         let i = i + hit.line;
         seen[hit.rule] += 1;
@@ -83,7 +91,7 @@ pub fn file_findings(path: &str, t: &TextFile, hits: &[(usize, Hit)]) -> Vec<Fin
                 FindingKind::Rule(r),
                 path,
                 format!(
-                    "{n} more place(s) in this file ({}); `canon normalize --diff` lists them all",
+                    "{n} more line(s) in this file ({}); `canon normalize --diff` lists them all",
                     rule.summary
                 ),
                 &[b"more", n.to_string().as_bytes()],

@@ -163,12 +163,12 @@ pub struct FileFindings {
 }
 
 impl FileObserver for FileFindings {
-    fn wants_hits(&self) -> bool {
-        true
+    fn wants_hits(&self) -> Option<usize> {
+        Some(MAX_PER_RULE)
     }
 
     fn text_file(&self, view: FileView<'_>) {
-        let found = file_findings(view.path, view.file, view.hits);
+        let found = file_findings(view.path, view.file, view.hits, view.more_hits);
         if let Ok(mut all) = self.by_origin.lock() {
             all.insert(view.origin, found);
         }

@@ -46,7 +46,10 @@ pub fn read_baseline(path: &Path) -> Result<check::Baseline, Error> {
 }
 
 /// Writes the baseline accepting `findings`.
-pub fn write_baseline(path: &Path, findings: &[check::Finding]) -> Result<(), Error> {
+pub fn write_baseline<'a>(
+    path: &Path,
+    findings: impl IntoIterator<Item = &'a check::Finding>,
+) -> Result<(), Error> {
     emit::write_atomic(path, check::Baseline::of(findings).to_json().as_bytes())?;
     Ok(())
 }
@@ -56,11 +59,19 @@ pub fn write_baseline(path: &Path, findings: &[check::Finding]) -> Result<(), Er
 pub struct CheckOutcome {
     /// Findings under the policy, the baseline's ones removed.
     pub findings: Vec<check::Finding>,
-    /// Findings under the policy, baseline or not (what a new baseline holds).
-    pub all: Vec<check::Finding>,
+    /// Findings under the policy that the baseline accepted (with
+    /// `findings`: what a new baseline holds).
+    pub baselined: Vec<check::Finding>,
     pub summary: check::Summary,
     /// Inputs that could not be listed or read.
     pub errors: Vec<String>,
+}
+
+impl CheckOutcome {
+    /// Every finding under the policy, baselined or not.
+    pub fn all(&self) -> impl Iterator<Item = &check::Finding> {
+        self.findings.iter().chain(&self.baselined)
+    }
 }
 
 /// The whole `check`: analyze, find, apply the policy and the baseline.
@@ -79,13 +90,13 @@ pub fn check_paths(
     })?;
     let all = check::check(&analysis, &files, policy);
     let (findings, baselined) = match baseline {
-        Some(b) => b.filter(all.clone()),
-        None => (all.clone(), 0),
+        Some(b) => b.filter(all),
+        None => (all, Vec::new()),
     };
-    let summary = check::Summary::new(&findings, analysis.files.len(), baselined);
+    let summary = check::Summary::new(&findings, analysis.files.len(), baselined.len());
     Ok(CheckOutcome {
         findings,
-        all,
+        baselined,
         summary,
         errors: pipeline::input_errors(&analysis, opts.strict),
     })

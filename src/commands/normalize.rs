@@ -117,7 +117,8 @@ pub fn normalize_input(path: &Path, opts: &Options) -> Result<NormalizedInput, N
             encoding: decoded.encoding,
         });
     }
-    let document = normalize::normalize_lines(&decoded, opts.rules, true).into_document(opts.rules);
+    let document = normalize::normalize_lines(&decoded, opts.rules, Some(usize::MAX))
+        .into_document(opts.rules);
     Ok(NormalizedInput {
         document,
         repairs: decoded.repairs,

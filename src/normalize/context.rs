@@ -88,11 +88,22 @@ pub fn protected_spans(s: &str) -> Vec<Range<usize>> {
         }
     }
     spans.sort_by_key(|r| (r.start, r.end));
-    spans
+    // Overlapping spans (a URL holding a path) merged: in order and apart,
+    // so `in_spans` can search them.
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(spans.len());
+    for r in spans {
+        match merged.last_mut() {
+            Some(last) if r.start < last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
 }
 
 pub fn in_spans(spans: &[Range<usize>], at: usize) -> bool {
-    spans.iter().any(|r| r.contains(&at))
+    // Spans are in order and apart: the last one starting at or before `at`.
+    let k = spans.partition_point(|r| r.start <= at);
+    k > 0 && spans[k - 1].contains(&at)
 }
 
 /// What a replacement rule sees of a candidate character.
@@ -190,6 +201,8 @@ mod tests {
             ),
             ("实体&amp;与&#12345;", &["&amp;", "&#12345;"]),
             ("比例1/2不算路径", &[]),
+            // An address inside a URL: one span.
+            ("见https://a.cn/u@x.org/y 与", &["https://a.cn/u@x.org/y"]),
         ];
         for (s, want) in cases {
             let got: Vec<&str> = protected_spans(s).into_iter().map(|r| &s[r]).collect();

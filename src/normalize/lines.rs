@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use super::{hits, normalize_line, normalize_text_rules, Hit, RuleCounts, RuleMask};
+use super::{hits_limited, normalize_line, normalize_text_rules, Hit, RuleCounts, RuleMask, RULES};
 use crate::decode::Decoded;
 
 /// One line of a decoded, normalized file.
@@ -31,6 +31,9 @@ pub struct Normalized {
     /// line by line, then (when asked for) the text rules over the whole
     /// text.
     pub hits: Vec<(usize, Hit)>,
+    /// Per rule, the changes past the per-rule limit of hits: the line of
+    /// the first, and how many (empty without hits).
+    pub more_hits: Vec<Option<(usize, usize)>>,
 }
 
 /// A whole document through the line rules and then the text rules: what
@@ -44,23 +47,41 @@ pub struct NormalizedDocument {
 }
 
 /// Runs the line rules over `lines` — `(index, input bytes, text)` — and,
-/// with `record_hits`, says where each changed what and where the text rules
-/// would change the whole.
+/// with `record_hits` (at most that many per rule, the rest counted), says
+/// where each changed what and where the text rules would change the whole.
 pub fn drive<'a>(
     lines: impl ExactSizeIterator<Item = (usize, Range<usize>, &'a str)>,
     capacity: usize,
     rules: RuleMask,
-    record_hits: bool,
+    record_hits: Option<usize>,
 ) -> Normalized {
     let mut text = String::with_capacity(capacity + lines.len());
     let mut out = Vec::with_capacity(lines.len());
     let mut rule_counts = RuleCounts::new();
     let mut found = Vec::new();
+    let mut seen = vec![0; RULES.len()];
+    let mut more_hits = vec![
+        None;
+        if record_hits.is_some() {
+            RULES.len()
+        } else {
+            0
+        }
+    ];
     for (i, bytes, line) in lines {
         let (norm, fired) = normalize_line(line, rules);
         rule_counts.add_mask(fired);
-        if record_hits && !fired.is_empty() {
-            found.extend(hits(line, fired).into_iter().map(|h| (i, h)));
+        if let Some(limit) = record_hits.filter(|_| !fired.is_empty()) {
+            if fired.iter().all(|r| seen[r] >= limit) {
+                // Every rule here is past its limit: the line is counted,
+                // not replayed.
+                for r in fired.iter() {
+                    more_hits[r].get_or_insert((i, 0)).1 += 1;
+                }
+            } else {
+                let h = hits_limited(line, fired, (i, limit), &mut seen, &mut more_hits);
+                found.extend(h.into_iter().map(|h| (i, h)));
+            }
         }
         let start = text.len();
         text.push_str(&norm);
@@ -71,15 +92,17 @@ pub fn drive<'a>(
         });
         text.push('\n');
     }
-    if record_hits {
+    if let Some(limit) = record_hits {
         let (_, fired) = normalize_text_rules(&text, rules);
-        found.extend(hits(&text, fired).into_iter().map(|h| (0, h)));
+        let h = hits_limited(&text, fired, (0, limit), &mut seen, &mut more_hits);
+        found.extend(h.into_iter().map(|h| (0, h)));
     }
     Normalized {
         text,
         lines: out,
         rule_counts,
         hits: found,
+        more_hits,
     }
 }
 
@@ -103,21 +126,25 @@ impl Normalized {
 }
 
 /// Runs the line rules over every decoded line (see [`drive`]).
-pub fn normalize_lines(decoded: &Decoded, rules: RuleMask, record_hits: bool) -> Normalized {
+pub fn normalize_lines(
+    decoded: &Decoded,
+    rules: RuleMask,
+    record_hits: Option<usize>,
+) -> Normalized {
     normalize_part(decoded, 0..decoded.lines.len(), rules, record_hits)
 }
 
 /// [`normalize_lines`] over lines `range` of a file only (line `range.start`
 /// becomes line 0), without hits.
 pub fn normalize_range(decoded: &Decoded, range: Range<usize>, rules: RuleMask) -> Normalized {
-    normalize_part(decoded, range, rules, false)
+    normalize_part(decoded, range, rules, None)
 }
 
 fn normalize_part(
     decoded: &Decoded,
     range: Range<usize>,
     rules: RuleMask,
-    record_hits: bool,
+    record_hits: Option<usize>,
 ) -> Normalized {
     let spans = &decoded.lines[range.clone()];
     let capacity = spans
@@ -143,6 +170,6 @@ pub fn normalize_document(text: &str, enabled: RuleMask) -> (String, RuleCounts)
             (i, bytes, line.strip_suffix('\n').unwrap_or(line))
         })
         .collect();
-    let done = drive(lines.into_iter(), text.len(), enabled, false).into_document(enabled);
+    let done = drive(lines.into_iter(), text.len(), enabled, None).into_document(enabled);
     (done.text, done.rule_counts)
 }

@@ -744,13 +744,70 @@ pub struct Hit {
 /// each one changed it: one [`Hit`] per changed stretch.
 pub fn hits(text: &str, fired: RuleMask) -> Vec<Hit> {
     let mut out = Vec::new();
-    let mut current = text.to_string();
+    replay(text, fired, &mut |rule, line, col, before, after| {
+        out.push(Hit {
+            rule,
+            line,
+            col,
+            before: before.iter().collect(),
+            after: after.iter().collect(),
+        })
+    });
+    out
+}
+
+/// [`hits`], at most `limit` per rule over calls (counted in `seen`); past
+/// it, the lines holding more places are only counted, in `more` (per rule:
+/// the first such line — `text` starting at line `base` — and how many), so
+/// a file with a rule firing a million times costs counters, not a million
+/// hits.
+pub fn hits_limited(
+    text: &str,
+    fired: RuleMask,
+    (base, limit): (usize, usize),
+    seen: &mut [usize],
+    more: &mut [Option<(usize, usize)>],
+) -> Vec<Hit> {
+    let mut out = Vec::new();
+    // The line each rule's overflow was last counted on (RuleMask: 32 rules).
+    let mut counted = [usize::MAX; 32];
+    replay(text, fired, &mut |rule, line, col, before, after| {
+        if seen[rule] >= limit {
+            let l = base + line;
+            if counted[rule] != l {
+                counted[rule] = l;
+                more[rule].get_or_insert((l, 0)).1 += 1;
+            }
+            return;
+        }
+        seen[rule] += 1;
+        out.push(Hit {
+            rule,
+            line,
+            col,
+            before: before.iter().collect(),
+            after: after.iter().collect(),
+        })
+    });
+    out
+}
+
+/// What [`replay`] hands on: rule, line offset, column, before, after.
+type OnHit<'a> = dyn FnMut(usize, usize, usize, &[char], &[char]) + 'a;
+/// What [`for_each_change`] hands on: offset, before, after.
+type OnChange<'a> = dyn FnMut(usize, &[char], &[char]) + 'a;
+
+/// Replays the rules in `fired` over `text` and hands each changed stretch
+/// to `f`: rule, line offset, 1-based column, text before and after.
+fn replay(text: &str, fired: RuleMask, f: &mut OnHit<'_>) {
+    let mut current = Cow::Borrowed(text);
     for rule in fired.iter() {
         let changed = (RULES[rule].apply)(&current).into_owned();
-        let chars: Vec<char> = current.chars().collect();
+        let ac: Vec<char> = current.chars().collect();
+        let bc: Vec<char> = changed.chars().collect();
         let (mut line, mut col, mut at) = (0, 1, 0);
-        for (offset, before, after) in changes(&current, &changed) {
-            for &c in &chars[at..offset] {
+        for_each_change(&ac, &bc, &mut |offset, before, after| {
+            for &c in &ac[at..offset] {
                 if c == '\n' {
                     line += 1;
                     col = 1;
@@ -759,21 +816,26 @@ pub fn hits(text: &str, fired: RuleMask) -> Vec<Hit> {
                 }
             }
             at = offset;
-            out.push(Hit {
-                rule,
-                line,
-                col,
-                before,
-                after,
-            });
-        }
-        current = changed;
+            f(rule, line, col, before, after);
+        });
+        current = Cow::Owned(changed);
     }
-    out
 }
 
 /// The changed stretches from `a` to `b` (a character diff): the character
 /// offset of each in `a`, and its text before and after.
+pub fn changes(a: &str, b: &str) -> Vec<(usize, String, String)> {
+    let ac: Vec<char> = a.chars().collect();
+    let bc: Vec<char> = b.chars().collect();
+    let mut out = Vec::new();
+    for_each_change(&ac, &bc, &mut |at, before, after| {
+        out.push((at, before.iter().collect(), after.iter().collect()))
+    });
+    out
+}
+
+/// Hands each changed stretch from `ac` to `bc` to `f`: its offset in `ac`,
+/// and its characters before and after.
 ///
 /// Linear in the text: the rules change text locally, so the diff walks
 /// both texts while they agree, and at each difference looks ahead (at most
@@ -781,10 +843,7 @@ pub fn hits(text: &str, fired: RuleMask) -> Vec<Hit> {
 /// characters; only the stretch between is diffed (Myers, minimal there).
 /// A stretch with no such place within reach (every character changed) is
 /// taken as replaced, [`REACH`] characters at a time.
-pub fn changes(a: &str, b: &str) -> Vec<(usize, String, String)> {
-    let ac: Vec<char> = a.chars().collect();
-    let bc: Vec<char> = b.chars().collect();
-    let mut out = Vec::new();
+fn for_each_change(ac: &[char], bc: &[char], f: &mut OnChange<'_>) {
     let (mut i, mut j) = (0, 0);
     loop {
         while i < ac.len() && j < bc.len() && ac[i] == bc[j] {
@@ -797,7 +856,7 @@ pub fn changes(a: &str, b: &str) -> Vec<(usize, String, String)> {
         let (ra, rb) = (&ac[i..], &bc[j..]);
         let Some((di, dj)) = resync(ra, rb) else {
             let (n, m) = (ra.len().min(REACH), rb.len().min(REACH));
-            out.push((i, ra[..n].iter().collect(), rb[..m].iter().collect()));
+            f(i, &ra[..n], &rb[..m]);
             i += n;
             j += m;
             continue;
@@ -806,7 +865,7 @@ pub fn changes(a: &str, b: &str) -> Vec<(usize, String, String)> {
         let mut open: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
         let mut flush = |open: &mut Option<(std::ops::Range<usize>, std::ops::Range<usize>)>| {
             if let Some((o, n)) = open.take() {
-                out.push((i + o.start, ra[o].iter().collect(), rb[n].iter().collect()));
+                f(i + o.start, &ra[o], &rb[n]);
             }
         };
         for op in &ops {
@@ -824,7 +883,6 @@ pub fn changes(a: &str, b: &str) -> Vec<(usize, String, String)> {
         i += di;
         j += dj;
     }
-    out
 }
 
 /// Characters two texts must agree on after a change to be back in step.
@@ -1039,6 +1097,11 @@ mod tests {
                 ("我 爱 你", "我 爱 你"),
                 ("a b c d", "a b c d"),
                 ("Hello world 中文", "Hello world 中文"),
+                // Runs inside a line: broken by a doubled space or two Han
+                // in a row, each run judged alone.
+                ("报告：各 位 代 表，我 爱 你", "报告：各位代表，我 爱 你"),
+                ("甲 乙丙 丁 戊 己 x", "甲 乙丙丁戊己 x"),
+                ("甲 乙  丙 丁 戊 己", "甲 乙  丙丁戊己"),
             ],
         );
     }

@@ -213,29 +213,54 @@ fn close_spaced_line(s: &str) -> Option<String> {
 }
 
 /// Runs of at least four Han, each followed by exactly one space.
+///
+/// One pass, holding only the spaces of the run at hand (a line may be
+/// hundreds of megabytes).
 fn close_han_runs(s: &str) -> Cow<'_, str> {
-    let chars: Vec<(usize, char)> = s.char_indices().collect();
-    let mut edits: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if !is_han(chars[i].1) {
-            i += 1;
-            continue;
-        }
-        // Han at i, i+2, i+4, ... with single spaces between.
-        let mut j = i;
-        while j + 2 < chars.len() && chars[j + 1].1 == ' ' && is_han(chars[j + 2].1) {
-            j += 2;
-        }
-        if (j - i) / 2 + 1 >= 4 {
-            for k in (i + 1..j).step_by(2) {
-                let at = chars[k].0;
-                edits.push((at..at + 1, ""));
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    // The spaces of the current run (each between two Han), and whether
+    // its last character is a Han (then a space may follow) or a space
+    // after a Han (then a Han must follow).
+    let mut run: Vec<usize> = Vec::new();
+    let mut after_han = false;
+    let mut space: Option<usize> = None;
+    let close = |run: &mut Vec<usize>, out: &mut Option<String>, copied: &mut usize| {
+        if run.len() >= 3 {
+            let o = out.get_or_insert_with(|| String::with_capacity(s.len()));
+            for &at in run.iter() {
+                o.push_str(&s[*copied..at]);
+                *copied = at + 1;
             }
         }
-        i = j + 1;
+        run.clear();
+    };
+    for (at, c) in s.char_indices() {
+        if c == ' ' && after_han && space.is_none() {
+            space = Some(at);
+            after_han = false;
+            continue;
+        }
+        if is_han(c) {
+            match space.take() {
+                Some(sp) => run.push(sp),
+                None => close(&mut run, &mut out, &mut copied),
+            }
+            after_han = true;
+        } else {
+            space = None;
+            after_han = false;
+            close(&mut run, &mut out, &mut copied);
+        }
     }
-    splice(s, &edits)
+    close(&mut run, &mut out, &mut copied);
+    match out {
+        Some(mut o) => {
+            o.push_str(&s[copied..]);
+            Cow::Owned(o)
+        }
+        None => Cow::Borrowed(s),
+    }
 }
 
 /// Whether some ASCII `mark` in `s` has Han or a CJK mark right before or right
@@ -529,12 +554,11 @@ pub fn curly_quotes(s: &str) -> Cow<'_, str> {
         return Cow::Borrowed(s);
     }
     let spans = protected_spans(s);
-    let chars: Vec<(usize, char)> = s.char_indices().collect();
     let mut edits: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
     let encloses_han = |o: usize, c: usize| s[o..c].chars().skip(1).any(is_han);
-    let doubles: Vec<(usize, char)> = chars
-        .iter()
-        .copied()
+    // Only the quotes are collected: a line may be hundreds of megabytes.
+    let doubles: Vec<(usize, char)> = s
+        .char_indices()
         .filter(|&(at, c)| matches!(c, '"' | '“' | '”') && !in_spans(&spans, at))
         .collect();
     if doubles.len().is_multiple_of(2) && doubles.iter().any(|&(_, c)| c != '"') {
@@ -552,9 +576,9 @@ pub fn curly_quotes(s: &str) -> Cow<'_, str> {
             }
         }
     } else {
-        straight_pairs(&chars, '"', "“", "”", &spans, &encloses_han, &mut edits);
+        straight_pairs(s, '"', "“", "”", &spans, &encloses_han, &mut edits);
     }
-    straight_pairs(&chars, '\'', "‘", "’", &spans, &encloses_han, &mut edits);
+    straight_pairs(s, '\'', "‘", "’", &spans, &encloses_han, &mut edits);
     edits.sort_by_key(|(r, _)| r.start);
     splice(s, &edits)
 }
@@ -563,7 +587,7 @@ pub fn curly_quotes(s: &str) -> Cow<'_, str> {
 /// between two letters left out), each pair enclosing Han made `open` …
 /// `close`.
 fn straight_pairs(
-    chars: &[(usize, char)],
+    s: &str,
     quote: char,
     open: &'static str,
     close: &'static str,
@@ -571,21 +595,19 @@ fn straight_pairs(
     encloses_han: &dyn Fn(usize, usize) -> bool,
     edits: &mut Vec<(std::ops::Range<usize>, &'static str)>,
 ) {
-    let marks: Vec<usize> = (0..chars.len())
-        .filter(|&k| {
-            let (at, c) = chars[k];
-            if c != quote || in_spans(spans, at) {
+    // (Both quotes are ASCII: a byte search finds them.)
+    let marks: Vec<usize> = memchr::memchr_iter(quote as u8, s.as_bytes())
+        .filter(|&at| {
+            if in_spans(spans, at) {
                 return false;
             }
-            let letter = |j: Option<usize>| {
-                j.and_then(|j| chars.get(j))
-                    .is_some_and(|&(_, d)| d.is_ascii_alphanumeric())
-            };
-            quote == '"' || !(letter(k.checked_sub(1)) && letter(Some(k + 1)))
+            let letter = |c: Option<char>| c.is_some_and(|d| d.is_ascii_alphanumeric());
+            quote == '"'
+                || !(letter(s[..at].chars().next_back()) && letter(s[at + 1..].chars().next()))
         })
         .collect();
     for pair in marks.chunks_exact(2) {
-        let (o, c) = (chars[pair[0]].0, chars[pair[1]].0);
+        let (o, c) = (pair[0], pair[1]);
         if encloses_han(o, c) {
             edits.push((o..o + 1, open));
             edits.push((c..c + 1, close));

@@ -93,6 +93,7 @@ pub fn analyze_file_in(raw: RawFile, origin: (usize, usize), ctx: &FileContext<'
         lines,
         rule_counts,
         hits,
+        more_hits,
     } = normalized;
     let folds: Vec<&str> = fold_ranges.iter().map(|r| &fold_buf[r.clone()]).collect();
     let segments = segment::segment(&folds);
@@ -176,6 +177,7 @@ pub fn analyze_file_in(raw: RawFile, origin: (usize, usize), ctx: &FileContext<'
         path: &raw.path,
         file: &file,
         hits: &hits,
+        more_hits: &more_hits,
     });
     if !ctx.keep_text {
         file.lines = Vec::new();

@@ -54,17 +54,21 @@ pub struct FileView<'a> {
     pub path: &'a str,
     pub file: &'a TextFile,
     /// Where the rules changed lines, as `(line index, hit)` (empty unless
-    /// [`FileObserver::wants_hits`]).
+    /// [`FileObserver::wants_hits`]), at most that many per rule.
     pub hits: &'a [(usize, Hit)],
+    /// Per rule, the changes past that limit: the line of the first, and
+    /// how many.
+    pub more_hits: &'a [Option<(usize, usize)>],
 }
 
 /// Looks at each text file as the analysis finishes it (ripgrep's `Sink`
 /// idea): the pipeline calls it, in no set order, from worker threads.
 pub trait FileObserver: Sync {
     /// Whether the normalize stage records where each rule changed what
-    /// (it costs a replay of the rules on changed lines).
-    fn wants_hits(&self) -> bool {
-        false
+    /// (it costs a replay of the rules on changed lines), and at most how
+    /// many per rule and file (the rest are counted).
+    fn wants_hits(&self) -> Option<usize> {
+        None
     }
     fn text_file(&self, view: FileView<'_>);
 }

@@ -146,9 +146,11 @@ fn windows(s: &str, start: usize, buf: &mut Vec<(u64, usize)>) -> usize {
     const P: u64 = 0x0100_0000_01b3;
     let p_out = (1..GRAM).fold(1u64, |acc, _| acc.wrapping_mul(P));
     // Every window is written; only a sampled one advances `len` (no branch
-    // to mispredict on one window in four), and only those are mixed.
-    if buf.len() < s.len() {
-        buf.resize(s.len(), (0, 0));
+    // to mispredict on one window in four), and only those are mixed. The
+    // buffer grows with the sampled windows (about one character in four),
+    // never to the line's length: a line of 200 MB stays affordable.
+    if buf.len() < 64 {
+        buf.resize(64, (0, 0));
     }
     let mut len = 0;
     let mut ring = [0u32; GRAM];
@@ -164,6 +166,9 @@ fn windows(s: &str, start: usize, buf: &mut Vec<(u64, usize)>) -> usize {
         buf[len] = (rolling, (start + k + 1).wrapping_sub(GRAM));
         let sampled = k + 1 >= GRAM && rolling.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 62 == 0;
         len += usize::from(sampled);
+        if len == buf.len() {
+            buf.resize(2 * len, (0, 0));
+        }
     }
     for anchor in &mut buf[..len] {
         anchor.0 = mix(anchor.0);
