@@ -486,17 +486,26 @@ fn jsonl_units(path: &str, body: Box<dyn Read>, opts: &SourceOptions, f: &mut dy
             continue;
         }
         f(jsonl_record(path, n, record, opts));
+        // A huge record's buffer is not kept for the small ones after it.
+        if line.capacity() > 1 << 26 {
+            line = Vec::new();
+        }
     }
 }
 
 fn jsonl_record(path: &str, n: usize, line: &[u8], opts: &SourceOptions) -> Unit {
     let size = line.len() as u64;
     let place = format!("{path}:{n}");
-    let value: serde_json::Value = match serde_json::from_slice(line) {
+    let mut value: serde_json::Value = match serde_json::from_slice(line) {
         Ok(v) => v,
         Err(e) => return failed(&place, size, format!("not JSON: {e}")),
     };
-    let Some(text) = value.get(&opts.jsonl_field).and_then(|t| t.as_str()) else {
+    // The text is taken out of the record, not copied (a record may be
+    // hundreds of megabytes).
+    let Some(serde_json::Value::String(text)) = value
+        .get_mut(&opts.jsonl_field)
+        .map(serde_json::Value::take)
+    else {
         return failed(
             &place,
             size,
@@ -511,7 +520,7 @@ fn jsonl_record(path: &str, n: usize, line: &[u8], opts: &SourceOptions) -> Unit
     Unit::File(RawFile {
         id: 0,
         path: id.map_or(place, |id| format!("{path}!/{id}")),
-        bytes: Bytes::Owned(text.as_bytes().to_vec()),
+        bytes: Bytes::Owned(text.into_bytes()),
     })
 }
 
