@@ -179,7 +179,23 @@ impl DecodeOptions {
 pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError> {
     let mut b = Builder::new(!opts.no_repair);
     if let Some((enc, len)) = Encoding::for_bom(bytes) {
-        b.decode_range(bytes, len..bytes.len(), enc);
+        // A UTF-16 BOM claims the stretch that reads as UTF-16: files of
+        // other encodings appended to it (`cat`) are decoded on their own.
+        let end = if enc == UTF_16LE || enc == UTF_16BE {
+            utf16_extent(bytes, len, enc == UTF_16LE)
+        } else {
+            bytes.len()
+        };
+        b.decode_range(bytes, len..end, enc);
+        if end < bytes.len() {
+            let rest = &bytes[end..];
+            match simdutf8::basic::from_utf8(rest) {
+                Ok(valid) => b.push_valid_utf8(bytes, valid, end),
+                Err(_) => {
+                    b.decode_by_stretches(bytes, end, opts.tld.as_deref());
+                }
+            }
+        }
         return Ok(b.finish(bytes, len, Evidence::Bom));
     }
     if let Some(enc) = opts.forced {
@@ -204,7 +220,7 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
         b.decode_range(bytes, 0..bytes.len(), enc);
         return Ok(b.finish(bytes, 0, Evidence::Utf16Sniff));
     }
-    let evidence = b.decode_by_stretches(bytes, opts.tld.as_deref());
+    let evidence = b.decode_by_stretches(bytes, 0, opts.tld.as_deref());
     Ok(b.finish(bytes, 0, evidence))
 }
 
@@ -363,10 +379,10 @@ impl Builder {
 
     /// Step 6 of the order of evidence: UTF-8 lines stay UTF-8, each stretch
     /// of other lines is detected and decoded on its own.
-    fn decode_by_stretches(&mut self, bytes: &[u8], tld: Option<&str>) -> Evidence {
-        let ends = line_ends(bytes, 0, Width::Byte);
+    fn decode_by_stretches(&mut self, bytes: &[u8], start: usize, tld: Option<&str>) -> Evidence {
+        let ends = line_ends(bytes, start, Width::Byte);
         let mut kinds = Vec::with_capacity(ends.len());
-        let mut at = 0;
+        let mut at = start;
         for &end in &ends {
             let line = &bytes[at..end];
             kinds.push(if line.is_ascii() {
@@ -396,7 +412,7 @@ impl Builder {
         let other: Vec<u8> = ends
             .iter()
             .zip(&kinds)
-            .scan(0, |at, (&end, &k)| {
+            .scan(start, |at, (&end, &k)| {
                 let r = *at..end;
                 *at = end;
                 Some((r, k))
@@ -406,14 +422,18 @@ impl Builder {
             .take(DETECT_LEN * 4)
             .collect();
         if utf8::Evidence::of(&other).beats_multibyte() || !has_utf8 {
-            let enc = if has_utf8 { UTF_8 } else { detect(bytes, tld) };
-            self.decode_range(bytes, 0..bytes.len(), enc);
+            let enc = if has_utf8 {
+                UTF_8
+            } else {
+                detect(&bytes[start..], tld)
+            };
+            self.decode_range(bytes, start..bytes.len(), enc);
             return Evidence::Detected;
         }
         // Stretches: runs of UTF-8 lines and runs of other lines; ASCII lines
         // join the stretch before them (the first ones the stretch after).
         let mut stretches: Vec<(Range<usize>, Kind)> = Vec::new();
-        let mut at = 0;
+        let mut at = start;
         for (&end, &kind) in ends.iter().zip(&kinds) {
             match (stretches.last_mut(), kind) {
                 (Some((r, _)), Kind::Ascii) => r.end = end,
@@ -424,14 +444,14 @@ impl Builder {
         }
         if let Some(first_real) = stretches.iter().position(|(_, k)| *k != Kind::Ascii) {
             if first_real > 0 {
-                let start = stretches[0].0.start;
+                let first = stretches[0].0.start;
                 stretches.drain(..first_real);
-                stretches[0].0.start = start;
+                stretches[0].0.start = first;
             }
         }
         // The bytes of the lines of each kind (not the neutral ones).
         let own = |range: &Range<usize>, kind: Kind| -> Vec<u8> {
-            let mut at = 0;
+            let mut at = start;
             let mut out = Vec::new();
             for (&end, &k) in ends.iter().zip(&kinds) {
                 if k == kind && at >= range.start && end <= range.end {
@@ -663,6 +683,58 @@ impl Plausibility {
 }
 
 /// GBK and GB2312 labels decode as GB18030, so no byte sequence is lost.
+/// Where UTF-16 text that starts at `start` ends: the whole input, unless
+/// its NUL bytes stop — UTF-16 writes one in every line end and ASCII
+/// character, other encodings none — for [`UTF16_GAP`] bytes: then the
+/// stretch ends after the last line end (`0A 00` / `00 0A` on a code unit
+/// boundary) before that gap.
+fn utf16_extent(bytes: &[u8], start: usize, le: bool) -> usize {
+    let lf: [u8; 2] = if le { [0x0A, 0] } else { [0, 0x0A] };
+    let mut last_nul = start;
+    for nul in memchr::memchr_iter(0, &bytes[start..]).map(|p| start + p) {
+        if nul - last_nul > UTF16_GAP {
+            break;
+        }
+        last_nul = nul;
+    }
+    if bytes.len() - last_nul <= UTF16_GAP {
+        return bytes.len();
+    }
+    // The last line end at or before the last NUL.
+    let mut end = start;
+    let mut at = start;
+    while at + 1 < bytes.len() && at <= last_nul {
+        if bytes[at..at + 2] == lf {
+            end = at + 2;
+        }
+        at += 2;
+    }
+    // The rest must not read as UTF-16 text itself (a long paragraph of Han
+    // with no ASCII in it): most of its start common Han, CJK marks or ASCII.
+    let probe = &bytes[end..bytes.len().min(end + 4096)];
+    let enc = if le { UTF_16LE } else { UTF_16BE };
+    let (text, _) = enc.decode_without_bom_handling(probe);
+    let (mut plain, mut all) = (0usize, 0usize);
+    for c in text.chars() {
+        all += 1;
+        plain += usize::from(
+            badness::han_level(c) == Some(1)
+                || crate::chars::is_cjk(c) && !crate::chars::is_han(c)
+                || c.is_ascii_graphic()
+                || c.is_whitespace(),
+        );
+    }
+    if end == start || plain * 2 >= all {
+        bytes.len()
+    } else {
+        end
+    }
+}
+
+/// NUL-free bytes after which UTF-16 text is taken to have ended (no line
+/// of UTF-16 text runs this long without a line end or an ASCII character).
+const UTF16_GAP: usize = 64 * 1024;
+
 fn widen(enc: &'static Encoding) -> &'static Encoding {
     if enc == GBK {
         GB18030
@@ -911,6 +983,49 @@ mod tests {
         let lines: Vec<_> = (0..d.lines.len()).map(|i| d.line(i)).collect();
         assert_eq!(lines, vec!["a\r", "b\r", "c", "", "d"]);
         assert_covers(&d, 9);
+    }
+
+    #[test]
+    fn a_utf16_bom_claims_only_its_utf16_text() {
+        // `cat page-utf16.txt page-utf8.txt page-gbk.txt > all.txt`: the
+        // BOM's encoding ends where its NUL bytes stop; the rest is decoded
+        // on its own (it was decoded as UTF-16 garbage).
+        let para = "各位代表：现在，我代表市人民政府向大会报告工作。\n";
+        let head = para.repeat(20);
+        let tail = para.repeat(4000); // ~300 KB, no NUL
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in head.encode_utf16() {
+            utf16.extend_from_slice(&u.to_le_bytes());
+        }
+        for (name, rest, enc) in [
+            ("utf-8", tail.as_bytes().to_vec(), "UTF-8"),
+            ("gbk", GBK.encode(&tail).0.into_owned(), "gb18030"),
+        ] {
+            let mut bytes = utf16.clone();
+            bytes.extend_from_slice(&rest);
+            let d = decode(&bytes, &DecodeOptions::default()).unwrap();
+            assert_eq!(d.text, format!("{head}{tail}"), "{name}");
+            let spans: Vec<(usize, &str)> = d
+                .spans
+                .iter()
+                .map(|s| (s.bytes.start, s.encoding))
+                .collect();
+            assert_eq!(spans, vec![(2, "UTF-16LE"), (utf16.len(), enc)], "{name}");
+            assert!(d.undecodable.is_empty());
+        }
+        // UTF-16 text with a long stretch of Han (no NUL in 80 KB) after a
+        // first line stays whole.
+        let long = format!(
+            "标题\n{}\n结束\n",
+            "各位代表现在我代表市人民政府向大会报告工作".repeat(2_000)
+        );
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in long.encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        let d = decode(&bytes, &DecodeOptions::default()).unwrap();
+        assert_eq!(d.text, long);
+        assert_eq!(d.spans.len(), 1);
     }
 
     #[test]
