@@ -17,19 +17,10 @@ canon=target/release/canon
 [ -f "$work/archive.jsonl.zst" ] || "$gen" "$work/archive.jsonl.zst" "$size"
 bytes=$(du -sb "$work/folder" | cut -f1)
 runs=${RUNS:-3}
-measure() { # label, command...: the fastest of $runs runs (the machine is shared)
-  local label=$1; shift
-  local best="" rss=0 t0 t1 s r
-  for _ in $(seq "$runs"); do
-    rm -rf "$work/out"
-    t0=$(date +%s.%N)
-    /usr/bin/time -f "%M" -o "$work/rss" "$@" > /dev/null 2> "$work/err" || true
-    t1=$(date +%s.%N)
-    s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-    r=$(tail -n 1 "$work/rss")
-    if [ -z "$best" ] || awk -v s="$s" -v b="$best" 'BEGIN { exit !(s < b) }'; then best=$s; fi
-    if [ "$r" -gt "$rss" ]; then rss=$r; fi
-  done
+. benches/fastest.sh
+measure() { # label, command...: a table row for the fastest of $runs runs
+  local label=$1 best rss; shift
+  read -r best rss < <(fastest "$@")
   awk -v l="$label" -v b="$bytes" -v s="$best" -v rss="$rss" \
     'BEGIN { printf "| %s | %.2f s | %.0f MB/s | %.0f MB |\n", l, s, b / 1e6 / s, rss / 1024 }'
 }

@@ -25,20 +25,7 @@ for size in 400000 4000000 40000000; do
     rm -f "$f.tmp"
   fi
 done
-best() { # command...: fastest wall time of $runs runs, and the largest peak RSS (KB)
-  local b="" rss=0 t0 t1 s r
-  for _ in $(seq "$runs"); do
-    rm -rf "$work/out"
-    t0=$(date +%s.%N)
-    /usr/bin/time -f "%M" -o "$work/rss" "$@" > /dev/null 2>&1 || true
-    t1=$(date +%s.%N)
-    s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-    r=$(tail -n 1 "$work/rss")
-    if [ -z "$b" ] || awk -v s="$s" -v b="$b" 'BEGIN { exit !(s < b) }'; then b=$s; fi
-    if [ "$r" -gt "$rss" ]; then rss=$r; fi
-  done
-  echo "$b $rss"
-}
+. benches/fastest.sh
 echo "| command | 400 KB | 4 MB | 40 MB | ratios | peak RSS at 40 MB |"
 echo "|---|---|---|---|---|---|"
 for cmd in normalize check clean; do
@@ -52,7 +39,7 @@ for cmd in normalize check clean; do
       clean) set -- "$canon" clean "$f" --out "$work/out" --quiet ;;
       *) set -- "$canon" "$cmd" "$f" ;;
     esac
-    read -r t rss < <(best "$@")
+    read -r t rss < <(fastest "$@")
     row="$row | $(printf '%.2f s' "$t")"
     [ -n "$prev" ] && ratios="$ratios$(awk -v a="$prev" -v b="$t" 'BEGIN { printf "%.1f ", b / a }')"
     prev=$t

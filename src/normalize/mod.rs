@@ -743,17 +743,9 @@ pub struct Hit {
 /// Replays the rules in `fired` over `text` (as they ran) and says where
 /// each one changed it: one [`Hit`] per changed stretch.
 pub fn hits(text: &str, fired: RuleMask) -> Vec<Hit> {
-    let mut out = Vec::new();
-    replay(text, fired, &mut |rule, line, col, before, after| {
-        out.push(Hit {
-            rule,
-            line,
-            col,
-            before: before.iter().collect(),
-            after: after.iter().collect(),
-        })
-    });
-    out
+    let mut seen = vec![0; RULES.len()];
+    let mut more = vec![None; RULES.len()];
+    hits_limited(text, fired, (0, usize::MAX), &mut seen, &mut more)
 }
 
 /// [`hits`], at most `limit` per rule over calls (counted in `seen`); past
