@@ -23,9 +23,10 @@ pub(super) enum Class {
 impl Seq<'_> {
     /// Classes every line against the text before it.
     pub(super) fn classify(&mut self) -> Vec<Class> {
-        // Keys are mixed hashes already: no need to hash them again.
-        let mut first: HashMap<u64, usize, Premixed> =
-            HashMap::with_capacity_and_hasher(self.pos[self.n()] / 4, Premixed::default());
+        // Keys are mixed hashes already: no need to hash them again. (Not
+        // sized for a quarter of the characters: a big file of repeated
+        // copies holds few distinct anchors, and the table grows as needed.)
+        let mut first: HashMap<u64, usize, Premixed> = HashMap::default();
         let mut short: HashMap<u64, Vec<usize>, Premixed> = HashMap::default();
         let mut classes = Vec::with_capacity(self.n());
         let mut buf: Vec<(u64, usize)> = Vec::new();
