@@ -485,11 +485,13 @@ fn jsonl_units(path: &str, body: Box<dyn Read>, opts: &SourceOptions, f: &mut dy
         if record.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        f(jsonl_record(path, n, record, opts));
-        // A huge record's buffer is not kept for the small ones after it.
+        let unit = jsonl_record(path, n, record, opts);
+        // A huge record's buffer is freed before its text is analyzed, and
+        // not kept for the small records after it.
         if line.capacity() > 1 << 26 {
             line = Vec::new();
         }
+        f(unit);
     }
 }
 
