@@ -4,7 +4,10 @@
 # a .jsonl.zst, next to plain line dedup (`awk '!seen[$0]++'`) over the same
 # folder, then scores the folder's run against the generator's ground truth
 # (pairwise precision and recall). Each timing is the fastest of RUNS runs
-# (default 3). Usage: bash benches/archive.sh [SIZE_MB] [WORKDIR]
+# (default 3). DAMAGE=misread|hard generates the damaged archives (see
+# examples/make_archive.rs: misread paragraphs, mixed encodings, retried
+# scrapes, glitches, letter spacing); default plain.
+# Usage: bash benches/archive.sh [SIZE_MB] [WORKDIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1000}
@@ -12,9 +15,10 @@ work=${2:-$(mktemp -d)}
 cargo build --release --quiet --bin canon --example make_archive --example score_archive
 gen=target/release/examples/make_archive
 canon=target/release/canon
-[ -d "$work/folder" ] || "$gen" "$work/folder/" "$size"
-[ -f "$work/archive.tar.gz" ] || "$gen" "$work/archive.tar.gz" "$size"
-[ -f "$work/archive.jsonl.zst" ] || "$gen" "$work/archive.jsonl.zst" "$size"
+damage=${DAMAGE:-plain}
+[ -d "$work/folder" ] || "$gen" "$work/folder/" "$size" 2026 "$damage"
+[ -f "$work/archive.tar.gz" ] || "$gen" "$work/archive.tar.gz" "$size" 2026 "$damage"
+[ -f "$work/archive.jsonl.zst" ] || "$gen" "$work/archive.jsonl.zst" "$size" 2026 "$damage"
 bytes=$(du -sb "$work/folder" | cut -f1)
 runs=${RUNS:-3}
 . benches/fastest.sh
