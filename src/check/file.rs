@@ -55,10 +55,8 @@ pub fn file_findings(
     // stage records no more); the rest are counted in one more finding (a
     // file with every comma half-width would otherwise give thousands).
     let mut seen = vec![0usize; RULES.len()];
-    let mut more: Vec<Option<(usize, usize)>> = vec![None; RULES.len()];
-    for (r, m) in more_hits.iter().enumerate() {
-        more[r] = *m;
-    }
+    let mut more = more_hits.to_vec();
+    more.resize(RULES.len(), None);
     for (i, hit) in hits {
         let i = i + hit.line;
         seen[hit.rule] += 1;

@@ -241,12 +241,12 @@ impl Seq<'_> {
             head.push_str(self.folds[i]);
             ends.push(head.len());
         }
+        // A source line that can end the source's text: the last one, or a
+        // heavy one (a light line after it may be chrome).
+        let may_end = |i: usize| i + 1 == prev.lines.start || self.len(i) >= MIN_REPEAT_WEIGHT;
         // The new text's first lines are the very end of the source's text
         // (`prev` stopped inside its last line): re-wrapped.
-        for i in (l..prev.lines.start).rev() {
-            if i + 1 != prev.lines.start && self.len(i) < MIN_REPEAT_WEIGHT {
-                continue;
-            }
+        for i in (l..prev.lines.start).rev().filter(|&i| may_end(i)) {
             let src = self.folds[l..=i].concat();
             if let Some(j) = (0..ends.len()).rev().find(|&j| {
                 head[..ends[j]].chars().nth(3).is_some() && src.ends_with(&head[..ends[j]])
@@ -270,12 +270,10 @@ impl Seq<'_> {
                 continue;
             };
             return match ends.iter().position(|&e| e == at + f.len()) {
-                Some(j) if i + 1 == prev.lines.start || self.len(i) >= MIN_REPEAT_WEIGHT => {
-                    Carry::Rewrapped {
-                        lines: j + 1,
-                        src_end: self.pos[i + 1],
-                    }
-                }
+                Some(j) if may_end(i) => Carry::Rewrapped {
+                    lines: j + 1,
+                    src_end: self.pos[i + 1],
+                },
                 Some(_) => Carry::None,
                 None => Carry::Cut,
             };

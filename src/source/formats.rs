@@ -189,21 +189,15 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
     }
     // Bytes after the last gzip member that start no other one.
     let trailing = Rc::new(Cell::new(None));
-    let mut body: Box<dyn Read> = if gzip {
-        Box::new(GzMembers::new(reader, Rc::clone(&trailing)))
-    } else if zstd {
-        match zstd::stream::read::Decoder::with_buffer(reader) {
-            Ok(d) => Box::new(d),
-            Err(e) => {
-                return f(failed(
-                    path,
-                    input.size,
-                    format!("corrupt compressed stream: {e}"),
-                ))
-            }
+    let mut body = match decompressed(reader, gzip, zstd, Rc::clone(&trailing)) {
+        Ok(b) => b,
+        Err(e) => {
+            return f(failed(
+                path,
+                input.size,
+                format!("corrupt compressed stream: {e}"),
+            ))
         }
-    } else {
-        Box::new(reader)
     };
     if gzip || zstd {
         for (ext, plain) in [
@@ -238,15 +232,9 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
     } else if jsonl_name(&name) {
         jsonl_units(path, body, opts, f);
     } else {
-        let reopen = || -> io::Result<Box<dyn Read>> {
+        let reopen = || {
             let r = BufReader::with_capacity(1 << 16, stream(input)?);
-            Ok(if gzip {
-                Box::new(GzMembers::new(r, Rc::new(Cell::new(None))))
-            } else if zstd {
-                Box::new(zstd::stream::read::Decoder::with_buffer(r)?)
-            } else {
-                Box::new(r)
-            })
+            decompressed(r, gzip, zstd, Rc::new(Cell::new(None)))
         };
         let reopen: Option<&dyn Fn() -> io::Result<Box<dyn Read>>> =
             matches!(input.location, Location::File(_)).then_some(&reopen);
@@ -272,6 +260,23 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
             ),
         });
     }
+}
+
+/// `r` read through its decompressor (gzip members in turn, trailing bytes
+/// counted in `trailing`; zstd), or as it is.
+fn decompressed(
+    r: BufReader<Box<dyn Read>>,
+    gzip: bool,
+    zstd: bool,
+    trailing: Rc<Cell<Option<u64>>>,
+) -> io::Result<Box<dyn Read>> {
+    Ok(if gzip {
+        Box::new(GzMembers::new(r, trailing))
+    } else if zstd {
+        Box::new(zstd::stream::read::Decoder::with_buffer(r)?)
+    } else {
+        Box::new(r)
+    })
 }
 
 /// What [`read_bounded`] read.
