@@ -89,7 +89,8 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(total));
     group.bench_function("read-only baseline", |b| {
         b.iter(|| {
-            let (inputs, _) = canon::source::discover(&[input.path().to_path_buf()], None, false);
+            let (inputs, _) =
+                canon::source::discover(&[input.path().to_path_buf()], None, &Default::default());
             inputs
                 .iter()
                 .enumerate()

@@ -12,6 +12,7 @@ fn main() {
             id,
             path: path.clone(),
             bytes: bytes.into(),
+            record: None,
         };
         let result = canon::pipeline::analyze_file(raw, &opts);
         let Some(t) = result.text() else { continue };

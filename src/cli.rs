@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use canon::check::{Format, Severity};
 use canon::normalize::{Profile, Spacing};
+use canon::source::InputFormat;
 use canon::OutputFormat;
 use clap::{Args, Parser, Subcommand};
 
@@ -15,6 +16,7 @@ use clap::{Args, Parser, Subcommand};
   canon clean samples/ --out out/          one canonical .txt per document, plus out/report.json
   canon clean a.txt b/ --out out --jobs 1  same result whatever the thread count
   canon check corpus/                      exit 1 when the corpus has duplicates or non-canonical text
+  canon annotate pages.jsonl --out labels.jsonl   label every copy, remove nothing
   canon normalize page.txt > clean.txt     any encoding in, canonical UTF-8 out
   canon rules                              the normalization rules and what they do
 
@@ -25,78 +27,159 @@ pub struct Cli {
     pub command: Command,
 
     /// Worker threads (default: one per core).
-    #[arg(long, short = 'j', global = true, value_name = "N")]
+    #[arg(
+        long,
+        short = 'j',
+        visible_alias = "threads",
+        global = true,
+        value_name = "N"
+    )]
     pub jobs: Option<usize>,
 
     /// No progress bars and no summary on stderr (errors are still shown).
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
+}
 
+/// How lines are normalized.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Normalization")]
+pub struct RuleArgs {
     /// Normalization profile: zh (the full table) or generic (encoding
     /// artifacts, whitespace and invisible characters only).
-    #[arg(long, global = true, value_name = "PROFILE", value_enum, default_value_t = Profile::Zh)]
+    #[arg(long, value_name = "PROFILE", value_enum, default_value_t = Profile::Zh)]
     pub profile: Profile,
 
     /// Spaces between Han and Latin letters or digits.
-    #[arg(long, global = true, value_name = "MODE", value_enum, default_value_t = Spacing::Keep)]
+    #[arg(long, value_name = "MODE", value_enum, default_value_t = Spacing::Keep)]
     pub cjk_latin_space: Spacing,
 
     /// Keep indentation at line starts (the `indent` rule is off).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub keep_indent: bool,
 
     /// Switch a normalization rule off (repeatable; `canon rules` lists them).
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub disable_rule: Vec<String>,
+}
 
+/// How bytes are decoded.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Decoding")]
+pub struct DecodeArgs {
     /// Decode every input with this encoding (a BOM still wins), e.g. gbk, big5.
-    #[arg(long, global = true, value_name = "LABEL")]
+    #[arg(long, value_name = "LABEL")]
     pub encoding: Option<String>,
 
     /// Top-level domain the pages came from (cn, tw, jp, ...): a hint for
     /// encoding detection.
-    #[arg(long, global = true, value_name = "TLD")]
+    #[arg(long, value_name = "TLD")]
     pub encoding_hint: Option<String>,
 
     /// Leave mojibake as it is (no repair).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_repair: bool,
 
     /// Undecodable bytes are errors: the run exits 2.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub strict: bool,
-
-    /// Read only walked files (and archive entries) matching this glob
-    /// (repeatable; `*` also matches `/`).
-    #[arg(long, global = true, value_name = "GLOB")]
-    pub include: Vec<String>,
-
-    /// Skip walked files (and archive entries) matching this glob (repeatable).
-    #[arg(long, global = true, value_name = "GLOB")]
-    pub exclude: Vec<String>,
 
     /// Skip files and decompressed streams larger than this many bytes
     /// (they are reported), so a decompression bomb stays a small file.
-    #[arg(long, global = true, value_name = "BYTES", default_value_t = canon::source::DEFAULT_MAX_FILE_SIZE)]
+    #[arg(long, value_name = "BYTES", default_value_t = canon::source::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+}
+
+/// Which inputs are read, and how records are read.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Inputs")]
+pub struct InputArgs {
+    /// Read only walked files (and archive entries) matching this glob
+    /// (repeatable; `*` also matches `/`).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// Skip walked files (and archive entries) matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 
     /// Follow symbolic links found while walking folders (links named on
     /// the command line are always followed).
-    #[arg(long, short = 'L', global = true)]
+    #[arg(long, short = 'L')]
     pub follow: bool,
 
-    /// JSONL inputs: the field holding the text.
-    #[arg(long, global = true, value_name = "FIELD", default_value = "text")]
-    pub jsonl_field: String,
+    /// Read hidden files and folders (names starting with `.`) while walking.
+    #[arg(long, overrides_with = "no_hidden")]
+    pub hidden: bool,
 
-    /// JSONL inputs: the field holding the record id (default: line number).
-    #[arg(long, global = true, value_name = "FIELD")]
-    pub jsonl_id: Option<String>,
+    /// Skip hidden files and folders while walking.
+    #[arg(long, overrides_with = "hidden")]
+    pub no_hidden: bool,
 
+    /// Honour .gitignore, .ignore and .git/info/exclude while walking, as
+    /// ripgrep does.
+    #[arg(long, overrides_with = "no_ignore")]
+    pub ignore_files: bool,
+
+    /// Read files that ignore files rule out.
+    #[arg(long, overrides_with = "ignore_files")]
+    pub no_ignore: bool,
+
+    /// JSONL and Parquet inputs: the field (column) holding the text.
+    #[arg(
+        long,
+        visible_alias = "jsonl-field",
+        value_name = "FIELD",
+        default_value = "text"
+    )]
+    pub text_field: String,
+
+    /// JSONL and Parquet inputs: the field (column) holding the record id
+    /// (default: the line or row number).
+    #[arg(long, visible_alias = "jsonl-id", value_name = "FIELD")]
+    pub id_field: Option<String>,
+
+    /// How to read the inputs: auto (by name and content), text, jsonl or
+    /// parquet; needed for `-` (stdin) holding JSONL.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = InputFormat::Auto)]
+    pub input_format: InputFormat,
+
+    /// Pass only these record fields through (comma-separated; the id and
+    /// text fields always travel).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "FIELDS",
+        conflicts_with = "drop_fields"
+    )]
+    pub keep_fields: Option<Vec<String>>,
+
+    /// Pass every record field through but these (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "FIELDS")]
+    pub drop_fields: Vec<String>,
+}
+
+/// How copies are matched into documents.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Matching")]
+pub struct MatchArgs {
     /// Similarity (estimated Jaccard, or containment for a truncated copy) at
     /// which two copies are one document; above 1 turns near-duplicates off.
-    #[arg(long, global = true, value_name = "0..1", default_value_t = canon::cluster::DEFAULT_THRESHOLD)]
+    #[arg(long, value_name = "0..1", default_value_t = canon::cluster::DEFAULT_THRESHOLD)]
     pub threshold: f64,
+}
+
+/// Everything the analysis of a set of inputs needs.
+#[derive(Debug, Clone, Args)]
+pub struct AnalysisArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub decode: DecodeArgs,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    #[command(flatten)]
+    pub matching: MatchArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,8 +222,50 @@ flags win. Exit codes: 0 clean, 1 findings at error severity, 2 usage or I/O err
   canon explain samples/ --doc 0
   canon explain scrapes/ --doc page-00012.txt")]
     Explain(ExplainArgs),
+    /// Label every copy with its document and role (canonical, duplicate,
+    /// fragment) and its chrome; remove nothing.
+    #[command(after_help = "Examples:
+  canon annotate pages.jsonl --out labels.jsonl
+  canon annotate scrapes/ --out labels.parquet
+  canon annotate dump.parquet --id-field id --out - | jq 'select(.role == \"duplicate\")'
+
+One record per copy (and per chrome stretch): source, place, record id,
+document id, role, similarity to the canonical text, rule counts. The
+documents are exactly the ones `canon clean` writes for the same inputs.")]
+    Annotate(AnnotateArgs),
     /// List the normalization rules.
     Rules,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = "Examples:
+  canon completions bash > ~/.local/share/bash-completion/completions/canon
+  canon completions zsh > ~/.zfunc/_canon
+  canon completions fish > ~/.config/fish/completions/canon.fish")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    #[command(after_help = "Example:
+  canon man > ~/.local/share/man/man1/canon.1")]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct AnnotateArgs {
+    /// Files, folders (walked recursively) or `-` for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// The labels: a .jsonl or .parquet file, or `-` (JSONL on stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: PathBuf,
+    /// jsonl or parquet (default: by the name of --out).
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    pub output_format: Option<OutputFormat>,
+    /// Write over a file canon did not write.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +277,8 @@ pub struct ExplainArgs {
     /// source paths.
     #[arg(long, value_name = "ID|PATH")]
     pub doc: String,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 #[derive(Debug, Args)]
@@ -175,6 +302,8 @@ pub struct CleanArgs {
     /// report canon did not write.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 #[derive(Debug, Args)]
@@ -209,6 +338,15 @@ pub struct CheckArgs {
     /// List the finding ids with their default severity, and exit.
     #[arg(long)]
     pub list_rules: bool,
+    /// GitHub format: at most this many annotations per file (the rest are
+    /// counted in a notice).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_annotations_per_file: usize,
+    /// GitHub format: at most this many annotations in all.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub max_annotations: usize,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 fn parse_severity(s: &str) -> Result<(String, Severity), String> {
@@ -226,8 +364,12 @@ pub struct NormalizeArgs {
     /// The file to normalize (`-` or nothing: stdin).
     #[arg(value_name = "FILE", default_value = "-")]
     pub file: PathBuf,
-    /// Show what would change, rule by rule, as `line:col: rule: before → after`,
-    /// instead of the text.
+    /// Show what would change, in text order, as `line:col: rule: before →
+    /// after`, instead of the text.
     #[arg(long)]
     pub diff: bool,
+    #[command(flatten)]
+    pub decode: DecodeArgs,
+    #[command(flatten)]
+    pub rules: RuleArgs,
 }

@@ -60,6 +60,7 @@ use crate::decode::DecodeOptions;
 use crate::normalize::RuleMask;
 use crate::source::SourceError;
 
+pub use commands::annotate::{annotate, AnnotateOptions, AnnotateOutcome};
 pub use commands::check::{check_paths, load_config, read_baseline, write_baseline, CheckOutcome};
 pub use commands::clean::{clean, CleanOptions, CleanOutcome, OutputFormat};
 pub use commands::explain::explain;

@@ -8,9 +8,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use canon::normalize::{RuleOptions, RULES};
+use canon::source::FieldFilter;
 use canon::{check, report, CleanOptions, Options};
 use cli::{Cli, Command};
 
@@ -37,15 +38,27 @@ fn say(line: &str) {
     eprintln!("{}", canon::escape::controls(line));
 }
 
-fn run(cli: Cli) -> Result<ExitCode> {
+/// Walking defaults per command: (read hidden files, honour ignore files).
+const READ_ALL: (bool, bool) = (true, false);
+const LIKE_RIPGREP: (bool, bool) = (false, true);
+
+/// The library's options from the flags a command takes.
+fn options(
+    cli: &Cli,
+    rules: &cli::RuleArgs,
+    decode: &cli::DecodeArgs,
+    input: Option<&cli::InputArgs>,
+    matching: Option<&cli::MatchArgs>,
+    walk: (bool, bool),
+) -> Result<Options> {
     let rules = RuleOptions {
-        profile: cli.profile,
-        cjk_latin_space: cli.cjk_latin_space,
-        keep_indent: cli.keep_indent,
-        disabled: cli.disable_rule.clone(),
+        profile: rules.profile,
+        cjk_latin_space: rules.cjk_latin_space,
+        keep_indent: rules.keep_indent,
+        disabled: rules.disable_rule.clone(),
     }
     .mask()?;
-    let forced = match &cli.encoding {
+    let forced = match &decode.encoding {
         Some(label) => Some(
             encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
                 anyhow::anyhow!("unknown encoding {label:?} (try utf-8, gbk, big5, utf-16le)")
@@ -53,40 +66,68 @@ fn run(cli: Cli) -> Result<ExitCode> {
         ),
         None => None,
     };
-    if let Some(tld) = &cli.encoding_hint {
+    if let Some(tld) = &decode.encoding_hint {
         if !canon::decode::DecodeOptions::valid_tld(tld) {
             anyhow::bail!(
                 "--encoding-hint takes a lower-case top-level domain such as cn or tw, not {tld:?}"
             );
         }
     }
-    let opts = Options {
+    let mut source = canon::source::SourceOptions {
+        max_file_size: decode.max_file_size,
+        ..Default::default()
+    };
+    if let Some(input) = input {
+        source.text_field = input.text_field.clone();
+        source.id_field = input.id_field.clone();
+        source.format = input.input_format;
+        source.fields = match &input.keep_fields {
+            Some(keep) => FieldFilter::Keep(keep.clone()),
+            None if !input.drop_fields.is_empty() => FieldFilter::Drop(input.drop_fields.clone()),
+            None => FieldFilter::All,
+        };
+        source.filter = canon::source::Filter::new(&input.include, &input.exclude)?;
+        source.follow = input.follow;
+        source.hidden = (walk.0 || input.hidden) && !input.no_hidden;
+        source.ignore_files = (walk.1 || input.ignore_files) && !input.no_ignore;
+    }
+    Ok(Options {
         jobs: cli.jobs.unwrap_or(0),
         progress: !cli.quiet,
         rules,
         decode: canon::decode::DecodeOptions {
             forced,
-            tld: cli.encoding_hint.clone(),
-            no_repair: cli.no_repair,
+            tld: decode.encoding_hint.clone(),
+            no_repair: decode.no_repair,
         },
-        strict: cli.strict,
-        threshold: cli.threshold,
-        source: canon::source::SourceOptions {
-            max_file_size: cli.max_file_size,
-            jsonl_field: cli.jsonl_field.clone(),
-            jsonl_id: cli.jsonl_id.clone(),
-            filter: canon::source::Filter::new(&cli.include, &cli.exclude)?,
-            follow: cli.follow,
-        },
-    };
-    match cli.command {
+        strict: decode.strict,
+        threshold: matching.map_or(canon::cluster::DEFAULT_THRESHOLD, |m| m.threshold),
+        source,
+    })
+}
+
+/// The options of a command that analyzes a set of inputs.
+fn analysis_options(cli: &Cli, a: &cli::AnalysisArgs, walk: (bool, bool)) -> Result<Options> {
+    options(
+        cli,
+        &a.rules,
+        &a.decode,
+        Some(&a.input),
+        Some(&a.matching),
+        walk,
+    )
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
         Command::Clean(args) => {
+            let opts = analysis_options(&cli, &args.analysis, READ_ALL)?;
             let started = Instant::now();
             let outcome = canon::clean(
                 &args.inputs,
                 &CleanOptions {
                     out: args.out.clone(),
-                    report: args.report,
+                    report: args.report.clone(),
                     format: args.output_format,
                     force: args.force,
                 },
@@ -121,8 +162,51 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(exit(!outcome.errors.is_empty(), false))
         }
-        Command::Check(args) => check(args, &opts, cli.quiet),
+        Command::Check(args) => {
+            let opts = analysis_options(&cli, &args.analysis, LIKE_RIPGREP)?;
+            check(args, &opts, cli.quiet)
+        }
+        Command::Annotate(args) => {
+            let opts = analysis_options(&cli, &args.analysis, READ_ALL)?;
+            let outcome = canon::annotate(
+                &args.inputs,
+                &canon::AnnotateOptions {
+                    out: args.out.clone(),
+                    format: args.output_format,
+                    force: args.force,
+                },
+                &opts,
+            )
+            .with_context(|| format!("annotating into {}", args.out.display()))?;
+            for e in &outcome.errors {
+                say(&format!("canon: error: {e}"));
+            }
+            if !cli.quiet {
+                say(&format!(
+                    "canon: labelled {} in {} into {}",
+                    report::plural(outcome.records, "copy", "copies"),
+                    report::plural(outcome.documents, "document", "documents"),
+                    args.out.display()
+                ));
+            }
+            Ok(exit(!outcome.errors.is_empty(), false))
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "canon", &mut out);
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .context("rendering the man page")?;
+            print(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Normalize(args) => {
+            let opts = options(&cli, &args.rules, &args.decode, None, None, READ_ALL)?;
             let done = canon::normalize_input(&args.file, &opts).context("normalizing")?;
             if args.diff {
                 print(&done.diff())?;
@@ -132,6 +216,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain(args) => {
+            let opts = analysis_options(&cli, &args.analysis, READ_ALL)?;
             let text = canon::explain(&args.inputs, &args.doc, &opts).context("explaining")?;
             print(&text)?;
             Ok(ExitCode::SUCCESS)
@@ -157,7 +242,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn check(args: cli::CheckArgs, opts: &Options, quiet: bool) -> Result<ExitCode> {
+fn check(args: &cli::CheckArgs, opts: &Options, quiet: bool) -> Result<ExitCode> {
     if args.list_rules {
         let rules = check::catalog();
         let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
@@ -183,11 +268,11 @@ fn check(args: cli::CheckArgs, opts: &Options, quiet: bool) -> Result<ExitCode> 
     };
     let (config_dir, config) = config.unwrap_or_default();
     let mut policy = config.check.policy();
-    if let Some(select) = args.select {
+    if let Some(select) = args.select.clone() {
         policy.select = Some(select);
     }
-    policy.ignore.extend(args.ignore);
-    policy.severity.extend(args.severity);
+    policy.ignore.extend(args.ignore.iter().cloned());
+    policy.severity.extend(args.severity.iter().cloned());
     let format = match args.format {
         Some(f) => f,
         None => config
@@ -198,8 +283,20 @@ fn check(args: cli::CheckArgs, opts: &Options, quiet: bool) -> Result<ExitCode> 
     };
     let baseline_path = args
         .baseline
+        .clone()
         .or_else(|| config.check.baseline.map(|b| config_dir.join(b)));
     let baseline = match (&baseline_path, &args.write_baseline) {
+        (Some(path), None) if !path.exists() => anyhow::bail!(
+            "the baseline {} does not exist yet; write it once with \
+             `canon check {} --write-baseline {}` and commit it",
+            path.display(),
+            args.inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
+            path.display()
+        ),
         (Some(path), None) => Some(
             canon::read_baseline(path)
                 .with_context(|| format!("reading the baseline {}", path.display()))?,
@@ -222,7 +319,23 @@ fn check(args: cli::CheckArgs, opts: &Options, quiet: bool) -> Result<ExitCode> 
         }
         return Ok(exit(!outcome.errors.is_empty(), false));
     }
-    print(&check::render(format, &outcome.findings, &outcome.summary))?;
+    let limits = check::render::github::Limits {
+        per_file: args.max_annotations_per_file,
+        total: args.max_annotations,
+    };
+    print(&check::render(
+        format,
+        &outcome.findings,
+        &outcome.summary,
+        limits,
+    ))?;
+    if format == check::Format::Github {
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            let md = check::render::github::step_summary(&outcome.findings, &outcome.summary);
+            canon::emit::append(std::path::Path::new(&path), md.as_bytes())
+                .context("writing $GITHUB_STEP_SUMMARY")?;
+        }
+    }
     if format != check::Format::Human && !quiet {
         eprintln!("canon: {}", outcome.summary.line());
     }

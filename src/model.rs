@@ -177,6 +177,8 @@ pub struct FileResult {
     pub outcome: FileOutcome,
     /// Index of the input it came from, and of the unit in that input.
     pub origin: (usize, usize),
+    /// A JSONL or Parquet record's id and the fields that travel with it.
+    pub record: Option<Box<crate::source::Record>>,
 }
 
 impl FileResult {

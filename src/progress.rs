@@ -25,18 +25,18 @@ impl Progress {
         Progress { multi: None }
     }
 
-    /// A bar counting bytes, with rate (decimal units, as the summary).
+    /// A bar counting bytes, with rate (binary units, as the summary).
     pub fn bytes_bar(&self, stage: &str, total: u64) -> ProgressBar {
         self.bar(
             stage,
             total,
-            "{prefix:>9} [{bar:32}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} eta {eta}",
+            "{prefix:>9} [{bar:32}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
         )
     }
 
     /// A bar counting items (documents).
     pub fn items_bar(&self, stage: &str, total: u64) -> ProgressBar {
-        self.bar(stage, total, "{prefix:>9} [{bar:32}] {pos}/{len} {per_sec}")
+        self.bar(stage, total, "{prefix:>9} [{bar:32}] {pos}/{len} {rate}")
     }
 
     fn bar(&self, stage: &str, total: u64, template: &str) -> ProgressBar {
@@ -45,6 +45,12 @@ impl Progress {
         };
         let style = ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0}/s", state.per_sec());
+                },
+            )
             .progress_chars("=> ");
         let bar = multi.add(ProgressBar::new(total).with_style(style));
         bar.set_prefix(stage.to_string());

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::HashSet;
 
-use indicatif::DecimalBytes;
+use indicatif::BinaryBytes;
 
 use crate::model::{Analysis, Document, FileOutcome, FileResult};
 use crate::normalize::RuleCounts;
@@ -635,7 +635,14 @@ fn carve(regions: Vec<RegionEntry>, holes: &[Range<usize>]) -> Vec<RegionEntry> 
     out
 }
 
-/// The human summary printed on stderr after `clean`.
+/// `n` and the noun for it: "1 file", "2 files".
+pub fn plural(n: impl TryInto<u64> + std::fmt::Display + Copy, one: &str, many: &str) -> String {
+    let one_of = n.try_into().is_ok_and(|n: u64| n == 1);
+    format!("{n} {}", if one_of { one } else { many })
+}
+
+/// The human summary printed on stderr after `clean` (sizes in MiB, as the
+/// progress bars show them).
 pub fn summary(report: &Report, elapsed: Duration) -> String {
     let t = &report.totals;
     let secs = elapsed.as_secs_f64();
@@ -646,28 +653,31 @@ pub fn summary(report: &Report, elapsed: Duration) -> String {
     };
     let role = |r: Role| t.bytes_by_role.get(&r).copied().unwrap_or(0);
     let mut s = format!(
-        "canon: {} files ({} text, {} skipped, {} unreadable), {}\n\
-         canon: {} documents from {} copies: {} duplicate copies removed{}\n\
-         canon: {} chrome bytes, {} undecodable bytes, {} errors\n\
+        "canon: {} ({} text, {} skipped, {} unreadable), {}\n\
+         canon: {} from {}: {} removed{}\n\
+         canon: {} of chrome, {}, {}\n\
          canon: {:.2}s, {}/s",
-        t.files,
+        plural(t.files, "file", "files"),
         t.files_text,
         t.files_skipped,
         t.files_unreadable,
-        DecimalBytes(t.bytes),
-        t.documents,
-        t.copies,
-        t.duplicate_copies,
+        BinaryBytes(t.bytes),
+        plural(t.documents, "document", "documents"),
+        plural(t.copies, "copy", "copies"),
+        plural(t.duplicate_copies, "duplicate copy", "duplicate copies"),
         if t.fragments > 0 {
-            format!(", {} fragments joined to their documents", t.fragments)
+            format!(
+                ", {} joined to their documents",
+                plural(t.fragments, "fragment", "fragments")
+            )
         } else {
             String::new()
         },
-        role(Role::Chrome),
-        t.undecodable_bytes,
-        t.errors,
+        BinaryBytes(role(Role::Chrome)),
+        plural(t.undecodable_bytes, "undecodable byte", "undecodable bytes"),
+        plural(t.errors, "error", "errors"),
         secs,
-        DecimalBytes(rate as u64),
+        BinaryBytes(rate as u64),
     );
     if !t.rules.is_empty() {
         let rules: Vec<String> = t.rules.iter().map(|(k, v)| format!("{k} {v}")).collect();

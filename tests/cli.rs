@@ -416,9 +416,9 @@ fn normalize_diff_lists_each_change_with_its_place() {
         String::from_utf8(output.stdout).unwrap(),
         "1:5: fullwidth-colon: \":\" → \"：\"\n\
          2:1: dash-bar: \"――\" → \"——\"\n\
+         2:14: range: \"~\" → \"～\"\n\
          2:17: fullwidth-comma: \",\" → \"，\"\n\
-         2:19: fullwidth-period: \".\" → \"。\"\n\
-         2:14: range: \"~\" → \"～\"\n"
+         2:19: fullwidth-period: \".\" → \"。\"\n"
     );
 }
 

@@ -34,9 +34,12 @@ pub enum OutputFormat {
     /// One `<name>.txt` per document in the folder --out.
     #[default]
     Txt,
-    /// One JSON line per document (`id`, `text`, `source`, `sources`,
-    /// `copies`) in the file --out (`-` for stdout).
+    /// One JSON line per document (`id`, `text`, the backbone record's
+    /// fields, `source`, `sources`, `copies`) in the file --out (`-` for
+    /// stdout).
     Jsonl,
+    /// The JSONL records as rows of one Parquet file --out.
+    Parquet,
 }
 
 /// What `clean` did.
@@ -67,7 +70,7 @@ pub fn clean(
     opts: &Options,
 ) -> Result<CleanOutcome, Error> {
     let to_stdout = clean.out.as_os_str() == "-";
-    if clean.format == OutputFormat::Txt && to_stdout {
+    if clean.format != OutputFormat::Jsonl && to_stdout {
         return Err(Error::Usage(
             "--out - (stdout) needs --output-format jsonl".into(),
         ));
@@ -80,7 +83,9 @@ pub fn clean(
     let target = match clean.format {
         OutputFormat::Txt => Target::Folder(OutDir::open(&clean.out, clean.force)?),
         OutputFormat::Jsonl if to_stdout => Target::File(None),
-        OutputFormat::Jsonl => Target::File(Some(OutFile::open(&clean.out, clean.force)?)),
+        OutputFormat::Jsonl | OutputFormat::Parquet => {
+            Target::File(Some(OutFile::open(&clean.out, clean.force)?))
+        }
     };
     if let Some(path) = &report_path {
         match &target {
@@ -111,7 +116,11 @@ pub fn clean(
     );
     let sink: Box<dyn DocumentSink> = match target {
         Target::Folder(out) => Box::new(TxtFolder::new(out, names.clone())),
-        Target::File(out) => Box::new(JsonlFile::new(out, jsonl_meta(&analysis, &names))?),
+        Target::File(out) => Box::new(JsonlFile::new(
+            out,
+            jsonl_meta(&analysis, &names, &opts.source),
+            clean.format == OutputFormat::Parquet,
+        )?),
     };
     with_jobs(opts.jobs, || {
         pipeline::build_documents(&mut analysis, &inputs, opts, &progress, sink.as_ref())
@@ -131,7 +140,7 @@ pub fn clean(
 
 /// Refuses an output or report that is one of the inputs, and a report
 /// inside an input folder (outside the output, the next run would read it).
-fn refuse_inputs_as_outputs(
+pub(super) fn refuse_inputs_as_outputs(
     paths: &[PathBuf],
     clean: &CleanOptions,
     report: Option<&Path>,
@@ -170,26 +179,92 @@ fn refuse_inputs_as_outputs(
     Ok(())
 }
 
-/// What each JSONL record says besides its text.
-fn jsonl_meta(analysis: &Analysis, names: &[String]) -> Vec<JsonlMeta> {
+/// Fields canon adds to a record (the backbone record's own fields of these
+/// names still travel, in its entry of `sources`).
+pub const ADDED_FIELDS: [&str; 3] = ["source", "sources", "copies"];
+
+/// What each JSONL or Parquet record says besides its text: the backbone
+/// record's id and fields (or the document's name as id), the source it was
+/// taken from, and every unit holding a copy with its record id, number of
+/// copies and fields.
+fn jsonl_meta(
+    analysis: &Analysis,
+    names: &[String],
+    source: &source::SourceOptions,
+) -> Vec<JsonlMeta> {
+    let id_key = source.id_field.clone().unwrap_or_else(|| "id".to_string());
     analysis
         .documents
         .iter()
         .map(|d| {
-            let mut sources: Vec<String> = d
-                .copies
-                .iter()
-                .map(|&c| analysis.copy(c).0.path.clone())
-                .collect();
-            sources.dedup();
+            let backbone = analysis.copy(d.backbone).0;
+            let fields = backbone.record.as_ref().map(|r| &r.fields);
+            let id = fields
+                .and_then(|f| f.get(&id_key))
+                .cloned()
+                .unwrap_or_else(|| names[d.id].trim_end_matches(".txt").into());
+            let mut rest = serde_json::Map::new();
+            for (k, v) in fields.into_iter().flatten() {
+                if *k != id_key && *k != source.text_field && !ADDED_FIELDS.contains(&k.as_str()) {
+                    rest.insert(k.clone(), v.clone());
+                }
+            }
+            rest.insert("source".into(), backbone.path.clone().into());
+            rest.insert(
+                "sources".into(),
+                sources(analysis, &d.copies, source.id_field.as_deref()).into(),
+            );
+            rest.insert("copies".into(), d.copies.len().into());
             JsonlMeta {
-                id: names[d.id].trim_end_matches(".txt").to_string(),
-                source: analysis.copy(d.backbone).0.path.clone(),
-                sources,
-                copies: d.copies.len(),
+                id: (id_key.clone(), id),
+                text_field: source.text_field.clone(),
+                rest,
             }
         })
         .collect()
+}
+
+/// One entry per file or record holding some of `copies` (run order): its
+/// path, record id, how many copies it holds, and its record's fields.
+/// `id_field` (the `--id-field`) is not repeated in the fields.
+pub fn sources(
+    analysis: &Analysis,
+    copies: &[usize],
+    id_field: Option<&str>,
+) -> Vec<serde_json::Value> {
+    let mut out: Vec<(usize, serde_json::Map<String, serde_json::Value>)> = Vec::new();
+    for &c in copies {
+        let file = analysis.copy(c).0;
+        if let Some((last, entry)) = out.last_mut() {
+            if *last == file.id {
+                if let Some(serde_json::Value::Number(n)) = entry.get_mut("copies") {
+                    *n = (n.as_u64().unwrap_or(0) + 1).into();
+                }
+                continue;
+            }
+        }
+        let mut entry = serde_json::Map::new();
+        entry.insert("path".into(), file.path.clone().into());
+        if let Some(r) = &file.record {
+            if let Some(id) = &r.id {
+                entry.insert("id".into(), id.clone().into());
+            }
+        }
+        entry.insert("copies".into(), 1.into());
+        if let Some(r) = &file.record {
+            let fields: serde_json::Map<String, serde_json::Value> = r
+                .fields
+                .iter()
+                .filter(|(k, _)| id_field != Some(k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if !fields.is_empty() {
+                entry.insert("fields".into(), fields.into());
+            }
+        }
+        out.push((file.id, entry));
+    }
+    out.into_iter().map(|(_, e)| e.into()).collect()
 }
 
 /// Where the report goes without `--report`: `<out>/report.json` (`txt`),
@@ -198,6 +273,8 @@ pub fn default_report_path(out: &Path, format: OutputFormat) -> Option<PathBuf> 
     match format {
         OutputFormat::Txt => Some(out.join("report.json")),
         OutputFormat::Jsonl if out.as_os_str() == "-" => None,
-        OutputFormat::Jsonl => Some(PathBuf::from(format!("{}.report.json", out.display()))),
+        OutputFormat::Jsonl | OutputFormat::Parquet => {
+            Some(PathBuf::from(format!("{}.report.json", out.display())))
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! The commands, each over the same pipeline: `clean` writes documents,
 //! `check` reports findings, `explain` shows one document, `normalize` runs
-//! one text through decode and normalize.
+//! one text through decode and normalize, `annotate` labels every copy.
 
+pub mod annotate;
 pub mod check;
 pub mod clean;
 pub mod explain;
@@ -21,7 +22,7 @@ fn inputs(
     exclude: Option<&Path>,
     opts: &Options,
 ) -> (Vec<Input>, Vec<SourceError>) {
-    let (inputs, errors) = source::discover(paths, exclude, opts.source.follow);
+    let (inputs, errors) = source::discover(paths, exclude, &opts.source);
     let named: HashSet<&Path> = paths.iter().map(PathBuf::as_path).collect();
     let filter = &opts.source.filter;
     let inputs = inputs

@@ -45,9 +45,10 @@ pub struct NormalizedInput {
 
 impl NormalizedInput {
     /// What `--diff` prints: one `line:col: what: before → after` line per
-    /// change, the repairs of a line before its rules (they ran first).
+    /// change, in text order (line, then column; a line's repairs before its
+    /// rules, which ran after them).
     pub fn diff(&self) -> String {
-        let mut rows: Vec<(usize, u8, String)> = self
+        let mut rows: Vec<(usize, u8, usize, String)> = self
             .repairs
             .iter()
             .map(|r| {
@@ -59,7 +60,7 @@ impl NormalizedInput {
                     r.before,
                     r.after
                 );
-                (r.line, 0, row)
+                (r.line, 0, r.col, row)
             })
             .collect();
         rows.extend(self.document.hits.iter().map(|(line, h)| {
@@ -71,17 +72,24 @@ impl NormalizedInput {
                 h.before,
                 h.after
             );
-            (line + h.line, 1, row)
+            (line + h.line, 1, h.col, row)
         }));
-        // A stable sort: each kind keeps its own order within a line.
-        rows.sort_by_key(|(line, stage, _)| (*line, *stage));
-        rows.into_iter().map(|(_, _, row)| row).collect()
+        // A stable sort: changes at one place keep the order they ran in.
+        rows.sort_by_key(|(line, stage, col, _)| (*line, *stage, *col));
+        rows.into_iter().map(|(_, _, _, row)| row).collect()
     }
 }
 
 /// Decodes and normalizes one input for `canon normalize`.
 pub fn normalize_input(path: &Path, opts: &Options) -> Result<NormalizedInput, NormalizeError> {
-    let (mut inputs, errors) = source::discover(&[path.to_path_buf()], None, true);
+    let (mut inputs, errors) = source::discover(
+        &[path.to_path_buf()],
+        None,
+        &source::SourceOptions {
+            follow: true,
+            ..opts.source.clone()
+        },
+    );
     let input = if path.as_os_str() == "-" {
         inputs.pop().ok_or(NormalizeError::NoInput)?
     } else {

@@ -1,7 +1,7 @@
 //! Emit stage: canonical texts and the report → files.
 //!
 //! Documents go through a [`DocumentSink`]: a folder of `.txt` files
-//! ([`TxtFolder`]) or one JSONL file or stdout ([`JsonlFile`]).
+//! ([`TxtFolder`]) or one JSONL or Parquet file, or stdout ([`JsonlFile`]).
 //!
 //! Input: one output name and text per document, and the report. Output:
 //! `<out>/<name>.txt` (UTF-8, LF, one final newline) per document and the
@@ -26,12 +26,13 @@ use thiserror::Error;
 
 use crate::report::Report;
 
+pub mod columnar;
 pub mod interrupt;
 mod out_dir;
 mod sink;
 
 pub use out_dir::{Manifest, ManifestEntry, OutDir, OutFile, OutLock, MANIFEST};
-pub use sink::{DocumentSink, JsonlFile, JsonlMeta, JsonlRecord, TxtFolder};
+pub use sink::{DocumentSink, JsonlFile, JsonlMeta, TxtFolder};
 
 /// A failure to write the output.
 #[derive(Debug, Error)]
@@ -86,6 +87,25 @@ pub enum EmitError {
     Poisoned,
     #[error("interrupted")]
     Interrupted,
+    #[error("{0}")]
+    Convert(String),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Appends `bytes` to the file `path` (created if missing): for files
+/// another tool owns and asks to be appended to (`$GITHUB_STEP_SUMMARY`).
+pub fn append(path: &Path, bytes: &[u8]) -> Result<(), EmitError> {
+    use std::io::Write;
+    fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|source| EmitError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// Longest file stem we produce (in characters).

@@ -76,26 +76,27 @@ impl DocumentSink for TxtFolder {
     }
 }
 
-/// One canonical document as a JSONL line (the shape datatrove and dolma
-/// read: `id` and `text`, the rest as metadata).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct JsonlRecord<'a> {
-    pub id: String,
-    pub text: &'a str,
-    /// The path the text was taken from.
-    pub source: String,
-    /// Every file holding a copy, in run order.
-    pub sources: Vec<String>,
-    pub copies: usize,
-}
-
-/// What a JSONL record says of document `doc` besides its text.
+/// What a record says of document `doc` besides its text: its id (name and
+/// value), the name of the text field, and the fields after the text (the
+/// backbone record's own, then `source`, `sources`, `copies`).
 #[derive(Debug, Clone)]
 pub struct JsonlMeta {
-    pub id: String,
-    pub source: String,
-    pub sources: Vec<String>,
-    pub copies: usize,
+    pub id: (String, serde_json::Value),
+    pub text_field: String,
+    pub rest: serde_json::Map<String, serde_json::Value>,
+}
+
+impl JsonlMeta {
+    /// The record with `text`.
+    pub fn record(&self, text: &str) -> serde_json::Value {
+        let mut m = serde_json::Map::with_capacity(self.rest.len() + 2);
+        m.insert(self.id.0.clone(), self.id.1.clone());
+        m.insert(self.text_field.clone(), text.into());
+        for (k, v) in &self.rest {
+            m.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        serde_json::Value::Object(m)
+    }
 }
 
 /// One JSON line per document, in document order, to a file (written
@@ -108,12 +109,23 @@ pub struct JsonlFile {
     out: Option<OutFile>,
     meta: Vec<JsonlMeta>,
     spool: tempfile::TempDir,
+    /// Convert the records to Parquet at the end.
+    parquet: bool,
 }
 
 impl JsonlFile {
-    /// A JSONL output to `out` (`None`: stdout); `meta[i]` describes
-    /// document `i`.
-    pub fn new(out: Option<OutFile>, meta: Vec<JsonlMeta>) -> Result<Self, EmitError> {
+    /// A JSONL output to `out` (`None`: stdout) — Parquet with `parquet`;
+    /// `meta[i]` describes document `i`.
+    pub fn new(
+        out: Option<OutFile>,
+        meta: Vec<JsonlMeta>,
+        parquet: bool,
+    ) -> Result<Self, EmitError> {
+        if parquet && out.is_none() {
+            return Err(EmitError::Usage(
+                "Parquet cannot go to stdout: --out FILE.parquet".into(),
+            ));
+        }
         let spool = tempfile::Builder::new()
             .prefix(".canon-spool-")
             .tempdir()
@@ -122,7 +134,12 @@ impl JsonlFile {
                 source,
             })?;
         interrupt::register(spool.path());
-        Ok(JsonlFile { out, meta, spool })
+        Ok(JsonlFile {
+            out,
+            meta,
+            spool,
+            parquet,
+        })
     }
 
     fn spooled(&self, doc: usize) -> PathBuf {
@@ -161,15 +178,7 @@ impl Drop for JsonlFile {
 
 impl DocumentSink for JsonlFile {
     fn put(&self, doc: usize, text: &str) -> Result<(), EmitError> {
-        let m = &self.meta[doc];
-        let record = JsonlRecord {
-            id: m.id.clone(),
-            text,
-            source: m.source.clone(),
-            sources: m.sources.clone(),
-            copies: m.copies,
-        };
-        let mut line = serde_json::to_vec(&record)?;
+        let mut line = serde_json::to_vec(&self.meta[doc].record(text))?;
         line.push(b'\n');
         let path = self.spooled(doc);
         fs::write(&path, line).map_err(|source| EmitError::Write { path, source })
@@ -186,7 +195,15 @@ impl DocumentSink for JsonlFile {
                     path: PathBuf::from("<output>"),
                     source,
                 };
-                {
+                if self.parquet {
+                    let all = self.spool.path().join("all.jsonl");
+                    let file = fs::File::create(&all).map_err(write_err)?;
+                    let mut w = io::BufWriter::new(file);
+                    self.write_all(&mut w, count)?;
+                    w.flush().map_err(write_err)?;
+                    drop(w);
+                    super::columnar::jsonl_to_parquet(&all, out.file(), &["id", "text"])?;
+                } else {
                     let mut w = io::BufWriter::new(out.file());
                     self.write_all(&mut w, count)?;
                     w.flush().map_err(write_err)?;

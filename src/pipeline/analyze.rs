@@ -56,8 +56,13 @@ pub fn analyze_file(raw: RawFile, opts: &Options) -> FileResult {
 }
 
 /// [`analyze_file`] for the unit `origin` of a run.
-pub fn analyze_file_in(raw: RawFile, origin: (usize, usize), ctx: &FileContext<'_>) -> FileResult {
+pub fn analyze_file_in(
+    mut raw: RawFile,
+    origin: (usize, usize),
+    ctx: &FileContext<'_>,
+) -> FileResult {
     let opts = ctx.opts;
+    let record = raw.record.take();
     let size = raw.bytes.len() as u64;
     let decoded = match decode::decode(&raw.bytes, &opts.decode) {
         Ok(d) => d,
@@ -70,6 +75,7 @@ pub fn analyze_file_in(raw: RawFile, origin: (usize, usize), ctx: &FileContext<'
                     reason: e.to_string(),
                 },
                 origin,
+                record,
             }
         }
     };
@@ -190,6 +196,7 @@ pub fn analyze_file_in(raw: RawFile, origin: (usize, usize), ctx: &FileContext<'
         size,
         outcome: FileOutcome::Text(Box::new(file)),
         origin,
+        record,
     }
 }
 
@@ -364,6 +371,7 @@ fn analyze_unit(unit: Unit, origin: (usize, usize), ctx: &FileContext<'_>) -> Fi
         size,
         outcome,
         origin,
+        record: None,
     }
 }
 

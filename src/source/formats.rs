@@ -18,20 +18,29 @@ use std::rc::Rc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use super::{read_bytes, Bytes, Input, Location, RawFile};
+use super::{columnar, read_bytes, Bytes, Input, Location, RawFile};
 
 /// How inputs are read.
 #[derive(Debug, Clone)]
 pub struct SourceOptions {
     /// Larger files and decompressed streams are skipped (and reported).
     pub max_file_size: u64,
-    /// JSONL: the field holding the text.
-    pub jsonl_field: String,
-    /// JSONL: the field holding the record's id (default: its line number).
-    pub jsonl_id: Option<String>,
+    /// JSONL and Parquet: the field holding the text.
+    pub text_field: String,
+    /// JSONL and Parquet: the field holding the record's id (default: its
+    /// line or row number).
+    pub id_field: Option<String>,
+    /// How inputs are read (by name and content, or as one format).
+    pub format: InputFormat,
+    /// Which other fields of a record travel with its text.
+    pub fields: FieldFilter,
     pub filter: Filter,
     /// Follow symbolic links met while walking folders (`--follow`).
     pub follow: bool,
+    /// Read hidden files and folders while walking.
+    pub hidden: bool,
+    /// Honour `.gitignore`, `.ignore` and `.git/info/exclude` while walking.
+    pub ignore_files: bool,
 }
 
 /// Default `--max-file-size`: 4 GiB.
@@ -41,12 +50,63 @@ impl Default for SourceOptions {
     fn default() -> Self {
         SourceOptions {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
-            jsonl_field: "text".into(),
-            jsonl_id: None,
+            text_field: "text".into(),
+            id_field: None,
+            format: InputFormat::Auto,
+            fields: FieldFilter::All,
             filter: Filter::default(),
             follow: false,
+            hidden: true,
+            ignore_files: false,
         }
     }
+}
+
+/// How an input's bytes are read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    /// By name (`.jsonl`, `.parquet`, `.tar`, ...) and content (compressed
+    /// streams, tar headers, Parquet's magic).
+    #[default]
+    Auto,
+    /// Text files (still decompressed).
+    Text,
+    /// One JSON record per line (still decompressed).
+    Jsonl,
+    /// Parquet files.
+    Parquet,
+}
+
+/// Which fields of a JSONL or Parquet record travel with its text (to the
+/// JSONL or Parquet output and to `annotate`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum FieldFilter {
+    /// Every field.
+    #[default]
+    All,
+    /// Only these (`--keep-fields`).
+    Keep(Vec<String>),
+    /// All but these (`--drop-fields`).
+    Drop(Vec<String>),
+}
+
+impl FieldFilter {
+    /// Whether field `name` travels.
+    pub fn keeps(&self, name: &str) -> bool {
+        match self {
+            FieldFilter::All => true,
+            FieldFilter::Keep(names) => names.iter().any(|n| n == name),
+            FieldFilter::Drop(names) => !names.iter().any(|n| n == name),
+        }
+    }
+}
+
+/// The fields of a JSONL or Parquet record besides its text: its id (the
+/// `--id-field` value, as text) and the fields that travel, in record order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Record {
+    pub id: Option<String>,
+    pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// `--include` / `--exclude` globs over display paths (a `*` also crosses
@@ -113,7 +173,7 @@ pub enum Unit {
     },
 }
 
-fn failed(path: &str, size: u64, error: impl std::fmt::Display) -> Unit {
+pub(super) fn failed(path: &str, size: u64, error: impl std::fmt::Display) -> Unit {
     Unit::Failed {
         path: path.to_string(),
         size,
@@ -159,18 +219,25 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
         Ok(h) => h.to_vec(),
         Err(e) => return f(failed(path, input.size, e)),
     };
+    let auto = opts.format == InputFormat::Auto;
+    if opts.format == InputFormat::Parquet || auto && name.ends_with(".parquet") {
+        drop(reader);
+        return columnar::parquet_units(input, opts, f);
+    }
     let gzip = head.starts_with(&[0x1F, 0x8B]);
     let zstd = head.starts_with(&[0x28, 0xB5, 0x2F, 0xFD]);
-    let archive_name = name.ends_with(".tar")
-        || name.ends_with(".tgz")
-        || name.ends_with(".tzst")
-        || name.ends_with(".tar.gz")
-        || name.ends_with(".tar.zst");
+    let archive_name = auto
+        && (name.ends_with(".tar")
+            || name.ends_with(".tgz")
+            || name.ends_with(".tzst")
+            || name.ends_with(".tar.gz")
+            || name.ends_with(".tar.zst"));
     let jsonl_name = |n: &str| {
         let n = n.trim_end_matches(".gz").trim_end_matches(".zst");
         n.ends_with(".jsonl") || n.ends_with(".ndjson")
     };
-    if !gzip && !zstd && !archive_name && !jsonl_name(&name) && !is_tar(&head) {
+    let jsonl = opts.format == InputFormat::Jsonl || auto && jsonl_name(&name);
+    if !(gzip || zstd || archive_name || jsonl || auto && is_tar(&head)) {
         // A plain file: read (or map) it whole.
         if matches!(input.location, Location::File(_)) {
             drop(reader);
@@ -182,6 +249,7 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
                     id: 0,
                     path: path.to_string(),
                     bytes,
+                    record: None,
                 }),
                 Err(e) => failed(path, input.size, e),
             });
@@ -223,13 +291,13 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
         return f(failed(path, input.size, format!("{what}: {e}")));
     }
     let mut body: Box<dyn Read> = Box::new(io::Cursor::new(first.clone()).chain(body));
-    if name.ends_with(".tar") || is_tar(&first) {
+    if auto && (name.ends_with(".tar") || is_tar(&first)) {
         tar_units(path, &mut body, opts, f);
         // Past the archive's end: its padding, and what follows the stream.
         if gzip {
             let _ = io::copy(&mut body, &mut io::sink());
         }
-    } else if jsonl_name(&name) {
+    } else if jsonl {
         jsonl_units(path, body, opts, f);
     } else {
         let reopen = || {
@@ -244,6 +312,7 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
                     id: 0,
                     path: path.to_string(),
                     bytes: Bytes::Owned(out),
+                    record: None,
                 }),
                 Ok(Bounded::TooLarge(n)) => too_large(path, n, opts),
                 Err(e) => failed(path, input.size, format!("corrupt compressed stream: {e}")),
@@ -384,7 +453,7 @@ impl<R: BufRead> Read for GzMembers<R> {
     }
 }
 
-fn too_large(path: &str, size: u64, opts: &SourceOptions) -> Unit {
+pub(super) fn too_large(path: &str, size: u64, opts: &SourceOptions) -> Unit {
     Unit::Skipped {
         path: path.to_string(),
         size,
@@ -439,6 +508,7 @@ fn tar_units(path: &str, body: &mut dyn Read, opts: &SourceOptions, f: &mut dyn 
                 id: 0,
                 path: display,
                 bytes: Bytes::Owned(buf),
+                record: None,
             })),
             Err(e) => {
                 f(failed(
@@ -503,31 +573,54 @@ fn jsonl_units(path: &str, body: Box<dyn Read>, opts: &SourceOptions, f: &mut dy
 fn jsonl_record(path: &str, n: usize, line: &[u8], opts: &SourceOptions) -> Unit {
     let size = line.len() as u64;
     let place = format!("{path}:{n}");
-    let mut value: serde_json::Value = match serde_json::from_slice(line) {
+    let value: serde_json::Value = match serde_json::from_slice(line) {
         Ok(v) => v,
         Err(e) => return failed(&place, size, format!("not JSON: {e}")),
     };
-    // The text is taken out of the record, not copied (a record may be
-    // hundreds of megabytes).
-    let Some(serde_json::Value::String(text)) = value
-        .get_mut(&opts.jsonl_field)
-        .map(serde_json::Value::take)
-    else {
-        return failed(
-            &place,
-            size,
-            format!("no string field {:?}", opts.jsonl_field),
-        );
+    let serde_json::Value::Object(mut fields) = value else {
+        return failed(&place, size, "not a JSON object");
     };
+    match take_text(&mut fields, opts) {
+        Ok(text) => record_unit(path, &place, text, fields, opts),
+        Err(e) => failed(&place, size, e),
+    }
+}
+
+/// The text field, moved out of a record (not copied: a record may be
+/// hundreds of megabytes).
+fn take_text(
+    fields: &mut serde_json::Map<String, serde_json::Value>,
+    opts: &SourceOptions,
+) -> Result<String, String> {
+    match fields.shift_remove(&opts.text_field) {
+        Some(serde_json::Value::String(text)) => Ok(text),
+        _ => Err(format!("no string field {:?}", opts.text_field)),
+    }
+}
+
+/// A record's unit: its text under the name `path!/id` (or `place` without
+/// an id), and the fields that travel with it.
+pub(super) fn record_unit(
+    path: &str,
+    place: &str,
+    text: String,
+    mut fields: serde_json::Map<String, serde_json::Value>,
+    opts: &SourceOptions,
+) -> Unit {
     let id = opts
-        .jsonl_id
+        .id_field
         .as_ref()
-        .and_then(|f| value.get(f))
+        .and_then(|f| fields.get(f))
+        .filter(|v| !v.is_null())
         .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+    fields.retain(|name, _| opts.fields.keeps(name) || Some(name) == opts.id_field.as_ref());
     Unit::File(RawFile {
         id: 0,
-        path: id.map_or(place, |id| format!("{path}!/{id}")),
+        path: id
+            .as_ref()
+            .map_or_else(|| place.to_string(), |id| format!("{path}!/{id}")),
         bytes: Bytes::Owned(text.into_bytes()),
+        record: Some(Box::new(Record { id, fields })),
     })
 }
 
@@ -646,7 +739,7 @@ mod tests {
 
         let jsonl = "{\"id\":\"d1\",\"text\":\"丙\"}\n\nnot json\n{\"text\":5}\n{\"id\":7,\"text\":\"丁\"}\n";
         let mut o = opts.clone();
-        o.jsonl_id = Some("id".into());
+        o.id_field = Some("id".into());
         let units = read_units(&input(dir.path(), "d.jsonl", jsonl.as_bytes()), &o);
         assert_eq!(
             summary(&units),

@@ -20,9 +20,11 @@ use std::path::{Component, Path, PathBuf};
 
 use thiserror::Error;
 
+mod columnar;
 mod formats;
 pub use formats::{
-    read_units, visit_units, Filter, FilterError, SourceOptions, Unit, DEFAULT_MAX_FILE_SIZE,
+    read_units, visit_units, FieldFilter, Filter, FilterError, InputFormat, Record, SourceOptions,
+    Unit, DEFAULT_MAX_FILE_SIZE,
 };
 
 /// One input to read: a regular file or standard input.
@@ -52,6 +54,8 @@ pub struct RawFile {
     pub id: usize,
     pub path: String,
     pub bytes: Bytes,
+    /// A JSONL or Parquet record's id and other fields (`None` for a file).
+    pub record: Option<Box<Record>>,
 }
 
 /// Files at least this large are memory-mapped rather than read, so their
@@ -132,7 +136,9 @@ pub const STDIN_NAME: &str = "<stdin>";
 /// run does not read the first run's output. Symbolic links met while
 /// walking are followed only with `follow` (ripgrep's and fd's convention);
 /// otherwise they are listed as skipped inputs. Paths named on the command
-/// line are always followed. Every file is listed once, however many roots
+/// line are always followed. Hidden files and ignore files (`.gitignore`,
+/// `.ignore`, as ripgrep reads them, through the `ignore` crate) count as
+/// `opts` says. Every file is listed once, however many roots
 /// or links reach it, under a display path no other input has: roots whose
 /// display paths would collide (two folders named `data`) are named by as
 /// many of their last path components as tell them apart (`x1/data`,
@@ -140,16 +146,15 @@ pub const STDIN_NAME: &str = "<stdin>";
 pub fn discover(
     paths: &[PathBuf],
     exclude: Option<&Path>,
-    follow: bool,
+    opts: &SourceOptions,
 ) -> (Vec<Input>, Vec<SourceError>) {
     let exclude = exclude.map(resolve);
     let roots = root_displays(paths);
     let mut walker = Walker {
         exclude: exclude.as_deref(),
-        follow,
+        opts,
         found: Vec::new(),
         errors: Vec::new(),
-        ancestors: Vec::new(),
     };
     for (path, display) in paths.iter().zip(roots) {
         if path.as_os_str() == "-" {
@@ -163,7 +168,7 @@ pub fn discover(
             ));
             continue;
         }
-        walker.walk(path, display, true);
+        walker.walk(path, display);
     }
     let Walker {
         mut found,
@@ -236,12 +241,38 @@ fn unique_displays(inputs: &mut [Input]) {
 /// listing it once) and what it could not list.
 struct Walker<'a> {
     exclude: Option<&'a Path>,
-    follow: bool,
+    opts: &'a SourceOptions,
     found: Vec<(Input, Option<PathBuf>)>,
     errors: Vec<SourceError>,
-    /// Real paths of the folders being walked (a followed link back to one
-    /// of them would loop).
-    ancestors: Vec<PathBuf>,
+}
+
+/// Whether `path` is the output `exclude` (a folder, a JSONL file or its
+/// report) or one of the files canon keeps beside it (`.<out>.canon-lock`,
+/// staging folders, temporary files, a manifest), which are never read.
+fn is_output(exclude: Option<&Path>, path: &Path) -> bool {
+    let Some(ex) = exclude else {
+        return false;
+    };
+    if let (Some(name), Some(ex_name)) = (path.file_name(), ex.file_name()) {
+        let sidecar = format!(".{}.", ex_name.to_string_lossy());
+        if name.to_string_lossy().starts_with(&sidecar)
+            && path
+                .parent()
+                .and_then(|p| fs::canonicalize(p).ok())
+                .is_some_and(|p| Some(p.as_path()) == ex.parent())
+        {
+            return true;
+        }
+    }
+    let same_name = path.file_name() == ex.file_name();
+    let report = ex
+        .file_name()
+        .map(|n| format!("{}.report.json", n.to_string_lossy()));
+    let is_report = report.as_deref() == path.file_name().and_then(|n| n.to_str());
+    (same_name || is_report)
+        && fs::canonicalize(path).is_ok_and(|p| {
+            p == ex || p.file_name() == path.file_name() && p.parent() == ex.parent()
+        })
 }
 
 impl Walker<'_> {
@@ -260,107 +291,125 @@ impl Walker<'_> {
         ));
     }
 
-    /// Whether `path` is the output (a JSONL file or its report) or one of
-    /// the files canon keeps beside it (`.<out>.canon-lock`, staging
-    /// folders, temporary files, a manifest), which are never read.
-    fn is_output(&self, path: &Path) -> bool {
-        let Some(ex) = self.exclude else {
-            return false;
-        };
-        if let (Some(name), Some(ex_name)) = (path.file_name(), ex.file_name()) {
-            let sidecar = format!(".{}.", ex_name.to_string_lossy());
-            if name.to_string_lossy().starts_with(&sidecar)
-                && path
-                    .parent()
-                    .and_then(|p| fs::canonicalize(p).ok())
-                    .is_some_and(|p| Some(p.as_path()) == ex.parent())
-            {
-                return true;
-            }
-        }
-        let same_name = path.file_name() == ex.file_name();
-        let report = ex
-            .file_name()
-            .map(|n| format!("{}.report.json", n.to_string_lossy()));
-        let is_report = report.as_deref() == path.file_name().and_then(|n| n.to_str());
-        (same_name || is_report)
-            && fs::canonicalize(path).is_ok_and(|p| {
-                p == ex || p.file_name() == path.file_name() && p.parent() == ex.parent()
-            })
+    fn file(&mut self, path: &Path, display: String, size: u64) {
+        let real = fs::canonicalize(path).ok();
+        self.found.push((
+            Input {
+                location: Location::File(path.to_path_buf()),
+                display,
+                size,
+            },
+            real,
+        ));
     }
 
-    fn walk(&mut self, path: &Path, display: String, named: bool) {
-        let link_meta = match fs::symlink_metadata(path) {
+    /// A path named on the command line: a file, or a folder to walk
+    /// (links named are followed).
+    fn walk(&mut self, path: &Path, display: String) {
+        let meta = match fs::metadata(path) {
             Ok(m) => m,
             Err(source) => return self.error(display, source),
         };
-        let is_link = link_meta.file_type().is_symlink();
-        if is_link && !named && !self.follow {
-            return self.skip_link(path, display);
-        }
-        let meta = if is_link {
-            match fs::metadata(path) {
-                Ok(m) => m,
-                Err(source) => return self.error(display, source),
-            }
-        } else {
-            link_meta
-        };
-        if self.is_output(path) {
+        if is_output(self.exclude, path) {
             return;
         }
         if meta.is_file() {
-            let real = fs::canonicalize(path).ok();
-            self.found.push((
-                Input {
-                    location: Location::File(path.to_path_buf()),
-                    display,
-                    size: meta.len(),
-                },
-                real,
-            ));
-            return;
+            return self.file(path, display, meta.len());
         }
         if !meta.is_dir() {
             self.errors.push(SourceError::NotAFile { path: display });
             return;
         }
-        let real = fs::canonicalize(path).ok();
-        if let (Some(ex), Some(r)) = (self.exclude, &real) {
+        if let (Some(ex), Ok(r)) = (self.exclude, fs::canonicalize(path)) {
             if r == ex {
                 return;
             }
         }
-        if let Some(r) = &real {
-            if self.ancestors.contains(r) {
-                self.errors
-                    .push(SourceError::LinkedFolder { path: display });
-                return;
-            }
-        }
-        let entries = match fs::read_dir(path) {
-            Ok(e) => e,
-            Err(source) => return self.error(display, source),
-        };
-        let mut children = Vec::new();
-        for entry in entries {
-            match entry {
-                Ok(e) => children.push(e.file_name()),
-                Err(source) => self.error(display.clone(), source),
-            }
-        }
-        children.sort();
-        self.ancestors.extend(real.clone());
-        for name in children {
-            let child_display = if display.is_empty() || display == "." {
-                name.to_string_lossy().into_owned()
+        self.walk_folder(path, &display);
+    }
+
+    /// Walks a folder with the `ignore` crate: sorted by name, the output
+    /// never entered, hidden files and ignore files as the options say.
+    fn walk_folder(&mut self, root: &Path, display: &str) {
+        let ignore_files = self.opts.ignore_files;
+        let exclude = self.exclude.map(Path::to_path_buf);
+        let mut builder = ignore::WalkBuilder::new(root);
+        builder
+            .standard_filters(false)
+            .hidden(!self.opts.hidden)
+            .ignore(ignore_files)
+            .git_ignore(ignore_files)
+            .git_exclude(ignore_files)
+            .git_global(ignore_files)
+            .parents(ignore_files)
+            .follow_links(self.opts.follow)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .filter_entry(move |e| {
+                e.depth() == 0
+                    || !(is_output(exclude.as_deref(), e.path())
+                        || e.file_type().is_some_and(|t| t.is_dir())
+                            && exclude.is_some()
+                            && fs::canonicalize(e.path()).ok() == exclude)
+            });
+        let shown = |p: &Path| -> String {
+            let rel = p.strip_prefix(root).unwrap_or(p);
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if display.is_empty() || display == "." {
+                rel.join("/")
+            } else if rel.is_empty() {
+                display.to_string()
             } else {
-                format!("{}/{}", display, name.to_string_lossy())
-            };
-            self.walk(&path.join(&name), child_display, false);
+                format!("{display}/{}", rel.join("/"))
+            }
+        };
+        for entry in builder.build() {
+            match entry {
+                Ok(e) if e.depth() == 0 => {}
+                Ok(e) => {
+                    let Some(kind) = e.file_type() else { continue };
+                    let path = e.path();
+                    if kind.is_symlink() || e.path_is_symlink() && !self.opts.follow {
+                        self.skip_link(path, shown(path));
+                    } else if kind.is_file() {
+                        let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+                        self.file(path, shown(path), size);
+                    } else if !kind.is_dir() {
+                        self.errors
+                            .push(SourceError::NotAFile { path: shown(path) });
+                    }
+                }
+                Err(e) => self.walk_error(e, &shown),
+            }
         }
-        if real.is_some() {
-            self.ancestors.pop();
+    }
+
+    fn walk_error(&mut self, e: ignore::Error, shown: &dyn Fn(&Path) -> String) {
+        let mut path = None;
+        let mut e = e;
+        loop {
+            match e {
+                ignore::Error::WithPath { path: p, err } => {
+                    path.get_or_insert(p);
+                    e = *err;
+                }
+                ignore::Error::WithDepth { err, .. }
+                | ignore::Error::WithLineNumber { err, .. } => e = *err,
+                ignore::Error::Loop { child, .. } => {
+                    return self.errors.push(SourceError::LinkedFolder {
+                        path: shown(&child),
+                    })
+                }
+                ignore::Error::Io(source) => {
+                    let at = path.as_deref().map_or_else(String::new, shown);
+                    return self.error(at, source);
+                }
+                // A malformed ignore file: read as far as it parses
+                // (ripgrep's behaviour), not an input error.
+                _ => return,
+            }
         }
     }
 }
@@ -440,6 +489,7 @@ pub fn read(input: &Input, id: usize) -> Result<RawFile, SourceError> {
         id,
         path: input.display.clone(),
         bytes,
+        record: None,
     })
 }
 
@@ -486,7 +536,7 @@ mod tests {
         fs::write(root.join("b/sub/z.txt"), "z").unwrap();
         fs::write(root.join("b/a.txt"), "a").unwrap();
         fs::write(root.join("a.txt"), "a").unwrap();
-        let (inputs, errors) = discover(&[root.to_path_buf()], None, false);
+        let (inputs, errors) = discover(&[root.to_path_buf()], None, &SourceOptions::default());
         assert!(errors.is_empty());
         let base = root_display(root);
         let names: Vec<_> = inputs.iter().map(|i| i.display.clone()).collect();
@@ -504,20 +554,24 @@ mod tests {
     fn current_folder_children_have_no_dot_prefix() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("a.txt"), "a").unwrap();
+        let opts = SourceOptions::default();
         let mut walker = Walker {
             exclude: None,
-            follow: false,
+            opts: &opts,
             found: Vec::new(),
             errors: Vec::new(),
-            ancestors: Vec::new(),
         };
-        walker.walk(dir.path(), ".".into(), true);
+        walker.walk(dir.path(), ".".into());
         assert_eq!(walker.found[0].0.display, "a.txt");
     }
 
     #[test]
     fn missing_path_is_an_error_not_a_panic() {
-        let (inputs, errors) = discover(&[PathBuf::from("does/not/exist")], None, false);
+        let (inputs, errors) = discover(
+            &[PathBuf::from("does/not/exist")],
+            None,
+            &SourceOptions::default(),
+        );
         assert!(inputs.is_empty());
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].path(), "does/not/exist");
@@ -547,7 +601,7 @@ mod tests {
         let (inputs, _) = discover(
             &[dir.path().to_path_buf()],
             Some(&dir.path().join("out")),
-            false,
+            &SourceOptions::default(),
         );
         assert_eq!(inputs.len(), 1);
         assert!(inputs[0].display.ends_with("in.txt"));

@@ -1,10 +1,33 @@
 //! The GitHub format: workflow commands that GitHub Actions shows as
 //! annotations on the diff.
 
+use std::collections::BTreeMap;
+
+use super::Summary;
 use crate::check::{Finding, Severity};
 
-/// GitHub Actions workflow commands, one `::error` / `::warning` per finding.
-pub fn render(findings: &[Finding]) -> String {
+/// How many annotations GitHub is given: it shows 10 errors and 10 warnings
+/// per step (50 per job) and drops the rest, so canon gives it the first
+/// ones of each file and says how many it left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub per_file: usize,
+    pub total: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            per_file: 10,
+            total: 50,
+        }
+    }
+}
+
+/// GitHub Actions workflow commands, one `::error` / `::warning` per finding
+/// up to `limits` (findings in order: file by file), then one `::notice`
+/// counting the findings left out.
+pub fn render(findings: &[Finding], limits: Limits) -> String {
     /// Percent-escapes what the command syntax needs, and writes other
     /// control characters as escapes (they would reach the log raw).
     fn data(s: &str) -> String {
@@ -24,7 +47,19 @@ pub fn render(findings: &[Finding]) -> String {
         data(s).replace(':', "%3A").replace(',', "%2C")
     }
     let mut out = String::new();
+    let mut shown = 0usize;
+    let mut in_file = 0usize;
+    let mut file: Option<&str> = None;
     for f in findings {
+        if file != Some(f.path.as_str()) {
+            file = Some(f.path.as_str());
+            in_file = 0;
+        }
+        in_file += 1;
+        if in_file > limits.per_file || shown >= limits.total {
+            continue;
+        }
+        shown += 1;
         let level = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -43,8 +78,57 @@ pub fn render(findings: &[Finding]) -> String {
             data(&f.message)
         ));
     }
+    let left = findings.len() - shown;
+    if left > 0 {
+        out.push_str(&format!(
+            "::notice title=canon::{} not annotated (at most {} per file, {} in all); \
+             the step summary and `canon check --format human` list them all\n",
+            crate::report::plural(left, "finding", "findings"),
+            limits.per_file,
+            limits.total
+        ));
+    }
     out
 }
+
+/// The markdown `$GITHUB_STEP_SUMMARY` gets: the counts, the findings per
+/// rule, and the files with the most findings.
+pub fn step_summary(findings: &[Finding], summary: &Summary) -> String {
+    let mut by_rule: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut by_file: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in findings {
+        let e = by_rule.entry(f.rule.id()).or_default();
+        match f.severity {
+            Severity::Error => e.0 += 1,
+            Severity::Warning => e.1 += 1,
+        }
+        *by_file.entry(f.path.as_str()).or_default() += 1;
+    }
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut out = format!("## canon check\n\n{}\n", summary.line());
+    if !by_rule.is_empty() {
+        out.push_str("\n| rule | errors | warnings |\n|---|---:|---:|\n");
+        for (rule, (e, w)) in &by_rule {
+            out.push_str(&format!("| `{}` | {e} | {w} |\n", cell(rule)));
+        }
+        let mut files: Vec<(&str, usize)> = by_file.into_iter().collect();
+        files.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        out.push_str("\n| file | findings |\n|---|---:|\n");
+        for (path, n) in files.iter().take(STEP_SUMMARY_FILES) {
+            out.push_str(&format!("| `{}` | {n} |\n", cell(path)));
+        }
+        if files.len() > STEP_SUMMARY_FILES {
+            out.push_str(&format!(
+                "\n…and {} more.\n",
+                crate::report::plural(files.len() - STEP_SUMMARY_FILES, "file", "files")
+            ));
+        }
+    }
+    out
+}
+
+/// Files listed in the step summary.
+pub const STEP_SUMMARY_FILES: usize = 20;
 
 #[cfg(test)]
 mod tests {
@@ -56,8 +140,73 @@ mod tests {
         let mut f = finding("dir/a,b:c.txt", "range", "x");
         f.message = "50% off\nnext".into();
         assert_eq!(
-            render(&[f]),
+            render(&[f], Limits::default()),
             "::error file=dir/a%2Cb%3Ac.txt,line=1,col=1,title=canon range::50%25 off%0Anext\n"
         );
+    }
+
+    #[test]
+    fn annotations_are_capped_per_file_and_in_all() {
+        let findings: Vec<Finding> = (0..30)
+            .map(|i| finding(&format!("f{}.txt", i / 12), "range", "x"))
+            .collect();
+        let cases = [
+            (
+                Limits {
+                    per_file: 10,
+                    total: 50,
+                },
+                26,
+                4,
+            ),
+            (
+                Limits {
+                    per_file: 2,
+                    total: 50,
+                },
+                6,
+                24,
+            ),
+            (
+                Limits {
+                    per_file: 10,
+                    total: 15,
+                },
+                15,
+                15,
+            ),
+            (
+                Limits {
+                    per_file: 100,
+                    total: 100,
+                },
+                30,
+                0,
+            ),
+        ];
+        for (limits, shown, left) in cases {
+            let out = render(&findings, limits);
+            assert_eq!(out.matches("::error ").count(), shown, "{limits:?}");
+            let notice = out.lines().find(|l| l.starts_with("::notice"));
+            match left {
+                0 => assert!(notice.is_none(), "{limits:?}"),
+                n => assert!(
+                    notice.unwrap().contains(&format!("{n} findings")),
+                    "{limits:?}"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn step_summary_counts_rules_and_files() {
+        let mut findings = vec![
+            finding("a|b.txt", "range", "x"),
+            finding("c.txt", "range", "y"),
+        ];
+        findings[1].severity = Severity::Warning;
+        let md = step_summary(&findings, &Summary::new(&findings, 2, 0));
+        assert!(md.contains("| `range` | 1 | 1 |"), "{md}");
+        assert!(md.contains("| `a\\|b.txt` | 1 |"), "{md}");
     }
 }

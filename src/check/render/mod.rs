@@ -43,12 +43,17 @@ impl std::str::FromStr for Format {
     }
 }
 
-/// Renders findings in `format`.
-pub fn render(format: Format, findings: &[Finding], summary: &Summary) -> String {
+/// Renders findings in `format` (`limits`: how many GitHub annotations).
+pub fn render(
+    format: Format,
+    findings: &[Finding],
+    summary: &Summary,
+    limits: github::Limits,
+) -> String {
     match format {
         Format::Human => human::render(findings, summary),
         Format::Json => json::render(findings, summary),
-        Format::Github => github::render(findings),
+        Format::Github => github::render(findings, limits),
         Format::Sarif => sarif::render(findings),
     }
 }
@@ -75,9 +80,12 @@ impl Summary {
     }
 
     pub fn line(&self) -> String {
+        let plural = crate::report::plural;
         let mut s = format!(
-            "{} files checked: {} errors, {} warnings",
-            self.files, self.errors, self.warnings
+            "{} checked: {}, {}",
+            plural(self.files, "file", "files"),
+            plural(self.errors, "error", "errors"),
+            plural(self.warnings, "warning", "warnings"),
         );
         if self.baselined > 0 {
             s.push_str(&format!(" ({} in the baseline not shown)", self.baselined));
