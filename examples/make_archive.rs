@@ -91,10 +91,17 @@ fn main() -> std::io::Result<()> {
         tar.into_inner()?.finish()?;
     } else if out.ends_with(".jsonl.zst") {
         let mut z = zstd::stream::write::Encoder::new(fs::File::create(out)?, 3)?;
-        for p in &pages {
-            // JSON carries text: legacy-encoded pages are left out.
+        for (n, p) in pages.iter().enumerate() {
+            // JSON carries text: legacy-encoded pages are left out. Each
+            // record carries metadata too, as a crawl's would.
             if let Ok(text) = std::str::from_utf8(&p.bytes) {
-                serde_json::to_writer(&mut z, &serde_json::json!({"id": p.path, "text": text}))?;
+                let record = serde_json::json!({
+                    "id": p.path,
+                    "text": text,
+                    "url": format!("https://{}", p.path),
+                    "meta": {"crawl": "2026-12", "n": n, "lang": "zh"},
+                });
+                serde_json::to_writer(&mut z, &record)?;
                 z.write_all(b"\n")?;
             }
         }

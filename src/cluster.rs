@@ -31,7 +31,7 @@
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-use crate::fingerprint::{bands, containment, similarity, Signature};
+use crate::fingerprint::{band, containment, similarity, Signature, BANDS};
 use crate::unionfind::UnionFind;
 
 /// What clustering needs to know of a copy.
@@ -153,37 +153,55 @@ pub fn cluster(
     // verified on its signatures.
     let mut contained: Vec<(usize, usize)> = Vec::new();
     if threshold <= 1.0 {
-        let mut buckets: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
-        for &i in &representatives {
-            if let Some(Some(sig)) = signatures.get(i) {
-                for (b, key) in bands(sig).into_iter().enumerate() {
-                    buckets.entry((b, key)).or_default().push(i);
+        // Band by band, the buckets are runs of equal keys once the
+        // (key, copy) pairs are sorted: in band then key order, members in
+        // run order, with memory for one band (no map of buckets: a run of
+        // a million short documents has 64 million, nearly all single).
+        let signed: Vec<(usize, &Signature)> = representatives
+            .iter()
+            .filter_map(|&i| Some((i, sig(i)?)))
+            .collect();
+        let mut band_keys: Vec<(u64, usize)> = Vec::with_capacity(signed.len());
+        for b in 0..BANDS {
+            band_keys.clear();
+            band_keys.extend(signed.iter().map(|&(i, s)| (band(s, b), i)));
+            band_keys.sort_unstable();
+            let mut start = 0;
+            while start < band_keys.len() {
+                let key = band_keys[start].0;
+                let end = start
+                    + band_keys[start..]
+                        .iter()
+                        .take_while(|(k, _)| *k == key)
+                        .count();
+                if end - start < 2 {
+                    start = end;
+                    continue;
                 }
-            }
-        }
-        let mut keys: Vec<&(usize, u64)> = buckets.keys().collect();
-        keys.sort();
-        for key in keys {
-            let members = &buckets[key];
-            for (k, &j) in members.iter().enumerate().skip(1) {
-                for &i in &members[k.saturating_sub(BUCKET_COMPARES)..k] {
-                    if uf.find(i) == uf.find(j) {
-                        continue;
-                    }
-                    if let (Some(Some(a)), Some(Some(b))) = (signatures.get(i), signatures.get(j)) {
-                        if similarity(a, b) >= threshold {
-                            if uf.agree(i, j, threshold) {
-                                uf.join(i, j);
+                let members: Vec<usize> = band_keys[start..end].iter().map(|&(_, i)| i).collect();
+                start = end;
+                for (k, &j) in members.iter().enumerate().skip(1) {
+                    for &i in &members[k.saturating_sub(BUCKET_COMPARES)..k] {
+                        if uf.find(i) == uf.find(j) {
+                            continue;
+                        }
+                        if let (Some(Some(a)), Some(Some(b))) =
+                            (signatures.get(i), signatures.get(j))
+                        {
+                            if similarity(a, b) >= threshold {
+                                if uf.agree(i, j, threshold) {
+                                    uf.join(i, j);
+                                }
+                            } else if same_document(a, b, threshold) {
+                                // By containment: decided below, once every
+                                // similar pair is joined.
+                                let (long, short) = if a.shingles >= b.shingles {
+                                    (i, j)
+                                } else {
+                                    (j, i)
+                                };
+                                contained.push((long, short));
                             }
-                        } else if same_document(a, b, threshold) {
-                            // By containment: decided below, once every
-                            // similar pair is joined.
-                            let (long, short) = if a.shingles >= b.shingles {
-                                (i, j)
-                            } else {
-                                (j, i)
-                            };
-                            contained.push((long, short));
                         }
                     }
                 }

@@ -249,11 +249,14 @@ pub const MIN_SAMPLES: usize = 8;
 
 /// The LSH band keys of a signature.
 pub fn bands(sig: &Signature) -> Vec<u64> {
-    sig.mins
-        .chunks(ROWS)
-        .enumerate()
-        .map(|(b, rows)| rows.iter().fold(mix(b as u64 + 1), |h, &r| mix(h ^ r)))
-        .collect()
+    (0..BANDS).map(|b| band(sig, b)).collect()
+}
+
+/// The LSH key of band `b` of a signature (`bands(sig)[b]`).
+pub fn band(sig: &Signature, b: usize) -> u64 {
+    sig.mins[b * ROWS..(b + 1) * ROWS]
+        .iter()
+        .fold(mix(b as u64 + 1), |h, &r| mix(h ^ r))
 }
 
 #[cfg(test)]

@@ -610,25 +610,37 @@ fn gbk_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>
 /// private-use mappings included), or `€` (0x80) and U+FFFD (bytes it
 /// could not read).
 fn gbk_char(c: char) -> bool {
-    static BMP: OnceLock<Vec<bool>> = OnceLock::new();
-    let u = c as usize;
-    if c.is_ascii() || u > 0xFFFF {
-        return false;
-    }
     if c == '€' || c == '\u{FFFD}' {
         return true;
     }
-    BMP.get_or_init(|| {
+    gbk_bytes(c).is_some()
+}
+
+/// The two GB18030 bytes of `c`, where it has two (from a table built once:
+/// the encoder searches its tables for the less common Han, and a line of
+/// Traditional Chinese is all of them).
+fn gbk_bytes(c: char) -> Option<[u8; 2]> {
+    static BMP: OnceLock<Vec<u16>> = OnceLock::new();
+    let u = c as usize;
+    if c.is_ascii() || u > 0xFFFF {
+        return None;
+    }
+    let code = BMP.get_or_init(|| {
         (0..0x10000u32)
             .map(|u| {
-                char::from_u32(u).is_some_and(|c| {
+                char::from_u32(u).map_or(0, |c| {
                     let mut buf = [0u8; 4];
                     let (b, _, bad) = GB18030.encode(c.encode_utf8(&mut buf));
-                    !bad && b.len() == 2
+                    if !bad && b.len() == 2 {
+                        u16::from_be_bytes([b[0], b[1]])
+                    } else {
+                        0
+                    }
                 })
             })
             .collect()
-    })[u]
+    })[u];
+    (code != 0).then(|| code.to_be_bytes())
 }
 
 /// A run of non-ASCII characters that is UTF-8 read as GBK, turned back,
@@ -658,9 +670,13 @@ fn fix_gbk_run(run: &str) -> Option<(String, impl Fn(usize) -> usize)> {
                 bytes.push(0xFF);
             }
             _ => {
-                let (b, _, unmappable) = GB18030.encode(c.encode_utf8(&mut buf));
                 // (A trail byte 0x40–0x7E was an ASCII character the
                 // misread swallowed: it comes back.)
+                if let Some(b) = gbk_bytes(c) {
+                    bytes.extend_from_slice(&b);
+                    continue;
+                }
+                let (b, _, unmappable) = GB18030.encode(c.encode_utf8(&mut buf));
                 if unmappable {
                     return None;
                 }

@@ -5,7 +5,7 @@
 //! (zstd), the schema inferred from every record (integers as Int64,
 //! objects as structs, arrays as lists; a field whose types disagree across
 //! records becomes a string). Memory: [`BATCH_ROWS`] records at a time, plus
-//! the writer's current row group.
+//! the writer's current row group (at most about [`ROW_GROUP_BYTES`]).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -109,6 +109,9 @@ impl Shape {
 /// Records converted at a time.
 pub const BATCH_ROWS: usize = 256;
 
+/// Bytes of rows the writer holds before it writes them out as a row group.
+pub const ROW_GROUP_BYTES: usize = 64 << 20;
+
 fn failed(what: &str, e: impl std::fmt::Display) -> EmitError {
     EmitError::Convert(format!("{what}: {e}"))
 }
@@ -175,6 +178,7 @@ pub fn jsonl_to_parquet<W: Write + Send>(
         .map_err(|e| failed("reading the records", e))?;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
         .build();
     let mut writer =
         ArrowWriter::try_new(out, schema, Some(props)).map_err(|e| failed("writing Parquet", e))?;
@@ -183,30 +187,25 @@ pub fn jsonl_to_parquet<W: Write + Send>(
         writer
             .write(&batch)
             .map_err(|e| failed("writing Parquet", e))?;
+        // A row group is held until it is flushed: bound it by bytes, not
+        // by rows (a million documents would be the whole output).
+        if writer.memory_size() > ROW_GROUP_BYTES {
+            writer.flush().map_err(|e| failed("writing Parquet", e))?;
+        }
     }
     writer.close().map_err(|e| failed("writing Parquet", e))?;
     Ok(())
 }
 
-/// A JSONL spool file that becomes the output: copied as it is (JSONL) or
-/// converted (Parquet) into `out`.
-pub fn finish_spool<W: Write + Send>(
-    spool: &Path,
-    out: W,
-    parquet: bool,
-    fallback: &[&str],
-) -> Result<(), EmitError> {
-    if parquet {
-        return jsonl_to_parquet(spool, out, fallback);
-    }
-    let mut out = out;
-    let mut f = fs::File::open(spool).map_err(|source| EmitError::Write {
-        path: spool.to_path_buf(),
+/// Copies the file `from` to `out` (a closed pipe is not an error: `| head`).
+pub fn copy_to<W: Write>(from: &Path, mut out: W) -> Result<(), EmitError> {
+    let mut f = fs::File::open(from).map_err(|source| EmitError::Write {
+        path: from.to_path_buf(),
         source,
     })?;
     match io::copy(&mut f, &mut out).and_then(|_| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(EmitError::Write {
-            path: "<output>".into(),
+            path: "<stdout>".into(),
             source: e,
         }),
         _ => Ok(()),

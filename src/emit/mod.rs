@@ -17,7 +17,7 @@
 //!   does not write again are removed, so `*.txt` is always this run's set;
 //! - with `source`, the only module that touches the filesystem.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -119,15 +119,25 @@ pub fn output_names<'a>(
     reserved: &BTreeSet<String>,
 ) -> Vec<String> {
     let mut taken: HashSet<String> = reserved.iter().map(|n| n.to_lowercase()).collect();
+    // Per stem, the suffix to try next: every smaller one is taken (names
+    // are only ever added), so a JSONL of a million records named by one
+    // stem costs a million tries, not half a million squared.
+    let mut next: HashMap<String, usize> = HashMap::new();
     let mut names = Vec::new();
     for path in first_paths {
         let stem = safe_stem(path);
-        let mut name = format!("{stem}.txt");
-        let mut n = 2;
+        let key = stem.to_lowercase();
+        let n = next.entry(key.clone()).or_insert(1);
+        let mut name = if *n == 1 {
+            format!("{stem}.txt")
+        } else {
+            format!("{stem}-{n}.txt")
+        };
         while !taken.insert(name.to_lowercase()) {
+            *n += 1;
             name = format!("{stem}-{n}.txt");
-            n += 1;
         }
+        *n += 1;
         names.push(name);
     }
     names
@@ -289,6 +299,49 @@ mod tests {
         ];
         for (paths, want) in cases {
             assert_eq!(output_names(paths.iter().copied(), &BTreeSet::new()), want);
+        }
+    }
+
+    #[test]
+    fn names_are_those_of_trying_every_suffix_in_turn() {
+        // The first free `stem-N`, as a search from 2 for each name finds
+        // it, with stems that collide with other stems' suffixed names.
+        fn reference(paths: &[String], reserved: &BTreeSet<String>) -> Vec<String> {
+            let mut taken: HashSet<String> = reserved.iter().map(|n| n.to_lowercase()).collect();
+            let mut out = Vec::new();
+            for p in paths {
+                let stem = safe_stem(p);
+                let mut name = format!("{stem}.txt");
+                let mut n = 2;
+                while !taken.insert(name.to_lowercase()) {
+                    name = format!("{stem}-{n}.txt");
+                    n += 1;
+                }
+                out.push(name);
+            }
+            out
+        }
+        let stems = ["x", "X", "x-2", "x-3", "y", "x-2-2", "X-4", "d.jsonl:1"];
+        let mut state = 7u64;
+        for round in 0..200 {
+            let paths: Vec<String> = (0..(round % 40))
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    format!("dir/{}.txt", stems[(state >> 33) as usize % stems.len()])
+                })
+                .collect();
+            let reserved: BTreeSet<String> = if round % 3 == 0 {
+                ["x-2.txt".to_string(), "Y.TXT".to_string()].into()
+            } else {
+                BTreeSet::new()
+            };
+            assert_eq!(
+                output_names(paths.iter().map(String::as_str), &reserved),
+                reference(&paths, &reserved),
+                "{paths:?}"
+            );
         }
     }
 

@@ -10,6 +10,7 @@
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use super::{interrupt, write_atomic, EmitError, OutDir, OutFile};
 
@@ -100,24 +101,78 @@ impl JsonlMeta {
 }
 
 /// One JSON line per document, in document order, to a file (written
-/// beside and renamed into place, see [`OutFile`]) or to stdout. Documents
-/// arrive out of order: each record waits in its own file in a spool folder
-/// (a temporary folder, removed when the sink is dropped or the run is
-/// interrupted), so memory holds one document at a time, not the output.
+/// beside and renamed into place, see [`OutFile`]), to stdout, or as rows
+/// of a Parquet file. Documents arrive out of order: each record is written
+/// as soon as those before it are; the ones that arrive early wait in
+/// memory up to [`WAITING_BYTES`], then each in its own file in a spool
+/// folder (a temporary folder, removed when the sink is dropped or the run
+/// is interrupted). So memory holds a bounded window of records, not the
+/// output, and a run of a million small documents creates no million files.
 #[derive(Debug)]
 pub struct JsonlFile {
-    out: Option<OutFile>,
     meta: Vec<JsonlMeta>,
     spool: tempfile::TempDir,
     /// Convert the records to Parquet at the end.
     parquet: bool,
+    state: Mutex<InOrder>,
+}
+
+/// Records that arrived early may wait in memory up to this many bytes.
+pub const WAITING_BYTES: usize = 64 << 20;
+
+/// The in-order writer of [`JsonlFile`].
+#[derive(Debug)]
+struct InOrder {
+    /// The output file (`None`: stdout).
+    out: Option<OutFile>,
+    /// Where records go in order: the output file itself (JSONL), or
+    /// `all.jsonl` in the spool (stdout, written at the end so a failed run
+    /// prints nothing; Parquet, converted at the end).
+    sink: io::BufWriter<fs::File>,
+    sink_path: PathBuf,
+    next: usize,
+    waiting: std::collections::BTreeMap<usize, Vec<u8>>,
+    waiting_bytes: usize,
+    spilled: std::collections::BTreeSet<usize>,
+}
+
+impl InOrder {
+    fn write(&mut self, line: &[u8]) -> Result<(), EmitError> {
+        self.sink
+            .write_all(line)
+            .map_err(|source| EmitError::Write {
+                path: self.sink_path.clone(),
+                source,
+            })
+    }
+
+    /// Writes the records that wait for nothing any more.
+    fn drain(&mut self, spooled: &dyn Fn(usize) -> PathBuf) -> Result<(), EmitError> {
+        loop {
+            if let Some(line) = self.waiting.remove(&self.next) {
+                self.waiting_bytes -= line.len();
+                self.write(&line)?;
+            } else if self.spilled.remove(&self.next) {
+                let path = spooled(self.next);
+                let line = fs::read(&path).map_err(|source| EmitError::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+                let _ = fs::remove_file(&path);
+                self.write(&line)?;
+            } else {
+                return Ok(());
+            }
+            self.next += 1;
+        }
+    }
 }
 
 impl JsonlFile {
     /// A JSONL output to `out` (`None`: stdout) — Parquet with `parquet`;
     /// `meta[i]` describes document `i`.
     pub fn new(
-        out: Option<OutFile>,
+        mut out: Option<OutFile>,
         meta: Vec<JsonlMeta>,
         parquet: bool,
     ) -> Result<Self, EmitError> {
@@ -134,39 +189,42 @@ impl JsonlFile {
                 source,
             })?;
         interrupt::register(spool.path());
+        let (file, sink_path) = match &mut out {
+            Some(out) if !parquet => {
+                let path = PathBuf::from("<output>");
+                let file = out.file().try_clone().map_err(|source| EmitError::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+                (file, path)
+            }
+            _ => {
+                let path = spool.path().join("all.jsonl");
+                let file = fs::File::create(&path).map_err(|source| EmitError::Write {
+                    path: path.clone(),
+                    source,
+                })?;
+                (file, path)
+            }
+        };
         Ok(JsonlFile {
-            out,
             meta,
             spool,
             parquet,
+            state: Mutex::new(InOrder {
+                out,
+                sink: io::BufWriter::with_capacity(1 << 20, file),
+                sink_path,
+                next: 0,
+                waiting: Default::default(),
+                waiting_bytes: 0,
+                spilled: Default::default(),
+            }),
         })
     }
 
     fn spooled(&self, doc: usize) -> PathBuf {
         self.spool.path().join(format!("{doc}.jsonl"))
-    }
-
-    /// Copies the spooled records `0..count`, in order, to `out`.
-    fn write_all(&self, out: &mut dyn Write, count: usize) -> Result<(), EmitError> {
-        for doc in 0..count {
-            let path = self.spooled(doc);
-            let bytes = match fs::read(&path) {
-                Ok(b) => b,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(source) => return Err(EmitError::Write { path, source }),
-            };
-            match out.write_all(&bytes) {
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
-                Err(source) => {
-                    return Err(EmitError::Write {
-                        path: PathBuf::from("<output>"),
-                        source,
-                    })
-                }
-                Ok(()) => {}
-            }
-        }
-        Ok(())
     }
 }
 
@@ -180,49 +238,52 @@ impl DocumentSink for JsonlFile {
     fn put(&self, doc: usize, text: &str) -> Result<(), EmitError> {
         let mut line = serde_json::to_vec(&self.meta[doc].record(text))?;
         line.push(b'\n');
-        let path = self.spooled(doc);
-        fs::write(&path, line).map_err(|source| EmitError::Write { path, source })
+        let mut st = self.state.lock().map_err(|_| EmitError::Poisoned)?;
+        if doc == st.next {
+            st.write(&line)?;
+            st.next += 1;
+            st.drain(&|d| self.spooled(d))
+        } else if st.waiting_bytes + line.len() <= WAITING_BYTES {
+            st.waiting_bytes += line.len();
+            st.waiting.insert(doc, line);
+            Ok(())
+        } else {
+            let path = self.spooled(doc);
+            fs::write(&path, line).map_err(|source| EmitError::Write { path, source })?;
+            st.spilled.insert(doc);
+            Ok(())
+        }
     }
 
     fn finish(
-        mut self: Box<Self>,
+        self: Box<Self>,
         count: usize,
         report: Option<(&Path, &[u8])>,
     ) -> Result<(), EmitError> {
-        match self.out.take() {
+        let st = self.state.lock().map_err(|_| EmitError::Poisoned)?;
+        let mut st = st;
+        // Documents never put (none, in a finished run) are left out.
+        while st.next < count {
+            st.drain(&|d| self.spooled(d))?;
+            st.next += 1;
+        }
+        let sink_path = st.sink_path.clone();
+        st.sink.flush().map_err(|source| EmitError::Write {
+            path: sink_path.clone(),
+            source,
+        })?;
+        let out = st.out.take();
+        drop(st);
+        match out {
             Some(mut out) => {
-                let write_err = |source: io::Error| EmitError::Write {
-                    path: PathBuf::from("<output>"),
-                    source,
-                };
                 if self.parquet {
-                    let all = self.spool.path().join("all.jsonl");
-                    let file = fs::File::create(&all).map_err(write_err)?;
-                    let mut w = io::BufWriter::new(file);
-                    self.write_all(&mut w, count)?;
-                    w.flush().map_err(write_err)?;
-                    drop(w);
-                    super::columnar::jsonl_to_parquet(&all, out.file(), &["id", "text"])?;
-                } else {
-                    let mut w = io::BufWriter::new(out.file());
-                    self.write_all(&mut w, count)?;
-                    w.flush().map_err(write_err)?;
+                    super::columnar::jsonl_to_parquet(&sink_path, out.file(), &["id", "text"])?;
                 }
                 out.publish()?;
             }
             None => {
                 let stdout = io::stdout();
-                let mut w = io::BufWriter::new(stdout.lock());
-                self.write_all(&mut w, count)?;
-                match w.flush() {
-                    Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                        return Err(EmitError::Write {
-                            path: PathBuf::from("<stdout>"),
-                            source: e,
-                        })
-                    }
-                    _ => {}
-                }
+                super::columnar::copy_to(&sink_path, io::BufWriter::new(stdout.lock()))?;
             }
         }
         write_report_beside(report)
