@@ -437,6 +437,46 @@ fn parquet_in_parquet_out_gives_the_folder_documents() {
 }
 
 #[test]
+fn a_binary_parquet_column_is_decoded_like_a_file() {
+    // Raw page bytes (GBK, UTF-16 with a BOM, UTF-8) in a binary column give
+    // the documents the same bytes give as files.
+    let dir = tempfile::tempdir().unwrap();
+    let text = String::from_utf8(corpus("sichuan")).unwrap();
+    let pages: Vec<Vec<u8>> = vec![gbk(&text), utf16le_bom(&text), corpus("hebei")];
+    fs::create_dir(dir.path().join("pages")).unwrap();
+    for (i, p) in pages.iter().enumerate() {
+        fs::write(dir.path().join(format!("pages/{i}.txt")), p).unwrap();
+    }
+    let body: ArrayRef = Arc::new(arrow_array::BinaryArray::from_iter_values(pages.iter()));
+    let ids: ArrayRef = Arc::new(StringArray::from_iter_values(["g", "u", "h"]));
+    let batch = RecordBatch::try_from_iter(vec![("id", ids), ("body", body)]).unwrap();
+    let file = fs::File::create(dir.path().join("raw.parquet")).unwrap();
+    let mut w = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let (code, _, err) = run(dir.path(), &["clean", "pages", "--out", "a", "-q"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "clean",
+            "raw.parquet",
+            "--text-field",
+            "body",
+            "--id-field",
+            "id",
+            "--out",
+            "b",
+            "-q",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let a = folder_hashes(&dir.path().join("a"));
+    assert_eq!(a.len(), 2);
+    assert_eq!(folder_hashes(&dir.path().join("b")), a);
+}
+
+#[test]
 fn a_bad_parquet_file_or_column_is_reported_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("in")).unwrap();

@@ -93,17 +93,18 @@ pub fn annotate(
         }),
         &Default::default(),
     );
-    let records = labels(&analysis, &names);
-    let count = records.len();
+    let mut count = 0usize;
     let write_err = |source: io::Error| EmitError::Write {
         path: annotate.out.clone(),
         source,
     };
-    let write_lines = |w: &mut dyn Write| -> Result<(), EmitError> {
-        for r in &records {
-            serde_json::to_writer(&mut *w, r)?;
-            w.write_all(b"\n").map_err(write_err)?;
-        }
+    // The records go out as they are made (a run may label millions).
+    let mut write_lines = |w: &mut dyn Write| -> Result<(), EmitError> {
+        labels(&analysis, &names, &mut |r| {
+            count += 1;
+            serde_json::to_writer(&mut *w, &r)?;
+            w.write_all(b"\n").map_err(write_err)
+        })?;
         w.flush().map_err(write_err)
     };
     match &mut out {
@@ -146,11 +147,14 @@ pub fn annotate(
     })
 }
 
-/// The label records, in report order: each file's copies and chrome by
-/// offset, and one record for each part that is not text.
-pub fn labels(analysis: &Analysis, names: &[String]) -> Vec<Value> {
+/// The label records, handed to `out` in report order: each file's copies
+/// and chrome by offset, and one record for each part that is not text.
+pub fn labels(
+    analysis: &Analysis,
+    names: &[String],
+    out: &mut dyn FnMut(Value) -> Result<(), EmitError>,
+) -> Result<(), EmitError> {
     let report = report::build(analysis, names);
-    let mut out = Vec::new();
     let mut run_copy = 0usize;
     for (entry, file) in report.files.iter().zip(&analysis.files) {
         let record_id = file
@@ -174,7 +178,7 @@ pub fn labels(analysis: &Analysis, names: &[String]) -> Vec<Value> {
             };
             let mut m = base(0, entry.size as usize, role);
             m.insert("reason".into(), entry.message.clone().into());
-            out.push(Value::Object(m));
+            out(Value::Object(m))?;
             continue;
         };
         let mut stretches: Vec<(usize, Value)> = Vec::new();
@@ -220,7 +224,9 @@ pub fn labels(analysis: &Analysis, names: &[String]) -> Vec<Value> {
             stretches.push((r.start, Value::Object(base(r.start, r.end, Role::Chrome))));
         }
         stretches.sort_by_key(|(start, _)| *start);
-        out.extend(stretches.into_iter().map(|(_, v)| v));
+        for (_, v) in stretches {
+            out(v)?;
+        }
     }
-    out
+    Ok(())
 }

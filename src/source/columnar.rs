@@ -1,8 +1,8 @@
 //! Parquet inputs: one unit per row.
 //!
 //! Input: a `.parquet` file (or stdin with `--input-format parquet`).
-//! Output: one [`Unit`] per row in row order — the text column's value as
-//! the unit's bytes, the id column and the columns that travel as its
+//! Output: one [`Unit`] per row in row order — the text column's value
+//! (a string, or binary: raw bytes in any encoding) as the unit's bytes, the id column and the columns that travel as its
 //! [`super::Record`] (each row's other columns as JSON, through `arrow-json`,
 //! so nested and typed columns keep their shape) — and failed units for rows
 //! without text and for a file that is not Parquet.
@@ -98,15 +98,25 @@ fn batch_units(
         return Err(format!("no column {:?}", opts.text_field));
     };
     let texts = batch.column(text_index);
-    let text_at = |i: usize| -> Result<Option<&str>, String> {
+    // Text columns, or binary ones: raw page bytes in any encoding, decoded
+    // as a file's are.
+    let text_at = |i: usize| -> Result<Option<&[u8]>, String> {
         if texts.is_null(i) {
             return Ok(None);
         }
         Ok(Some(match texts.data_type() {
-            DataType::Utf8 => texts.as_string::<i32>().value(i),
-            DataType::LargeUtf8 => texts.as_string::<i64>().value(i),
-            DataType::Utf8View => texts.as_string_view().value(i),
-            other => return Err(format!("column {:?} is {other}, not text", opts.text_field)),
+            DataType::Utf8 => texts.as_string::<i32>().value(i).as_bytes(),
+            DataType::LargeUtf8 => texts.as_string::<i64>().value(i).as_bytes(),
+            DataType::Utf8View => texts.as_string_view().value(i).as_bytes(),
+            DataType::Binary => texts.as_binary::<i32>().value(i),
+            DataType::LargeBinary => texts.as_binary::<i64>().value(i),
+            DataType::BinaryView => texts.as_binary_view().value(i),
+            other => {
+                return Err(format!(
+                    "column {:?} is {other}, not text or binary",
+                    opts.text_field
+                ))
+            }
         }))
     };
     // The other columns of each row, as JSON objects.
@@ -132,7 +142,7 @@ fn batch_units(
             Some(text) if text.len() as u64 > opts.max_file_size => {
                 f(too_large(&place, text.len() as u64, opts))
             }
-            Some(text) => f(record_unit(path, &place, text.to_string(), fields, opts)),
+            Some(text) => f(record_unit(path, &place, text.to_vec(), fields, opts)),
         }
     }
     Ok(())

@@ -581,7 +581,7 @@ fn jsonl_record(path: &str, n: usize, line: &[u8], opts: &SourceOptions) -> Unit
         return failed(&place, size, "not a JSON object");
     };
     match take_text(&mut fields, opts) {
-        Ok(text) => record_unit(path, &place, text, fields, opts),
+        Ok(text) => record_unit(path, &place, text.into_bytes(), fields, opts),
         Err(e) => failed(&place, size, e),
     }
 }
@@ -603,7 +603,7 @@ fn take_text(
 pub(super) fn record_unit(
     path: &str,
     place: &str,
-    text: String,
+    text: Vec<u8>,
     mut fields: serde_json::Map<String, serde_json::Value>,
     opts: &SourceOptions,
 ) -> Unit {
@@ -619,7 +619,7 @@ pub(super) fn record_unit(
         path: id
             .as_ref()
             .map_or_else(|| place.to_string(), |id| format!("{path}!/{id}")),
-        bytes: Bytes::Owned(text.into_bytes()),
+        bytes: Bytes::Owned(text),
         record: Some(Box::new(Record { id, fields })),
     })
 }
