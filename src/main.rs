@@ -156,8 +156,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .as_ref()
                     .map_or("no report".to_string(), |p| p.display().to_string());
                 say(&format!(
-                    "canon: wrote {} documents and {report}",
-                    outcome.report.totals.documents,
+                    "canon: wrote {} and {report}",
+                    report::plural(outcome.report.totals.documents, "document", "documents"),
                 ));
             }
             Ok(exit(!outcome.errors.is_empty(), false))

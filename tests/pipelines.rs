@@ -876,7 +876,10 @@ fn summaries_use_singulars_and_mib() {
         "{err}"
     );
     assert!(err.contains("0 errors") && !err.contains(" MB"), "{err}");
-    assert!(err.contains("KiB"), "{err}");
+    assert!(
+        err.contains("KiB") && err.contains("wrote 1 document and"),
+        "{err}"
+    );
     let (_, _, err) = run(
         dir.path(),
         &["check", "a.txt", "--format", "json", "--no-config"],

@@ -233,9 +233,9 @@ pub fn check(analysis: &Analysis, files: &FileFindings, policy: &Policy) -> Vec<
                         FindingKind::RepeatedCopy,
                         path,
                         format!(
-                            "this file holds document {} {total} times ({} extra copies); the first copy starts at line {first_line}",
+                            "this file holds document {} {total} times ({}); the first copy starts at line {first_line}",
                             r.document,
-                            total - 1,
+                            crate::report::plural(total - 1, "extra copy", "extra copies"),
                         ),
                         &[&key],
                     )

@@ -81,10 +81,10 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
         .collect();
     let _ = writeln!(
         out,
-        "document {}: {} copies in {} files, {} characters",
+        "document {}: {} in {}, {} characters",
         doc.id,
-        doc.copies.len(),
-        files.len(),
+        crate::report::plural(doc.copies.len(), "copy", "copies"),
+        crate::report::plural(files.len(), "file", "files"),
         canonical.chars().count()
     );
     let _ = writeln!(
