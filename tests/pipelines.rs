@@ -26,7 +26,9 @@ fn records() -> Vec<Value> {
         let text = String::from_utf8(corpus(name)).unwrap();
         out.push(json!({"id": format!("{name}-a"), "text": text, "url": format!("https://a.example/{i}"), "meta": {"site": "a", "rank": i}}));
         if i % 3 == 0 {
-            out.push(json!({"id": format!("{name}-b"), "text": text, "url": format!("https://b.example/{i}"), "meta": {"site": "b", "rank": i + 100}}));
+            // A long field (raw HTML) waits on disk, not in memory.
+            let html = format!("<html>{}</html>", "<p>正文</p>".repeat(200 + i));
+            out.push(json!({"id": format!("{name}-b"), "text": text, "url": format!("https://b.example/{i}"), "meta": {"site": "b", "rank": i + 100}, "html": html}));
         }
         if i == 1 {
             let cut: String = text.chars().take(text.chars().count() * 2 / 3).collect();
@@ -122,6 +124,7 @@ fn jsonl_records_keep_their_fields_and_list_every_copy() {
             // Each copy's metadata, as its record had it.
             assert_eq!(s["fields"]["url"], by_id[sid]["url"]);
             assert_eq!(s["fields"]["meta"], by_id[sid]["meta"]);
+            assert_eq!(s["fields"].get("html"), by_id[sid].get("html"));
             assert_eq!(s["path"], json!(format!("in.jsonl!/{sid}")));
             assert!(s["fields"].get("text").is_none());
         }

@@ -81,6 +81,10 @@ pub fn annotate(
     } else {
         Some(OutFile::open(&annotate.out, annotate.force)?)
     };
+    // Labels name records by id; their other fields are not needed.
+    let mut opts = opts.clone();
+    opts.source.fields = crate::source::FieldFilter::None;
+    let opts = &opts;
     let progress = Progress::new(opts.progress);
     let (inputs, errors) = inputs(paths, (!to_stdout).then_some(annotate.out.as_path()), opts);
     let analysis = with_jobs(opts.jobs, || {

@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use super::inputs;
-use crate::emit::{self, DocumentSink, JsonlFile, JsonlMeta, OutDir, OutFile, TxtFolder};
+use crate::emit::{
+    self, DocumentSink, JsonlFile, JsonlMeta, OutDir, OutFile, SourceRef, TxtFolder,
+};
 use crate::model::Analysis;
 use crate::pipeline::{self, with_jobs, NoObserver};
 use crate::progress::Progress;
@@ -98,6 +100,21 @@ pub fn clean(
             _ => emit::check_report_target(path, clean.force)?,
         }
     }
+    // Record fields travel only to JSONL and Parquet; there, long ones
+    // wait on disk, not in memory, until their document is written.
+    let mut opts = opts.clone();
+    match clean.format {
+        OutputFormat::Txt => opts.source.fields = source::FieldFilter::None,
+        _ => {
+            opts.source.spool = Some(source::fields::FieldSpool::new().map_err(|source| {
+                emit::EmitError::CreateDir {
+                    path: std::env::temp_dir(),
+                    source,
+                }
+            })?)
+        }
+    }
+    let opts = &opts;
     let progress = Progress::new(opts.progress);
     let (inputs, errors) = inputs(paths, (!to_stdout).then_some(clean.out.as_path()), opts);
     let mut analysis = with_jobs(opts.jobs, || {
@@ -179,14 +196,11 @@ pub(super) fn refuse_inputs_as_outputs(
     Ok(())
 }
 
-/// Fields canon adds to a record (the backbone record's own fields of these
-/// names still travel, in its entry of `sources`).
-pub const ADDED_FIELDS: [&str; 3] = ["source", "sources", "copies"];
-
 /// What each JSONL or Parquet record says besides its text: the backbone
 /// record's id and fields (or the document's name as id), the source it was
 /// taken from, and every unit holding a copy with its record id, number of
-/// copies and fields.
+/// copies and fields — handles to the fields, read when the record is
+/// written.
 fn jsonl_meta(
     analysis: &Analysis,
     names: &[String],
@@ -198,73 +212,34 @@ fn jsonl_meta(
         .iter()
         .map(|d| {
             let backbone = analysis.copy(d.backbone).0;
-            let fields = backbone.record.as_ref().map(|r| &r.fields);
-            let id = fields
-                .and_then(|f| f.get(&id_key))
-                .cloned()
-                .unwrap_or_else(|| names[d.id].trim_end_matches(".txt").into());
-            let mut rest = serde_json::Map::new();
-            for (k, v) in fields.into_iter().flatten() {
-                if *k != id_key && *k != source.text_field && !ADDED_FIELDS.contains(&k.as_str()) {
-                    rest.insert(k.clone(), v.clone());
+            let mut sources: Vec<(usize, SourceRef)> = Vec::new();
+            for &c in &d.copies {
+                let file = analysis.copy(c).0;
+                match sources.last_mut() {
+                    Some((last, s)) if *last == file.id => s.copies += 1,
+                    _ => sources.push((
+                        file.id,
+                        SourceRef {
+                            path: file.path.clone(),
+                            id: file.record.as_ref().and_then(|r| r.id.clone()),
+                            copies: 1,
+                            fields: file.record.as_ref().map(|r| r.fields.clone()),
+                        },
+                    )),
                 }
             }
-            rest.insert("source".into(), backbone.path.clone().into());
-            rest.insert(
-                "sources".into(),
-                sources(analysis, &d.copies, source.id_field.as_deref()).into(),
-            );
-            rest.insert("copies".into(), d.copies.len().into());
             JsonlMeta {
-                id: (id_key.clone(), id),
+                id_key: id_key.clone(),
                 text_field: source.text_field.clone(),
-                rest,
+                id_field: source.id_field.clone(),
+                name: names[d.id].trim_end_matches(".txt").to_string(),
+                backbone: backbone.record.as_ref().map(|r| r.fields.clone()),
+                source: backbone.path.clone(),
+                sources: sources.into_iter().map(|(_, s)| s).collect(),
+                copies: d.copies.len(),
             }
         })
         .collect()
-}
-
-/// One entry per file or record holding some of `copies` (run order): its
-/// path, record id, how many copies it holds, and its record's fields.
-/// `id_field` (the `--id-field`) is not repeated in the fields.
-pub fn sources(
-    analysis: &Analysis,
-    copies: &[usize],
-    id_field: Option<&str>,
-) -> Vec<serde_json::Value> {
-    let mut out: Vec<(usize, serde_json::Map<String, serde_json::Value>)> = Vec::new();
-    for &c in copies {
-        let file = analysis.copy(c).0;
-        if let Some((last, entry)) = out.last_mut() {
-            if *last == file.id {
-                if let Some(serde_json::Value::Number(n)) = entry.get_mut("copies") {
-                    *n = (n.as_u64().unwrap_or(0) + 1).into();
-                }
-                continue;
-            }
-        }
-        let mut entry = serde_json::Map::new();
-        entry.insert("path".into(), file.path.clone().into());
-        if let Some(r) = &file.record {
-            if let Some(id) = &r.id {
-                entry.insert("id".into(), id.clone().into());
-            }
-        }
-        entry.insert("copies".into(), 1.into());
-        if let Some(r) = &file.record {
-            let fields: serde_json::Map<String, serde_json::Value> = r
-                .fields
-                .iter()
-                .filter(|(k, _)| id_field != Some(k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            if !fields.is_empty() {
-                entry.insert("fields".into(), fields.into());
-            }
-        }
-        out.push((file.id, entry));
-    }
-    out.into_iter().map(|(_, e)| e.into()).collect()
 }
 
 /// Where the report goes without `--report`: `<out>/report.json` (`txt`),

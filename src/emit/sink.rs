@@ -12,6 +12,10 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use serde_json::{Map, Value};
+
+use crate::source::fields::Fields;
+
 use super::{interrupt, write_atomic, EmitError, OutDir, OutFile};
 
 /// Receives the canonical documents of a run.
@@ -77,26 +81,88 @@ impl DocumentSink for TxtFolder {
     }
 }
 
-/// What a record says of document `doc` besides its text: its id (name and
-/// value), the name of the text field, and the fields after the text (the
-/// backbone record's own, then `source`, `sources`, `copies`).
+/// Fields canon adds to a record (the backbone record's own fields of these
+/// names still travel, in its entry of `sources`).
+pub const ADDED_FIELDS: [&str; 3] = ["source", "sources", "copies"];
+
+/// What a record says of a document besides its text, kept small until the
+/// record is written: the fields themselves are read (from memory or the
+/// field spool) only then.
 #[derive(Debug, Clone)]
 pub struct JsonlMeta {
-    pub id: (String, serde_json::Value),
+    /// Name of the id field, and of the text field.
+    pub id_key: String,
     pub text_field: String,
-    pub rest: serde_json::Map<String, serde_json::Value>,
+    /// `--id-field`, when given (not repeated in `sources`' fields).
+    pub id_field: Option<String>,
+    /// The id when the backbone record has none: the document's name.
+    pub name: String,
+    /// The backbone record's fields.
+    pub backbone: Option<Fields>,
+    /// Where the text was taken from.
+    pub source: String,
+    pub sources: Vec<SourceRef>,
+    pub copies: usize,
+}
+
+/// A file or record holding copies of a document.
+#[derive(Debug, Clone)]
+pub struct SourceRef {
+    pub path: String,
+    pub id: Option<String>,
+    pub copies: usize,
+    pub fields: Option<Fields>,
 }
 
 impl JsonlMeta {
-    /// The record with `text`.
-    pub fn record(&self, text: &str) -> serde_json::Value {
-        let mut m = serde_json::Map::with_capacity(self.rest.len() + 2);
-        m.insert(self.id.0.clone(), self.id.1.clone());
+    /// The record with `text`: the id, the text, the backbone record's
+    /// fields, then `source`, `sources` and `copies`.
+    pub fn record(&self, text: &str) -> Result<Value, EmitError> {
+        let load = |f: &Fields| {
+            f.load().map_err(|source| EmitError::Write {
+                path: "<field spool>".into(),
+                source,
+            })
+        };
+        let backbone = match &self.backbone {
+            Some(f) => load(f)?,
+            None => Map::new(),
+        };
+        let mut m = Map::with_capacity(backbone.len() + 5);
+        let id = backbone
+            .get(&self.id_key)
+            .cloned()
+            .unwrap_or_else(|| self.name.clone().into());
+        m.insert(self.id_key.clone(), id);
         m.insert(self.text_field.clone(), text.into());
-        for (k, v) in &self.rest {
-            m.entry(k.clone()).or_insert_with(|| v.clone());
+        for (k, v) in backbone {
+            if k != self.id_key && k != self.text_field && !ADDED_FIELDS.contains(&k.as_str()) {
+                m.insert(k, v);
+            }
         }
-        serde_json::Value::Object(m)
+        m.insert("source".into(), self.source.clone().into());
+        let mut sources = Vec::with_capacity(self.sources.len());
+        for s in &self.sources {
+            let mut e = Map::new();
+            e.insert("path".into(), s.path.clone().into());
+            if let Some(id) = &s.id {
+                e.insert("id".into(), id.clone().into());
+            }
+            e.insert("copies".into(), s.copies.into());
+            if let Some(f) = &s.fields {
+                let mut fields = load(f)?;
+                if let Some(id) = &self.id_field {
+                    fields.shift_remove(id);
+                }
+                if !fields.is_empty() {
+                    e.insert("fields".into(), fields.into());
+                }
+            }
+            sources.push(Value::Object(e));
+        }
+        m.insert("sources".into(), sources.into());
+        m.insert("copies".into(), self.copies.into());
+        Ok(Value::Object(m))
     }
 }
 
@@ -236,7 +302,7 @@ impl Drop for JsonlFile {
 
 impl DocumentSink for JsonlFile {
     fn put(&self, doc: usize, text: &str) -> Result<(), EmitError> {
-        let mut line = serde_json::to_vec(&self.meta[doc].record(text))?;
+        let mut line = serde_json::to_vec(&self.meta[doc].record(text)?)?;
         line.push(b'\n');
         let mut st = self.state.lock().map_err(|_| EmitError::Poisoned)?;
         if doc == st.next {

@@ -18,7 +18,9 @@ use std::rc::Rc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use super::fields::{FieldSpool, Fields};
 use super::{columnar, read_bytes, Bytes, Input, Location, RawFile};
+use std::sync::Arc;
 
 /// How inputs are read.
 #[derive(Debug, Clone)]
@@ -37,6 +39,8 @@ pub struct SourceOptions {
     pub filter: Filter,
     /// Follow symbolic links met while walking folders (`--follow`).
     pub follow: bool,
+    /// Where long record fields wait (`None`: in memory).
+    pub spool: Option<Arc<FieldSpool>>,
     /// Read hidden files and folders while walking.
     pub hidden: bool,
     /// Honour `.gitignore`, `.ignore` and `.git/info/exclude` while walking.
@@ -56,6 +60,7 @@ impl Default for SourceOptions {
             fields: FieldFilter::All,
             filter: Filter::default(),
             follow: false,
+            spool: None,
             hidden: true,
             ignore_files: false,
         }
@@ -84,6 +89,8 @@ pub enum FieldFilter {
     /// Every field.
     #[default]
     All,
+    /// None (the id field still travels): outputs that do not show them.
+    None,
     /// Only these (`--keep-fields`).
     Keep(Vec<String>),
     /// All but these (`--drop-fields`).
@@ -95,6 +102,7 @@ impl FieldFilter {
     pub fn keeps(&self, name: &str) -> bool {
         match self {
             FieldFilter::All => true,
+            FieldFilter::None => false,
             FieldFilter::Keep(names) => names.iter().any(|n| n == name),
             FieldFilter::Drop(names) => !names.iter().any(|n| n == name),
         }
@@ -102,11 +110,12 @@ impl FieldFilter {
 }
 
 /// The fields of a JSONL or Parquet record besides its text: its id (the
-/// `--id-field` value, as text) and the fields that travel, in record order.
+/// `--id-field` value, as text) and the fields that travel, in record order
+/// (long ones waiting in the spool, see [`super::fields`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Record {
     pub id: Option<String>,
-    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub fields: Fields,
 }
 
 /// `--include` / `--exclude` globs over display paths (a `*` also crosses
@@ -620,7 +629,10 @@ pub(super) fn record_unit(
             .as_ref()
             .map_or_else(|| place.to_string(), |id| format!("{path}!/{id}")),
         bytes: Bytes::Owned(text),
-        record: Some(Box::new(Record { id, fields })),
+        record: Some(Box::new(Record {
+            id,
+            fields: Fields::new(fields, opts.spool.as_ref()),
+        })),
     })
 }
 

@@ -21,6 +21,7 @@ use std::path::{Component, Path, PathBuf};
 use thiserror::Error;
 
 mod columnar;
+pub mod fields;
 mod formats;
 pub use formats::{
     read_units, visit_units, FieldFilter, Filter, FilterError, InputFormat, Record, SourceOptions,

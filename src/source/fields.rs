@@ -1,0 +1,137 @@
+//! Where a record's fields wait between reading and writing.
+//!
+//! A JSONL or Parquet record's other fields (url, meta, raw HTML …) travel
+//! to the output, but the analysis needs only its text: fields larger than
+//! [`INLINE_BYTES`] wait in an unnamed temporary file (the [`FieldSpool`],
+//! gone when the run ends, killed or not), so memory holds an offset per
+//! record, not the metadata of the archive.
+
+use std::fs;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Map, Value};
+
+/// Fields whose JSON is at most this long stay in memory.
+pub const INLINE_BYTES: usize = 256;
+
+/// The run's spool of record fields: an unnamed temporary file.
+#[derive(Debug)]
+pub struct FieldSpool {
+    file: Mutex<fs::File>,
+}
+
+impl FieldSpool {
+    pub fn new() -> io::Result<Arc<FieldSpool>> {
+        Ok(Arc::new(FieldSpool {
+            file: Mutex::new(tempfile::tempfile()?),
+        }))
+    }
+
+    fn put(&self, bytes: &[u8]) -> io::Result<u64> {
+        let mut f = self.file.lock().map_err(|_| io::Error::other("poisoned"))?;
+        let at = f.seek(SeekFrom::End(0))?;
+        f.write_all(bytes)?;
+        Ok(at)
+    }
+
+    fn get(&self, at: u64, len: usize) -> io::Result<Vec<u8>> {
+        let mut f = self.file.lock().map_err(|_| io::Error::other("poisoned"))?;
+        f.seek(SeekFrom::Start(at))?;
+        let mut buf = vec![0; len];
+        f.read_exact(&mut buf)?;
+        Ok(buf)
+    }
+}
+
+/// A record's fields: in memory, or in the run's [`FieldSpool`].
+#[derive(Debug, Clone)]
+pub enum Fields {
+    Inline(Map<String, Value>),
+    Spooled {
+        spool: Arc<FieldSpool>,
+        at: u64,
+        len: usize,
+    },
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields::Inline(Map::new())
+    }
+}
+
+impl PartialEq for Fields {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.load(), other.load()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Fields {
+    /// `fields`, spooled when `spool` is given and they are long.
+    pub fn new(fields: Map<String, Value>, spool: Option<&Arc<FieldSpool>>) -> Fields {
+        let Some(spool) = spool.filter(|_| !fields.is_empty()) else {
+            return Fields::Inline(fields);
+        };
+        let Ok(bytes) = serde_json::to_vec(&fields) else {
+            return Fields::Inline(fields);
+        };
+        if bytes.len() <= INLINE_BYTES {
+            return Fields::Inline(fields);
+        }
+        match spool.put(&bytes) {
+            Ok(at) => Fields::Spooled {
+                spool: Arc::clone(spool),
+                at,
+                len: bytes.len(),
+            },
+            // A spool that cannot be written: the fields stay in memory.
+            Err(_) => Fields::Inline(fields),
+        }
+    }
+
+    /// The fields (read back from the spool where they wait).
+    pub fn load(&self) -> io::Result<Map<String, Value>> {
+        match self {
+            Fields::Inline(m) => Ok(m.clone()),
+            Fields::Spooled { spool, at, len } => {
+                let bytes = spool.get(*at, *len)?;
+                serde_json::from_slice(&bytes).map_err(io::Error::other)
+            }
+        }
+    }
+
+    /// The value of field `name`, if any.
+    pub fn get(&self, name: &str) -> Option<Value> {
+        match self {
+            Fields::Inline(m) => m.get(name).cloned(),
+            Fields::Spooled { .. } => self.load().ok()?.get(name).cloned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_fields_wait_in_the_spool_and_come_back_whole() {
+        let spool = FieldSpool::new().unwrap();
+        let small: Map<String, Value> = serde_json::from_str(r#"{"url":"u"}"#).unwrap();
+        let big: Map<String, Value> =
+            serde_json::from_value(serde_json::json!({"html": "<p>".repeat(500), "n": 7})).unwrap();
+        let a = Fields::new(small.clone(), Some(&spool));
+        let b = Fields::new(big.clone(), Some(&spool));
+        let c = Fields::new(big.clone(), Some(&spool));
+        assert!(matches!(a, Fields::Inline(_)));
+        assert!(matches!(b, Fields::Spooled { .. }));
+        assert_eq!(a.load().unwrap(), small);
+        assert_eq!(c.load().unwrap(), big);
+        assert_eq!(b.load().unwrap(), big);
+        assert_eq!(b.get("n"), Some(serde_json::json!(7)));
+        assert!(matches!(Fields::new(big, None), Fields::Inline(_)));
+    }
+}
