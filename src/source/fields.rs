@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 
-/// Fields whose JSON is at most this long stay in memory.
+/// Fields whose JSON is at most this long stay in memory (as JSON text).
 pub const INLINE_BYTES: usize = 256;
 
 /// The run's spool of record fields: an unnamed temporary file.
@@ -44,10 +44,11 @@ impl FieldSpool {
     }
 }
 
-/// A record's fields: in memory, or in the run's [`FieldSpool`].
+/// A record's fields: in memory (as their JSON text, a fraction of the
+/// parsed map's size, shared by clones), or in the run's [`FieldSpool`].
 #[derive(Debug, Clone)]
 pub enum Fields {
-    Inline(Map<String, Value>),
+    Inline(Arc<str>),
     Spooled {
         spool: Arc<FieldSpool>,
         at: u64,
@@ -57,7 +58,7 @@ pub enum Fields {
 
 impl Default for Fields {
     fn default() -> Self {
-        Fields::Inline(Map::new())
+        Fields::Inline(Arc::from("{}"))
     }
 }
 
@@ -73,30 +74,29 @@ impl PartialEq for Fields {
 impl Fields {
     /// `fields`, spooled when `spool` is given and they are long.
     pub fn new(fields: Map<String, Value>, spool: Option<&Arc<FieldSpool>>) -> Fields {
-        let Some(spool) = spool.filter(|_| !fields.is_empty()) else {
-            return Fields::Inline(fields);
-        };
-        let Ok(bytes) = serde_json::to_vec(&fields) else {
-            return Fields::Inline(fields);
-        };
-        if bytes.len() <= INLINE_BYTES {
-            return Fields::Inline(fields);
+        if fields.is_empty() {
+            return Fields::default();
         }
-        match spool.put(&bytes) {
+        // (A map of JSON values always serializes.)
+        let json = serde_json::to_string(&fields).unwrap_or_else(|_| "{}".to_string());
+        let Some(spool) = spool.filter(|_| json.len() > INLINE_BYTES) else {
+            return Fields::Inline(Arc::from(json));
+        };
+        match spool.put(json.as_bytes()) {
             Ok(at) => Fields::Spooled {
                 spool: Arc::clone(spool),
                 at,
-                len: bytes.len(),
+                len: json.len(),
             },
             // A spool that cannot be written: the fields stay in memory.
-            Err(_) => Fields::Inline(fields),
+            Err(_) => Fields::Inline(Arc::from(json)),
         }
     }
 
     /// The fields (read back from the spool where they wait).
     pub fn load(&self) -> io::Result<Map<String, Value>> {
         match self {
-            Fields::Inline(m) => Ok(m.clone()),
+            Fields::Inline(json) => serde_json::from_str(json).map_err(io::Error::other),
             Fields::Spooled { spool, at, len } => {
                 let bytes = spool.get(*at, *len)?;
                 serde_json::from_slice(&bytes).map_err(io::Error::other)
@@ -106,10 +106,7 @@ impl Fields {
 
     /// The value of field `name`, if any.
     pub fn get(&self, name: &str) -> Option<Value> {
-        match self {
-            Fields::Inline(m) => m.get(name).cloned(),
-            Fields::Spooled { .. } => self.load().ok()?.get(name).cloned(),
-        }
+        self.load().ok()?.get(name).cloned()
     }
 }
 
