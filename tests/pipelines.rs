@@ -68,8 +68,27 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// [`run`] with the arguments of a line (split at spaces).
+fn run_line(dir: &Path, line: &str) -> (i32, String, String) {
+    run(dir, &line.split_whitespace().collect::<Vec<_>>())
+}
+
 fn blake(s: &str) -> String {
     blake3::hash(s.as_bytes()).to_hex().to_string()
+}
+
+/// The `text` of each JSONL line, by hash.
+fn text_hashes(jsonl: &str) -> BTreeSet<String> {
+    jsonl
+        .lines()
+        .map(|l| {
+            blake(
+                serde_json::from_str::<Value>(l).unwrap()["text"]
+                    .as_str()
+                    .unwrap(),
+            )
+        })
+        .collect()
 }
 
 /// The documents of a `--output-format txt` folder, by hash.
@@ -87,19 +106,9 @@ fn jsonl_records_keep_their_fields_and_list_every_copy() {
     let dir = tempfile::tempdir().unwrap();
     let recs = records();
     write_jsonl(&dir.path().join("in.jsonl"), &recs);
-    let (code, _, err) = run(
+    let (code, _, err) = run_line(
         dir.path(),
-        &[
-            "clean",
-            "in.jsonl",
-            "--id-field",
-            "id",
-            "--output-format",
-            "jsonl",
-            "--out",
-            "out.jsonl",
-            "-q",
-        ],
+        "clean in.jsonl --id-field id --output-format jsonl --out out.jsonl -q",
     );
     assert_eq!(code, 0, "{err}");
     let out = read_jsonl(&dir.path().join("out.jsonl"));
@@ -137,44 +146,29 @@ fn jsonl_records_keep_their_fields_and_list_every_copy() {
     assert!(listed.contains("hebei-cut") && listed.contains("ningxia-half"));
 
     // --keep-fields and --drop-fields choose what travels.
-    let (code, _, err) = run(
-        dir.path(),
-        &[
+    let to_jsonl = |out: &str, extra: &[&str]| {
+        let mut args = vec![
             "clean",
             "in.jsonl",
             "--output-format",
             "jsonl",
-            "--out",
-            "keep.jsonl",
             "-q",
-            "--keep-fields",
-            "url",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    for o in read_jsonl(&dir.path().join("keep.jsonl")) {
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        let (code, _, err) = run(dir.path(), &args);
+        assert_eq!(code, 0, "{err}");
+        read_jsonl(&dir.path().join(out))
+    };
+    for o in to_jsonl("keep.jsonl", &["--keep-fields", "url"]) {
         assert!(o.get("url").is_some() && o.get("meta").is_none(), "{o}");
         // No --id-field: the record's `id` field is not kept, canon names it.
         for s in o["sources"].as_array().unwrap() {
             assert!(s["fields"].get("meta").is_none());
         }
     }
-    let (code, _, err) = run(
-        dir.path(),
-        &[
-            "clean",
-            "in.jsonl",
-            "--output-format",
-            "jsonl",
-            "--out",
-            "drop.jsonl",
-            "-q",
-            "--drop-fields",
-            "url",
-        ],
-    );
-    assert_eq!(code, 0, "{err}");
-    for o in read_jsonl(&dir.path().join("drop.jsonl")) {
+    for o in to_jsonl("drop.jsonl", &["--drop-fields", "url"]) {
         assert!(o.get("url").is_none() && o.get("meta").is_some(), "{o}");
         assert!(
             by_id.contains_key(o["id"].as_str().unwrap()),
@@ -195,39 +189,15 @@ fn a_text_field_name_is_kept_in_the_output() {
         ],
     );
     // The old flag names still work.
-    let (code, _, err) = run(
+    let (code, _, err) = run_line(
         dir.path(),
-        &[
-            "clean",
-            "in.jsonl",
-            "--jsonl-field",
-            "content",
-            "--jsonl-id",
-            "doc_id",
-            "--output-format",
-            "jsonl",
-            "--out",
-            "-",
-            "-q",
-        ],
+        "clean in.jsonl --jsonl-field content --jsonl-id doc_id --output-format jsonl --out - -q",
     );
     assert_eq!(code, 0, "{err}");
     let _ = err;
-    let (code, stdout, _) = run(
+    let (code, stdout, _) = run_line(
         dir.path(),
-        &[
-            "clean",
-            "in.jsonl",
-            "--text-field",
-            "content",
-            "--id-field",
-            "doc_id",
-            "--output-format",
-            "jsonl",
-            "--out",
-            "-",
-            "-q",
-        ],
+        "clean in.jsonl --text-field content --id-field doc_id --output-format jsonl --out - -q",
     );
     assert_eq!(code, 0);
     let rec: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
@@ -257,41 +227,18 @@ fn jsonl_on_stdin_is_read_record_by_record() {
         String::from_utf8(out.stdout).unwrap()
     };
     let as_jsonl = stdin_run(&["--input-format", "jsonl"]);
-    let texts: BTreeSet<String> = as_jsonl
-        .lines()
-        .map(|l| {
-            blake(
-                serde_json::from_str::<Value>(l).unwrap()["text"]
-                    .as_str()
-                    .unwrap(),
-            )
-        })
-        .collect();
-    let (code, from_file, _) = run(
+    let texts = text_hashes(&as_jsonl);
+    let (code, from_file, _) = run_line(
         dir.path(),
-        &[
-            "clean",
-            "in.jsonl",
-            "--output-format",
-            "jsonl",
-            "--out",
-            "-",
-            "-q",
-        ],
+        "clean in.jsonl --output-format jsonl --out - -q",
     );
     assert_eq!(code, 0);
-    let file_texts: BTreeSet<String> = from_file
-        .lines()
-        .map(|l| {
-            blake(
-                serde_json::from_str::<Value>(l).unwrap()["text"]
-                    .as_str()
-                    .unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(texts.len(), NAMES.len());
-    assert_eq!(texts, file_texts, "stdin JSONL gives the file's documents");
+    assert_eq!(
+        texts,
+        text_hashes(&from_file),
+        "stdin JSONL gives the file's documents"
+    );
     let first: Value = serde_json::from_str(as_jsonl.lines().next().unwrap()).unwrap();
     assert_eq!(first["source"], json!("<stdin>:1"));
     // Without --input-format, stdin is one text (read as text, its JSON
@@ -395,19 +342,9 @@ fn parquet_in_parquet_out_gives_the_folder_documents() {
         write_parquet(&dir.path().join("in.parquet"), &rows);
         let (code, _, err) = run(dir.path(), &["clean", "folder", "--out", "txt", "-q"]);
         assert_eq!(code, 0, "{err}");
-        let (code, _, err) = run(
+        let (code, _, err) = run_line(
             dir.path(),
-            &[
-                "clean",
-                "in.parquet",
-                "--id-field",
-                "id",
-                "--output-format",
-                "parquet",
-                "--out",
-                "out.parquet",
-                "-q",
-            ],
+            "clean in.parquet --id-field id --output-format parquet --out out.parquet -q",
         );
         assert_eq!(code, 0, "{err}");
         let batches = read_parquet(&dir.path().join("out.parquet"));
@@ -459,19 +396,9 @@ fn a_binary_parquet_column_is_decoded_like_a_file() {
     w.close().unwrap();
     let (code, _, err) = run(dir.path(), &["clean", "pages", "--out", "a", "-q"]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = run(
+    let (code, _, err) = run_line(
         dir.path(),
-        &[
-            "clean",
-            "raw.parquet",
-            "--text-field",
-            "body",
-            "--id-field",
-            "id",
-            "--out",
-            "b",
-            "-q",
-        ],
+        "clean raw.parquet --text-field body --id-field id --out b -q",
     );
     assert_eq!(code, 0, "{err}");
     let a = folder_hashes(&dir.path().join("a"));
@@ -502,17 +429,9 @@ fn a_bad_parquet_file_or_column_is_reported_and_the_run_goes_on() {
         2,
         "the rest is done"
     );
-    let (code, _, err) = run(
+    let (code, _, err) = run_line(
         dir.path(),
-        &[
-            "clean",
-            "in/ok.parquet",
-            "--text-field",
-            "body",
-            "--out",
-            "out2",
-            "-q",
-        ],
+        "clean in/ok.parquet --text-field body --out out2 -q",
     );
     assert_eq!(code, 2);
     assert!(err.contains("no column \"body\""), "{err}");
@@ -668,17 +587,7 @@ fn check_skips_git_ignored_and_hidden_files_like_ripgrep() {
         "{paths:?}"
     );
     // --no-ignore reads ignored files, still not hidden ones.
-    let (_, stdout, _) = run(
-        dir.path(),
-        &[
-            "check",
-            ".",
-            "--format",
-            "json",
-            "--no-config",
-            "--no-ignore",
-        ],
-    );
+    let (_, stdout, _) = run_line(dir.path(), "check . --format json --no-config --no-ignore");
     let paths = checked_paths(&stdout);
     assert!(
         paths.contains("node_modules/pkg/readme.txt") && paths.contains("corpus/ignored-too.txt")
@@ -696,17 +605,9 @@ fn check_skips_git_ignored_and_hidden_files_like_ripgrep() {
         report.totals.files, 5,
         "a, .draft, .ignore, build/out, ignored-too"
     );
-    let (_, _, _) = run(
+    let (_, _, _) = run_line(
         dir.path(),
-        &[
-            "clean",
-            "corpus",
-            "--out",
-            "out2",
-            "-q",
-            "--no-hidden",
-            "--ignore-files",
-        ],
+        "clean corpus --out out2 -q --no-hidden --ignore-files",
     );
     let report: canon::report::Report =
         serde_json::from_slice(&fs::read(dir.path().join("out2/report.json")).unwrap()).unwrap();
@@ -759,17 +660,9 @@ fn github_annotations_are_capped_with_a_notice_and_a_step_summary() {
         "{md}"
     );
     // Limits are flags.
-    let (_, stdout, _) = run(
+    let (_, stdout, _) = run_line(
         dir.path(),
-        &[
-            "check",
-            "corpus",
-            "--format",
-            "github",
-            "--no-config",
-            "--max-annotations-per-file",
-            "2",
-        ],
+        "check corpus --format github --no-config --max-annotations-per-file 2",
     );
     assert_eq!(
         stdout
@@ -785,15 +678,9 @@ fn a_missing_baseline_says_how_to_write_it() {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("corpus")).unwrap();
     fs::write(dir.path().join("corpus/a.txt"), "第一行,半角.\n").unwrap();
-    let (code, _, err) = run(
+    let (code, _, err) = run_line(
         dir.path(),
-        &[
-            "check",
-            "corpus",
-            "--baseline",
-            "canon-baseline.json",
-            "--no-config",
-        ],
+        "check corpus --baseline canon-baseline.json --no-config",
     );
     assert_eq!(code, 2);
     assert!(err.contains("does not exist yet"), "{err}");
@@ -802,28 +689,14 @@ fn a_missing_baseline_says_how_to_write_it() {
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "one clear error: {err}");
-    let (code, _, _) = run(
+    let (code, _, _) = run_line(
         dir.path(),
-        &[
-            "check",
-            "corpus",
-            "--write-baseline",
-            "canon-baseline.json",
-            "--no-config",
-            "-q",
-        ],
+        "check corpus --write-baseline canon-baseline.json --no-config -q",
     );
     assert_eq!(code, 0);
-    let (code, _, _) = run(
+    let (code, _, _) = run_line(
         dir.path(),
-        &[
-            "check",
-            "corpus",
-            "--baseline",
-            "canon-baseline.json",
-            "--no-config",
-            "-q",
-        ],
+        "check corpus --baseline canon-baseline.json --no-config -q",
     );
     assert_eq!(code, 0);
 }

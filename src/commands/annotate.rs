@@ -121,14 +121,7 @@ pub fn annotate(
             }
         }
         Some(file) if parquet => {
-            let spool = tempfile::Builder::new()
-                .prefix(".canon-spool-")
-                .tempdir()
-                .map_err(|source| EmitError::CreateDir {
-                    path: std::env::temp_dir(),
-                    source,
-                })?;
-            interrupt::register(spool.path());
+            let spool = emit::spool_dir()?;
             let all = spool.path().join("labels.jsonl");
             let done = std::fs::File::create(&all)
                 .map_err(write_err)

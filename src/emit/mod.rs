@@ -32,7 +32,7 @@ mod out_dir;
 mod sink;
 
 pub use out_dir::{Manifest, ManifestEntry, OutDir, OutFile, OutLock, MANIFEST};
-pub use sink::{DocumentSink, JsonlFile, JsonlMeta, SourceRef, TxtFolder, ADDED_FIELDS};
+pub use sink::{spool_dir, DocumentSink, JsonlFile, JsonlMeta, SourceRef, TxtFolder, ADDED_FIELDS};
 
 /// A failure to write the output.
 #[derive(Debug, Error)]

@@ -183,6 +183,20 @@ pub struct JsonlFile {
     state: Mutex<InOrder>,
 }
 
+/// A spool folder in the system temporary folder, removed when dropped or
+/// when the run is interrupted (the caller forgets it once dropped).
+pub fn spool_dir() -> Result<tempfile::TempDir, EmitError> {
+    let spool = tempfile::Builder::new()
+        .prefix(".canon-spool-")
+        .tempdir()
+        .map_err(|source| EmitError::CreateDir {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    interrupt::register(spool.path());
+    Ok(spool)
+}
+
 /// Records that arrived early may wait in memory up to this many bytes.
 pub const WAITING_BYTES: usize = 64 << 20;
 
@@ -247,14 +261,7 @@ impl JsonlFile {
                 "Parquet cannot go to stdout: --out FILE.parquet".into(),
             ));
         }
-        let spool = tempfile::Builder::new()
-            .prefix(".canon-spool-")
-            .tempdir()
-            .map_err(|source| EmitError::CreateDir {
-                path: std::env::temp_dir(),
-                source,
-            })?;
-        interrupt::register(spool.path());
+        let spool = spool_dir()?;
         let (file, sink_path) = match &mut out {
             Some(out) if !parquet => {
                 let path = PathBuf::from("<output>");
