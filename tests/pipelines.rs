@@ -366,6 +366,28 @@ fn parquet_in_parquet_out_gives_the_folder_documents() {
         assert!(
             schema.field_with_name("sources").is_ok() && schema.field_with_name("copies").is_ok()
         );
+        // The same rows on stdin.
+        let out = canon()
+            .current_dir(dir.path())
+            .args([
+                "clean",
+                "-",
+                "--input-format",
+                "parquet",
+                "--out",
+                "stdin",
+                "-q",
+            ])
+            .write_stdin(fs::read(dir.path().join("in.parquet")).unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(folder_hashes(&dir.path().join("stdin")), got);
         // The Parquet output reads back in as input: the same documents again.
         let (code, _, err) = run(
             dir.path(),

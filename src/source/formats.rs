@@ -220,6 +220,12 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
             }
         })
     };
+    // (Before anything is read: stdin cannot be read twice.)
+    if opts.format == InputFormat::Parquet
+        || opts.format == InputFormat::Auto && name.ends_with(".parquet")
+    {
+        return columnar::parquet_units(input, opts, f);
+    }
     let mut reader = match stream(input) {
         Ok(r) => BufReader::with_capacity(1 << 16, r),
         Err(e) => return f(failed(path, input.size, e)),
@@ -229,10 +235,6 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
         Err(e) => return f(failed(path, input.size, e)),
     };
     let auto = opts.format == InputFormat::Auto;
-    if opts.format == InputFormat::Parquet || auto && name.ends_with(".parquet") {
-        drop(reader);
-        return columnar::parquet_units(input, opts, f);
-    }
     let gzip = head.starts_with(&[0x1F, 0x8B]);
     let zstd = head.starts_with(&[0x28, 0xB5, 0x2F, 0xFD]);
     let archive_name = auto
