@@ -811,3 +811,39 @@ fn normalize_diff_is_in_text_order() {
     sorted.sort();
     assert_eq!(cols, sorted, "{stdout}");
 }
+
+#[test]
+fn record_outputs_are_the_same_bytes_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = generate::docs(&root());
+    let pages = generate::archive(&docs, 30, 9);
+    let recs: Vec<Value> = pages
+        .iter()
+        .filter_map(|p| {
+            let text = String::from_utf8(p.bytes.clone()).ok()?;
+            Some(json!({"id": p.path, "text": text, "meta": {"len": p.bytes.len()}}))
+        })
+        .collect();
+    write_jsonl(&dir.path().join("in.jsonl"), &recs);
+    for j in ["1", "4"] {
+        for (format, out) in [("jsonl", "c.jsonl"), ("parquet", "c.parquet")] {
+            let (code, _, err) = run_line(
+                dir.path(),
+                &format!("clean in.jsonl --id-field id -q -j {j} --output-format {format} --out {j}{out}"),
+            );
+            assert_eq!(code, 0, "{err}");
+        }
+        let (code, _, err) = run_line(
+            dir.path(),
+            &format!("annotate in.jsonl --id-field id -q -j {j} --out {j}a.parquet"),
+        );
+        assert_eq!(code, 0, "{err}");
+    }
+    for out in ["c.jsonl", "c.jsonl.report.json", "c.parquet", "a.parquet"] {
+        assert_eq!(
+            fs::read(dir.path().join(format!("1{out}"))).unwrap(),
+            fs::read(dir.path().join(format!("4{out}"))).unwrap(),
+            "{out}"
+        );
+    }
+}
