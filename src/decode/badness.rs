@@ -139,12 +139,32 @@ fn is_lead(c: char) -> bool {
     ('\u{C2}'..='\u{F4}').contains(&c)
 }
 
+/// `c.is_alphabetic()`, without the table search for the characters
+/// misread text is made of (Latin-1) and for Han.
+fn alphabetic(c: char) -> bool {
+    match c {
+        '\0'..='\u{7F}' => c.is_ascii_alphabetic(),
+        '\u{80}'..='\u{FF}' => {
+            matches!(c, 'ª' | 'µ' | 'º') || c >= '\u{C0}' && c != '×' && c != '÷'
+        }
+        // (The unified ideographs are all assigned; `is_han` also takes
+        // unassigned code points of its blocks, which are not alphabetic.)
+        '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' => true,
+        _ => c.is_alphabetic(),
+    }
+}
+
 fn pair_cost(a: char, b: char) -> u32 {
     let mut cost = 0;
     if is_lead(a) && super::mojibake::latin1_byte(b).is_some_and(|x| (0x80..=0xBF).contains(&x)) {
         cost += 2;
     }
-    if a.is_alphabetic() && b.is_alphabetic() {
+    // (Two Han characters are one script and have no case: the common pair
+    // costs nothing, without the slow alphabetic lookup.)
+    if is_han(a) && is_han(b) {
+        return cost;
+    }
+    if alphabetic(a) && alphabetic(b) {
         let (sa, sb) = (script(a), script(b));
         let ascii_cjk = |x: char, sx: Script, sy: Script| {
             x.is_ascii() && sy == Script::Cjk && sx == Script::Latin
@@ -193,6 +213,20 @@ pub fn han_level(c: char) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alphabetic_is_chars() {
+        let ranges = [
+            0u32..0x250,
+            0x3000..0x3100,
+            0x3400..0xA000,
+            0xF900..0xFB00,
+            0x20000..0x2A000,
+        ];
+        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+            assert_eq!(alphabetic(c), c.is_alphabetic(), "{c:?}");
+        }
+    }
 
     #[test]
     fn real_text_scores_low() {
