@@ -333,8 +333,7 @@ impl DocumentSink for JsonlFile {
         count: usize,
         report: Option<(&Path, &[u8])>,
     ) -> Result<(), EmitError> {
-        let st = self.state.lock().map_err(|_| EmitError::Poisoned)?;
-        let mut st = st;
+        let mut st = self.state.lock().map_err(|_| EmitError::Poisoned)?;
         // Documents never put (none, in a finished run) are left out.
         while st.next < count {
             st.drain(&|d| self.spooled(d))?;

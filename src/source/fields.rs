@@ -103,11 +103,6 @@ impl Fields {
             }
         }
     }
-
-    /// The value of field `name`, if any.
-    pub fn get(&self, name: &str) -> Option<Value> {
-        self.load().ok()?.get(name).cloned()
-    }
 }
 
 #[cfg(test)]
@@ -128,7 +123,6 @@ mod tests {
         assert_eq!(a.load().unwrap(), small);
         assert_eq!(c.load().unwrap(), big);
         assert_eq!(b.load().unwrap(), big);
-        assert_eq!(b.get("n"), Some(serde_json::json!(7)));
         assert!(matches!(Fields::new(big, None), Fields::Inline(_)));
     }
 }

@@ -15,12 +15,12 @@ use std::cell::Cell;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::fields::{FieldSpool, Fields};
 use super::{columnar, read_bytes, Bytes, Input, Location, RawFile};
-use std::sync::Arc;
 
 /// How inputs are read.
 #[derive(Debug, Clone)]
