@@ -89,6 +89,10 @@ pub enum Error {
     /// An input changed between the analysis and the second pass.
     #[error("{0}")]
     Changed(String),
+    /// The temporary file where `check`'s findings wait could not be
+    /// written or read.
+    #[error("the temporary file of findings: {0}")]
+    Spool(#[source] std::io::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -308,13 +308,14 @@ fn check(args: &cli::CheckArgs, opts: &Options, quiet: bool) -> Result<ExitCode>
         say(&format!("canon: error: {e}"));
     }
     if let Some(path) = &args.write_baseline {
-        canon::write_baseline(path, outcome.all())
+        canon::write_baseline(path, &outcome.findings)
             .with_context(|| format!("writing the baseline {}", path.display()))?;
         if !quiet {
+            let s = &outcome.summary;
             eprintln!(
-                "canon: wrote {} with {} findings",
+                "canon: wrote {} with {}",
                 path.display(),
-                outcome.findings.len() + outcome.baselined.len()
+                report::plural(s.errors + s.warnings + s.baselined, "finding", "findings")
             );
         }
         return Ok(exit(!outcome.errors.is_empty(), false));
@@ -323,15 +324,13 @@ fn check(args: &cli::CheckArgs, opts: &Options, quiet: bool) -> Result<ExitCode>
         per_file: args.max_annotations_per_file,
         total: args.max_annotations,
     };
-    print(&check::render(
-        format,
-        &outcome.findings,
-        &outcome.summary,
-        limits,
-    ))?;
-    if format == check::Format::Github {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let step_summary = match outcome.print(format, limits, &mut out) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => None,
+        other => other.context("writing the findings")?,
+    };
+    if let Some(md) = step_summary {
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-            let md = check::render::github::step_summary(&outcome.findings, &outcome.summary);
             canon::emit::append(std::path::Path::new(&path), md.as_bytes())
                 .context("writing $GITHUB_STEP_SUMMARY")?;
         }

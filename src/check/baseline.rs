@@ -28,25 +28,11 @@ pub struct BaselineEntry {
 impl Baseline {
     /// The baseline accepting exactly `findings`.
     pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
-        let mut counts: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
+        let mut counts = BaselineCounts::default();
         for f in findings {
-            *counts
-                .entry((f.path.as_str(), f.rule.id(), f.fingerprint.as_str()))
-                .or_default() += 1;
+            counts.add(f);
         }
-        Baseline {
-            schema_version: 1,
-            tool: "canon".into(),
-            findings: counts
-                .into_iter()
-                .map(|((path, rule, fp), count)| BaselineEntry {
-                    path: path.into(),
-                    rule: rule.into(),
-                    fingerprint: fp.into(),
-                    count,
-                })
-                .collect(),
-        }
+        counts.baseline()
     }
 
     pub fn to_json(&self) -> String {
@@ -59,22 +45,72 @@ impl Baseline {
         serde_json::from_str(s)
     }
 
-    /// Splits `findings` into the new ones and the number the baseline
-    /// accepts (each entry accepts up to `count` findings).
-    pub fn filter(&self, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Finding>) {
-        let mut budget: HashMap<&str, usize> = HashMap::new();
+    /// What the baseline accepts, to be used up in order.
+    pub fn budget(&self) -> Budget {
+        let mut left: HashMap<String, usize> = HashMap::new();
         for e in &self.findings {
-            *budget.entry(e.fingerprint.as_str()).or_default() += e.count;
+            *left.entry(e.fingerprint.clone()).or_default() += e.count;
         }
-        findings
-            .into_iter()
-            .partition(|f| match budget.get_mut(f.fingerprint.as_str()) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
-                    false
-                }
-                _ => true,
-            })
+        Budget { left }
+    }
+
+    /// Splits `findings` into the new ones and those the baseline accepts
+    /// (each entry accepts up to `count` findings, the first ones met).
+    pub fn filter(&self, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Finding>) {
+        let mut budget = self.budget();
+        findings.into_iter().partition(|f| !budget.accepts(f))
+    }
+}
+
+/// How many more findings a baseline accepts, per fingerprint.
+#[derive(Debug, Clone, Default)]
+pub struct Budget {
+    left: HashMap<String, usize>,
+}
+
+impl Budget {
+    /// Whether the baseline accepts `f` (and counts it against the budget).
+    pub fn accepts(&mut self, f: &Finding) -> bool {
+        match self.left.get_mut(f.fingerprint.as_str()) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A baseline in the making, fed finding by finding.
+#[derive(Debug, Default)]
+pub struct BaselineCounts {
+    counts: BTreeMap<(String, &'static str, String), usize>,
+}
+
+impl BaselineCounts {
+    pub fn add(&mut self, f: &Finding) {
+        *self
+            .counts
+            .entry((f.path.clone(), f.rule.id(), f.fingerprint.clone()))
+            .or_default() += 1;
+    }
+
+    /// The baseline accepting exactly the findings added.
+    pub fn baseline(self) -> Baseline {
+        Baseline {
+            schema_version: 1,
+            tool: "canon".into(),
+            findings: self
+                .counts
+                .into_iter()
+                .map(|((path, rule, fingerprint), count)| BaselineEntry {
+                    path,
+                    rule: rule.into(),
+                    fingerprint,
+                    count,
+                })
+                .collect(),
+        }
     }
 }
 

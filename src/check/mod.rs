@@ -25,11 +25,12 @@ pub mod policy;
 pub mod render;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::io;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-pub use baseline::{Baseline, BaselineEntry};
+pub use baseline::{Baseline, BaselineCounts, BaselineEntry, Budget};
 pub use file::{file_findings, MAX_PER_RULE};
 pub use kind::FindingKind;
 pub use policy::{Policy, UnknownRule};
@@ -37,6 +38,7 @@ pub use render::{render, sarif, CheckReport, Format, Summary};
 
 use crate::model::{Analysis, FileOutcome};
 use crate::pipeline::{FileObserver, FileView};
+use crate::source::spool::Spool;
 
 /// How serious a finding is. Errors make `check` exit 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -156,10 +158,64 @@ impl Finding {
 }
 
 /// The per-file findings of a run, gathered while the analysis has each
-/// file's text at hand (a [`FileObserver`]), so `check` never keeps texts.
-#[derive(Debug, Default)]
+/// file's text at hand (a [`FileObserver`]), so `check` never keeps texts;
+/// they wait in a [`Spool`] (one JSON line each) until they are printed, so
+/// memory holds an offset per file, not the findings.
+#[derive(Debug)]
 pub struct FileFindings {
-    by_origin: Mutex<HashMap<(usize, usize), Vec<Finding>>>,
+    spool: Arc<Spool>,
+    /// Per file (its origin): where its findings start, how many bytes.
+    at: Mutex<HashMap<(usize, usize), (u64, usize)>>,
+    /// The first error writing the spool (reported when the run ends).
+    failed: Mutex<Option<io::Error>>,
+}
+
+impl FileFindings {
+    pub fn new() -> io::Result<FileFindings> {
+        Ok(FileFindings {
+            spool: Spool::new()?,
+            at: Mutex::default(),
+            failed: Mutex::default(),
+        })
+    }
+
+    fn put(&self, origin: (usize, usize), found: &[Finding]) -> io::Result<()> {
+        let mut bytes = Vec::new();
+        for f in found {
+            serde_json::to_writer(&mut bytes, f)?;
+            bytes.push(b'\n');
+        }
+        let at = self.spool.put(&bytes)?;
+        self.at
+            .lock()
+            .map_err(|_| io::Error::other("poisoned"))?
+            .insert(origin, (at, bytes.len()));
+        Ok(())
+    }
+
+    /// The findings of the file at `origin`, in the order they were made.
+    fn get(&self, origin: (usize, usize)) -> io::Result<Vec<Finding>> {
+        let place = self
+            .at
+            .lock()
+            .map_err(|_| io::Error::other("poisoned"))?
+            .get(&origin)
+            .copied();
+        let Some((at, len)) = place else {
+            return Ok(Vec::new());
+        };
+        let bytes = self.spool.get(at, len)?;
+        bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).map_err(io::Error::other))
+            .collect()
+    }
+
+    /// The first error met writing the spool, if any.
+    fn failure(&self) -> Option<io::Error> {
+        self.failed.lock().ok()?.take()
+    }
 }
 
 impl FileObserver for FileFindings {
@@ -169,26 +225,101 @@ impl FileObserver for FileFindings {
 
     fn text_file(&self, view: FileView<'_>) {
         let found = file_findings(view.path, view.file, view.hits, view.more_hits);
-        if let Ok(mut all) = self.by_origin.lock() {
-            all.insert(view.origin, found);
+        if found.is_empty() {
+            return;
+        }
+        if let Err(e) = self.put(view.origin, &found) {
+            if let Ok(mut first) = self.failed.lock() {
+                first.get_or_insert(e);
+            }
         }
     }
 }
 
-impl FileFindings {
-    fn take(&self, origin: (usize, usize)) -> Vec<Finding> {
-        self.by_origin
-            .lock()
-            .ok()
-            .and_then(|mut all| all.remove(&origin))
-            .unwrap_or_default()
+/// A text file's place in [`Findings`]: its path, its origin, and the
+/// run's findings about it (duplicates, repeated copies).
+type FileEntry = (String, (usize, usize), Vec<Finding>);
+
+/// The findings of a run, in order: each text file's own (waiting in the
+/// [`FileFindings`] spool) and the run's (duplicates, repeated copies),
+/// under a policy and a baseline. Visited file by file ([`Findings::visit`]),
+/// so printing them holds one file's findings at a time.
+#[derive(Debug)]
+pub struct Findings {
+    files: FileFindings,
+    /// Text files in path order.
+    order: Vec<FileEntry>,
+    /// Per finding kind ([`FindingKind::index`]): its severity under the
+    /// policy, `None` when the policy leaves it out.
+    severity: Vec<Option<Severity>>,
+    /// What the baseline accepts.
+    baseline: Budget,
+}
+
+impl Findings {
+    /// Visits every finding under the policy in order (by file, then line,
+    /// column, byte and id), with whether the baseline accepts it. Stops at
+    /// the first error `f` returns.
+    pub fn visit(&self, f: &mut dyn FnMut(&Finding, bool) -> io::Result<()>) -> io::Result<()> {
+        let mut budget = self.baseline.clone();
+        for (_, origin, run) in &self.order {
+            let mut found = self.files.get(*origin)?;
+            found.extend(run.iter().cloned());
+            found.retain_mut(|f| match self.severity[f.rule.index()] {
+                Some(s) => {
+                    f.severity = s;
+                    true
+                }
+                None => false,
+            });
+            found.sort_by(|a, b| {
+                (a.line, a.col, a.start, a.rule.id()).cmp(&(b.line, b.col, b.start, b.rule.id()))
+            });
+            for finding in &found {
+                f(finding, budget.accepts(finding))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The counts of a visit, for a run over `files` files.
+    pub fn summary(&self, files: usize) -> io::Result<Summary> {
+        let mut summary = Summary {
+            files,
+            ..Summary::default()
+        };
+        self.visit(&mut |f, accepted| {
+            summary.add(f, accepted);
+            Ok(())
+        })?;
+        Ok(summary)
+    }
+
+    /// Every finding in memory: the new ones, and those the baseline
+    /// accepts (for tests and small runs; printing visits them instead).
+    pub fn collect(&self) -> io::Result<(Vec<Finding>, Vec<Finding>)> {
+        let (mut new, mut accepted) = (Vec::new(), Vec::new());
+        self.visit(&mut |f, a| {
+            if a { &mut accepted } else { &mut new }.push(f.clone());
+            Ok(())
+        })?;
+        Ok((new, accepted))
     }
 }
 
-/// All findings of an analysis under `policy`: each file's own findings
-/// (from `files`), then duplicates and repeated copies across the run.
-pub fn check(analysis: &Analysis, files: &FileFindings, policy: &Policy) -> Vec<Finding> {
-    let mut findings = Vec::new();
+/// The findings of an analysis under `policy` and `baseline`: each file's
+/// own (from `files`), then duplicates and repeated copies across the run.
+/// Fails when `files` could not keep its findings (its spool).
+pub fn check(
+    analysis: &Analysis,
+    files: FileFindings,
+    policy: &Policy,
+    baseline: Option<&Baseline>,
+) -> io::Result<Findings> {
+    if let Some(e) = files.failure() {
+        return Err(e);
+    }
+    let mut order: Vec<FileEntry> = Vec::new();
     let mut first_with_key: HashMap<[u8; 32], &str> = HashMap::new();
     let mut first_file_of_doc: HashMap<usize, &str> = HashMap::new();
     let mut copy_index = 0;
@@ -199,7 +330,7 @@ pub fn check(analysis: &Analysis, files: &FileFindings, policy: &Policy) -> Vec<
         let path = file.path.as_str();
         let copies = &analysis.copies[copy_index..copy_index + t.copies.len()];
         copy_index += t.copies.len();
-        findings.extend(files.take(file.origin));
+        let mut findings = Vec::new();
 
         let first = *first_with_key.entry(t.key).or_insert(path);
         let duplicate_of = (first != path && !t.copies.is_empty()).then_some(first);
@@ -260,26 +391,19 @@ pub fn check(analysis: &Analysis, files: &FileFindings, policy: &Policy) -> Vec<
                 }
             }
         }
+        order.push((path.to_string(), file.origin, findings));
     }
-    findings.retain_mut(
-        |f| match policy.severity(f.rule.id(), f.rule.default_severity()) {
-            Some(s) => {
-                f.severity = s;
-                true
-            }
-            None => false,
-        },
-    );
-    findings.sort_by(|a, b| {
-        (&a.path, a.line, a.col, a.start, a.rule.id()).cmp(&(
-            &b.path,
-            b.line,
-            b.col,
-            b.start,
-            b.rule.id(),
-        ))
-    });
-    findings
+    // Display paths are unique; the sort is stable all the same.
+    order.sort_by(|a, b| a.0.cmp(&b.0));
+    let severity = FindingKind::all()
+        .map(|k| policy.severity(k.id(), k.default_severity()))
+        .collect();
+    Ok(Findings {
+        files,
+        order,
+        severity,
+        baseline: baseline.map(Baseline::budget).unwrap_or_default(),
+    })
 }
 
 /// Number of findings at error severity.

@@ -2,6 +2,7 @@
 //! policy and the baseline. Also the I/O around it: `canon.toml` and
 //! baseline files.
 
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::inputs;
@@ -45,32 +46,58 @@ pub fn read_baseline(path: &Path) -> Result<check::Baseline, Error> {
     })
 }
 
-/// Writes the baseline accepting `findings`.
-pub fn write_baseline<'a>(
-    path: &Path,
-    findings: impl IntoIterator<Item = &'a check::Finding>,
-) -> Result<(), Error> {
-    emit::write_atomic(path, check::Baseline::of(findings).to_json().as_bytes())?;
+/// Writes the baseline accepting every finding of `findings` (baselined
+/// or not).
+pub fn write_baseline(path: &Path, findings: &check::Findings) -> Result<(), Error> {
+    let mut counts = check::BaselineCounts::default();
+    findings
+        .visit(&mut |f, _| {
+            counts.add(f);
+            Ok(())
+        })
+        .map_err(Error::Spool)?;
+    emit::write_atomic(path, counts.baseline().to_json().as_bytes())?;
     Ok(())
 }
 
 /// What `check` found.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct CheckOutcome {
-    /// Findings under the policy, the baseline's ones removed.
-    pub findings: Vec<check::Finding>,
-    /// Findings under the policy that the baseline accepted (with
-    /// `findings`: what a new baseline holds).
-    pub baselined: Vec<check::Finding>,
+    /// Findings under the policy, each with whether the baseline accepts
+    /// it (visited in order; they wait in a temporary file).
+    pub findings: check::Findings,
+    /// The counts: new errors and warnings, findings the baseline accepts.
     pub summary: check::Summary,
     /// Inputs that could not be listed or read.
     pub errors: Vec<String>,
 }
 
 impl CheckOutcome {
-    /// Every finding under the policy, baselined or not.
-    pub fn all(&self) -> impl Iterator<Item = &check::Finding> {
-        self.findings.iter().chain(&self.baselined)
+    /// Prints the new findings in `format` to `out`, one by one (`limits`:
+    /// how many GitHub annotations). For the GitHub format, returns the
+    /// markdown of the step summary.
+    pub fn print(
+        &self,
+        format: check::Format,
+        limits: check::render::github::Limits,
+        out: &mut dyn Write,
+    ) -> io::Result<Option<String>> {
+        let mut r = check::render::renderer(format, &self.summary, limits);
+        let mut step = (format == check::Format::Github)
+            .then(check::render::github::StepSummary::default);
+        r.start(out)?;
+        self.findings.visit(&mut |f, accepted| {
+            if accepted {
+                return Ok(());
+            }
+            if let Some(s) = &mut step {
+                s.add(f);
+            }
+            r.finding(out, f)
+        })?;
+        r.finish(out)?;
+        out.flush()?;
+        Ok(step.map(|s| s.markdown(&self.summary)))
     }
 }
 
@@ -84,19 +111,16 @@ pub fn check_paths(
     policy.validate().map_err(|e| Error::Usage(e.to_string()))?;
     let progress = Progress::new(opts.progress);
     let (inputs, errors) = inputs(paths, None, opts);
-    let files = check::FileFindings::default();
+    let files = check::FileFindings::new().map_err(Error::Spool)?;
     let analysis = with_jobs(opts.jobs, || {
         pipeline::analyze(&inputs, errors, opts, &progress, false, &files)
     })?;
-    let all = check::check(&analysis, &files, policy);
-    let (findings, baselined) = match baseline {
-        Some(b) => b.filter(all),
-        None => (all, Vec::new()),
-    };
-    let summary = check::Summary::new(&findings, analysis.files.len(), baselined.len());
+    let findings = check::check(&analysis, files, policy, baseline).map_err(Error::Spool)?;
+    let summary = findings
+        .summary(analysis.files.len())
+        .map_err(Error::Spool)?;
     Ok(CheckOutcome {
         findings,
-        baselined,
         summary,
         errors: pipeline::input_errors(&analysis, opts.strict),
     })

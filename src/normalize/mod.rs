@@ -763,7 +763,15 @@ pub fn hits_limited(
     let mut out = Vec::new();
     // The line each rule's overflow was last counted on (RuleMask: 32 rules).
     let mut counted = [usize::MAX; 32];
-    replay(text, fired, &mut |rule, line, col, before, after| {
+    // One line: a rule past its limit only needs to know that it changed
+    // the line, so it is applied without a diff.
+    let mut past = RuleMask::default();
+    if !text.contains('\n') {
+        for r in fired.iter().filter(|&r| seen[r] >= limit) {
+            past.insert(r);
+        }
+    }
+    let changed = replay(text, fired, past, &mut |rule, line, col, before, after| {
         if seen[rule] >= limit {
             let l = base + line;
             if counted[rule] != l {
@@ -781,6 +789,9 @@ pub fn hits_limited(
             after: after.iter().collect(),
         })
     });
+    for r in changed.iter() {
+        more[r].get_or_insert((base, 0)).1 += 1;
+    }
     out
 }
 
@@ -791,11 +802,26 @@ type OnChange<'a> = dyn FnMut(usize, &[char], &[char]) + 'a;
 
 /// Replays the rules in `fired` over `text` and hands each changed stretch
 /// to `f`: rule, line offset, 1-based column, text before and after.
-fn replay(text: &str, fired: RuleMask, f: &mut OnHit<'_>) {
+/// Rules in `skip` are applied without a diff; those of them that changed
+/// the text are returned.
+fn replay(text: &str, fired: RuleMask, skip: RuleMask, f: &mut OnHit<'_>) -> RuleMask {
+    let mut skipped = RuleMask::default();
     let mut current = Cow::Borrowed(text);
+    // The characters of `current`, once a diff has needed them.
+    let mut chars: Option<Vec<char>> = None;
     for rule in fired.iter() {
-        let changed = (RULES[rule].apply)(&current).into_owned();
-        let ac: Vec<char> = current.chars().collect();
+        let changed = match (RULES[rule].apply)(&current) {
+            Cow::Owned(s) => s,
+            // Unchanged (a rule `fired` holds for another line): nothing to diff.
+            Cow::Borrowed(_) => continue,
+        };
+        if skip.contains(rule) {
+            skipped.insert(rule);
+            chars = None;
+            current = Cow::Owned(changed);
+            continue;
+        }
+        let ac = chars.take().unwrap_or_else(|| current.chars().collect());
         let bc: Vec<char> = changed.chars().collect();
         let (mut line, mut col, mut at) = (0, 1, 0);
         for_each_change(&ac, &bc, &mut |offset, before, after| {
@@ -810,8 +836,10 @@ fn replay(text: &str, fired: RuleMask, f: &mut OnHit<'_>) {
             at = offset;
             f(rule, line, col, before, after);
         });
+        chars = Some(bc);
         current = Cow::Owned(changed);
     }
+    skipped
 }
 
 /// The changed stretches from `a` to `b` (a character diff): the character

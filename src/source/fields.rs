@@ -6,43 +6,15 @@
 //! gone when the run ends, killed or not), so memory holds an offset per
 //! record, not the metadata of the archive.
 
-use std::fs;
-use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::sync::{Arc, Mutex};
+use std::io;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+pub use super::spool::Spool as FieldSpool;
+
 /// Fields whose JSON is at most this long stay in memory (as JSON text).
 pub const INLINE_BYTES: usize = 256;
-
-/// The run's spool of record fields: an unnamed temporary file.
-#[derive(Debug)]
-pub struct FieldSpool {
-    file: Mutex<fs::File>,
-}
-
-impl FieldSpool {
-    pub fn new() -> io::Result<Arc<FieldSpool>> {
-        Ok(Arc::new(FieldSpool {
-            file: Mutex::new(tempfile::tempfile()?),
-        }))
-    }
-
-    fn put(&self, bytes: &[u8]) -> io::Result<u64> {
-        let mut f = self.file.lock().map_err(|_| io::Error::other("poisoned"))?;
-        let at = f.seek(SeekFrom::End(0))?;
-        f.write_all(bytes)?;
-        Ok(at)
-    }
-
-    fn get(&self, at: u64, len: usize) -> io::Result<Vec<u8>> {
-        let mut f = self.file.lock().map_err(|_| io::Error::other("poisoned"))?;
-        f.seek(SeekFrom::Start(at))?;
-        let mut buf = vec![0; len];
-        f.read_exact(&mut buf)?;
-        Ok(buf)
-    }
-}
 
 /// A record's fields: in memory (as their JSON text, a fraction of the
 /// parsed map's size, shared by clones), or in the run's [`FieldSpool`].

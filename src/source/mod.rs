@@ -23,6 +23,7 @@ use thiserror::Error;
 mod columnar;
 pub mod fields;
 mod formats;
+pub mod spool;
 pub use formats::{
     read_units, visit_units, FieldFilter, Filter, FilterError, InputFormat, Record, SourceOptions,
     Unit, DEFAULT_MAX_FILE_SIZE,

@@ -2,8 +2,9 @@
 //! annotations on the diff.
 
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
-use super::Summary;
+use super::{Renderer, Summary};
 use crate::check::{Finding, Severity};
 
 /// How many annotations GitHub is given: it shows 10 errors and 10 warnings
@@ -24,42 +25,61 @@ impl Default for Limits {
     }
 }
 
+/// Percent-escapes what the command syntax needs, and writes other control
+/// characters as escapes (they would reach the log raw).
+fn data(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
 /// GitHub Actions workflow commands, one `::error` / `::warning` per finding
 /// up to `limits` (findings in order: file by file), then one `::notice`
 /// counting the findings left out.
-pub fn render(findings: &[Finding], limits: Limits) -> String {
-    /// Percent-escapes what the command syntax needs, and writes other
-    /// control characters as escapes (they would reach the log raw).
-    fn data(s: &str) -> String {
-        let mut out = String::with_capacity(s.len());
-        for c in s.chars() {
-            match c {
-                '%' => out.push_str("%25"),
-                '\r' => out.push_str("%0D"),
-                '\n' => out.push_str("%0A"),
-                c if c.is_control() => out.extend(c.escape_default()),
-                c => out.push(c),
-            }
+pub struct Github {
+    limits: Limits,
+    shown: usize,
+    left: usize,
+    in_file: usize,
+    file: Option<String>,
+}
+
+impl Github {
+    pub fn new(limits: Limits) -> Github {
+        Github {
+            limits,
+            shown: 0,
+            left: 0,
+            in_file: 0,
+            file: None,
         }
-        out
     }
-    fn property(s: &str) -> String {
-        data(s).replace(':', "%3A").replace(',', "%2C")
-    }
-    let mut out = String::new();
-    let mut shown = 0usize;
-    let mut in_file = 0usize;
-    let mut file: Option<&str> = None;
-    for f in findings {
-        if file != Some(f.path.as_str()) {
-            file = Some(f.path.as_str());
-            in_file = 0;
+}
+
+impl Renderer for Github {
+    fn finding(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+        if self.file.as_deref() != Some(f.path.as_str()) {
+            self.file = Some(f.path.clone());
+            self.in_file = 0;
         }
-        in_file += 1;
-        if in_file > limits.per_file || shown >= limits.total {
-            continue;
+        self.in_file += 1;
+        if self.in_file > self.limits.per_file || self.shown >= self.limits.total {
+            self.left += 1;
+            return Ok(());
         }
-        shown += 1;
+        self.shown += 1;
         let level = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -72,59 +92,85 @@ pub fn render(findings: &[Finding], limits: Limits) -> String {
             props.push(format!("col={c}"));
         }
         props.push(format!("title={}", property(&format!("canon {}", f.rule))));
-        out.push_str(&format!(
-            "::{level} {}::{}\n",
-            props.join(","),
-            data(&f.message)
-        ));
+        writeln!(out, "::{level} {}::{}", props.join(","), data(&f.message))
     }
-    let left = findings.len() - shown;
-    if left > 0 {
-        out.push_str(&format!(
-            "::notice title=canon::{} not annotated (at most {} per file, {} in all); \
-             the step summary and `canon check --format human` list them all\n",
-            crate::report::plural(left, "finding", "findings"),
-            limits.per_file,
-            limits.total
-        ));
+
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if self.left > 0 {
+            writeln!(
+                out,
+                "::notice title=canon::{} not annotated (at most {} per file, {} in all); \
+                 the step summary and `canon check --format human` list them all",
+                crate::report::plural(self.left, "finding", "findings"),
+                self.limits.per_file,
+                self.limits.total
+            )?;
+        }
+        Ok(())
     }
-    out
+}
+
+/// GitHub Actions workflow commands for `findings` (see [`Github`]).
+pub fn render(findings: &[Finding], limits: Limits) -> String {
+    super::render(super::Format::Github, findings, &Summary::default(), limits)
 }
 
 /// The markdown `$GITHUB_STEP_SUMMARY` gets: the counts, the findings per
-/// rule, and the files with the most findings.
-pub fn step_summary(findings: &[Finding], summary: &Summary) -> String {
-    let mut by_rule: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    let mut by_file: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in findings {
-        let e = by_rule.entry(f.rule.id()).or_default();
+/// rule, and the files with the most findings. Fed finding by finding.
+#[derive(Debug, Default)]
+pub struct StepSummary {
+    by_rule: BTreeMap<&'static str, (usize, usize)>,
+    by_file: BTreeMap<String, usize>,
+}
+
+impl StepSummary {
+    pub fn add(&mut self, f: &Finding) {
+        let e = self.by_rule.entry(f.rule.id()).or_default();
         match f.severity {
             Severity::Error => e.0 += 1,
             Severity::Warning => e.1 += 1,
         }
-        *by_file.entry(f.path.as_str()).or_default() += 1;
-    }
-    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
-    let mut out = format!("## canon check\n\n{}\n", summary.line());
-    if !by_rule.is_empty() {
-        out.push_str("\n| rule | errors | warnings |\n|---|---:|---:|\n");
-        for (rule, (e, w)) in &by_rule {
-            out.push_str(&format!("| `{}` | {e} | {w} |\n", cell(rule)));
-        }
-        let mut files: Vec<(&str, usize)> = by_file.into_iter().collect();
-        files.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        out.push_str("\n| file | findings |\n|---|---:|\n");
-        for (path, n) in files.iter().take(STEP_SUMMARY_FILES) {
-            out.push_str(&format!("| `{}` | {n} |\n", cell(path)));
-        }
-        if files.len() > STEP_SUMMARY_FILES {
-            out.push_str(&format!(
-                "\n…and {} more.\n",
-                crate::report::plural(files.len() - STEP_SUMMARY_FILES, "file", "files")
-            ));
+        match self.by_file.get_mut(f.path.as_str()) {
+            Some(n) => *n += 1,
+            None => {
+                self.by_file.insert(f.path.clone(), 1);
+            }
         }
     }
-    out
+
+    pub fn markdown(&self, summary: &Summary) -> String {
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let mut out = format!("## canon check\n\n{}\n", summary.line());
+        if !self.by_rule.is_empty() {
+            out.push_str("\n| rule | errors | warnings |\n|---|---:|---:|\n");
+            for (rule, (e, w)) in &self.by_rule {
+                out.push_str(&format!("| `{}` | {e} | {w} |\n", cell(rule)));
+            }
+            let mut files: Vec<(&str, usize)> =
+                self.by_file.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+            files.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            out.push_str("\n| file | findings |\n|---|---:|\n");
+            for (path, n) in files.iter().take(STEP_SUMMARY_FILES) {
+                out.push_str(&format!("| `{}` | {n} |\n", cell(path)));
+            }
+            if files.len() > STEP_SUMMARY_FILES {
+                out.push_str(&format!(
+                    "\n…and {} more.\n",
+                    crate::report::plural(files.len() - STEP_SUMMARY_FILES, "file", "files")
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// The step summary of `findings` (see [`StepSummary`]).
+pub fn step_summary(findings: &[Finding], summary: &Summary) -> String {
+    let mut s = StepSummary::default();
+    for f in findings {
+        s.add(f);
+    }
+    s.markdown(summary)
 }
 
 /// Files listed in the step summary.

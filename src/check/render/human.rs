@@ -1,19 +1,38 @@
 //! The human format: `path:line:col: rule: message`, a block per file, then
 //! the summary line.
 
-use super::Summary;
+use std::io::{self, Write};
+
+use super::{Renderer, Summary};
 use crate::check::{Finding, Severity};
 use crate::escape::controls;
 
 /// `path:line:col: rule: message`, a block per file, then the summary.
-pub fn render(findings: &[Finding], summary: &Summary) -> String {
-    let mut out = String::new();
-    let mut last: Option<&str> = None;
-    for f in findings {
-        if last.is_some_and(|p| p != f.path) {
-            out.push('\n');
+pub struct Human {
+    summary: Summary,
+    last: Option<String>,
+}
+
+impl Human {
+    pub fn new(summary: &Summary) -> Human {
+        Human {
+            summary: *summary,
+            last: None,
         }
-        last = Some(&f.path);
+    }
+}
+
+impl Renderer for Human {
+    fn finding(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+        match &mut self.last {
+            Some(p) if *p == f.path => {}
+            last => {
+                if last.is_some() {
+                    out.write_all(b"\n")?;
+                }
+                *last = Some(f.path.clone());
+            }
+        }
         let place = match (f.line, f.col, f.start) {
             (Some(l), Some(c), _) => format!("{}:{l}:{c}", f.path),
             (Some(l), None, Some(s)) => format!("{}:{l}: (byte {s})", f.path),
@@ -23,17 +42,19 @@ pub fn render(findings: &[Finding], summary: &Summary) -> String {
             Severity::Error => "",
             Severity::Warning => " (warning)",
         };
-        out.push_str(&format!(
-            "{}: {}{sev}: {}\n",
+        writeln!(
+            out,
+            "{}: {}{sev}: {}",
             controls(&place),
             f.rule,
             controls(&f.message)
-        ));
+        )
     }
-    if !findings.is_empty() {
-        out.push('\n');
+
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if self.last.is_some() {
+            out.write_all(b"\n")?;
+        }
+        writeln!(out, "{}", self.summary.line())
     }
-    out.push_str(&summary.line());
-    out.push('\n');
-    out
 }

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Summary;
+use std::io::{self, Write};
+
+use super::{indented_json, split_at_array, Renderer, Summary};
 use crate::check::Finding;
 
 /// The JSON form of `check`'s output (schema 1).
@@ -15,16 +17,75 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
 }
 
-/// The findings and summary as one JSON document.
-pub fn render(findings: &[Finding], summary: &Summary) -> String {
-    let report = CheckReport {
-        schema_version: 1,
-        tool: "canon".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        summary: *summary,
-        findings: findings.to_vec(),
-    };
-    let mut s = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
-    s.push('\n');
-    s
+/// The findings and summary as one JSON document (a [`CheckReport`],
+/// pretty-printed), written finding by finding.
+pub struct Json {
+    head: String,
+    tail: String,
+    any: bool,
+}
+
+impl Json {
+    pub fn new(summary: &Summary) -> Json {
+        let report = CheckReport {
+            schema_version: 1,
+            tool: "canon".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            summary: *summary,
+            findings: Vec::new(),
+        };
+        let (head, tail) = split_at_array(&report, "findings");
+        Json {
+            head,
+            tail,
+            any: false,
+        }
+    }
+}
+
+impl Renderer for Json {
+    fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(self.head.as_bytes())
+    }
+
+    fn finding(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+        out.write_all(if self.any { b",\n" } else { b"\n" })?;
+        self.any = true;
+        out.write_all(indented_json(f, 4).as_bytes())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if self.any {
+            out.write_all(b"\n  ")?;
+        }
+        out.write_all(self.tail.as_bytes())?;
+        out.write_all(b"\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::render::{render, Format};
+    use crate::check::tests::finding;
+
+    #[test]
+    fn written_finding_by_finding_as_serde_prints_the_whole() {
+        for n in [0, 1, 3] {
+            let findings: Vec<Finding> = (0..n)
+                .map(|i| finding(&format!("f{i}.txt"), "range", "x"))
+                .collect();
+            let summary = Summary::new(&findings, 4, 1);
+            let whole = CheckReport {
+                schema_version: 1,
+                tool: "canon".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                summary,
+                findings: findings.clone(),
+            };
+            let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";
+            let got = render(Format::Json, &findings, &summary, Default::default());
+            assert_eq!(got, expected, "{n} findings");
+        }
+    }
 }

@@ -6,11 +6,13 @@ pub mod human;
 pub mod json;
 pub mod sarif;
 
+use std::io::{self, Write};
+
 use serde::{Deserialize, Serialize};
 
 pub use json::CheckReport;
 
-use super::{errors, Finding};
+use super::{errors, Finding, Severity};
 
 /// How `check` prints its findings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -43,6 +45,30 @@ impl std::str::FromStr for Format {
     }
 }
 
+/// A format written as the findings come (file by file), so printing a
+/// million findings holds none of them: [`Renderer::start`], then
+/// [`Renderer::finding`] for each one in order, then [`Renderer::finish`].
+pub trait Renderer {
+    /// What comes before the first finding.
+    fn start(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+    fn finding(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()>;
+    /// What comes after the last finding.
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// The renderer of `format`: `summary` is the run's counts (the JSON
+/// format prints them first), `limits` how many GitHub annotations.
+pub fn renderer(format: Format, summary: &Summary, limits: github::Limits) -> Box<dyn Renderer> {
+    match format {
+        Format::Human => Box::new(human::Human::new(summary)),
+        Format::Json => Box::new(json::Json::new(summary)),
+        Format::Github => Box::new(github::Github::new(limits)),
+        Format::Sarif => Box::new(sarif::Sarif::new()),
+    }
+}
+
 /// Renders findings in `format` (`limits`: how many GitHub annotations).
 pub fn render(
     format: Format,
@@ -50,11 +76,41 @@ pub fn render(
     summary: &Summary,
     limits: github::Limits,
 ) -> String {
-    match format {
-        Format::Human => human::render(findings, summary),
-        Format::Json => json::render(findings, summary),
-        Format::Github => github::render(findings, limits),
-        Format::Sarif => sarif::render(findings),
+    let mut out = Vec::new();
+    let mut r = renderer(format, summary, limits);
+    // (Writing to memory does not fail.)
+    let _ = r.start(&mut out);
+    for f in findings {
+        let _ = r.finding(&mut out, f);
+    }
+    let _ = r.finish(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `value` as pretty JSON with every line indented by `indent` spaces
+/// (where it sits inside a pretty-printed document).
+fn indented_json(value: &impl Serialize, indent: usize) -> String {
+    let json = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());
+    let pad = " ".repeat(indent);
+    // (JSON strings hold no raw newline: every line break is the printer's.)
+    json.lines()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A pretty-printed JSON document whose array `key` is written item by
+/// item: the text before its items and after them, from the document
+/// printed with that array empty.
+fn split_at_array(document: &impl Serialize, key: &str) -> (String, String) {
+    let s = serde_json::to_string_pretty(document).unwrap_or_else(|_| "{}".into());
+    let marker = format!("\"{key}\": []");
+    match s.find(&marker) {
+        Some(i) => {
+            let open = i + marker.len() - 1;
+            (s[..open].to_string(), s[open..].to_string())
+        }
+        None => (s, String::new()),
     }
 }
 
@@ -76,6 +132,17 @@ impl Summary {
             errors,
             warnings: findings.len() - errors,
             baselined,
+        }
+    }
+
+    /// Counts `f` (`accepted`: the baseline accepts it).
+    pub fn add(&mut self, f: &Finding, accepted: bool) {
+        if accepted {
+            self.baselined += 1;
+        } else if f.severity == Severity::Error {
+            self.errors += 1;
+        } else {
+            self.warnings += 1;
         }
     }
 

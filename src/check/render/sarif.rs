@@ -5,6 +5,9 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 
+use std::io::{self, Write};
+
+use super::{indented_json, split_at_array, Renderer};
 use crate::check::{catalog, Finding};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,33 +98,33 @@ pub struct Region {
     pub byte_length: Option<usize>,
 }
 
-/// A SARIF 2.1.0 log of the findings.
-pub fn render(findings: &[Finding]) -> String {
-    let rules = catalog();
-    let results = findings
-        .iter()
-        .map(|f| Result {
-            rule_id: f.rule.id().to_string(),
-            rule_index: f.rule.index(),
-            level: f.severity.as_str().into(),
-            message: Text {
-                text: f.message.clone(),
+/// The SARIF result of a finding.
+fn result(f: &Finding) -> Result {
+    Result {
+        rule_id: f.rule.id().to_string(),
+        rule_index: f.rule.index(),
+        level: f.severity.as_str().into(),
+        message: Text {
+            text: f.message.clone(),
+        },
+        locations: vec![Location {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation { uri: uri(&f.path) },
+                region: Some(Region {
+                    start_line: f.line,
+                    start_column: f.col,
+                    byte_offset: f.start,
+                    byte_length: f.start.zip(f.end).map(|(s, e)| e - s),
+                }),
             },
-            locations: vec![Location {
-                physical_location: PhysicalLocation {
-                    artifact_location: ArtifactLocation { uri: uri(&f.path) },
-                    region: Some(Region {
-                        start_line: f.line,
-                        start_column: f.col,
-                        byte_offset: f.start,
-                        byte_length: f.start.zip(f.end).map(|(s, e)| e - s),
-                    }),
-                },
-            }],
-            partial_fingerprints: [("canon/v1".to_string(), f.fingerprint.clone())].into(),
-        })
-        .collect();
-    let log = Log {
+        }],
+        partial_fingerprints: [("canon/v1".to_string(), f.fingerprint.clone())].into(),
+    }
+}
+
+/// The log of a run whose results are `results`.
+pub fn log(results: Vec<Result>) -> Log {
+    Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json".into(),
         version: "2.1.0".into(),
         runs: vec![Run {
@@ -129,7 +132,7 @@ pub fn render(findings: &[Finding]) -> String {
                 driver: Driver {
                     name: "canon".into(),
                     version: env!("CARGO_PKG_VERSION").into(),
-                    rules: rules
+                    rules: catalog()
                         .iter()
                         .map(|r| Rule {
                             id: r.id.into(),
@@ -145,10 +148,60 @@ pub fn render(findings: &[Finding]) -> String {
             },
             results,
         }],
-    };
-    let mut s = serde_json::to_string_pretty(&log).unwrap_or_else(|_| "{}".into());
-    s.push('\n');
-    s
+    }
+}
+
+/// Where results sit in the pretty-printed log: `{ runs: [ { results: [`.
+const RESULT_INDENT: usize = 8;
+
+/// A SARIF 2.1.0 log of the findings (pretty-printed), written result by
+/// result.
+pub struct Sarif {
+    head: String,
+    tail: String,
+    any: bool,
+}
+
+impl Sarif {
+    pub fn new() -> Sarif {
+        let (head, tail) = split_at_array(&log(Vec::new()), "results");
+        Sarif {
+            head,
+            tail,
+            any: false,
+        }
+    }
+}
+
+impl Default for Sarif {
+    fn default() -> Self {
+        Sarif::new()
+    }
+}
+
+impl Renderer for Sarif {
+    fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(self.head.as_bytes())
+    }
+
+    fn finding(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+        out.write_all(if self.any { b",\n" } else { b"\n" })?;
+        self.any = true;
+        out.write_all(indented_json(&result(f), RESULT_INDENT).as_bytes())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if self.any {
+            write!(out, "\n{}", " ".repeat(RESULT_INDENT - 2))?;
+        }
+        out.write_all(self.tail.as_bytes())?;
+        out.write_all(b"\n")
+    }
+}
+
+/// A SARIF 2.1.0 log of the findings.
+pub fn render(findings: &[Finding]) -> String {
+    super::render(super::Format::Sarif, findings, &Default::default(), Default::default())
 }
 
 /// What a relative URI reference cannot hold unencoded: everything but
@@ -168,6 +221,19 @@ fn uri(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn written_result_by_result_as_serde_prints_the_whole() {
+        use crate::check::tests::finding;
+        for n in [0, 1, 3] {
+            let findings: Vec<Finding> = (0..n)
+                .map(|i| finding(&format!("f{i}.txt"), "range", "x"))
+                .collect();
+            let whole = log(findings.iter().map(result).collect());
+            let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";
+            assert_eq!(render(&findings), expected, "{n} findings");
+        }
+    }
 
     #[test]
     fn uris_are_percent_encoded() {
