@@ -466,3 +466,55 @@ fn unbalanced_quotes_are_a_warning_with_their_place() {
     // line 4's turned pair is turned back by normalization.
     assert_eq!(places, [(Some(2), Some(4), Severity::Warning)]);
 }
+
+#[test]
+fn bad_bytes_everywhere_are_listed_up_to_the_cap_then_counted() {
+    // One line of 5,000 bad bytes, and 3,000 lines with two each, some of
+    // them also holding U+FFFD from an earlier decoding: check lists 20 per
+    // file, counts the rest in one finding, and tells canon's own U+FFFD
+    // from the ones already there line by line (it took 53 s on 2.8 MB).
+    let dir = tempfile::tempdir().unwrap();
+    let unit = [&"中文报告，第一段。".as_bytes()[..], &[0xFF]].concat();
+    fs::write(dir.path().join("one.txt"), unit.repeat(5000)).unwrap();
+    let mut many = Vec::new();
+    for i in 0..3000 {
+        many.extend(unit.repeat(2));
+        if i % 1000 == 7 {
+            many.extend("旧\u{FFFD}字".as_bytes());
+        }
+        many.push(b'\n');
+    }
+    fs::write(dir.path().join("many.txt"), many).unwrap();
+    let cap = canon::check::MAX_PER_RULE;
+    for (name, total) in [("one.txt", 5000), ("many.txt", 6000)] {
+        let (report, _) = json_in(
+            dir.path(),
+            &[name, "--no-config", "--select", "encoding-undecodable,replacement-char"],
+        );
+        let undecodable: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "encoding-undecodable")
+            .collect();
+        assert_eq!(undecodable.len(), cap + 1, "{name}");
+        let more = undecodable.last().unwrap();
+        assert!(
+            more.message
+                .starts_with(&format!("{} more undecodable", total - cap)),
+            "{name}: {}",
+            more.message
+        );
+        let replaced: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "replacement-char")
+            .map(|f| f.line)
+            .collect();
+        let expected = if name == "many.txt" {
+            vec![Some(8), Some(1008), Some(2008)]
+        } else {
+            vec![]
+        };
+        assert_eq!(replaced, expected, "{name}");
+    }
+}

@@ -13,14 +13,19 @@ fn replacement_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
     if !t.text.contains('\u{FFFD}') {
         return;
     }
+    // Undecodable ranges are in byte order, as lines are: one walk.
+    let mut next = 0;
     for (i, line) in t.lines.iter().enumerate() {
         let text = t.line(i);
         let found = text.matches('\u{FFFD}').count();
-        let made = t
-            .undecodable
-            .iter()
-            .filter(|r| line.bytes.contains(&r.start))
-            .count();
+        while next < t.undecodable.len() && t.undecodable[next].start < line.bytes.start {
+            next += 1;
+        }
+        let first = next;
+        while next < t.undecodable.len() && line.bytes.contains(&t.undecodable[next].start) {
+            next += 1;
+        }
+        let made = next - first;
         if found > made {
             let col = text[..text.find('\u{FFFD}').unwrap_or(0)].chars().count() + 1;
             out.push(
@@ -155,7 +160,9 @@ pub const MAX_PER_RULE: usize = 20;
 
 fn encoding_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
     replacement_findings(path, t, out);
-    for r in &t.undecodable {
+    // The first MAX_PER_RULE stretches are listed, the rest counted (a
+    // file of bad bytes would otherwise give one finding per byte).
+    for r in t.undecodable.iter().take(MAX_PER_RULE) {
         // The line holding the bytes (lines cover the file in order).
         let line = t
             .lines
@@ -176,6 +183,25 @@ fn encoding_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
         f.line = Some(line + 1);
         f.start = Some(r.start);
         f.end = Some(r.end);
+        out.push(f);
+    }
+    if let Some(first) = t.undecodable.get(MAX_PER_RULE) {
+        let rest = &t.undecodable[MAX_PER_RULE..];
+        let bytes: usize = rest.iter().map(|r| r.len()).sum();
+        let line = t.lines.partition_point(|l| l.bytes.end <= first.start);
+        let mut f = Finding::new(
+            FindingKind::EncodingUndecodable,
+            path,
+            format!(
+                "{} more undecodable stretch(es) in this file ({bytes} byte(s) from offset {}, replaced by U+FFFD)",
+                rest.len(),
+                first.start
+            ),
+            &[b"more", rest.len().to_string().as_bytes()],
+        );
+        f.line = Some(line.min(t.lines.len().saturating_sub(1)) + 1);
+        f.start = Some(first.start);
+        f.end = Some(first.end);
         out.push(f);
     }
     // One finding per line: its first repair, and how many there are.
