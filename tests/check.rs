@@ -489,7 +489,12 @@ fn bad_bytes_everywhere_are_listed_up_to_the_cap_then_counted() {
     for (name, total) in [("one.txt", 5000), ("many.txt", 6000)] {
         let (report, _) = json_in(
             dir.path(),
-            &[name, "--no-config", "--select", "encoding-undecodable,replacement-char"],
+            &[
+                name,
+                "--no-config",
+                "--select",
+                "encoding-undecodable,replacement-char",
+            ],
         );
         let undecodable: Vec<_> = report
             .findings

@@ -69,6 +69,11 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// Whether it accepts nothing.
+    pub fn is_empty(&self) -> bool {
+        self.left.values().all(|&n| n == 0)
+    }
+
     /// Whether the baseline accepts `f` (and counts it against the budget).
     pub fn accepts(&mut self, f: &Finding) -> bool {
         match self.left.get_mut(f.fingerprint.as_str()) {

@@ -114,11 +114,7 @@ fn quote_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
     let mut first_more = None;
     for i in 0..t.lines.len() {
         let line = t.line(i);
-        if !line.contains(['“', '”', '"']) {
-            continue;
-        }
-        let count = |q: char| line.chars().filter(|&c| c == q).count();
-        let (open, close, straight) = (count('“'), count('”'), count('"'));
+        let (open, close, straight) = quote_counts(line);
         if open == close && straight % 2 == 0 {
             continue;
         }
@@ -153,6 +149,22 @@ fn quote_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
             .at(line + 1, 1),
         );
     }
+}
+
+/// How many `“`, `”` and `"` a line holds, in one scan of its bytes
+/// (`“` and `”` are E2 80 9C and E2 80 9D in UTF-8).
+fn quote_counts(line: &str) -> (usize, usize, usize) {
+    let b = line.as_bytes();
+    let (mut open, mut close, mut straight) = (0, 0, 0);
+    for i in memchr::memchr2_iter(b'"', 0xE2, b) {
+        match (b[i], b.get(i + 1), b.get(i + 2)) {
+            (b'"', _, _) => straight += 1,
+            (_, Some(0x80), Some(0x9C)) => open += 1,
+            (_, Some(0x80), Some(0x9D)) => close += 1,
+            _ => {}
+        }
+    }
+    (open, close, straight)
 }
 
 /// Places listed per normalization rule and file; the rest are counted.
@@ -276,4 +288,28 @@ fn show(s: &str) -> String {
     let short: String = s.chars().take(24).collect();
     let more = if s.chars().count() > 24 { "…" } else { "" };
     format!("{short:?}{more}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_counts_match_a_count_by_character() {
+        for line in [
+            "",
+            "他说：“好”",
+            "\"a\" “b” ”“ — … ‘c’ \"",
+            "“““",
+            "末尾“",
+            "\u{2000}\u{201C}\u{201D}\u{201E}\u{E000}",
+        ] {
+            let count = |q: char| line.chars().filter(|&c| c == q).count();
+            assert_eq!(
+                quote_counts(line),
+                (count('“'), count('”'), count('"')),
+                "{line:?}"
+            );
+        }
+    }
 }

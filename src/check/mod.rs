@@ -168,6 +168,8 @@ pub struct FileFindings {
     at: Mutex<HashMap<(usize, usize), (u64, usize)>>,
     /// The first error writing the spool (reported when the run ends).
     failed: Mutex<Option<io::Error>>,
+    /// How many findings of each kind ([`FindingKind::index`]) are spooled.
+    kinds: Mutex<Vec<usize>>,
 }
 
 impl FileFindings {
@@ -176,6 +178,7 @@ impl FileFindings {
             spool: Spool::new()?,
             at: Mutex::default(),
             failed: Mutex::default(),
+            kinds: Mutex::new(vec![0; FindingKind::all().count()]),
         })
     }
 
@@ -190,6 +193,13 @@ impl FileFindings {
             .lock()
             .map_err(|_| io::Error::other("poisoned"))?
             .insert(origin, (at, bytes.len()));
+        let mut kinds = self
+            .kinds
+            .lock()
+            .map_err(|_| io::Error::other("poisoned"))?;
+        for f in found {
+            kinds[f.rule.index()] += 1;
+        }
         Ok(())
     }
 
@@ -282,12 +292,32 @@ impl Findings {
         Ok(())
     }
 
-    /// The counts of a visit, for a run over `files` files.
+    /// The counts of a visit, for a run over `files` files. Without a
+    /// baseline they come from counts per kind, without a visit.
     pub fn summary(&self, files: usize) -> io::Result<Summary> {
         let mut summary = Summary {
             files,
             ..Summary::default()
         };
+        if self.baseline.is_empty() {
+            let mut kinds = self
+                .files
+                .kinds
+                .lock()
+                .map_err(|_| io::Error::other("poisoned"))?
+                .clone();
+            for f in self.order.iter().flat_map(|(_, _, run)| run) {
+                kinds[f.rule.index()] += 1;
+            }
+            for (k, n) in FindingKind::all().zip(kinds) {
+                match self.severity[k.index()] {
+                    Some(Severity::Error) => summary.errors += n,
+                    Some(Severity::Warning) => summary.warnings += n,
+                    None => {}
+                }
+            }
+            return Ok(summary);
+        }
         self.visit(&mut |f, accepted| {
             summary.add(f, accepted);
             Ok(())

@@ -83,8 +83,8 @@ impl CheckOutcome {
         out: &mut dyn Write,
     ) -> io::Result<Option<String>> {
         let mut r = check::render::renderer(format, &self.summary, limits);
-        let mut step = (format == check::Format::Github)
-            .then(check::render::github::StepSummary::default);
+        let mut step =
+            (format == check::Format::Github).then(check::render::github::StepSummary::default);
         r.start(out)?;
         self.findings.visit(&mut |f, accepted| {
             if accepted {

@@ -797,8 +797,9 @@ pub fn hits_limited(
 
 /// What [`replay`] hands on: rule, line offset, column, before, after.
 type OnHit<'a> = dyn FnMut(usize, usize, usize, &[char], &[char]) + 'a;
-/// What [`for_each_change`] hands on: offset, before, after.
-type OnChange<'a> = dyn FnMut(usize, &[char], &[char]) + 'a;
+/// What [`for_each_change`] hands on: offset in characters and in bytes,
+/// before, after.
+type OnChange<'a> = dyn FnMut(usize, usize, &[char], &[char]) + 'a;
 
 /// Replays the rules in `fired` over `text` and hands each changed stretch
 /// to `f`: rule, line offset, 1-based column, text before and after.
@@ -806,10 +807,15 @@ type OnChange<'a> = dyn FnMut(usize, &[char], &[char]) + 'a;
 /// the text are returned.
 fn replay(text: &str, fired: RuleMask, skip: RuleMask, f: &mut OnHit<'_>) -> RuleMask {
     let mut skipped = RuleMask::default();
+    // Past the last rule that is diffed nothing needs the text: the rules
+    // left are skipped ones, which changed it (`fired` says so).
+    let last_diffed = fired.iter().filter(|&r| !skip.contains(r)).last();
     let mut current = Cow::Borrowed(text);
-    // The characters of `current`, once a diff has needed them.
-    let mut chars: Option<Vec<char>> = None;
     for rule in fired.iter() {
+        if last_diffed.is_none_or(|last| rule > last) {
+            skipped.insert(rule);
+            continue;
+        }
         let changed = match (RULES[rule].apply)(&current) {
             Cow::Owned(s) => s,
             // Unchanged (a rule `fired` holds for another line): nothing to diff.
@@ -817,15 +823,12 @@ fn replay(text: &str, fired: RuleMask, skip: RuleMask, f: &mut OnHit<'_>) -> Rul
         };
         if skip.contains(rule) {
             skipped.insert(rule);
-            chars = None;
             current = Cow::Owned(changed);
             continue;
         }
-        let ac = chars.take().unwrap_or_else(|| current.chars().collect());
-        let bc: Vec<char> = changed.chars().collect();
         let (mut line, mut col, mut at) = (0, 1, 0);
-        for_each_change(&ac, &bc, &mut |offset, before, after| {
-            for &c in &ac[at..offset] {
+        for_each_change(&current, &changed, &mut |_, offset, before, after| {
+            for c in current[at..offset].chars() {
                 if c == '\n' {
                     line += 1;
                     col = 1;
@@ -836,7 +839,6 @@ fn replay(text: &str, fired: RuleMask, skip: RuleMask, f: &mut OnHit<'_>) -> Rul
             at = offset;
             f(rule, line, col, before, after);
         });
-        chars = Some(bc);
         current = Cow::Owned(changed);
     }
     skipped
@@ -845,47 +847,72 @@ fn replay(text: &str, fired: RuleMask, skip: RuleMask, f: &mut OnHit<'_>) -> Rul
 /// The changed stretches from `a` to `b` (a character diff): the character
 /// offset of each in `a`, and its text before and after.
 pub fn changes(a: &str, b: &str) -> Vec<(usize, String, String)> {
-    let ac: Vec<char> = a.chars().collect();
-    let bc: Vec<char> = b.chars().collect();
     let mut out = Vec::new();
-    for_each_change(&ac, &bc, &mut |at, before, after| {
+    for_each_change(a, b, &mut |at, _, before, after| {
         out.push((at, before.iter().collect(), after.iter().collect()))
     });
     out
 }
 
-/// Hands each changed stretch from `ac` to `bc` to `f`: its offset in `ac`,
-/// and its characters before and after.
+/// Hands each changed stretch from `a` to `b` to `f`: its offset in `a`
+/// (characters, bytes), and its characters before and after.
 ///
 /// Linear in the text: the rules change text locally, so the diff walks
-/// both texts while they agree, and at each difference looks ahead (at most
-/// [`REACH`] characters) for where they agree again on [`SYNC`]
+/// both texts' bytes while they agree, and at each difference looks ahead
+/// (at most [`REACH`] characters) for where they agree again on [`SYNC`]
 /// characters; only the stretch between is diffed (Myers, minimal there).
 /// A stretch with no such place within reach (every character changed) is
-/// taken as replaced, [`REACH`] characters at a time.
-fn for_each_change(ac: &[char], bc: &[char], f: &mut OnChange<'_>) {
-    let (mut i, mut j) = (0, 0);
+/// taken as replaced, [`REACH`] characters at a time. Only the characters
+/// around a difference are decoded, a short window first.
+fn for_each_change(a: &str, b: &str, f: &mut OnChange<'_>) {
+    let (ab, bb) = (a.as_bytes(), b.as_bytes());
+    // Byte offsets in `a` and `b`, and the character offset in `a`.
+    let (mut i, mut j, mut ci) = (0, 0, 0);
+    let (mut ra, mut rb) = (Vec::new(), Vec::new());
     loop {
-        while i < ac.len() && j < bc.len() && ac[i] == bc[j] {
-            i += 1;
-            j += 1;
+        let mut n = ab[i..]
+            .iter()
+            .zip(&bb[j..])
+            .position(|(x, y)| x != y)
+            .unwrap_or((ab.len() - i).min(bb.len() - j));
+        // Back to the start of the character the texts differ in (the
+        // bytes before are the same in both, so are the boundaries).
+        while !a.is_char_boundary(i + n) {
+            n -= 1;
         }
-        if i == ac.len() && j == bc.len() {
+        ci += a[i..i + n].chars().count();
+        i += n;
+        j += n;
+        if i == ab.len() && j == bb.len() {
             break;
         }
-        let (ra, rb) = (&ac[i..], &bc[j..]);
-        let Some((di, dj)) = resync(ra, rb) else {
+        let mut window = FIRST_WINDOW;
+        let found = loop {
+            ra.clear();
+            ra.extend(a[i..].chars().take(window));
+            rb.clear();
+            rb.extend(b[j..].chars().take(window));
+            let whole = (ra.len() < window, rb.len() < window);
+            match resync(&ra, &rb, whole) {
+                Sync::More => window *= 4,
+                Sync::At(di, dj) => break Some((di, dj)),
+                Sync::Nowhere => break None,
+            }
+        };
+        let bytes = |cs: &[char]| cs.iter().map(|c| c.len_utf8()).sum::<usize>();
+        let Some((di, dj)) = found else {
             let (n, m) = (ra.len().min(REACH), rb.len().min(REACH));
-            f(i, &ra[..n], &rb[..m]);
-            i += n;
-            j += m;
+            f(ci, i, &ra[..n], &rb[..m]);
+            i += bytes(&ra[..n]);
+            j += bytes(&rb[..m]);
+            ci += n;
             continue;
         };
         let ops = crate::diff::myers(&ra[..di], &rb[..dj], None);
         let mut open: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
         let mut flush = |open: &mut Option<(std::ops::Range<usize>, std::ops::Range<usize>)>| {
             if let Some((o, n)) = open.take() {
-                f(i + o.start, &ra[o], &rb[n]);
+                f(ci + o.start, i + bytes(&ra[..o.start]), &ra[o], &rb[n]);
             }
         };
         for op in &ops {
@@ -900,9 +927,25 @@ fn for_each_change(ac: &[char], bc: &[char], f: &mut OnChange<'_>) {
             });
         }
         flush(&mut open);
-        i += di;
-        j += dj;
+        i += bytes(&ra[..di]);
+        j += bytes(&rb[..dj]);
+        ci += di;
     }
+}
+
+/// Characters decoded on each side of a difference at first: enough for
+/// the nearest places [`resync`] tries (`2 × NEAR + SYNC`).
+const FIRST_WINDOW: usize = 24;
+
+/// Where two texts are back in step after a difference ([`resync`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sync {
+    /// After these prefixes (characters of each).
+    At(usize, usize),
+    /// Not within [`REACH`].
+    Nowhere,
+    /// The windows given are too short to tell.
+    More,
 }
 
 /// Characters two texts must agree on after a change to be back in step.
@@ -915,23 +958,35 @@ const REACH: usize = 1024;
 
 /// Where `a` and `b` (which differ at their first character) are back in
 /// step: the shortest prefixes (by their summed length) after which they
-/// agree on [`SYNC`] characters, or both whole when they are short; `None`
-/// when no such place is within [`REACH`].
-fn resync(a: &[char], b: &[char]) -> Option<(usize, usize)> {
+/// agree on [`SYNC`] characters, or both whole when they are short;
+/// `Nowhere` when no such place is within [`REACH`]. `a` and `b` are
+/// windows on the texts (`whole`: each holds the rest of its text); when
+/// one is too short to tell, [`Sync::More`].
+fn resync(a: &[char], b: &[char], whole: (bool, bool)) -> Sync {
+    // Whether the windows hold every character a look `reach` characters
+    // ahead needs (and so tell whether a text is shorter than `reach`).
+    let holds =
+        |reach: usize| (whole.0 || a.len() > reach + SYNC) && (whole.1 || b.len() > reach + SYNC);
+    if !holds(2 * NEAR) {
+        return Sync::More;
+    }
     // Most changes are a few characters replaced, dropped or added: try
     // those places first, nearest first.
     for d in 1..=2 * NEAR {
         for p in d.saturating_sub(NEAR)..=d.min(NEAR) {
             let q = d - p;
             if p + SYNC <= a.len() && q + SYNC <= b.len() && a[p..p + SYNC] == b[q..q + SYNC] {
-                return Some((p, q));
+                return Sync::At(p, q);
             }
         }
     }
     let mut bound = 4 * SYNC;
     loop {
+        if !holds(bound) {
+            return Sync::More;
+        }
         if a.len() <= bound && b.len() <= bound {
-            return Some((a.len(), b.len()));
+            return Sync::At(a.len(), b.len());
         }
         // The first place of each window of `b` starting within the bound.
         let mut first: HashMap<&[char], usize> = HashMap::new();
@@ -944,10 +999,11 @@ fn resync(a: &[char], b: &[char]) -> Option<(usize, usize)> {
             .filter(|&p| p + SYNC <= a.len())
             .filter_map(|p| first.get(&a[p..p + SYNC]).map(|&q| (p, q)))
             .min_by_key(|&(p, q)| (p + q, p));
-        if best.is_some() || bound >= REACH {
-            return best;
+        match best {
+            Some((p, q)) => return Sync::At(p, q),
+            None if bound >= REACH => return Sync::Nowhere,
+            None => bound *= 4,
         }
-        bound *= 4;
     }
 }
 

@@ -201,7 +201,12 @@ impl Renderer for Sarif {
 
 /// A SARIF 2.1.0 log of the findings.
 pub fn render(findings: &[Finding]) -> String {
-    super::render(super::Format::Sarif, findings, &Default::default(), Default::default())
+    super::render(
+        super::Format::Sarif,
+        findings,
+        &Default::default(),
+        Default::default(),
+    )
 }
 
 /// What a relative URI reference cannot hold unencoded: everything but
