@@ -474,7 +474,7 @@ fn bad_bytes_everywhere_are_listed_up_to_the_cap_then_counted() {
     // file, counts the rest in one finding, and tells canon's own U+FFFD
     // from the ones already there line by line (it took 53 s on 2.8 MB).
     let dir = tempfile::tempdir().unwrap();
-    let unit = [&"中文报告，第一段。".as_bytes()[..], &[0xFF]].concat();
+    let unit = ["中文报告，第一段。".as_bytes(), &[0xFF]].concat();
     fs::write(dir.path().join("one.txt"), unit.repeat(5000)).unwrap();
     let mut many = Vec::new();
     for i in 0..3000 {
