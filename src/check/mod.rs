@@ -158,61 +158,103 @@ impl Finding {
 }
 
 /// The per-file findings of a run, gathered while the analysis has each
-/// file's text at hand (a [`FileObserver`]), so `check` never keeps texts;
-/// they wait in a [`Spool`] (one JSON line each) until they are printed, so
-/// memory holds an offset per file, not the findings.
+/// file's text at hand (a [`FileObserver`]), so `check` never keeps texts.
+/// The first [`MEMORY_BYTES`] of them stay in memory; the rest wait in a
+/// [`Spool`] (one JSON line each) until they are printed, so memory holds
+/// an offset per file, not a million findings.
 #[derive(Debug)]
 pub struct FileFindings {
     spool: Arc<Spool>,
-    /// Per file (its origin): where its findings start, how many bytes.
-    at: Mutex<HashMap<(usize, usize), (u64, usize)>>,
+    /// Per file (its origin): its findings.
+    at: Mutex<HashMap<(usize, usize), Kept>>,
+    /// What the findings kept in memory take (estimated), and may take.
+    held: Mutex<usize>,
+    memory: usize,
     /// The first error writing the spool (reported when the run ends).
     failed: Mutex<Option<io::Error>>,
     /// How many findings of each kind ([`FindingKind::index`]) are spooled.
     kinds: Mutex<Vec<usize>>,
 }
 
+/// Where a file's findings wait.
+#[derive(Debug)]
+enum Kept {
+    Memory(Vec<Finding>),
+    /// In the spool: where they start, how many bytes.
+    Spool(u64, usize),
+}
+
+/// Findings kept in memory before the spool is used (estimated bytes).
+pub const MEMORY_BYTES: usize = 32 << 20;
+
+fn poisoned() -> io::Error {
+    io::Error::other("a findings lock was poisoned")
+}
+
+/// What a finding takes in memory, about.
+fn footprint(f: &Finding) -> usize {
+    std::mem::size_of::<Finding>()
+        + f.path.len()
+        + f.message.len()
+        + f.fingerprint.len()
+        + f.fix.as_ref().map_or(0, String::len)
+        // the allocator's share of five allocations
+        + 128
+}
+
 impl FileFindings {
     pub fn new() -> io::Result<FileFindings> {
+        FileFindings::with_memory(MEMORY_BYTES)
+    }
+
+    /// Findings that keeps up to `memory` bytes of findings in memory.
+    pub fn with_memory(memory: usize) -> io::Result<FileFindings> {
         Ok(FileFindings {
+            memory,
             spool: Spool::new()?,
             at: Mutex::default(),
+            held: Mutex::default(),
             failed: Mutex::default(),
             kinds: Mutex::new(vec![0; FindingKind::all().count()]),
         })
     }
 
-    fn put(&self, origin: (usize, usize), found: &[Finding]) -> io::Result<()> {
-        let mut bytes = Vec::new();
-        for f in found {
-            serde_json::to_writer(&mut bytes, f)?;
-            bytes.push(b'\n');
+    fn put(&self, origin: (usize, usize), found: Vec<Finding>) -> io::Result<()> {
+        {
+            let mut kinds = self.kinds.lock().map_err(|_| poisoned())?;
+            for f in &found {
+                kinds[f.rule.index()] += 1;
+            }
         }
-        let at = self.spool.put(&bytes)?;
-        self.at
-            .lock()
-            .map_err(|_| io::Error::other("poisoned"))?
-            .insert(origin, (at, bytes.len()));
-        let mut kinds = self
-            .kinds
-            .lock()
-            .map_err(|_| io::Error::other("poisoned"))?;
-        for f in found {
-            kinds[f.rule.index()] += 1;
-        }
+        let size: usize = found.iter().map(footprint).sum();
+        let fits = {
+            let mut held = self.held.lock().map_err(|_| poisoned())?;
+            let fits = *held + size <= self.memory;
+            if fits {
+                *held += size;
+            }
+            fits
+        };
+        let kept = if fits {
+            Kept::Memory(found)
+        } else {
+            let mut bytes = Vec::new();
+            for f in &found {
+                serde_json::to_writer(&mut bytes, f)?;
+                bytes.push(b'\n');
+            }
+            Kept::Spool(self.spool.put(&bytes)?, bytes.len())
+        };
+        self.at.lock().map_err(|_| poisoned())?.insert(origin, kept);
         Ok(())
     }
 
     /// The findings of the file at `origin`, in the order they were made.
     fn get(&self, origin: (usize, usize)) -> io::Result<Vec<Finding>> {
-        let place = self
-            .at
-            .lock()
-            .map_err(|_| io::Error::other("poisoned"))?
-            .get(&origin)
-            .copied();
-        let Some((at, len)) = place else {
-            return Ok(Vec::new());
+        let (at, len) = match self.at.lock().map_err(|_| poisoned())?.get(&origin) {
+            None => return Ok(Vec::new()),
+            Some(Kept::Memory(found)) => return Ok(found.clone()),
+            Some(Kept::Spool(at, len)) => (*at, *len),
         };
         let bytes = self.spool.get(at, len)?;
         bytes
@@ -238,7 +280,7 @@ impl FileObserver for FileFindings {
         if found.is_empty() {
             return;
         }
-        if let Err(e) = self.put(view.origin, &found) {
+        if let Err(e) = self.put(view.origin, found) {
             if let Ok(mut first) = self.failed.lock() {
                 first.get_or_insert(e);
             }
@@ -300,12 +342,7 @@ impl Findings {
             ..Summary::default()
         };
         if self.baseline.is_empty() {
-            let mut kinds = self
-                .files
-                .kinds
-                .lock()
-                .map_err(|_| io::Error::other("poisoned"))?
-                .clone();
+            let mut kinds = self.files.kinds.lock().map_err(|_| poisoned())?.clone();
             for f in self.order.iter().flat_map(|(_, _, run)| run) {
                 kinds[f.rule.index()] += 1;
             }
@@ -455,6 +492,34 @@ pub(crate) mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), n);
+    }
+
+    #[test]
+    fn findings_come_back_alike_from_memory_and_from_the_spool() {
+        let made: Vec<Vec<Finding>> = (0..5)
+            .map(|i| {
+                (0..i)
+                    .map(|k| {
+                        let mut f = finding(&format!("f{i}.txt"), "range", &format!("{k}"));
+                        f.message = format!("“{k}” → \"{k}\"\n\u{FFFD}");
+                        f.fix = (k % 2 == 0).then(|| "～".to_string());
+                        f.start = Some(k);
+                        f
+                    })
+                    .collect()
+            })
+            .collect();
+        // Nothing in memory, everything, and a budget that fills midway.
+        for memory in [0, usize::MAX, 3 * footprint(&made[4][0])] {
+            let files = FileFindings::with_memory(memory).unwrap();
+            for (i, found) in made.iter().enumerate().rev() {
+                files.put((i, 0), found.clone()).unwrap();
+            }
+            for (i, found) in made.iter().enumerate() {
+                assert_eq!(&files.get((i, 0)).unwrap(), found, "{memory} {i}");
+            }
+            assert!(files.get((9, 0)).unwrap().is_empty());
+        }
     }
 
     pub(crate) fn finding(path: &str, rule: &str, fp: &str) -> Finding {

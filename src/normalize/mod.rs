@@ -828,13 +828,13 @@ fn replay(text: &str, fired: RuleMask, skip: RuleMask, f: &mut OnHit<'_>) -> Rul
         }
         let (mut line, mut col, mut at) = (0, 1, 0);
         for_each_change(&current, &changed, &mut |_, offset, before, after| {
-            for c in current[at..offset].chars() {
-                if c == '\n' {
-                    line += 1;
-                    col = 1;
-                } else {
-                    col += 1;
+            let passed = &current[at..offset];
+            match memchr::memrchr(b'\n', passed.as_bytes()) {
+                Some(last) => {
+                    line += memchr::memchr_iter(b'\n', passed.as_bytes()).count();
+                    col = 1 + passed[last + 1..].chars().count();
                 }
+                None => col += passed.chars().count(),
             }
             at = offset;
             f(rule, line, col, before, after);
@@ -870,11 +870,7 @@ fn for_each_change(a: &str, b: &str, f: &mut OnChange<'_>) {
     let (mut i, mut j, mut ci) = (0, 0, 0);
     let (mut ra, mut rb) = (Vec::new(), Vec::new());
     loop {
-        let mut n = ab[i..]
-            .iter()
-            .zip(&bb[j..])
-            .position(|(x, y)| x != y)
-            .unwrap_or((ab.len() - i).min(bb.len() - j));
+        let mut n = common_prefix(&ab[i..], &bb[j..]);
         // Back to the start of the character the texts differ in (the
         // bytes before are the same in both, so are the boundaries).
         while !a.is_char_boundary(i + n) {
@@ -931,6 +927,24 @@ fn for_each_change(a: &str, b: &str, f: &mut OnChange<'_>) {
         j += bytes(&rb[..dj]);
         ci += di;
     }
+}
+
+/// How many bytes `a` and `b` begin with in common (eight at a time).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_le_bytes(a[i..i + 8].try_into().unwrap_or_default());
+        let y = u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or_default());
+        if x != y {
+            return i + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
 }
 
 /// Characters decoded on each side of a difference at first: enough for
@@ -1581,6 +1595,20 @@ mod tests {
             .filter(|o| o.tag() != similar::DiffTag::Equal)
             .map(|o| o.old_range().len() + o.new_range().len())
             .sum()
+    }
+
+    #[test]
+    fn common_prefix_counts_equal_leading_bytes() {
+        let naive = |a: &[u8], b: &[u8]| a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        let base = "增长5.1％，率5.6％。abcdefghijklmnop".as_bytes();
+        for cut in 0..base.len() {
+            for other in [b"".as_slice(), b"x", &base[..cut]] {
+                let mut b = base[..cut].to_vec();
+                b.extend_from_slice(other);
+                assert_eq!(common_prefix(base, &b), naive(base, &b), "{cut}");
+                assert_eq!(common_prefix(&b, base), naive(&b, base), "{cut}");
+            }
+        }
     }
 
     #[test]

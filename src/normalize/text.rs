@@ -11,22 +11,24 @@ use super::context::is_han;
 ///
 /// `"a\n\n\n\nb\n"` → `"a\n\nb\n"`.
 pub fn blank_lines(s: &str) -> Cow<'_, str> {
-    if !s.contains("\n\n\n") {
+    let b = s.as_bytes();
+    let finder = memchr::memmem::Finder::new(b"\n\n\n");
+    let Some(first) = finder.find(b) else {
         return Cow::Borrowed(s);
-    }
+    };
     let mut out = String::with_capacity(s.len());
-    let mut newlines = 0;
-    for c in s.chars() {
-        if c == '\n' {
-            newlines += 1;
-            if newlines > 2 {
-                continue;
-            }
-        } else {
-            newlines = 0;
+    // Copied up to `last`; the next run of three newlines starts at `run`.
+    let (mut last, mut run) = (0, Some(first));
+    while let Some(start) = run {
+        let mut end = start + 3;
+        while b.get(end) == Some(&b'\n') {
+            end += 1;
         }
-        out.push(c);
+        out.push_str(&s[last..start + 2]);
+        last = end;
+        run = finder.find(&b[end..]).map(|k| end + k);
     }
+    out.push_str(&s[last..]);
     Cow::Owned(out)
 }
 
@@ -132,6 +134,28 @@ mod tests {
             let got = blank_lines(input);
             assert_eq!(got, want);
             assert_eq!(matches!(got, Cow::Owned(_)), input != want);
+        }
+    }
+
+    /// The rule as it was written first: character by character.
+    fn blank_lines_reference(s: &str) -> String {
+        let mut out = String::new();
+        let mut newlines = 0;
+        for c in s.chars() {
+            newlines = if c == '\n' { newlines + 1 } else { 0 };
+            if newlines <= 2 {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn blank_lines_keeps_two_newlines_of_each_run(s in "[a\n中 ]{0,60}") {
+            let got = blank_lines(&s);
+            proptest::prop_assert_eq!(&*got, blank_lines_reference(&s));
+            proptest::prop_assert_eq!(matches!(got, Cow::Owned(_)), s.contains("\n\n\n"));
         }
     }
 
