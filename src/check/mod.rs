@@ -185,7 +185,7 @@ enum Kept {
 }
 
 /// Findings kept in memory before the spool is used (estimated bytes).
-pub const MEMORY_BYTES: usize = 32 << 20;
+pub const MEMORY_BYTES: usize = 8 << 20;
 
 fn poisoned() -> io::Error {
     io::Error::other("a findings lock was poisoned")
