@@ -6,7 +6,10 @@
 
 use std::ops::Range;
 
-use super::{hits_limited, normalize_line, normalize_text_rules, Hit, RuleCounts, RuleMask, RULES};
+use super::{
+    hits_limited, line_hits, normalize_line, normalize_line_seen, normalize_text_rules, Hit,
+    RuleCounts, RuleMask, RULES,
+};
 use crate::decode::Decoded;
 
 /// One line of a decoded, normalized file.
@@ -68,21 +71,36 @@ pub fn drive<'a>(
             0
         }
     ];
+    let mut here = Vec::new();
     for (i, bytes, line) in lines {
-        let (norm, fired) = normalize_line(line, rules);
-        rule_counts.add_mask(fired);
-        if let Some(limit) = record_hits.filter(|_| !fired.is_empty()) {
-            if fired.iter().all(|r| seen[r] >= limit) {
-                // Every rule here is past its limit: the line is counted,
-                // not replayed.
-                for r in fired.iter() {
-                    more_hits[r].get_or_insert((i, 0)).1 += 1;
+        let (norm, fired) = match record_hits {
+            None => normalize_line(line, rules),
+            Some(limit) => {
+                // Each rule's places are found as it changes the line (a
+                // rule past its limit only counts the line).
+                let mut over = RuleMask::default();
+                here.clear();
+                let (norm, fired, split) =
+                    normalize_line_seen(line, rules, &mut |rule, before, after| {
+                        if line_hits(rule, (before, after), limit, &mut seen, &mut here) {
+                            over.insert(rule);
+                        }
+                    });
+                if split {
+                    // A line `line-ends` split: the rules are replayed on
+                    // its parts joined, as the report shows them.
+                    let h = hits_limited(line, fired, (i, limit), &mut seen, &mut more_hits);
+                    found.extend(h.into_iter().map(|h| (i, h)));
+                } else {
+                    for r in over.iter() {
+                        more_hits[r].get_or_insert((i, 0)).1 += 1;
+                    }
+                    found.extend(here.drain(..).map(|h| (i, h)));
                 }
-            } else {
-                let h = hits_limited(line, fired, (i, limit), &mut seen, &mut more_hits);
-                found.extend(h.into_iter().map(|h| (i, h)));
+                (norm, fired)
             }
-        }
+        };
+        rule_counts.add_mask(fired);
         let start = text.len();
         text.push_str(&norm);
         out.push(Line {

@@ -535,6 +535,19 @@ impl RuleCounts {
 /// Runs the enabled line rules over one line. Returns the canonical line
 /// and the set of rules that changed it.
 pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, RuleMask) {
+    let (norm, fired, _) = normalize_line_seen(line, enabled, &mut |_, _, _| {});
+    (norm, fired)
+}
+
+/// [`normalize_line`], handing each change to `seen` as it is made: the
+/// rule, the line before it and after it. When `line-ends` splits the line
+/// (U+2028, a CR inside) the parts' changes are not handed on, and the
+/// third value says so.
+pub fn normalize_line_seen<'a>(
+    line: &'a str,
+    enabled: RuleMask,
+    seen: &mut dyn FnMut(usize, &str, &str),
+) -> (Cow<'a, str>, RuleMask, bool) {
     let enabled = RuleMask(enabled.0 & line_rules());
     let mut pending = RuleMask(triggered(line).0 & enabled.0);
     let mut current: Cow<'a, str> = Cow::Borrowed(line);
@@ -556,8 +569,9 @@ pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, Ru
                         p.into_owned()
                     })
                     .collect();
-                return (Cow::Owned(parts.join("\n")), fired);
+                return (Cow::Owned(parts.join("\n")), fired, true);
             }
+            seen(LINE_ENDS, line, &split);
             current = Cow::Owned(split);
         }
     }
@@ -567,6 +581,7 @@ pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, Ru
         i += next.trailing_zeros() as usize;
         if let Cow::Owned(s) = (RULES[i].apply)(&current) {
             fired.insert(i);
+            seen(i, &current, &s);
             current = Cow::Owned(s);
             // The change may bring characters that later rules react to.
             let brought = match produced()[i] {
@@ -577,7 +592,7 @@ pub fn normalize_line<'a>(line: &'a str, enabled: RuleMask) -> (Cow<'a, str>, Ru
         }
         i += 1;
     }
-    (current, fired)
+    (current, fired, false)
 }
 
 /// The rules of [`Scope::Line`], as a mask.
@@ -793,6 +808,40 @@ pub fn hits_limited(
         more[r].get_or_insert((base, 0)).1 += 1;
     }
     out
+}
+
+/// The places where `rule` changed one line from `before` to `after`, at
+/// most `limit` per rule over calls (counted in `seen`); returns whether
+/// places past the limit were left out (the line is then counted).
+pub fn line_hits(
+    rule: usize,
+    (before, after): (&str, &str),
+    limit: usize,
+    seen: &mut [usize],
+    out: &mut Vec<Hit>,
+) -> bool {
+    if seen[rule] >= limit {
+        return true;
+    }
+    let mut over = false;
+    let (mut col, mut at) = (1, 0);
+    for_each_change(before, after, &mut |_, offset, b, a| {
+        col += before[at..offset].chars().count();
+        at = offset;
+        if seen[rule] >= limit {
+            over = true;
+            return;
+        }
+        seen[rule] += 1;
+        out.push(Hit {
+            rule,
+            line: 0,
+            col,
+            before: b.iter().collect(),
+            after: a.iter().collect(),
+        });
+    });
+    over
 }
 
 /// What [`replay`] hands on: rule, line offset, column, before, after.
@@ -1629,6 +1678,30 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn places_found_as_the_rules_run_are_the_replayed_ones(
+            line in "[a-c中文，。,.;:!?() \"'~\u{3000}\u{A0}\u{200B}０-９Ａ-Ｃ-]{0,80}",
+            limit in 1usize..6,
+        ) {
+            let mut seen = vec![0; RULES.len()];
+            let mut found = Vec::new();
+            let mut over = RuleMask::default();
+            let (norm, fired, split) = normalize_line_seen(&line, default_rules(), &mut |r, b, a| {
+                if line_hits(r, (b, a), limit, &mut seen, &mut found) {
+                    over.insert(r);
+                }
+            });
+            prop_assert!(!split);
+            prop_assert_eq!(&norm, &normalize_line(&line, default_rules()).0);
+            let mut seen2 = vec![0; RULES.len()];
+            let mut more = vec![None; RULES.len()];
+            let replayed = hits_limited(&line, fired, (0, limit), &mut seen2, &mut more);
+            prop_assert_eq!(found, replayed);
+            prop_assert_eq!(seen, seen2);
+            let counted: Vec<usize> = (0..RULES.len()).filter(|&r| more[r].is_some()).collect();
+            prop_assert_eq!(over.iter().collect::<Vec<_>>(), counted);
+        }
+
         #[test]
         fn changes_replay_to_the_new_text(
             a in "[a-c中文，。 ]{0,300}",
