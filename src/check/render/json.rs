@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use std::io::{self, Write};
 
-use super::{indented_json, split_at_array, Renderer, Summary};
+use super::{JsonArray, Renderer, Summary};
 use crate::check::Finding;
 
 /// The JSON form of `check`'s output (schema 1).
@@ -19,11 +19,7 @@ pub struct CheckReport {
 
 /// The findings and summary as one JSON document (a [`CheckReport`],
 /// pretty-printed), written finding by finding.
-pub struct Json {
-    head: String,
-    tail: String,
-    any: bool,
-}
+pub struct Json(JsonArray);
 
 impl Json {
     pub fn new(summary: &Summary) -> Json {
@@ -34,32 +30,21 @@ impl Json {
             summary: *summary,
             findings: Vec::new(),
         };
-        let (head, tail) = split_at_array(&report, "findings");
-        Json {
-            head,
-            tail,
-            any: false,
-        }
+        Json(JsonArray::new(&report, "findings", 4))
     }
 }
 
 impl Renderer for Json {
     fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(self.head.as_bytes())
+        self.0.start(out)
     }
 
     fn finding(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
-        out.write_all(if self.any { b",\n" } else { b"\n" })?;
-        self.any = true;
-        out.write_all(indented_json(f, 4).as_bytes())
+        self.0.item(out, f)
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        if self.any {
-            out.write_all(b"\n  ")?;
-        }
-        out.write_all(self.tail.as_bytes())?;
-        out.write_all(b"\n")
+        self.0.finish(out)
     }
 }
 

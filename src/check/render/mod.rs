@@ -87,30 +87,63 @@ pub fn render(
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `value` as pretty JSON with every line indented by `indent` spaces
-/// (where it sits inside a pretty-printed document).
-fn indented_json(value: &impl Serialize, indent: usize) -> String {
-    let json = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());
-    let pad = " ".repeat(indent);
-    // (JSON strings hold no raw newline: every line break is the printer's.)
-    json.lines()
-        .map(|l| format!("{pad}{l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+/// A pretty-printed JSON document one of whose arrays is written item by
+/// item (the findings of the JSON format, the results of SARIF): the same
+/// bytes serde prints for the whole document.
+struct JsonArray {
+    /// The document up to the array's `[`, and from its `]`.
+    head: String,
+    tail: String,
+    /// Where the array's items sit (spaces).
+    indent: usize,
+    any: bool,
 }
 
-/// A pretty-printed JSON document whose array `key` is written item by
-/// item: the text before its items and after them, from the document
-/// printed with that array empty.
-fn split_at_array(document: &impl Serialize, key: &str) -> (String, String) {
-    let s = serde_json::to_string_pretty(document).unwrap_or_else(|_| "{}".into());
-    let marker = format!("\"{key}\": []");
-    match s.find(&marker) {
-        Some(i) => {
-            let open = i + marker.len() - 1;
-            (s[..open].to_string(), s[open..].to_string())
+impl JsonArray {
+    /// `document`'s array `key` (printed empty in it), whose items sit
+    /// `indent` spaces in.
+    fn new(document: &impl Serialize, key: &str, indent: usize) -> JsonArray {
+        let s = serde_json::to_string_pretty(document).unwrap_or_else(|_| "{}".into());
+        let marker = format!("\"{key}\": []");
+        let (head, tail) = match s.find(&marker) {
+            Some(i) => {
+                let open = i + marker.len() - 1;
+                (s[..open].to_string(), s[open..].to_string())
+            }
+            None => (s, String::new()),
+        };
+        JsonArray {
+            head,
+            tail,
+            indent,
+            any: false,
         }
-        None => (s, String::new()),
+    }
+
+    fn start(&self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(self.head.as_bytes())
+    }
+
+    fn item(&mut self, out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+        out.write_all(if self.any { b",\n" } else { b"\n" })?;
+        self.any = true;
+        let json = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());
+        // (JSON strings hold no raw newline: every line break is the printer's.)
+        for (k, line) in json.lines().enumerate() {
+            if k > 0 {
+                out.write_all(b"\n")?;
+            }
+            write!(out, "{:1$}{line}", "", self.indent)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&self, out: &mut dyn Write) -> io::Result<()> {
+        if self.any {
+            write!(out, "\n{:1$}", "", self.indent - 2)?;
+        }
+        out.write_all(self.tail.as_bytes())?;
+        out.write_all(b"\n")
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use std::io::{self, Write};
 
-use super::{indented_json, split_at_array, Renderer};
+use super::{JsonArray, Renderer};
 use crate::check::{catalog, Finding};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,25 +151,14 @@ pub fn log(results: Vec<Result>) -> Log {
     }
 }
 
-/// Where results sit in the pretty-printed log: `{ runs: [ { results: [`.
-const RESULT_INDENT: usize = 8;
-
 /// A SARIF 2.1.0 log of the findings (pretty-printed), written result by
 /// result.
-pub struct Sarif {
-    head: String,
-    tail: String,
-    any: bool,
-}
+pub struct Sarif(JsonArray);
 
 impl Sarif {
     pub fn new() -> Sarif {
-        let (head, tail) = split_at_array(&log(Vec::new()), "results");
-        Sarif {
-            head,
-            tail,
-            any: false,
-        }
+        // Results sit in `{ runs: [ { results: [`: eight spaces in.
+        Sarif(JsonArray::new(&log(Vec::new()), "results", 8))
     }
 }
 
@@ -181,21 +170,15 @@ impl Default for Sarif {
 
 impl Renderer for Sarif {
     fn start(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(self.head.as_bytes())
+        self.0.start(out)
     }
 
     fn finding(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
-        out.write_all(if self.any { b",\n" } else { b"\n" })?;
-        self.any = true;
-        out.write_all(indented_json(&result(f), RESULT_INDENT).as_bytes())
+        self.0.item(out, &result(f))
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        if self.any {
-            write!(out, "\n{}", " ".repeat(RESULT_INDENT - 2))?;
-        }
-        out.write_all(self.tail.as_bytes())?;
-        out.write_all(b"\n")
+        self.0.finish(out)
     }
 }
 
