@@ -327,7 +327,7 @@ fn check(args: &cli::CheckArgs, opts: &Options, quiet: bool) -> Result<ExitCode>
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let step_summary = match outcome.print(format, limits, &mut out) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => None,
-        other => other.context("writing the findings")?,
+        other => other.context("printing the findings")?,
     };
     if let Some(md) = step_summary {
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {

@@ -7,7 +7,9 @@
 //! with a stable id ([`FindingKind`]), a severity, a place (line:col, and a
 //! byte range for encoding problems), a message, the fix where there is one,
 //! and a fingerprint that survives unrelated edits (for baselines and
-//! code-scanning UIs).
+//! code-scanning UIs). Each file's findings wait (in memory, then in a
+//! temporary file) until [`Findings::visit`] hands them on in order, so a
+//! run with a million findings holds one file's at a time.
 //!
 //! Layout: [`kind`] (what can be found: ids, severities, summaries),
 //! [`file`] (findings about one file's text, made while it is at hand),
@@ -172,7 +174,7 @@ pub struct FileFindings {
     memory: usize,
     /// The first error writing the spool (reported when the run ends).
     failed: Mutex<Option<io::Error>>,
-    /// How many findings of each kind ([`FindingKind::index`]) are spooled.
+    /// How many findings of each kind ([`FindingKind::index`]) are kept.
     kinds: Mutex<Vec<usize>>,
 }
 
@@ -207,7 +209,8 @@ impl FileFindings {
         FileFindings::with_memory(MEMORY_BYTES)
     }
 
-    /// Findings that keeps up to `memory` bytes of findings in memory.
+    /// Keeps up to `memory` bytes of findings in memory, the rest in the
+    /// spool.
     pub fn with_memory(memory: usize) -> io::Result<FileFindings> {
         Ok(FileFindings {
             memory,

@@ -64,7 +64,7 @@ pub fn write_baseline(path: &Path, findings: &check::Findings) -> Result<(), Err
 #[derive(Debug)]
 pub struct CheckOutcome {
     /// Findings under the policy, each with whether the baseline accepts
-    /// it (visited in order; they wait in a temporary file).
+    /// it (visited in order; they wait in memory, then a temporary file).
     pub findings: check::Findings,
     /// The counts: new errors and warnings, findings the baseline accepts.
     pub summary: check::Summary,
