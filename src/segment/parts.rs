@@ -289,8 +289,10 @@ impl Seq<'_> {
                         .is_some_and(|at| at + needle.len() < self.folds[i].len())
                 })
         };
-        let last: Vec<char> = self.folds[l].chars().collect();
-        let tail: String = last[last.len().saturating_sub(8)..].iter().collect();
+        // (Its last eight characters, without decoding the whole line.)
+        let mut tail: Vec<char> = self.folds[l].chars().rev().take(8).collect();
+        tail.reverse();
+        let tail: String = tail.into_iter().collect();
         let cut_line = (l + 1 < prev.lines.start && self.len(l + 1) < MIN_REPEAT_WEIGHT)
             .then(|| self.folds[l + 1]);
         if goes_on(&tail) || cut_line.is_some_and(goes_on) {
