@@ -303,7 +303,7 @@ fn check(args: &cli::CheckArgs, opts: &Options, quiet: bool) -> Result<ExitCode>
         ),
         _ => None,
     };
-    let outcome = canon::check_paths(&args.inputs, &policy, baseline.as_ref(), opts)?;
+    let outcome = canon::check_paths(&args.inputs, &policy, baseline, opts)?;
     for e in &outcome.errors {
         say(&format!("canon: error: {e}"));
     }

@@ -377,14 +377,15 @@ impl Findings {
     }
 }
 
-/// The findings of an analysis under `policy` and `baseline`: each file's
-/// own (from `files`), then duplicates and repeated copies across the run.
-/// Fails when `files` could not keep its findings (its spool).
+/// The findings of an analysis under `policy` and a baseline (what it
+/// accepts: [`Baseline::budget`]): each file's own (from `files`), then
+/// duplicates and repeated copies across the run. Fails when `files` could
+/// not keep its findings (its spool).
 pub fn check(
     analysis: &Analysis,
     files: FileFindings,
     policy: &Policy,
-    baseline: Option<&Baseline>,
+    baseline: Budget,
 ) -> io::Result<Findings> {
     if let Some(e) = files.failure() {
         return Err(e);
@@ -472,7 +473,7 @@ pub fn check(
         files,
         order,
         severity,
-        baseline: baseline.map(Baseline::budget).unwrap_or_default(),
+        baseline,
     })
 }
 

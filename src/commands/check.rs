@@ -101,21 +101,23 @@ impl CheckOutcome {
     }
 }
 
-/// The whole `check`: analyze, find, apply the policy and the baseline.
+/// The whole `check`: analyze, find, apply the policy and the baseline
+/// (taken, so only what it accepts is kept through the run).
 pub fn check_paths(
     paths: &[PathBuf],
     policy: &check::Policy,
-    baseline: Option<&check::Baseline>,
+    baseline: Option<check::Baseline>,
     opts: &Options,
 ) -> Result<CheckOutcome, Error> {
     policy.validate().map_err(|e| Error::Usage(e.to_string()))?;
+    let budget = baseline.map(|b| b.budget()).unwrap_or_default();
     let progress = Progress::new(opts.progress);
     let (inputs, errors) = inputs(paths, None, opts);
     let files = check::FileFindings::new().map_err(Error::Spool)?;
     let analysis = with_jobs(opts.jobs, || {
         pipeline::analyze(&inputs, errors, opts, &progress, false, &files)
     })?;
-    let findings = check::check(&analysis, files, policy, baseline).map_err(Error::Spool)?;
+    let findings = check::check(&analysis, files, policy, budget).map_err(Error::Spool)?;
     let summary = findings
         .summary(analysis.files.len())
         .map_err(Error::Spool)?;
