@@ -86,7 +86,12 @@ pub fn drive<'a>(
                             over.insert(rule);
                         }
                     });
-                if split {
+                if split && fired.iter().all(|r| seen[r] >= limit) {
+                    // Every rule here is past its limit: counted, not replayed.
+                    for r in fired.iter() {
+                        more_hits[r].get_or_insert((i, 0)).1 += 1;
+                    }
+                } else if split {
                     // A line `line-ends` split: the rules are replayed on
                     // its parts joined, as the report shows them.
                     let h = hits_limited(line, fired, (i, limit), &mut seen, &mut more_hits);

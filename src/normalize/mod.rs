@@ -778,15 +778,7 @@ pub fn hits_limited(
     let mut out = Vec::new();
     // The line each rule's overflow was last counted on (RuleMask: 32 rules).
     let mut counted = [usize::MAX; 32];
-    // One line: a rule past its limit only needs to know that it changed
-    // the line, so it is applied without a diff.
-    let mut past = RuleMask::default();
-    if !text.contains('\n') {
-        for r in fired.iter().filter(|&r| seen[r] >= limit) {
-            past.insert(r);
-        }
-    }
-    let changed = replay(text, fired, past, &mut |rule, line, col, before, after| {
+    replay(text, fired, &mut |rule, line, col, before, after| {
         if seen[rule] >= limit {
             let l = base + line;
             if counted[rule] != l {
@@ -804,9 +796,6 @@ pub fn hits_limited(
             after: after.iter().collect(),
         })
     });
-    for r in changed.iter() {
-        more[r].get_or_insert((base, 0)).1 += 1;
-    }
     out
 }
 
@@ -852,29 +841,14 @@ type OnChange<'a> = dyn FnMut(usize, usize, &[char], &[char]) + 'a;
 
 /// Replays the rules in `fired` over `text` and hands each changed stretch
 /// to `f`: rule, line offset, 1-based column, text before and after.
-/// Rules in `skip` are applied without a diff; those of them that changed
-/// the text are returned.
-fn replay(text: &str, fired: RuleMask, skip: RuleMask, f: &mut OnHit<'_>) -> RuleMask {
-    let mut skipped = RuleMask::default();
-    // Past the last rule that is diffed nothing needs the text: the rules
-    // left are skipped ones, which changed it (`fired` says so).
-    let last_diffed = fired.iter().filter(|&r| !skip.contains(r)).last();
+fn replay(text: &str, fired: RuleMask, f: &mut OnHit<'_>) {
     let mut current = Cow::Borrowed(text);
     for rule in fired.iter() {
-        if last_diffed.is_none_or(|last| rule > last) {
-            skipped.insert(rule);
-            continue;
-        }
         let changed = match (RULES[rule].apply)(&current) {
             Cow::Owned(s) => s,
             // Unchanged (a rule `fired` holds for another line): nothing to diff.
             Cow::Borrowed(_) => continue,
         };
-        if skip.contains(rule) {
-            skipped.insert(rule);
-            current = Cow::Owned(changed);
-            continue;
-        }
         let (mut line, mut col, mut at) = (0, 1, 0);
         for_each_change(&current, &changed, &mut |_, offset, before, after| {
             let passed = &current[at..offset];
@@ -890,7 +864,6 @@ fn replay(text: &str, fired: RuleMask, skip: RuleMask, f: &mut OnHit<'_>) -> Rul
         });
         current = Cow::Owned(changed);
     }
-    skipped
 }
 
 /// The changed stretches from `a` to `b` (a character diff): the character
