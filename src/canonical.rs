@@ -157,7 +157,7 @@ pub fn consensus(
 }
 
 /// One change the vote made to the backbone's text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VoteChange {
     /// Character offset in the backbone's text.
     pub offset: usize,

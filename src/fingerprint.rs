@@ -24,7 +24,7 @@
 use std::sync::Arc;
 
 /// The keys of one copy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Fingerprint {
     /// blake3 of the copy's fold.
     pub key: [u8; 32],
@@ -102,7 +102,7 @@ pub const ROWS: usize = 2;
 pub const MIN_SHINGLES: usize = 32;
 
 /// A copy's MinHash signature.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Signature {
     pub mins: Vec<u64>,
     /// Number of shingles (with repeats): the copy's size for containment.

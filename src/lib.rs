@@ -25,6 +25,7 @@
 //! | [`commands`] | `clean`, `check`, `explain`, `normalize` over the pipeline |
 //! | [`model`] | the data the stages fill in ([`Analysis`], [`TextFile`], ...) |
 //! | [`escape`] | names shown on a terminal, control characters escaped |
+//! | [`wire`] | the analysis as bytes, for passes run on several machines |
 //!
 //! Only [`source`] and [`emit`] touch the filesystem.
 //!
@@ -53,6 +54,7 @@ pub mod report;
 pub mod segment;
 pub mod source;
 pub mod unionfind;
+pub mod wire;
 
 use thiserror::Error;
 

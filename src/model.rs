@@ -19,7 +19,7 @@ use crate::source::SourceError;
 pub use crate::normalize::Line;
 
 /// A line at the start or end of a copy, for archive-level chrome.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Edge {
     pub line: usize,
     /// Key of the line's fold with digits masked (a date, a counter).
@@ -35,7 +35,7 @@ pub const EDGE_LINES: usize = 3;
 pub const EDGE_MAX_CHARS: usize = 120;
 
 /// A copy of a document inside one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileCopy {
     /// Index in [`TextFile::segments`].
     pub segment: usize,
@@ -77,7 +77,7 @@ pub struct FileCopy {
 
 /// A copy and the next one of its file as one copy (see
 /// [`FileCopy::continued`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Continued {
     pub whole: FileCopy,
     /// Another copy the file repeats it by ends inside a line the pair
@@ -87,7 +87,7 @@ pub struct Continued {
 }
 
 /// Why a copy is judged truncated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Truncation {
     /// Its file's segmentation: it repeats the start of another copy in
     /// its file and stops short of that copy's end.
@@ -115,9 +115,10 @@ impl Truncation {
 }
 
 /// A file that decoded to text, with everything the stages found in it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TextFile {
-    pub encoding: &'static str,
+    #[serde(with = "crate::wire::static_str")]
+    pub encoding: decode::EncodingName,
     pub bom: bool,
     pub evidence: Evidence,
     pub spans: Vec<EncodedSpan>,
@@ -155,7 +156,7 @@ impl TextFile {
 }
 
 /// What happened to one input.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum FileOutcome {
     Text(Box<TextFile>),
     /// Not text (binary): accounted, not processed.
@@ -169,7 +170,7 @@ pub enum FileOutcome {
 }
 
 /// One input and its outcome.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FileResult {
     pub id: usize,
     pub path: String,

@@ -31,7 +31,7 @@ fn inputs(
             Location::File(p) | Location::Link(p) => {
                 named.contains(p.as_path()) || filter.allows(&i.display)
             }
-            Location::Stdin => true,
+            Location::Stdin | Location::Memory(_) => true,
         })
         .collect();
     (inputs, errors)

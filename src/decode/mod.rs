@@ -64,15 +64,20 @@ pub struct LineSpan {
     pub text: Range<usize>,
 }
 
+/// The name of an encoding (an alias, so that serde reads it back through
+/// [`crate::wire::static_str`] rather than as a borrowed string).
+pub type EncodingName = &'static str;
+
 /// A stretch of input decoded with one encoding.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EncodedSpan {
     pub bytes: Range<usize>,
-    pub encoding: &'static str,
+    #[serde(with = "crate::wire::static_str")]
+    pub encoding: EncodingName,
 }
 
 /// One stretch of mojibake repaired.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Repair {
     /// Index of the line.
     pub line: usize,
@@ -123,7 +128,7 @@ impl Decoded {
 }
 
 /// Why an encoding was chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Evidence {
     Bom,
     Utf16Sniff,

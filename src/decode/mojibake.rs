@@ -39,7 +39,7 @@ use encoding_rs::{GB18030, WINDOWS_1252};
 use super::badness::{badness, forbidden, han_level, CLEARLY};
 
 /// What a repair undid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Mojibake {
     /// UTF-8 read as Latin-1 / windows-1252.
     Latin1,

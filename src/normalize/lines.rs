@@ -13,7 +13,7 @@ use super::{
 use crate::decode::Decoded;
 
 /// One line of a decoded, normalized file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Line {
     /// Input bytes, terminator included.
     pub bytes: Range<usize>,

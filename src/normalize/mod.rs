@@ -381,7 +381,7 @@ pub fn rule_index(name: &str) -> Option<usize> {
 }
 
 /// A set of rules, one bit per entry of [`RULES`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct RuleMask(pub u32);
 
 impl RuleMask {
@@ -504,7 +504,7 @@ pub fn default_rules() -> RuleMask {
 
 /// Per-rule counters, in table order: lines changed for line rules, texts
 /// changed for text rules.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RuleCounts(pub Vec<u64>);
 
 impl RuleCounts {

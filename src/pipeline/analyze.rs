@@ -408,9 +408,41 @@ pub fn analyze(
         })
         .collect();
     bar.finish_and_clear();
-    let files: Vec<FileResult> = per_input
+    plan(per_input.into_iter().flatten(), source_errors, opts)
+}
+
+/// One input's units analyzed, as input `index` of a run (each with its own
+/// [`SignatureCache`]; texts dropped unless `keep_text`): the per-unit half
+/// of [`analyze`], for a worker that sees some of the inputs (a Spark
+/// executor). Must run inside [`super::with_jobs`].
+pub fn analyze_one_input(
+    index: usize,
+    input: &Input,
+    opts: &Options,
+    keep_text: bool,
+) -> Vec<FileResult> {
+    let signatures = SignatureCache::default();
+    let ctx = FileContext {
+        opts,
+        signatures: &signatures,
+        keep_text,
+        observer: &NoObserver,
+    };
+    analyze_input(index, input, &ctx)
+}
+
+/// The run-level half of [`analyze`]: every unit's result, in run order
+/// (input by input, unit by unit; numbered here by that order), clustered
+/// into documents, archive chrome cut, truncation judged and backbones
+/// chosen. Pure: the same results give the same analysis wherever they
+/// were computed.
+pub fn plan(
+    files: impl IntoIterator<Item = FileResult>,
+    source_errors: Vec<SourceError>,
+    opts: &Options,
+) -> Analysis {
+    let files: Vec<FileResult> = files
         .into_iter()
-        .flatten()
         .enumerate()
         .map(|(id, mut f)| {
             f.id = id;

@@ -19,9 +19,11 @@
 //! text); the texts never depend on the order copies arrive in.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::batched;
 use crate::canonical::{self, VoteChange};
@@ -35,32 +37,166 @@ use crate::source::{Input, RawFile, Unit};
 use crate::{Error, Options};
 
 /// What a copy is to the document that needs it.
-#[derive(Debug, Clone, Copy)]
-enum Role {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
     Backbone,
     /// Another reading, shared by this many copies.
     Voter(usize),
 }
 
-/// A copy a document needs: (document, copy, role).
-type Need = (usize, usize, Role);
+/// A copy a document needs, with all a worker holding only the copy's unit
+/// must know to render it: where it lies and the key it was analyzed with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wanted {
+    pub doc: usize,
+    /// Index in [`Analysis::copies`].
+    pub copy: usize,
+    pub role: Role,
+    /// The lines its key was taken over, and the lines rendered (archive
+    /// chrome trimmed at the edges).
+    pub keyed: Range<usize>,
+    pub lines: Range<usize>,
+    pub key: [u8; 32],
+}
 
-/// The copies of one document gathered so far.
-#[derive(Default)]
-struct Parts {
-    backbone: Option<(String, RuleMask)>,
-    /// (copy, votes, text)
-    voters: Vec<(usize, usize, String)>,
-    remaining: usize,
+/// A copy rendered for its document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    pub doc: usize,
+    pub copy: usize,
+    pub role: Role,
+    pub text: String,
+    /// The text rules that changed it.
+    pub fired: RuleMask,
+}
+
+/// Every document's needs: how many copies read as its backbone does (by
+/// document), and the copies wanted, by (input, unit).
+pub struct Needs {
+    pub backbone_votes: Vec<usize>,
+    pub by_unit: BTreeMap<(usize, usize), Vec<Wanted>>,
+}
+
+/// Which copies each document needs: the backbone, and one copy per other
+/// distinct key (with how many copies share it).
+pub fn needs(analysis: &Analysis) -> Needs {
+    let mut backbone_votes = Vec::with_capacity(analysis.documents.len());
+    let mut by_unit: BTreeMap<(usize, usize), Vec<Wanted>> = BTreeMap::new();
+    for d in &analysis.documents {
+        let (votes, voters) = analysis.voters(d);
+        backbone_votes.push(votes);
+        let wanted = std::iter::once((d.backbone, Role::Backbone))
+            .chain(voters.into_iter().map(|(c, n)| (c, Role::Voter(n))));
+        for (copy, role) in wanted {
+            let (file, _, c) = analysis.copy(copy);
+            by_unit.entry(file.origin).or_default().push(Wanted {
+                doc: d.id,
+                copy,
+                role,
+                keyed: c.keyed.clone(),
+                lines: c.lines.clone(),
+                key: c.fingerprint.key,
+            });
+        }
+    }
+    Needs {
+        backbone_votes,
+        by_unit,
+    }
+}
+
+/// The copies a unit holds rendered: its bytes decoded again, each wanted
+/// copy's lines normalized and folded again, checked against the key it
+/// was analyzed with (else the input changed since: an error, never a
+/// wrong text), and rendered.
+pub fn read_wanted(raw: RawFile, wanted: &[Wanted], opts: &Options) -> Result<Vec<Part>, Error> {
+    let changed = || Error::Changed(format!("{}: changed while canon was running", raw.path));
+    let decoded = decode::decode(&raw.bytes, &opts.decode).map_err(|_| changed())?;
+    drop(raw.bytes);
+    let mut parts = Vec::with_capacity(wanted.len());
+    for w in wanted {
+        if w.keyed.end > decoded.lines.len() || !(w.keyed.start <= w.lines.start && w.lines.end <= w.keyed.end) {
+            return Err(changed());
+        }
+        let part = normalize::normalize_range(&decoded, w.keyed.clone(), opts.rules);
+        let (fold_buf, _) = fold::fold_lines(&part);
+        if *blake3::hash(fold_buf.as_bytes()).as_bytes() != w.key {
+            return Err(changed());
+        }
+        let shift = w.keyed.start;
+        let lines = &part.lines[w.lines.start - shift..w.lines.end - shift];
+        parts.push(render(w, lines, &part.text, opts.rules));
+    }
+    Ok(parts)
+}
+
+/// A wanted copy's lines rendered.
+fn render(w: &Wanted, lines: &[Line], text: &str, rules: RuleMask) -> Part {
+    let (text, fired) = canonical::render_lines(lines, text, rules);
+    Part {
+        doc: w.doc,
+        copy: w.copy,
+        role: w.role,
+        text,
+        fired,
+    }
 }
 
 /// What the second pass learns of a document.
-struct DocStats {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocStats {
+    pub doc: usize,
+    pub chars: usize,
+    pub bytes: usize,
+    pub text_rules: RuleMask,
+    pub changes: Vec<VoteChange>,
+}
+
+/// A document's canonical text from its rendered parts (its backbone and
+/// other readings, in any order): the backbone corrected by the vote.
+pub fn vote(
     doc: usize,
-    chars: usize,
-    bytes: usize,
-    text_rules: RuleMask,
-    changes: Vec<VoteChange>,
+    backbone_votes: usize,
+    parts: Vec<Part>,
+    rules: RuleMask,
+) -> (String, DocStats) {
+    let mut backbone = (String::new(), RuleMask::default());
+    let mut voters: Vec<(usize, usize, String)> = Vec::new();
+    for p in parts {
+        match p.role {
+            Role::Backbone => backbone = (p.text, p.fired),
+            Role::Voter(n) => voters.push((p.copy, n, p.text)),
+        }
+    }
+    voters.sort_by_key(|(c, _, _)| *c);
+    let others: Vec<(usize, &str)> = voters.iter().map(|(_, n, t)| (*n, t.as_str())).collect();
+    let (text, changes) = canonical::consensus(&backbone.0, backbone_votes, &others, rules);
+    let stats = DocStats {
+        doc,
+        chars: text.chars().count(),
+        bytes: text.len(),
+        text_rules: backbone.1,
+        changes,
+    };
+    (text, stats)
+}
+
+/// Fills in what the second pass learnt of each document.
+pub fn record_stats(analysis: &mut Analysis, stats: impl IntoIterator<Item = DocStats>) {
+    for st in stats {
+        let d = &mut analysis.documents[st.doc];
+        d.chars = st.chars;
+        d.bytes = st.bytes;
+        d.rules.add_mask(st.text_rules);
+        d.vote_changes = st.changes;
+    }
+}
+
+/// The parts of one document gathered so far.
+#[derive(Default)]
+struct Parts {
+    parts: Vec<Part>,
+    remaining: usize,
 }
 
 /// Documents in progress: each copy delivered joins its document's parts;
@@ -80,19 +216,15 @@ impl Assembly<'_> {
         Error::Internal("lock poisoned".into())
     }
 
-    /// A copy's lines (archive chrome trimmed at the edges), with the text
-    /// their ranges point into.
-    fn deliver(&self, (doc, copy, role): Need, lines: &[Line], text: &str) -> Result<(), Error> {
-        let (out, fired) = canonical::render_lines(lines, text, self.analysis.rules);
+    /// A rendered copy joins its document.
+    fn deliver(&self, part: Part) -> Result<(), Error> {
+        let doc = part.doc;
         let done = {
             let mut all = self.parts.lock().map_err(|_| Self::lock_error())?;
             let Some(p) = all.get_mut(&doc) else {
                 return Ok(());
             };
-            match role {
-                Role::Backbone => p.backbone = Some((out, fired)),
-                Role::Voter(n) => p.voters.push((copy, n, out)),
-            }
+            p.parts.push(part);
             p.remaining -= 1;
             if p.remaining == 0 {
                 all.remove(&doc)
@@ -108,26 +240,11 @@ impl Assembly<'_> {
 
     /// Votes a complete document and hands it to the sink.
     fn finish(&self, doc: usize, p: Parts) -> Result<(), Error> {
-        let (backbone, fired) = p.backbone.unwrap_or_default();
-        let mut voters = p.voters;
-        voters.sort_by_key(|(c, _, _)| *c);
-        let others: Vec<(usize, &str)> = voters.iter().map(|(_, n, t)| (*n, t.as_str())).collect();
-        let (text, changes) = canonical::consensus(
-            &backbone,
-            self.backbone_votes[doc],
-            &others,
-            self.analysis.rules,
-        );
+        let (text, stats) = vote(doc, self.backbone_votes[doc], p.parts, self.analysis.rules);
         self.sink.put(doc, &text)?;
         self.bar.inc(1);
         if let Ok(mut st) = self.stats.lock() {
-            st.push(DocStats {
-                doc,
-                chars: text.chars().count(),
-                bytes: text.len(),
-                text_rules: fired,
-                changes,
-            });
+            st.push(stats);
         }
         Ok(())
     }
@@ -142,37 +259,26 @@ pub fn build_documents(
     progress: &Progress,
     sink: &dyn DocumentSink,
 ) -> Result<(), Error> {
-    // Which copies each document needs: the backbone, and one copy per other
-    // distinct key (with how many copies share it).
-    let mut needs: Vec<Need> = Vec::new();
+    let Needs {
+        backbone_votes,
+        by_unit,
+    } = needs(analysis);
     let mut parts: HashMap<usize, Parts> = HashMap::new();
-    let mut backbone_votes = Vec::with_capacity(analysis.documents.len());
-    for d in &analysis.documents {
-        let (votes, voters) = analysis.voters(d);
-        backbone_votes.push(votes);
-        parts.insert(
-            d.id,
-            Parts {
-                remaining: 1 + voters.len(),
-                ..Parts::default()
-            },
-        );
-        needs.push((d.id, d.backbone, Role::Backbone));
-        needs.extend(voters.into_iter().map(|(c, n)| (d.id, c, Role::Voter(n))));
-    }
-    let mut in_memory: Vec<Need> = Vec::new();
-    let mut by_input: BTreeMap<usize, BTreeMap<usize, Vec<Need>>> = BTreeMap::new();
-    for need in needs {
-        let (file, text, _) = analysis.copy(need.1);
-        if text.kept {
-            in_memory.push(need);
-        } else {
-            by_input
-                .entry(file.origin.0)
-                .or_default()
-                .entry(file.origin.1)
-                .or_default()
-                .push(need);
+    let mut in_memory: Vec<Wanted> = Vec::new();
+    let mut by_input: BTreeMap<usize, BTreeMap<usize, Vec<Wanted>>> = BTreeMap::new();
+    for ((input, unit), wanted) in by_unit {
+        for w in wanted {
+            parts.entry(w.doc).or_default().remaining += 1;
+            if analysis.copy(w.copy).1.kept {
+                in_memory.push(w);
+            } else {
+                by_input
+                    .entry(input)
+                    .or_default()
+                    .entry(unit)
+                    .or_default()
+                    .push(w);
+            }
         }
     }
     let assembly = Assembly {
@@ -185,9 +291,10 @@ pub fn build_documents(
     };
     in_memory
         .par_iter()
-        .map(|&need| {
-            let (_, text, c) = analysis.copy(need.1);
-            assembly.deliver(need, &text.lines[c.lines.clone()], &text.text)
+        .map(|w| {
+            let (_, text, _) = analysis.copy(w.copy);
+            let part = render(w, &text.lines[w.lines.clone()], &text.text, analysis.rules);
+            assembly.deliver(part)
         })
         .collect::<Result<Vec<()>, Error>>()?;
     by_input
@@ -203,13 +310,7 @@ pub fn build_documents(
             )));
         }
     }
-    for st in stats.into_inner().unwrap_or_default() {
-        let d = &mut analysis.documents[st.doc];
-        d.chars = st.chars;
-        d.bytes = st.bytes;
-        d.rules.add_mask(st.text_rules);
-        d.vote_changes = st.changes;
-    }
+    record_stats(analysis, stats.into_inner().unwrap_or_default());
     Ok(())
 }
 
@@ -218,7 +319,7 @@ pub fn build_documents(
 fn read_again(
     assembly: &Assembly<'_>,
     input: &Input,
-    units: &BTreeMap<usize, Vec<Need>>,
+    units: &BTreeMap<usize, Vec<Wanted>>,
     opts: &Options,
 ) -> Result<(), Error> {
     let mut error = None;
@@ -235,7 +336,12 @@ fn read_again(
         |batch| {
             let done: Result<Vec<()>, Error> = batch
                 .into_par_iter()
-                .map(|(raw, wanted)| deliver_file(assembly, raw, wanted, opts))
+                .map(|(raw, wanted)| {
+                    for part in read_wanted(raw, wanted, opts)? {
+                        assembly.deliver(part)?;
+                    }
+                    Ok(())
+                })
                 .collect();
             if let Err(e) = done {
                 error = Some(e);
@@ -246,32 +352,4 @@ fn read_again(
         Some(e) => Err(e),
         None => Ok(()),
     }
-}
-
-/// One file decoded again; each wanted copy's lines normalized and folded
-/// again, checked against the key it was analyzed with, and delivered.
-fn deliver_file(
-    assembly: &Assembly<'_>,
-    raw: RawFile,
-    wanted: &[Need],
-    opts: &Options,
-) -> Result<(), Error> {
-    let changed = || Error::Changed(format!("{}: changed while canon was running", raw.path));
-    let decoded = decode::decode(&raw.bytes, &opts.decode).map_err(|_| changed())?;
-    drop(raw.bytes);
-    for &need in wanted {
-        let c = assembly.analysis.copy(need.1).2;
-        if c.keyed.end > decoded.lines.len() {
-            return Err(changed());
-        }
-        let part = normalize::normalize_range(&decoded, c.keyed.clone(), opts.rules);
-        let (fold_buf, _) = fold::fold_lines(&part);
-        if *blake3::hash(fold_buf.as_bytes()).as_bytes() != c.fingerprint.key {
-            return Err(changed());
-        }
-        let shift = c.keyed.start;
-        let lines = &part.lines[c.lines.start - shift..c.lines.end - shift];
-        assembly.deliver(need, lines, &part.text)?;
-    }
-    Ok(())
 }

@@ -27,7 +27,7 @@ pub mod truncated;
 
 use std::ops::Range;
 
-pub use analyze::{analyze, analyze_file, FileContext};
+pub use analyze::{analyze, analyze_file, analyze_one_input, plan, FileContext};
 pub use build::build_documents;
 
 use crate::model::{Analysis, FileOutcome, TextFile};

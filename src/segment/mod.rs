@@ -65,7 +65,7 @@ pub const MAX_GAP: usize = 256;
 const MAX_PLACES: usize = 16;
 
 /// What a segment is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SegmentKind {
     /// A copy of a document. Copies with the same `group` in one file repeat
     /// each other; `complete` is false for a truncated copy.
@@ -77,7 +77,7 @@ pub enum SegmentKind {
 }
 
 /// A run of lines of one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Segment {
     pub lines: Range<usize>,
     pub kind: SegmentKind,

@@ -44,6 +44,7 @@ pub(super) fn parquet_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnM
             }
         }
         Location::Link(_) => f(failed(path, 0, "symbolic link not followed")),
+        Location::Memory(b) => rows(path, b.clone(), opts, f),
     }
 }
 

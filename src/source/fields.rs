@@ -77,6 +77,28 @@ impl Fields {
     }
 }
 
+/// On the wire (see [`crate::wire`]) fields travel as their JSON text,
+/// read back from the spool where they wait, and arrive in memory.
+impl serde::Serialize for Fields {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Fields::Inline(json) => s.serialize_str(json),
+            Fields::Spooled { spool, at, len } => {
+                let bytes = spool.get(*at, *len).map_err(serde::ser::Error::custom)?;
+                let json = std::str::from_utf8(&bytes).map_err(serde::ser::Error::custom)?;
+                s.serialize_str(json)
+            }
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let json = String::deserialize(d)?;
+        Ok(Fields::Inline(Arc::from(json)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,7 +112,7 @@ impl FieldFilter {
 /// The fields of a JSONL or Parquet record besides its text: its id (the
 /// `--id-field` value, as text) and the fields that travel, in record order
 /// (long ones waiting in the spool, see [`super::fields`]).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Record {
     pub id: Option<String>,
     pub fields: Fields,
@@ -215,6 +215,7 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
         Ok(match &input.location {
             Location::File(p) => Box::new(fs::File::open(p)?),
             Location::Stdin => Box::new(io::stdin()),
+            Location::Memory(b) => Box::new(io::Cursor::new(b.clone())),
             Location::Link(p) => {
                 return Err(io::Error::other(format!("{} is a link", p.display())))
             }
@@ -250,7 +251,7 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
     let jsonl = opts.format == InputFormat::Jsonl || auto && jsonl_name(&name);
     if !(gzip || zstd || archive_name || jsonl || auto && is_tar(&head)) {
         // A plain file: read (or map) it whole.
-        if matches!(input.location, Location::File(_)) {
+        if matches!(input.location, Location::File(_) | Location::Memory(_)) {
             drop(reader);
             return f(match read_bytes(input) {
                 Ok(bytes) if bytes.len() as u64 > opts.max_file_size => {
@@ -316,7 +317,7 @@ pub fn visit_units(input: &Input, opts: &SourceOptions, f: &mut dyn FnMut(Unit))
             decompressed(r, gzip, zstd, Rc::new(Cell::new(None)))
         };
         let reopen: Option<&dyn Fn() -> io::Result<Box<dyn Read>>> =
-            matches!(input.location, Location::File(_)).then_some(&reopen);
+            matches!(input.location, Location::File(_) | Location::Memory(_)).then_some(&reopen);
         f(
             match read_bounded(body, opts.max_file_size, SPOOL, reopen) {
                 Ok(Bounded::Whole(out)) => Unit::File(RawFile {

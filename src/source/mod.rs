@@ -47,7 +47,9 @@ pub enum Location {
     Stdin,
     /// A symbolic link met while walking, not followed (no `--follow`): an
     /// input listed as skipped, never read.
-    Link(PathBuf),
+    Link(PathBuf),    /// Bytes another reader already holds (a Spark executor's copy of a
+    /// file from HDFS or S3): read like a file of that name.
+    Memory(bytes::Bytes),
 }
 
 /// The bytes of one input, with its stable id (its index in the sorted list).
@@ -69,6 +71,8 @@ pub const MMAP_THRESHOLD: u64 = 64 * 1024 * 1024;
 pub enum Bytes {
     Owned(Vec<u8>),
     Mapped(memmap2::Mmap),
+    /// Held by another reader ([`Location::Memory`]), not copied.
+    Shared(bytes::Bytes),
 }
 
 impl std::ops::Deref for Bytes {
@@ -77,6 +81,7 @@ impl std::ops::Deref for Bytes {
         match self {
             Bytes::Owned(v) => v,
             Bytes::Mapped(m) => m,
+            Bytes::Shared(b) => b,
         }
     }
 }
@@ -471,6 +476,7 @@ fn read_bytes(input: &Input) -> io::Result<Bytes> {
     match &input.location {
         Location::File(p) => read_file(p),
         Location::Link(_) => Err(io::Error::other("symbolic link not followed")),
+        Location::Memory(b) => Ok(Bytes::Shared(b.clone())),
         Location::Stdin => {
             let mut buf = Vec::new();
             io::stdin()
