@@ -64,7 +64,7 @@ use crate::source::SourceError;
 
 pub use commands::annotate::{annotate, AnnotateOptions, AnnotateOutcome};
 pub use commands::check::{check_paths, load_config, read_baseline, write_baseline, CheckOutcome};
-pub use commands::clean::{clean, CleanOptions, CleanOutcome, OutputFormat};
+pub use commands::clean::{clean, CleanJob, CleanOptions, CleanOutcome, OutputFormat, Planned};
 pub use commands::explain::explain;
 pub use commands::normalize::{normalize_input, NormalizeError, NormalizedInput};
 pub use model::*;

@@ -81,9 +81,7 @@ mod tests {
                 bytes: bytes.to_vec().into(),
                 record: Some(Box::new(crate::source::Record {
                     id: Some("r7".into()),
-                    fields: crate::source::fields::Fields::Inline(
-                        r#"{"url":"https://x"}"#.into(),
-                    ),
+                    fields: crate::source::fields::Fields::Inline(r#"{"url":"https://x"}"#.into()),
                 })),
             },
             &Options::default(),
@@ -95,7 +93,12 @@ mod tests {
         let doc = "第一段，内容很长的一行文字。\n第二行 text here, 还有更多的字。\n".repeat(40);
         let mut gbk = encoding_rs::GBK.encode(&doc).0.into_owned();
         gbk.extend_from_slice(b"\xff\xfe broken \x81\n");
-        for bytes in [doc.repeat(3).into_bytes(), gbk, Vec::new(), b"\x00\x01bin".to_vec()] {
+        for bytes in [
+            doc.repeat(3).into_bytes(),
+            gbk,
+            Vec::new(),
+            b"\x00\x01bin".to_vec(),
+        ] {
             let a = analyzed(&bytes);
             let back: FileResult = decode(&encode(&a).unwrap()).unwrap();
             assert_eq!(format!("{a:?}"), format!("{back:?}"));
@@ -119,6 +122,9 @@ mod tests {
         let a = static_str::intern("x-made-up".to_string());
         let b = static_str::intern("x-made-up".to_string());
         assert!(std::ptr::eq(a, b));
-        assert!(std::ptr::eq(static_str::intern("GBK".into()), encoding_rs::GBK.name()));
+        assert!(std::ptr::eq(
+            static_str::intern("GBK".into()),
+            encoding_rs::GBK.name()
+        ));
     }
 }

@@ -55,6 +55,7 @@ pub struct CleanOutcome {
 }
 
 /// The output taken for this run, before the analysis.
+#[derive(Debug)]
 enum Target {
     Folder(OutDir),
     File(Option<OutFile>),
@@ -71,88 +72,205 @@ pub fn clean(
     clean: &CleanOptions,
     opts: &Options,
 ) -> Result<CleanOutcome, Error> {
-    let to_stdout = clean.out.as_os_str() == "-";
-    if clean.format != OutputFormat::Jsonl && to_stdout {
-        return Err(Error::Usage(
-            "--out - (stdout) needs --output-format jsonl".into(),
-        ));
-    }
-    let report_path = clean
-        .report
-        .clone()
-        .or_else(|| default_report_path(&clean.out, clean.format));
-    refuse_inputs_as_outputs(paths, clean, report_path.as_deref())?;
-    let target = match clean.format {
-        OutputFormat::Txt => Target::Folder(OutDir::open(&clean.out, clean.force)?),
-        OutputFormat::Jsonl if to_stdout => Target::File(None),
-        OutputFormat::Jsonl | OutputFormat::Parquet => {
-            Target::File(Some(OutFile::open(&clean.out, clean.force)?))
-        }
-    };
-    if let Some(path) = &report_path {
-        match &target {
-            Target::Folder(out) if path.parent() == Some(&clean.out) => {
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-                if name.is_some_and(|n| out.foreign().contains(&n)) {
-                    return Err(emit::EmitError::Reserved { path: path.clone() }.into());
-                }
-            }
-            _ => emit::check_report_target(path, clean.force)?,
-        }
-    }
-    // Record fields travel only to JSONL and Parquet; there, long ones
-    // wait on disk, not in memory, until their document is written.
-    let mut opts = opts.clone();
-    match clean.format {
-        OutputFormat::Txt => opts.source.fields = source::FieldFilter::None,
-        _ => {
-            opts.source.spool = Some(source::fields::FieldSpool::new().map_err(|source| {
-                emit::EmitError::CreateDir {
-                    path: std::env::temp_dir(),
-                    source,
-                }
-            })?)
-        }
-    }
-    let opts = &opts;
+    let job = CleanJob::open(paths, clean, opts)?;
+    let opts = job.options().clone();
     let progress = Progress::new(opts.progress);
-    let (inputs, errors) = inputs(paths, (!to_stdout).then_some(clean.out.as_path()), opts);
-    let mut analysis = with_jobs(opts.jobs, || {
-        pipeline::analyze(&inputs, errors, opts, &progress, false, &NoObserver)
+    let to_stdout = clean.out.as_os_str() == "-";
+    let (inputs, errors) = inputs(paths, (!to_stdout).then_some(clean.out.as_path()), &opts);
+    let analysis = with_jobs(opts.jobs, || {
+        pipeline::analyze(&inputs, errors, &opts, &progress, false, &NoObserver)
     })?;
-    let reserved = match &target {
-        Target::Folder(out) => out.foreign().clone(),
-        Target::File(_) => Default::default(),
-    };
-    let names = emit::output_names(
-        analysis.documents.iter().map(|d| {
-            let (file, _, _) = analysis.copy(d.copies[0]);
-            file.path.as_str()
-        }),
-        &reserved,
-    );
-    let sink: Box<dyn DocumentSink> = match target {
-        Target::Folder(out) => Box::new(TxtFolder::new(out, names.clone())),
-        Target::File(out) => Box::new(JsonlFile::new(
-            out,
-            jsonl_meta(&analysis, &names, &opts.source),
-            clean.format == OutputFormat::Parquet,
-        )?),
-    };
+    let mut planned = job.plan(analysis)?;
+    let (analysis, sink) = planned.parts();
     with_jobs(opts.jobs, || {
-        pipeline::build_documents(&mut analysis, &inputs, opts, &progress, sink.as_ref())
+        pipeline::build_documents(analysis, &inputs, &opts, &progress, sink)
     })??;
-    let report = report::build(&analysis, &names);
-    let bytes = emit::report_bytes(&report)?;
-    sink.finish(
-        analysis.documents.len(),
-        report_path.as_deref().map(|p| (p, bytes.as_slice())),
-    )?;
-    Ok(CleanOutcome {
-        report,
-        report_path,
-        errors: pipeline::input_errors(&analysis, opts.strict),
-    })
+    planned.finish()
+}
+
+/// `clean` in the steps a cluster runs apart (`python -m canon.spark
+/// clean`): the output taken before anything is read ([`CleanJob::open`]),
+/// the units analyzed anywhere with [`CleanJob::options`], the run planned
+/// from their results ([`CleanJob::plan`]), each document put once voted
+/// ([`Planned::put`]), and the output completed with its report
+/// ([`Planned::finish`]). [`clean`] is these steps on one machine.
+pub struct CleanJob {
+    target: Target,
+    report_path: Option<PathBuf>,
+    format: OutputFormat,
+    opts: Options,
+}
+
+impl CleanJob {
+    /// Takes the output (see [`clean`] for the safety checks).
+    pub fn open(paths: &[PathBuf], clean: &CleanOptions, opts: &Options) -> Result<Self, Error> {
+        let to_stdout = clean.out.as_os_str() == "-";
+        if clean.format != OutputFormat::Jsonl && to_stdout {
+            return Err(Error::Usage(
+                "--out - (stdout) needs --output-format jsonl".into(),
+            ));
+        }
+        let report_path = clean
+            .report
+            .clone()
+            .or_else(|| default_report_path(&clean.out, clean.format));
+        refuse_inputs_as_outputs(paths, clean, report_path.as_deref())?;
+        let target = match clean.format {
+            OutputFormat::Txt => Target::Folder(OutDir::open(&clean.out, clean.force)?),
+            OutputFormat::Jsonl if to_stdout => Target::File(None),
+            OutputFormat::Jsonl | OutputFormat::Parquet => {
+                Target::File(Some(OutFile::open(&clean.out, clean.force)?))
+            }
+        };
+        if let Some(path) = &report_path {
+            match &target {
+                Target::Folder(out) if path.parent() == Some(&clean.out) => {
+                    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                    if name.is_some_and(|n| out.foreign().contains(&n)) {
+                        return Err(emit::EmitError::Reserved { path: path.clone() }.into());
+                    }
+                }
+                _ => emit::check_report_target(path, clean.force)?,
+            }
+        }
+        // Record fields travel only to JSONL and Parquet; there, long ones
+        // wait on disk, not in memory, until their document is written.
+        let mut opts = opts.clone();
+        match clean.format {
+            OutputFormat::Txt => opts.source.fields = source::FieldFilter::None,
+            _ => {
+                opts.source.spool = Some(source::fields::FieldSpool::new().map_err(|source| {
+                    emit::EmitError::CreateDir {
+                        path: std::env::temp_dir(),
+                        source,
+                    }
+                })?)
+            }
+        }
+        Ok(CleanJob {
+            target,
+            report_path,
+            format: clean.format,
+            opts,
+        })
+    }
+
+    /// The options the units are to be analyzed with (which record fields
+    /// travel depends on the output format).
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// The documents' names and the sink they go to, once the run is
+    /// planned ([`pipeline::analyze`], or [`pipeline::plan`] over results
+    /// computed elsewhere).
+    pub fn plan(self, analysis: Analysis) -> Result<Planned, Error> {
+        let reserved = match &self.target {
+            Target::Folder(out) => out.foreign().clone(),
+            Target::File(_) => Default::default(),
+        };
+        let names = emit::output_names(
+            analysis.documents.iter().map(|d| {
+                let (file, _, _) = analysis.copy(d.copies[0]);
+                file.path.as_str()
+            }),
+            &reserved,
+        );
+        let sink: Box<dyn DocumentSink> = match self.target {
+            Target::Folder(out) => Box::new(TxtFolder::new(out, names.clone())),
+            Target::File(out) => Box::new(JsonlFile::new(
+                out,
+                jsonl_meta(&analysis, &names, &self.opts.source),
+                self.format == OutputFormat::Parquet,
+            )?),
+        };
+        Ok(Planned {
+            put: vec![false; analysis.documents.len()],
+            built: false,
+            analysis,
+            names,
+            sink,
+            report_path: self.report_path,
+            strict: self.opts.strict,
+        })
+    }
+}
+
+/// A planned run: its analysis, the documents' names, and where they go.
+pub struct Planned {
+    analysis: Analysis,
+    names: Vec<String>,
+    sink: Box<dyn DocumentSink>,
+    report_path: Option<PathBuf>,
+    strict: bool,
+    /// The documents [`Planned::put`] so far.
+    put: Vec<bool>,
+    /// Whether [`Planned::parts`] handed the documents to
+    /// [`pipeline::build_documents`] (which sees that each is put).
+    built: bool,
+}
+
+impl Planned {
+    pub fn analysis(&self) -> &Analysis {
+        &self.analysis
+    }
+
+    /// Document `i`'s name in the output (`<name>.txt`).
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The analysis (to fill in) and the sink, for
+    /// [`pipeline::build_documents`].
+    pub fn parts(&mut self) -> (&mut Analysis, &dyn DocumentSink) {
+        self.built = true;
+        (&mut self.analysis, self.sink.as_ref())
+    }
+
+    /// One document's canonical text (see [`pipeline::build::vote`]) and
+    /// what the vote learnt of it.
+    pub fn put(&mut self, text: &str, stats: pipeline::build::DocStats) -> Result<(), Error> {
+        let doc = stats.doc;
+        match self.put.get(doc) {
+            None => return Err(Error::Internal(format!("no document {doc} in this run"))),
+            Some(true) => return Err(Error::Internal(format!("document {doc} put twice"))),
+            Some(false) => self.put[doc] = true,
+        }
+        self.sink.put(doc, text)?;
+        pipeline::build::record_stats(&mut self.analysis, [stats]);
+        Ok(())
+    }
+
+    /// The report, and the output completed (published whole); an error,
+    /// and nothing published, while a document was never put.
+    pub fn finish(self) -> Result<CleanOutcome, Error> {
+        let Planned {
+            analysis,
+            names,
+            sink,
+            report_path,
+            strict,
+            put,
+            built,
+        } = self;
+        if let Some(doc) = put.iter().position(|p| !p).filter(|_| !built) {
+            return Err(Error::Internal(format!(
+                "document {doc} ({}) was never written: the output is not published",
+                names[doc]
+            )));
+        }
+        let report = report::build(&analysis, &names);
+        let bytes = emit::report_bytes(&report)?;
+        sink.finish(
+            analysis.documents.len(),
+            report_path.as_deref().map(|p| (p, bytes.as_slice())),
+        )?;
+        Ok(CleanOutcome {
+            report,
+            report_path,
+            errors: pipeline::input_errors(&analysis, strict),
+        })
+    }
 }
 
 /// Refuses an output or report that is one of the inputs, and a report

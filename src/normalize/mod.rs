@@ -381,7 +381,9 @@ pub fn rule_index(name: &str) -> Option<usize> {
 }
 
 /// A set of rules, one bit per entry of [`RULES`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct RuleMask(pub u32);
 
 impl RuleMask {

@@ -115,7 +115,9 @@ pub fn read_wanted(raw: RawFile, wanted: &[Wanted], opts: &Options) -> Result<Ve
     drop(raw.bytes);
     let mut parts = Vec::with_capacity(wanted.len());
     for w in wanted {
-        if w.keyed.end > decoded.lines.len() || !(w.keyed.start <= w.lines.start && w.lines.end <= w.keyed.end) {
+        if w.keyed.end > decoded.lines.len()
+            || !(w.keyed.start <= w.lines.start && w.lines.end <= w.keyed.end)
+        {
             return Err(changed());
         }
         let part = normalize::normalize_range(&decoded, w.keyed.clone(), opts.rules);
@@ -299,7 +301,9 @@ pub fn build_documents(
         .collect::<Result<Vec<()>, Error>>()?;
     by_input
         .par_iter()
-        .map(|(&index, units)| read_again(&assembly, &inputs[index], units, opts))
+        .map(|(&index, units)| {
+            read_input_wanted(&inputs[index], units, opts, &|p| assembly.deliver(p))
+        })
         .collect::<Result<Vec<()>, Error>>()?;
     assembly.bar.finish_and_clear();
     let Assembly { parts, stats, .. } = assembly;
@@ -314,13 +318,13 @@ pub fn build_documents(
     Ok(())
 }
 
-/// Reads one input again and delivers the copies `units` (by unit index)
-/// need, batch by batch.
-fn read_again(
-    assembly: &Assembly<'_>,
+/// Reads one input again and hands each copy `units` (by unit index) want,
+/// rendered, to `deliver`, batch by batch (in parallel within a batch).
+pub fn read_input_wanted(
     input: &Input,
     units: &BTreeMap<usize, Vec<Wanted>>,
     opts: &Options,
+    deliver: &(dyn Fn(Part) -> Result<(), Error> + Sync),
 ) -> Result<(), Error> {
     let mut error = None;
     batched(
@@ -337,14 +341,13 @@ fn read_again(
             let done: Result<Vec<()>, Error> = batch
                 .into_par_iter()
                 .map(|(raw, wanted)| {
-                    for part in read_wanted(raw, wanted, opts)? {
-                        assembly.deliver(part)?;
-                    }
-                    Ok(())
+                    read_wanted(raw, wanted, opts)?
+                        .into_iter()
+                        .try_for_each(deliver)
                 })
                 .collect();
             if let Err(e) = done {
-                error = Some(e);
+                error.get_or_insert(e);
             }
         },
     );

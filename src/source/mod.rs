@@ -47,7 +47,8 @@ pub enum Location {
     Stdin,
     /// A symbolic link met while walking, not followed (no `--follow`): an
     /// input listed as skipped, never read.
-    Link(PathBuf),    /// Bytes another reader already holds (a Spark executor's copy of a
+    Link(PathBuf),
+    /// Bytes another reader already holds (a Spark executor's copy of a
     /// file from HDFS or S3): read like a file of that name.
     Memory(bytes::Bytes),
 }
