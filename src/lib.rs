@@ -66,7 +66,7 @@ pub use commands::annotate::{annotate, AnnotateOptions, AnnotateOutcome};
 pub use commands::check::{check_paths, load_config, read_baseline, write_baseline, CheckOutcome};
 pub use commands::clean::{clean, CleanJob, CleanOptions, CleanOutcome, OutputFormat, Planned};
 pub use commands::explain::explain;
-pub use commands::normalize::{normalize_input, NormalizeError, NormalizedInput};
+pub use commands::normalize::{normalize_bytes, normalize_input, NormalizeError, NormalizedInput};
 pub use model::*;
 pub use normalize::{normalize_lines, normalize_range, Normalized};
 pub use pipeline::{analyze, analyze_file, build_documents, with_jobs};

@@ -133,19 +133,16 @@ impl CleanJob {
                 _ => emit::check_report_target(path, clean.force)?,
             }
         }
-        // Record fields travel only to JSONL and Parquet; there, long ones
-        // wait on disk, not in memory, until their document is written.
-        let mut opts = opts.clone();
-        match clean.format {
-            OutputFormat::Txt => opts.source.fields = source::FieldFilter::None,
-            _ => {
-                opts.source.spool = Some(source::fields::FieldSpool::new().map_err(|source| {
-                    emit::EmitError::CreateDir {
-                        path: std::env::temp_dir(),
-                        source,
-                    }
-                })?)
-            }
+        // Long record fields wait on disk, not in memory, until their
+        // document is written.
+        let mut opts = unit_options(opts, clean.format);
+        if clean.format != OutputFormat::Txt {
+            opts.source.spool = Some(source::fields::FieldSpool::new().map_err(|source| {
+                emit::EmitError::CreateDir {
+                    path: std::env::temp_dir(),
+                    source,
+                }
+            })?)
         }
         Ok(CleanJob {
             target,
@@ -194,6 +191,16 @@ impl CleanJob {
             strict: self.opts.strict,
         })
     }
+}
+
+/// The options units are analyzed with for an output `format`: record
+/// fields travel only to JSONL and Parquet.
+pub fn unit_options(opts: &Options, format: OutputFormat) -> Options {
+    let mut opts = opts.clone();
+    if format == OutputFormat::Txt {
+        opts.source.fields = source::FieldFilter::None;
+    }
+    opts
 }
 
 /// A planned run: its analysis, the documents' names, and where they go.

@@ -17,7 +17,7 @@ use crate::Options;
 /// The inputs named by `paths` (folders walked, `exclude` never entered),
 /// less the walked files `--include`/`--exclude` rule out (files named on
 /// the command line are always read).
-fn inputs(
+pub fn inputs(
     paths: &[PathBuf],
     exclude: Option<&Path>,
     opts: &Options,

@@ -113,14 +113,23 @@ pub fn normalize_input(path: &Path, opts: &Options) -> Result<NormalizedInput, N
         Unit::Skipped { path, reason, .. } => return Err(NormalizeError::Skipped { path, reason }),
         Unit::Failed { error, .. } => return Err(NormalizeError::Unreadable(error)),
     };
-    let decoded =
-        decode::decode(&raw.bytes, &opts.decode).map_err(|e| NormalizeError::Skipped {
-            path: input.display.clone(),
-            reason: e.to_string(),
-        })?;
+    normalize_bytes(&raw.bytes, &input.display, opts)
+}
+
+/// One text's bytes (named `path` in messages) decoded and normalized: the
+/// decode and normalize stages of `canon normalize`.
+pub fn normalize_bytes(
+    bytes: &[u8],
+    path: &str,
+    opts: &Options,
+) -> Result<NormalizedInput, NormalizeError> {
+    let decoded = decode::decode(bytes, &opts.decode).map_err(|e| NormalizeError::Skipped {
+        path: path.to_string(),
+        reason: e.to_string(),
+    })?;
     if opts.strict && !decoded.undecodable.is_empty() {
         return Err(NormalizeError::Strict {
-            path: input.display.clone(),
+            path: path.to_string(),
             bytes: decoded.undecodable_bytes(),
             encoding: decoded.encoding,
         });

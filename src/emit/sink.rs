@@ -19,7 +19,7 @@ use crate::source::fields::Fields;
 use super::{interrupt, write_atomic, EmitError, OutDir, OutFile};
 
 /// Receives the canonical documents of a run.
-pub trait DocumentSink: Sync {
+pub trait DocumentSink: Send + Sync {
     /// Stores document `doc`'s text (called once per document, from worker
     /// threads, in no set order).
     fn put(&self, doc: usize, text: &str) -> Result<(), EmitError>;

@@ -1,0 +1,64 @@
+"""Type stubs of canon's native module (the Rust library's stages)."""
+
+from typing import Any, Dict, List, Optional, Tuple
+
+__version__: str
+
+class CanonError(Exception): ...
+
+def normalize(text: str, options: Optional[Dict[str, Any]] = None) -> str: ...
+def clean(
+    paths: List[str],
+    out: str,
+    output_format: str = "txt",
+    report: Optional[str] = None,
+    force: bool = False,
+    options: Optional[Dict[str, Any]] = None,
+) -> Tuple[str, List[str]]: ...
+def analyze(path: str, data: bytes, options: Optional[Dict[str, Any]] = None) -> str: ...
+def list_inputs(
+    paths: List[str], out: Optional[str] = None, options: Optional[Dict[str, Any]] = None
+) -> Tuple[List[Tuple[str, str, Optional[str], int]], List[str]]: ...
+def root_display(path: str) -> str: ...
+def analyze_input(
+    index: int,
+    display: str,
+    kind: str,
+    path: Optional[str] = None,
+    data: Optional[bytes] = None,
+    options: Optional[Dict[str, Any]] = None,
+    output_format: str = "txt",
+) -> List[Tuple[int, bytes]]: ...
+def render_input(
+    display: str,
+    kind: str,
+    wanted: bytes,
+    path: Optional[str] = None,
+    data: Optional[bytes] = None,
+    options: Optional[Dict[str, Any]] = None,
+    output_format: str = "txt",
+) -> List[Tuple[int, bytes]]: ...
+def vote(doc: int, backbone_votes: int, parts: List[bytes], rules: int) -> Tuple[str, bytes]: ...
+def rules() -> List[Tuple[str, str]]: ...
+
+class CleanJob:
+    def __init__(
+        self,
+        paths: List[str],
+        out: str,
+        output_format: str = "txt",
+        report: Optional[str] = None,
+        force: bool = False,
+        options: Optional[Dict[str, Any]] = None,
+    ) -> None: ...
+    def plan(self, units: List[bytes], errors: List[str] = ...) -> "Planned": ...
+
+class Planned:
+    documents: int
+    names: List[str]
+    rules: int
+    backbone_votes: List[int]
+    output_format: str
+    def needs(self) -> List[Tuple[int, bytes]]: ...
+    def put(self, text: str, stats: bytes) -> None: ...
+    def finish(self) -> Tuple[str, List[str]]: ...

@@ -1,0 +1,259 @@
+"""``python -m canon.spark clean INPUT... --out DIR``: ``canon clean`` on
+Apache Spark, with the same documents and report.
+
+The job, stage by stage (every step calls the Rust library; nothing of
+canon is reimplemented here):
+
+1. **list** (driver): local inputs are listed as ``canon clean`` lists them
+   (sorted display paths, hidden and ignore-file rules, the output never
+   read); URIs Spark reads (``hdfs://``, ``s3a://``, ``file://``) are listed
+   by Spark's ``binaryFile`` source and named like absolute paths.
+2. **analyze** (executors, one task per slice of inputs): each input's units
+   decoded, normalized, folded, segmented and fingerprinted; what travels
+   back per unit is its analysis without its text (copies' places, keys,
+   MinHash signatures, edges), a few hundred bytes per copy.
+3. **plan** (driver): clustering, archive chrome, truncation and backbones,
+   over every unit's result in run order — the run-level half of ``canon
+   clean``, so the documents never depend on how inputs were partitioned.
+4. **render** (executors): each input holding a wanted copy is read again;
+   its copies are rendered and checked against their keys.
+5. **vote** (executors, after a shuffle by document): each document's
+   canonical text from its backbone and other readings.
+6. **write** (driver): documents streamed in, written through canon's own
+   output (locked, staged, published whole) with the report.
+
+Local inputs are read by the executors from their paths (local mode, or a
+file system every node mounts); URIs are read by Spark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from . import _canon
+
+#: Schemes read through Spark's ``binaryFile`` source.
+_REMOTE = ("hdfs://", "s3://", "s3a://", "s3n://", "gs://", "abfs://", "abfss://", "wasb://", "file:")
+
+
+def _is_remote(path: str) -> bool:
+    return path.startswith(_REMOTE)
+
+
+def _session(master: Optional[str], app: str = "canon clean"):
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(app)
+    if master:
+        builder = builder.master(master)
+    # Executors use this interpreter in local mode (the package is here).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    return builder.getOrCreate()
+
+
+def _qualified(spark, uri: str) -> str:
+    """``uri`` as Hadoop qualifies it (the form Spark's sources report)."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    return fs.makeQualified(path).toString()
+
+
+def _remote_listing(spark, uris: Sequence[str]) -> List[Tuple[str, str]]:
+    """(display, uri) of every file below ``uris``, listed by Spark; a root
+    is named by its last component, as ``canon clean`` names an absolute
+    path."""
+    out = []
+    for root in uris:
+        base = _qualified(spark, root).rstrip("/")
+        name = base.rsplit("/", 1)[-1] or "root"
+        df = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(root)
+        for row in df.select("path").collect():
+            tail = row.path[len(base):].lstrip("/") if row.path.startswith(base) else row.path.rsplit("/", 1)[-1]
+            out.append((f"{name}/{tail}" if tail else name, row.path))
+    return out
+
+
+def clean(
+    inputs: Sequence[str],
+    out: str,
+    *,
+    master: Optional[str] = None,
+    output_format: str = "txt",
+    report: Optional[str] = None,
+    force: bool = False,
+    partitions: Optional[int] = None,
+    spark=None,
+    **options: Any,
+) -> Dict[str, Any]:
+    """Runs the job (see the module doc); returns the report as a dict.
+
+    ``partitions`` slices the inputs (default: Spark's default parallelism);
+    the result never depends on it. ``options`` are ``canon clean``'s
+    (``threshold``, ``profile``, ``text_field``, ...).
+    """
+    own = spark is None
+    spark = spark or _session(master)
+    sc = spark.sparkContext
+    try:
+        return _clean(spark, sc, list(inputs), out, output_format, report, force, partitions, options)
+    finally:
+        if own:
+            spark.stop()
+
+
+def _clean(spark, sc, inputs, out, output_format, report, force, partitions, options):
+    # Executors analyze one input at a time on one thread each (Spark runs
+    # one task per core).
+    unit_opts = dict(options)
+    unit_opts.setdefault("jobs", 1)
+    local = [p for p in inputs if not _is_remote(p)]
+    remote = [p for p in inputs if _is_remote(p)]
+    # The output is taken before anything is read (safety checks, lock).
+    job = _canon.CleanJob(local, out, output_format, report, force, options or None)
+    listed, errors = _canon.list_inputs(local, None if out == "-" else out, options or None) if local else ([], [])
+    items: List[Tuple[str, str, Optional[str]]] = [(d, k, p) for d, k, p, _ in listed if k != "stdin"]
+    items += [(d, "uri", u) for d, u in _remote_listing(spark, remote)]
+    items.sort(key=lambda it: it[0].encode("utf-8"))
+    slices = partitions or sc.defaultParallelism
+    indexed = [(i, d, k, p) for i, (d, k, p) in enumerate(items)]
+    uris = [p for _, _, k, p in indexed if k == "uri"]
+    fmt = output_format
+
+    def contents(rows: Iterator[Tuple[int, str, str, Optional[str]]]):
+        """(index, display, kind, path, data): URIs' bytes read by Spark."""
+        for i, d, k, p in rows:
+            yield i, d, k, p, None
+
+    # 2. analyze: per input, its units' results as bytes.
+    if uris:
+        by_uri = {p: (i, d) for i, d, k, p in indexed if k == "uri"}
+        files = spark.read.format("binaryFile").load(uris).select("path", "content").rdd
+        remote_rdd = files.map(lambda r, m=by_uri: (m[r.path][0], m[r.path][1], "memory", None, bytes(r.content)))
+    else:
+        remote_rdd = None
+    local_rows = [(i, d, k, p) for i, d, k, p in indexed if k != "uri"]
+    rdd = sc.parallelize(local_rows, max(1, min(slices, len(local_rows) or 1))).mapPartitions(contents)
+    if remote_rdd is not None:
+        rdd = rdd.union(remote_rdd)
+
+    def analyze(row):
+        i, d, k, p, data = row
+        return [(i, unit, blob) for unit, blob in _canon.analyze_input(i, d, k, p, data, unit_opts, fmt)]
+
+    units = rdd.flatMap(analyze).collect()
+    # 3. plan, on the driver, in run order.
+    units.sort(key=lambda u: (u[0], u[1]))
+    planned = job.plan([b for _, _, b in units], errors)
+    del units
+    needs = dict(planned.needs())
+    votes = sc.broadcast(planned.backbone_votes)
+    rules = planned.rules
+    # 4. render: inputs holding wanted copies, read again.
+    wanted_rows = [(i, d, k, p, needs[i]) for i, d, k, p in indexed if i in needs]
+    if uris:
+        wanted_uris = {p: (i, d, needs[i]) for i, d, k, p in indexed if k == "uri" and i in needs}
+        again = (
+            spark.read.format("binaryFile").load(list(wanted_uris) or uris[:1]).select("path", "content").rdd
+            .filter(lambda r, m=wanted_uris: r.path in m)
+            .map(lambda r, m=wanted_uris: (m[r.path][0], m[r.path][1], "memory", None, m[r.path][2], bytes(r.content)))
+        )
+    else:
+        again = None
+    local_wanted = [(i, d, k, p, w, None) for i, d, k, p, w in wanted_rows if k != "uri"]
+    render_rdd = sc.parallelize(local_wanted, max(1, min(slices, len(local_wanted) or 1)))
+    if again is not None:
+        render_rdd = render_rdd.union(again)
+
+    def render(row):
+        i, d, k, p, w, data = row
+        return _canon.render_input(d, k, w, p, data, unit_opts, fmt)
+
+    # 5. vote, after a shuffle by document.
+    def merge(item):
+        doc, parts = item
+        text, stats = _canon.vote(doc, votes.value[doc], list(parts), rules)
+        return doc, text, stats
+
+    docs = render_rdd.flatMap(render).groupByKey(max(1, slices)).map(merge)
+    # 6. write, streamed to the driver one partition at a time.
+    for _doc, text, stats in docs.toLocalIterator():
+        planned.put(text, stats)
+    text, _errors = planned.finish()
+    return json.loads(text)
+
+
+def _options(args: argparse.Namespace) -> Dict[str, Any]:
+    opts: Dict[str, Any] = {}
+    for key in ("threshold", "profile", "text_field", "id_field", "input_format", "max_file_size", "encoding", "encoding_hint"):
+        v = getattr(args, key)
+        if v is not None:
+            opts[key] = v
+    if args.no_hidden:
+        opts["hidden"] = False
+    if args.include:
+        opts["include"] = args.include
+    if args.exclude:
+        opts["exclude"] = args.exclude
+    return opts
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m canon.spark",
+        description="canon clean on Apache Spark: the same documents and report as `canon clean`.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("clean", help="one canonical text per document, and the report")
+    c.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders, or URIs Spark reads (hdfs://, s3a://, file://)")
+    c.add_argument("--out", "-o", required=True, metavar="DIR", help="output folder (txt) or file (jsonl, parquet)")
+    c.add_argument("--master", metavar="URL", help="Spark master (default: spark-submit's, or local[*])")
+    c.add_argument("--output-format", choices=["txt", "jsonl", "parquet"], default="txt")
+    c.add_argument("--report", metavar="FILE")
+    c.add_argument("--force", action="store_true")
+    c.add_argument("--partitions", type=int, metavar="N", help="slices of the inputs (default: Spark's parallelism)")
+    c.add_argument("--threshold", type=float)
+    c.add_argument("--profile", choices=["zh", "generic"])
+    c.add_argument("--text-field")
+    c.add_argument("--id-field")
+    c.add_argument("--input-format", choices=["auto", "text", "jsonl", "parquet"])
+    c.add_argument("--max-file-size", type=int)
+    c.add_argument("--encoding")
+    c.add_argument("--encoding-hint")
+    c.add_argument("--no-hidden", action="store_true")
+    c.add_argument("--include", action="append")
+    c.add_argument("--exclude", action="append")
+    c.add_argument("--quiet", "-q", action="store_true")
+    args = parser.parse_args(argv)
+    start = time.monotonic()
+    try:
+        rep = clean(
+            args.inputs,
+            args.out,
+            master=args.master,
+            output_format=args.output_format,
+            report=args.report,
+            force=args.force,
+            partitions=args.partitions,
+            **_options(args),
+        )
+    except (_canon.CanonError, ValueError) as e:
+        print(f"canon: {e}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        t = rep["totals"]
+        print(
+            f"canon (spark): {t.get('files')} files, {len(rep['documents'])} documents in {time.monotonic() - start:.1f} s",
+            file=sys.stderr,
+        )
+    bad = [f for f in rep["files"] if f.get("status") == "unreadable"]
+    return 2 if bad or rep["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,651 @@
+//! `canon._canon`: the library's stages for Python (the `canon` package).
+//!
+//! Thin glue, never a reimplementation: every function here calls the
+//! `canon` crate. Options arrive as a dict of the CLI's long flags
+//! (`threshold`, `profile`, `text_field`, ...; unknown keys are an error);
+//! the values the stages exchange travel as bytes ([`canon::wire`]), so a
+//! Spark job can move them between machines. The GIL is released around
+//! every piece of Rust work that reads or computes.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use canon::commands::clean::unit_options;
+use canon::decode::DecodeOptions;
+use canon::normalize::{Profile, RuleMask, RuleOptions, Spacing, RULES};
+use canon::pipeline::build::{self, DocStats, Part, Wanted};
+use canon::pipeline::{self, with_jobs};
+use canon::source::{FieldFilter, Filter, Input, InputFormat, Location, SourceError};
+use canon::{CleanJob, CleanOptions, FileOutcome, FileResult, Options, OutputFormat};
+use clap::ValueEnum;
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+create_exception!(
+    _canon,
+    CanonError,
+    PyException,
+    "A run that could not be done (its message says why)."
+);
+
+fn err(e: impl std::fmt::Display) -> PyErr {
+    CanonError::new_err(e.to_string())
+}
+
+fn bad(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+/// The option keys a dict may hold.
+const OPTION_KEYS: &[&str] = &[
+    "jobs",
+    "profile",
+    "cjk_latin_space",
+    "keep_indent",
+    "disable_rules",
+    "encoding",
+    "encoding_hint",
+    "no_repair",
+    "strict",
+    "max_file_size",
+    "text_field",
+    "id_field",
+    "input_format",
+    "keep_fields",
+    "drop_fields",
+    "include",
+    "exclude",
+    "follow",
+    "hidden",
+    "ignore_files",
+    "threshold",
+];
+
+fn choice<T: ValueEnum>(what: &str, s: &str) -> PyResult<T> {
+    T::from_str(s, false).map_err(|_| {
+        let names: Vec<String> = T::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        bad(format!(
+            "unknown {what} {s:?} (use {})",
+            names.join(", ")
+        ))
+    })
+}
+
+/// The library's options from a dict of the CLI's flags (defaults as
+/// `canon clean` has them).
+fn options(d: Option<&Bound<'_, PyDict>>) -> PyResult<Options> {
+    let mut opts = Options::default();
+    let Some(d) = d else {
+        return Ok(opts);
+    };
+    for key in d.keys() {
+        let key: String = key.extract()?;
+        if !OPTION_KEYS.contains(&key.as_str()) {
+            return Err(bad(format!(
+                "unknown option {key:?} (options: {})",
+                OPTION_KEYS.join(", ")
+            )));
+        }
+    }
+    fn get<'py, T: pyo3::conversion::FromPyObjectOwned<'py>>(
+        d: &Bound<'py, PyDict>,
+        key: &str,
+    ) -> PyResult<Option<T>> {
+        match d.get_item(key)? {
+            Some(v) if !v.is_none() => match v.extract::<T>() {
+                Ok(x) => Ok(Some(x)),
+                Err(e) => {
+                    let e: PyErr = e.into();
+                    Err(bad(format!("option {key}: {e}")))
+                }
+            },
+            _ => Ok(None),
+        }
+    }
+    let mut rules = RuleOptions {
+        profile: Profile::Zh,
+        cjk_latin_space: Spacing::Keep,
+        keep_indent: false,
+        disabled: Vec::new(),
+    };
+    if let Some(p) = get::<String>(d, "profile")? {
+        rules.profile = choice("profile", &p)?;
+    }
+    if let Some(s) = get::<String>(d, "cjk_latin_space")? {
+        rules.cjk_latin_space = choice("cjk_latin_space", &s)?;
+    }
+    rules.keep_indent = get(d, "keep_indent")?.unwrap_or(false);
+    rules.disabled = get(d, "disable_rules")?.unwrap_or_default();
+    opts.rules = rules.mask().map_err(bad)?;
+    if let Some(label) = get::<String>(d, "encoding")? {
+        opts.decode.forced = Some(
+            encoding_rs::Encoding::for_label(label.as_bytes())
+                .ok_or_else(|| bad(format!("unknown encoding {label:?}")))?,
+        );
+    }
+    if let Some(tld) = get::<String>(d, "encoding_hint")? {
+        if !DecodeOptions::valid_tld(&tld) {
+            return Err(bad(format!(
+                "encoding_hint takes a lower-case top-level domain such as cn or tw, not {tld:?}"
+            )));
+        }
+        opts.decode.tld = Some(tld);
+    }
+    opts.decode.no_repair = get(d, "no_repair")?.unwrap_or(false);
+    opts.strict = get(d, "strict")?.unwrap_or(false);
+    opts.jobs = get(d, "jobs")?.unwrap_or(0);
+    let source = &mut opts.source;
+    if let Some(n) = get(d, "max_file_size")? {
+        source.max_file_size = n;
+    }
+    if let Some(f) = get(d, "text_field")? {
+        source.text_field = f;
+    }
+    source.id_field = get(d, "id_field")?;
+    if let Some(f) = get::<String>(d, "input_format")? {
+        source.format = choice::<InputFormat>("input_format", &f)?;
+    }
+    let keep: Option<Vec<String>> = get(d, "keep_fields")?;
+    let drop: Vec<String> = get(d, "drop_fields")?.unwrap_or_default();
+    source.fields = match keep {
+        Some(_) if !drop.is_empty() => {
+            return Err(bad("keep_fields and drop_fields exclude each other"))
+        }
+        Some(k) => FieldFilter::Keep(k),
+        None if !drop.is_empty() => FieldFilter::Drop(drop),
+        None => FieldFilter::All,
+    };
+    let include: Vec<String> = get(d, "include")?.unwrap_or_default();
+    let exclude: Vec<String> = get(d, "exclude")?.unwrap_or_default();
+    source.filter = Filter::new(&include, &exclude).map_err(bad)?;
+    source.follow = get(d, "follow")?.unwrap_or(false);
+    source.hidden = get(d, "hidden")?.unwrap_or(true);
+    source.ignore_files = get(d, "ignore_files")?.unwrap_or(false);
+    if let Some(t) = get(d, "threshold")? {
+        opts.threshold = t;
+    }
+    Ok(opts)
+}
+
+fn output_format(s: &str) -> PyResult<OutputFormat> {
+    choice("output_format", s)
+}
+
+/// `text` decoded (mojibake repaired) and normalized to the canonical form.
+#[pyfunction]
+#[pyo3(signature = (text, options=None))]
+fn normalize(py: Python<'_>, text: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
+    let opts = self::options(options)?;
+    let bytes = text.as_bytes();
+    py.detach(|| canon::normalize_bytes(bytes, "<text>", &opts))
+        .map(|n| n.document.text)
+        .map_err(err)
+}
+
+/// `canon clean PATHS --out OUT`: returns the report (JSON text) and the
+/// inputs that could not be read.
+#[pyfunction]
+#[pyo3(signature = (paths, out, output_format="txt", report=None, force=false, options=None))]
+fn clean(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    out: PathBuf,
+    output_format: &str,
+    report: Option<PathBuf>,
+    force: bool,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(String, Vec<String>)> {
+    let opts = self::options(options)?;
+    let clean = CleanOptions {
+        out,
+        report,
+        format: self::output_format(output_format)?,
+        force,
+    };
+    let outcome = py
+        .detach(|| canon::clean(&paths, &clean, &opts))
+        .map_err(err)?;
+    let json = serde_json::to_string(&outcome.report).map_err(err)?;
+    Ok((json, outcome.errors))
+}
+
+/// A rule mask's names.
+fn rule_names(counts: &canon::normalize::RuleCounts) -> serde_json::Map<String, serde_json::Value> {
+    RULES
+        .iter()
+        .zip(&counts.0)
+        .filter(|(_, &n)| n > 0)
+        .map(|(r, &n)| (r.name.to_string(), n.into()))
+        .collect()
+}
+
+/// One unit's analysis as JSON, for people looking at it.
+fn unit_json(f: &FileResult) -> serde_json::Value {
+    use serde_json::json;
+    let mut v = json!({
+        "path": f.path,
+        "size": f.size,
+        "record_id": f.record.as_ref().and_then(|r| r.id.clone()),
+    });
+    match &f.outcome {
+        FileOutcome::Skipped { reason } => {
+            v["status"] = "skipped".into();
+            v["reason"] = reason.clone().into();
+        }
+        FileOutcome::Failed { error } => {
+            v["status"] = "unreadable".into();
+            v["error"] = error.clone().into();
+        }
+        FileOutcome::Text(t) => {
+            v["status"] = "text".into();
+            v["encoding"] = t.encoding.into();
+            v["undecodable_bytes"] = t.undecodable.iter().map(|r| r.len()).sum::<usize>().into();
+            v["repairs"] = t.repairs.len().into();
+            v["rules"] = rule_names(&t.rule_counts).into();
+            v["key"] = blake3::Hash::from_bytes(t.key).to_hex().to_string().into();
+            v["copies"] = t
+                .copies
+                .iter()
+                .map(|c| {
+                    json!({
+                        "lines": [c.lines.start, c.lines.end],
+                        "bytes": [c.bytes.start, c.bytes.end],
+                        "group": c.group,
+                        "complete": c.complete,
+                        "key": c.fingerprint.hex(),
+                        "weight": c.fingerprint.weight,
+                        "shingles": c.signature.as_ref().map(|s| s.shingles),
+                        "signature": c.signature.as_ref().map(|s| s.mins.clone()),
+                        "damage": c.damage,
+                        "rules": rule_names(&c.rules),
+                    })
+                })
+                .collect::<Vec<_>>()
+                .into();
+            v["segments"] = t
+                .segments
+                .iter()
+                .zip(&t.segment_bytes)
+                .map(|(s, b)| {
+                    let kind = match s.kind {
+                        canon::segment::SegmentKind::Copy { .. } => "copy",
+                        canon::segment::SegmentKind::Chrome => "chrome",
+                        canon::segment::SegmentKind::Blank => "blank",
+                    };
+                    json!({"kind": kind, "lines": [s.lines.start, s.lines.end], "bytes": [b.start, b.end]})
+                })
+                .collect::<Vec<_>>()
+                .into();
+        }
+    }
+    v
+}
+
+/// Where an input's bytes are: `kind` is "file" (read from `path` here),
+/// "memory" (`data`) or "link" (not followed: a skipped unit).
+fn input(display: String, kind: &str, path: Option<PathBuf>, data: Option<&[u8]>) -> PyResult<Input> {
+    let location = match (kind, path, data) {
+        ("memory", _, Some(d)) => Location::Memory(bytes::Bytes::copy_from_slice(d)),
+        ("file", Some(p), _) => Location::File(p),
+        ("link", Some(p), _) => Location::Link(p),
+        _ => {
+            return Err(bad(format!(
+                "input {display:?}: kind {kind:?} needs a path (file, link) or data (memory)"
+            )))
+        }
+    };
+    let size = match &location {
+        Location::Memory(b) => b.len() as u64,
+        Location::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+        _ => 0,
+    };
+    Ok(Input {
+        location,
+        display,
+        size,
+    })
+}
+
+/// The units of one input (`data`: its bytes; a JSONL or Parquet file or an
+/// archive gives several), analyzed: a list of dicts (encoding, rule
+/// counts, segments, copies with their keys and MinHash signatures).
+#[pyfunction]
+#[pyo3(signature = (path, data, options=None))]
+fn analyze(
+    py: Python<'_>,
+    path: String,
+    data: &[u8],
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<String> {
+    let opts = self::options(options)?;
+    let input = input(path, "memory", None, Some(data))?;
+    let results = py
+        .detach(|| with_jobs(opts.jobs, || pipeline::analyze_one_input(0, &input, &opts, false)))
+        .map_err(err)?;
+    let units: Vec<serde_json::Value> = results.iter().map(unit_json).collect();
+    serde_json::to_string(&units).map_err(err)
+}
+
+/// The inputs below `paths` as `canon clean` lists them (sorted by display
+/// path; `out` never walked into): `(display, kind, path, size)` each, and
+/// the paths that could not be listed.
+#[pyfunction]
+#[pyo3(signature = (paths, out=None, options=None))]
+fn list_inputs(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    out: Option<PathBuf>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(Vec<(String, String, Option<String>, u64)>, Vec<String>)> {
+    let opts = self::options(options)?;
+    let (inputs, errors) = py.detach(|| canon::commands::inputs(&paths, out.as_deref(), &opts));
+    let listed = inputs
+        .into_iter()
+        .map(|i| {
+            let (kind, path) = match i.location {
+                Location::File(p) => ("file", Some(p)),
+                Location::Link(p) => ("link", Some(p)),
+                Location::Memory(_) => ("memory", None),
+                Location::Stdin => ("stdin", None),
+            };
+            let path = path.map(|p| p.to_string_lossy().into_owned());
+            (i.display, kind.to_string(), path, i.size)
+        })
+        .collect();
+    Ok((listed, errors.iter().map(ToString::to_string).collect()))
+}
+
+/// The display path of an input root the user named (relative paths as
+/// spelled, absolute ones by their last component).
+#[pyfunction]
+fn root_display(path: PathBuf) -> String {
+    canon::source::root_display(&path)
+}
+
+/// Input `index` of a run analyzed unit by unit (the per-unit stages:
+/// decode → normalize → fold → segment → fingerprint), each unit's result
+/// as bytes for [`PyCleanJob::plan`]: `(unit, bytes)` each.
+#[pyfunction]
+#[pyo3(signature = (index, display, kind, path=None, data=None, options=None, output_format="txt"))]
+#[allow(clippy::too_many_arguments)]
+fn analyze_input<'py>(
+    py: Python<'py>,
+    index: usize,
+    display: String,
+    kind: &str,
+    path: Option<PathBuf>,
+    data: Option<&[u8]>,
+    options: Option<&Bound<'py, PyDict>>,
+    output_format: &str,
+) -> PyResult<Vec<(usize, Bound<'py, PyBytes>)>> {
+    let opts = unit_options(&self::options(options)?, self::output_format(output_format)?);
+    let input = input(display, kind, path, data)?;
+    let blobs = py
+        .detach(|| {
+            with_jobs(opts.jobs, || {
+                pipeline::analyze_one_input(index, &input, &opts, false)
+                    .into_iter()
+                    .map(|r| Ok((r.origin.1, canon::wire::encode(&r)?)))
+                    .collect::<Result<Vec<_>, canon::wire::WireError>>()
+            })
+        })
+        .map_err(err)?
+        .map_err(err)?;
+    Ok(blobs
+        .into_iter()
+        .map(|(unit, b)| (unit, PyBytes::new(py, &b)))
+        .collect())
+}
+
+/// The copies of one input that documents want (`wanted`: from
+/// [`PyPlanned::needs`]) read again and rendered: `(document, bytes)` each,
+/// for [`vote`].
+#[pyfunction]
+#[pyo3(signature = (display, kind, wanted, path=None, data=None, options=None, output_format="txt"))]
+#[allow(clippy::too_many_arguments)]
+fn render_input<'py>(
+    py: Python<'py>,
+    display: String,
+    kind: &str,
+    wanted: &[u8],
+    path: Option<PathBuf>,
+    data: Option<&[u8]>,
+    options: Option<&Bound<'py, PyDict>>,
+    output_format: &str,
+) -> PyResult<Vec<(usize, Bound<'py, PyBytes>)>> {
+    let opts = unit_options(&self::options(options)?, self::output_format(output_format)?);
+    let input = input(display, kind, path, data)?;
+    let units: BTreeMap<usize, Vec<Wanted>> = canon::wire::decode(wanted).map_err(bad)?;
+    let parts = py
+        .detach(|| {
+            let got = std::sync::Mutex::new(Vec::new());
+            with_jobs(opts.jobs, || {
+                build::read_input_wanted(&input, &units, &opts, &|p: Part| {
+                    let blob = canon::wire::encode(&p)
+                        .map_err(|e| canon::Error::Internal(e.to_string()))?;
+                    got.lock()
+                        .map_err(|_| canon::Error::Internal("lock poisoned".into()))?
+                        .push((p.doc, blob));
+                    Ok(())
+                })
+            })??;
+            got.into_inner()
+                .map_err(|_| canon::Error::Internal("lock poisoned".into()))
+        })
+        .map_err(err)?;
+    Ok(parts
+        .into_iter()
+        .map(|(doc, b)| (doc, PyBytes::new(py, &b)))
+        .collect())
+}
+
+/// Document `doc`'s canonical text from its rendered parts (any order):
+/// `(text, stats bytes)` for [`PyPlanned::put`].
+#[pyfunction]
+fn vote<'py>(
+    py: Python<'py>,
+    doc: usize,
+    backbone_votes: usize,
+    parts: Vec<Vec<u8>>,
+    rules: u32,
+) -> PyResult<(String, Bound<'py, PyBytes>)> {
+    let parts: Vec<Part> = parts
+        .iter()
+        .map(|b| canon::wire::decode(b))
+        .collect::<Result<_, _>>()
+        .map_err(bad)?;
+    if parts.iter().any(|p| p.doc != doc) {
+        return Err(bad(format!("a part of another document given to document {doc}")));
+    }
+    let (text, stats) =
+        py.detach(|| build::vote(doc, backbone_votes, parts, RuleMask(rules)));
+    let stats = canon::wire::encode(&stats).map_err(err)?;
+    Ok((text, PyBytes::new(py, &stats)))
+}
+
+/// `canon clean` taken apart: the output is taken (locked, checked to be
+/// canon's own) when the job is made, before anything is read.
+#[pyclass(name = "CleanJob", unsendable, module = "canon._canon")]
+struct PyCleanJob {
+    job: Option<CleanJob>,
+    format: OutputFormat,
+}
+
+#[pymethods]
+impl PyCleanJob {
+    #[new]
+    #[pyo3(signature = (paths, out, output_format="txt", report=None, force=false, options=None))]
+    fn new(
+        paths: Vec<PathBuf>,
+        out: PathBuf,
+        output_format: &str,
+        report: Option<PathBuf>,
+        force: bool,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let opts = self::options(options)?;
+        let format = self::output_format(output_format)?;
+        let clean = CleanOptions {
+            out,
+            report,
+            format,
+            force,
+        };
+        let job = CleanJob::open(&paths, &clean, &opts).map_err(err)?;
+        Ok(PyCleanJob {
+            job: Some(job),
+            format,
+        })
+    }
+
+    /// The run planned from every unit's result (`units`: the bytes
+    /// [`analyze_input`] gave, in run order: input by input, unit by unit)
+    /// and the inputs that could not be listed (`errors`, as messages).
+    #[pyo3(signature = (units, errors=Vec::new()))]
+    fn plan(&mut self, py: Python<'_>, units: Vec<Vec<u8>>, errors: Vec<String>) -> PyResult<PyPlanned> {
+        let job = self
+            .job
+            .take()
+            .ok_or_else(|| err("this job was planned already"))?;
+        let opts = job.options().clone();
+        let files: Vec<FileResult> = units
+            .iter()
+            .map(|b| canon::wire::decode(b))
+            .collect::<Result<_, _>>()
+            .map_err(bad)?;
+        let errors = errors
+            .into_iter()
+            .map(|message| {
+                let (path, msg) = message.split_once(": ").unwrap_or((message.as_str(), ""));
+                SourceError::Io {
+                    path: path.to_string(),
+                    source: std::io::Error::other(msg.to_string()),
+                }
+            })
+            .collect();
+        let analysis = py.detach(|| pipeline::plan(files, errors, &opts));
+        let planned = job.plan(analysis).map_err(err)?;
+        let needs = build::needs(planned.analysis());
+        Ok(PyPlanned {
+            planned: Some(planned),
+            needs,
+            format: self.format,
+        })
+    }
+}
+
+/// A planned run: what each input must render, and the documents to put.
+#[pyclass(name = "Planned", unsendable, module = "canon._canon")]
+struct PyPlanned {
+    planned: Option<canon::Planned>,
+    needs: build::Needs,
+    format: OutputFormat,
+}
+
+impl PyPlanned {
+    fn planned(&mut self) -> PyResult<&mut canon::Planned> {
+        self.planned
+            .as_mut()
+            .ok_or_else(|| err("this run was finished already"))
+    }
+}
+
+#[pymethods]
+impl PyPlanned {
+    /// Number of documents.
+    #[getter]
+    fn documents(&mut self) -> PyResult<usize> {
+        Ok(self.planned()?.analysis().documents.len())
+    }
+
+    /// Each document's name in the output.
+    #[getter]
+    fn names(&mut self) -> PyResult<Vec<String>> {
+        Ok(self.planned()?.names().to_vec())
+    }
+
+    /// The rules the run used (a mask, for [`vote`]).
+    #[getter]
+    fn rules(&mut self) -> PyResult<u32> {
+        Ok(self.planned()?.analysis().rules.0)
+    }
+
+    /// How many copies read as each document's backbone does.
+    #[getter]
+    fn backbone_votes(&self) -> Vec<usize> {
+        self.needs.backbone_votes.clone()
+    }
+
+    /// The output format.
+    #[getter]
+    fn output_format(&self) -> String {
+        format!("{:?}", self.format).to_lowercase()
+    }
+
+    /// The copies each input must render: `(input, bytes)` for the inputs
+    /// holding a copy some document wants (see [`render_input`]).
+    fn needs<'py>(&self, py: Python<'py>) -> PyResult<Vec<(usize, Bound<'py, PyBytes>)>> {
+        let mut by_input: BTreeMap<usize, BTreeMap<usize, &Vec<Wanted>>> = BTreeMap::new();
+        for ((input, unit), wanted) in &self.needs.by_unit {
+            by_input.entry(*input).or_default().insert(*unit, wanted);
+        }
+        by_input
+            .into_iter()
+            .map(|(input, units)| {
+                let b = canon::wire::encode(&units).map_err(err)?;
+                Ok((input, PyBytes::new(py, &b)))
+            })
+            .collect()
+    }
+
+    /// One document's text and stats (from [`vote`]) into the output.
+    fn put(&mut self, text: &str, stats: &[u8]) -> PyResult<()> {
+        let stats: DocStats = canon::wire::decode(stats).map_err(bad)?;
+        self.planned()?.put(text, stats).map_err(err)
+    }
+
+    /// The output completed with its report (published whole; an error,
+    /// nothing published, while a document was never put): the report
+    /// (JSON text) and the inputs that could not be read.
+    fn finish(&mut self, py: Python<'_>) -> PyResult<(String, Vec<String>)> {
+        let planned = self
+            .planned
+            .take()
+            .ok_or_else(|| err("this run was finished already"))?;
+        let outcome = py.detach(|| planned.finish()).map_err(err)?;
+        let json = serde_json::to_string(&outcome.report).map_err(err)?;
+        Ok((json, outcome.errors))
+    }
+}
+
+/// The rule table: `(name, summary)` each, in table order.
+#[pyfunction]
+fn rules() -> Vec<(String, String)> {
+    RULES
+        .iter()
+        .map(|r| (r.name.to_string(), r.summary.to_string()))
+        .collect()
+}
+
+#[pymodule]
+fn _canon(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("CanonError", m.py().get_type::<CanonError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(normalize, m)?)?;
+    m.add_function(wrap_pyfunction!(clean, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze, m)?)?;
+    m.add_function(wrap_pyfunction!(list_inputs, m)?)?;
+    m.add_function(wrap_pyfunction!(root_display, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze_input, m)?)?;
+    m.add_function(wrap_pyfunction!(render_input, m)?)?;
+    m.add_function(wrap_pyfunction!(vote, m)?)?;
+    m.add_function(wrap_pyfunction!(rules, m)?)?;
+    m.add_class::<PyCleanJob>()?;
+    m.add_class::<PyPlanned>()?;
+    Ok(())
+}
