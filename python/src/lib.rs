@@ -69,10 +69,7 @@ fn choice<T: ValueEnum>(what: &str, s: &str) -> PyResult<T> {
             .iter()
             .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
             .collect();
-        bad(format!(
-            "unknown {what} {s:?} (use {})",
-            names.join(", ")
-        ))
+        bad(format!("unknown {what} {s:?} (use {})", names.join(", ")))
     })
 }
 
@@ -288,7 +285,12 @@ fn unit_json(f: &FileResult) -> serde_json::Value {
 
 /// Where an input's bytes are: `kind` is "file" (read from `path` here),
 /// "memory" (`data`) or "link" (not followed: a skipped unit).
-fn input(display: String, kind: &str, path: Option<PathBuf>, data: Option<&[u8]>) -> PyResult<Input> {
+fn input(
+    display: String,
+    kind: &str,
+    path: Option<PathBuf>,
+    data: Option<&[u8]>,
+) -> PyResult<Input> {
     let location = match (kind, path, data) {
         ("memory", _, Some(d)) => Location::Memory(bytes::Bytes::copy_from_slice(d)),
         ("file", Some(p), _) => Location::File(p),
@@ -325,11 +327,18 @@ fn analyze(
     let opts = self::options(options)?;
     let input = input(path, "memory", None, Some(data))?;
     let results = py
-        .detach(|| with_jobs(opts.jobs, || pipeline::analyze_one_input(0, &input, &opts, false)))
+        .detach(|| {
+            with_jobs(opts.jobs, || {
+                pipeline::analyze_one_input(0, &input, &opts, false)
+            })
+        })
         .map_err(err)?;
     let units: Vec<serde_json::Value> = results.iter().map(unit_json).collect();
     serde_json::to_string(&units).map_err(err)
 }
+
+/// One listed input: display path, kind, path, size.
+type Listed = (String, String, Option<String>, u64);
 
 /// The inputs below `paths` as `canon clean` lists them (sorted by display
 /// path; `out` never walked into): `(display, kind, path, size)` each, and
@@ -341,7 +350,7 @@ fn list_inputs(
     paths: Vec<PathBuf>,
     out: Option<PathBuf>,
     options: Option<&Bound<'_, PyDict>>,
-) -> PyResult<(Vec<(String, String, Option<String>, u64)>, Vec<String>)> {
+) -> PyResult<(Vec<Listed>, Vec<String>)> {
     let opts = self::options(options)?;
     let (inputs, errors) = py.detach(|| canon::commands::inputs(&paths, out.as_deref(), &opts));
     let listed = inputs
@@ -383,7 +392,10 @@ fn analyze_input<'py>(
     options: Option<&Bound<'py, PyDict>>,
     output_format: &str,
 ) -> PyResult<Vec<(usize, Bound<'py, PyBytes>)>> {
-    let opts = unit_options(&self::options(options)?, self::output_format(output_format)?);
+    let opts = unit_options(
+        &self::options(options)?,
+        self::output_format(output_format)?,
+    );
     let input = input(display, kind, path, data)?;
     let blobs = py
         .detach(|| {
@@ -418,7 +430,10 @@ fn render_input<'py>(
     options: Option<&Bound<'py, PyDict>>,
     output_format: &str,
 ) -> PyResult<Vec<(usize, Bound<'py, PyBytes>)>> {
-    let opts = unit_options(&self::options(options)?, self::output_format(output_format)?);
+    let opts = unit_options(
+        &self::options(options)?,
+        self::output_format(output_format)?,
+    );
     let input = input(display, kind, path, data)?;
     let units: BTreeMap<usize, Vec<Wanted>> = canon::wire::decode(wanted).map_err(bad)?;
     let parts = py
@@ -460,10 +475,11 @@ fn vote<'py>(
         .collect::<Result<_, _>>()
         .map_err(bad)?;
     if parts.iter().any(|p| p.doc != doc) {
-        return Err(bad(format!("a part of another document given to document {doc}")));
+        return Err(bad(format!(
+            "a part of another document given to document {doc}"
+        )));
     }
-    let (text, stats) =
-        py.detach(|| build::vote(doc, backbone_votes, parts, RuleMask(rules)));
+    let (text, stats) = py.detach(|| build::vote(doc, backbone_votes, parts, RuleMask(rules)));
     let stats = canon::wire::encode(&stats).map_err(err)?;
     Ok((text, PyBytes::new(py, &stats)))
 }
@@ -507,7 +523,12 @@ impl PyCleanJob {
     /// [`analyze_input`] gave, in run order: input by input, unit by unit)
     /// and the inputs that could not be listed (`errors`, as messages).
     #[pyo3(signature = (units, errors=Vec::new()))]
-    fn plan(&mut self, py: Python<'_>, units: Vec<Vec<u8>>, errors: Vec<String>) -> PyResult<PyPlanned> {
+    fn plan(
+        &mut self,
+        py: Python<'_>,
+        units: Vec<Vec<u8>>,
+        errors: Vec<String>,
+    ) -> PyResult<PyPlanned> {
         let job = self
             .job
             .take()

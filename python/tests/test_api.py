@@ -1,0 +1,120 @@
+"""The Python API: the convenience functions and the stages, without Spark."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+import canon
+from conftest import tree_hashes
+
+
+def test_normalize_makes_canonical_text():
+    assert canon.normalize("第一条,内容。") == "第一条，内容。\n"
+    assert canon.normalize("ｄａｔａ ２０２４年") == "data 2024年\n"
+    # The generic profile leaves Chinese punctuation rules out.
+    assert canon.normalize("第一条,内容。", profile="generic") == "第一条,内容。\n"
+    # Idempotent.
+    once = canon.normalize("“引号”  和\u3000全角空格 , 逗号")
+    assert canon.normalize(once) == once
+
+
+def test_options_are_checked():
+    with pytest.raises(ValueError, match="unknown option"):
+        canon.normalize("x", treshold=0.5)
+    with pytest.raises(ValueError, match="profile"):
+        canon.normalize("x", profile="klingon")
+    with pytest.raises(ValueError, match="encoding"):
+        canon.normalize("x", encoding="no-such-encoding")
+    with pytest.raises(ValueError, match="threshold"):
+        canon.normalize("x", threshold="high")
+
+
+def test_rules_lists_the_table():
+    names = [r["name"] for r in canon.rules()]
+    assert names[0] == "line-ends"
+    assert len(names) == len(set(names)) > 20
+
+
+def test_analyze_shows_copies_keys_and_signatures(repo):
+    seed = next((repo / "samples").glob("*seed*"), None) or sorted((repo / "samples").iterdir())[0]
+    units = canon.analyze(seed)
+    assert len(units) == 1
+    u = units[0]
+    assert u["status"] == "text"
+    assert u["copies"], u
+    c = u["copies"][0]
+    assert len(c["key"]) == 64 and c["weight"] > 0
+    assert c["signature"] is None or len(c["signature"]) > 16
+    # Bytes in, one unit per JSONL record.
+    recs = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(["甲乙丙丁。\n" * 20, "戊己庚辛。\n" * 20]))
+    units = canon.analyze(recs.encode(), "x.jsonl", id_field="id")
+    assert [u["record_id"] for u in units] == ["0", "1"]
+    assert all(u["path"].startswith("x.jsonl") for u in units)
+    # Not text.
+    assert canon.analyze(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "b.png")[0]["status"] == "skipped"
+
+
+def test_clean_matches_the_cli_contract(repo, tmp_path):
+    out = tmp_path / "out"
+    report = canon.clean([repo / "samples"], out)
+    assert report["tool"] == "canon"
+    names = sorted(p.name for p in out.glob("*.txt"))
+    assert (out / "report.json").is_file()
+    assert names == sorted(d["output"] for d in report["documents"])
+    # Every input byte accounted for.
+    for f in report["files"]:
+        assert sum(r["end"] - r["start"] for r in f["regions"]) == f["size"]
+    # canon never writes over what it did not write.
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "mine.txt").write_text("not canon's")
+    with pytest.raises(canon.CanonError):
+        canon.clean([repo / "samples"], foreign / "mine.txt")
+    with pytest.raises(canon.CanonError, match="input"):
+        canon.clean([repo / "samples"], repo / "samples")
+
+
+def test_the_stages_give_what_clean_gives(repo, tmp_path):
+    """CleanJob → analyze_input → plan → render_input → vote → put →
+    finish, in one process, in a scrambled order."""
+    want = tmp_path / "want"
+    canon.clean([repo / "samples"], want)
+    out = tmp_path / "got"
+    job = canon.CleanJob([str(repo / "samples")], str(out))
+    listed, errors = canon.list_inputs([str(repo / "samples")], str(out))
+    units = []
+    for i, (display, kind, path, _size) in reversed(list(enumerate(listed))):
+        units += [(i, u, b) for u, b in canon.analyze_input(i, display, kind, path)]
+    units.sort(key=lambda x: x[:2])
+    planned = job.plan([b for _, _, b in units], errors)
+    with pytest.raises(canon.CanonError, match="planned already"):
+        job.plan([])
+    parts = {}
+    for i, wanted in reversed(planned.needs()):
+        display, kind, path, _ = listed[i]
+        for doc, part in canon.render_input(display, kind, wanted, path):
+            parts.setdefault(doc, []).append(part)
+    for doc in sorted(parts, reverse=True):
+        text, stats = canon.vote(doc, planned.backbone_votes[doc], parts[doc][::-1], planned.rules)
+        planned.put(text, stats)
+    report = json.loads(planned.finish()[0])
+    assert tree_hashes(out) == tree_hashes(want)
+    assert report == json.loads((want / "report.json").read_text())
+
+
+def test_a_run_missing_a_document_publishes_nothing(repo, tmp_path):
+    out = tmp_path / "got"
+    job = canon.CleanJob([str(repo / "samples")], str(out))
+    listed, errors = canon.list_inputs([str(repo / "samples")], str(out))
+    units = [b for i, (d, k, p, _) in enumerate(listed) for _, b in canon.analyze_input(i, d, k, p)]
+    planned = job.plan(units, errors)
+    assert planned.documents >= 2
+    rules = planned.rules
+    with pytest.raises(canon.CanonError, match="never written"):
+        planned.finish()
+    assert not out.exists()
+    with pytest.raises(canon.CanonError, match="finished already"):
+        planned.finish()
+    with pytest.raises(ValueError):
+        canon.vote(0, 1, [b"not a part"], rules)

@@ -1,0 +1,120 @@
+"""`python -m canon.spark clean` gives the documents and report `canon
+clean` gives, for any number of partitions (local[2])."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import canon
+from conftest import tree_hashes
+
+spark_mod = pytest.importorskip("canon.spark")
+
+
+def both(inputs, tmp_path, spark, partitions, output_format="txt", **options):
+    name = "out" + ("" if output_format == "txt" else "." + output_format)
+    want = tmp_path / f"want-{partitions}" / name
+    got = tmp_path / f"got-{partitions}" / name
+    want.parent.mkdir()
+    got.parent.mkdir()
+    rep_want = canon.clean([str(i) for i in inputs], want, output_format=output_format, **options)
+    rep_got = spark_mod.clean(
+        [str(i) for i in inputs], str(got), spark=spark, partitions=partitions,
+        output_format=output_format, **options,
+    )
+    return want, got, rep_want, rep_got
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 7])
+def test_samples(repo, tmp_path, spark, partitions):
+    want, got, rw, rg = both([repo / "samples"], tmp_path, spark, partitions)
+    assert tree_hashes(got) == tree_hashes(want)
+    assert rg == rw
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 7])
+def test_generated_archive(archive40, tmp_path, spark, partitions):
+    size = sum(p.stat().st_size for p in Path(archive40).rglob("*") if p.is_file())
+    assert size >= 40_000_000
+    want, got, rw, rg = both([archive40], tmp_path, spark, partitions)
+    hashes = tree_hashes(want)
+    assert len(hashes) > 9
+    assert tree_hashes(got) == hashes
+    assert rg == rw
+
+
+def records(repo):
+    out = []
+    for i, p in enumerate(sorted((repo / "tests" / "fixtures" / "corpus").glob("*.txt"))):
+        text = p.read_text()
+        out.append({"id": f"{p.stem}-a", "text": text, "url": f"https://a/{i}"})
+        if i % 2 == 0:
+            out.append({"id": f"{p.stem}-b", "text": text.replace("，", ","), "url": f"https://b/{i}"})
+        if i % 3 == 0:
+            out.append({"id": f"{p.stem}-cut", "text": text[: len(text) * 2 // 3], "url": f"https://c/{i}"})
+    return out
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 7])
+def test_jsonl_and_parquet_inputs(repo, tmp_path, spark, partitions):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    recs = records(repo)
+    data = tmp_path / "data"
+    data.mkdir()
+    half = len(recs) // 2
+    (data / "a.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs[:half]))
+    pq.write_table(pa.Table.from_pylist(recs[half:]), data / "b.parquet")
+    for fmt in ["txt", "jsonl"]:
+        sub = tmp_path / fmt
+        sub.mkdir()
+        want, got, rw, rg = both([data], sub, spark, partitions, output_format=fmt, id_field="id")
+        assert tree_hashes(got) == tree_hashes(want)
+        assert rg == rw
+        if fmt == "jsonl":
+            assert Path(f"{got}.report.json").read_bytes() == Path(f"{want}.report.json").read_bytes()
+
+
+def test_uris_are_read_by_spark(repo, tmp_path, spark):
+    data = tmp_path / "data"
+    shutil.copytree(repo / "samples", data)
+    want = tmp_path / "want"
+    rw = canon.clean([str(data)], want)
+    got = tmp_path / "got"
+    rg = spark_mod.clean([data.as_uri()], str(got), spark=spark, partitions=3)
+    assert tree_hashes(got) == tree_hashes(want)
+    assert rg == rw
+
+
+def test_the_output_is_taken_before_anything_is_read(repo, tmp_path, spark):
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    with pytest.raises(canon.CanonError):
+        spark_mod.clean([str(repo / "samples")], str(foreign / "notes.txt"), spark=spark)
+    assert (foreign / "notes.txt").read_text() == "mine"
+
+
+def test_command_line(repo, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [sys.executable, "-m", "canon.spark", "clean", str(repo / "samples"), "--out", str(out),
+         "--master", "local[1]", "--partitions", "2", "-q"],
+        capture_output=True, text=True,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    want = tmp_path / "want"
+    canon.clean([repo / "samples"], want)
+    assert tree_hashes(out) == tree_hashes(want)
+    bad = subprocess.run(
+        [sys.executable, "-m", "canon.spark", "clean", str(repo / "samples"), "--out", str(out),
+         "--master", "local[1]", "--threshold", "x"],
+        capture_output=True, text=True,
+    )
+    assert bad.returncode == 2
