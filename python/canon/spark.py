@@ -11,7 +11,8 @@ canon is reimplemented here):
 2. **analyze** (executors, one task per slice of inputs): each input's units
    decoded, normalized, folded, segmented and fingerprinted; what travels
    back per unit is its analysis without its text (copies' places, keys,
-   MinHash signatures, edges), a few hundred bytes per copy.
+   MinHash signatures and containment samples, edges): about 8.6 KB per
+   copy on the generated archive (see the README, "Running on a cluster").
 3. **plan** (driver): clustering, archive chrome, truncation and backbones,
    over every unit's result in run order — the run-level half of ``canon
    clean``, so the documents never depend on how inputs were partitioned.
