@@ -113,6 +113,8 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
     # one task per core).
     unit_opts = dict(options)
     unit_opts.setdefault("jobs", 1)
+    if "-" in inputs:
+        raise ValueError("the Spark job cannot read standard input (-): name files, folders or URIs")
     local = [p for p in inputs if not _is_remote(p)]
     remote = [p for p in inputs if _is_remote(p)]
     # The output is taken before anything is read (safety checks, lock).

@@ -376,6 +376,33 @@ fn root_display(path: PathBuf) -> String {
     canon::source::root_display(&path)
 }
 
+/// The options a unit is analyzed with for `output_format`, and the input.
+fn unit_input(
+    display: String,
+    kind: &str,
+    path: Option<PathBuf>,
+    data: Option<&[u8]>,
+    options: Option<&Bound<'_, PyDict>>,
+    output_format: &str,
+) -> PyResult<(Options, Input)> {
+    let opts = unit_options(
+        &self::options(options)?,
+        self::output_format(output_format)?,
+    );
+    Ok((opts, input(display, kind, path, data)?))
+}
+
+/// `(number, bytes)` pairs as Python `(int, bytes)` tuples.
+fn numbered_bytes(
+    py: Python<'_>,
+    items: Vec<(usize, Vec<u8>)>,
+) -> Vec<(usize, Bound<'_, PyBytes>)> {
+    items
+        .into_iter()
+        .map(|(n, b)| (n, PyBytes::new(py, &b)))
+        .collect()
+}
+
 /// Input `index` of a run analyzed unit by unit (the per-unit stages:
 /// decode → normalize → fold → segment → fingerprint), each unit's result
 /// as bytes for [`PyCleanJob::plan`]: `(unit, bytes)` each.
@@ -392,11 +419,7 @@ fn analyze_input<'py>(
     options: Option<&Bound<'py, PyDict>>,
     output_format: &str,
 ) -> PyResult<Vec<(usize, Bound<'py, PyBytes>)>> {
-    let opts = unit_options(
-        &self::options(options)?,
-        self::output_format(output_format)?,
-    );
-    let input = input(display, kind, path, data)?;
+    let (opts, input) = unit_input(display, kind, path, data, options, output_format)?;
     let blobs = py
         .detach(|| {
             with_jobs(opts.jobs, || {
@@ -408,10 +431,7 @@ fn analyze_input<'py>(
         })
         .map_err(err)?
         .map_err(err)?;
-    Ok(blobs
-        .into_iter()
-        .map(|(unit, b)| (unit, PyBytes::new(py, &b)))
-        .collect())
+    Ok(numbered_bytes(py, blobs))
 }
 
 /// The copies of one input that documents want (`wanted`: from
@@ -430,11 +450,7 @@ fn render_input<'py>(
     options: Option<&Bound<'py, PyDict>>,
     output_format: &str,
 ) -> PyResult<Vec<(usize, Bound<'py, PyBytes>)>> {
-    let opts = unit_options(
-        &self::options(options)?,
-        self::output_format(output_format)?,
-    );
-    let input = input(display, kind, path, data)?;
+    let (opts, input) = unit_input(display, kind, path, data, options, output_format)?;
     let units: BTreeMap<usize, Vec<Wanted>> = canon::wire::decode(wanted).map_err(bad)?;
     let parts = py
         .detach(|| {
@@ -453,10 +469,7 @@ fn render_input<'py>(
                 .map_err(|_| canon::Error::Internal("lock poisoned".into()))
         })
         .map_err(err)?;
-    Ok(parts
-        .into_iter()
-        .map(|(doc, b)| (doc, PyBytes::new(py, &b)))
-        .collect())
+    Ok(numbered_bytes(py, parts))
 }
 
 /// Document `doc`'s canonical text from its rendered parts (any order):

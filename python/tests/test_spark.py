@@ -96,6 +96,8 @@ def test_the_output_is_taken_before_anything_is_read(repo, tmp_path, spark):
     with pytest.raises(canon.CanonError):
         spark_mod.clean([str(repo / "samples")], str(foreign / "notes.txt"), spark=spark)
     assert (foreign / "notes.txt").read_text() == "mine"
+    with pytest.raises(ValueError, match="standard input"):
+        spark_mod.clean(["-"], str(tmp_path / "o"), spark=spark)
 
 
 def test_command_line(repo, tmp_path):
