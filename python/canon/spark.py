@@ -34,7 +34,7 @@ import json
 import os
 import sys
 import time
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import _canon
 
@@ -65,19 +65,24 @@ def _qualified(spark, uri: str) -> str:
     return fs.makeQualified(path).toString()
 
 
-def _remote_listing(spark, uris: Sequence[str]) -> List[Tuple[str, str]]:
-    """(display, uri) of every file below ``uris``, listed by Spark; a root
-    is named by its last component, as ``canon clean`` names an absolute
+def _remote_files(spark, uris: Sequence[str]):
+    """The files below ``uris`` as one ``binaryFile`` DataFrame (read lazily:
+    listing selects only paths), and (display, uri) for each; a root is
+    named by its last component, as ``canon clean`` names an absolute
     path."""
-    out = []
+    frames, listing = [], []
     for root in uris:
         base = _qualified(spark, root).rstrip("/")
         name = base.rsplit("/", 1)[-1] or "root"
         df = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(root)
+        frames.append(df)
         for row in df.select("path").collect():
             tail = row.path[len(base):].lstrip("/") if row.path.startswith(base) else row.path.rsplit("/", 1)[-1]
-            out.append((f"{name}/{tail}" if tail else name, row.path))
-    return out
+            listing.append((f"{name}/{tail}" if tail else name, row.path))
+    files = None
+    for df in frames:
+        files = df if files is None else files.unionByName(df)
+    return files, listing
 
 
 def clean(
@@ -109,6 +114,8 @@ def clean(
 
 
 def _clean(spark, sc, inputs, out, output_format, report, force, partitions, options):
+    from pyspark.sql.functions import col
+
     # Executors analyze one input at a time on one thread each (Spark runs
     # one task per core).
     unit_opts = dict(options)
@@ -121,27 +128,23 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
     job = _canon.CleanJob(local, out, output_format, report, force, options or None)
     listed, errors = _canon.list_inputs(local, None if out == "-" else out, options or None) if local else ([], [])
     items: List[Tuple[str, str, Optional[str]]] = [(d, k, p) for d, k, p, _ in listed if k != "stdin"]
-    items += [(d, "uri", u) for d, u in _remote_listing(spark, remote)]
+    files, remote_listing = _remote_files(spark, remote) if remote else (None, [])
+    items += [(d, "uri", u) for d, u in remote_listing]
     items.sort(key=lambda it: it[0].encode("utf-8"))
     slices = partitions or sc.defaultParallelism
     indexed = [(i, d, k, p) for i, (d, k, p) in enumerate(items)]
     uris = [p for _, _, k, p in indexed if k == "uri"]
     fmt = output_format
 
-    def contents(rows: Iterator[Tuple[int, str, str, Optional[str]]]):
-        """(index, display, kind, path, data): URIs' bytes read by Spark."""
-        for i, d, k, p in rows:
-            yield i, d, k, p, None
-
     # 2. analyze: per input, its units' results as bytes.
     if uris:
         by_uri = {p: (i, d) for i, d, k, p in indexed if k == "uri"}
-        files = spark.read.format("binaryFile").load(uris).select("path", "content").rdd
-        remote_rdd = files.map(lambda r, m=by_uri: (m[r.path][0], m[r.path][1], "memory", None, bytes(r.content)))
+        remote_rdd = files.select("path", "content").rdd.map(lambda r, m=by_uri: (m[r.path][0], m[r.path][1], "memory", None, bytes(r.content)))
     else:
         remote_rdd = None
-    local_rows = [(i, d, k, p) for i, d, k, p in indexed if k != "uri"]
-    rdd = sc.parallelize(local_rows, max(1, min(slices, len(local_rows) or 1))).mapPartitions(contents)
+    # (Local inputs are read by the executors from their paths.)
+    local_rows = [(i, d, k, p, None) for i, d, k, p in indexed if k != "uri"]
+    rdd = sc.parallelize(local_rows, max(1, min(slices, len(local_rows) or 1)))
     if remote_rdd is not None:
         rdd = rdd.union(remote_rdd)
 
@@ -162,8 +165,8 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
     if uris:
         wanted_uris = {p: (i, d, needs[i]) for i, d, k, p in indexed if k == "uri" and i in needs}
         again = (
-            spark.read.format("binaryFile").load(list(wanted_uris) or uris[:1]).select("path", "content").rdd
-            .filter(lambda r, m=wanted_uris: r.path in m)
+            # (binaryFile reads no content of a file the path filter drops.)
+            files.where(col("path").isin(list(wanted_uris))).select("path", "content").rdd
             .map(lambda r, m=wanted_uris: (m[r.path][0], m[r.path][1], "memory", None, m[r.path][2], bytes(r.content)))
         )
     else:
