@@ -14,6 +14,13 @@
 //! units at a time, so memory follows the batch and the documents in
 //! progress, not the corpus.
 //!
+//! The pass in pieces that can run apart (the Spark job runs each where its
+//! data is): [`needs`] (the planner: which copies, where, with which key),
+//! [`read_wanted`] / [`read_input_wanted`] (where a unit's bytes are: its
+//! wanted copies rendered as [`Part`]s), [`vote`] (where a document's parts
+//! meet: its text and [`DocStats`]), [`record_stats`] (the planner again).
+//! [`build_documents`] is these pieces on one machine.
+//!
 //! Invariants: a copy read again must fold to the key it was analyzed with
 //! (else the input changed while canon was running: an error, never a wrong
 //! text); the texts never depend on the order copies arrive in.

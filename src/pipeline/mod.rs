@@ -12,6 +12,10 @@
 //!   into documents; [`chrome`] cuts archive-level chrome from copies' edges.
 //! - [`build::build_documents`] builds each document's canonical text and
 //!   hands it to an [`crate::emit::DocumentSink`].
+//! - For passes run on several machines: [`analyze::analyze_one_input`]
+//!   (one input's units, anywhere) and [`analyze::plan`] (the run-level half
+//!   of [`analyze`], over every unit's result in run order); the values they
+//!   exchange travel as [`crate::wire`] bytes.
 //!
 //! Nothing here touches the filesystem except through `source` (reading) and
 //! the sink it is given (writing); nothing here names `check`: a command that
