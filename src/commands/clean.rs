@@ -159,7 +159,7 @@ impl CleanJob {
     }
 
     /// The documents' names and the sink they go to, once the run is
-    /// planned ([`pipeline::analyze`], or [`pipeline::plan`] over results
+    /// planned ([`pipeline::analyze()`], or [`pipeline::plan`] over results
     /// computed elsewhere).
     pub fn plan(self, analysis: Analysis) -> Result<Planned, Error> {
         let reserved = match &self.target {

@@ -413,7 +413,7 @@ pub fn analyze(
 
 /// One input's units analyzed, as input `index` of a run (each with its own
 /// [`SignatureCache`]; texts dropped unless `keep_text`): the per-unit half
-/// of [`analyze`], for a worker that sees some of the inputs (a Spark
+/// of [`analyze()`], for a worker that sees some of the inputs (a Spark
 /// executor). Must run inside [`super::with_jobs`].
 pub fn analyze_one_input(
     index: usize,
@@ -431,7 +431,7 @@ pub fn analyze_one_input(
     analyze_input(index, input, &ctx)
 }
 
-/// The run-level half of [`analyze`]: every unit's result, in run order
+/// The run-level half of [`analyze()`]: every unit's result, in run order
 /// (input by input, unit by unit; numbered here by that order), clustered
 /// into documents, archive chrome cut, truncation judged and backbones
 /// chosen. Pure: the same results give the same analysis wherever they

@@ -14,7 +14,7 @@
 //!   hands it to an [`crate::emit::DocumentSink`].
 //! - For passes run on several machines: [`analyze::analyze_one_input`]
 //!   (one input's units, anywhere) and [`analyze::plan`] (the run-level half
-//!   of [`analyze`], over every unit's result in run order); the values they
+//!   of [`analyze()`], over every unit's result in run order); the values they
 //!   exchange travel as [`crate::wire`] bytes.
 //!
 //! Nothing here touches the filesystem except through `source` (reading) and
