@@ -118,19 +118,27 @@ pub fn needs(analysis: &Analysis) -> Needs {
 /// wrong text), and rendered.
 pub fn read_wanted(raw: RawFile, wanted: &[Wanted], opts: &Options) -> Result<Vec<Part>, Error> {
     let changed = || Error::Changed(format!("{}: changed while canon was running", raw.path));
-    let decoded = decode::decode(&raw.bytes, &opts.decode).map_err(|_| changed())?;
+    let mut decoded = Some(decode::decode(&raw.bytes, &opts.decode).map_err(|_| changed())?);
     drop(raw.bytes);
     let mut parts = Vec::with_capacity(wanted.len());
-    for w in wanted {
-        if w.keyed.end > decoded.lines.len()
+    for (k, w) in wanted.iter().enumerate() {
+        let Some(d) = decoded.as_ref() else {
+            return Err(changed());
+        };
+        if w.keyed.end > d.lines.len()
             || !(w.keyed.start <= w.lines.start && w.lines.end <= w.keyed.end)
         {
             return Err(changed());
         }
-        let part = normalize::normalize_range(&decoded, w.keyed.clone(), opts.rules);
-        let (fold_buf, _) = fold::fold_lines(&part);
-        if *blake3::hash(fold_buf.as_bytes()).as_bytes() != w.key {
+        let part = normalize::normalize_range(d, w.keyed.clone(), opts.rules);
+        // The fold, and after the last copy the decoded text, are freed
+        // before rendering: a huge copy never holds four texts at once.
+        let key = *blake3::hash(fold::fold_lines(&part).0.as_bytes()).as_bytes();
+        if key != w.key {
             return Err(changed());
+        }
+        if k + 1 == wanted.len() {
+            decoded = None;
         }
         let shift = w.keyed.start;
         let lines = &part.lines[w.lines.start - shift..w.lines.end - shift];

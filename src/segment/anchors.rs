@@ -37,9 +37,20 @@ impl Seq<'_> {
         let mut across: Vec<(u64, usize)> = Vec::new();
         for i in 0..self.n() {
             let start = self.pos[i];
-            let n = windows(self.folds[i], start, &mut buf);
-            let anchors = &buf[..n];
-            let class = if anchors.is_empty() {
+            // One lookup per anchor, as the windows are made (a chunk at a
+            // time: a line of 200 MB never holds all its anchors at once):
+            // an anchor seen first on this very line (at or after `start`)
+            // is no estimate.
+            estimates.clear();
+            let n = windows(self.folds[i], start, &mut buf, |chunk| {
+                for &(h, p) in chunk {
+                    let f = *first.entry(h).or_insert(p);
+                    if f < start {
+                        estimates.push((f + start).saturating_sub(p));
+                    }
+                }
+            });
+            let class = if n == 0 {
                 let key = line_key(self.folds[i]);
                 let earlier = short.entry(key).or_default();
                 // Keys can collide: keep only places whose text is equal.
@@ -60,15 +71,6 @@ impl Seq<'_> {
                     }
                 }
             } else {
-                estimates.clear();
-                // One lookup per anchor: an anchor seen first on this very
-                // line (at or after `start`) is no estimate.
-                for &(h, p) in anchors {
-                    let f = *first.entry(h).or_insert(p);
-                    if f < start {
-                        estimates.push((f + start).saturating_sub(p));
-                    }
-                }
                 if estimates.is_empty() {
                     Class::Novel
                 } else {
@@ -78,7 +80,7 @@ impl Seq<'_> {
                         .iter()
                         .filter(|&&e| e.abs_diff(median) <= DRIFT)
                         .count();
-                    if agree * 2 >= anchors.len() {
+                    if agree * 2 >= n {
                         Class::Repeat { at: median }
                     } else {
                         Class::Novel
@@ -95,12 +97,13 @@ impl Seq<'_> {
                 joint.extend(carry.iter());
                 joint.extend(self.folds[i].chars().take(GRAM - 1));
                 let base = start - carry.len();
-                let n = windows(&joint, base, &mut across);
-                for &(h, p) in &across[..n] {
-                    if p < start {
-                        first.entry(h).or_insert(p);
+                windows(&joint, base, &mut across, |chunk| {
+                    for &(h, p) in chunk {
+                        if p < start {
+                            first.entry(h).or_insert(p);
+                        }
                     }
-                }
+                });
             }
             carry.extend(
                 self.folds[i]
@@ -141,22 +144,36 @@ type Premixed = std::hash::BuildHasherDefault<PremixedHasher>;
 
 /// The anchors of a line (its fold `s`, starting at stream position
 /// `start`): `(hash, position)` of the sampled [`GRAM`]-character windows,
-/// written to the front of `buf` (which only grows, so it is not cleared
-/// line after line); returns how many.
-fn windows(s: &str, start: usize, buf: &mut Vec<(u64, usize)>) -> usize {
+/// handed to `each` in order, a chunk of at most [`CHUNK`] at a time (the
+/// chunks are written to `buf`, which is kept from line to line); returns
+/// how many.
+fn windows(
+    s: &str,
+    start: usize,
+    buf: &mut Vec<(u64, usize)>,
+    mut each: impl FnMut(&[(u64, usize)]),
+) -> usize {
     const P: u64 = 0x0100_0000_01b3;
     let p_out = (1..GRAM).fold(1u64, |acc, _| acc.wrapping_mul(P));
     // Every window is written; only a sampled one advances `len` (no branch
     // to mispredict on one window in four), and only those are mixed. The
-    // buffer grows with the sampled windows (about one character in four),
-    // never to the line's length: a line of 200 MB stays affordable.
+    // buffer grows with the sampled windows (about one character in four)
+    // up to a chunk, never to the line's length: a line of 200 MB stays
+    // affordable.
     if buf.len() < 64 {
         buf.resize(64, (0, 0));
     }
     let mut len = 0;
+    let mut total = 0;
     let mut ring = [0u32; GRAM];
     let mut slot = 0;
     let mut rolling = 0u64;
+    let mut flush = |buf: &mut [(u64, usize)]| {
+        for anchor in buf.iter_mut() {
+            anchor.0 = mix(anchor.0);
+        }
+        each(buf);
+    };
     for (k, c) in s.chars().enumerate() {
         // The ring starts at zero: the first windows subtract nothing.
         rolling = rolling.wrapping_sub(u64::from(ring[slot]).wrapping_mul(p_out));
@@ -168,11 +185,18 @@ fn windows(s: &str, start: usize, buf: &mut Vec<(u64, usize)>) -> usize {
         let sampled = k + 1 >= GRAM && rolling.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 62 == 0;
         len += usize::from(sampled);
         if len == buf.len() {
-            buf.resize(2 * len, (0, 0));
+            if len >= CHUNK {
+                flush(&mut buf[..len]);
+                total += len;
+                len = 0;
+            } else {
+                buf.resize(2 * len, (0, 0));
+            }
         }
     }
-    for anchor in &mut buf[..len] {
-        anchor.0 = mix(anchor.0);
-    }
-    len
+    flush(&mut buf[..len]);
+    total + len
 }
+
+/// Anchors handed on at once by [`windows`] (1 MB of them).
+const CHUNK: usize = 1 << 16;
