@@ -152,11 +152,11 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
         i, d, k, p, data = row
         return [(i, unit, blob) for unit, blob in _canon.analyze_input(i, d, k, p, data, unit_opts, fmt)]
 
-    units = rdd.flatMap(analyze).collect()
+    # Streamed to the driver a partition at a time, kept decoded there.
+    for _i, _unit, blob in rdd.flatMap(analyze).toLocalIterator():
+        job.add(blob)
     # 3. plan, on the driver, in run order.
-    units.sort(key=lambda u: (u[0], u[1]))
-    planned = job.plan([b for _, _, b in units], errors)
-    del units
+    planned = job.plan([], errors)
     needs = dict(planned.needs())
     votes = sc.broadcast(planned.backbone_votes)
     rules = planned.rules

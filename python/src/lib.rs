@@ -503,6 +503,8 @@ fn vote<'py>(
 struct PyCleanJob {
     job: Option<CleanJob>,
     format: OutputFormat,
+    /// Units' results added so far.
+    files: Vec<FileResult>,
 }
 
 #[pymethods]
@@ -529,13 +531,25 @@ impl PyCleanJob {
         Ok(PyCleanJob {
             job: Some(job),
             format,
+            files: Vec::new(),
         })
     }
 
-    /// The run planned from every unit's result (`units`: the bytes
-    /// [`analyze_input`] gave, in run order: input by input, unit by unit)
-    /// and the inputs that could not be listed (`errors`, as messages).
-    #[pyo3(signature = (units, errors=Vec::new()))]
+    /// One unit's result (bytes [`analyze_input`] gave), kept decoded until
+    /// the run is planned: results can arrive one at a time, in any order.
+    fn add(&mut self, unit: &[u8]) -> PyResult<()> {
+        if self.job.is_none() {
+            return Err(err("this job was planned already"));
+        }
+        self.files.push(canon::wire::decode(unit).map_err(bad)?);
+        Ok(())
+    }
+
+    /// The run planned from every unit's result (those [`PyCleanJob::add`]
+    /// gave and `units`, bytes [`analyze_input`] gave, in any order: they
+    /// are put in run order, input by input, unit by unit) and the inputs
+    /// that could not be listed (`errors`, as messages).
+    #[pyo3(signature = (units=Vec::new(), errors=Vec::new()))]
     fn plan(
         &mut self,
         py: Python<'_>,
@@ -547,11 +561,11 @@ impl PyCleanJob {
             .take()
             .ok_or_else(|| err("this job was planned already"))?;
         let opts = job.options().clone();
-        let files: Vec<FileResult> = units
-            .iter()
-            .map(|b| canon::wire::decode(b))
-            .collect::<Result<_, _>>()
-            .map_err(bad)?;
+        let mut files = std::mem::take(&mut self.files);
+        for b in &units {
+            files.push(canon::wire::decode(b).map_err(bad)?);
+        }
+        files.sort_by_key(|f| f.origin);
         let errors = errors
             .into_iter()
             .map(|message| {
