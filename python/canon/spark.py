@@ -85,6 +85,21 @@ def _remote_files(spark, uris: Sequence[str]):
     return files, listing
 
 
+def _computed(rdd):
+    """The items of ``rdd``, computed by all executors at once (kept in
+    their memory, or on their disks), then brought to the driver one
+    partition at a time (``toLocalIterator`` alone would compute the
+    partitions one after the other)."""
+    from pyspark import StorageLevel
+
+    rdd = rdd.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        rdd.count()
+        yield from rdd.toLocalIterator()
+    finally:
+        rdd.unpersist()
+
+
 def clean(
     inputs: Sequence[str],
     out: str,
@@ -152,8 +167,9 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
         i, d, k, p, data = row
         return [(i, unit, blob) for unit, blob in _canon.analyze_input(i, d, k, p, data, unit_opts, fmt)]
 
-    # Streamed to the driver a partition at a time, kept decoded there.
-    for _i, _unit, blob in rdd.flatMap(analyze).toLocalIterator():
+    # Computed in parallel (kept by the executors), then streamed to the
+    # driver a partition at a time and kept decoded there.
+    for _i, _unit, blob in _computed(rdd.flatMap(analyze)):
         job.add(blob)
     # 3. plan, on the driver, in run order.
     planned = job.plan([], errors)
@@ -188,7 +204,7 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
 
     docs = render_rdd.flatMap(render).groupByKey(max(1, slices)).map(merge)
     # 6. write, streamed to the driver one partition at a time.
-    for _doc, text, stats in docs.toLocalIterator():
+    for _doc, text, stats in _computed(docs):
         planned.put(text, stats)
     text, _errors = planned.finish()
     return json.loads(text)
