@@ -120,3 +120,30 @@ def test_a_run_missing_a_document_publishes_nothing(repo, tmp_path):
         planned.finish()
     with pytest.raises(ValueError):
         canon.vote(0, 1, [b"not a part"], rules)
+
+
+def test_an_input_changed_between_the_passes_is_an_error(repo, tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(repo / "samples", data)
+    out = tmp_path / "out"
+    job = canon.CleanJob([str(data)], str(out))
+    listed, errors = canon.list_inputs([str(data)], str(out))
+    for i, (d, k, p, _) in enumerate(listed):
+        for _, b in canon.analyze_input(i, d, k, p):
+            job.add(b)
+    planned = job.plan([], errors)
+    i, wanted = planned.needs()[0]
+    display, kind, path, _ = listed[i]
+    text = open(path, encoding="utf-8", errors="replace").read()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace("的", "之"))
+    with pytest.raises(canon.CanonError, match="changed"):
+        canon.render_input(display, kind, wanted, path)
+    # Bytes that are no unit's result, or another document's part.
+    with pytest.raises(ValueError):
+        canon.CleanJob([str(data)], str(tmp_path / "o2")).add(b"\x01\x02")
+    with pytest.raises(canon.CanonError):
+        planned.finish()
+    assert not out.exists()

@@ -120,3 +120,32 @@ def test_command_line(repo, tmp_path):
         capture_output=True, text=True,
     )
     assert bad.returncode == 2
+
+
+def test_odd_inputs(repo, tmp_path, spark):
+    """An empty folder; binary, empty and blank files, a link not followed
+    and a gzip stream with bytes after it, beside real text."""
+    import gzip
+    import os
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (tmp_path / "e").mkdir()
+    _, _, rw, rg = both([empty], tmp_path / "e", spark, 3)
+    assert rg == rw and rw["documents"] == []
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    (data / "bin.dat").write_bytes(bytes(range(256)) * 12)
+    (data / "empty.txt").write_bytes(b"")
+    (data / "blank.txt").write_bytes(b"  \n\n\t\n")
+    first = sorted((repo / "tests" / "fixtures" / "corpus").glob("*.txt"))[0]
+    (data / "sub" / "a.txt").write_bytes(first.read_bytes())
+    (data / "sub" / "b.txt.gz").write_bytes(gzip.compress(first.read_bytes()) + b"trailing junk")
+    os.symlink(repo / "samples", data / "link")
+    sub = tmp_path / "d"
+    sub.mkdir()
+    want, got, rw, rg = both([data], sub, spark, 3)
+    assert tree_hashes(got) == tree_hashes(want)
+    assert rg == rw
+    statuses = {f["path"]: f["status"] for f in rw["files"]}
+    assert statuses["data/bin.dat"] == "skipped"
