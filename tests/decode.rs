@@ -314,3 +314,62 @@ fn utf16_without_bom_or_nuls_is_recognised() {
         );
     }
 }
+
+/// `cat` of pages saved in several encodings, UTF-16 ones (with their BOM)
+/// in the middle: every corpus report decoded exactly, whatever encoding
+/// the pages around it have, and written as its own document.
+#[test]
+fn utf16_pages_inside_a_concatenated_file_decode_exactly() {
+    let ends = [(false, "UTF-16LE"), (true, "UTF-16BE")];
+    for (k, (big_endian, name)) in ends.iter().enumerate() {
+        // (Pages that end with a line end: see the README's known limits
+        // for a UTF-16 page whose last line has none.)
+        let page = |n: &str| format!("{}\n", text(n).trim_end());
+        let (a, b, c) = (page(NAMES[k]), page(NAMES[k + 2]), page(NAMES[k + 4]));
+        let mut bytes = a.clone().into_bytes();
+        bytes.extend(utf16(&b, *big_endian, true));
+        bytes.extend(encode(&c.replace('・', "·"), GBK));
+        let d = decoded(&bytes);
+        assert!(
+            d.undecodable.is_empty(),
+            "{name}: {:?}",
+            &d.undecodable[..3.min(d.undecodable.len())]
+        );
+        let spans: Vec<_> = d
+            .spans
+            .iter()
+            .map(|s| (s.bytes.clone(), s.encoding))
+            .collect();
+        assert!(
+            d.text.contains(&b),
+            "{name}: the UTF-16 page decoded whole: {spans:?}"
+        );
+        let encodings: Vec<&str> = d.spans.iter().map(|s| s.encoding).collect();
+        assert!(encodings.contains(name), "{encodings:?}");
+        // Through `clean`: nothing undecodable, no U+FFFD written (the
+        // file repeats nothing: one document).
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("all.txt"), &bytes).unwrap();
+        let out = dir.path().join("out");
+        canon()
+            .args(["clean", "-q"])
+            .arg(dir.path().join("all.txt"))
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let report: Report =
+            serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+        let raw: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+        assert_eq!(
+            raw["files"][0]["undecodable"],
+            serde_json::json!([]),
+            "{name}"
+        );
+        for doc in &report.documents {
+            let t = fs::read_to_string(out.join(&doc.output)).unwrap();
+            assert!(!t.contains('\u{FFFD}'), "{name}: {}", doc.output);
+        }
+    }
+}

@@ -193,19 +193,21 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
         };
         b.decode_range(bytes, len..end, enc);
         if end < bytes.len() {
-            let rest = &bytes[end..];
-            match simdutf8::basic::from_utf8(rest) {
-                Ok(valid) => b.push_valid_utf8(bytes, valid, end),
-                Err(_) => {
-                    b.decode_by_stretches(bytes, end, opts.tld.as_deref());
-                }
-            }
+            b.decode_rest(bytes, end, opts.tld.as_deref());
         }
         return Ok(b.finish(bytes, len, Evidence::Bom));
     }
     if let Some(enc) = opts.forced {
         b.decode_range(bytes, 0..bytes.len(), widen(enc));
         return Ok(b.finish(bytes, 0, Evidence::Forced));
+    }
+    // A UTF-16 page (with its BOM) inside a file of another encoding
+    // (`cat` of pages saved in several encodings): each page decoded as
+    // UTF-16, the rest as it reads — never the whole file as binary or
+    // UTF-16.
+    if next_utf16_page(bytes, 0).is_some() {
+        b.decode_rest(bytes, 0, opts.tld.as_deref());
+        return Ok(b.finish(bytes, 0, Evidence::Mixed));
     }
     let head = &bytes[..bytes.len().min(SNIFF_LEN)];
     if let Some(offset) = memchr::memchr(0, head) {
@@ -380,6 +382,37 @@ impl Builder {
             at = end;
         }
         self.add_span(range, encoding);
+    }
+
+    /// `bytes[start..]` (no BOM at `start`): its UTF-16 pages (from their
+    /// BOM, as far as [`utf16_extent`] reads UTF-16) decoded as UTF-16, the
+    /// bytes before, between and after them as valid UTF-8 or stretch by
+    /// stretch.
+    fn decode_rest(&mut self, bytes: &[u8], start: usize, tld: Option<&str>) {
+        let mut at = start;
+        while at < bytes.len() {
+            let page = next_utf16_page(bytes, at);
+            let stop = page.map_or(bytes.len(), |(p, _)| p);
+            if stop > at {
+                let part = &bytes[..stop];
+                match simdutf8::basic::from_utf8(&part[at..]) {
+                    Ok(valid) => self.push_valid_utf8(part, valid, at),
+                    Err(_) => {
+                        self.decode_by_stretches(part, at, tld);
+                    }
+                }
+            }
+            let Some((bom, enc)) = page else { break };
+            let end = utf16_extent(bytes, bom + 2, enc == UTF_16LE);
+            let first = self.lines.len();
+            self.decode_range(bytes, bom + 2..end, enc);
+            // The BOM belongs to the page's first line.
+            match self.lines.get_mut(first) {
+                Some(line) => line.bytes.start = bom,
+                None => self.close_line(bom..end, self.text.len()),
+            }
+            at = end;
+        }
     }
 
     /// Step 6 of the order of evidence: UTF-8 lines stay UTF-8, each stretch
@@ -688,35 +721,75 @@ impl Plausibility {
 }
 
 /// GBK and GB2312 labels decode as GB18030, so no byte sequence is lost.
+/// The first UTF-16 page in `bytes[from..]` that is not at the start of
+/// the file: a UTF-16 BOM (`FF FE`, `FE FF`: never in UTF-8, GBK, GB18030
+/// or Big5 text) followed by bytes that read as UTF-16 text of that order.
+/// Its offset and encoding.
+fn next_utf16_page(bytes: &[u8], from: usize) -> Option<(usize, &'static Encoding)> {
+    let mut at = from.max(1);
+    while at < bytes.len() {
+        let p = at + memchr::memchr2(0xFF, 0xFE, &bytes[at..])?;
+        let enc = match bytes.get(p..p + 2) {
+            Some([0xFF, 0xFE]) => Some(UTF_16LE),
+            Some([0xFE, 0xFF]) => Some(UTF_16BE),
+            _ => None,
+        };
+        if let Some(enc) = enc {
+            // (Only the page's own bytes: a short page is followed by others.)
+            let end = utf16_extent(bytes, p + 2, enc == UTF_16LE);
+            let window = &bytes[p + 2..end.min(p + 2 + SNIFF_LEN)];
+            let window = &window[..window.len() & !1];
+            // (The BOM is strong evidence: the page need only read as
+            // UTF-16 text, an ASCII header and Han with `一` (low byte 00)
+            // included, which the BOM-less sniffers do not take.)
+            let (_, errors) = enc.decode_without_bom_handling(window);
+            if window.len() >= 8 && !errors && reads_as_utf16(window, enc == UTF_16LE) {
+                return Some((p, enc));
+            }
+        }
+        at = p + 1;
+    }
+    None
+}
+
 /// Where UTF-16 text that starts at `start` ends: the whole input, unless
 /// its NUL bytes stop — UTF-16 writes one in every line end and ASCII
-/// character, other encodings none — for [`UTF16_GAP`] bytes: then the
-/// stretch ends after the last line end (`0A 00` / `00 0A` on a code unit
-/// boundary) before that gap.
+/// character, other encodings none — for more than [`UTF16_GAP`] bytes and
+/// what follows its last line end before the gap (`0A 00` / `00 0A` on a
+/// code unit boundary) does not read as UTF-16 text (a paragraph of Han
+/// with no ASCII in it does): the stretch then ends there.
 fn utf16_extent(bytes: &[u8], start: usize, le: bool) -> usize {
-    let lf: [u8; 2] = if le { [0x0A, 0] } else { [0, 0x0A] };
     let mut last_nul = start;
-    for nul in memchr::memchr_iter(0, &bytes[start..]).map(|p| start + p) {
-        if nul - last_nul > UTF16_GAP {
-            break;
+    let mut last_end = start;
+    let mut nuls = memchr::memchr_iter(0, &bytes[start..]).map(|p| start + p);
+    loop {
+        let next = nuls.next();
+        let gap_end = next.unwrap_or(bytes.len());
+        if gap_end - last_nul > UTF16_GAP
+            && last_end > start
+            && !reads_as_utf16(&bytes[last_end..], le)
+        {
+            return last_end;
         }
-        last_nul = nul;
-    }
-    if bytes.len() - last_nul <= UTF16_GAP {
-        return bytes.len();
-    }
-    // The last line end at or before the last NUL.
-    let mut end = start;
-    let mut at = start;
-    while at + 1 < bytes.len() && at <= last_nul {
-        if bytes[at..at + 2] == lf {
-            end = at + 2;
+        let Some(n) = next else {
+            return bytes.len();
+        };
+        last_nul = n;
+        // A line end: `0A 00` (LE) or `00 0A` (BE) on a code unit boundary.
+        let unit = if le { n.checked_sub(1) } else { Some(n) };
+        if let Some(u) = unit.filter(|&u| u >= start && (u - start).is_multiple_of(2)) {
+            let lf = if le { [0x0A, 0] } else { [0, 0x0A] };
+            if bytes.get(u..u + 2) == Some(&lf[..]) {
+                last_end = u + 2;
+            }
         }
-        at += 2;
     }
-    // The rest must not read as UTF-16 text itself (a long paragraph of Han
-    // with no ASCII in it): most of its start common Han, CJK marks or ASCII.
-    let probe = &bytes[end..bytes.len().min(end + 4096)];
+}
+
+/// Whether the start of `bytes` reads as UTF-16 text: most of its first
+/// 4 KB common Han, CJK marks, ASCII or whitespace once decoded.
+fn reads_as_utf16(bytes: &[u8], le: bool) -> bool {
+    let probe = &bytes[..bytes.len().min(4096)];
     let enc = if le { UTF_16LE } else { UTF_16BE };
     let (text, _) = enc.decode_without_bom_handling(probe);
     let (mut plain, mut all) = (0usize, 0usize);
@@ -729,16 +802,14 @@ fn utf16_extent(bytes: &[u8], start: usize, le: bool) -> usize {
                 || c.is_whitespace(),
         );
     }
-    if end == start || plain * 2 >= all {
-        bytes.len()
-    } else {
-        end
-    }
+    plain * 2 >= all
 }
 
-/// NUL-free bytes after which UTF-16 text is taken to have ended (no line
-/// of UTF-16 text runs this long without a line end or an ASCII character).
-const UTF16_GAP: usize = 64 * 1024;
+/// NUL-free bytes after which UTF-16 text is asked whether it goes on (a
+/// line of UTF-16 Chinese runs this long without a line end or an ASCII
+/// character only in long paragraphs, which read as UTF-16; a page of
+/// another encoding, which has no NUL, does not).
+const UTF16_GAP: usize = 1024;
 
 fn widen(enc: &'static Encoding) -> &'static Encoding {
     if enc == GBK {
@@ -1031,6 +1102,75 @@ mod tests {
         let d = decode(&bytes, &DecodeOptions::default()).unwrap();
         assert_eq!(d.text, long);
         assert_eq!(d.spans.len(), 1);
+    }
+
+    #[test]
+    fn utf16_pages_inside_a_file_are_decoded_as_utf16() {
+        // `cat` of pages saved in several encodings: UTF-16 pages (each with
+        // its BOM) among UTF-8 and GBK pages, short and long, LE and BE.
+        let utf16 = |text: &str, le: bool| -> Vec<u8> {
+            let mut out = if le {
+                vec![0xFF, 0xFE]
+            } else {
+                vec![0xFE, 0xFF]
+            };
+            for u in text.encode_utf16() {
+                out.extend_from_slice(&if le { u.to_le_bytes() } else { u.to_be_bytes() });
+            }
+            out
+        };
+        let para = |k: usize| {
+            format!("第{k}段：各位代表，现在我代表市人民政府向大会报告工作，请予审议。\n")
+        };
+        let page = |from: usize, n: usize| (from..from + n).map(para).collect::<String>();
+        let cases: Vec<Vec<(String, u8)>> = vec![
+            // (text, how: 8 = UTF-8, 16 = UTF-16LE, 61 = UTF-16BE, 3 = GBK)
+            vec![(page(0, 3), 8), (page(10, 40), 16), (page(100, 40), 8)],
+            vec![
+                (page(0, 200), 8),
+                (page(300, 30), 16),
+                (page(400, 30), 8),
+                (page(500, 30), 61),
+                (page(600, 30), 3),
+            ],
+            vec![(page(0, 50), 3), (page(60, 5), 16), (page(70, 50), 3)],
+            vec![(page(0, 20), 8), (page(30, 400), 61)],
+        ];
+        for (k, case) in cases.iter().enumerate() {
+            let mut bytes = Vec::new();
+            let mut want = String::new();
+            let mut starts = Vec::new();
+            for (text, how) in case {
+                starts.push((bytes.len(), *how));
+                match how {
+                    8 => bytes.extend_from_slice(text.as_bytes()),
+                    16 => bytes.extend(utf16(text, true)),
+                    61 => bytes.extend(utf16(text, false)),
+                    _ => bytes.extend_from_slice(&GBK.encode(text).0),
+                }
+                want.push_str(text);
+            }
+            let d = match decode(&bytes, &DecodeOptions::default()) {
+                Ok(d) => d,
+                Err(e) => panic!(
+                    "case {k}: {e} (page at {:?}, found {:?})",
+                    starts,
+                    next_utf16_page(&bytes, 0)
+                ),
+            };
+            assert!(d.undecodable.is_empty(), "case {k}: {:?}", d.undecodable);
+            assert_eq!(d.text, want, "case {k}");
+            assert_covers(&d, bytes.len());
+            for (at, how) in starts.iter().filter(|(_, h)| *h == 16 || *h == 61) {
+                let span = d
+                    .spans
+                    .iter()
+                    .find(|s| s.bytes.contains(&(at + 2)))
+                    .unwrap();
+                let name = if *how == 16 { "UTF-16LE" } else { "UTF-16BE" };
+                assert_eq!(span.encoding, name, "case {k}: page at {at}");
+            }
+        }
     }
 
     #[test]
