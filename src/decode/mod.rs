@@ -5,8 +5,11 @@
 //! read with (one [`EncodedSpan`] per stretch), and one [`LineSpan`] per line.
 //!
 //! Order of evidence:
-//! 1. a BOM (UTF-8, UTF-16LE/BE) — the whole file in that encoding;
+//! 1. a BOM (UTF-8, UTF-16LE/BE) — the whole file in that encoding (a
+//!    UTF-16 BOM: as far as the text reads as UTF-16, the rest as below);
 //! 2. `--encoding` (a BOM still wins);
+//! 2b. a UTF-16 BOM inside the file followed by UTF-16 text (pages `cat`
+//!    together): each such page as UTF-16, the bytes around them as below;
 //! 3. NUL bytes in the first 8 KiB: UTF-16 without BOM (NULs on one byte
 //!    parity, as Latin text has) or binary (skipped);
 //! 4. valid UTF-8;
@@ -23,9 +26,10 @@
 //! when the repair is lossless and clearly better.
 //!
 //! Invariants:
-//! - the lines' byte ranges are contiguous and cover the whole input, BOM
-//!   included (the first line starts at byte 0), and so do the spans (after
-//!   the BOM), so every byte can be given a role later;
+//! - the lines' byte ranges are contiguous and cover the whole input, BOMs
+//!   included (the first line starts at byte 0; an inner page's BOM belongs
+//!   to its first line), and so do the spans (but for the BOMs), so every
+//!   byte can be given a role later;
 //! - a line ends at LF, CRLF or a lone CR; the line's text keeps a trailing CR
 //!   (the `line-ends` rule removes and counts it) but not the LF;
 //! - spans are cut at line ends, which are character boundaries in every
