@@ -8,15 +8,15 @@
 //! 1. a BOM (UTF-8, UTF-16LE/BE) — the whole file in that encoding (a
 //!    UTF-16 BOM: as far as the text reads as UTF-16, the rest as below);
 //! 2. `--encoding` (a BOM still wins);
-//! 2b. a UTF-16 BOM inside the file followed by UTF-16 text (pages `cat`
+//! 3. a UTF-16 BOM inside the file followed by UTF-16 text (pages `cat`
 //!    together): each such page as UTF-16, the bytes around them as below;
-//! 3. NUL bytes in the first 8 KiB: UTF-16 without BOM (NULs on one byte
+//! 4. NUL bytes in the first 8 KiB: UTF-16 without BOM (NULs on one byte
 //!    parity, as Latin text has) or binary (skipped);
-//! 4. valid UTF-8;
-//! 5. UTF-16 without BOM and without NULs (pure Chinese): the high bytes of
+//! 5. valid UTF-8;
+//! 6. UTF-16 without BOM and without NULs (pure Chinese): the high bytes of
 //!    UTF-16 Han sit in 0x4E–0x9F (and 0x30, 0xFF for CJK and full-width
 //!    marks) on one parity; confirmed by decoding;
-//! 6. otherwise, line by line: lines that are valid UTF-8 stay UTF-8, and
+//! 7. otherwise, line by line: lines that are valid UTF-8 stay UTF-8, and
 //!    each stretch of other lines is detected on its own (chardetng 1.0 +
 //!    encoding_rs, GBK/GB2312 decoded as GB18030), so a GBK page appended to a
 //!    UTF-8 one comes out right — unless the other lines are UTF-8 with a few
@@ -419,7 +419,7 @@ impl Builder {
         }
     }
 
-    /// Step 6 of the order of evidence: UTF-8 lines stay UTF-8, each stretch
+    /// Step 7 of the order of evidence: UTF-8 lines stay UTF-8, each stretch
     /// of other lines is detected and decoded on its own.
     fn decode_by_stretches(&mut self, bytes: &[u8], start: usize, tld: Option<&str>) -> Evidence {
         let ends = line_ends(bytes, start, Width::Byte);
