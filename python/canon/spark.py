@@ -139,7 +139,8 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
         raise ValueError("the Spark job cannot read standard input (-): name files, folders or URIs")
     local = [p for p in inputs if not _is_remote(p)]
     remote = [p for p in inputs if _is_remote(p)]
-    # The output is taken before anything is read (safety checks, lock).
+    # 1. list. The output is taken before anything is read (safety
+    # checks, lock); inputs are numbered by display path, as canon does.
     job = _canon.CleanJob(local, out, output_format, report, force, options or None)
     listed, errors = _canon.list_inputs(local, None if out == "-" else out, options or None) if local else ([], [])
     items: List[Tuple[str, str, Optional[str]]] = [(d, k, p) for d, k, p, _ in listed if k != "stdin"]
