@@ -209,7 +209,7 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
     // (`cat` of pages saved in several encodings): each page decoded as
     // UTF-16, the rest as it reads — never the whole file as binary or
     // UTF-16.
-    if next_utf16_page(bytes, 0).is_some() {
+    if next_utf16_page(bytes, 0).is_some() && !nul_outside_pages(bytes) {
         b.decode_rest(bytes, 0, opts.tld.as_deref());
         return Ok(b.finish(bytes, 0, Evidence::Mixed));
     }
@@ -763,6 +763,9 @@ fn next_utf16_page(bytes: &[u8], from: usize) -> Option<(usize, &'static Encodin
 /// code unit boundary) does not read as UTF-16 text (a paragraph of Han
 /// with no ASCII in it does): the stretch then ends there.
 fn utf16_extent(bytes: &[u8], start: usize, le: bool) -> usize {
+    // Another page's BOM ends the stretch first; the bytes between its
+    // last line end and that page must read as UTF-16 too.
+    let bytes = &bytes[..next_page_start(bytes, start)];
     let mut last_nul = start;
     let mut last_end = start;
     let mut nuls = memchr::memchr_iter(0, &bytes[start..]).map(|p| start + p);
@@ -776,6 +779,12 @@ fn utf16_extent(bytes: &[u8], start: usize, le: bool) -> usize {
             return last_end;
         }
         let Some(n) = next else {
+            // What follows the last line end (up to another page or the
+            // end): a last line without line end, or another encoding.
+            let tail = &bytes[last_end..];
+            if last_end > start && !tail.is_empty() && !reads_as_utf16(tail, le) {
+                return last_end;
+            }
             return bytes.len();
         };
         last_nul = n;
@@ -788,6 +797,53 @@ fn utf16_extent(bytes: &[u8], start: usize, le: bool) -> usize {
             }
         }
     }
+}
+
+/// Whether `bytes` hold a NUL outside their UTF-16 pages: not text pages
+/// `cat` together (binary, or UTF-16 without BOM), which the other steps
+/// judge.
+fn nul_outside_pages(bytes: &[u8]) -> bool {
+    let mut at = 0;
+    while at < bytes.len() {
+        let stop = next_utf16_page(bytes, at).map_or(bytes.len(), |(p, _)| p);
+        if memchr::memchr(0, &bytes[at..stop]).is_some() {
+            return true;
+        }
+        let Some((bom, enc)) = next_utf16_page(bytes, at) else {
+            return false;
+        };
+        at = utf16_extent(bytes, bom + 2, enc == UTF_16LE);
+    }
+    false
+}
+
+/// Where another UTF-16 page starts after `start` (`cat` of UTF-16 files):
+/// a BOM on a code unit boundary (U+FEFF, or U+FFFE, a noncharacter never
+/// in text), or off it when the bytes after it read as UTF-16 text of its
+/// order; the end of `bytes` if there is none.
+fn next_page_start(bytes: &[u8], start: usize) -> usize {
+    let mut at = start;
+    while let Some(p) = memchr::memchr2(0xFF, 0xFE, &bytes[at..]).map(|p| at + p) {
+        let le = match bytes.get(p..p + 2) {
+            Some([0xFF, 0xFE]) => Some(true),
+            Some([0xFE, 0xFF]) => Some(false),
+            _ => None,
+        };
+        if let Some(le) = le {
+            if (p - start).is_multiple_of(2) {
+                return p;
+            }
+            let window = &bytes[p + 2..bytes.len().min(p + 2 + 512)];
+            let window = &window[..window.len() & !1];
+            let enc = if le { UTF_16LE } else { UTF_16BE };
+            let (_, errors) = enc.decode_without_bom_handling(window);
+            if window.len() >= 8 && !errors && reads_as_utf16(window, le) {
+                return p;
+            }
+        }
+        at = p + 1;
+    }
+    bytes.len()
 }
 
 /// Whether the start of `bytes` reads as UTF-16 text: most of its first
@@ -1243,10 +1299,90 @@ mod properties {
                     v.insert(at, b);
                     v
                 }),
+            // A UTF-16 BOM somewhere in other bytes (a page, or not).
+            (
+                proptest::collection::vec(any::<u8>(), 0..200),
+                "[各位代表a-z\\n]{0,40}",
+                any::<bool>(),
+                0usize..200
+            )
+                .prop_map(|(mut v, s, le, at)| {
+                    let at = at.min(v.len());
+                    let mut page = if le {
+                        vec![0xFF, 0xFE]
+                    } else {
+                        vec![0xFE, 0xFF]
+                    };
+                    for u in s.encode_utf16() {
+                        page.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
+                    }
+                    v.splice(at..at, page);
+                    v
+                }),
         ]
     }
 
+    /// Pages of Chinese text (each ending with a line end), each saved as
+    /// UTF-8, UTF-16LE or UTF-16BE with its BOM, or GBK, back to back.
+    fn concatenated_pages() -> impl Strategy<Value = Vec<(String, u8)>> {
+        // (Pages of 4 characters or more: a BOM needs that much text after
+        // it to be taken for a page.)
+        let line = "[各位代表现在我向大会报告工作请予审议一二三年，。：（）a-z0-9 ]{4,60}";
+        let page = (proptest::collection::vec(line, 1..40), 0u8..4)
+            .prop_map(|(lines, how)| (lines.join("\n") + "\n", how));
+        proptest::collection::vec(page, 1..6)
+    }
+
+    fn encode_page(text: &str, how: u8) -> Vec<u8> {
+        match how {
+            0 => text.as_bytes().to_vec(),
+            1 | 2 => {
+                let mut out = if how == 1 {
+                    vec![0xFF, 0xFE]
+                } else {
+                    vec![0xFE, 0xFF]
+                };
+                for u in text.encode_utf16() {
+                    out.extend(if how == 1 {
+                        u.to_le_bytes()
+                    } else {
+                        u.to_be_bytes()
+                    });
+                }
+                out
+            }
+            _ => GBK.encode(text).0.into_owned(),
+        }
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        #[test]
+        fn utf16_pages_among_others_decode_exactly(pages in concatenated_pages()) {
+            let bytes: Vec<u8> = pages.iter().flat_map(|(t, how)| encode_page(t, *how)).collect();
+            let d = decode(&bytes, &DecodeOptions::default()).expect("text");
+            // Every UTF-16 page's text is there whole, nothing undecodable
+            // in it, and its bytes are read as UTF-16.
+            let mut at = 0;
+            for (t, how) in &pages {
+                let len = encode_page(t, *how).len();
+                if *how == 1 || *how == 2 {
+                    prop_assert!(d.text.contains(t.as_str()), "page at {} ({}) lost", at, how);
+                    let inside = |r: &Range<usize>| r.start < at + len && r.end > at;
+                    prop_assert!(!d.undecodable.iter().any(inside), "undecodable in page at {}", at);
+                    let utf16 = if *how == 1 { "UTF-16LE" } else { "UTF-16BE" };
+                    prop_assert!(d.spans.iter().any(|s| s.encoding == utf16 && s.bytes.start <= at + 2 && s.bytes.end >= at + len));
+                }
+                at += len;
+            }
+            let mut end = 0;
+            for l in &d.lines {
+                prop_assert_eq!(l.bytes.start, end);
+                end = l.bytes.end;
+            }
+            prop_assert_eq!(end, bytes.len());
+        }
+
         #[test]
         fn any_bytes_decode_without_panic_and_are_accounted(bytes in arbitrary_text_bytes()) {
             if let Ok(d) = decode(&bytes, &DecodeOptions::default()) {
