@@ -190,14 +190,10 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
     if let Some((enc, len)) = Encoding::for_bom(bytes) {
         // A UTF-16 BOM claims the stretch that reads as UTF-16: files of
         // other encodings appended to it (`cat`) are decoded on their own.
-        let end = if enc == UTF_16LE || enc == UTF_16BE {
-            utf16_extent(bytes, len, enc == UTF_16LE)
+        if enc == UTF_16LE || enc == UTF_16BE {
+            b.decode_pages(bytes, &utf16_pages(bytes, Some(enc)), opts.tld.as_deref());
         } else {
-            bytes.len()
-        };
-        b.decode_range(bytes, len..end, enc);
-        if end < bytes.len() {
-            b.decode_rest(bytes, end, opts.tld.as_deref());
+            b.decode_range(bytes, len..bytes.len(), enc);
         }
         return Ok(b.finish(bytes, len, Evidence::Bom));
     }
@@ -209,8 +205,9 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
     // (`cat` of pages saved in several encodings): each page decoded as
     // UTF-16, the rest as it reads — never the whole file as binary or
     // UTF-16.
-    if next_utf16_page(bytes, 0).is_some() && !nul_outside_pages(bytes) {
-        b.decode_rest(bytes, 0, opts.tld.as_deref());
+    let pages = utf16_pages(bytes, None);
+    if !pages.is_empty() && !nul_outside(bytes, &pages) {
+        b.decode_pages(bytes, &pages, opts.tld.as_deref());
         return Ok(b.finish(bytes, 0, Evidence::Mixed));
     }
     let head = &bytes[..bytes.len().min(SNIFF_LEN)];
@@ -388,17 +385,18 @@ impl Builder {
         self.add_span(range, encoding);
     }
 
-    /// `bytes[start..]` (no BOM at `start`): its UTF-16 pages (from their
-    /// BOM, as far as [`utf16_extent`] reads UTF-16) decoded as UTF-16, the
-    /// bytes before, between and after them as valid UTF-8 or stretch by
-    /// stretch.
-    fn decode_rest(&mut self, bytes: &[u8], start: usize, tld: Option<&str>) {
-        let mut at = start;
-        while at < bytes.len() {
-            let page = next_utf16_page(bytes, at);
-            let stop = page.map_or(bytes.len(), |(p, _)| p);
-            if stop > at {
-                let part = &bytes[..stop];
+    /// `bytes` with their UTF-16 `pages` (BOM offset, end, encoding; see
+    /// [`utf16_pages`]) decoded as UTF-16, the bytes before, between and
+    /// after them as valid UTF-8 or stretch by stretch.
+    fn decode_pages(&mut self, bytes: &[u8], pages: &[Page], tld: Option<&str>) {
+        let mut at = 0;
+        for &(bom, end, enc) in
+            pages
+                .iter()
+                .chain(std::iter::once(&(bytes.len(), bytes.len(), UTF_8)))
+        {
+            if bom > at {
+                let part = &bytes[..bom];
                 match simdutf8::basic::from_utf8(&part[at..]) {
                     Ok(valid) => self.push_valid_utf8(part, valid, at),
                     Err(_) => {
@@ -406,8 +404,9 @@ impl Builder {
                     }
                 }
             }
-            let Some((bom, enc)) = page else { break };
-            let end = utf16_extent(bytes, bom + 2, enc == UTF_16LE);
+            if bom == bytes.len() {
+                break;
+            }
             let first = self.lines.len();
             self.decode_range(bytes, bom + 2..end, enc);
             // The BOM belongs to the page's first line.
@@ -799,28 +798,67 @@ fn utf16_extent(bytes: &[u8], start: usize, le: bool) -> usize {
     }
 }
 
-/// Whether `bytes` hold a NUL outside their UTF-16 pages: not text pages
+/// A UTF-16 page: its BOM's offset, where its text ends, its encoding.
+type Page = (usize, usize, &'static Encoding);
+
+/// The UTF-16 pages of `bytes` (`cat` of pages in several encodings): the
+/// one a BOM of `lead` starts the file with, then each BOM that UTF-16 text
+/// follows ([`next_utf16_page`]), as far as [`utf16_extent`] reads UTF-16.
+/// A BOM of the same order right where a page stopped, mid-line, is a
+/// character of that page (U+FEFF, which the `invisible` rule removes),
+/// not a new page.
+fn utf16_pages(bytes: &[u8], lead: Option<&'static Encoding>) -> Vec<Page> {
+    let mut pages: Vec<Page> = Vec::new();
+    let mut at = 0;
+    if let Some(enc) = lead {
+        let end = utf16_extent(bytes, 2, enc == UTF_16LE);
+        pages.push((0, end, enc));
+        at = end;
+    }
+    while let Some((bom, enc)) = next_utf16_page(bytes, at) {
+        let end = utf16_extent(bytes, bom + 2, enc == UTF_16LE);
+        let lf: [u8; 2] = if enc == UTF_16LE {
+            [0x0A, 0]
+        } else {
+            [0, 0x0A]
+        };
+        match pages.last_mut() {
+            Some((_, last_end, last_enc))
+                if *last_end == bom
+                    && *last_enc == enc
+                    && bytes.get(bom.saturating_sub(2)..bom) != Some(&lf[..]) =>
+            {
+                *last_end = end
+            }
+            _ => pages.push((bom, end, enc)),
+        }
+        at = end.max(bom + 2);
+    }
+    pages
+}
+
+/// Whether `bytes` hold a NUL outside their UTF-16 `pages`: not text pages
 /// `cat` together (binary, or UTF-16 without BOM), which the other steps
 /// judge.
-fn nul_outside_pages(bytes: &[u8]) -> bool {
+fn nul_outside(bytes: &[u8], pages: &[Page]) -> bool {
     let mut at = 0;
-    while at < bytes.len() {
-        let stop = next_utf16_page(bytes, at).map_or(bytes.len(), |(p, _)| p);
-        if memchr::memchr(0, &bytes[at..stop]).is_some() {
+    for &(bom, end, _) in pages
+        .iter()
+        .chain(std::iter::once(&(bytes.len(), bytes.len(), UTF_8)))
+    {
+        if memchr::memchr(0, &bytes[at..bom]).is_some() {
             return true;
         }
-        let Some((bom, enc)) = next_utf16_page(bytes, at) else {
-            return false;
-        };
-        at = utf16_extent(bytes, bom + 2, enc == UTF_16LE);
+        at = end;
     }
     false
 }
 
 /// Where another UTF-16 page starts after `start` (`cat` of UTF-16 files):
-/// a BOM on a code unit boundary (U+FEFF, or U+FFFE, a noncharacter never
-/// in text), or off it when the bytes after it read as UTF-16 text of its
-/// order; the end of `bytes` if there is none.
+/// a BOM on a code unit boundary (U+FFFE is a noncharacter, never in text;
+/// a U+FEFF character mid-line is joined back by [`utf16_pages`]), or off it
+/// when the bytes after it read as UTF-16 text of its order; the end of
+/// `bytes` if there is none.
 fn next_page_start(bytes: &[u8], start: usize) -> usize {
     let mut at = start;
     while let Some(p) = memchr::memchr2(0xFF, 0xFE, &bytes[at..]).map(|p| at + p) {
@@ -1231,6 +1269,19 @@ mod tests {
                 assert_eq!(span.encoding, name, "case {k}: page at {at}");
             }
         }
+    }
+
+    #[test]
+    fn a_zero_width_no_break_space_inside_utf16_text_is_no_page() {
+        let text = "第一行，内容\u{FEFF}继续。\n第二行\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        let d = dec(&bytes);
+        assert_eq!(d.text, text);
+        assert_eq!(d.lines.len(), 2);
+        assert_covers(&d, bytes.len());
     }
 
     #[test]
