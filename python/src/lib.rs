@@ -198,15 +198,31 @@ fn clean(
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<(String, Vec<String>)> {
     let opts = self::options(options)?;
-    let clean = CleanOptions {
+    let clean = clean_options(out, output_format, report, force)?;
+    let outcome = py
+        .detach(|| canon::clean(&paths, &clean, &opts))
+        .map_err(err)?;
+    report_and_errors(outcome)
+}
+
+/// Where and how `clean` writes, from the Python arguments.
+fn clean_options(
+    out: PathBuf,
+    output_format: &str,
+    report: Option<PathBuf>,
+    force: bool,
+) -> PyResult<CleanOptions> {
+    Ok(CleanOptions {
         out,
         report,
         format: self::output_format(output_format)?,
         force,
-    };
-    let outcome = py
-        .detach(|| canon::clean(&paths, &clean, &opts))
-        .map_err(err)?;
+    })
+}
+
+/// A finished run as Python gets it: the report (JSON text) and the inputs
+/// that could not be read.
+fn report_and_errors(outcome: canon::CleanOutcome) -> PyResult<(String, Vec<String>)> {
     let json = serde_json::to_string(&outcome.report).map_err(err)?;
     Ok((json, outcome.errors))
 }
@@ -520,17 +536,11 @@ impl PyCleanJob {
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let opts = self::options(options)?;
-        let format = self::output_format(output_format)?;
-        let clean = CleanOptions {
-            out,
-            report,
-            format,
-            force,
-        };
+        let clean = clean_options(out, output_format, report, force)?;
         let job = CleanJob::open(&paths, &clean, &opts).map_err(err)?;
         Ok(PyCleanJob {
             job: Some(job),
-            format,
+            format: clean.format,
             files: Vec::new(),
         })
     }
@@ -666,8 +676,7 @@ impl PyPlanned {
             .take()
             .ok_or_else(|| err("this run was finished already"))?;
         let outcome = py.detach(|| planned.finish()).map_err(err)?;
-        let json = serde_json::to_string(&outcome.report).map_err(err)?;
-        Ok((json, outcome.errors))
+        report_and_errors(outcome)
     }
 }
 
