@@ -523,3 +523,32 @@ fn bad_bytes_everywhere_are_listed_up_to_the_cap_then_counted() {
         assert_eq!(replaced, expected, "{name}");
     }
 }
+
+#[test]
+fn a_wrapped_paragraph_gets_no_contradicting_quote_findings() {
+    // A GBK copy hard-wrapped at a fixed width, quotes cut by the wraps.
+    // Replaying the quote rule over the whole file (across lines no join
+    // brings together) once reported each quote twice, turned both ways
+    // at the same place.
+    let text = "经济促进条例,制定实施民营经济高质量发展“２６条”,支持专精特新中小企业发展壮大,深化“政会银企”四\n\
+                方合作机制,加强政企常态化沟通,全年新设民营经营主体３９.２万户.完成国企采购平台接入市公共资源“一\n\
+                网交易”试点.制定实施全面深化药品医疗器械监管改革措施,获批国产创新药械２２个.“上海标准”、“上海\n\
+                品牌”分别新增１２项和４４项,累计分别达到６４项和２８８项.\n";
+    let (gbk, _, bad) = encoding_rs::GB18030.encode(text);
+    assert!(!bad);
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("wrapped.txt"), &*gbk).unwrap();
+    let (report, code) = json_in(dir.path(), &["wrapped.txt", "--no-config"]);
+    assert_eq!(code, 1);
+    let rules: Vec<&str> = report.findings.iter().map(|f| f.rule.id()).collect();
+    assert!(rules.contains(&"unwrap"), "{rules:?}");
+    for (i, a) in report.findings.iter().enumerate() {
+        for b in &report.findings[i + 1..] {
+            let same_place = (a.line, a.col, &a.rule) == (b.line, b.col, &b.rule);
+            assert!(
+                !(same_place && a.fix.is_some() && b.fix.is_some() && a.fix != b.fix),
+                "two fixes for one place: {a:?} {b:?}"
+            );
+        }
+    }
+}

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use super::{
     hits_limited, line_hits, normalize_line, normalize_line_seen, normalize_text_rules, Hit,
-    RuleCounts, RuleMask, RULES,
+    RuleCounts, RuleMask, Scope, RULES,
 };
 use crate::decode::Decoded;
 
@@ -116,7 +116,11 @@ pub fn drive<'a>(
         text.push('\n');
     }
     if let Some(limit) = record_hits {
-        let (_, fired) = normalize_text_rules(&text, rules);
+        // The text rules' own changes, each rule over what the ones before
+        // it made (as they run). Line rules a join brings into play are not
+        // replayed over the whole text: run there, they pair quotes and
+        // brackets across lines that no join brings together.
+        let fired = rules.only(Scope::Text);
         let h = hits_limited(&text, fired, (0, limit), &mut seen, &mut more_hits);
         found.extend(h.into_iter().map(|h| (0, h)));
     }
