@@ -162,7 +162,7 @@ impl Finding {
 /// The per-file findings of a run, gathered while the analysis has each
 /// file's text at hand (a [`FileObserver`]), so `check` never keeps texts.
 /// The first [`MEMORY_BYTES`] of them stay in memory; the rest wait in a
-/// [`Spool`] (one JSON line each) until they are printed, so memory holds
+/// [`Spool`] (postcard, a file's at a time) until they are printed, so memory holds
 /// an offset per file, not a million findings.
 #[derive(Debug)]
 pub struct FileFindings {
@@ -188,6 +188,61 @@ enum Kept {
 
 /// Findings kept in memory before the spool is used (estimated bytes).
 pub const MEMORY_BYTES: usize = 8 << 20;
+
+/// A finding as it waits in the spool: postcard (compact, no field names),
+/// its kind by [`FindingKind::index`], its text borrowed from the finding
+/// or from the bytes read back.
+#[derive(Serialize, Deserialize)]
+struct Spooled<'a> {
+    kind: usize,
+    severity: Severity,
+    path: &'a str,
+    line: Option<usize>,
+    col: Option<usize>,
+    start: Option<usize>,
+    end: Option<usize>,
+    message: &'a str,
+    fix: Option<&'a str>,
+    fingerprint: &'a str,
+}
+
+impl<'a> From<&'a Finding> for Spooled<'a> {
+    fn from(f: &'a Finding) -> Self {
+        Spooled {
+            kind: f.rule.index(),
+            severity: f.severity,
+            path: &f.path,
+            line: f.line,
+            col: f.col,
+            start: f.start,
+            end: f.end,
+            message: &f.message,
+            fix: f.fix.as_deref(),
+            fingerprint: &f.fingerprint,
+        }
+    }
+}
+
+impl TryFrom<Spooled<'_>> for Finding {
+    type Error = io::Error;
+    fn try_from(s: Spooled<'_>) -> io::Result<Finding> {
+        let rule = FindingKind::all()
+            .nth(s.kind)
+            .ok_or_else(|| io::Error::other(format!("no finding kind {}", s.kind)))?;
+        Ok(Finding {
+            rule,
+            severity: s.severity,
+            path: s.path.to_string(),
+            line: s.line,
+            col: s.col,
+            start: s.start,
+            end: s.end,
+            message: s.message.to_string(),
+            fix: s.fix.map(str::to_string),
+            fingerprint: s.fingerprint.to_string(),
+        })
+    }
+}
 
 fn poisoned() -> io::Error {
     io::Error::other("a findings lock was poisoned")
@@ -241,11 +296,8 @@ impl FileFindings {
         let kept = if fits {
             Kept::Memory(found)
         } else {
-            let mut bytes = Vec::new();
-            for f in &found {
-                serde_json::to_writer(&mut bytes, f)?;
-                bytes.push(b'\n');
-            }
+            let spooled: Vec<Spooled<'_>> = found.iter().map(Spooled::from).collect();
+            let bytes = postcard::to_stdvec(&spooled).map_err(io::Error::other)?;
             Kept::Spool(self.spool.put(&bytes)?, bytes.len())
         };
         self.at.lock().map_err(|_| poisoned())?.insert(origin, kept);
@@ -260,11 +312,8 @@ impl FileFindings {
             Some(Kept::Spool(at, len)) => (*at, *len),
         };
         let bytes = self.spool.get(at, len)?;
-        bytes
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
-            .map(|l| serde_json::from_slice(l).map_err(io::Error::other))
-            .collect()
+        let spooled: Vec<Spooled<'_>> = postcard::from_bytes(&bytes).map_err(io::Error::other)?;
+        spooled.into_iter().map(Finding::try_from).collect()
     }
 
     /// The first error met writing the spool, if any.
