@@ -8,7 +8,10 @@ use std::borrow::Cow;
 /// `s` with every control character (C0, DEL, C1) written as an escape
 /// (`\u{1b}`, `\n`, `\t`), the rest as it is.
 pub fn controls(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
+    // C0 and DEL are bytes below 0x20 and 0x7F; C1 is U+0080–U+009F, led
+    // by 0xC2 in UTF-8: text without those bytes has no control character.
+    let suspect = |b: &u8| *b < 0x20 || *b == 0x7F || *b == 0xC2;
+    if !s.as_bytes().iter().any(suspect) || !s.chars().any(char::is_control) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);

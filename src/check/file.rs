@@ -10,14 +10,25 @@ use crate::normalize::{Hit, RULES};
 /// U+FFFD already in the text (not the ones canon's own decoding made for
 /// undecodable bytes, which `encoding-undecodable` reports).
 fn replacement_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
-    if !t.text.contains('\u{FFFD}') {
-        return;
+    // Per line holding U+FFFD, how many: one search over the whole text
+    // (lines are in text order).
+    let mut holding: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    for at in memchr::memmem::find_iter(t.text.as_bytes(), "\u{FFFD}".as_bytes()) {
+        while i < t.lines.len() && t.lines[i].text.end <= at {
+            i += 1;
+        }
+        match holding.last_mut() {
+            Some((l, n)) if *l == i => *n += 1,
+            _ if i < t.lines.len() => holding.push((i, 1)),
+            _ => {}
+        }
     }
     // Undecodable ranges are in byte order, as lines are: one walk.
     let mut next = 0;
-    for (i, line) in t.lines.iter().enumerate() {
+    for (i, found) in holding {
+        let line = &t.lines[i];
         let text = t.line(i);
-        let found = text.matches('\u{FFFD}').count();
         while next < t.undecodable.len() && t.undecodable[next].start < line.bytes.start {
             next += 1;
         }
@@ -285,9 +296,12 @@ fn encoding_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
 }
 
 fn show(s: &str) -> String {
-    let short: String = s.chars().take(24).collect();
-    let more = if s.chars().count() > 24 { "…" } else { "" };
-    format!("{short:?}{more}")
+    let cut = s.char_indices().nth(24).map(|(at, _)| at);
+    let mut shown = format!("{:?}", &s[..cut.unwrap_or(s.len())]);
+    if cut.is_some() {
+        shown.push('…');
+    }
+    shown
 }
 
 #[cfg(test)]

@@ -928,7 +928,17 @@ fn for_each_change(a: &str, b: &str, f: &mut OnChange<'_>) {
             ci += n;
             continue;
         };
-        let ops = crate::diff::myers(&ra[..di], &rb[..dj], None);
+        let (old, new) = (&ra[..di], &rb[..dj]);
+        if di * dj <= 4096 && !old.iter().any(|c| new.contains(c)) {
+            // Nothing in common (most changes: a mark or a few characters
+            // replaced): one stretch, what the diff below would find.
+            f(ci, i, old, new);
+            i += bytes(old);
+            j += bytes(new);
+            ci += di;
+            continue;
+        }
+        let ops = crate::diff::myers(old, new, None);
         let mut open: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
         let mut flush = |open: &mut Option<(std::ops::Range<usize>, std::ops::Range<usize>)>| {
             if let Some((o, n)) = open.take() {

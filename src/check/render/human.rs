@@ -33,22 +33,20 @@ impl Renderer for Human {
                 *last = Some(f.path.clone());
             }
         }
-        let place = match (f.line, f.col, f.start) {
-            (Some(l), Some(c), _) => format!("{}:{l}:{c}", f.path),
-            (Some(l), None, Some(s)) => format!("{}:{l}: (byte {s})", f.path),
-            _ => f.path.clone(),
-        };
+        out.write_all(controls(&f.path).as_bytes())?;
+        match (f.line, f.col, f.start) {
+            (Some(l), Some(c), _) => write!(out, ":{l}:{c}")?,
+            (Some(l), None, Some(s)) => write!(out, ":{l}: (byte {s})")?,
+            _ => {}
+        }
         let sev = match f.severity {
             Severity::Error => "",
             Severity::Warning => " (warning)",
         };
-        writeln!(
-            out,
-            "{}: {}{sev}: {}",
-            controls(&place),
-            f.rule,
-            controls(&f.message)
-        )
+        for part in [": ", f.rule.id(), sev, ": ", &controls(&f.message), "\n"] {
+            out.write_all(part.as_bytes())?;
+        }
+        Ok(())
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
