@@ -30,6 +30,7 @@ use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use baseline::{Baseline, BaselineCounts, BaselineEntry, Budget};
@@ -188,6 +189,10 @@ enum Kept {
 
 /// Findings kept in memory before the spool is used (estimated bytes).
 pub const MEMORY_BYTES: usize = 8 << 20;
+
+/// Files whose findings are made ready together when visiting (what a
+/// visit holds at a time).
+const VISIT_BATCH: usize = 64;
 
 /// A finding as it waits in the spool: postcard (compact, no field names),
 /// its kind by [`FindingKind::index`], its text borrowed from the finding
@@ -365,25 +370,68 @@ impl Findings {
     /// column, byte and id), with whether the baseline accepts it. Stops at
     /// the first error `f` returns.
     pub fn visit(&self, f: &mut dyn FnMut(&Finding, bool) -> io::Result<()>) -> io::Result<()> {
+        self.visit_with(1, &|_| (), &mut |finding, accepted, ()| {
+            f(finding, accepted)
+        })
+    }
+
+    /// [`Findings::visit`], with `ahead` run on every finding before it is
+    /// visited (a batch of files at a time, on `jobs` threads) and its
+    /// result handed to `f` with the finding: what does not depend on the
+    /// findings before (rendering one) is done in parallel.
+    pub fn visit_with<T: Send>(
+        &self,
+        jobs: usize,
+        ahead: &(dyn Fn(&Finding) -> T + Sync),
+        f: &mut dyn FnMut(&Finding, bool, T) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build()
+            .map_err(io::Error::other)?;
         let mut budget = self.baseline.clone();
-        for (_, origin, run) in &self.order {
-            let mut found = self.files.get(*origin)?;
-            found.extend(run.iter().cloned());
-            found.retain_mut(|f| match self.severity[f.rule.index()] {
-                Some(s) => {
-                    f.severity = s;
-                    true
+        for batch in self.order.chunks(VISIT_BATCH) {
+            let ready: Vec<io::Result<Vec<(Finding, T)>>> = pool.install(|| {
+                batch
+                    .par_iter()
+                    .map(|(_, origin, run)| {
+                        let found = self.in_order(*origin, run)?;
+                        Ok(found
+                            .into_iter()
+                            .map(|x| {
+                                let t = ahead(&x);
+                                (x, t)
+                            })
+                            .collect())
+                    })
+                    .collect()
+            });
+            for file in ready {
+                for (finding, t) in file? {
+                    let accepted = budget.accepts(&finding);
+                    f(&finding, accepted, t)?;
                 }
-                None => false,
-            });
-            found.sort_by(|a, b| {
-                (a.line, a.col, a.start, a.rule.id()).cmp(&(b.line, b.col, b.start, b.rule.id()))
-            });
-            for finding in &found {
-                f(finding, budget.accepts(finding))?;
             }
         }
         Ok(())
+    }
+
+    /// The findings of the file at `origin` (its own and `run`'s) under
+    /// the policy, sorted by line, column, byte and id.
+    fn in_order(&self, origin: (usize, usize), run: &[Finding]) -> io::Result<Vec<Finding>> {
+        let mut found = self.files.get(origin)?;
+        found.extend(run.iter().cloned());
+        found.retain_mut(|f| match self.severity[f.rule.index()] {
+            Some(s) => {
+                f.severity = s;
+                true
+            }
+            None => false,
+        });
+        found.sort_by(|a, b| {
+            (a.line, a.col, a.start, a.rule.id()).cmp(&(b.line, b.col, b.start, b.rule.id()))
+        });
+        Ok(found)
     }
 
     /// The counts of a visit, for a run over `files` files. Without a

@@ -70,6 +70,8 @@ pub struct CheckOutcome {
     pub summary: check::Summary,
     /// Inputs that could not be listed or read.
     pub errors: Vec<String>,
+    /// Threads to print with.
+    pub jobs: usize,
 }
 
 impl CheckOutcome {
@@ -86,15 +88,27 @@ impl CheckOutcome {
         let mut step =
             (format == check::Format::Github).then(check::render::github::StepSummary::default);
         r.start(out)?;
-        self.findings.visit(&mut |f, accepted| {
-            if accepted {
-                return Ok(());
-            }
-            if let Some(s) = &mut step {
-                s.add(f);
-            }
-            r.finding(out, f)
-        })?;
+        // Each finding's body is rendered ahead, in parallel; what depends
+        // on the findings before it is written here, in order.
+        let bodies = r.clone_box();
+        let body = |f: &check::Finding| -> io::Result<Vec<u8>> {
+            let mut b = Vec::new();
+            bodies.body(&mut b, f).map(|()| b)
+        };
+        self.findings
+            .visit_with(self.jobs, &body, &mut |f, accepted, body| {
+                if accepted {
+                    return Ok(());
+                }
+                if let Some(s) = &mut step {
+                    s.add(f);
+                }
+                if r.lead(out, f)? {
+                    let body: Vec<u8> = body?;
+                    out.write_all(&body)?;
+                }
+                Ok(())
+            })?;
         r.finish(out)?;
         out.flush()?;
         Ok(step.map(|s| s.markdown(&self.summary)))
@@ -125,5 +139,6 @@ pub fn check_paths(
         findings,
         summary,
         errors: pipeline::input_errors(&analysis, opts.strict),
+        jobs: opts.jobs,
     })
 }

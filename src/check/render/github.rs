@@ -48,6 +48,7 @@ fn property(s: &str) -> String {
 /// GitHub Actions workflow commands, one `::error` / `::warning` per finding
 /// up to `limits` (findings in order: file by file), then one `::notice`
 /// counting the findings left out.
+#[derive(Clone)]
 pub struct Github {
     limits: Limits,
     shown: usize,
@@ -69,7 +70,7 @@ impl Github {
 }
 
 impl Renderer for Github {
-    fn finding(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+    fn lead(&mut self, _: &mut dyn Write, f: &Finding) -> io::Result<bool> {
         if self.file.as_deref() != Some(f.path.as_str()) {
             self.file = Some(f.path.clone());
             self.in_file = 0;
@@ -77,9 +78,13 @@ impl Renderer for Github {
         self.in_file += 1;
         if self.in_file > self.limits.per_file || self.shown >= self.limits.total {
             self.left += 1;
-            return Ok(());
+            return Ok(false);
         }
         self.shown += 1;
+        Ok(true)
+    }
+
+    fn body(&self, out: &mut Vec<u8>, f: &Finding) -> io::Result<()> {
         let level = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -93,6 +98,10 @@ impl Renderer for Github {
         }
         props.push(format!("title={}", property(&format!("canon {}", f.rule))));
         writeln!(out, "::{level} {}::{}", props.join(","), data(&f.message))
+    }
+
+    fn clone_box(&self) -> Box<dyn Renderer> {
+        Box::new(self.clone())
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {

@@ -8,6 +8,7 @@ use crate::check::{Finding, Severity};
 use crate::escape::controls;
 
 /// `path:line:col: rule: message`, a block per file, then the summary.
+#[derive(Clone)]
 pub struct Human {
     summary: Summary,
     last: Option<String>,
@@ -23,7 +24,7 @@ impl Human {
 }
 
 impl Renderer for Human {
-    fn finding(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+    fn lead(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<bool> {
         match &mut self.last {
             Some(p) if *p == f.path => {}
             last => {
@@ -33,6 +34,10 @@ impl Renderer for Human {
                 *last = Some(f.path.clone());
             }
         }
+        Ok(true)
+    }
+
+    fn body(&self, out: &mut Vec<u8>, f: &Finding) -> io::Result<()> {
         out.write_all(controls(&f.path).as_bytes())?;
         match (f.line, f.col, f.start) {
             (Some(l), Some(c), _) => write!(out, ":{l}:{c}")?,
@@ -47,6 +52,10 @@ impl Renderer for Human {
             out.write_all(part.as_bytes())?;
         }
         Ok(())
+    }
+
+    fn clone_box(&self) -> Box<dyn Renderer> {
+        Box::new(self.clone())
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {

@@ -19,6 +19,7 @@ pub struct CheckReport {
 
 /// The findings and summary as one JSON document (a [`CheckReport`],
 /// pretty-printed), written finding by finding.
+#[derive(Clone)]
 pub struct Json(JsonArray);
 
 impl Json {
@@ -39,8 +40,16 @@ impl Renderer for Json {
         self.0.start(out)
     }
 
-    fn finding(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+    fn lead(&mut self, out: &mut dyn Write, _: &Finding) -> io::Result<bool> {
+        self.0.lead(out)
+    }
+
+    fn body(&self, out: &mut Vec<u8>, f: &Finding) -> io::Result<()> {
         self.0.item(out, f)
+    }
+
+    fn clone_box(&self) -> Box<dyn Renderer> {
+        Box::new(self.clone())
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {

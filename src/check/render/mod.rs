@@ -48,14 +48,33 @@ impl std::str::FromStr for Format {
 /// A format written as the findings come (file by file), so printing a
 /// million findings holds none of them: [`Renderer::start`], then
 /// [`Renderer::finding`] for each one in order, then [`Renderer::finish`].
-pub trait Renderer {
+///
+/// A finding is its [`Renderer::lead`] (what depends on the findings
+/// before it: a separator, a new file's break, a limit) and its
+/// [`Renderer::body`] (what depends on it alone), so bodies can be
+/// rendered ahead, in parallel, and written in order.
+pub trait Renderer: Sync {
     /// What comes before the first finding.
     fn start(&mut self, _out: &mut dyn Write) -> io::Result<()> {
         Ok(())
     }
-    fn finding(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()>;
+    /// Writes what comes before `f` and says whether `f` is shown.
+    fn lead(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<bool>;
+    /// `f` itself, as [`Renderer::lead`] left it to be written.
+    fn body(&self, out: &mut Vec<u8>, f: &Finding) -> io::Result<()>;
+    /// [`Renderer::lead`], then [`Renderer::body`] when shown.
+    fn finding(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+        if self.lead(out, f)? {
+            let mut body = Vec::new();
+            self.body(&mut body, f)?;
+            out.write_all(&body)?;
+        }
+        Ok(())
+    }
     /// What comes after the last finding.
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()>;
+    /// A copy, to render bodies while this one writes.
+    fn clone_box(&self) -> Box<dyn Renderer>;
 }
 
 /// The renderer of `format`: `summary` is the run's counts (the JSON
@@ -90,6 +109,7 @@ pub fn render(
 /// A pretty-printed JSON document one of whose arrays is written item by
 /// item (the findings of the JSON format, the results of SARIF): the same
 /// bytes serde prints for the whole document.
+#[derive(Clone)]
 struct JsonArray {
     /// The document up to the array's `[`, and from its `]`.
     head: String,
@@ -124,9 +144,15 @@ impl JsonArray {
         out.write_all(self.head.as_bytes())
     }
 
-    fn item(&mut self, out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    /// The separator before the next item.
+    fn lead(&mut self, out: &mut dyn Write) -> io::Result<bool> {
         out.write_all(if self.any { b",\n" } else { b"\n" })?;
         self.any = true;
+        Ok(true)
+    }
+
+    /// An item, indented (after [`JsonArray::lead`]).
+    fn item(&self, out: &mut Vec<u8>, value: &impl Serialize) -> io::Result<()> {
         let json = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());
         // (JSON strings hold no raw newline: every line break is the printer's.)
         for (k, line) in json.lines().enumerate() {

@@ -153,6 +153,7 @@ pub fn log(results: Vec<Result>) -> Log {
 
 /// A SARIF 2.1.0 log of the findings (pretty-printed), written result by
 /// result.
+#[derive(Clone)]
 pub struct Sarif(JsonArray);
 
 impl Sarif {
@@ -173,8 +174,16 @@ impl Renderer for Sarif {
         self.0.start(out)
     }
 
-    fn finding(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+    fn lead(&mut self, out: &mut dyn Write, _: &Finding) -> io::Result<bool> {
+        self.0.lead(out)
+    }
+
+    fn body(&self, out: &mut Vec<u8>, f: &Finding) -> io::Result<()> {
         self.0.item(out, &result(f))
+    }
+
+    fn clone_box(&self) -> Box<dyn Renderer> {
+        Box::new(self.clone())
     }
 
     fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
