@@ -499,6 +499,12 @@ fn state(dir: &Path, jsonl: bool) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn kill_at_random_moments(jsonl: bool, kills: usize, seed: u64) {
+    kill_within(jsonl, kills, seed, (0, 110));
+}
+
+/// Kills runs at random moments between `window` (percent of a whole
+/// run's time) after their start.
+fn kill_within(jsonl: bool, kills: usize, seed: u64, window: (u64, u64)) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     many_files(&dir.join("in"), 3000);
@@ -512,7 +518,8 @@ fn kill_at_random_moments(jsonl: bool, kills: usize, seed: u64) {
     for k in 0..kills {
         let v = rng.below(2) as usize;
         let mut child = spawn(dir, &variant(v, jsonl));
-        std::thread::sleep(Duration::from_micros(rng.below(full * 11 / 10)));
+        let (from, to) = (full * window.0 / 100, full * window.1 / 100);
+        std::thread::sleep(Duration::from_micros(from + rng.below(to - from)));
         let sigkill = k % 2 == 0;
         if sigkill {
             let _ = child.kill();
@@ -571,6 +578,16 @@ fn killed_folder_runs_leave_the_previous_or_the_new_output() {
 #[test]
 fn killed_jsonl_runs_leave_the_previous_or_the_new_output() {
     kill_at_random_moments(true, 24, 11);
+}
+
+#[test]
+fn jsonl_runs_killed_while_publishing_leave_an_output_the_next_run_takes() {
+    // Around the end of a run, where the output is renamed into place and
+    // its manifest and report written: a run killed between the two left
+    // a file its manifest did not describe (the next run refused it as
+    // foreign, exit 2), or the report's or the manifest's temporary file
+    // behind.
+    kill_within(true, 24, 5, (70, 110));
 }
 
 #[test]

@@ -196,9 +196,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EmitError> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(write_err)?;
-    tmp.write_all(bytes).map_err(write_err)?;
-    tmp.persist(path).map_err(|e| write_err(e.error))?;
-    Ok(())
+    // Removed on Ctrl-C; what a killed run left, the next run sweeps
+    // (`out_dir::remove_stale`: the same name pattern).
+    let tmp_path = tmp.path().to_path_buf();
+    interrupt::register(&tmp_path);
+    let written = tmp.write_all(bytes);
+    let persisted = written.map(|()| interrupt::publish(|| tmp.persist(path)));
+    interrupt::forget(&tmp_path);
+    match persisted {
+        Err(e) => Err(write_err(e)),
+        Ok(Err(e)) => Err(write_err(e.error)),
+        Ok(Ok(_)) => Ok(()),
+    }
 }
 
 /// A tempfile builder whose files get the permissions of a plain
@@ -240,8 +249,13 @@ pub fn check_report_target(path: &Path, force: bool) -> Result<(), EmitError> {
         path: dir.to_path_buf(),
         source,
     })?;
-    temp_builder(".canon-probe.")
-        .tempfile_in(dir)
+    // What killed runs left beside the report (its temporary file).
+    if let Some(name) = path.file_name() {
+        out_dir::remove_stale(dir, &name.to_string_lossy());
+    }
+    // An unnamed file (O_TMPFILE where there is one): a run killed here
+    // leaves nothing.
+    tempfile::tempfile_in(dir)
         .map(drop)
         .map_err(|source| EmitError::Write {
             path: path.to_path_buf(),

@@ -216,7 +216,7 @@ fn now() -> String {
 /// Removes the staging folders (and temporary files) killed runs left
 /// beside `target`: only entries named exactly as canon names them. Called
 /// with the lock held, so no running run's staging is among them.
-fn remove_stale(parent: &Path, name: &str) {
+pub(super) fn remove_stale(parent: &Path, name: &str) {
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
@@ -546,6 +546,8 @@ impl OutFile {
         create_dir(&parent)?;
         let lock = OutLock::acquire(target)?;
         remove_stale(&parent, &name);
+        // (and the temporary file of a manifest being written)
+        remove_stale(&parent, &format!(".{name}{MANIFEST}"));
         if exists && !force && !Self::ours(target)? {
             return Err(EmitError::ForeignFile {
                 path: target.to_path_buf(),
@@ -576,7 +578,9 @@ impl OutFile {
         let Some(m) = Manifest::read(&Self::manifest_path(target)?) else {
             return Ok(false);
         };
-        Ok(m.files.len() == 1 && m.files[0].matches(target))
+        // While a run publishes, its manifest names the previous file and
+        // the new one: a run killed then left either.
+        Ok(m.files.iter().any(|e| e.matches(target)))
     }
 
     /// The temporary file to write the output into.
@@ -603,13 +607,94 @@ impl OutFile {
             size,
             blake3: hasher.finalize().to_hex().to_string(),
         };
+        // The manifest names the new file before it takes the place of the
+        // previous one (which it names too, when it was canon's), and only
+        // the new one after: whenever the run stops, the manifest names
+        // the file in place, and the next run takes it as canon's.
+        let manifest_path = Self::manifest_path(&self.target)?;
+        let mut both = vec![entry.clone()];
+        if let Some(previous) = Manifest::read(&manifest_path) {
+            both.extend(
+                previous
+                    .files
+                    .into_iter()
+                    .filter(|e| e.matches(&self.target)),
+            );
+        }
+        write_atomic(&manifest_path, &Manifest::new(both).to_bytes()?)?;
         let target = self.target.clone();
         let persisted = interrupt::publish(|| self.tmp.persist(&target));
         interrupt::forget(&tmp_path);
         persisted.map_err(|e| write_err(e.error))?;
-        write_atomic(
-            &Self::manifest_path(&self.target)?,
-            &Manifest::new(vec![entry]).to_bytes()?,
-        )
+        write_atomic(&manifest_path, &Manifest::new(vec![entry]).to_bytes()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn publish(target: &Path, bytes: &[u8]) {
+        let mut out = OutFile::open(target, false).expect("the output is canon's");
+        out.file().write_all(bytes).unwrap();
+        out.publish().unwrap();
+    }
+
+    #[test]
+    fn a_file_output_killed_anywhere_in_publishing_is_taken_by_the_next_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.jsonl");
+        let manifest = OutFile::manifest_path(&target).unwrap();
+        publish(&target, b"old\n");
+        let old = fs::read(&manifest).unwrap();
+        // What publishing "new" leaves at each step: the manifest naming
+        // both with the old file in place, then the new file in place.
+        let both = Manifest::new(vec![
+            ManifestEntry::of("out.jsonl", b"old\n"),
+            ManifestEntry::of("out.jsonl", b"new\n"),
+        ]);
+        for (file, manifest_bytes) in [
+            (&b"old\n"[..], old.clone()),
+            (b"old\n", both.to_bytes().unwrap()),
+            (b"new\n", both.to_bytes().unwrap()),
+        ] {
+            fs::write(&target, file).unwrap();
+            fs::write(&manifest, &manifest_bytes).unwrap();
+            publish(&target, b"next\n");
+            assert_eq!(fs::read(&target).unwrap(), b"next\n");
+            let m = Manifest::read(&manifest).unwrap();
+            assert_eq!(m.files, [ManifestEntry::of("out.jsonl", b"next\n")]);
+        }
+        // A file the manifest does not name is not canon's.
+        fs::write(&target, b"someone else's\n").unwrap();
+        fs::write(&manifest, both.to_bytes().unwrap()).unwrap();
+        assert!(matches!(
+            OutFile::open(&target, false),
+            Err(EmitError::ForeignFile { .. })
+        ));
+    }
+
+    #[test]
+    fn a_report_temporary_file_left_by_a_killed_run_is_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("out.jsonl.report.json");
+        let left = dir.path().join(".out.jsonl.report.json.b88dFU.tmp");
+        let other = dir.path().join(".out.jsonl.report.json.mine.tmp");
+        fs::write(&left, b"{").unwrap();
+        fs::write(&other, b"kept").unwrap();
+        super::super::check_report_target(&report, false).unwrap();
+        assert!(!left.exists());
+        assert!(other.exists(), "not a name canon makes");
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no probe file left: {names:?}");
+        // Beside a file output, a manifest's temporary file too.
+        let target = dir.path().join("out.jsonl");
+        let left = dir
+            .path()
+            .join("..out.jsonl.canon-manifest.json.UjXZjX.tmp");
+        fs::write(&left, b"{").unwrap();
+        publish(&target, b"x\n");
+        assert!(!left.exists());
     }
 }
