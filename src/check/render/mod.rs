@@ -153,13 +153,16 @@ impl JsonArray {
 
     /// An item, indented (after [`JsonArray::lead`]).
     fn item(&self, out: &mut Vec<u8>, value: &impl Serialize) -> io::Result<()> {
-        let json = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());
+        let json = serde_json::to_vec_pretty(value).unwrap_or_else(|_| b"{}".to_vec());
         // (JSON strings hold no raw newline: every line break is the printer's.)
-        for (k, line) in json.lines().enumerate() {
+        let pad = vec![b' '; self.indent];
+        out.reserve(json.len() + json.len() / 8);
+        for (k, line) in json.split(|&b| b == b'\n').enumerate() {
             if k > 0 {
-                out.write_all(b"\n")?;
+                out.push(b'\n');
             }
-            write!(out, "{:1$}{line}", "", self.indent)?;
+            out.extend_from_slice(&pad);
+            out.extend_from_slice(line);
         }
         Ok(())
     }
