@@ -324,7 +324,7 @@ fn check(args: &cli::CheckArgs, opts: &Options, quiet: bool) -> Result<ExitCode>
         per_file: args.max_annotations_per_file,
         total: args.max_annotations,
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     let step_summary = match outcome.print(format, limits, &mut out) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => None,
         other => other.context("printing the findings")?,

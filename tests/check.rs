@@ -552,3 +552,30 @@ fn a_wrapped_paragraph_gets_no_contradicting_quote_findings() {
         }
     }
 }
+
+#[test]
+fn every_file_s_findings_are_printed_in_order_whatever_the_thread_count() {
+    // More files than a printing batch (64), each with its own findings:
+    // printed ahead in batches, in parallel, they come out whole and in
+    // path order.
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..150 {
+        let text = format!("第{i}份报告,共{}页:附件({i})\n", i % 7);
+        fs::write(dir.path().join(format!("f{i:03}.txt")), text).unwrap();
+    }
+    let mut outputs = Vec::new();
+    for jobs in ["1", "2", "3"] {
+        let (stdout, _, code) = check_in(dir.path(), &[".", "--no-config", "--jobs", jobs]);
+        assert_eq!(code, 1);
+        outputs.push(stdout);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+    let files: Vec<&str> = outputs[0]
+        .lines()
+        .filter(|l| l.contains("fullwidth-comma"))
+        .map(|l| l.split(':').next().unwrap())
+        .collect();
+    let want: Vec<String> = (0..150).map(|i| format!("f{i:03}.txt")).collect();
+    assert_eq!(files, want);
+}

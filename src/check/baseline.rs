@@ -76,6 +76,9 @@ impl Budget {
 
     /// Whether the baseline accepts `f` (and counts it against the budget).
     pub fn accepts(&mut self, f: &Finding) -> bool {
+        if self.left.is_empty() {
+            return false;
+        }
         match self.left.get_mut(f.fingerprint.as_str()) {
             Some(n) if *n > 0 => {
                 *n -= 1;

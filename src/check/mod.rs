@@ -389,29 +389,49 @@ impl Findings {
             .num_threads(jobs)
             .build()
             .map_err(io::Error::other)?;
+        type Ready<T> = Vec<io::Result<Vec<(Finding, T)>>>;
+        let prepare = |batch: &[FileEntry]| -> Ready<T> {
+            batch
+                .par_iter()
+                .map(|(_, origin, run)| {
+                    let found = self.in_order(*origin, run)?;
+                    Ok(found
+                        .into_iter()
+                        .map(|x| {
+                            let t = ahead(&x);
+                            (x, t)
+                        })
+                        .collect())
+                })
+                .collect()
+        };
         let mut budget = self.baseline.clone();
-        for batch in self.order.chunks(VISIT_BATCH) {
-            let ready: Vec<io::Result<Vec<(Finding, T)>>> = pool.install(|| {
-                batch
-                    .par_iter()
-                    .map(|(_, origin, run)| {
-                        let found = self.in_order(*origin, run)?;
-                        Ok(found
-                            .into_iter()
-                            .map(|x| {
-                                let t = ahead(&x);
-                                (x, t)
-                            })
-                            .collect())
-                    })
-                    .collect()
-            });
-            for file in ready {
-                for (finding, t) in file? {
-                    let accepted = budget.accepts(&finding);
-                    f(&finding, accepted, t)?;
+        let mut batches = self.order.chunks(VISIT_BATCH);
+        let mut ready = batches.next().map(|b| pool.install(|| prepare(b)));
+        while let Some(current) = ready.take() {
+            // The next batch is made ready on the pool while this thread
+            // hands the current one on.
+            // (With one worker, one after the other.)
+            let mut next = None;
+            let handed = pool.in_place_scope(|s| {
+                let parallel = pool.current_num_threads() > 1;
+                if let Some(b) = parallel.then(|| batches.next()).flatten() {
+                    let next = &mut next;
+                    s.spawn(move |_| *next = Some(prepare(b)));
                 }
-            }
+                for file in current {
+                    for (finding, t) in file? {
+                        let accepted = budget.accepts(&finding);
+                        f(&finding, accepted, t)?;
+                    }
+                }
+                Ok::<(), io::Error>(())
+            });
+            handed?;
+            ready = match next {
+                Some(n) => Some(n),
+                None => batches.next().map(|b| pool.install(|| prepare(b))),
+            };
         }
         Ok(())
     }
