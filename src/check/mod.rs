@@ -163,8 +163,8 @@ impl Finding {
 /// The per-file findings of a run, gathered while the analysis has each
 /// file's text at hand (a [`FileObserver`]), so `check` never keeps texts.
 /// The first [`MEMORY_BYTES`] of them stay in memory; the rest wait in a
-/// [`Spool`] (postcard, a file's at a time) until they are printed, so memory holds
-/// an offset per file, not a million findings.
+/// [`Spool`] (postcard, a file's at a time) until they are printed, so
+/// memory holds an offset per file, not a million findings.
 #[derive(Debug)]
 pub struct FileFindings {
     spool: Arc<Spool>,
@@ -410,8 +410,8 @@ impl Findings {
         let mut ready = batches.next().map(|b| pool.install(|| prepare(b)));
         while let Some(current) = ready.take() {
             // The next batch is made ready on the pool while this thread
-            // hands the current one on.
-            // (With one worker, one after the other.)
+            // hands the current one on (with one worker, one after the
+            // other).
             let mut next = None;
             let handed = pool.in_place_scope(|s| {
                 let parallel = pool.current_num_threads() > 1;

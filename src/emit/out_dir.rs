@@ -608,18 +608,13 @@ impl OutFile {
             blake3: hasher.finalize().to_hex().to_string(),
         };
         // The manifest names the new file before it takes the place of the
-        // previous one (which it names too, when it was canon's), and only
-        // the new one after: whenever the run stops, the manifest names
-        // the file in place, and the next run takes it as canon's.
+        // previous one (which it still names: `open` took it as canon's),
+        // and only the new one after: whenever the run stops, the manifest
+        // names the file in place, and the next run takes it as canon's.
         let manifest_path = Self::manifest_path(&self.target)?;
         let mut both = vec![entry.clone()];
         if let Some(previous) = Manifest::read(&manifest_path) {
-            both.extend(
-                previous
-                    .files
-                    .into_iter()
-                    .filter(|e| e.matches(&self.target)),
-            );
+            both.extend(previous.files);
         }
         write_atomic(&manifest_path, &Manifest::new(both).to_bytes()?)?;
         let target = self.target.clone();
