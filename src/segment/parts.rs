@@ -28,6 +28,11 @@ struct Part {
     run: usize,
 }
 
+/// Places in one novel run looked at for two documents glued there (more:
+/// the run is left whole, so a run never costs more than this many scans
+/// of the copies that repeat it).
+const MAX_GLUE_PLACES: usize = 64;
+
 /// Lines of new text read after a repeat's end to see how it goes on.
 const HEAD_LINES: usize = 6;
 
@@ -60,6 +65,7 @@ impl Seq<'_> {
         let runs = self.resource(runs);
         let runs = self.copies_among(runs);
         let runs = self.rewrapped_ends(runs);
+        let runs = self.split_glued(runs);
         // Groups: each repeated run joins the runs its source lies in.
         let mut uf = UnionFind::new(runs.len());
         let joins = self.join_cut_copies(&runs, &mut uf);
@@ -166,13 +172,188 @@ impl Seq<'_> {
             .collect()
     }
 
+    /// Novel runs that later copies show to be two documents or more, back
+    /// to back at their first appearance: a place inside the run where
+    /// copies that repeat it stop and others start (right there or after
+    /// light chrome no copy repeats), and fewer copies repeat across it than
+    /// stop or start there. The run is split there, and so are the copies
+    /// that repeat across it (the two documents glued again, as the page
+    /// that first held them saved twice): each part is then one document's
+    /// copy. A run copies repeat across as often as not stays whole (one
+    /// document, some of its copies cut short).
+    fn split_glued(&self, runs: Vec<Run>) -> Vec<Run> {
+        let run_of = |line: usize| runs.partition_point(|r| r.lines.end <= line);
+        // Each novel run's stretches that later copies repeat (stream
+        // positions, clipped to the run), with the copy's run.
+        let mut refs: HashMap<usize, Vec<(usize, usize, usize)>> = HashMap::new();
+        for (k, r) in runs.iter().enumerate() {
+            if r.novel || r.src.is_empty() {
+                continue;
+            }
+            let src = r.src.clone();
+            let first = run_of(self.line_at(src.start));
+            let last = run_of(self.line_at(src.end - 1));
+            let sources = runs.iter().enumerate().take((last + 1).min(k));
+            for (s, n) in sources.skip(first).filter(|(_, n)| n.novel) {
+                let (a, b) = (self.pos[n.lines.start], self.pos[n.lines.end]);
+                refs.entry(s)
+                    .or_default()
+                    .push((src.start.max(a), src.end.min(b), k));
+            }
+        }
+        // Per run, the lines where it is split, and whether the piece from
+        // there is a copy (for a run that is one).
+        let mut splits: HashMap<usize, Vec<(usize, bool)>> = HashMap::new();
+        let heavy = |w: usize| w >= 4 * MIN_REPEAT_WEIGHT;
+        let mut novel: Vec<usize> = refs.keys().copied().collect();
+        novel.sort_unstable();
+        for s in novel {
+            let spans = &refs[&s];
+            let lines = runs[s].lines.clone();
+            let mut places: Vec<usize> = spans
+                .iter()
+                .map(|&(_, b, _)| self.line_at(b.saturating_sub(1)) + 1)
+                .filter(|l| lines.start < *l && *l < lines.end)
+                .collect();
+            places.sort_unstable();
+            places.dedup();
+            if spans.len() < 2 || places.len() > MAX_GLUE_PLACES {
+                continue;
+            }
+            let mut from = self.pos[lines.start];
+            for l in places {
+                let m = self.pos[l];
+                if !heavy(m - from) || !heavy(self.pos[lines.end] - m) {
+                    continue;
+                }
+                let Some(next) = spans
+                    .iter()
+                    .map(|&(a, _, _)| a)
+                    .filter(|&a| a + DRIFT >= m)
+                    .min()
+                else {
+                    continue;
+                };
+                let light = chrome_limit((m - from).min(self.pos[lines.end] - m));
+                if next.saturating_sub(m) > light {
+                    continue;
+                }
+                let stop = spans
+                    .iter()
+                    .filter(|&&(a, b, _)| a < m && b.abs_diff(m) <= DRIFT)
+                    .count();
+                let start = spans
+                    .iter()
+                    .filter(|&&(a, b, _)| a.abs_diff(next) <= DRIFT && b > next)
+                    .count();
+                let across: Vec<usize> = spans
+                    .iter()
+                    .filter(|&&(a, b, _)| a + DRIFT < m && b > next.max(m) + DRIFT)
+                    .map(|&(_, _, k)| k)
+                    .collect();
+                if stop == 0 || start == 0 || across.len() >= stop.min(start) {
+                    continue;
+                }
+                // Where each copy across it leaves the first document and
+                // where it comes to the second (lines between: chrome).
+                let at: Vec<(usize, usize, usize)> = across
+                    .iter()
+                    .filter_map(|&k| {
+                        let r = &runs[k];
+                        let src = |i: usize| Some(self.src_of[i]).filter(|&p| p != usize::MAX);
+                        let i1 = r.lines.clone().find(|&i| src(i).is_some_and(|p| p >= m))?;
+                        let i2 = (i1..r.lines.end)
+                            .find(|&i| src(i).is_some_and(|p| p + DRIFT / 2 >= next))?;
+                        (i1 > r.lines.start).then_some((k, i1, i2))
+                    })
+                    .collect();
+                if at.len() < across.len() {
+                    continue;
+                }
+                splits.entry(s).or_default().push((l, false));
+                for (k, i1, i2) in at {
+                    let e = splits.entry(k).or_default();
+                    e.push((i1, i1 == i2));
+                    if i2 > i1 {
+                        e.push((i2, true));
+                    }
+                }
+                from = m;
+            }
+        }
+        if splits.is_empty() {
+            return runs;
+        }
+        let mut out = Vec::with_capacity(runs.len() + splits.len());
+        for (k, run) in runs.into_iter().enumerate() {
+            let Some(mut at) = splits.remove(&k) else {
+                out.push(run);
+                continue;
+            };
+            at.sort_unstable();
+            at.dedup_by_key(|p| p.0);
+            // Pieces: `(first line, a copy)`; the first is what the run is.
+            let mut pieces = vec![(run.lines.start, !run.novel)];
+            pieces.extend(at.into_iter().map(|(i, copy)| (i, copy && !run.novel)));
+            let ends: Vec<usize> = pieces
+                .iter()
+                .skip(1)
+                .map(|p| p.0)
+                .chain([run.lines.end])
+                .collect();
+            let n = pieces.len();
+            for (j, (&(start, copy), &end)) in pieces.iter().zip(&ends).enumerate() {
+                if start >= end {
+                    continue;
+                }
+                if !copy {
+                    out.push(Run::novel(start..end));
+                    continue;
+                }
+                let src_start = if j == 0 {
+                    run.src.start
+                } else {
+                    self.src_of[start]
+                };
+                let src_end = if j + 1 == n {
+                    run.src.end
+                } else {
+                    self.src_of[end]
+                };
+                out.push(Run {
+                    lines: start..end,
+                    novel: false,
+                    src: src_start..src_end.max(src_start),
+                    cut: j + 1 == n && run.cut,
+                });
+            }
+        }
+        out
+    }
+
     /// Runs `k` that carry on run `k - 1` (one copy), joined in `uf`.
     fn join_cut_copies(&self, runs: &[Run], uf: &mut UnionFind) -> Vec<usize> {
         let run_of = |line: usize| runs.partition_point(|r| r.lines.end <= line);
         let mut joins: Vec<usize> = Vec::new();
+        // A copy whose source was cut mid-line, and new text that carries on
+        // the cut line right after it: the rest of the copy (its text first
+        // appears here). (First: the joins below look at its groups.)
+        for k in 1..runs.len() {
+            let (prev, r) = (&runs[k - 1], &runs[k]);
+            if prev.novel || !r.novel {
+                continue;
+            }
+            if self.carry(prev, r) == Carry::Cut {
+                uf.union(k - 1, k);
+                joins.push(k);
+            }
+        }
         // A copy whose source stops at the end of one novel run and goes on at
         // the start of a later one: the first copy was cut short, and the
-        // rest of the text first appeared in a later copy. One document.
+        // rest of the text first appeared in a later copy. One document —
+        // unless the first text is seen whole elsewhere: another copy of it
+        // ends where it ends and goes on with something else (two reports
+        // back to back, each repeated in the file, are two documents).
         for k in 1..runs.len() {
             let (prev, r) = (&runs[k - 1], &runs[k]);
             if prev.novel || r.novel || prev.cut {
@@ -192,6 +373,7 @@ impl Seq<'_> {
                 && runs[s2].novel
                 && prev.src.end + DRIFT >= self.pos[runs[s1].lines.end]
                 && r.src.start <= self.pos[runs[s2].lines.start] + DRIFT
+                && !self.ends_whole(runs, k - 1, s1, s2)
             {
                 uf.union(k - 1, k);
                 joins.push(k);
@@ -205,20 +387,30 @@ impl Seq<'_> {
                 }
             }
         }
-        // A copy whose source was cut mid-line, and new text that carries on
-        // the cut line right after it: the rest of the copy (its text first
-        // appears here).
-        for k in 1..runs.len() {
-            let (prev, r) = (&runs[k - 1], &runs[k]);
-            if prev.novel || !r.novel {
-                continue;
-            }
-            if self.carry(prev, r) == Carry::Cut {
-                uf.union(k - 1, k);
-                joins.push(k);
-            }
-        }
         joins
+    }
+
+    /// Whether a repeated run other than `prev` copies the novel run `s1`
+    /// to its end, not cut there, and is followed by something other than
+    /// the novel run `s2` or a copy of it from its start (the end of the
+    /// file aside: a copy cut short ends many a file).
+    fn ends_whole(&self, runs: &[Run], prev: usize, s1: usize, s2: usize) -> bool {
+        let end = self.pos[runs[s1].lines.end];
+        let start = self.pos[runs[s2].lines.start];
+        runs.windows(2).enumerate().any(|(q, w)| {
+            let (copy, next) = (&w[0], &w[1]);
+            let goes_on = if next.novel {
+                q + 1 == s2
+            } else {
+                next.src.start.abs_diff(start) <= DRIFT
+            };
+            q != prev
+                && !copy.novel
+                && !copy.cut
+                && copy.src.start < end
+                && copy.src.end.abs_diff(end) <= DRIFT
+                && !goes_on
+        })
     }
 
     /// How the novel run `r` right after the repeated run `prev` goes on
@@ -346,6 +538,14 @@ impl Seq<'_> {
                 }
                 let lines = runs[s].lines.start.max(first)..runs[s].lines.end.min(last + 1);
                 if lines.is_empty() {
+                    continue;
+                }
+                // A source that spills a few light lines into the run
+                // before or after the text it repeats (chrome two documents
+                // share: a toolbar, a site header) joins neither that run
+                // nor its document.
+                let edge = ra < rb && (s == ra || s == rb) && lines != runs[s].lines;
+                if edge && self.weight(lines.clone()) < chrome_limit(self.weight(r.lines.clone())) {
                     continue;
                 }
                 uf.union(k, s);
