@@ -190,15 +190,14 @@ impl Seq<'_> {
             if r.novel || r.src.is_empty() {
                 continue;
             }
-            let src = r.src.clone();
-            let first = run_of(self.line_at(src.start));
-            let last = run_of(self.line_at(src.end - 1));
+            let first = run_of(self.line_at(r.src.start));
+            let last = run_of(self.line_at(r.src.end - 1));
             let sources = runs.iter().enumerate().take((last + 1).min(k));
             for (s, n) in sources.skip(first).filter(|(_, n)| n.novel) {
                 let (a, b) = (self.pos[n.lines.start], self.pos[n.lines.end]);
                 refs.entry(s)
                     .or_default()
-                    .push((src.start.max(a), src.end.min(b), k));
+                    .push((r.src.start.max(a), r.src.end.min(b), k));
             }
         }
         // Per run, the lines where it is split, and whether the piece from
@@ -335,19 +334,6 @@ impl Seq<'_> {
     fn join_cut_copies(&self, runs: &[Run], uf: &mut UnionFind) -> Vec<usize> {
         let run_of = |line: usize| runs.partition_point(|r| r.lines.end <= line);
         let mut joins: Vec<usize> = Vec::new();
-        // A copy whose source was cut mid-line, and new text that carries on
-        // the cut line right after it: the rest of the copy (its text first
-        // appears here). (First: the joins below look at its groups.)
-        for k in 1..runs.len() {
-            let (prev, r) = (&runs[k - 1], &runs[k]);
-            if prev.novel || !r.novel {
-                continue;
-            }
-            if self.carry(prev, r) == Carry::Cut {
-                uf.union(k - 1, k);
-                joins.push(k);
-            }
-        }
         // A copy whose source stops at the end of one novel run and goes on at
         // the start of a later one: the first copy was cut short, and the
         // rest of the text first appeared in a later copy. One document —
@@ -385,6 +371,19 @@ impl Seq<'_> {
                 {
                     joins.push(s2);
                 }
+            }
+        }
+        // A copy whose source was cut mid-line, and new text that carries on
+        // the cut line right after it: the rest of the copy (its text first
+        // appears here).
+        for k in 1..runs.len() {
+            let (prev, r) = (&runs[k - 1], &runs[k]);
+            if prev.novel || !r.novel {
+                continue;
+            }
+            if self.carry(prev, r) == Carry::Cut {
+                uf.union(k - 1, k);
+                joins.push(k);
             }
         }
         joins
