@@ -6,8 +6,12 @@
 //! [plain|misread|hard]` (`misread`: paragraphs misread in some copies;
 //! `hard`: also scrapes retried in one file, cut pages mirrored, glitches
 //! every few lines, letter-spaced lines)
-//! where OUT ends in `/` (a folder, plus `OUT/../truth.json`), `.tar.gz`, or
-//! `.jsonl.zst` (UTF-8 pages only: JSON holds text).
+//! where OUT ends in `/` (a folder, plus `OUT/../truth.json`), `.txt` (every
+//! page in one file, in path order, as a scraper appending to one file
+//! leaves them; truth beside the file's folder: `DIR/all.txt` gives
+//! `DIR.truth.json`), `.tar.gz`, or `.jsonl.zst` (UTF-8 pages
+//! only: JSON holds text). SIZE_MB `40p` asks for 40 pages of one seed
+//! instead (the archive tests' size).
 
 use std::fs;
 use std::io::Write;
@@ -38,10 +42,18 @@ fn pages(target: u64, seed: u64, damage: generate::Damage) -> Vec<generate::Page
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let (Some(out), Some(mb)) = (args.get(1), args.get(2).and_then(|m| m.parse::<u64>().ok()))
-    else {
+    let pages_only = args
+        .get(2)
+        .and_then(|m| m.strip_suffix('p'))
+        .and_then(|n| n.parse::<usize>().ok());
+    let (Some(out), Some(mb)) = (
+        args.get(1),
+        args.get(2)
+            .and_then(|m| m.parse::<u64>().ok())
+            .or(pages_only.map(|_| 0)),
+    ) else {
         eprintln!(
-            "usage: make_archive OUT SIZE_MB [SEED] [plain|misread|hard] (OUT: dir/, .tar.gz or .jsonl.zst)"
+            "usage: make_archive OUT SIZE_MB|PAGESp [SEED] [plain|misread|hard] (OUT: dir/, .txt, .tar.gz or .jsonl.zst)"
         );
         std::process::exit(2);
     };
@@ -61,8 +73,44 @@ fn main() -> std::io::Result<()> {
             std::process::exit(2);
         }
     };
-    let pages = pages(mb * 1_000_000, seed, damage);
-    if out.ends_with('/') {
+    let mut pages = match pages_only {
+        Some(n) => generate::archive_with(
+            &generate::docs(Path::new(env!("CARGO_MANIFEST_DIR"))),
+            n,
+            seed,
+            damage,
+        ),
+        None => pages(mb * 1_000_000, seed, damage),
+    };
+    if out.ends_with(".txt") {
+        // One file: the pages back to back in path order.
+        pages.sort_by(|a, b| a.path.cmp(&b.path));
+        let name = Path::new(out)
+            .file_name()
+            .map_or_else(|| out.clone(), |n| n.to_string_lossy().into_owned());
+        let mut bytes = Vec::new();
+        let mut copies = Vec::new();
+        for p in &pages {
+            let at = bytes.len();
+            copies.extend(p.copies.iter().map(|c| {
+                serde_json::json!({
+                    "doc": c.doc, "start": c.bytes.start + at, "end": c.bytes.end + at,
+                    "truncated": c.truncated,
+                })
+            }));
+            bytes.extend_from_slice(&p.bytes);
+        }
+        fs::write(out, &bytes)?;
+        let truth = serde_json::json!([{"path": name, "copies": copies}]);
+        // Beside the file's folder (the folder is the input to clean).
+        let folder = Path::new(out).parent().unwrap_or(Path::new("."));
+        let truth_path = if folder.as_os_str().is_empty() {
+            Path::new(out).with_extension("truth.json")
+        } else {
+            folder.with_extension("truth.json")
+        };
+        fs::write(truth_path, serde_json::to_vec(&truth)?)?;
+    } else if out.ends_with('/') {
         generate::write(&pages, Path::new(out))?;
         let truth: Vec<serde_json::Value> = pages
             .iter()
@@ -107,7 +155,7 @@ fn main() -> std::io::Result<()> {
         }
         z.finish()?;
     } else {
-        eprintln!("OUT must end in /, .tar.gz or .jsonl.zst");
+        eprintln!("OUT must end in /, .txt, .tar.gz or .jsonl.zst");
         std::process::exit(2);
     }
     eprintln!(

@@ -159,13 +159,26 @@ fn hard_cases_every_document_exactly_once() {
 #[test]
 fn an_archive_in_one_file_gives_every_document_exactly_once() {
     let docs = generate::docs(&root());
-    let more = std::env::var_os("CANON_SEEDS").map_or(Vec::new(), |_| seeds());
-    // (Seeds 1–3, 5, 6, 8, 11, 12 and 2026 still fail: see README, known
-    // limits.)
-    for (seed, misread) in [(7, false), (4, false), (9, false), (10, false), (2, true)]
-        .into_iter()
-        .chain(more.into_iter().map(|s| (s, false)))
-    {
+    // (`CANON_SEEDS=1-20` runs those seeds instead, `CANON_MISREAD=1` with
+    // misread paragraphs. Seeds 1–3, 6, 8, 12, 17, 18 and 2026 still fail,
+    // and misread 1, 4, 7 and 8: see README, known limits.)
+    let runs: Vec<(u64, bool)> = match std::env::var_os("CANON_SEEDS") {
+        Some(_) => {
+            let misread = std::env::var_os("CANON_MISREAD").is_some();
+            seeds().into_iter().map(|s| (s, misread)).collect()
+        }
+        None => vec![
+            (7, false),
+            (4, false),
+            (9, false),
+            (10, false),
+            (5, false),
+            (11, false),
+            (2, true),
+            (6, true),
+        ],
+    };
+    for (seed, misread) in runs {
         let damage = generate::Damage {
             misread,
             ..Default::default()

@@ -480,9 +480,32 @@ mod tests {
         assert_eq!(labels(&lines), vec!["0"]);
     }
 
+    /// The lines of `d` hard-wrapped every `width` characters.
+    fn wrapped(d: &[String], width: usize) -> Vec<String> {
+        d.iter()
+            .flat_map(|l| {
+                let chars: Vec<char> = l.chars().collect();
+                chars
+                    .chunks(width)
+                    .map(|c| c.iter().collect::<String>())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// The toolbar every page opens with (see [`layout`]).
+    const TOOLBAR: [&str; 2] = ["下载 打印 全屏 收藏", "【字号：加大 还原 减小】"];
+    /// A site's page head, opening some pages (see [`layout`]).
+    const PAGE_HEAD: [&str; 3] = [
+        "当前位置：首页 > 政务信息 > 要闻动态 > 正文阅读",
+        "来源：本网综合 发布机构：办公厅 责任编辑：信息科",
+        "【字体：大 中 小】 【打印本页】 【关闭窗口】 【分享到微信】",
+    ];
+
     /// Lines of documents, each line tagged with its document (`None`:
-    /// chrome), laid out as `layout` says: a letter is that document whole,
-    /// `|` a short chrome line, `=` the toolbar every page opens with.
+    /// chrome), laid out as `layout` says: a letter is that document whole
+    /// (upper case: hard-wrapped every 31 characters), `|` a short chrome
+    /// line, `=` the toolbar every page opens with, `+` a site's page head.
     fn layout(layout: &str, docs: &[(char, Vec<String>)]) -> (Vec<String>, Vec<Option<char>>) {
         let mut lines = Vec::new();
         let mut owner = Vec::new();
@@ -492,21 +515,82 @@ mod tests {
                     lines.push(format!("第{k}页 打印本页 关闭窗口 浏览次数：{}", k * 7919));
                     owner.push(None);
                 }
-                '=' => {
-                    for t in ["下载 打印 全屏 收藏", "【字号：加大 还原 减小】"]
-                    {
+                '=' | '+' => {
+                    let chrome: &[&str] = if c == '=' { &TOOLBAR } else { &PAGE_HEAD };
+                    for t in chrome {
                         lines.push(t.to_string());
                         owner.push(None);
                     }
                 }
                 _ => {
-                    let d = &docs.iter().find(|d| d.0 == c).expect("a document").1;
-                    lines.extend(d.iter().cloned());
-                    owner.extend(std::iter::repeat_n(Some(c), d.len()));
+                    let tag = c.to_ascii_lowercase();
+                    let d = &docs.iter().find(|d| d.0 == tag).expect("a document").1;
+                    let d = if c.is_uppercase() {
+                        wrapped(d, 31)
+                    } else {
+                        d.clone()
+                    };
+                    owner.extend(std::iter::repeat_n(Some(tag), d.len()));
+                    lines.extend(d);
                 }
             }
         }
         (lines, owner)
+    }
+
+    #[test]
+    fn copies_running_on_into_a_page_head_do_not_glue_reports() {
+        // Report b's page opens with a site's page head, and so do some
+        // other pages: copies of a followed by such a page run on a light
+        // stretch past a's end (into where b's page begins at their first
+        // appearance). They stop there all the same: a and b, glued at
+        // their first appearance, come apart where the file shows them
+        // apart.
+        let mut b = PAGE_HEAD.map(String::from).to_vec();
+        b.extend(long_doc('b', 12));
+        let docs = [('a', long_doc('a', 14)), ('b', b), ('x', long_doc('x', 9))];
+        for what in [
+            "a|b|x|a|+x|a|+x|a|+x|b|b|a|x|",
+            "a|b|a|+x|a|+x|a|+x|a|b|b|b|x|",
+            "a|b|x|a+x|a+x|a+x|b|b|a|x|",
+            "ab|x|a+x|a+x|a+x|b|b|a|x|",
+            "a|b|x|a|+x|a|+x|b|b|a|x|b|",
+        ] {
+            let (lines, mut owner) = layout(what, &docs);
+            // (The page head is chrome wherever it stands.)
+            for (o, l) in owner.iter_mut().zip(&lines) {
+                if PAGE_HEAD.contains(&l.as_str()) {
+                    *o = None;
+                }
+            }
+            no_group_holds_two_documents(&lines, &owner, what);
+        }
+    }
+
+    #[test]
+    fn copies_wrapped_at_other_widths_keep_their_first_lines() {
+        // The first copy hard-wrapped at 40 characters, the others at 44,
+        // 48 and 50: each copy's first line is the paragraph's start cut at
+        // its own width — not a line that varies from copy to copy like a
+        // page counter (and cut as chrome with all before it).
+        let d = long_doc('a', 12);
+        let mut lines = Vec::new();
+        let mut owner = Vec::new();
+        for (k, width) in [40, 44, 48, 50].into_iter().enumerate() {
+            lines.push(format!("第{k}页 打印本页 关闭窗口"));
+            owner.push(None);
+            let copy = wrapped(&d, width);
+            owner.extend(std::iter::repeat_n(Some('a'), copy.len()));
+            lines.extend(copy);
+        }
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        for s in segment(&refs) {
+            if s.kind == SegmentKind::Chrome {
+                for i in s.lines {
+                    assert_eq!(owner[i], None, "line {i} {:?} cut as chrome", lines[i]);
+                }
+            }
+        }
     }
 
     /// Every copy's lines are of one document, and every document is in

@@ -33,6 +33,10 @@ struct Part {
 /// of the copies that repeat it).
 const MAX_GLUE_PLACES: usize = 64;
 
+/// Characters two versions of a line must share from their start to be
+/// the same text wrapped at different widths (not a varying counter).
+const REWRAP_CHARS: usize = 16;
+
 /// Lines of new text read after a repeat's end to see how it goes on.
 const HEAD_LINES: usize = 6;
 
@@ -209,9 +213,15 @@ impl Seq<'_> {
         for s in novel {
             let spans = &refs[&s];
             let lines = runs[s].lines.clone();
+            // Where copies stop, and where copies start (a copy that runs
+            // on past its document's end stops a little late).
             let mut places: Vec<usize> = spans
                 .iter()
-                .map(|&(_, b, _)| self.line_at(b.saturating_sub(1)) + 1)
+                .flat_map(|&(a, b, _)| {
+                    let l = self.line_at(a);
+                    let first = if a - self.pos[l] <= DRIFT { l } else { l + 1 };
+                    [self.line_at(b.saturating_sub(1)) + 1, first]
+                })
                 .filter(|l| lines.start < *l && *l < lines.end)
                 .collect();
             places.sort_unstable();
@@ -237,17 +247,22 @@ impl Seq<'_> {
                 if next.saturating_sub(m) > light {
                     continue;
                 }
+                // Copies that stop at the place, or run on a light stretch
+                // past it (a page's footer and the next page's first lines,
+                // short lines that happen to stand alike), and copies that
+                // start there (or a light stretch before); the others that
+                // repeat the run there are across it.
                 let stop = spans
                     .iter()
-                    .filter(|&&(a, b, _)| a < m && b.abs_diff(m) <= DRIFT)
+                    .filter(|&&(a, b, _)| a < m && b + DRIFT >= m && b <= next.max(m) + light)
                     .count();
                 let start = spans
                     .iter()
-                    .filter(|&&(a, b, _)| a.abs_diff(next) <= DRIFT && b > next)
+                    .filter(|&&(a, b, _)| a + light >= m && a <= next + DRIFT && b > next)
                     .count();
                 let across: Vec<usize> = spans
                     .iter()
-                    .filter(|&&(a, b, _)| a + DRIFT < m && b > next.max(m) + DRIFT)
+                    .filter(|&&(a, b, _)| a + light < m && b > next.max(m) + light)
                     .map(|&(_, _, k)| k)
                     .collect();
                 if stop == 0 || start == 0 || across.len() >= stop.min(start) {
@@ -674,6 +689,22 @@ impl Seq<'_> {
             if let Some(i) = aligned {
                 versions.push(self.folds[i]);
             }
+        }
+        // Lines wrapped at different widths begin alike: one is the other
+        // cut short, by more than digits (a counter may gain a digit).
+        let rewrapped = |a: &str, b: &str| {
+            let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+            short.chars().count() >= REWRAP_CHARS
+                && long.len() > short.len()
+                && long.starts_with(short)
+                && !long[short.len()..].chars().all(|c| c.is_ascii_digit())
+        };
+        if versions
+            .iter()
+            .enumerate()
+            .any(|(x, a)| versions[x + 1..].iter().any(|b| rewrapped(a, b)))
+        {
+            return false;
         }
         let n = versions.len();
         versions.sort_unstable();

@@ -36,12 +36,28 @@ impl Seq<'_> {
     /// position `before`).
     pub(super) fn source(&self, class: Class, before: usize) -> Option<usize> {
         match class {
-            Class::Repeat { at } => (at < before).then_some(at),
+            Class::Repeat { at } => (at < before).then(|| self.original(at)),
             // The first place only, like anchors: a later one may be a copy
             // itself. A short line that stands elsewhere in its document is
             // absorbed by the run around it.
             Class::Same { k } => self.places[k].first().copied().filter(|&p| p < before),
             _ => None,
+        }
+    }
+
+    /// Where the text at stream position `at` first stands: a place inside
+    /// a copy (text that first appeared there whole — a line the copy
+    /// re-wrapped or varied — seen again later) stands for the place in the
+    /// original text that the copy's line repeats. So a run that repeats a
+    /// copy and what follows it in the file (the same pages saved again in
+    /// the same order) jumps back where that copy did, and each copy of
+    /// the run is a copy of the original text alone.
+    fn original(&self, at: usize) -> usize {
+        let l = self.line_at(at);
+        match self.src_of[l] {
+            usize::MAX => at,
+            src if src < self.pos[l] => src + (at - self.pos[l]).min(self.len(l)),
+            _ => at,
         }
     }
 
