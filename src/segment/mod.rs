@@ -505,12 +505,16 @@ mod tests {
     /// Lines of documents, each line tagged with its document (`None`:
     /// chrome), laid out as `layout` says: a letter is that document whole
     /// (upper case: hard-wrapped every 31 characters), `|` a short chrome
-    /// line, `=` the toolbar every page opens with, `+` a site's page head.
+    /// line, `=` the toolbar every page opens with, `+` a site's page head;
+    /// `~` before a letter: that document cut short (its first 60% of
+    /// lines).
     fn layout(layout: &str, docs: &[(char, Vec<String>)]) -> (Vec<String>, Vec<Option<char>>) {
         let mut lines = Vec::new();
         let mut owner = Vec::new();
+        let mut cut = false;
         for (k, c) in layout.chars().enumerate() {
             match c {
+                '~' => cut = true,
                 '|' => {
                     lines.push(format!("第{k}页 打印本页 关闭窗口 浏览次数：{}", k * 7919));
                     owner.push(None);
@@ -525,11 +529,14 @@ mod tests {
                 _ => {
                     let tag = c.to_ascii_lowercase();
                     let d = &docs.iter().find(|d| d.0 == tag).expect("a document").1;
-                    let d = if c.is_uppercase() {
+                    let mut d = if c.is_uppercase() {
                         wrapped(d, 31)
                     } else {
                         d.clone()
                     };
+                    if std::mem::take(&mut cut) {
+                        d.truncate(d.len() * 3 / 5);
+                    }
                     owner.extend(std::iter::repeat_n(Some(tag), d.len()));
                     lines.extend(d);
                 }
@@ -564,6 +571,48 @@ mod tests {
                 }
             }
             no_group_holds_two_documents(&lines, &owner, what);
+        }
+    }
+
+    #[test]
+    fn the_first_pages_glued_do_not_cast_off_a_cut_copy() {
+        // The file's first pages hold three reports back to back (one new
+        // text until later copies tell them apart); a copy of the first
+        // cut short holds less than 30% of all that, but most of its
+        // report: it is a copy of it, not text of its own.
+        let docs = [
+            ('a', long_doc('a', 14)),
+            ('b', long_doc('b', 22)),
+            ('x', long_doc('x', 18)),
+        ];
+        for what in [
+            "a|b|x|a|~a|x|b|a|x|b|",
+            "a|b|x|b|a|~a|x|",
+            "a|b|x|x|a|~a|b|",
+            "abx|b|a|~a|x|a|",
+        ] {
+            let (lines, owner) = layout(what, &docs);
+            no_group_holds_two_documents(&lines, &owner, what);
+            one_group_a_document(&lines, &owner, what);
+        }
+    }
+
+    /// Every copy of a document is in one group.
+    fn one_group_a_document(lines: &[String], owner: &[Option<char>], what: &str) {
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let mut group_of: HashMap<char, usize> = HashMap::new();
+        for s in segment(&refs) {
+            let SegmentKind::Copy { group, .. } = s.kind else {
+                continue;
+            };
+            for d in s.lines.clone().filter_map(|i| owner[i]) {
+                let g = *group_of.entry(d).or_insert(group);
+                assert_eq!(
+                    g, group,
+                    "{what}: {d} is in groups {g} and {group} (lines {:?})",
+                    s.lines
+                );
+            }
         }
     }
 

@@ -37,6 +37,11 @@ const MAX_GLUE_PLACES: usize = 64;
 /// the same text wrapped at different widths (not a varying counter).
 const REWRAP_CHARS: usize = 16;
 
+/// A repeat this heavy (fold characters) is weighed against the extent
+/// other repeats from its start copy, not its whole novel run (see
+/// [`Seq::keep_copies`]).
+const SAME_SPAN_WEIGHT: usize = 16 * MIN_REPEAT_WEIGHT;
+
 /// Lines of new text read after a repeat's end to see how it goes on.
 const HEAD_LINES: usize = 6;
 
@@ -152,6 +157,27 @@ impl Seq<'_> {
                 // closing formula would hold a large share of little.)
                 if w >= 4 * MIN_REPEAT_WEIGHT && w * 10 >= source_weight * 3 {
                     return true;
+                }
+                // A long repeat is weighed against the text other long
+                // repeats from its start copy (its document's extent), when
+                // they do: new text after that extent at the first
+                // appearance is other pages glued there (the first pages of
+                // a file; the runs that tell them apart come later).
+                if w >= SAME_SPAN_WEIGHT {
+                    let extent = runs
+                        .iter()
+                        .enumerate()
+                        .filter(|&(j, x)| {
+                            j != k
+                                && !x.novel
+                                && self.weight(x.lines.clone()) >= SAME_SPAN_WEIGHT
+                                && x.src.start.abs_diff(r.src.start) <= DRIFT
+                        })
+                        .map(|(_, x)| x.src.end.max(r.src.end))
+                        .max();
+                    if extent.is_some_and(|e| w * 10 >= e.saturating_sub(r.src.start) * 3) {
+                        return true;
+                    }
                 }
                 // What may stand between copies: chrome, not text.
                 let limit = 4 * MIN_REPEAT_WEIGHT;
