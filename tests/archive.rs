@@ -160,7 +160,7 @@ fn hard_cases_every_document_exactly_once() {
 fn an_archive_in_one_file_gives_every_document_exactly_once() {
     let docs = generate::docs(&root());
     // (`CANON_SEEDS=1-20` runs those seeds instead, `CANON_MISREAD=1` with
-    // misread paragraphs. Seeds 1–3, 8, 12, 17 and 2026 still fail, and
+    // misread paragraphs. Seeds 2, 3, 8, 12, 17 and 2026 still fail, and
     // misread 1, 4 and 8: see README, known limits.)
     let runs: Vec<(u64, bool)> = match std::env::var_os("CANON_SEEDS") {
         Some(_) => {
@@ -168,6 +168,7 @@ fn an_archive_in_one_file_gives_every_document_exactly_once() {
             seeds().into_iter().map(|s| (s, misread)).collect()
         }
         None => vec![
+            (1, false),
             (7, false),
             (4, false),
             (9, false),

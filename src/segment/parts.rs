@@ -159,10 +159,12 @@ impl Seq<'_> {
                     return true;
                 }
                 // A long repeat is weighed against the text other long
-                // repeats from its start copy (its document's extent), when
-                // they do: new text after that extent at the first
-                // appearance is other pages glued there (the first pages of
-                // a file; the runs that tell them apart come later).
+                // repeats from its start copy (the shortest that reaches as
+                // far: its document's extent, or a longer repeat of the
+                // same pages), when they do: new text after that at the
+                // first appearance is other pages glued there (the first
+                // pages of a file; the runs that tell them apart come
+                // later).
                 if w >= SAME_SPAN_WEIGHT {
                     let extent = runs
                         .iter()
@@ -172,9 +174,10 @@ impl Seq<'_> {
                                 && !x.novel
                                 && self.weight(x.lines.clone()) >= SAME_SPAN_WEIGHT
                                 && x.src.start.abs_diff(r.src.start) <= DRIFT
+                                && x.src.end + DRIFT >= r.src.end
                         })
                         .map(|(_, x)| x.src.end.max(r.src.end))
-                        .max();
+                        .min();
                     if extent.is_some_and(|e| w * 10 >= e.saturating_sub(r.src.start) * 3) {
                         return true;
                     }
