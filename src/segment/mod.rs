@@ -18,7 +18,9 @@
 //!    before it (first occurrences only): when most of its anchors were seen,
 //!    and agree where (within [`DRIFT`] characters), the line *repeats* the
 //!    text at that place; otherwise it is *novel* (or *neutral*: a short line
-//!    seen nowhere before, which follows its neighbours).
+//!    seen nowhere before, which follows its neighbours). A place inside a
+//!    copy (text first seen whole there: a line it re-wrapped) stands for
+//!    the original text that copy repeats.
 //! 3. *Runs.* Consecutive lines form a run while they stay novel, or while
 //!    their source positions advance with them. A light stretch (at most
 //!    [`MAX_GAP`] characters, or a quarter of the run so far: damaged or
