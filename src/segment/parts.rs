@@ -215,7 +215,6 @@ impl Seq<'_> {
     /// copy. A run copies repeat across as often as not stays whole (one
     /// document, some of its copies cut short).
     fn split_glued(&self, runs: Vec<Run>) -> Vec<Run> {
-        let run_of = |line: usize| runs.partition_point(|r| r.lines.end <= line);
         // Each novel run's stretches that later copies repeat (stream
         // positions, clipped to the run), with the copy's run.
         let mut refs: HashMap<usize, Vec<(usize, usize, usize)>> = HashMap::new();
@@ -223,8 +222,8 @@ impl Seq<'_> {
             if r.novel || r.src.is_empty() {
                 continue;
             }
-            let first = run_of(self.line_at(r.src.start));
-            let last = run_of(self.line_at(r.src.end - 1));
+            let first = run_of(&runs, self.line_at(r.src.start));
+            let last = run_of(&runs, self.line_at(r.src.end - 1));
             let sources = runs.iter().enumerate().take((last + 1).min(k));
             for (s, n) in sources.skip(first).filter(|(_, n)| n.novel) {
                 let (a, b) = (self.pos[n.lines.start], self.pos[n.lines.end]);
@@ -376,7 +375,6 @@ impl Seq<'_> {
 
     /// Runs `k` that carry on run `k - 1` (one copy), joined in `uf`.
     fn join_cut_copies(&self, runs: &[Run], uf: &mut UnionFind) -> Vec<usize> {
-        let run_of = |line: usize| runs.partition_point(|r| r.lines.end <= line);
         let mut joins: Vec<usize> = Vec::new();
         // A copy whose source stops at the end of one novel run and goes on at
         // the start of a later one: the first copy was cut short, and the
@@ -393,10 +391,10 @@ impl Seq<'_> {
             // drift: take the novel run just before it.
             let s1 = [1, DRIFT]
                 .iter()
-                .map(|&back| run_of(self.line_at(prev.src.end.saturating_sub(back))))
+                .map(|&back| run_of(runs, self.line_at(prev.src.end.saturating_sub(back))))
                 .find(|&s| s < runs.len() && runs[s].novel)
                 .unwrap_or(runs.len());
-            let s2 = run_of(self.line_at(r.src.start));
+            let s2 = run_of(runs, self.line_at(r.src.start));
             if s1 < s2
                 && s2 < runs.len()
                 && runs[s1].novel
@@ -566,7 +564,6 @@ impl Seq<'_> {
     /// Per novel run, the lines each later copy repeats; every repeated run
     /// joins (in `uf`) the runs its source lies in.
     fn references(&self, runs: &[Run], uf: &mut UnionFind) -> Refs {
-        let run_of = |line: usize| runs.partition_point(|r| r.lines.end <= line);
         let mut refs: Refs = vec![Vec::new(); runs.len()];
         for (k, r) in runs.iter().enumerate() {
             if r.novel {
@@ -574,7 +571,7 @@ impl Seq<'_> {
             }
             let first = self.line_at(r.src.start);
             let last = self.line_at(r.src.end.saturating_sub(1).max(r.src.start));
-            let (ra, rb) = (run_of(first), run_of(last));
+            let (ra, rb) = (run_of(runs, first), run_of(runs, last));
             for s in ra..=rb.min(runs.len() - 1) {
                 if s >= k {
                     break;
@@ -882,6 +879,11 @@ impl Seq<'_> {
         }
         out
     }
+}
+
+/// The run holding (non-blank) line `line`.
+fn run_of(runs: &[Run], line: usize) -> usize {
+    runs.partition_point(|r| r.lines.end <= line)
 }
 
 /// Pieces of runs joined in [`Seq::join_cut_copies`] are one copy.
