@@ -6,7 +6,10 @@
 //!
 //! Copies are joined (union-find) when their keys are equal, when the
 //! segment stage found that they repeat each other inside one file (a
-//! truncated copy joins its full copies that way), or when their MinHash
+//! truncated copy joins its full copies that way; checked on their sampled
+//! shingles, and a copy glued of several of its group's documents joins
+//! none of them — one such copy chained every report of a split archive
+//! into one document), or when their MinHash
 //! signatures fall in one LSH band bucket and the pair verifies: estimated
 //! Jaccard at or above the threshold, or containment at or above it for a
 //! copy at least 30% as long as the other (a truncated copy in another file).
@@ -128,6 +131,84 @@ pub fn same_document(a: &Signature, b: &Signature, threshold: f64) -> bool {
     small as f64 >= MIN_CONTAINED_SHARE * big as f64 && containment(a, b) >= threshold
 }
 
+/// Whether two copies the segment stage grouped in one file do repeat each
+/// other: most of the smaller's sampled shingles lie in the larger (a cut
+/// copy's all do). A copy too short to tell is taken on the segment
+/// stage's word. Seen on a 20 MB file split in four: a group of one report
+/// and the tail of another (its file's segmentation cut it at a line both
+/// share) sharing 10% of their text joined the two reports, and through
+/// the tail's copies in the other files a third: 9 documents came out as 8.
+fn repeat_each_other(a: Option<&Signature>, b: Option<&Signature>) -> bool {
+    let (Some(a), Some(b)) = (a, b) else {
+        return true;
+    };
+    let (small, big) = if (a.shingles, a.samples.len()) <= (b.shingles, b.samples.len()) {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    crate::fingerprint::sampled_containment(&small.samples, &big.samples)
+        .is_none_or(|c| c >= GROUP_SHARED)
+}
+
+/// Share of the smaller copy's samples the larger must hold for two copies
+/// of one in-file group to be one document.
+const GROUP_SHARED: f64 = 0.5;
+/// A group member this many times heavier (shingles) than the group's
+/// median member is looked at as a copy that may hold several documents.
+const GLUED_WEIGHT: f64 = 1.5;
+/// Most lighter members (distinct keys) a heavy member is checked against.
+const GLUED_CHECKED: usize = 64;
+
+/// Positions in `members` (one in-file group, in run order) of the copies
+/// glued of several documents: much heavier than the group's median copy
+/// and holding two lighter members that do not repeat each other. Seen on
+/// a 691 MB file split in eleven: a 112,000-shingle stretch of seven
+/// reports back to back, grouped with copies of each, joined all nine
+/// reports into one output.
+fn glued_members<'s>(
+    members: &[usize],
+    sig: &impl Fn(usize) -> Option<&'s Signature>,
+) -> Vec<usize> {
+    let shingles = |i: usize| sig(i).map_or(0, |s| s.shingles);
+    let mut weights: Vec<usize> = members.iter().map(|&i| shingles(i)).collect();
+    weights.sort_unstable();
+    let Some(&median) = weights.get(weights.len() / 2) else {
+        return Vec::new();
+    };
+    let mut glued = Vec::new();
+    for (k, &x) in members.iter().enumerate() {
+        if (shingles(x) as f64) <= GLUED_WEIGHT * median as f64 {
+            continue;
+        }
+        // The lighter members it holds, one per distinct signature.
+        let mut held: Vec<&Signature> = Vec::new();
+        for &p in members {
+            let Some(ps) = sig(p) else { continue };
+            if held.len() == GLUED_CHECKED {
+                break;
+            }
+            if ps.shingles < shingles(x)
+                && !held
+                    .iter()
+                    .any(|h| std::ptr::eq(*h, ps) || h.mins == ps.mins)
+                && repeat_each_other(sig(x), Some(ps))
+            {
+                held.push(ps);
+            }
+        }
+        let two_documents = held.iter().enumerate().any(|(a, &p)| {
+            held[a + 1..]
+                .iter()
+                .any(|&q| !repeat_each_other(Some(p), Some(q)))
+        });
+        if two_documents {
+            glued.push(k);
+        }
+    }
+    glued
+}
+
 /// Assigns a document id to each copy; returns the ids and the number of
 /// documents. `signatures[i]` is copy `i`'s MinHash signature, if it has one.
 pub fn cluster(
@@ -138,7 +219,8 @@ pub fn cluster(
     let sig = |i: usize| signatures.get(i).copied().flatten();
     let mut uf = Sets::new(signatures, copies.len());
     let mut by_key: HashMap<[u8; 32], usize> = HashMap::new();
-    let mut by_group: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut by_group: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+    let mut groups = Vec::new();
     let mut representatives = Vec::new();
     for (i, c) in copies.iter().enumerate() {
         let first = *by_key.entry(c.key).or_insert(i);
@@ -146,8 +228,31 @@ pub fn cluster(
             representatives.push(i);
         }
         uf.join(first, i);
-        let first = *by_group.entry((c.file, c.group)).or_insert(i);
-        uf.join(first, i);
+        let members = by_group.entry((c.file, c.group)).or_default();
+        if members.is_empty() {
+            groups.push((c.file, c.group));
+        }
+        members.push(i);
+    }
+    // The copies of each in-file group that do repeat each other join (one
+    // reading of the group nearly always; a copy glued of several of the
+    // group's documents joins none of them: it is left to the pairs below).
+    for g in &groups {
+        let members = &by_group[g];
+        let glued = glued_members(members, &sig);
+        let mut readings: Vec<usize> = Vec::new();
+        for (k, &i) in members.iter().enumerate() {
+            if glued.contains(&k) {
+                continue;
+            }
+            match readings
+                .iter()
+                .find(|&&r| repeat_each_other(sig(r), sig(i)))
+            {
+                Some(&r) => uf.join(r, i),
+                None => readings.push(i),
+            }
+        }
     }
     // Near-duplicates: LSH candidates among one copy per exact key, each
     // verified on its signatures.
@@ -383,7 +488,11 @@ mod tests {
         // Two reports, each with the same opening formula cut off as a copy
         // of its own in its file (joined to its report by the file's group),
         // the two formulas near-identical (one damaged character).
-        let (a, b, formula) = (han_text(1, 3000), han_text(2, 3000), han_text(3, 200));
+        let formula = han_text(3, 200);
+        let (a, b) = (
+            format!("{formula}{}", han_text(1, 3000)),
+            format!("{formula}{}", han_text(2, 3000)),
+        );
         let damaged: String = formula.chars().skip(1).collect();
         let texts = [a.as_str(), formula.as_str(), b.as_str(), damaged.as_str()];
         let sigs: Vec<_> = texts.iter().map(|t| signature([*t]).unwrap()).collect();
@@ -402,6 +511,87 @@ mod tests {
             DEFAULT_THRESHOLD,
         );
         assert_eq!(ids, vec![0, 0]);
+    }
+
+    #[test]
+    fn a_group_of_copies_sharing_nothing_does_not_join_documents() {
+        use crate::fingerprint::signature;
+        // File 0's segmentation put report A and the tail of report B (cut
+        // at a line both share) in one group; file 1 holds B and its tail,
+        // rightly grouped; the tails are one text (one key).
+        let (a, b) = (han_text(1, 6000), han_text(2, 5000));
+        let tail: String = b.chars().skip(3500).collect();
+        let head: String = a.chars().take(1000).collect();
+        let texts = [a.as_str(), tail.as_str(), b.as_str(), tail.as_str()];
+        let sigs: Vec<_> = texts.iter().map(|t| signature([*t]).unwrap()).collect();
+        let refs: Vec<Option<&Signature>> = sigs.iter().map(Some).collect();
+        let copies = [c(0, 0, 1), c(0, 0, 2), c(1, 0, 3), c(1, 0, 2)];
+        let (ids, n) = cluster(&copies, &refs, DEFAULT_THRESHOLD);
+        assert_eq!((ids, n), (vec![0, 1, 1, 1], 2));
+        // A cut copy (too short a share to join by containment) still joins
+        // its group, and a copy too short to judge is taken on its group's
+        // word.
+        let tiny = han_text(7, 20);
+        let more = [signature([head.as_str()]).unwrap()];
+        let tiny_sig = signature([tiny.as_str()]);
+        let refs = [Some(&sigs[0]), Some(&more[0]), tiny_sig.as_ref()];
+        let (ids, n) = cluster(
+            &[c(0, 0, 1), c(0, 0, 4), c(0, 0, 5)],
+            &refs,
+            DEFAULT_THRESHOLD,
+        );
+        assert_eq!((ids, n), (vec![0, 0, 0], 1));
+    }
+
+    #[test]
+    fn a_copy_glued_of_its_groups_documents_joins_none_of_them() {
+        use crate::fingerprint::signature;
+        // One file's group: a stretch of three reports back to back (the
+        // file's segmentation found no border), then copies of each, one of
+        // them cut short; another file holds the first report.
+        let (a, b, c3) = (han_text(1, 4000), han_text(2, 5000), han_text(3, 4500));
+        let glued = format!("{a}{b}{c3}");
+        let cut: String = a.chars().take(1500).collect();
+        let texts = [
+            glued.as_str(),
+            a.as_str(),
+            b.as_str(),
+            c3.as_str(),
+            cut.as_str(),
+            a.as_str(),
+        ];
+        let sigs: Vec<_> = texts.iter().map(|t| signature([*t]).unwrap()).collect();
+        let refs: Vec<Option<&Signature>> = sigs.iter().map(Some).collect();
+        let copies = [
+            c(0, 0, 1),
+            c(0, 0, 2),
+            c(0, 0, 3),
+            c(0, 0, 4),
+            c(0, 0, 5),
+            c(1, 0, 2),
+        ];
+        let (ids, _) = cluster(&copies, &refs, DEFAULT_THRESHOLD);
+        assert_ne!(ids[1], ids[2], "{ids:?}");
+        assert_ne!(ids[1], ids[3], "{ids:?}");
+        assert_ne!(ids[2], ids[3], "{ids:?}");
+        assert_eq!((ids[4], ids[5]), (ids[1], ids[1]), "{ids:?}");
+        // A full copy grouped with copies cut short at different lengths
+        // (each the start of the next) is one document.
+        let (half, third): (String, String) = (
+            a.chars().take(2000).collect(),
+            a.chars().take(1300).collect(),
+        );
+        let sigs: Vec<_> = [a.as_str(), half.as_str(), third.as_str(), cut.as_str()]
+            .iter()
+            .map(|t| signature([*t]).unwrap())
+            .collect();
+        let refs: Vec<Option<&Signature>> = sigs.iter().map(Some).collect();
+        let (ids, n) = cluster(
+            &[c(0, 0, 1), c(0, 0, 2), c(0, 0, 3), c(0, 0, 4)],
+            &refs,
+            DEFAULT_THRESHOLD,
+        );
+        assert_eq!((ids, n), (vec![0, 0, 0, 0], 1));
     }
 
     #[test]
