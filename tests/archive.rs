@@ -182,36 +182,152 @@ fn an_archive_with_misread_paragraphs_in_one_file_gives_every_document_exactly_o
     }
 }
 
+/// A whole archive in one file, split across files where a scraper's dumps
+/// would be (a new file every so many bytes, at a line end): no document
+/// lost, none merged with another. (A copy one file's segmentation glued
+/// of two reports, or of one report and the next one's tail, joined those
+/// reports through the copies of them in the other files: a 691 MB file
+/// split in eleven came out as one document, a 20 MB file split in four
+/// lost a report; seeds 7, 8, 10 and 12 lost one here.) Not yet every
+/// document exactly once: a file that starts inside a copy may give that
+/// piece as an output, and seeds 1–3, 5, 6, 9 and 13 still lose or merge
+/// one (see README, known limits).
+#[test]
+fn an_archive_in_one_file_split_in_four_loses_and_merges_no_document() {
+    // (`CANON_SPLIT_SEEDS=a-b` runs those seeds instead.)
+    let seeds: Vec<u64> = match std::env::var("CANON_SPLIT_SEEDS").ok().and_then(|v| {
+        let (a, b) = v.split_once('-')?;
+        Some(a.parse().ok()?..=b.parse().ok()?)
+    }) {
+        Some(range) => range.collect(),
+        None => vec![8, 12, 7],
+    };
+    let docs = generate::docs(&root());
+    for seed in seeds {
+        let one = one_file(&docs, seed, false);
+        eprintln!("seed {seed}: {} bytes in four files", one.bytes.len());
+        no_document_lost_or_merged(&docs, &split(one, 4));
+    }
+}
+
+/// Each document comes out (an output at least 0.9 of it, holding at
+/// least half of it) and no output holds two (0.3 of another).
+fn no_document_lost_or_merged(docs: &[generate::Doc], pages: &[Page]) {
+    let dir = tempfile::tempdir().unwrap();
+    generate::write(pages, dir.path()).unwrap();
+    let (out, report) = clean_dir(dir.path());
+    let truth: Vec<HashSet<Vec<char>>> = docs
+        .iter()
+        .map(|d| {
+            grams(
+                &canon::normalize::normalize_document(&d.text, canon::normalize::default_rules()).0,
+            )
+        })
+        .collect();
+    let mut found = vec![false; docs.len()];
+    for d in &report.documents {
+        let g = grams(&fs::read_to_string(out.path().join(&d.output)).unwrap());
+        let mut scores: Vec<(f64, usize)> = truth
+            .iter()
+            .enumerate()
+            .map(|(k, t)| (g.intersection(t).count() as f64 / g.len().max(1) as f64, k))
+            .collect();
+        scores.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        let (best, k) = scores[0];
+        assert!(
+            scores[1].0 < 0.3,
+            "{} merges {} and {}",
+            d.output,
+            docs[k].name,
+            docs[scores[1].1].name
+        );
+        let coverage = g.intersection(&truth[k]).count() as f64 / truth[k].len() as f64;
+        if best >= 0.9 && coverage >= 0.5 {
+            found[k] = true;
+        }
+    }
+    for (k, f) in found.iter().enumerate() {
+        assert!(f, "{} is lost", docs[k].name);
+    }
+}
+
+/// `page` cut into `parts` files at line ends (none next to a NUL byte: a
+/// UTF-16 page is never cut), each copy in the file holding most of it.
+fn split(page: Page, parts: usize) -> Vec<Page> {
+    let len = page.bytes.len();
+    let mut cuts = vec![0];
+    for k in 1..parts {
+        let mut at = k * len / parts;
+        while at < len {
+            let near = &page.bytes[at.saturating_sub(64)..(at + 64).min(len)];
+            if page.bytes[at - 1] == b'\n' && !near.contains(&0) {
+                break;
+            }
+            at += 1;
+        }
+        cuts.push(at);
+    }
+    cuts.push(len);
+    (0..parts)
+        .map(|k| {
+            let (a, b) = (cuts[k], cuts[k + 1]);
+            Page {
+                path: format!("all-{}.txt", k + 1),
+                bytes: page.bytes[a..b].to_vec(),
+                copies: page
+                    .copies
+                    .iter()
+                    .filter(|c| {
+                        let inside = c.bytes.end.min(b).saturating_sub(c.bytes.start.max(a));
+                        2 * inside > c.bytes.len()
+                    })
+                    .map(|c| {
+                        let mut c = c.clone();
+                        c.bytes = c.bytes.start.max(a) - a..c.bytes.end.min(b) - a;
+                        c
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
 /// For each `(seed, misread)`: the generated archive's 40 pages in one
 /// file, every document exactly once.
 fn archives_in_one_file(runs: &[(u64, bool)]) {
     let docs = generate::docs(&root());
     for &(seed, misread) in runs {
-        let damage = generate::Damage {
-            misread,
-            ..Default::default()
-        };
-        let mut pages = generate::archive_with(&docs, 40, seed, damage);
-        pages.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut one = Page {
-            path: "all.txt".into(),
-            bytes: Vec::new(),
-            copies: Vec::new(),
-        };
-        for p in pages {
-            let at = one.bytes.len();
-            one.copies.extend(p.copies.into_iter().map(|mut c| {
-                c.bytes = c.bytes.start + at..c.bytes.end + at;
-                c
-            }));
-            one.bytes.extend_from_slice(&p.bytes);
-        }
+        let one = one_file(&docs, seed, misread);
         eprintln!("seed {seed}: {} bytes in one file", one.bytes.len());
         // (A document whose copies all follow another page's footer and
         // header in the file may keep those lines: see README, known
         // limits.)
         every_document_once(&docs, &[one], false);
     }
+}
+
+/// The generated archive's 40 pages (seed `seed`) back to back in one file.
+fn one_file(docs: &[generate::Doc], seed: u64, misread: bool) -> Page {
+    let damage = generate::Damage {
+        misread,
+        ..Default::default()
+    };
+    let mut pages = generate::archive_with(docs, 40, seed, damage);
+    pages.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut one = Page {
+        path: "all.txt".into(),
+        bytes: Vec::new(),
+        copies: Vec::new(),
+    };
+    for p in pages {
+        let at = one.bytes.len();
+        one.copies.extend(p.copies.into_iter().map(|mut c| {
+            c.bytes = c.bytes.start + at..c.bytes.end + at;
+            c
+        }));
+        one.bytes.extend_from_slice(&p.bytes);
+    }
+    one
 }
 
 /// Seeds for the archive tests: three, or `CANON_SEEDS` (`1-20`) for a
