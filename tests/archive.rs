@@ -188,9 +188,12 @@ fn an_archive_with_misread_paragraphs_in_one_file_gives_every_document_exactly_o
 /// of two reports, or of one report and the next one's tail, joined those
 /// reports through the copies of them in the other files: a 691 MB file
 /// split in eleven came out as one document, a 20 MB file split in four
-/// lost a report; seeds 7, 8, 10 and 12 lost one here.) Not yet every
+/// lost a report; seeds 7, 8, 10 and 12 lost one here. Seed 1 lost three
+/// quarters of a report to the vote: a piece of it at a file's start,
+/// aligned at the wrong one of two paragraphs that begin alike, "rescued"
+/// a U+FFFD with a short other text, one vote against one.) Not yet every
 /// document exactly once: a file that starts inside a copy may give that
-/// piece as an output, and seeds 1–3, 5, 6, 9 and 13 still lose or merge
+/// piece as an output, and seeds 2, 3, 5, 6, 9 and 13 still lose or merge
 /// one (see README, known limits).
 #[test]
 fn an_archive_in_one_file_split_in_four_loses_and_merges_no_document() {
@@ -200,7 +203,7 @@ fn an_archive_in_one_file_split_in_four_loses_and_merges_no_document() {
         Some(a.parse().ok()?..=b.parse().ok()?)
     }) {
         Some(range) => range.collect(),
-        None => vec![8, 12, 7],
+        None => vec![8, 12, 7, 1],
     };
     let docs = generate::docs(&root());
     for seed in seeds {
@@ -216,6 +219,10 @@ fn no_document_lost_or_merged(docs: &[generate::Doc], pages: &[Page]) {
     let dir = tempfile::tempdir().unwrap();
     generate::write(pages, dir.path()).unwrap();
     let (out, report) = clean_dir(dir.path());
+    if std::env::var_os("CANON_KEEP").is_some() {
+        eprintln!("kept {:?} {:?}", dir.path(), out.path());
+        let _ = dir.keep();
+    }
     let truth: Vec<HashSet<Vec<char>>> = docs
         .iter()
         .map(|d| {
@@ -259,7 +266,7 @@ fn split(page: Page, parts: usize) -> Vec<Page> {
     for k in 1..parts {
         let mut at = k * len / parts;
         while at < len {
-            let near = &page.bytes[at.saturating_sub(64)..(at + 64).min(len)];
+            let near = &page.bytes[at.saturating_sub(4096)..(at + 4096).min(len)];
             if page.bytes[at - 1] == b'\n' && !near.contains(&0) {
                 break;
             }
