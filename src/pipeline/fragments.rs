@@ -20,7 +20,13 @@
 //!   lie in a heavier document's copies — at least [`CONTAINED`] of them,
 //!   the heavier one weighing at least `1 / `[`LIGHTER`] times as much —
 //!   is a piece of it. Containment is exact on the sample (a shingle two
-//!   texts share is sampled in both), not the 128-bucket estimate.
+//!   texts share is sampled in both), not the 128-bucket estimate. A
+//!   sample counts for a host only when two of its readings (distinct
+//!   signatures) hold it, or its only one: a copy glued of the host and
+//!   another document holds that document once and does not make it a
+//!   piece (seen on an archive split into files: qinghai's report, eight
+//!   copies, became a fragment of guangdong's through one copy glued of
+//!   both).
 //!   A piece with more copies than its host must weigh at most half of it
 //!   (else the host is the odd one: a copy that ran on, seen on a 1 GB
 //!   archive taking the seed's report's 2,264 copies as its "pieces").
@@ -76,7 +82,7 @@ pub fn join(
     }
     let docs = members.len();
     let (typical, weight) = typical(analysis, &members);
-    let index = sample_index(analysis, &members);
+    let (index, readings) = held_index(analysis, &members);
     // Each document's candidate hosts: (host, samples found), and the
     // samples that speak for it (its longest copy's).
     let mut candidates: Vec<Vec<(usize, usize)>> = vec![Vec::new(); docs];
@@ -94,8 +100,14 @@ pub fn join(
         }
         let mut found: HashMap<usize, usize> = HashMap::new();
         for s in samples {
-            for &o in index.get(s).into_iter().flatten() {
-                if o != d && weight[d] as f64 <= LIGHTER * weight[o] as f64 {
+            for &(o, held) in index.get(s).into_iter().flatten() {
+                // (In two of the host's readings, or its only one: a copy
+                // glued of the host and another document holds that
+                // document's text once, and does not make it a piece.)
+                if o != d
+                    && weight[d] as f64 <= LIGHTER * weight[o] as f64
+                    && held >= readings[o].min(2)
+                {
                     *found.entry(o).or_default() += 1;
                 }
             }
@@ -268,6 +280,38 @@ fn typical(analysis: &Analysis, members: &[Vec<usize>]) -> (Vec<Option<usize>>, 
         .map(|t| t.map_or(0, |m| analysis.copy(m).2.fingerprint.weight))
         .collect();
     (typical, weight)
+}
+
+/// From each sampled shingle to the documents whose copies hold it, each
+/// with how many of its readings (distinct signatures) do, in id order.
+type HeldIndex = HashMap<u32, Vec<(usize, usize)>>;
+
+/// The [`HeldIndex`] of the documents, and how many readings each has.
+fn held_index(analysis: &Analysis, members: &[Vec<usize>]) -> (HeldIndex, Vec<usize>) {
+    let mut index: HeldIndex = HashMap::new();
+    let mut readings = Vec::with_capacity(members.len());
+    for (d, ms) in members.iter().enumerate() {
+        let mut seen = std::collections::HashSet::new();
+        let signatures: Vec<&crate::fingerprint::Signature> = ms
+            .iter()
+            .filter_map(|&m| analysis.copy(m).2.signature.as_ref())
+            .filter(|s| seen.insert(std::sync::Arc::as_ptr(s)))
+            .map(|s| s.as_ref())
+            .collect();
+        readings.push(signatures.len());
+        let mut counts: HashMap<u32, usize> = HashMap::new();
+        for s in signatures {
+            for &x in &s.samples {
+                *counts.entry(x).or_default() += 1;
+            }
+        }
+        let mut counts: Vec<(u32, usize)> = counts.into_iter().collect();
+        counts.sort_unstable();
+        for (x, n) in counts {
+            index.entry(x).or_default().push((d, n));
+        }
+    }
+    (index, readings)
 }
 
 /// From each sampled shingle to the documents whose copies hold it (each
