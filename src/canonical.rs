@@ -555,8 +555,9 @@ fn align(b: &[char], text: &str) -> Option<Alignment> {
 /// vote against it. Where most covering copies agree on a
 /// reading other than the backbone's, it is taken. Without a majority, a real
 /// reading beats `?`, U+FFFD or a deletion in the backbone when it keeps
-/// the rest of the stretch (see [`rescues`]); otherwise the backbone stays. Ties between readings break by more votes, then by the
-/// reading itself (so the result never depends on the order of copies).
+/// the rest of the stretch (see [`rescues`]); otherwise the backbone
+/// stays. Ties between readings break by more votes, then by the reading
+/// itself (so the result never depends on the order of copies).
 /// Nothing is added before the backbone's first character or after its
 /// last: the document's extent is the backbone's.
 pub fn vote(

@@ -177,9 +177,19 @@ fn glued_members<'s>(
         return Vec::new();
     };
     let mut glued = Vec::new();
+    // (Heavy copies of one text are judged once.)
+    let mut judged: Vec<(&Signature, bool)> = Vec::new();
     for (k, &x) in members.iter().enumerate() {
         if (shingles(x) as f64) <= GLUED_WEIGHT * median as f64 {
             continue;
+        }
+        if let Some(xs) = sig(x) {
+            if let Some(&(_, was)) = judged.iter().find(|(j, _)| j.mins == xs.mins) {
+                if was {
+                    glued.push(k);
+                }
+                continue;
+            }
         }
         // The lighter members it holds, one per distinct signature.
         let mut held: Vec<&Signature> = Vec::new();
@@ -202,6 +212,9 @@ fn glued_members<'s>(
                 .iter()
                 .any(|&q| !repeat_each_other(Some(p), Some(q)))
         });
+        if let Some(xs) = sig(x) {
+            judged.push((xs, two_documents));
+        }
         if two_documents {
             glued.push(k);
         }

@@ -22,7 +22,7 @@
 //!   is a piece of it. Containment is exact on the sample (a shingle two
 //!   texts share is sampled in both), not the 128-bucket estimate. A
 //!   sample counts for a host only when two of its readings (distinct
-//!   signatures) hold it, or its only one: a copy glued of the host and
+//!   keys) hold it, or its only one: a copy glued of the host and
 //!   another document holds that document once and does not make it a
 //!   piece (seen on an archive split into files: qinghai's report, eight
 //!   copies, became a fragment of guangdong's through one copy glued of
@@ -283,10 +283,12 @@ fn typical(analysis: &Analysis, members: &[Vec<usize>]) -> (Vec<Option<usize>>, 
 }
 
 /// From each sampled shingle to the documents whose copies hold it, each
-/// with how many of its readings (distinct signatures) do, in id order.
+/// with how many of its readings (distinct keys) do, in id order.
 type HeldIndex = HashMap<u32, Vec<(usize, usize)>>;
 
 /// The [`HeldIndex`] of the documents, and how many readings each has.
+/// Readings are told apart by key, never by where their signatures lie in
+/// memory (two workers may sign one text twice).
 fn held_index(analysis: &Analysis, members: &[Vec<usize>]) -> (HeldIndex, Vec<usize>) {
     let mut index: HeldIndex = HashMap::new();
     let mut readings = Vec::with_capacity(members.len());
@@ -294,9 +296,9 @@ fn held_index(analysis: &Analysis, members: &[Vec<usize>]) -> (HeldIndex, Vec<us
         let mut seen = std::collections::HashSet::new();
         let signatures: Vec<&crate::fingerprint::Signature> = ms
             .iter()
-            .filter_map(|&m| analysis.copy(m).2.signature.as_ref())
-            .filter(|s| seen.insert(std::sync::Arc::as_ptr(s)))
-            .map(|s| s.as_ref())
+            .map(|&m| analysis.copy(m).2)
+            .filter(|c| seen.insert(c.fingerprint.key))
+            .filter_map(|c| c.signature.as_deref())
             .collect();
         readings.push(signatures.len());
         let mut counts: HashMap<u32, usize> = HashMap::new();
