@@ -235,12 +235,7 @@ fn no_document_lost_or_merged(docs: &[generate::Doc], pages: &[Page]) {
     let mut found = vec![false; docs.len()];
     for d in &report.documents {
         let g = grams(&fs::read_to_string(out.path().join(&d.output)).unwrap());
-        let mut scores: Vec<(f64, usize)> = truth
-            .iter()
-            .enumerate()
-            .map(|(k, t)| (g.intersection(t).count() as f64 / g.len().max(1) as f64, k))
-            .collect();
-        scores.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        let scores = ranked(&g, &truth);
         let (best, k) = scores[0];
         assert!(
             scores[1].0 < 0.3,
@@ -314,6 +309,18 @@ fn archives_in_one_file(runs: &[(u64, bool)]) {
         // limits.)
         every_document_once(&docs, &[one], false);
     }
+}
+
+/// The true documents by how much of an output's grams `g` each holds
+/// (share, document index), most first.
+fn ranked(g: &HashSet<Vec<char>>, truth: &[HashSet<Vec<char>>]) -> Vec<(f64, usize)> {
+    let mut scores: Vec<(f64, usize)> = truth
+        .iter()
+        .enumerate()
+        .map(|(k, t)| (g.intersection(t).count() as f64 / g.len().max(1) as f64, k))
+        .collect();
+    scores.sort_by(|a, b| b.partial_cmp(a).unwrap());
+    scores
 }
 
 /// The generated archive's 40 pages (seed `seed`) back to back in one file.
@@ -421,12 +428,7 @@ fn every_document_once(docs: &[generate::Doc], pages: &[Page], no_site_chrome: b
     for d in &report.documents {
         let text = fs::read_to_string(out.path().join(&d.output)).unwrap();
         let g = grams(&text);
-        let mut scores: Vec<(f64, usize)> = truth
-            .iter()
-            .enumerate()
-            .map(|(k, t)| (g.intersection(t).count() as f64 / g.len().max(1) as f64, k))
-            .collect();
-        scores.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        let scores = ranked(&g, &truth);
         let (best, k) = scores[0];
         assert!(
             best >= 0.9,
