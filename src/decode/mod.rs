@@ -232,6 +232,142 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError
     Ok(b.finish(bytes, 0, evidence))
 }
 
+/// How [`decode`] reads a file's bytes: stretches, each in one encoding,
+/// cut at line ends.
+type Plan = Vec<(Range<usize>, &'static Encoding)>;
+
+/// A big file's decoding a stretch of lines at a time: `None` unless
+/// [`decode`] would read it as UTF-8 or line by line in encodings whose
+/// decoders keep no state across a line end (no BOM, no `--encoding`, no
+/// UTF-16 page, no NUL at its head, nothing stateful such as ISO-2022-JP).
+/// Each chunk holds about `chunk` bytes, cut at a line end before a line
+/// that starts with an ASCII byte (no mojibake chain goes on across it, see
+/// [`mojibake::chained`]), so its lines — text, repairs, undecodable bytes
+/// — are exactly the lines [`decode`] gives: their byte ranges are the
+/// file's, their text ranges the chunk's, and repairs count lines from the
+/// chunk's first. A file with no such line end is one chunk.
+pub fn chunks<'a>(bytes: &'a [u8], opts: &DecodeOptions, chunk: usize) -> Option<Chunks<'a>> {
+    if Encoding::for_bom(bytes).is_some()
+        || opts.forced.is_some()
+        || memchr::memchr(0, &bytes[..bytes.len().min(SNIFF_LEN)]).is_some()
+    {
+        return None;
+    }
+    let (plan, evidence) = if simdutf8::basic::from_utf8(bytes).is_ok() {
+        // (Valid UTF-8 holds no UTF-16 BOM: no page is looked for.)
+        (vec![(0..bytes.len(), UTF_8)], Evidence::ValidUtf8)
+    } else {
+        if !utf16_pages(bytes, None).is_empty() || sniff_utf16_han(bytes).is_some() {
+            return None;
+        }
+        stretch_plan(bytes, 0, opts.tld.as_deref())
+    };
+    let stateless = |e: &'static Encoding| {
+        e == UTF_8
+            || e.is_single_byte()
+            || [GBK, GB18030, BIG5, SHIFT_JIS, EUC_JP, EUC_KR].contains(&e)
+    };
+    if !plan.iter().all(|(_, e)| stateless(e)) {
+        return None;
+    }
+    Some(Chunks {
+        bytes,
+        plan,
+        next_range: 0,
+        evidence,
+        at: 0,
+        chunk: chunk.max(1),
+        repair: !opts.no_repair,
+    })
+}
+
+/// The chunks of [`chunks`], in file order.
+#[derive(Debug, Clone)]
+pub struct Chunks<'a> {
+    bytes: &'a [u8],
+    plan: Plan,
+    /// The first stretch of `plan` not wholly decoded yet.
+    next_range: usize,
+    evidence: Evidence,
+    at: usize,
+    chunk: usize,
+    repair: bool,
+}
+
+impl Chunks<'_> {
+    /// Where the chunk starting at `start` ends: the first LF past
+    /// `start + chunk` followed by an ASCII byte or the end.
+    fn end_from(&self, start: usize) -> usize {
+        let b = self.bytes;
+        let mut from = (start + self.chunk).min(b.len());
+        loop {
+            let Some(p) = memchr::memchr(b'\n', &b[from..]) else {
+                return b.len();
+            };
+            let end = from + p + 1;
+            if b.get(end).is_none_or(|&c| c < 0x80) {
+                return end;
+            }
+            from = end;
+        }
+    }
+}
+
+impl Iterator for Chunks<'_> {
+    type Item = Decoded;
+
+    fn next(&mut self) -> Option<Decoded> {
+        let start = self.at;
+        if start >= self.bytes.len() {
+            return None;
+        }
+        let end = self.end_from(start);
+        self.at = end;
+        let mut b = Builder::new(self.repair);
+        for (range, enc) in &self.plan[self.next_range..] {
+            if range.start >= end {
+                break;
+            }
+            b.decode_range(self.bytes, range.start.max(start)..range.end.min(end), enc);
+        }
+        while self
+            .plan
+            .get(self.next_range)
+            .is_some_and(|(r, _)| r.end <= end)
+        {
+            self.next_range += 1;
+        }
+        if b.repair {
+            b.repair_mojibake();
+        }
+        Some(Decoded {
+            encoding: main_encoding(&b.spans),
+            bom: false,
+            evidence: self.evidence,
+            text: b.text,
+            lines: b.lines,
+            spans: b.spans,
+            undecodable: b.undecodable,
+            repairs: b.repairs,
+        })
+    }
+}
+
+/// The encoding covering most bytes (UTF-8 when there are none).
+pub fn main_encoding(spans: &[EncodedSpan]) -> &'static str {
+    let mut weight: Vec<(&'static str, usize)> = Vec::new();
+    for s in spans {
+        match weight.iter_mut().find(|(e, _)| *e == s.encoding) {
+            Some((_, n)) => *n += s.bytes.len(),
+            None => weight.push((s.encoding, s.bytes.len())),
+        }
+    }
+    weight
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .map_or(UTF_8.name(), |(e, _)| e)
+}
+
 /// Collects lines, spans and undecodable ranges as stretches are decoded.
 struct Builder {
     text: String,
@@ -421,105 +557,11 @@ impl Builder {
     /// Step 7 of the order of evidence: UTF-8 lines stay UTF-8, each stretch
     /// of other lines is detected and decoded on its own.
     fn decode_by_stretches(&mut self, bytes: &[u8], start: usize, tld: Option<&str>) -> Evidence {
-        let ends = line_ends(bytes, start, Width::Byte);
-        let mut kinds = Vec::with_capacity(ends.len());
-        let mut at = start;
-        for &end in &ends {
-            let line = &bytes[at..end];
-            kinds.push(if line.is_ascii() {
-                Kind::Ascii
-            } else {
-                match simdutf8::basic::from_utf8(line) {
-                    // A short line can be valid UTF-8 by chance (GBK `小` is
-                    // D0 A1, UTF-8 `С`): it takes the encoding around it —
-                    // unless it holds a character of three bytes or more
-                    // (Han, kana, CJK marks), which chance hardly makes.
-                    Ok(s)
-                        if s.chars().filter(|c| !c.is_ascii()).nth(2).is_none()
-                            && s.chars().all(|c| (c as u32) < 0x800) =>
-                    {
-                        Kind::Ascii
-                    }
-                    Ok(_) => Kind::Utf8,
-                    // UTF-8 with a damaged byte or two stays UTF-8.
-                    Err(_) if utf8::Evidence::of(line).line_is_utf8() => Kind::Utf8,
-                    Err(_) => Kind::Other,
-                }
-            });
-            at = end;
-        }
-        let has_utf8 = kinds.contains(&Kind::Utf8);
-        // The other lines may be UTF-8 with a few damaged bytes.
-        let other: Vec<u8> = ends
-            .iter()
-            .zip(&kinds)
-            .scan(start, |at, (&end, &k)| {
-                let r = *at..end;
-                *at = end;
-                Some((r, k))
-            })
-            .filter(|(_, k)| *k == Kind::Other)
-            .flat_map(|(r, _)| bytes[r].iter().copied())
-            .take(DETECT_LEN * 4)
-            .collect();
-        if utf8::Evidence::of(&other).beats_multibyte() || !has_utf8 {
-            let enc = if has_utf8 {
-                UTF_8
-            } else {
-                detect(&bytes[start..], tld)
-            };
-            self.decode_range(bytes, start..bytes.len(), enc);
-            return Evidence::Detected;
-        }
-        // Stretches: runs of UTF-8 lines and runs of other lines; ASCII lines
-        // join the stretch before them (the first ones the stretch after).
-        let mut stretches: Vec<(Range<usize>, Kind)> = Vec::new();
-        let mut at = start;
-        for (&end, &kind) in ends.iter().zip(&kinds) {
-            match (stretches.last_mut(), kind) {
-                (Some((r, _)), Kind::Ascii) => r.end = end,
-                (Some((r, k)), kind) if *k == kind => r.end = end,
-                (_, kind) => stretches.push((at..end, kind)),
-            }
-            at = end;
-        }
-        if let Some(first_real) = stretches.iter().position(|(_, k)| *k != Kind::Ascii) {
-            if first_real > 0 {
-                let first = stretches[0].0.start;
-                stretches.drain(..first_real);
-                stretches[0].0.start = first;
-            }
-        }
-        // The bytes of the lines of each kind (not the neutral ones).
-        let own = |range: &Range<usize>, kind: Kind| -> Vec<u8> {
-            let mut at = start;
-            let mut out = Vec::new();
-            for (&end, &k) in ends.iter().zip(&kinds) {
-                if k == kind && at >= range.start && end <= range.end {
-                    out.extend_from_slice(&bytes[at..end]);
-                }
-                at = end;
-            }
-            out
-        };
-        for (range, kind) in stretches {
-            let enc = match kind {
-                Kind::Other => {
-                    let guess = detect(&bytes[range.clone()], tld);
-                    // Among UTF-8 lines, another encoding needs evidence of
-                    // its own, in the lines that are not UTF-8; a stray byte
-                    // is damage.
-                    if evidence_for(&own(&range, Kind::Other), guess) {
-                        guess
-                    } else {
-                        UTF_8
-                    }
-                }
-                _ => UTF_8,
-            };
+        let (plan, evidence) = stretch_plan(bytes, start, tld);
+        for (range, enc) in plan {
             self.decode_range(bytes, range, enc);
         }
-        Evidence::Mixed
+        evidence
     }
 
     /// Repairs the mojibake of all lines at once (a misread stretch may be
@@ -579,17 +621,7 @@ impl Builder {
                 text: 0..0,
             });
         }
-        let mut weight: Vec<(&'static str, usize)> = Vec::new();
-        for s in &self.spans {
-            match weight.iter_mut().find(|(e, _)| *e == s.encoding) {
-                Some((_, n)) => *n += s.bytes.len(),
-                None => weight.push((s.encoding, s.bytes.len())),
-            }
-        }
-        let encoding = weight
-            .iter()
-            .max_by_key(|(_, n)| *n)
-            .map_or(UTF_8.name(), |(e, _)| e);
+        let encoding = main_encoding(&self.spans);
         let _ = bom_len;
         Decoded {
             encoding,
@@ -602,6 +634,110 @@ impl Builder {
             repairs: self.repairs,
         }
     }
+}
+
+/// The stretches [`Builder::decode_by_stretches`] decodes `bytes[start..]`
+/// in, and why.
+fn stretch_plan(bytes: &[u8], start: usize, tld: Option<&str>) -> (Plan, Evidence) {
+    let ends = line_ends(bytes, start, Width::Byte);
+    let mut kinds = Vec::with_capacity(ends.len());
+    let mut at = start;
+    for &end in &ends {
+        let line = &bytes[at..end];
+        kinds.push(if line.is_ascii() {
+            Kind::Ascii
+        } else {
+            match simdutf8::basic::from_utf8(line) {
+                // A short line can be valid UTF-8 by chance (GBK `小` is
+                // D0 A1, UTF-8 `С`): it takes the encoding around it —
+                // unless it holds a character of three bytes or more
+                // (Han, kana, CJK marks), which chance hardly makes.
+                Ok(s)
+                    if s.chars().filter(|c| !c.is_ascii()).nth(2).is_none()
+                        && s.chars().all(|c| (c as u32) < 0x800) =>
+                {
+                    Kind::Ascii
+                }
+                Ok(_) => Kind::Utf8,
+                // UTF-8 with a damaged byte or two stays UTF-8.
+                Err(_) if utf8::Evidence::of(line).line_is_utf8() => Kind::Utf8,
+                Err(_) => Kind::Other,
+            }
+        });
+        at = end;
+    }
+    let has_utf8 = kinds.contains(&Kind::Utf8);
+    // The other lines may be UTF-8 with a few damaged bytes.
+    let other: Vec<u8> = ends
+        .iter()
+        .zip(&kinds)
+        .scan(start, |at, (&end, &k)| {
+            let r = *at..end;
+            *at = end;
+            Some((r, k))
+        })
+        .filter(|(_, k)| *k == Kind::Other)
+        .flat_map(|(r, _)| bytes[r].iter().copied())
+        .take(DETECT_LEN * 4)
+        .collect();
+    if utf8::Evidence::of(&other).beats_multibyte() || !has_utf8 {
+        let enc = if has_utf8 {
+            UTF_8
+        } else {
+            detect(&bytes[start..], tld)
+        };
+        return (vec![(start..bytes.len(), enc)], Evidence::Detected);
+    }
+    // Stretches: runs of UTF-8 lines and runs of other lines; ASCII lines
+    // join the stretch before them (the first ones the stretch after).
+    let mut stretches: Vec<(Range<usize>, Kind)> = Vec::new();
+    let mut at = start;
+    for (&end, &kind) in ends.iter().zip(&kinds) {
+        match (stretches.last_mut(), kind) {
+            (Some((r, _)), Kind::Ascii) => r.end = end,
+            (Some((r, k)), kind) if *k == kind => r.end = end,
+            (_, kind) => stretches.push((at..end, kind)),
+        }
+        at = end;
+    }
+    if let Some(first_real) = stretches.iter().position(|(_, k)| *k != Kind::Ascii) {
+        if first_real > 0 {
+            let first = stretches[0].0.start;
+            stretches.drain(..first_real);
+            stretches[0].0.start = first;
+        }
+    }
+    // The bytes of the lines of each kind (not the neutral ones).
+    let own = |range: &Range<usize>, kind: Kind| -> Vec<u8> {
+        let mut at = start;
+        let mut out = Vec::new();
+        for (&end, &k) in ends.iter().zip(&kinds) {
+            if k == kind && at >= range.start && end <= range.end {
+                out.extend_from_slice(&bytes[at..end]);
+            }
+            at = end;
+        }
+        out
+    };
+    let mut plan = Plan::with_capacity(stretches.len());
+    for (range, kind) in stretches {
+        let enc = match kind {
+            Kind::Other => {
+                let guess = detect(&bytes[range.clone()], tld);
+                // Among UTF-8 lines, another encoding needs evidence of
+                // its own, in the lines that are not UTF-8; a stray byte
+                // is damage.
+                if evidence_for(&own(&range, Kind::Other), guess) {
+                    guess
+                } else {
+                    UTF_8
+                }
+            }
+            _ => UTF_8,
+        };
+        plan.push((range, enc));
+    }
+    (plan, Evidence::Mixed)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1456,5 +1592,173 @@ mod properties {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod chunked {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One line of a scraped file, as its bytes: text in some encoding,
+    /// damaged, misread, with any line end.
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        let text = "[各位代表现在我向大会报告工作，。：“”a-zA-Z0-9 　]{0,30}";
+        let end = prop_oneof![Just("\n"), Just("\r\n"), Just("\r"), Just("")];
+        (text, 0u8..7, end, any::<u8>(), any::<usize>()).prop_map(|(t, how, end, b, at)| {
+            let mut v = match how {
+                0 | 1 => t.as_bytes().to_vec(),
+                2 => GBK.encode(&t).0.into_owned(),
+                3 => BIG5.encode(&t).0.into_owned(),
+                // Damaged UTF-8: a byte put anywhere.
+                4 => {
+                    let mut v = t.as_bytes().to_vec();
+                    v.insert(at % (v.len() + 1), b);
+                    v
+                }
+                // UTF-8 misread as windows-1252, saved as UTF-8, and cut
+                // inside a misread character: a chain into the next line.
+                5 | 6 => {
+                    let misread = encoding_rs::WINDOWS_1252
+                        .decode(t.as_bytes())
+                        .0
+                        .into_owned();
+                    let chars: Vec<char> = misread.chars().collect();
+                    let cut = if chars.is_empty() {
+                        0
+                    } else {
+                        at % chars.len()
+                    };
+                    let (a, z): (String, String) =
+                        (chars[..cut].iter().collect(), chars[cut..].iter().collect());
+                    if how == 5 {
+                        format!("{a}\n{z}").into_bytes()
+                    } else {
+                        misread.into_bytes()
+                    }
+                }
+                _ => unreachable!(),
+            };
+            v.extend_from_slice(end.as_bytes());
+            v
+        })
+    }
+
+    /// Lines (bytes, text), repairs, undecodable bytes, spans, evidence.
+    type Whole = (
+        Vec<(Range<usize>, String)>,
+        Vec<Repair>,
+        Vec<Range<usize>>,
+        Vec<EncodedSpan>,
+        Option<Evidence>,
+    );
+
+    /// The chunks' lines and repairs numbered through the file, spans
+    /// joined: what one decoding of the whole file would say.
+    fn joined(chunks: Chunks<'_>) -> Whole {
+        let (mut lines, mut repairs, mut undecodable, mut spans, mut evidence) = (
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::<EncodedSpan>::new(),
+            None,
+        );
+        for d in chunks {
+            let base = lines.len();
+            repairs.extend(d.repairs.iter().cloned().map(|r| Repair {
+                line: base + r.line,
+                ..r
+            }));
+            lines.extend(
+                d.lines
+                    .iter()
+                    .map(|l| (l.bytes.clone(), d.text[l.text.clone()].to_string())),
+            );
+            undecodable.extend(d.undecodable.iter().cloned());
+            for s in d.spans {
+                match spans.last_mut() {
+                    Some(last)
+                        if last.encoding == s.encoding && last.bytes.end == s.bytes.start =>
+                    {
+                        last.bytes.end = s.bytes.end
+                    }
+                    _ => spans.push(s),
+                }
+            }
+            evidence = Some(d.evidence);
+        }
+        (lines, repairs, undecodable, spans, evidence)
+    }
+
+    fn check_same(bytes: &[u8], chunk: usize) -> Result<(), TestCaseError> {
+        let opts = DecodeOptions::default();
+        let Some(chunks) = chunks(bytes, &opts, chunk) else {
+            return Ok(());
+        };
+        let whole = decode(bytes, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let (lines, repairs, undecodable, spans, evidence) = joined(chunks);
+        let want: Vec<(Range<usize>, String)> = whole
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.bytes.clone(), whole.line(i).to_string()))
+            .collect();
+        prop_assert_eq!(lines, want);
+        prop_assert_eq!(repairs, whole.repairs);
+        prop_assert_eq!(undecodable, whole.undecodable);
+        prop_assert_eq!(main_encoding(&spans), whole.encoding);
+        prop_assert_eq!(spans, whole.spans);
+        if !bytes.is_empty() {
+            prop_assert_eq!(evidence, Some(whole.evidence));
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Cut anywhere it may be cut, a file decodes to the lines, repairs,
+        /// undecodable bytes and encodings of its decoding whole.
+        #[test]
+        fn chunks_decode_as_the_whole_file(
+            lines in proptest::collection::vec(line(), 0..60),
+            chunk in 1usize..400,
+        ) {
+            let bytes = lines.concat();
+            check_same(&bytes, chunk)?;
+            check_same(&bytes, 1)?;
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_cut_is_not() {
+        let opts = DecodeOptions::default();
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("各位代表\n".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let cases: &[(&str, &[u8], bool)] = &[
+            ("UTF-8", "各位代表\n现在\n".as_bytes(), true),
+            ("UTF-8 BOM", b"\xEF\xBB\xBFabc\n", false),
+            ("UTF-16 with BOM", &utf16, false),
+            ("NUL at the head", b"ab\0c\n", false),
+        ];
+        for (name, bytes, cut) in cases {
+            assert_eq!(chunks(bytes, &opts, 4).is_some(), *cut, "{name}");
+        }
+        let forced = DecodeOptions {
+            forced: Some(GBK),
+            ..DecodeOptions::default()
+        };
+        assert!(chunks(b"abc\n", &forced, 4).is_none());
+        // A chunk ends before a line that starts with an ASCII byte: lines
+        // that all start with Han make one chunk.
+        let han = "各位\n代表\n现在\n".repeat(10);
+        assert_eq!(
+            chunks(han.as_bytes(), &opts, 4).map(Iterator::count),
+            Some(1)
+        );
+        let mixed = "各位\n a\n代表\n b\n".repeat(10);
+        assert!(chunks(mixed.as_bytes(), &opts, 4).map_or(0, Iterator::count) > 10);
     }
 }

@@ -89,10 +89,7 @@ pub fn repair_lines(lines: &[&str]) -> Vec<LineFix> {
     let mut i = 0;
     while i < lines.len() {
         let mut j = i;
-        while j + 1 < lines.len()
-            && ends_open(core(lines[j]))
-            && lines[j + 1].chars().next().is_some_and(|c| !c.is_ascii())
-        {
+        while j + 1 < lines.len() && chained(lines[j], lines[j + 1]) {
             j += 1;
         }
         if j == i {
@@ -109,6 +106,14 @@ pub fn repair_lines(lines: &[&str]) -> Vec<LineFix> {
         i = j + 1;
     }
     out
+}
+
+/// Whether a misread character may go on from `line` into `next` (the
+/// line after it, or any text starting with it): `line` ends in an
+/// incomplete sequence and `next` starts with a non-ASCII character. Such
+/// lines are repaired as one text.
+pub fn chained(line: &str, next: &str) -> bool {
+    ends_open(core(line)) && next.chars().next().is_some_and(|c| !c.is_ascii())
 }
 
 /// Lines `range`, each but the last ending in an incomplete sequence,

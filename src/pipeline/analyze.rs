@@ -14,17 +14,16 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use super::prepare::{self, Prepared};
 use super::{batched, chrome, FileObserver, FileView, NoObserver};
 use crate::canonical::{self, Candidate};
 use crate::cluster::{self, CopyKey};
-use crate::decode;
 use crate::fingerprint::{self, SignatureCache};
-use crate::fold;
 use crate::model::{
-    Analysis, Continued, CopyRef, Document, FileCopy, FileOutcome, FileResult, Line, TextFile,
+    Analysis, Continued, CopyRef, Document, FileCopy, FileOutcome, FileResult, TextFile,
     Truncation, EDGE_LINES,
 };
-use crate::normalize::{self, Normalized, RuleCounts, RuleMask};
+use crate::normalize::{RuleCounts, RuleMask};
 use crate::progress::Progress;
 use crate::segment::{self, Segment, SegmentKind};
 use crate::source::{Input, Location, RawFile, SourceError, Unit};
@@ -64,52 +63,33 @@ pub fn analyze_file_in(
     let opts = ctx.opts;
     let record = raw.record.take();
     let size = raw.bytes.len() as u64;
-    let decoded = match decode::decode(&raw.bytes, &opts.decode) {
-        Ok(d) => d,
-        Err(e) => {
-            return FileResult {
-                id: raw.id,
-                path: raw.path,
-                size,
-                outcome: FileOutcome::Skipped {
-                    reason: e.to_string(),
-                },
-                origin,
-                record,
+    let mut prepared =
+        match prepare::prepare(raw.bytes, opts, ctx.observer.wants_hits(), ctx.keep_text) {
+            Ok(p) => p,
+            Err(e) => {
+                return FileResult {
+                    id: raw.id,
+                    path: raw.path,
+                    size,
+                    outcome: FileOutcome::Skipped {
+                        reason: e.to_string(),
+                    },
+                    origin,
+                    record,
+                }
             }
-        }
-    };
-    drop(raw.bytes);
-    let normalized = normalize::normalize_lines(&decoded, opts.rules, ctx.observer.wants_hits());
-    // The decoded text is not needed past normalization: free it before the
-    // fold is built, so a big file never holds three copies of its text.
-    let decode::Decoded {
-        encoding,
-        bom,
-        evidence,
-        spans,
-        undecodable,
-        repairs,
-        ..
-    } = decoded;
-    let (fold_buf, fold_ranges) = fold::fold_lines(&normalized);
+        };
+    let fold_ranges = std::mem::take(&mut prepared.fold_ranges);
+    let fold_buf = &prepared.fold_buf;
+    let lines = &prepared.lines;
     let key = *blake3::hash(fold_buf.as_bytes()).as_bytes();
-    let Normalized {
-        text,
-        lines,
-        rule_counts,
-        hits,
-        more_hits,
-    } = normalized;
     let folds: Vec<&str> = fold_ranges.iter().map(|r| &fold_buf[r.clone()]).collect();
+    // (The folds say where they lie in `fold_buf`: a big file's ranges go.)
+    drop(fold_ranges);
     let segments = segment::segment(&folds);
     let file_text = FileText {
         folds: &folds,
-        fold_buf: &fold_buf,
-        fold_ranges: &fold_ranges,
-        lines: &lines,
-        text: &text,
-        repairs: &repairs,
+        prepared: &prepared,
     };
     let mut copies: Vec<FileCopy> = segments
         .iter()
@@ -154,12 +134,28 @@ pub fn analyze_file_in(
     }
     let chrome_keys = chrome::chrome_keys(&folds, &segments);
     drop(folds);
-    drop(fold_buf);
     let segment_bytes = segments
         .iter()
         .map(|seg| lines[seg.lines.start].bytes.start..lines[seg.lines.end - 1].bytes.end)
         .collect();
-    let replacement_chars = memchr::memmem::find_iter(text.as_bytes(), "\u{FFFD}").count();
+    let Prepared {
+        encoding,
+        bom,
+        evidence,
+        spans,
+        undecodable,
+        repairs,
+        lines,
+        text,
+        replacement_chars,
+        rule_counts,
+        hits,
+        more_hits,
+        fold_buf,
+        fold_ranges,
+        marks,
+    } = prepared;
+    drop((fold_buf, fold_ranges, marks));
     let mut file = TextFile {
         encoding,
         bom,
@@ -208,35 +204,30 @@ struct CopyPlace {
     complete: bool,
 }
 
-/// What [`file_copy`] reads of the file: its folds (back to back in one
-/// buffer), lines, normalized text and repairs.
+/// What [`file_copy`] reads of the file: its folds, one slice per line,
+/// and the rest of its preparation.
 struct FileText<'a> {
     folds: &'a [&'a str],
-    fold_buf: &'a str,
-    fold_ranges: &'a [Range<usize>],
-    lines: &'a [Line],
-    text: &'a str,
-    repairs: &'a [decode::Repair],
+    prepared: &'a Prepared,
 }
 
 /// A copy's fingerprint, signature, damage, rule counts and edges.
 fn file_copy(place: CopyPlace, file: &FileText<'_>, ctx: &FileContext<'_>) -> FileCopy {
-    let FileText {
-        folds,
+    let FileText { folds, prepared } = *file;
+    let Prepared {
         fold_buf,
-        fold_ranges,
         lines,
-        text,
         repairs,
-    } = *file;
+        ..
+    } = prepared;
     let range = place.lines.clone();
     // The copy's folds lie back to back in `fold_buf`: one slice lets blake3
     // hash many chunks at once.
-    let fold = &fold_buf[fold_ranges[range.start].start..fold_ranges[range.end - 1].end];
+    let at = |f: &str| f.as_ptr() as usize - fold_buf.as_ptr() as usize;
+    let fold =
+        &fold_buf[at(folds[range.start])..at(folds[range.end - 1]) + folds[range.end - 1].len()];
     let fingerprint = fingerprint::fingerprint([fold]);
     let signature = ctx.signatures.get(fingerprint.key, fold);
-    // The copy's lines lie back to back in `text` too.
-    let copy_text = &text[lines[range.start].text.start..lines[range.end - 1].text.end];
     let repaired = repairs
         .chunk_by(|a, b| a.line == b.line)
         .filter(|line| range.contains(&line[0].line))
@@ -255,7 +246,7 @@ fn file_copy(place: CopyPlace, file: &FileText<'_>, ctx: &FileContext<'_>) -> Fi
         truncated: (!place.complete).then_some(Truncation::InFile),
         fingerprint,
         signature,
-        damage: damage_marks(copy_text) + repaired,
+        damage: prepared.marks_in(range.clone()) + repaired,
         rules,
         head_edges: folds[range.clone()]
             .iter()
@@ -318,16 +309,6 @@ fn cut_inside(copies: &[FileCopy], k: usize, folds: &[&str], segments: &[Segment
 /// Characters a cut line must keep to witness a cut (shorter ones may begin
 /// many lines).
 const CUT_LINE_CHARS: usize = 2;
-
-/// Marks of lost text in `s`: `?`, `？` and U+FFFD, counted by their
-/// bytes (full-width punctuation shares `？`'s first byte, so each mark is
-/// looked for on its own).
-fn damage_marks(s: &str) -> usize {
-    let b = s.as_bytes();
-    b.iter().filter(|&&x| x == b'?').count()
-        + memchr::memmem::find_iter(b, "？").count()
-        + memchr::memmem::find_iter(b, "\u{FFFD}").count()
-}
 
 /// Analyzes the units of one input, batch by batch (in parallel within a
 /// batch), so an archive's entries are never all in memory at once.

@@ -32,7 +32,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::batched;
+use super::{batched, prepare};
 use crate::canonical::{self, VoteChange};
 use crate::decode;
 use crate::emit::DocumentSink;
@@ -40,7 +40,7 @@ use crate::fold;
 use crate::model::{Analysis, Line};
 use crate::normalize::{self, RuleMask};
 use crate::progress::Progress;
-use crate::source::{Input, RawFile, Unit};
+use crate::source::{Bytes, Input, RawFile, Unit};
 use crate::{Error, Options};
 
 /// What a copy is to the document that needs it.
@@ -115,36 +115,105 @@ pub fn needs(analysis: &Analysis) -> Needs {
 /// The copies a unit holds rendered: its bytes decoded again, each wanted
 /// copy's lines normalized and folded again, checked against the key it
 /// was analyzed with (else the input changed since: an error, never a
-/// wrong text), and rendered.
+/// wrong text), and rendered. A big file is decoded a chunk at a time when
+/// it can be (as the analysis did, see [`prepare::prepare`]), keeping only
+/// the wanted copies' lines.
 pub fn read_wanted(raw: RawFile, wanted: &[Wanted], opts: &Options) -> Result<Vec<Part>, Error> {
     let changed = || Error::Changed(format!("{}: changed while canon was running", raw.path));
+    if raw.bytes.len() >= prepare::CHUNKED_MIN {
+        if let Some(chunks) = decode::chunks(&raw.bytes, &opts.decode, prepare::CHUNK) {
+            raw.bytes.release(0..raw.bytes.len());
+            let copies = gather(chunks, &raw.bytes, wanted);
+            let mut parts = Vec::with_capacity(wanted.len());
+            for (w, d) in wanted.iter().zip(copies) {
+                let part = normalized_copy(&d, w.keyed.start, w, opts).ok_or_else(changed)?;
+                drop(d);
+                parts.push(render_part(w, &part, opts));
+            }
+            return Ok(parts);
+        }
+    }
     let mut decoded = Some(decode::decode(&raw.bytes, &opts.decode).map_err(|_| changed())?);
     drop(raw.bytes);
     let mut parts = Vec::with_capacity(wanted.len());
     for (k, w) in wanted.iter().enumerate() {
-        let Some(d) = decoded.as_ref() else {
-            return Err(changed());
-        };
-        if w.keyed.end > d.lines.len()
-            || !(w.keyed.start <= w.lines.start && w.lines.end <= w.keyed.end)
-        {
-            return Err(changed());
-        }
-        let part = normalize::normalize_range(d, w.keyed.clone(), opts.rules);
-        // The fold, and after the last copy the decoded text, are freed
-        // before rendering: a huge copy never holds four texts at once.
-        let key = *blake3::hash(fold::fold_lines(&part).0.as_bytes()).as_bytes();
-        if key != w.key {
-            return Err(changed());
-        }
+        let d = decoded.as_ref().ok_or_else(changed)?;
+        let part = normalized_copy(d, 0, w, opts).ok_or_else(changed)?;
+        // After the last copy the decoded text is freed before rendering:
+        // a huge copy never holds four texts at once.
         if k + 1 == wanted.len() {
             decoded = None;
         }
-        let shift = w.keyed.start;
-        let lines = &part.lines[w.lines.start - shift..w.lines.end - shift];
-        parts.push(render(w, lines, &part.text, opts.rules));
+        parts.push(render_part(w, &part, opts));
     }
     Ok(parts)
+}
+
+/// Wanted copy `w`'s keyed lines normalized, from `d` (whose line 0 is the
+/// file's line `shift`), if they still fold to its key (else `None`: the
+/// input changed). The fold is freed before this returns.
+fn normalized_copy(
+    d: &decode::Decoded,
+    shift: usize,
+    w: &Wanted,
+    opts: &Options,
+) -> Option<normalize::Normalized> {
+    if w.keyed.start < shift
+        || w.keyed.end - shift > d.lines.len()
+        || !(w.keyed.start <= w.lines.start && w.lines.end <= w.keyed.end)
+    {
+        return None;
+    }
+    let part =
+        normalize::normalize_range(d, w.keyed.start - shift..w.keyed.end - shift, opts.rules);
+    let key = *blake3::hash(fold::fold_lines(&part).0.as_bytes()).as_bytes();
+    (key == w.key).then_some(part)
+}
+
+/// Each wanted copy's keyed lines, from a file decoded a chunk at a time
+/// (each chunk's pages released once decoded): per copy a decoding of its
+/// own, whose line 0 is the copy's first keyed line.
+fn gather(chunks: decode::Chunks<'_>, bytes: &Bytes, wanted: &[Wanted]) -> Vec<decode::Decoded> {
+    let mut copies: Vec<decode::Decoded> = wanted
+        .iter()
+        .map(|_| decode::Decoded {
+            encoding: "UTF-8",
+            bom: false,
+            evidence: decode::Evidence::ValidUtf8,
+            text: String::new(),
+            lines: Vec::new(),
+            spans: Vec::new(),
+            undecodable: Vec::new(),
+            repairs: Vec::new(),
+        })
+        .collect();
+    let mut base = 0;
+    for chunk in chunks {
+        let n = chunk.lines.len();
+        if let Some(last) = chunk.lines.last() {
+            bytes.release(0..last.bytes.end);
+        }
+        for (w, copy) in wanted.iter().zip(&mut copies) {
+            for i in w.keyed.start.max(base)..w.keyed.end.min(base + n) {
+                let line = &chunk.lines[i - base];
+                let start = copy.text.len();
+                copy.text.push_str(&chunk.text[line.text.clone()]);
+                copy.lines.push(decode::LineSpan {
+                    bytes: line.bytes.clone(),
+                    text: start..copy.text.len(),
+                });
+                copy.text.push('\n');
+            }
+        }
+        base += n;
+    }
+    copies
+}
+
+/// A wanted copy rendered from its normalized keyed lines.
+fn render_part(w: &Wanted, part: &normalize::Normalized, opts: &Options) -> Part {
+    let lines = &part.lines[w.lines.start - w.keyed.start..w.lines.end - w.keyed.start];
+    render(w, lines, &part.text, opts.rules)
 }
 
 /// A wanted copy's lines rendered.
@@ -369,5 +438,76 @@ pub fn read_input_wanted(
     match error {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod chunked {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// A copy read from a file decoded a chunk at a time is the copy
+        /// read from the file decoded whole; a wrong key fails both ways.
+        #[test]
+        fn copies_read_from_chunks_as_from_the_whole_file(
+            lines in proptest::collection::vec(
+                ("[各位代表现在我向大会报告,.?\u{FFFD}a-z 　]{0,20}", any::<bool>()),
+                1..40,
+            ),
+            chunk in 1usize..120,
+            picks in proptest::collection::vec((any::<usize>(), any::<usize>(), any::<usize>()), 1..6),
+        ) {
+            let bytes: Vec<u8> = lines
+                .iter()
+                .flat_map(|(t, gbk)| {
+                    let mut v = if *gbk {
+                        encoding_rs::GBK.encode(t).0.into_owned()
+                    } else {
+                        t.as_bytes().to_vec()
+                    };
+                    v.push(b'\n');
+                    v
+                })
+                .collect();
+            let opts = Options::default();
+            let Some(chunks) = decode::chunks(&bytes, &opts.decode, chunk) else {
+                return Ok(());
+            };
+            let whole = decode::decode(&bytes, &opts.decode).expect("decodes");
+            let n = whole.lines.len();
+            let wanted: Vec<Wanted> = picks
+                .iter()
+                .enumerate()
+                .map(|(k, &(a, b, c))| {
+                    let start = a % n;
+                    let end = start + 1 + b % (n - start);
+                    let shown = start + c % (end - start);
+                    let part = normalize::normalize_range(&whole, start..end, opts.rules);
+                    let mut key = *blake3::hash(fold::fold_lines(&part).0.as_bytes()).as_bytes();
+                    // Every third copy's key is not its text's.
+                    if k % 3 == 2 {
+                        key[0] ^= 1;
+                    }
+                    Wanted {
+                        doc: k,
+                        copy: k,
+                        role: Role::Backbone,
+                        keyed: start..end,
+                        lines: shown..end,
+                        key,
+                    }
+                })
+                .collect();
+            let copies = gather(chunks, &Bytes::Owned(bytes.clone()), &wanted);
+            for (w, d) in wanted.iter().zip(&copies) {
+                let a = normalized_copy(d, w.keyed.start, w, &opts).map(|p| render_part(w, &p, &opts));
+                let b = normalized_copy(&whole, 0, w, &opts).map(|p| render_part(w, &p, &opts));
+                prop_assert_eq!(a.is_some(), w.doc % 3 != 2);
+                prop_assert_eq!(a, b);
+            }
+        }
     }
 }

@@ -27,6 +27,7 @@ pub mod build;
 pub mod chrome;
 pub mod continued;
 pub mod fragments;
+pub mod prepare;
 pub mod truncated;
 
 use std::ops::Range;

@@ -141,10 +141,15 @@ struct Seq<'a> {
 
 impl<'a> Seq<'a> {
     fn new(folds: &[&'a str]) -> Self {
+        // Sized once (a big file's lists would otherwise grow by half their
+        // size at a time).
+        let n = folds.iter().filter(|f| !f.is_empty()).count();
+        let mut pos = Vec::with_capacity(n + 1);
+        pos.push(0);
         let mut seq = Seq {
-            lines: Vec::new(),
-            folds: Vec::new(),
-            pos: vec![0],
+            lines: Vec::with_capacity(n),
+            folds: Vec::with_capacity(n),
+            pos,
             places: Vec::new(),
             src_of: Vec::new(),
         };

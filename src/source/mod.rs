@@ -87,6 +87,29 @@ impl std::ops::Deref for Bytes {
     }
 }
 
+impl Bytes {
+    /// Lets the system take back a mapped file's pages wholly inside
+    /// `range` (read from the file again if touched again): a big file
+    /// decoded a chunk at a time never holds more than the chunk in memory.
+    /// Nothing for bytes read into memory.
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        let Bytes::Mapped(map) = self else { return };
+        const PAGE: usize = 4096;
+        let start = range.start.div_ceil(PAGE) * PAGE;
+        let end = range.end.min(map.len()) / PAGE * PAGE;
+        if start < end {
+            // SAFETY: the map is a read-only shared map of a file: dropping
+            // its pages only makes the next access read them from the file
+            // again (the bytes are the file's, as for every access to the
+            // map; see `read_file`). Nothing is written through it. A
+            // failure leaves the pages held: memory, not correctness.
+            let _ = unsafe {
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+            };
+        }
+    }
+}
+
 impl From<Vec<u8>> for Bytes {
     fn from(v: Vec<u8>) -> Self {
         Bytes::Owned(v)

@@ -1,0 +1,287 @@
+//! One file's bytes → its folded lines: decode → normalize → fold, whole or
+//! a chunk of lines at a time.
+//!
+//! Input: a unit's bytes. Output: a [`Prepared`] file — encodings, lines
+//! (input byte ranges and the rules that changed each), rule counts, the
+//! fold of every line back to back, and per line the marks of lost text —
+//! with the normalized text when it is kept.
+//!
+//! Invariants: the chunked way gives exactly what the whole way gives (the
+//! same lines, repairs, rule counts, folds and marks) — only without the
+//! text, and holding one chunk's decoded and normalized text at a time, so a
+//! big file costs its fold, not three copies of its text. It is taken only
+//! for big files whose decoding can be cut at line ends (UTF-8, damaged or
+//! not, and the legacy encodings read line by line: see
+//! [`decode::chunks`]) and whose text nobody asked to keep, and without
+//! hits (the text rules' hits run over the whole text).
+
+use std::ops::Range;
+
+use crate::decode::{self, DecodeError, Decoded, EncodedSpan, Evidence, Repair};
+use crate::fold;
+use crate::model::Line;
+use crate::normalize::{self, Hit, RuleCounts};
+use crate::source::Bytes;
+use crate::Options;
+
+/// Files at least this big are prepared a chunk at a time when they can be.
+pub const CHUNKED_MIN: usize = 64 << 20;
+/// About how much of a file one chunk decodes.
+pub const CHUNK: usize = 16 << 20;
+
+/// A file decoded, normalized and folded.
+pub struct Prepared {
+    pub encoding: &'static str,
+    pub bom: bool,
+    pub evidence: Evidence,
+    pub spans: Vec<EncodedSpan>,
+    pub undecodable: Vec<Range<usize>>,
+    pub repairs: Vec<Repair>,
+    /// Every line; without [`Prepared::text`], their text ranges are empty.
+    pub lines: Vec<Line>,
+    /// The normalized lines, each followed by LF (empty when chunked).
+    pub text: String,
+    pub marks: Marks,
+    /// U+FFFD characters in the normalized text.
+    pub replacement_chars: usize,
+    pub rule_counts: RuleCounts,
+    pub hits: Vec<(usize, Hit)>,
+    pub more_hits: Vec<Option<(usize, usize)>>,
+    /// Every line's fold, back to back, and each line's range in it.
+    pub fold_buf: String,
+    pub fold_ranges: Vec<Range<usize>>,
+}
+
+/// Marks of lost text (`?`, `？`, U+FFFD), counted in the text when it is
+/// kept, else kept per line.
+pub enum Marks {
+    InText,
+    PerLine(Vec<u32>),
+}
+
+impl Prepared {
+    /// Marks of lost text in lines `range`.
+    pub fn marks_in(&self, range: Range<usize>) -> usize {
+        match &self.marks {
+            Marks::InText => {
+                let lines = &self.lines[range];
+                match (lines.first(), lines.last()) {
+                    (Some(a), Some(b)) => damage_marks(&self.text[a.text.start..b.text.end]),
+                    _ => 0,
+                }
+            }
+            Marks::PerLine(m) => m[range].iter().map(|&n| n as usize).sum(),
+        }
+    }
+}
+
+/// Marks of lost text in `s`: `?`, `？` and U+FFFD, counted by their
+/// bytes (full-width punctuation shares `？`'s first byte, so each mark is
+/// looked for on its own).
+pub fn damage_marks(s: &str) -> usize {
+    let b = s.as_bytes();
+    b.iter().filter(|&&x| x == b'?').count()
+        + memchr::memmem::find_iter(b, "？").count()
+        + memchr::memmem::find_iter(b, "\u{FFFD}").count()
+}
+
+/// Decodes, normalizes and folds `bytes`: a chunk at a time when the file
+/// is big, its decoding can be cut (see [`decode::chunks`]), its text is
+/// not kept and no hits are wanted (`hits`); else whole.
+pub fn prepare(
+    bytes: Bytes,
+    opts: &Options,
+    hits: Option<usize>,
+    keep_text: bool,
+) -> Result<Prepared, DecodeError> {
+    if !keep_text && hits.is_none() && bytes.len() >= CHUNKED_MIN {
+        if let Some(chunks) = decode::chunks(&bytes, &opts.decode, CHUNK) {
+            return Ok(prepare_chunks(chunks, &bytes, opts));
+        }
+    }
+    prepare_whole(bytes, opts, hits)
+}
+
+/// The whole file at once, its text kept.
+pub fn prepare_whole(
+    bytes: Bytes,
+    opts: &Options,
+    hits: Option<usize>,
+) -> Result<Prepared, DecodeError> {
+    let decoded = decode::decode(&bytes, &opts.decode)?;
+    drop(bytes);
+    let normalized = normalize::normalize_lines(&decoded, opts.rules, hits);
+    // The decoded text is not needed past normalization: free it before the
+    // fold is built, so a big file never holds three copies of its text.
+    let Decoded {
+        encoding,
+        bom,
+        evidence,
+        spans,
+        undecodable,
+        repairs,
+        ..
+    } = decoded;
+    let (fold_buf, fold_ranges) = fold::fold_lines(&normalized);
+    let replacement_chars =
+        memchr::memmem::find_iter(normalized.text.as_bytes(), "\u{FFFD}").count();
+    Ok(Prepared {
+        encoding,
+        bom,
+        evidence,
+        spans,
+        undecodable,
+        repairs,
+        lines: normalized.lines,
+        text: normalized.text,
+        marks: Marks::InText,
+        replacement_chars,
+        rule_counts: normalized.rule_counts,
+        hits: normalized.hits,
+        more_hits: normalized.more_hits,
+        fold_buf,
+        fold_ranges,
+    })
+}
+
+/// A chunk of lines at a time (see [`decode::chunks`]): each chunk's
+/// text is dropped once folded, and a mapped file's pages once decoded.
+pub fn prepare_chunks(chunks: decode::Chunks<'_>, bytes: &Bytes, opts: &Options) -> Prepared {
+    let mut out = Prepared {
+        encoding: "",
+        bom: false,
+        evidence: Evidence::ValidUtf8,
+        spans: Vec::new(),
+        undecodable: Vec::new(),
+        repairs: Vec::new(),
+        lines: Vec::new(),
+        text: String::new(),
+        marks: Marks::InText,
+        replacement_chars: 0,
+        rule_counts: RuleCounts::new(),
+        hits: Vec::new(),
+        more_hits: Vec::new(),
+        // Folds are at most about as long as the input: one allocation.
+        fold_buf: String::with_capacity(bytes.len()),
+        fold_ranges: Vec::new(),
+    };
+    // One allocation for each per-line list: no list ever grows by half its
+    // size at once. (A lone CR also ends a line: rare, one more growth.)
+    let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
+    out.lines.reserve_exact(lines);
+    out.fold_ranges.reserve_exact(lines);
+    let mut marks = Vec::with_capacity(lines);
+    // Looking the file over read all its pages: let them go, each chunk
+    // reads its own again.
+    bytes.release(0..bytes.len());
+    for chunk in chunks {
+        let base = out.lines.len();
+        if let Some(last) = chunk.lines.last() {
+            bytes.release(0..last.bytes.end);
+        }
+        let normalized = normalize::normalize_lines(&chunk, opts.rules, None);
+        let Decoded {
+            evidence,
+            spans,
+            undecodable,
+            repairs,
+            ..
+        } = chunk;
+        out.evidence = evidence;
+        for span in spans {
+            match out.spans.last_mut() {
+                Some(last)
+                    if last.encoding == span.encoding && last.bytes.end == span.bytes.start =>
+                {
+                    last.bytes.end = span.bytes.end
+                }
+                _ => out.spans.push(span),
+            }
+        }
+        out.undecodable.extend(undecodable);
+        out.repairs.extend(repairs.into_iter().map(|r| Repair {
+            line: base + r.line,
+            ..r
+        }));
+        out.rule_counts.add(&normalized.rule_counts);
+        for line in normalized.lines {
+            let text = &normalized.text[line.text.clone()];
+            let f = out.fold_buf.len();
+            fold::fold_into(text, &mut out.fold_buf);
+            out.fold_ranges.push(f..out.fold_buf.len());
+            marks.push(u32::try_from(damage_marks(text)).unwrap_or(u32::MAX));
+            out.replacement_chars += memchr::memmem::find_iter(text.as_bytes(), "\u{FFFD}").count();
+            out.lines.push(Line { text: 0..0, ..line });
+        }
+    }
+    out.encoding = decode::main_encoding(&out.spans);
+    out.fold_buf.shrink_to_fit();
+    out.marks = Marks::PerLine(marks);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Lines the rules change (half-width marks between Han, spaces,
+    /// full-width digits), with lost-text marks, in UTF-8 or GBK, some
+    /// damaged, any line end.
+    fn file() -> impl Strategy<Value = Vec<u8>> {
+        let line = (
+            "[各位代表现在我向大会报告工作,.:;?？\u{FFFD}０１a-z0-9 　]{0,24}",
+            0u8..4,
+            prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+            any::<u8>(),
+        )
+            .prop_map(|(t, how, end, b)| {
+                let mut v = match how {
+                    0 | 1 => t.into_bytes(),
+                    2 => encoding_rs::GBK.encode(&t).0.into_owned(),
+                    _ => {
+                        let mut v = t.into_bytes();
+                        v.push(b);
+                        v
+                    }
+                };
+                v.extend_from_slice(end.as_bytes());
+                v
+            });
+        proptest::collection::vec(line, 0..50).prop_map(|l| l.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// A chunk at a time, a file's preparation is its preparation whole
+        /// but for the text it does not keep.
+        #[test]
+        fn chunks_prepare_as_the_whole_file(bytes in file(), chunk in 1usize..200) {
+            let opts = Options::default();
+            let Some(chunks) = decode::chunks(&bytes, &opts.decode, chunk) else {
+                return Ok(());
+            };
+            let owned = Bytes::Owned(bytes.clone());
+            let c = prepare_chunks(chunks, &owned, &opts);
+            let w = prepare_whole(Bytes::Owned(bytes), &opts, None).expect("decodes");
+            prop_assert_eq!(c.encoding, w.encoding);
+            prop_assert_eq!(c.evidence, w.evidence);
+            prop_assert_eq!(&c.spans, &w.spans);
+            prop_assert_eq!(&c.undecodable, &w.undecodable);
+            prop_assert_eq!(&c.repairs, &w.repairs);
+            prop_assert_eq!(&c.fold_buf, &w.fold_buf);
+            prop_assert_eq!(&c.fold_ranges, &w.fold_ranges);
+            prop_assert_eq!(&c.rule_counts, &w.rule_counts);
+            prop_assert_eq!(c.replacement_chars, w.replacement_chars);
+            prop_assert_eq!(c.lines.len(), w.lines.len());
+            for (a, b) in c.lines.iter().zip(&w.lines) {
+                prop_assert_eq!((&a.bytes, a.rules), (&b.bytes, b.rules));
+            }
+            let n = w.lines.len();
+            for (i, k) in (0..n).flat_map(|i| [(i, i + 1), (i, n), (0, i)]) {
+                prop_assert_eq!(c.marks_in(i..k), w.marks_in(i..k), "lines {}..{}", i, k);
+            }
+        }
+    }
+}
