@@ -76,7 +76,7 @@ mod tests {
         for text in ["增长8.3%", long.as_str(), long.as_str()] {
             let key = fingerprint([text]).key;
             assert_eq!(
-                cache.get(key, text).as_deref(),
+                cache.get(key, [text]).as_deref(),
                 signature([text]).as_ref(),
                 "{text}"
             );
@@ -199,12 +199,17 @@ pub struct SignatureCache {
 }
 
 impl SignatureCache {
-    /// The signature of the copy whose fold is `fold` and key `key`.
-    pub fn get(&self, key: [u8; 32], fold: &str) -> Option<Arc<Signature>> {
+    /// The signature of the copy whose fold is `fold` (in pieces, read as
+    /// one text) and key `key`.
+    pub fn get<'a>(
+        &self,
+        key: [u8; 32],
+        fold: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Arc<Signature>> {
         if let Some(known) = self.seen.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return known;
         }
-        let sig = signature([fold]).map(Arc::new);
+        let sig = signature(fold).map(Arc::new);
         if let Ok(mut m) = self.seen.lock() {
             m.insert(key, sig.clone());
         }

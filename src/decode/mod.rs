@@ -246,21 +246,45 @@ type Plan = Vec<(Range<usize>, &'static Encoding)>;
 /// — are exactly the lines [`decode`] gives: their byte ranges are the
 /// file's, their text ranges the chunk's, and repairs count lines from the
 /// chunk's first. A file with no such line end is one chunk.
-pub fn chunks<'a>(bytes: &'a [u8], opts: &DecodeOptions, chunk: usize) -> Option<Chunks<'a>> {
+///
+/// The file is looked over a block at a time, each block handed to `done`
+/// once read (a big mapped file lets its pages go).
+pub fn chunks<'a>(
+    bytes: &'a [u8],
+    opts: &DecodeOptions,
+    chunk: usize,
+    done: &mut dyn FnMut(Range<usize>),
+) -> Option<Chunks<'a>> {
     if Encoding::for_bom(bytes).is_some()
         || opts.forced.is_some()
         || memchr::memchr(0, &bytes[..bytes.len().min(SNIFF_LEN)]).is_some()
     {
         return None;
     }
-    let (plan, evidence) = if simdutf8::basic::from_utf8(bytes).is_ok() {
+    // Blocks end after an LF: each is valid UTF-8 when the whole is, and
+    // no UTF-16 BOM straddles two.
+    let (mut valid, mut bom, mut lf) = (true, false, 0);
+    let mut at = 0;
+    while at < bytes.len() {
+        let end = block_end(bytes, at);
+        let block = &bytes[at..end];
+        valid = valid && simdutf8::basic::from_utf8(block).is_ok();
+        bom = bom
+            || memchr::memmem::find(block, b"\xFF\xFE").is_some()
+            || memchr::memmem::find(block, b"\xFE\xFF").is_some();
+        lf += memchr::memchr_iter(b'\n', block).count();
+        done(at..end);
+        at = end;
+    }
+    let (plan, evidence) = if valid {
         // (Valid UTF-8 holds no UTF-16 BOM: no page is looked for.)
         (vec![(0..bytes.len(), UTF_8)], Evidence::ValidUtf8)
     } else {
-        if !utf16_pages(bytes, None).is_empty() || sniff_utf16_han(bytes).is_some() {
+        // Without a BOM's two bytes there is no UTF-16 page to look for.
+        if bom || sniff_utf16_han(bytes).is_some() {
             return None;
         }
-        stretch_plan(bytes, 0, opts.tld.as_deref())
+        stretch_plan(bytes, 0, opts.tld.as_deref(), done)
     };
     let stateless = |e: &'static Encoding| {
         e == UTF_8
@@ -272,6 +296,7 @@ pub fn chunks<'a>(bytes: &'a [u8], opts: &DecodeOptions, chunk: usize) -> Option
     }
     Some(Chunks {
         bytes,
+        lf,
         plan,
         next_range: 0,
         evidence,
@@ -285,6 +310,8 @@ pub fn chunks<'a>(bytes: &'a [u8], opts: &DecodeOptions, chunk: usize) -> Option
 #[derive(Debug, Clone)]
 pub struct Chunks<'a> {
     bytes: &'a [u8],
+    /// LF bytes in the file.
+    lf: usize,
     plan: Plan,
     /// The first stretch of `plan` not wholly decoded yet.
     next_range: usize,
@@ -295,6 +322,12 @@ pub struct Chunks<'a> {
 }
 
 impl Chunks<'_> {
+    /// How many lines the file holds, give or take its lines ended by a
+    /// lone CR (for sizing per-line lists once).
+    pub fn lines_hint(&self) -> usize {
+        self.lf + 1
+    }
+
     /// Where the chunk starting at `start` ends: the first LF past
     /// `start + chunk` followed by an ASCII byte or the end.
     fn end_from(&self, start: usize) -> usize {
@@ -557,7 +590,7 @@ impl Builder {
     /// Step 7 of the order of evidence: UTF-8 lines stay UTF-8, each stretch
     /// of other lines is detected and decoded on its own.
     fn decode_by_stretches(&mut self, bytes: &[u8], start: usize, tld: Option<&str>) -> Evidence {
-        let (plan, evidence) = stretch_plan(bytes, start, tld);
+        let (plan, evidence) = stretch_plan(bytes, start, tld, &mut |_| {});
         for (range, enc) in plan {
             self.decode_range(bytes, range, enc);
         }
@@ -638,39 +671,78 @@ impl Builder {
 
 /// The stretches [`Builder::decode_by_stretches`] decodes `bytes[start..]`
 /// in, and why.
-fn stretch_plan(bytes: &[u8], start: usize, tld: Option<&str>) -> (Plan, Evidence) {
-    let ends = line_ends(bytes, start, Width::Byte);
-    let mut kinds = Vec::with_capacity(ends.len());
+/// The lines are read a block at a time, each block handed to `done` once
+/// read (a big mapped file lets its pages go).
+fn stretch_plan(
+    bytes: &[u8],
+    start: usize,
+    tld: Option<&str>,
+    done: &mut dyn FnMut(Range<usize>),
+) -> (Plan, Evidence) {
+    let mut ends = Vec::new();
+    let mut kinds = Vec::new();
     let mut at = start;
-    for &end in &ends {
-        let line = &bytes[at..end];
-        kinds.push(if line.is_ascii() {
-            Kind::Ascii
-        } else {
-            match simdutf8::basic::from_utf8(line) {
-                // A short line can be valid UTF-8 by chance (GBK `小` is
-                // D0 A1, UTF-8 `С`): it takes the encoding around it —
-                // unless it holds a character of three bytes or more
-                // (Han, kana, CJK marks), which chance hardly makes.
-                Ok(s)
-                    if s.chars().filter(|c| !c.is_ascii()).nth(2).is_none()
-                        && s.chars().all(|c| (c as u32) < 0x800) =>
-                {
-                    Kind::Ascii
-                }
-                Ok(_) => Kind::Utf8,
-                // UTF-8 with a damaged byte or two stays UTF-8.
-                Err(_) if utf8::Evidence::of(line).line_is_utf8() => Kind::Utf8,
-                Err(_) => Kind::Other,
-            }
-        });
-        at = end;
+    while at < bytes.len() {
+        let block = block_end(bytes, at);
+        let first = at;
+        for end in line_ends(&bytes[..block], at, Width::Byte) {
+            kinds.push(line_kind(&bytes[at..end]));
+            ends.push(end);
+            at = end;
+        }
+        done(first..block);
     }
+    stretches_of(bytes, start, tld, &ends, &kinds)
+}
+
+/// Where the block of lines starting at `from` ends: past the first LF
+/// [`SCAN_BLOCK`] bytes on (a line end in every ASCII-compatible encoding),
+/// or at the end.
+fn block_end(bytes: &[u8], from: usize) -> usize {
+    let from_lf = (from + SCAN_BLOCK).min(bytes.len());
+    memchr::memchr(b'\n', &bytes[from_lf..]).map_or(bytes.len(), |p| from_lf + p + 1)
+}
+
+/// How much of a big file is read before its pages are let go.
+const SCAN_BLOCK: usize = 16 << 20;
+
+/// A line's kind, for cutting a file into stretches.
+fn line_kind(line: &[u8]) -> Kind {
+    if line.is_ascii() {
+        Kind::Ascii
+    } else {
+        match simdutf8::basic::from_utf8(line) {
+            // A short line can be valid UTF-8 by chance (GBK `小` is
+            // D0 A1, UTF-8 `С`): it takes the encoding around it —
+            // unless it holds a character of three bytes or more
+            // (Han, kana, CJK marks), which chance hardly makes.
+            Ok(s)
+                if s.chars().filter(|c| !c.is_ascii()).nth(2).is_none()
+                    && s.chars().all(|c| (c as u32) < 0x800) =>
+            {
+                Kind::Ascii
+            }
+            Ok(_) => Kind::Utf8,
+            // UTF-8 with a damaged byte or two stays UTF-8.
+            Err(_) if utf8::Evidence::of(line).line_is_utf8() => Kind::Utf8,
+            Err(_) => Kind::Other,
+        }
+    }
+}
+
+/// The stretches of lines `ends` (from `start`) by their `kinds`.
+fn stretches_of(
+    bytes: &[u8],
+    start: usize,
+    tld: Option<&str>,
+    ends: &[usize],
+    kinds: &[Kind],
+) -> (Plan, Evidence) {
     let has_utf8 = kinds.contains(&Kind::Utf8);
     // The other lines may be UTF-8 with a few damaged bytes.
     let other: Vec<u8> = ends
         .iter()
-        .zip(&kinds)
+        .zip(kinds)
         .scan(start, |at, (&end, &k)| {
             let r = *at..end;
             *at = end;
@@ -692,7 +764,7 @@ fn stretch_plan(bytes: &[u8], start: usize, tld: Option<&str>) -> (Plan, Evidenc
     // join the stretch before them (the first ones the stretch after).
     let mut stretches: Vec<(Range<usize>, Kind)> = Vec::new();
     let mut at = start;
-    for (&end, &kind) in ends.iter().zip(&kinds) {
+    for (&end, &kind) in ends.iter().zip(kinds) {
         match (stretches.last_mut(), kind) {
             (Some((r, _)), Kind::Ascii) => r.end = end,
             (Some((r, k)), kind) if *k == kind => r.end = end,
@@ -711,7 +783,7 @@ fn stretch_plan(bytes: &[u8], start: usize, tld: Option<&str>) -> (Plan, Evidenc
     let own = |range: &Range<usize>, kind: Kind| -> Vec<u8> {
         let mut at = start;
         let mut out = Vec::new();
-        for (&end, &k) in ends.iter().zip(&kinds) {
+        for (&end, &k) in ends.iter().zip(kinds) {
             if k == kind && at >= range.start && end <= range.end {
                 out.extend_from_slice(&bytes[at..end]);
             }
@@ -1692,7 +1764,7 @@ mod chunked {
 
     fn check_same(bytes: &[u8], chunk: usize) -> Result<(), TestCaseError> {
         let opts = DecodeOptions::default();
-        let Some(chunks) = chunks(bytes, &opts, chunk) else {
+        let Some(chunks) = chunks(bytes, &opts, chunk, &mut |_| {}) else {
             return Ok(());
         };
         let whole = decode(bytes, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -1744,21 +1816,25 @@ mod chunked {
             ("NUL at the head", b"ab\0c\n", false),
         ];
         for (name, bytes, cut) in cases {
-            assert_eq!(chunks(bytes, &opts, 4).is_some(), *cut, "{name}");
+            assert_eq!(
+                chunks(bytes, &opts, 4, &mut |_| {}).is_some(),
+                *cut,
+                "{name}"
+            );
         }
         let forced = DecodeOptions {
             forced: Some(GBK),
             ..DecodeOptions::default()
         };
-        assert!(chunks(b"abc\n", &forced, 4).is_none());
+        assert!(chunks(b"abc\n", &forced, 4, &mut |_| {}).is_none());
         // A chunk ends before a line that starts with an ASCII byte: lines
         // that all start with Han make one chunk.
         let han = "各位\n代表\n现在\n".repeat(10);
         assert_eq!(
-            chunks(han.as_bytes(), &opts, 4).map(Iterator::count),
+            chunks(han.as_bytes(), &opts, 4, &mut |_| {}).map(Iterator::count),
             Some(1)
         );
         let mixed = "各位\n a\n代表\n b\n".repeat(10);
-        assert!(chunks(mixed.as_bytes(), &opts, 4).map_or(0, Iterator::count) > 10);
+        assert!(chunks(mixed.as_bytes(), &opts, 4, &mut |_| {}).map_or(0, Iterator::count) > 10);
     }
 }

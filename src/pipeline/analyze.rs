@@ -63,29 +63,29 @@ pub fn analyze_file_in(
     let opts = ctx.opts;
     let record = raw.record.take();
     let size = raw.bytes.len() as u64;
-    let mut prepared =
-        match prepare::prepare(raw.bytes, opts, ctx.observer.wants_hits(), ctx.keep_text) {
-            Ok(p) => p,
-            Err(e) => {
-                return FileResult {
-                    id: raw.id,
-                    path: raw.path,
-                    size,
-                    outcome: FileOutcome::Skipped {
-                        reason: e.to_string(),
-                    },
-                    origin,
-                    record,
-                }
+    let prepared = match prepare::prepare(raw.bytes, opts, ctx.observer.wants_hits(), ctx.keep_text)
+    {
+        Ok(p) => p,
+        Err(e) => {
+            return FileResult {
+                id: raw.id,
+                path: raw.path,
+                size,
+                outcome: FileOutcome::Skipped {
+                    reason: e.to_string(),
+                },
+                origin,
+                record,
             }
-        };
-    let fold_ranges = std::mem::take(&mut prepared.fold_ranges);
-    let fold_buf = &prepared.fold_buf;
+        }
+    };
+    let folds: Vec<&str> = prepared.folds();
     let lines = &prepared.lines;
-    let key = *blake3::hash(fold_buf.as_bytes()).as_bytes();
-    let folds: Vec<&str> = fold_ranges.iter().map(|r| &fold_buf[r.clone()]).collect();
-    // (The folds say where they lie in `fold_buf`: a big file's ranges go.)
-    drop(fold_ranges);
+    let mut hasher = blake3::Hasher::new();
+    for piece in prepared.fold_pieces(&folds, 0..folds.len()) {
+        hasher.update(piece.as_bytes());
+    }
+    let key = *hasher.finalize().as_bytes();
     let segments = segment::segment(&folds);
     let file_text = FileText {
         folds: &folds,
@@ -153,9 +153,10 @@ pub fn analyze_file_in(
         more_hits,
         fold_buf,
         fold_ranges,
+        fold_ids,
         marks,
     } = prepared;
-    drop((fold_buf, fold_ranges, marks));
+    drop((fold_buf, fold_ranges, fold_ids, marks));
     let mut file = TextFile {
         encoding,
         bom,
@@ -214,20 +215,11 @@ struct FileText<'a> {
 /// A copy's fingerprint, signature, damage, rule counts and edges.
 fn file_copy(place: CopyPlace, file: &FileText<'_>, ctx: &FileContext<'_>) -> FileCopy {
     let FileText { folds, prepared } = *file;
-    let Prepared {
-        fold_buf,
-        lines,
-        repairs,
-        ..
-    } = prepared;
+    let Prepared { lines, repairs, .. } = prepared;
     let range = place.lines.clone();
-    // The copy's folds lie back to back in `fold_buf`: one slice lets blake3
-    // hash many chunks at once.
-    let at = |f: &str| f.as_ptr() as usize - fold_buf.as_ptr() as usize;
-    let fold =
-        &fold_buf[at(folds[range.start])..at(folds[range.end - 1]) + folds[range.end - 1].len()];
-    let fingerprint = fingerprint::fingerprint([fold]);
-    let signature = ctx.signatures.get(fingerprint.key, fold);
+    let pieces = prepared.fold_pieces(folds, range.clone());
+    let fingerprint = fingerprint::fingerprint(pieces.iter().copied());
+    let signature = ctx.signatures.get(fingerprint.key, pieces.iter().copied());
     let repaired = repairs
         .chunk_by(|a, b| a.line == b.line)
         .filter(|line| range.contains(&line[0].line))

@@ -121,8 +121,8 @@ pub fn needs(analysis: &Analysis) -> Needs {
 pub fn read_wanted(raw: RawFile, wanted: &[Wanted], opts: &Options) -> Result<Vec<Part>, Error> {
     let changed = || Error::Changed(format!("{}: changed while canon was running", raw.path));
     if raw.bytes.len() >= prepare::CHUNKED_MIN {
-        if let Some(chunks) = decode::chunks(&raw.bytes, &opts.decode, prepare::CHUNK) {
-            raw.bytes.release(0..raw.bytes.len());
+        let release = &mut |r| raw.bytes.release(r);
+        if let Some(chunks) = decode::chunks(&raw.bytes, &opts.decode, prepare::CHUNK, release) {
             let copies = gather(chunks, &raw.bytes, wanted);
             let mut parts = Vec::with_capacity(wanted.len());
             for (w, d) in wanted.iter().zip(copies) {
@@ -473,7 +473,7 @@ mod chunked {
                 })
                 .collect();
             let opts = Options::default();
-            let Some(chunks) = decode::chunks(&bytes, &opts.decode, chunk) else {
+            let Some(chunks) = decode::chunks(&bytes, &opts.decode, chunk, &mut |_| {}) else {
                 return Ok(());
             };
             let whole = decode::decode(&bytes, &opts.decode).expect("decodes");

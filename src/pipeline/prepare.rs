@@ -9,12 +9,14 @@
 //! Invariants: the chunked way gives exactly what the whole way gives (the
 //! same lines, repairs, rule counts, folds and marks) — only without the
 //! text, and holding one chunk's decoded and normalized text at a time, so a
-//! big file costs its fold, not three copies of its text. It is taken only
+//! big file costs its distinct lines' folds, not three copies of its text
+//! (a file of copies repeats its lines: each fold is kept once). It is taken only
 //! for big files whose decoding can be cut at line ends (UTF-8, damaged or
 //! not, and the legacy encodings read line by line: see
 //! [`decode::chunks`]) and whose text nobody asked to keep, and without
 //! hits (the text rules' hits run over the whole text).
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::decode::{self, DecodeError, Decoded, EncodedSpan, Evidence, Repair};
@@ -47,9 +49,14 @@ pub struct Prepared {
     pub rule_counts: RuleCounts,
     pub hits: Vec<(usize, Hit)>,
     pub more_hits: Vec<Option<(usize, usize)>>,
-    /// Every line's fold, back to back, and each line's range in it.
+    /// Folds back to back, and each one's range: whole, every line's fold
+    /// in order; a chunk at a time, each distinct fold once (a file of
+    /// copies repeats its lines), [`Prepared::fold_ids`] saying which is
+    /// each line's.
     pub fold_buf: String,
     pub fold_ranges: Vec<Range<usize>>,
+    /// Empty when whole.
+    pub fold_ids: Vec<usize>,
 }
 
 /// Marks of lost text (`?`, `？`, U+FFFD), counted in the text when it is
@@ -60,6 +67,30 @@ pub enum Marks {
 }
 
 impl Prepared {
+    /// Each line's fold, in file order (see [`Prepared::take_folds`]).
+    pub fn folds(&self) -> Vec<&str> {
+        if self.fold_ids.is_empty() {
+            self.fold_ranges
+                .iter()
+                .map(|r| &self.fold_buf[r.clone()])
+                .collect()
+        } else {
+            let fold = |i: usize| &self.fold_buf[self.fold_ranges[i].clone()];
+            self.fold_ids.iter().map(|&i| fold(i)).collect()
+        }
+    }
+
+    /// The folds of lines `range` as pieces of one text: one slice when
+    /// they lie back to back (blake3 hashes it many chunks at once).
+    pub fn fold_pieces<'a>(&'a self, folds: &[&'a str], range: Range<usize>) -> Vec<&'a str> {
+        if !self.fold_ids.is_empty() || range.is_empty() {
+            return folds[range].to_vec();
+        }
+        let at = |f: &str| f.as_ptr() as usize - self.fold_buf.as_ptr() as usize;
+        let last = folds[range.end - 1];
+        vec![&self.fold_buf[at(folds[range.start])..at(last) + last.len()]]
+    }
+
     /// Marks of lost text in lines `range`.
     pub fn marks_in(&self, range: Range<usize>) -> usize {
         match &self.marks {
@@ -95,7 +126,8 @@ pub fn prepare(
     keep_text: bool,
 ) -> Result<Prepared, DecodeError> {
     if !keep_text && hits.is_none() && bytes.len() >= CHUNKED_MIN {
-        if let Some(chunks) = decode::chunks(&bytes, &opts.decode, CHUNK) {
+        let release = &mut |r| bytes.release(r);
+        if let Some(chunks) = decode::chunks(&bytes, &opts.decode, CHUNK, release) {
             return Ok(prepare_chunks(chunks, &bytes, opts));
         }
     }
@@ -141,6 +173,7 @@ pub fn prepare_whole(
         more_hits: normalized.more_hits,
         fold_buf,
         fold_ranges,
+        fold_ids: Vec::new(),
     })
 }
 
@@ -161,19 +194,18 @@ pub fn prepare_chunks(chunks: decode::Chunks<'_>, bytes: &Bytes, opts: &Options)
         rule_counts: RuleCounts::new(),
         hits: Vec::new(),
         more_hits: Vec::new(),
-        // Folds are at most about as long as the input: one allocation.
-        fold_buf: String::with_capacity(bytes.len()),
+        fold_buf: String::new(),
         fold_ranges: Vec::new(),
+        fold_ids: Vec::new(),
     };
+    let mut distinct = Interner::<std::collections::hash_map::RandomState>::default();
+    let mut fold = String::new();
     // One allocation for each per-line list: no list ever grows by half its
     // size at once. (A lone CR also ends a line: rare, one more growth.)
-    let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
+    let lines = chunks.lines_hint();
     out.lines.reserve_exact(lines);
-    out.fold_ranges.reserve_exact(lines);
+    out.fold_ids.reserve_exact(lines);
     let mut marks = Vec::with_capacity(lines);
-    // Looking the file over read all its pages: let them go, each chunk
-    // reads its own again.
-    bytes.release(0..bytes.len());
     for chunk in chunks {
         let base = out.lines.len();
         if let Some(last) = chunk.lines.last() {
@@ -206,18 +238,61 @@ pub fn prepare_chunks(chunks: decode::Chunks<'_>, bytes: &Bytes, opts: &Options)
         out.rule_counts.add(&normalized.rule_counts);
         for line in normalized.lines {
             let text = &normalized.text[line.text.clone()];
-            let f = out.fold_buf.len();
-            fold::fold_into(text, &mut out.fold_buf);
-            out.fold_ranges.push(f..out.fold_buf.len());
+            fold.clear();
+            fold::fold_into(text, &mut fold);
+            out.fold_ids.push(distinct.id(&fold));
             marks.push(u32::try_from(damage_marks(text)).unwrap_or(u32::MAX));
             out.replacement_chars += memchr::memmem::find_iter(text.as_bytes(), "\u{FFFD}").count();
             out.lines.push(Line { text: 0..0, ..line });
         }
     }
     out.encoding = decode::main_encoding(&out.spans);
-    out.fold_buf.shrink_to_fit();
+    distinct.buf.shrink_to_fit();
+    out.fold_buf = distinct.buf;
+    out.fold_ranges = distinct.ranges;
     out.marks = Marks::PerLine(marks);
     out
+}
+
+/// Distinct folds, back to back in one buffer (no allocation per fold),
+/// numbered as first seen.
+#[derive(Default)]
+struct Interner<S = std::collections::hash_map::RandomState> {
+    buf: String,
+    ranges: Vec<Range<usize>>,
+    /// The first fold seen with each hash, and the rare others.
+    first: HashMap<u64, usize>,
+    more: HashMap<String, usize>,
+    hasher: S,
+}
+
+impl<S: std::hash::BuildHasher> Interner<S> {
+    /// The number of `fold` (a new one if it was never seen).
+    fn id(&mut self, fold: &str) -> usize {
+        use std::collections::hash_map::Entry;
+        let next = self.ranges.len();
+        let found = match self.first.entry(self.hasher.hash_one(fold)) {
+            Entry::Vacant(e) => {
+                e.insert(next);
+                None
+            }
+            Entry::Occupied(e) => Some(*e.get()),
+        };
+        if let Some(id) = found {
+            if &self.buf[self.ranges[id].clone()] == fold {
+                return id;
+            }
+            // Another fold with the same hash.
+            if let Some(&id) = self.more.get(fold) {
+                return id;
+            }
+            self.more.insert(fold.to_string(), next);
+        }
+        let start = self.buf.len();
+        self.buf.push_str(fold);
+        self.ranges.push(start..self.buf.len());
+        next
+    }
 }
 
 #[cfg(test)]
@@ -251,6 +326,39 @@ mod tests {
         proptest::collection::vec(line, 0..50).prop_map(|l| l.concat())
     }
 
+    /// Every fold hashes alike: the interner must still tell them apart.
+    #[derive(Default)]
+    struct OneHash;
+
+    impl std::hash::BuildHasher for OneHash {
+        type Hasher = OneHasher;
+        fn build_hasher(&self) -> OneHasher {
+            OneHasher
+        }
+    }
+
+    struct OneHasher;
+
+    impl std::hash::Hasher for OneHasher {
+        fn finish(&self) -> u64 {
+            7
+        }
+        fn write(&mut self, _: &[u8]) {}
+    }
+
+    #[test]
+    fn folds_with_one_hash_stay_apart() {
+        let mut colliding = Interner::<OneHash>::default();
+        let mut plain = Interner::<std::collections::hash_map::RandomState>::default();
+        let folds = ["各位代表", "", "现在", "各位代表", "现在", "a", "", "各位"];
+        let ids: Vec<usize> = folds.iter().map(|f| colliding.id(f)).collect();
+        assert_eq!(ids, [0, 1, 2, 0, 2, 3, 1, 4]);
+        assert_eq!(folds.map(|f| plain.id(f)).to_vec(), ids);
+        for (f, &i) in folds.iter().zip(&ids) {
+            assert_eq!(&colliding.buf[colliding.ranges[i].clone()], *f);
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -259,7 +367,7 @@ mod tests {
         #[test]
         fn chunks_prepare_as_the_whole_file(bytes in file(), chunk in 1usize..200) {
             let opts = Options::default();
-            let Some(chunks) = decode::chunks(&bytes, &opts.decode, chunk) else {
+            let Some(chunks) = decode::chunks(&bytes, &opts.decode, chunk, &mut |_| {}) else {
                 return Ok(());
             };
             let owned = Bytes::Owned(bytes.clone());
@@ -270,8 +378,12 @@ mod tests {
             prop_assert_eq!(&c.spans, &w.spans);
             prop_assert_eq!(&c.undecodable, &w.undecodable);
             prop_assert_eq!(&c.repairs, &w.repairs);
-            prop_assert_eq!(&c.fold_buf, &w.fold_buf);
-            prop_assert_eq!(&c.fold_ranges, &w.fold_ranges);
+            prop_assert_eq!(c.folds(), w.folds());
+            let n = w.lines.len();
+            for (i, k) in (0..n).flat_map(|i| [(i, i + 1), (i, n), (0, i)]) {
+                let (cf, wf) = (c.folds(), w.folds());
+                prop_assert_eq!(c.fold_pieces(&cf, i..k).concat(), w.fold_pieces(&wf, i..k).concat());
+            }
             prop_assert_eq!(&c.rule_counts, &w.rule_counts);
             prop_assert_eq!(c.replacement_chars, w.replacement_chars);
             prop_assert_eq!(c.lines.len(), w.lines.len());
