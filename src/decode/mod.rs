@@ -294,30 +294,101 @@ pub fn chunks<'a>(
     if !plan.iter().all(|(_, e)| stateless(e)) {
         return None;
     }
+    let chunk = chunk.max(1);
+    let mut ends = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        at = chunk_end(bytes, at, chunk);
+        ends.push(at);
+    }
     Some(Chunks {
-        bytes,
+        source: Source::Borrowed(bytes),
         lf,
         plan,
         next_range: 0,
         evidence,
-        at: 0,
-        chunk: chunk.max(1),
+        ends,
+        next: 0,
         repair: !opts.no_repair,
     })
+}
+
+/// [`chunks`] for bytes the caller gives up: cut into one buffer per chunk
+/// (from the end, each cut freeing the tail of the rest), each freed once
+/// decoded — a big record's text is let go as it is read. The bytes back
+/// when they cannot be cut.
+pub fn chunks_owned(
+    bytes: Vec<u8>,
+    opts: &DecodeOptions,
+    chunk: usize,
+) -> Result<Chunks<'static>, Vec<u8>> {
+    let Some(Chunks {
+        lf,
+        plan,
+        evidence,
+        ends,
+        repair,
+        ..
+    }) = chunks(&bytes, opts, chunk, &mut |_| {})
+    else {
+        return Err(bytes);
+    };
+    let mut rest = bytes;
+    let mut pieces = std::collections::VecDeque::with_capacity(ends.len());
+    for k in (0..ends.len()).rev() {
+        let start = if k == 0 { 0 } else { ends[k - 1] };
+        pieces.push_front(rest.split_off(start));
+        rest.shrink_to_fit();
+    }
+    Ok(Chunks {
+        source: Source::Owned(pieces),
+        lf,
+        plan,
+        next_range: 0,
+        evidence,
+        ends,
+        next: 0,
+        repair,
+    })
+}
+
+/// Where the chunk starting at `start` ends: the first LF past
+/// `start + chunk` followed by an ASCII byte, or the end.
+fn chunk_end(b: &[u8], start: usize, chunk: usize) -> usize {
+    let mut from = (start + chunk).min(b.len());
+    loop {
+        let Some(p) = memchr::memchr(b'\n', &b[from..]) else {
+            return b.len();
+        };
+        let end = from + p + 1;
+        if b.get(end).is_none_or(|&c| c < 0x80) {
+            return end;
+        }
+        from = end;
+    }
+}
+
+/// Where the chunks' bytes are.
+#[derive(Debug, Clone)]
+enum Source<'a> {
+    Borrowed(&'a [u8]),
+    /// Each chunk's own, the next first.
+    Owned(std::collections::VecDeque<Vec<u8>>),
 }
 
 /// The chunks of [`chunks`], in file order.
 #[derive(Debug, Clone)]
 pub struct Chunks<'a> {
-    bytes: &'a [u8],
+    source: Source<'a>,
     /// LF bytes in the file.
     lf: usize,
     plan: Plan,
     /// The first stretch of `plan` not wholly decoded yet.
     next_range: usize,
     evidence: Evidence,
-    at: usize,
-    chunk: usize,
+    /// Where each chunk ends, and the next chunk's index.
+    ends: Vec<usize>,
+    next: usize,
     repair: bool,
 }
 
@@ -327,41 +398,36 @@ impl Chunks<'_> {
     pub fn lines_hint(&self) -> usize {
         self.lf + 1
     }
-
-    /// Where the chunk starting at `start` ends: the first LF past
-    /// `start + chunk` followed by an ASCII byte or the end.
-    fn end_from(&self, start: usize) -> usize {
-        let b = self.bytes;
-        let mut from = (start + self.chunk).min(b.len());
-        loop {
-            let Some(p) = memchr::memchr(b'\n', &b[from..]) else {
-                return b.len();
-            };
-            let end = from + p + 1;
-            if b.get(end).is_none_or(|&c| c < 0x80) {
-                return end;
-            }
-            from = end;
-        }
-    }
 }
 
 impl Iterator for Chunks<'_> {
     type Item = Decoded;
 
     fn next(&mut self) -> Option<Decoded> {
-        let start = self.at;
-        if start >= self.bytes.len() {
-            return None;
-        }
-        let end = self.end_from(start);
-        self.at = end;
+        let k = self.next;
+        let end = *self.ends.get(k)?;
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        self.next += 1;
+        let owned;
+        let piece: &[u8] = match &mut self.source {
+            Source::Borrowed(b) => &b[start..end],
+            Source::Owned(pieces) => {
+                owned = pieces.pop_front().unwrap_or_default();
+                &owned
+            }
+        };
+        // The chunk decoded on its own, its byte ranges then moved to the
+        // file's (decoding reads nothing outside a stretch's lines).
         let mut b = Builder::new(self.repair);
         for (range, enc) in &self.plan[self.next_range..] {
             if range.start >= end {
                 break;
             }
-            b.decode_range(self.bytes, range.start.max(start)..range.end.min(end), enc);
+            b.decode_range(
+                piece,
+                range.start.max(start) - start..range.end.min(end) - start,
+                enc,
+            );
         }
         while self
             .plan
@@ -369,6 +435,16 @@ impl Iterator for Chunks<'_> {
             .is_some_and(|(r, _)| r.end <= end)
         {
             self.next_range += 1;
+        }
+        for line in &mut b.lines {
+            line.bytes = line.bytes.start + start..line.bytes.end + start;
+        }
+        for r in b
+            .undecodable
+            .iter_mut()
+            .chain(b.spans.iter_mut().map(|s| &mut s.bytes))
+        {
+            *r = r.start + start..r.end + start;
         }
         if b.repair {
             b.repair_mojibake();
@@ -1768,6 +1844,9 @@ mod chunked {
             return Ok(());
         };
         let whole = decode(bytes, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let owned = chunks_owned(bytes.to_vec(), &opts, chunk);
+        prop_assert!(owned.is_ok());
+        prop_assert_eq!(joined(owned.expect("checked")), joined(chunks.clone()));
         let (lines, repairs, undecodable, spans, evidence) = joined(chunks);
         let want: Vec<(Range<usize>, String)> = whole
             .lines

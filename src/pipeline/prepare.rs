@@ -125,13 +125,22 @@ pub fn prepare(
     hits: Option<usize>,
     keep_text: bool,
 ) -> Result<Prepared, DecodeError> {
-    if !keep_text && hits.is_none() && bytes.len() >= CHUNKED_MIN {
-        let release = &mut |r| bytes.release(r);
-        if let Some(chunks) = decode::chunks(&bytes, &opts.decode, CHUNK, release) {
-            return Ok(prepare_chunks(chunks, &bytes, opts));
-        }
+    if keep_text || hits.is_some() || bytes.len() < CHUNKED_MIN {
+        return prepare_whole(bytes, opts, hits);
     }
-    prepare_whole(bytes, opts, hits)
+    let bytes = match bytes {
+        // Bytes of its own (a record's text): each chunk's freed once read.
+        Bytes::Owned(v) => match decode::chunks_owned(v, &opts.decode, CHUNK) {
+            Ok(chunks) => return Ok(prepare_chunks(chunks, &|_| {}, opts)),
+            Err(v) => Bytes::Owned(v),
+        },
+        other => other,
+    };
+    let release = |r| bytes.release(r);
+    match decode::chunks(&bytes, &opts.decode, CHUNK, &mut { release }) {
+        Some(chunks) => Ok(prepare_chunks(chunks, &release, opts)),
+        None => prepare_whole(bytes, opts, hits),
+    }
 }
 
 /// The whole file at once, its text kept.
@@ -178,8 +187,13 @@ pub fn prepare_whole(
 }
 
 /// A chunk of lines at a time (see [`decode::chunks`]): each chunk's
-/// text is dropped once folded, and a mapped file's pages once decoded.
-pub fn prepare_chunks(chunks: decode::Chunks<'_>, bytes: &Bytes, opts: &Options) -> Prepared {
+/// text is dropped once folded, and its bytes once decoded (`release`: a
+/// mapped file's pages).
+pub fn prepare_chunks(
+    chunks: decode::Chunks<'_>,
+    release: &dyn Fn(Range<usize>),
+    opts: &Options,
+) -> Prepared {
     let mut out = Prepared {
         encoding: "",
         bom: false,
@@ -209,7 +223,7 @@ pub fn prepare_chunks(chunks: decode::Chunks<'_>, bytes: &Bytes, opts: &Options)
     for chunk in chunks {
         let base = out.lines.len();
         if let Some(last) = chunk.lines.last() {
-            bytes.release(0..last.bytes.end);
+            release(0..last.bytes.end);
         }
         let normalized = normalize::normalize_lines(&chunk, opts.rules, None);
         let Decoded {
@@ -370,8 +384,7 @@ mod tests {
             let Some(chunks) = decode::chunks(&bytes, &opts.decode, chunk, &mut |_| {}) else {
                 return Ok(());
             };
-            let owned = Bytes::Owned(bytes.clone());
-            let c = prepare_chunks(chunks, &owned, &opts);
+            let c = prepare_chunks(chunks, &|_| {}, &opts);
             let w = prepare_whole(Bytes::Owned(bytes), &opts, None).expect("decodes");
             prop_assert_eq!(c.encoding, w.encoding);
             prop_assert_eq!(c.evidence, w.evidence);

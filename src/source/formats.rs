@@ -14,6 +14,7 @@
 use std::cell::Cell;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read};
+use std::ops::Range;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -572,7 +573,13 @@ fn jsonl_units(path: &str, body: Box<dyn Read>, opts: &SourceOptions, f: &mut dy
         if record.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let unit = jsonl_record(path, n, record, opts);
+        let unit = if record.len() >= IN_PLACE {
+            // The record's text takes the line's own buffer.
+            line.truncate(record.len());
+            jsonl_record_in_place(path, n, std::mem::take(&mut line), opts)
+        } else {
+            jsonl_record(path, n, record, opts)
+        };
         // A huge record's buffer is freed before its text is analyzed, and
         // not kept for the small records after it.
         if line.capacity() > 1 << 26 {
@@ -596,6 +603,156 @@ fn jsonl_record(path: &str, n: usize, line: &[u8], opts: &SourceOptions) -> Unit
         Ok(text) => record_unit(path, &place, text.into_bytes(), fields, opts),
         Err(e) => failed(&place, size, e),
     }
+}
+
+/// Records at least this long have their text unescaped in the record's
+/// own buffer: a huge record never holds its text twice (nor the parser's
+/// buffer besides).
+const IN_PLACE: usize = 1 << 20;
+
+/// [`jsonl_record`] for a long record, its text unescaped where it lies in
+/// `line` and kept in that buffer: the same unit (text, id, fields,
+/// errors) for the same record.
+fn jsonl_record_in_place(path: &str, n: usize, mut line: Vec<u8>, opts: &SourceOptions) -> Unit {
+    let place = format!("{path}:{n}");
+    let parsed = serde_json::from_slice::<RawFields<'_>>(&line)
+        .ok()
+        .and_then(|raw| {
+            // The last text field wins, as in a parsed map.
+            let text = raw
+                .0
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == opts.text_field)?
+                .1
+                .get();
+            let at = text.as_ptr() as usize - line.as_ptr() as usize;
+            let body = at + 1..at + text.len() - 1;
+            if !text.starts_with('"') || !escapes_are_valid(&line[body.clone()]) {
+                return None;
+            }
+            let mut fields = serde_json::Map::new();
+            for (k, v) in raw.0 {
+                if k != opts.text_field {
+                    fields.insert(k, serde_json::from_str(v.get()).ok()?);
+                }
+            }
+            Some((fields, body))
+        });
+    // Anything unusual (not an object, no text string, a bad escape): the
+    // parsed map says what, in its own words.
+    let Some((fields, body)) = parsed else {
+        return jsonl_record(path, n, &line, opts);
+    };
+    unescape_in_place(&mut line, body);
+    record_unit(path, &place, line, fields, opts)
+}
+
+/// A JSON object's fields in order, values unparsed.
+struct RawFields<'a>(Vec<(String, &'a serde_json::value::RawValue)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFields<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = RawFields<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut m: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut out: Vec<(String, &'a serde_json::value::RawValue)> = Vec::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    // (A repeated name: the map built from these keeps the
+                    // first place and the last value, as a parsed one does.)
+                    out.push((k, m.next_value()?));
+                }
+                Ok(RawFields(out))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// Whether a JSON string's body (between its quotes) decodes as the
+/// parser would: valid UTF-8, no control character, every escape known and
+/// every `\u` surrogate paired.
+fn escapes_are_valid(body: &[u8]) -> bool {
+    if simdutf8::basic::from_utf8(body).is_err() || body.iter().any(|&b| b < 0x20) {
+        return false;
+    }
+    let mut r = 0;
+    while let Some(p) = memchr::memchr(b'\\', &body[r..]) {
+        r += p;
+        match body.get(r + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => r += 2,
+            Some(b'u') => match hex4(body, r + 2) {
+                Some(0xD800..=0xDBFF) => match (body.get(r + 6..r + 8), hex4(body, r + 8)) {
+                    (Some(b"\\u"), Some(0xDC00..=0xDFFF)) => r += 12,
+                    _ => return false,
+                },
+                Some(0xDC00..=0xDFFF) | None => return false,
+                Some(_) => r += 6,
+            },
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// The four hex digits at `at`, if they are.
+fn hex4(b: &[u8], at: usize) -> Option<u32> {
+    let digits = std::str::from_utf8(b.get(at..at + 4)?).ok()?;
+    if !digits.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(digits, 16).ok()
+}
+
+/// The JSON string body `body` of `buf` (checked by [`escapes_are_valid`])
+/// unescaped to the start of `buf`, which then holds only it. Every escape
+/// is longer than what it stands for, so the text never overtakes what is
+/// left to read.
+fn unescape_in_place(buf: &mut Vec<u8>, body: Range<usize>) {
+    let (mut r, mut w) = (body.start, 0);
+    while r < body.end {
+        let run = memchr::memchr(b'\\', &buf[r..body.end]).map_or(body.end, |p| r + p);
+        buf.copy_within(r..run, w);
+        w += run - r;
+        r = run;
+        if r == body.end {
+            break;
+        }
+        let simple = match buf[r + 1] {
+            b'b' => Some(0x08),
+            b'f' => Some(0x0C),
+            b'n' => Some(b'\n'),
+            b'r' => Some(b'\r'),
+            b't' => Some(b'\t'),
+            b'u' => None,
+            other => Some(other),
+        };
+        if let Some(b) = simple {
+            buf[w] = b;
+            w += 1;
+            r += 2;
+            continue;
+        }
+        let u = hex4(buf, r + 2).unwrap_or(0xFFFD);
+        let (code, len) = if (0xD800..0xDC00).contains(&u) {
+            let low = hex4(buf, r + 8).unwrap_or(0xDC00);
+            (0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00), 12)
+        } else {
+            (u, 6)
+        };
+        let c = char::from_u32(code).unwrap_or('\u{FFFD}');
+        w += c.encode_utf8(&mut buf[w..w + 4]).len();
+        r += len;
+    }
+    buf.truncate(w);
+    buf.shrink_to_fit();
 }
 
 /// The text field, moved out of a record (not copied: a record may be
@@ -637,6 +794,95 @@ pub(super) fn record_unit(
             fields: Fields::new(fields, opts.spool.as_ref()),
         })),
     })
+}
+
+#[cfg(test)]
+mod in_place {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A record's line: a JSON object with a text field (any characters,
+    /// escaped as serde_json does or by hand, `\u` escapes paired or
+    /// not), other fields, the text field repeated or missing, or not an
+    /// object at all; sometimes a byte put anywhere.
+    fn record() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            "[各位代表 a-z\n\t\"\\\\/\u{1}\u{1F600}é]{0,12}".prop_map(|t| serde_json::to_string(
+                &t
+            )
+            .unwrap_or_default()
+            .trim_matches('"')
+            .to_string()),
+            Just("\\u4e2d\\u6587".to_string()),
+            Just("\\ud83d\\ude00".to_string()),
+            Just("\\ud83d".to_string()),
+            Just("\\ude00x".to_string()),
+            Just("\\u12".to_string()),
+            Just("\\x".to_string()),
+            Just("\\/\\b\\f\\r".to_string()),
+        ];
+        let text = proptest::collection::vec(piece, 0..8).prop_map(|p| p.concat());
+        (text, 0u8..6, any::<u8>(), any::<usize>(), any::<bool>()).prop_map(
+            |(t, how, b, at, bad)| {
+                let mut v = match how {
+                    0 | 1 => format!(
+                        r#"{{"id":"r1","text":"{t}","n":[1,2.5,null],"x":{{"y":"\u00e9"}}}}"#
+                    ),
+                    2 => format!(r#"{{"text":"first","id":7,"text":"{t}"}}"#),
+                    3 => format!(r#"{{"id":"r2","body":"{t}"}}"#),
+                    4 => format!(r#"{{"text":12,"other":"{t}"}}"#),
+                    _ => format!(r#"["{t}"]"#),
+                }
+                .into_bytes();
+                if bad {
+                    v.insert(at % (v.len() + 1), b);
+                }
+                v
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Unescaped where it lies, a record gives the unit the parsed map
+        /// gives: text, id, fields, or the same error.
+        #[test]
+        fn a_record_read_in_place_is_the_record_parsed(line in record()) {
+            let opts = SourceOptions { id_field: Some("id".into()), ..SourceOptions::default() };
+            let a = format!("{:?}", jsonl_record_in_place("r.jsonl", 3, line.clone(), &opts));
+            let b = format!("{:?}", jsonl_record("r.jsonl", 3, &line, &opts));
+            prop_assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn escapes_shrink_in_place() {
+        let cases: &[(&str, &str)] = &[
+            (r#"a\nb"#, "a\nb"),
+            (r#"\u4e2d\u6587"#, "中文"),
+            (r#"\ud83d\ude00!"#, "😀!"),
+            (r#"\"\\\/\b\f\r\t"#, "\"\\/\u{8}\u{c}\r\t"),
+            ("plain 各位", "plain 各位"),
+            ("", ""),
+        ];
+        for (body, want) in cases {
+            assert!(escapes_are_valid(body.as_bytes()), "{body}");
+            let mut buf = format!("{{\"text\":\"{body}\"}}").into_bytes();
+            unescape_in_place(&mut buf, 9..9 + body.len());
+            assert_eq!(String::from_utf8(buf).as_deref(), Ok(*want), "{body}");
+        }
+        for bad in [
+            r#"\ud83d"#,
+            r#"\ude00"#,
+            r#"\u12"#,
+            r#"\x"#,
+            "a\u{1}b",
+            r#"\ud83d\u0041"#,
+        ] {
+            assert!(!escapes_are_valid(bad.as_bytes()), "{bad:?}");
+        }
+    }
 }
 
 #[cfg(test)]
