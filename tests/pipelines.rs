@@ -177,6 +177,42 @@ fn jsonl_records_keep_their_fields_and_list_every_copy() {
     }
 }
 
+/// A record of more than a megabyte has its text unescaped where it lies
+/// (not through the parsed map): escapes by serde_json and by hand (`\u`,
+/// surrogate pairs, `\/`), a repeated text field, fields on either side.
+#[test]
+fn a_long_record_gives_what_its_text_saved_as_a_file_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for (k, name) in NAMES.iter().enumerate().cycle().take(NAMES.len() * 3) {
+        text.push_str(&String::from_utf8(corpus(name)).unwrap());
+        text.push_str(&format!(
+            "\n“引号” \"quoted\" back\\slash\ttab 😀 a/b {k}\n\n"
+        ));
+    }
+    assert!(text.len() > 1 << 20, "{}", text.len());
+    fs::write(dir.path().join("page.txt"), &text).unwrap();
+    let line =
+        serde_json::to_string(&json!({"id": "big", "text": "first", "url": "u", "text": text}))
+            .unwrap()
+            .replace('😀', "\\ud83d\\ude00")
+            .replace("a/b", "a\\/b")
+            .replacen('各', "\\u5404", 50);
+    let rec = serde_json::from_str::<Value>(&line).unwrap();
+    assert_eq!(rec["text"].as_str(), Some(text.as_str()));
+    fs::write(dir.path().join("big.jsonl"), format!("{line}\n")).unwrap();
+    let (code, _, err) = run_line(dir.path(), "clean page.txt --out from-file -q");
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run_line(dir.path(), "clean big.jsonl --out from-record -q");
+    assert_eq!(code, 0, "{err}");
+    let (a, b) = (
+        folder_hashes(&dir.path().join("from-file")),
+        folder_hashes(&dir.path().join("from-record")),
+    );
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}
+
 #[test]
 fn a_text_field_name_is_kept_in_the_output() {
     let dir = tempfile::tempdir().unwrap();
