@@ -158,9 +158,11 @@ fn normalized_copy(
     w: &Wanted,
     opts: &Options,
 ) -> Option<normalize::Normalized> {
-    if w.keyed.start < shift
-        || w.keyed.end - shift > d.lines.len()
-        || !(w.keyed.start <= w.lines.start && w.lines.end <= w.keyed.end)
+    if !(shift <= w.keyed.start
+        && w.keyed.start <= w.lines.start
+        && w.lines.start <= w.lines.end
+        && w.lines.end <= w.keyed.end
+        && w.keyed.end - shift <= d.lines.len())
     {
         return None;
     }
@@ -190,8 +192,8 @@ fn gather(chunks: decode::Chunks<'_>, bytes: &Bytes, wanted: &[Wanted]) -> Vec<d
     let mut base = 0;
     for chunk in chunks {
         let n = chunk.lines.len();
-        if let Some(last) = chunk.lines.last() {
-            bytes.release(0..last.bytes.end);
+        if let (Some(first), Some(last)) = (chunk.lines.first(), chunk.lines.last()) {
+            bytes.release(first.bytes.start..last.bytes.end);
         }
         for (w, copy) in wanted.iter().zip(&mut copies) {
             for i in w.keyed.start.max(base)..w.keyed.end.min(base + n) {

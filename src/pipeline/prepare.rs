@@ -2,20 +2,21 @@
 //! a chunk of lines at a time.
 //!
 //! Input: a unit's bytes. Output: a [`Prepared`] file — encodings, lines
-//! (input byte ranges and the rules that changed each), rule counts, the
-//! fold of every line back to back, and per line the marks of lost text —
-//! with the normalized text when it is kept.
+//! (input byte ranges and the rules that changed each), rule counts, every
+//! line's fold, the marks of lost text — with the normalized text when it
+//! is kept.
 //!
 //! Invariants: the chunked way gives exactly what the whole way gives (the
 //! same lines, repairs, rule counts, folds and marks) — only without the
 //! text, and holding one chunk's decoded and normalized text at a time, so a
 //! big file costs its distinct lines' folds, not three copies of its text
-//! (a file of copies repeats its lines: each fold is kept once). It is taken only
-//! for big files whose decoding can be cut at line ends (UTF-8, damaged or
+//! (a file of copies repeats its lines: each fold is kept once). It is
+//! taken only for big files whose decoding can be cut at line ends (UTF-8, damaged or
 //! not, and the legacy encodings read line by line: see
 //! [`decode::chunks`]) and whose text nobody asked to keep, and without
 //! hits (the text rules' hits run over the whole text).
 
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -67,7 +68,7 @@ pub enum Marks {
 }
 
 impl Prepared {
-    /// Each line's fold, in file order (see [`Prepared::take_folds`]).
+    /// Each line's fold, in file order.
     pub fn folds(&self) -> Vec<&str> {
         if self.fold_ids.is_empty() {
             self.fold_ranges
@@ -109,7 +110,7 @@ impl Prepared {
 /// Marks of lost text in `s`: `?`, `？` and U+FFFD, counted by their
 /// bytes (full-width punctuation shares `？`'s first byte, so each mark is
 /// looked for on its own).
-pub fn damage_marks(s: &str) -> usize {
+fn damage_marks(s: &str) -> usize {
     let b = s.as_bytes();
     b.iter().filter(|&&x| x == b'?').count()
         + memchr::memmem::find_iter(b, "？").count()
@@ -212,7 +213,7 @@ pub fn prepare_chunks(
         fold_ranges: Vec::new(),
         fold_ids: Vec::new(),
     };
-    let mut distinct = Interner::<std::collections::hash_map::RandomState>::default();
+    let mut distinct = Interner::<RandomState>::default();
     let mut fold = String::new();
     // One allocation for each per-line list: no list ever grows by half its
     // size at once. (A lone CR also ends a line: rare, one more growth.)
@@ -222,8 +223,8 @@ pub fn prepare_chunks(
     let mut marks = Vec::with_capacity(lines);
     for chunk in chunks {
         let base = out.lines.len();
-        if let Some(last) = chunk.lines.last() {
-            release(0..last.bytes.end);
+        if let (Some(first), Some(last)) = (chunk.lines.first(), chunk.lines.last()) {
+            release(first.bytes.start..last.bytes.end);
         }
         let normalized = normalize::normalize_lines(&chunk, opts.rules, None);
         let Decoded {
@@ -271,7 +272,7 @@ pub fn prepare_chunks(
 /// Distinct folds, back to back in one buffer (no allocation per fold),
 /// numbered as first seen.
 #[derive(Default)]
-struct Interner<S = std::collections::hash_map::RandomState> {
+struct Interner<S = RandomState> {
     buf: String,
     ranges: Vec<Range<usize>>,
     /// The first fold seen with each hash, and the rare others.
@@ -363,7 +364,7 @@ mod tests {
     #[test]
     fn folds_with_one_hash_stay_apart() {
         let mut colliding = Interner::<OneHash>::default();
-        let mut plain = Interner::<std::collections::hash_map::RandomState>::default();
+        let mut plain = Interner::<RandomState>::default();
         let folds = ["各位代表", "", "现在", "各位代表", "现在", "a", "", "各位"];
         let ids: Vec<usize> = folds.iter().map(|f| colliding.id(f)).collect();
         assert_eq!(ids, [0, 1, 2, 0, 2, 3, 1, 4]);
