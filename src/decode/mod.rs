@@ -301,16 +301,16 @@ pub fn chunks<'a>(
         at = chunk_end(bytes, at, chunk);
         ends.push(at);
     }
-    Some(Chunks {
-        source: Source::Borrowed(bytes),
-        lf,
-        plan,
-        next_range: 0,
-        evidence,
-        ends,
-        next: 0,
-        repair: !opts.no_repair,
-    })
+    Some(Chunks::new(
+        Source::Borrowed(bytes),
+        Cuts {
+            lf,
+            plan,
+            evidence,
+            ends,
+            repair: !opts.no_repair,
+        },
+    ))
 }
 
 /// [`chunks`] for bytes the caller gives up: cut into one buffer per chunk
@@ -322,34 +322,17 @@ pub fn chunks_owned(
     opts: &DecodeOptions,
     chunk: usize,
 ) -> Result<Chunks<'static>, Vec<u8>> {
-    let Some(Chunks {
-        lf,
-        plan,
-        evidence,
-        ends,
-        repair,
-        ..
-    }) = chunks(&bytes, opts, chunk, &mut |_| {})
-    else {
+    let Some(Chunks { cuts, .. }) = chunks(&bytes, opts, chunk, &mut |_| {}) else {
         return Err(bytes);
     };
     let mut rest = bytes;
-    let mut pieces = std::collections::VecDeque::with_capacity(ends.len());
-    for k in (0..ends.len()).rev() {
-        let start = if k == 0 { 0 } else { ends[k - 1] };
+    let mut pieces = std::collections::VecDeque::with_capacity(cuts.ends.len());
+    for k in (0..cuts.ends.len()).rev() {
+        let start = if k == 0 { 0 } else { cuts.ends[k - 1] };
         pieces.push_front(rest.split_off(start));
         rest.shrink_to_fit();
     }
-    Ok(Chunks {
-        source: Source::Owned(pieces),
-        lf,
-        plan,
-        next_range: 0,
-        evidence,
-        ends,
-        next: 0,
-        repair,
-    })
+    Ok(Chunks::new(Source::Owned(pieces), cuts))
 }
 
 /// Where the chunk starting at `start` ends: the first LF past
@@ -376,27 +359,43 @@ enum Source<'a> {
     Owned(std::collections::VecDeque<Vec<u8>>),
 }
 
+/// How a file is read chunk by chunk, whatever holds its bytes.
+#[derive(Debug, Clone)]
+struct Cuts {
+    /// LF bytes in the file.
+    lf: usize,
+    plan: Plan,
+    evidence: Evidence,
+    /// Where each chunk ends.
+    ends: Vec<usize>,
+    repair: bool,
+}
+
 /// The chunks of [`chunks`], in file order.
 #[derive(Debug, Clone)]
 pub struct Chunks<'a> {
     source: Source<'a>,
-    /// LF bytes in the file.
-    lf: usize,
-    plan: Plan,
-    /// The first stretch of `plan` not wholly decoded yet.
+    cuts: Cuts,
+    /// The first stretch of the plan not wholly decoded yet, and the next
+    /// chunk.
     next_range: usize,
-    evidence: Evidence,
-    /// Where each chunk ends, and the next chunk's index.
-    ends: Vec<usize>,
     next: usize,
-    repair: bool,
 }
 
-impl Chunks<'_> {
+impl<'a> Chunks<'a> {
+    fn new(source: Source<'a>, cuts: Cuts) -> Self {
+        Chunks {
+            source,
+            cuts,
+            next_range: 0,
+            next: 0,
+        }
+    }
+
     /// How many lines the file holds, give or take its lines ended by a
     /// lone CR (for sizing per-line lists once).
     pub fn lines_hint(&self) -> usize {
-        self.lf + 1
+        self.cuts.lf + 1
     }
 }
 
@@ -405,8 +404,8 @@ impl Iterator for Chunks<'_> {
 
     fn next(&mut self) -> Option<Decoded> {
         let k = self.next;
-        let end = *self.ends.get(k)?;
-        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        let end = *self.cuts.ends.get(k)?;
+        let start = if k == 0 { 0 } else { self.cuts.ends[k - 1] };
         self.next += 1;
         let owned;
         let piece: &[u8] = match &mut self.source {
@@ -418,8 +417,8 @@ impl Iterator for Chunks<'_> {
         };
         // The chunk decoded on its own, its byte ranges then moved to the
         // file's (decoding reads nothing outside a stretch's lines).
-        let mut b = Builder::new(self.repair);
-        for (range, enc) in &self.plan[self.next_range..] {
+        let mut b = Builder::new(self.cuts.repair);
+        for (range, enc) in &self.cuts.plan[self.next_range..] {
             if range.start >= end {
                 break;
             }
@@ -430,6 +429,7 @@ impl Iterator for Chunks<'_> {
             );
         }
         while self
+            .cuts
             .plan
             .get(self.next_range)
             .is_some_and(|(r, _)| r.end <= end)
@@ -452,7 +452,7 @@ impl Iterator for Chunks<'_> {
         Some(Decoded {
             encoding: main_encoding(&b.spans),
             bom: false,
-            evidence: self.evidence,
+            evidence: self.cuts.evidence,
             text: b.text,
             lines: b.lines,
             spans: b.spans,

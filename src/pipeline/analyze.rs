@@ -138,43 +138,27 @@ pub fn analyze_file_in(
         .iter()
         .map(|seg| lines[seg.lines.start].bytes.start..lines[seg.lines.end - 1].bytes.end)
         .collect();
-    let Prepared {
-        encoding,
-        bom,
-        evidence,
-        spans,
-        undecodable,
-        repairs,
-        lines,
-        text,
-        replacement_chars,
-        rule_counts,
-        hits,
-        more_hits,
-        fold_buf,
-        fold_ranges,
-        fold_ids,
-        marks,
-    } = prepared;
-    drop((fold_buf, fold_ranges, fold_ids, marks));
+    let (hits, more_hits) = (prepared.hits, prepared.more_hits);
     let mut file = TextFile {
-        encoding,
-        bom,
-        evidence,
-        spans,
-        undecodable,
-        repairs,
-        lines,
-        text,
+        encoding: prepared.encoding,
+        bom: prepared.bom,
+        evidence: prepared.evidence,
+        spans: prepared.spans,
+        undecodable: prepared.undecodable,
+        repairs: prepared.repairs,
+        lines: prepared.lines,
+        text: prepared.text,
         kept: true,
-        rule_counts,
+        rule_counts: prepared.rule_counts,
         segments,
         segment_bytes,
-        replacement_chars,
+        replacement_chars: prepared.replacement_chars,
         copies,
         chrome_keys,
         key,
     };
+    // (The folds and marks go with the rest of `prepared`.)
+    drop((prepared.fold_buf, prepared.fold_ranges, prepared.fold_ids));
     ctx.observer.text_file(FileView {
         origin,
         path: &raw.path,
