@@ -93,8 +93,18 @@ impl Bytes {
     /// decoded a chunk at a time never holds more than the chunk in memory.
     /// Nothing for bytes read into memory.
     pub fn release(&self, range: std::ops::Range<usize>) {
+        #[cfg(unix)]
+        self.release_pages(range);
+        #[cfg(not(unix))]
+        let _ = range;
+    }
+
+    #[cfg(unix)]
+    fn release_pages(&self, range: std::ops::Range<usize>) {
         let Bytes::Mapped(map) = self else { return };
-        const PAGE: usize = 4096;
+        // (A multiple of every page size in use, 4 to 64 KiB: the system
+        // refuses a range that does not start on a page.)
+        const PAGE: usize = 1 << 16;
         let start = range.start.div_ceil(PAGE) * PAGE;
         let end = range.end.min(map.len()) / PAGE * PAGE;
         if start < end {
