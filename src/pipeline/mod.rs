@@ -7,7 +7,9 @@
 //! ```
 //!
 //! - [`analyze::analyze_file`] is the per-file stage API: one file's bytes to
-//!   its [`TextFile`] (lines, segments, copies with keys and signatures).
+//!   its [`TextFile`] (lines, segments, copies with keys and signatures);
+//!   [`prepare`] is its first half (decode → normalize → fold), whole or a
+//!   chunk of lines at a time for a big file.
 //! - [`analyze::analyze`] runs it over every input and clusters the copies
 //!   into documents; [`chrome`] cuts archive-level chrome from copies' edges.
 //! - [`build::build_documents`] builds each document's canonical text and
