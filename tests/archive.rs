@@ -217,34 +217,12 @@ fn an_archive_in_one_file_split_in_four_loses_and_merges_no_document() {
 /// Each document comes out (an output at least 0.9 of it, holding at
 /// least half of it) and no output holds two (0.3 of another).
 fn no_document_lost_or_merged(docs: &[generate::Doc], pages: &[Page]) {
-    let dir = tempfile::tempdir().unwrap();
-    generate::write(pages, dir.path()).unwrap();
-    let (out, report) = clean_dir(dir.path());
-    if std::env::var_os("CANON_KEEP").is_some() {
-        eprintln!("kept {:?} {:?}", dir.path(), out.path());
-        let _ = dir.keep();
-    }
-    let truth: Vec<HashSet<Vec<char>>> = docs
-        .iter()
-        .map(|d| {
-            grams(
-                &canon::normalize::normalize_document(&d.text, canon::normalize::default_rules()).0,
-            )
-        })
-        .collect();
+    let (_dir, out, report) = cleaned(pages);
+    let truth: Vec<HashSet<Vec<char>>> = normalized(docs).iter().map(|t| grams(t)).collect();
     let mut found = vec![false; docs.len()];
     for d in &report.documents {
         let g = grams(&fs::read_to_string(out.path().join(&d.output)).unwrap());
-        let scores = ranked(&g, &truth);
-        let (best, k) = scores[0];
-        assert!(
-            scores[1].0 < 0.3,
-            "{} merges {} and {}",
-            d.output,
-            docs[k].name,
-            docs[scores[1].1].name
-        );
-        let coverage = g.intersection(&truth[k]).count() as f64 / truth[k].len() as f64;
+        let (best, k, coverage) = placed(&d.output, &g, &truth, docs);
         if best >= 0.9 && coverage >= 0.5 {
             found[k] = true;
         }
@@ -313,6 +291,48 @@ fn archives_in_one_file(runs: &[(u64, bool)]) {
 
 /// The true documents by how much of an output's grams `g` each holds
 /// (share, document index), most first.
+/// The generated archive's `pages` written to a folder and cleaned: the
+/// folder, the output and its report (`CANON_KEEP` keeps both).
+fn cleaned(pages: &[Page]) -> (Option<tempfile::TempDir>, tempfile::TempDir, Report) {
+    let dir = tempfile::tempdir().unwrap();
+    generate::write(pages, dir.path()).unwrap();
+    let (out, report) = clean_dir(dir.path());
+    if std::env::var_os("CANON_KEEP").is_some() {
+        eprintln!("kept {:?} {:?}", dir.path(), out.path());
+        let _ = dir.keep();
+        return (None, out, report);
+    }
+    (Some(dir), out, report)
+}
+
+/// Each true document put through the rule table.
+fn normalized(docs: &[generate::Doc]) -> Vec<String> {
+    docs.iter()
+        .map(|d| canon::normalize::normalize_document(&d.text, canon::normalize::default_rules()).0)
+        .collect()
+}
+
+/// The true document output `name` (its grams `g`) is most of: the share
+/// of the output it is, its index, and the share of it the output holds.
+/// No output is also 0.3 of a second document.
+fn placed(
+    name: &str,
+    g: &HashSet<Vec<char>>,
+    truth: &[HashSet<Vec<char>>],
+    docs: &[generate::Doc],
+) -> (f64, usize, f64) {
+    let scores = ranked(g, truth);
+    let (best, k) = scores[0];
+    assert!(
+        scores[1].0 < 0.3,
+        "{name} merges {} and {}",
+        docs[k].name,
+        docs[scores[1].1].name
+    );
+    let coverage = g.intersection(&truth[k]).count() as f64 / truth[k].len() as f64;
+    (best, k, coverage)
+}
+
 fn ranked(g: &HashSet<Vec<char>>, truth: &[HashSet<Vec<char>>]) -> Vec<(f64, usize)> {
     let mut scores: Vec<(f64, usize)> = truth
         .iter()
@@ -407,17 +427,8 @@ fn every_document_exactly_once(docs: &[generate::Doc], pages: &[Page]) {
 /// [`every_document_exactly_once`]; `no_site_chrome`: no output keeps a
 /// site's header or footer line.
 fn every_document_once(docs: &[generate::Doc], pages: &[Page], no_site_chrome: bool) {
-    let dir = tempfile::tempdir().unwrap();
-    generate::write(pages, dir.path()).unwrap();
-    let (out, report) = clean_dir(dir.path());
-    if std::env::var_os("CANON_KEEP").is_some() {
-        eprintln!("kept {:?} {:?}", dir.path(), out.path());
-        let _ = dir.keep();
-    }
-    let normalized: Vec<String> = docs
-        .iter()
-        .map(|d| canon::normalize::normalize_document(&d.text, canon::normalize::default_rules()).0)
-        .collect();
+    let (_dir, out, report) = cleaned(pages);
+    let normalized = normalized(docs);
 
     let truth: Vec<HashSet<Vec<char>>> = normalized.iter().map(|t| grams(t)).collect();
     let truth_chars: Vec<usize> = docs
@@ -428,22 +439,13 @@ fn every_document_once(docs: &[generate::Doc], pages: &[Page], no_site_chrome: b
     for d in &report.documents {
         let text = fs::read_to_string(out.path().join(&d.output)).unwrap();
         let g = grams(&text);
-        let scores = ranked(&g, &truth);
-        let (best, k) = scores[0];
+        let (best, k, coverage) = placed(&d.output, &g, &truth, docs);
         assert!(
             best >= 0.9,
             "{} is no document of the archive ({best:.2} of it is {})",
             d.output,
             docs[k].name
         );
-        assert!(
-            scores[1].0 < 0.3,
-            "{} merges {} and {}",
-            d.output,
-            docs[k].name,
-            docs[scores[1].1].name
-        );
-        let coverage = g.intersection(&truth[k]).count() as f64 / truth[k].len() as f64;
         assert!(
             coverage >= 0.9,
             "{} is a fragment of {} ({coverage:.2})",
