@@ -1155,17 +1155,60 @@ fn next_page_start(bytes: &[u8], start: usize) -> usize {
             if (p - start).is_multiple_of(2) {
                 return p;
             }
-            let window = &bytes[p + 2..bytes.len().min(p + 2 + 512)];
-            let window = &window[..window.len() & !1];
-            let enc = if le { UTF_16LE } else { UTF_16BE };
-            let (_, errors) = enc.decode_without_bom_handling(window);
-            if window.len() >= 8 && !errors && reads_as_utf16(window, le) {
+            // (Only up to the next BOM: the page after this one, of the
+            // other order, does not decode as this one's.)
+            let ahead = &bytes[p + 2..bytes.len().min(p + 2 + 512)];
+            // Nor does a short page's next page of another encoding: what
+            // is read is the text up to the first byte that is not UTF-16.
+            let window = match memchr::memmem::find(ahead, &[0xFF, 0xFE])
+                .into_iter()
+                .chain(memchr::memmem::find(ahead, &[0xFE, 0xFF]))
+                .min()
+            {
+                Some(next) => &ahead[..next],
+                None => ahead,
+            };
+            let window = &window[..utf16_valid_prefix(window, le)];
+            // (A short page ends with its last line end; what follows may
+            // be another encoding without a BOM.)
+            let lf = if le { [0x0A, 0] } else { [0, 0x0A] };
+            let window = match window.chunks_exact(2).rposition(|u| u == lf) {
+                Some(last) if last > 0 => &window[..2 * last + 2],
+                _ => window,
+            };
+            if window.len() >= 8 && reads_as_utf16(window, le) {
                 return p;
             }
         }
         at = p + 1;
     }
     bytes.len()
+}
+
+/// How many bytes at the start of `bytes` are whole UTF-16 code units of
+/// that order with every surrogate paired.
+fn utf16_valid_prefix(bytes: &[u8], le: bool) -> usize {
+    let unit = |i: usize| {
+        let pair = [bytes[i], bytes[i + 1]];
+        if le {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    };
+    let mut at = 0;
+    while at + 2 <= bytes.len() {
+        match unit(at) {
+            0xD800..=0xDBFF
+                if at + 4 <= bytes.len() && (0xDC00..=0xDFFF).contains(&unit(at + 2)) =>
+            {
+                at += 4
+            }
+            0xD800..=0xDFFF => break,
+            _ => at += 2,
+        }
+    }
+    at
 }
 
 /// Whether the start of `bytes` reads as UTF-16 text: most of its first
