@@ -178,8 +178,9 @@ fn jsonl_records_keep_their_fields_and_list_every_copy() {
 }
 
 /// A record of more than a megabyte has its text unescaped where it lies
-/// (not through the parsed map): escapes by serde_json and by hand (`\u`,
-/// surrogate pairs, `\/`), a repeated text field, fields on either side.
+/// (not through the parsed map), or read as a stream: escapes by
+/// serde_json and by hand (`\u`, surrogate pairs, `\/`), a repeated text
+/// field, fields on either side.
 #[test]
 fn a_long_record_gives_what_its_text_saved_as_a_file_gives() {
     let dir = tempfile::tempdir().unwrap();
@@ -205,12 +206,31 @@ fn a_long_record_gives_what_its_text_saved_as_a_file_gives() {
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = run_line(dir.path(), "clean big.jsonl --out from-record -q");
     assert_eq!(code, 0, "{err}");
-    let (a, b) = (
+    // Read as a stream (the line never held whole, the text in a mapped
+    // temporary file): as records over 64 MiB are.
+    let mut opts = canon::Options {
+        jobs: 1,
+        ..canon::Options::default()
+    };
+    opts.source.streamed_records = 4096;
+    let streamed = canon::CleanOptions {
+        out: dir.path().join("streamed"),
+        report: None,
+        format: canon::OutputFormat::Txt,
+        force: false,
+    };
+    let done = canon::clean(&[dir.path().join("big.jsonl")], &streamed, &opts).unwrap();
+    assert_eq!(done.report.totals.files_unreadable, 0);
+    assert_eq!(done.report.totals.files_text, 1);
+    assert_eq!(done.report.totals.bytes, text.len() as u64);
+    let (a, b, c) = (
         folder_hashes(&dir.path().join("from-file")),
         folder_hashes(&dir.path().join("from-record")),
+        folder_hashes(&dir.path().join("streamed")),
     );
     assert!(!a.is_empty());
     assert_eq!(a, b);
+    assert_eq!(a, c);
 }
 
 #[test]

@@ -7,8 +7,10 @@
 //! order): files to analyze, and the skipped or failed parts with their
 //! place, so one corrupt stream or bad line never stops the run.
 //!
-//! Safety: nothing here writes anything; entry names (`../`, absolute paths,
-//! links) only ever become display paths. Decompression is bounded by
+//! Safety: nothing here writes anything but unnamed temporary files (a
+//! huge JSONL record's line and text, gone when the run ends, killed or
+//! not); entry names (`../`, absolute paths, links) only ever become
+//! display paths. Decompression is bounded by
 //! `max_file_size` (a bomb is skipped and reported, never inflated).
 
 use std::cell::Cell;
@@ -46,6 +48,9 @@ pub struct SourceOptions {
     pub hidden: bool,
     /// Honour `.gitignore`, `.ignore` and `.git/info/exclude` while walking.
     pub ignore_files: bool,
+    /// JSONL records longer than this (bytes) are read as a stream, their
+    /// text never held whole (default [`STREAMED_RECORDS`], 64 MiB).
+    pub streamed_records: usize,
 }
 
 /// Default `--max-file-size`: 4 GiB.
@@ -64,6 +69,7 @@ impl Default for SourceOptions {
             spool: None,
             hidden: true,
             ignore_files: false,
+            streamed_records: STREAMED_RECORDS,
         }
     }
 }
@@ -543,8 +549,33 @@ fn jsonl_units(path: &str, body: Box<dyn Read>, opts: &SourceOptions, f: &mut dy
         line.clear();
         // A record longer than `--max-file-size` is skipped unread.
         let limit = opts.max_file_size.saturating_add(2);
-        match (&mut reader).take(limit).read_until(b'\n', &mut line) {
+        // (A record that runs past `streamed_records` is read on as a
+        // stream, see [`LineRest`].)
+        let head = limit.min(opts.streamed_records as u64);
+        match (&mut reader).take(head).read_until(b'\n', &mut line) {
             Ok(0) => return,
+            Ok(len) if len as u64 == head && head < limit && line.last() != Some(&b'\n') => {
+                n += 1;
+                let mut rest = LineRest::new(std::mem::take(&mut line), &mut reader, limit);
+                let unit = jsonl_record_streamed(path, n, &mut rest, opts);
+                match rest.finish() {
+                    Ok(Finish::Line) => {
+                        if let Some(unit) = unit {
+                            f(unit);
+                        }
+                    }
+                    Ok(Finish::TooLarge(size)) => f(too_large(&format!("{path}:{n}"), size, opts)),
+                    Err(e) => {
+                        f(failed(
+                            &format!("{path}:{n}"),
+                            0,
+                            format!("corrupt stream: {e}"),
+                        ));
+                        return;
+                    }
+                }
+                continue;
+            }
             Ok(len) if len as u64 == limit && line.last() != Some(&b'\n') => {
                 n += 1;
                 let place = format!("{path}:{n}");
@@ -646,6 +677,214 @@ fn jsonl_record_in_place(path: &str, n: usize, mut line: Vec<u8>, opts: &SourceO
     };
     unescape_in_place(&mut line, body);
     record_unit(path, &place, line, fields, opts)
+}
+
+/// Records longer than this are never held whole: a streaming JSON reader
+/// (struson) reads the rest of the line from the input as it comes,
+/// copying the text field's characters, unescaped, to an unnamed temporary
+/// file, mapped as a big file is (its pages let go as it is decoded).
+pub const STREAMED_RECORDS: usize = 1 << 26;
+
+/// The rest of a long line: the `head` already read, then `reader` up to
+/// the line end (consumed, not given) or `limit` bytes in all.
+struct LineRest<'a, R: BufRead> {
+    head: Vec<u8>,
+    at: usize,
+    reader: &'a mut R,
+    /// Bytes given so far, line end included.
+    read: u64,
+    limit: u64,
+    ended: bool,
+    /// Whether every byte given so far is whitespace.
+    blank: bool,
+    /// The last two bytes given.
+    last: [u8; 2],
+}
+
+/// How a long line ended.
+enum Finish {
+    Line,
+    /// Longer than the limit: its length (the rest skipped).
+    TooLarge(u64),
+}
+
+impl<'a, R: BufRead> LineRest<'a, R> {
+    fn new(head: Vec<u8>, reader: &'a mut R, limit: u64) -> Self {
+        LineRest {
+            head,
+            at: 0,
+            reader,
+            read: 0,
+            limit,
+            ended: false,
+            blank: true,
+            last: [0; 2],
+        }
+    }
+
+    /// Whether the line ran past the limit.
+    fn too_long(&self) -> bool {
+        !self.ended && self.read >= self.limit
+    }
+
+    /// The line read to its end, whatever the JSON reader left of it.
+    fn finish(mut self) -> io::Result<Finish> {
+        io::copy(&mut self, &mut io::sink())?;
+        if self.too_long() {
+            let rest = self.reader.skip_until(b'\n')?;
+            return Ok(Finish::TooLarge(self.read + rest as u64));
+        }
+        Ok(Finish::Line)
+    }
+}
+
+impl<R: BufRead> Read for LineRest<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.ended || self.too_long() {
+            return Ok(0);
+        }
+        let room = usize::try_from(self.limit - self.read).unwrap_or(usize::MAX);
+        let n = if self.at < self.head.len() {
+            let n = buf.len().min(self.head.len() - self.at).min(room);
+            buf[..n].copy_from_slice(&self.head[self.at..self.at + n]);
+            self.at += n;
+            if self.at == self.head.len() {
+                // (The head is let go once given.)
+                self.head = Vec::new();
+                self.at = 0;
+            }
+            n
+        } else {
+            let got = self.reader.fill_buf()?;
+            let (n, ended) = match memchr::memchr(b'\n', got) {
+                Some(p) if p < buf.len().min(room) => (p + 1, true),
+                _ => (got.len().min(buf.len()).min(room), false),
+            };
+            buf[..n].copy_from_slice(&got[..n]);
+            self.reader.consume(n);
+            if n == 0 {
+                self.ended = true;
+            }
+            self.ended |= ended;
+            n
+        };
+        self.read += n as u64;
+        self.blank = self.blank && buf[..n].iter().all(u8::is_ascii_whitespace);
+        match n {
+            0 => {}
+            1 => self.last = [self.last[1], buf[0]],
+            _ => self.last = [buf[n - 2], buf[n - 1]],
+        }
+        Ok(n)
+    }
+}
+
+/// [`jsonl_record`] for a record longer than `streamed_records`, read from
+/// `line` as it comes: the same unit (text, id, fields) for the same
+/// record, its text in a mapped temporary file; `None` for a line of
+/// whitespace or one past the limit (the caller reports it). A record that
+/// is not JSON is reported in the streaming reader's words.
+fn jsonl_record_streamed(
+    path: &str,
+    n: usize,
+    line: &mut LineRest<'_, impl BufRead>,
+    opts: &SourceOptions,
+) -> Option<Unit> {
+    let place = format!("{path}:{n}");
+    let outcome = streamed_fields(line, opts);
+    if outcome.is_err() {
+        // (Read to its end to be measured; a read that fails is the
+        // caller's to report.)
+        let _ = io::copy(line, &mut io::sink());
+    }
+    if line.too_long() {
+        return None;
+    }
+    // (The size of a record, as for a shorter one: without its line end.)
+    let end = match line.last {
+        [b'\r', b'\n'] => 2,
+        [_, b'\n'] => 1,
+        _ => 0,
+    };
+    let size = line.read - end;
+    match outcome {
+        Ok((fields, text)) => {
+            // SAFETY: the file is canon's own, unnamed: nothing else can
+            // write it while it is mapped.
+            Some(match unsafe { memmap2::Mmap::map(&text) } {
+                Ok(map) => record_unit(path, &place, Bytes::Mapped(map), fields, opts),
+                Err(e) => failed(&place, size, format!("temporary file: {e}")),
+            })
+        }
+        // (Whitespace to the line end: no record, as for a short line.)
+        Err(_) if line.blank => None,
+        Err(e) => Some(failed(&place, size, e)),
+    }
+}
+
+/// A record's fields other than its text, and its text (unescaped, in an
+/// unnamed temporary file), read from `line` by a streaming JSON reader;
+/// else what is wrong, in the words a shorter record's would be.
+fn streamed_fields(
+    line: &mut impl Read,
+    opts: &SourceOptions,
+) -> Result<(serde_json::Map<String, serde_json::Value>, fs::File), String> {
+    use io::{Seek, Write};
+    use struson::reader::{JsonReader, JsonStreamReader, ValueType};
+    use struson::writer::{JsonStreamWriter, JsonWriter};
+    let not_json = |e: &dyn std::fmt::Display| format!("not JSON: {e}");
+    let no_text = || format!("no string field {:?}", opts.text_field);
+    let mut json = JsonStreamReader::new(line);
+    if json.peek().map_err(|e| not_json(&e))? != ValueType::Object {
+        json.skip_value().map_err(|e| not_json(&e))?;
+        json.consume_trailing_whitespace()
+            .map_err(|e| not_json(&e))?;
+        return Err("not a JSON object".into());
+    }
+    json.begin_object().map_err(|e| not_json(&e))?;
+    let mut fields = serde_json::Map::new();
+    // The text field's file, and whether its last value is a string (the
+    // last one counts, as in a parsed map).
+    let (mut text, mut string) = (None::<fs::File>, false);
+    while json.has_next().map_err(|e| not_json(&e))? {
+        let name = json.next_name_owned().map_err(|e| not_json(&e))?;
+        if name == opts.text_field {
+            string = json.peek().map_err(|e| not_json(&e))? == ValueType::String;
+            if !string {
+                json.skip_value().map_err(|e| not_json(&e))?;
+                continue;
+            }
+            let file = match text.take() {
+                Some(mut f) => f
+                    .set_len(0)
+                    .and_then(|_| f.seek(io::SeekFrom::Start(0)))
+                    .map(|_| f),
+                None => tempfile::tempfile(),
+            };
+            let mut file = file.map_err(|e| format!("temporary file: {e}"))?;
+            let mut w = io::BufWriter::with_capacity(1 << 20, &mut file);
+            let mut r = json.next_string_reader().map_err(|e| not_json(&e))?;
+            io::copy(&mut r, &mut w).map_err(|e| not_json(&e))?;
+            drop(r);
+            w.flush().map_err(|e| format!("temporary file: {e}"))?;
+            drop(w);
+            text = Some(file);
+        } else {
+            let mut raw = Vec::new();
+            let mut w = JsonStreamWriter::new(&mut raw);
+            json.transfer_to(&mut w).map_err(|e| not_json(&e))?;
+            w.finish_document().map_err(|e| not_json(&e))?;
+            let value = serde_json::from_slice(&raw).map_err(|e| not_json(&e))?;
+            fields.insert(name, value);
+        }
+    }
+    json.end_object().map_err(|e| not_json(&e))?;
+    json.consume_trailing_whitespace()
+        .map_err(|e| not_json(&e))?;
+    match text {
+        Some(file) if string => Ok((fields, file)),
+        _ => Err(no_text()),
+    }
 }
 
 /// A JSON object's fields in order, values unparsed.
@@ -772,7 +1011,7 @@ fn take_text(
 pub(super) fn record_unit(
     path: &str,
     place: &str,
-    text: Vec<u8>,
+    text: impl Into<Bytes>,
     mut fields: serde_json::Map<String, serde_json::Value>,
     opts: &SourceOptions,
 ) -> Unit {
@@ -788,7 +1027,7 @@ pub(super) fn record_unit(
         path: id
             .as_ref()
             .map_or_else(|| place.to_string(), |id| format!("{path}!/{id}")),
-        bytes: Bytes::Owned(text),
+        bytes: text.into(),
         record: Some(Box::new(Record {
             id,
             fields: Fields::new(fields, opts.spool.as_ref()),
@@ -803,7 +1042,8 @@ mod in_place {
 
     /// A record's line: a JSON object with a text field (any characters,
     /// escaped as serde_json does or by hand, `\u` escapes paired or
-    /// not), other fields, the text field repeated or missing, or not an
+    /// not), other fields, the text field repeated (a string, or not) or
+    /// missing, or not an
     /// object at all; sometimes a byte put anywhere.
     fn record() -> impl Strategy<Value = Vec<u8>> {
         let piece = prop_oneof![
@@ -822,7 +1062,7 @@ mod in_place {
             Just("\\/\\b\\f\\r".to_string()),
         ];
         let text = proptest::collection::vec(piece, 0..8).prop_map(|p| p.concat());
-        (text, 0u8..6, any::<u8>(), any::<usize>(), any::<bool>()).prop_map(
+        (text, 0u8..8, any::<u8>(), any::<usize>(), any::<bool>()).prop_map(
             |(t, how, b, at, bad)| {
                 let mut v = match how {
                     0 | 1 => format!(
@@ -831,6 +1071,8 @@ mod in_place {
                     2 => format!(r#"{{"text":"first","id":7,"text":"{t}"}}"#),
                     3 => format!(r#"{{"id":"r2","body":"{t}"}}"#),
                     4 => format!(r#"{{"text":12,"other":"{t}"}}"#),
+                    5 => format!(r#"{{"text":"{t}","id":"r3","text":null}}"#),
+                    6 => format!(r#"{{"text":[1],"text":"{t}","x":{{"text":"no"}}}}"#),
                     _ => format!(r#"["{t}"]"#),
                 }
                 .into_bytes();
@@ -853,6 +1095,59 @@ mod in_place {
             let a = format!("{:?}", jsonl_record_in_place("r.jsonl", 3, line.clone(), &opts));
             let b = format!("{:?}", jsonl_record("r.jsonl", 3, &line, &opts));
             prop_assert_eq!(a, b);
+        }
+    }
+
+    /// What a unit says, whatever holds its bytes (and whichever parser
+    /// says how a line is not JSON).
+    fn seen(u: &Unit) -> String {
+        match u {
+            Unit::File(f) => format!("{} {:?} {:?}", f.path, &f.bytes[..], f.record),
+            Unit::Failed { path, size, error } if error.contains("not JSON: ") => {
+                let cut = error.find("not JSON: ").unwrap_or(0) + "not JSON".len();
+                format!("failed {path} {size} {}", &error[..cut])
+            }
+            other => format!("{other:?}"),
+        }
+    }
+
+    fn lines() -> impl Strategy<Value = Vec<u8>> {
+        let line = prop_oneof![
+            4 => record(),
+            1 => "[ \t\r]{0,80}".prop_map(String::into_bytes),
+            1 => Just(br#"{"text":"","id":"empty","pad":"          "}"#.to_vec()),
+        ];
+        (proptest::collection::vec(line, 1..5), any::<bool>()).prop_map(|(lines, crlf)| {
+            let end: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+            lines.join(end)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Read as a stream (its line in a temporary file, its text in
+        /// another), a record gives the unit it gives read whole: text,
+        /// id, fields, or the same error; too long, the same report.
+        #[test]
+        fn a_record_streamed_is_the_record_read_whole(
+            body in lines(),
+            streamed in 1usize..200,
+            max in 20u64..400,
+        ) {
+            let opts = SourceOptions {
+                id_field: Some("id".into()),
+                max_file_size: max,
+                ..SourceOptions::default()
+            };
+            let units = |streamed_records| {
+                let mut out = Vec::new();
+                let read: Box<dyn Read> = Box::new(io::Cursor::new(body.clone()));
+                let opts = SourceOptions { streamed_records, ..opts.clone() };
+                jsonl_units("r.jsonl", read, &opts, &mut |u| out.push(seen(&u)));
+                out
+            };
+            prop_assert_eq!(units(streamed), units(usize::MAX));
         }
     }
 

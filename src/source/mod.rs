@@ -26,7 +26,7 @@ mod formats;
 pub mod spool;
 pub use formats::{
     read_units, visit_units, FieldFilter, Filter, FilterError, InputFormat, Record, SourceOptions,
-    Unit, DEFAULT_MAX_FILE_SIZE,
+    Unit, DEFAULT_MAX_FILE_SIZE, STREAMED_RECORDS,
 };
 
 /// One input to read: a regular file or standard input.
