@@ -800,7 +800,7 @@ fn line_kind(line: &[u8]) -> Kind {
             }
             Ok(_) => Kind::Utf8,
             // UTF-8 with a damaged byte or two stays UTF-8.
-            Err(_) if utf8::Evidence::of(line).line_is_utf8() => Kind::Utf8,
+            Err(_) if utf8::Evidence::line_is_utf8_of(line) => Kind::Utf8,
             Err(_) => Kind::Other,
         }
     }

@@ -55,6 +55,14 @@ fn cesu_pair(b: &[u8]) -> Option<char> {
 
 /// Walks `bytes` as UTF-8, handing each piece to `f` in order.
 pub fn pieces<'a>(bytes: &'a [u8], mut f: impl FnMut(Piece<'a>)) {
+    pieces_while(bytes, |p| {
+        f(p);
+        true
+    });
+}
+
+/// [`pieces`], stopping once `f` says `false`.
+fn pieces_while<'a>(bytes: &'a [u8], mut f: impl FnMut(Piece<'a>) -> bool) {
     let mut at = 0usize;
     // Bytes before this offset were taken by a surrogate pair.
     let mut skip_to = 0usize;
@@ -65,18 +73,26 @@ pub fn pieces<'a>(bytes: &'a [u8], mut f: impl FnMut(Piece<'a>)) {
         at = inv_start + invalid.len();
         if !valid.is_empty() {
             if let Some(b) = bad.take() {
-                f(Piece::Bad(b));
+                if !f(Piece::Bad(b)) {
+                    return;
+                }
             }
-            f(Piece::Text(valid));
+            if !f(Piece::Text(valid)) {
+                return;
+            }
         }
         if invalid.is_empty() || inv_start < skip_to {
             continue;
         }
         if let Some(c) = cesu_pair(&bytes[inv_start..]) {
             if let Some(b) = bad.take() {
-                f(Piece::Bad(b));
+                if !f(Piece::Bad(b)) {
+                    return;
+                }
             }
-            f(Piece::Pair(c));
+            if !f(Piece::Pair(c)) {
+                return;
+            }
             skip_to = inv_start + 6;
             continue;
         }
@@ -94,14 +110,18 @@ pub fn pieces<'a>(bytes: &'a [u8], mut f: impl FnMut(Piece<'a>)) {
             }
             _ => {
                 if let Some(b) = bad.take() {
-                    f(Piece::Bad(b));
+                    if !f(Piece::Bad(b)) {
+                        return;
+                    }
                 }
                 bad = Some(inv_start..at);
             }
         }
     }
     if let Some(b) = bad {
-        f(Piece::Bad(b));
+        if !f(Piece::Bad(b)) {
+            return;
+        }
     }
 }
 
@@ -125,23 +145,50 @@ impl Evidence {
     /// The evidence of `bytes`.
     pub fn of(bytes: &[u8]) -> Evidence {
         let mut e = Evidence::default();
-        pieces(bytes, |p| match p {
+        pieces(bytes, |p| e.add(&p));
+        e
+    }
+
+    fn add(&mut self, p: &Piece<'_>) {
+        match p {
             Piece::Text(s) => {
                 for c in s.chars().filter(|c| !c.is_ascii()) {
-                    e.valid += 1;
-                    e.wide += usize::from(c as u32 >= 0x800);
+                    self.valid += 1;
+                    self.wide += usize::from(c as u32 >= 0x800);
                     if (c as u32) < 0x800 {
-                        e.leads[(c as u32 >> 6) as usize & 31] += 1;
+                        self.leads[(c as u32 >> 6) as usize & 31] += 1;
                     }
                 }
             }
             Piece::Pair(_) => {
-                e.valid += 1;
-                e.wide += 1;
+                self.valid += 1;
+                self.wide += 1;
             }
-            Piece::Bad(_) => e.damaged += 1,
+            Piece::Bad(_) => self.damaged += 1,
+        }
+    }
+
+    /// `Evidence::of(line).line_is_utf8()`, the walk stopped as soon as
+    /// the line can no longer pass (a line of GBK read as UTF-8 is mostly
+    /// damage: it fails a third of the way in).
+    pub fn line_is_utf8_of(line: &[u8]) -> bool {
+        let mut e = Evidence::default();
+        let base = line.as_ptr() as usize;
+        // Where the pieces seen so far end (at most: a joined pair's end is
+        // not known, the bound only grows looser).
+        let mut end = 0;
+        pieces_while(line, |p| {
+            e.add(&p);
+            end = match &p {
+                Piece::Text(s) => s.as_ptr() as usize - base + s.len(),
+                Piece::Pair(_) => end,
+                Piece::Bad(r) => r.end,
+            };
+            // Each valid character still to come takes two bytes or more.
+            let most = e.valid + (line.len() - end) / 2;
+            most >= 3 && most >= 4 * e.damaged
         });
-        e
+        e.line_is_utf8()
     }
 
     /// UTF-8 with some damaged characters rather than a single-byte
@@ -298,5 +345,35 @@ mod tests {
         assert!(!Evidence::of(&big5).is_utf8());
         let (latin1, _, _) = encoding_rs::WINDOWS_1252.encode("Déjà vu, señor — naïve café.");
         assert!(!Evidence::of(&latin1).is_utf8());
+    }
+}
+
+#[cfg(test)]
+mod stopped_early {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A line as a decoder meets it: UTF-8, damaged or not, GBK, CESU-8
+    /// pairs, any bytes.
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        let text = "[各位代表现在我向大会报告工作，。éñЖ a-z0-9]{0,40}";
+        let piece = prop_oneof![
+            text.prop_map(String::into_bytes),
+            text.prop_map(|t| encoding_rs::GBK.encode(&t).0.into_owned()),
+            Just(vec![0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80]),
+            proptest::collection::vec(any::<u8>(), 0..6),
+        ];
+        proptest::collection::vec(piece, 0..6).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+        #[test]
+        fn a_walk_stopped_early_gives_the_whole_walks_verdict(line in line()) {
+            prop_assert_eq!(
+                Evidence::line_is_utf8_of(&line),
+                Evidence::of(&line).line_is_utf8()
+            );
+        }
     }
 }

@@ -112,7 +112,7 @@ impl Prepared {
 /// looked for on its own).
 fn damage_marks(s: &str) -> usize {
     let b = s.as_bytes();
-    b.iter().filter(|&&x| x == b'?').count()
+    memchr::memchr_iter(b'?', b).count()
         + memchr::memmem::find_iter(b, "？").count()
         + memchr::memmem::find_iter(b, "\u{FFFD}").count()
 }
