@@ -119,9 +119,7 @@ fn pieces_while<'a>(bytes: &'a [u8], mut f: impl FnMut(Piece<'a>) -> bool) {
         }
     }
     if let Some(b) = bad {
-        if !f(Piece::Bad(b)) {
-            return;
-        }
+        f(Piece::Bad(b));
     }
 }
 
