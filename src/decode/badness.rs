@@ -31,9 +31,14 @@ pub const CLEARLY: u32 = 2;
 
 /// The score of `s`: higher reads less like real text.
 pub fn badness(s: &str) -> u32 {
+    badness_of(s.chars())
+}
+
+/// [`badness`] of characters as they come.
+pub fn badness_of(chars: impl IntoIterator<Item = char>) -> u32 {
     let mut score = 0;
     let mut prev: Option<char> = None;
-    for c in s.chars() {
+    for c in chars {
         score += char_cost(c);
         if let Some(p) = prev {
             score += pair_cost(p, c);

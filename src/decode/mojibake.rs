@@ -8,7 +8,7 @@
 //! - UTF-8 bytes read as Latin-1 / windows-1252 (`Ã©` for `é`, `æ¹–` for
 //!   `湖`), also twice over (`ÃƒÂ©`): each stretch of characters that map
 //!   back to bytes forming valid multi-byte UTF-8 is a candidate, taken
-//!   only when [`badness`] says the result reads clearly better in its
+//!   only when [`badness`](super::badness::badness) says the result reads clearly better in its
 //!   context and holds no [`forbidden`] character. A lone misread character
 //!   needs a typical form (`Ã©`, `Â°`, `â€™`, a C1 control) or a line with
 //!   stronger evidence: `É…`, `Ä` + NBSP, `Å™`, `Ã’` are how real text
@@ -36,7 +36,7 @@ use std::sync::OnceLock;
 
 use encoding_rs::{GB18030, WINDOWS_1252};
 
-use super::badness::{badness, forbidden, han_level, CLEARLY};
+use super::badness::{badness_of, forbidden, han_level, CLEARLY};
 
 /// What a repair undid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -509,7 +509,7 @@ fn deep(s: &str) -> String {
 }
 
 /// How much better `text[src]` reads as `fixed`, in its context: the drop
-/// in [`badness`] (`i64::MIN` if `fixed` holds a [`forbidden`] character).
+/// in [`badness_of`] (`i64::MIN` if `fixed` holds a [`forbidden`] character).
 /// With `cp1252`, C1 controls as read count as their windows-1252
 /// characters (the other reading they may have).
 fn gain(text: &str, src: Range<usize>, fixed: &str, cp1252_c1: bool) -> i64 {
@@ -519,26 +519,19 @@ fn gain(text: &str, src: Range<usize>, fixed: &str, cp1252_c1: bool) -> i64 {
     }
     let prev = text[..src.start].chars().next_back();
     let next = text[src.end..].chars().next();
-    let read = &text[src];
-    let as_read: String = if cp1252_c1 {
-        read.chars().map(|c| cp1252(c).unwrap_or(c)).collect()
-    } else {
-        read.to_string()
-    };
-    i64::from(badness(&context(prev, &as_read, next)))
-        - i64::from(badness(&context(prev, fixed, next)))
+    let as_read = text[src]
+        .chars()
+        .map(|c| if cp1252_c1 { cp1252(c).unwrap_or(c) } else { c });
+    i64::from(in_context(prev, as_read, next)) - i64::from(in_context(prev, fixed.chars(), next))
+}
+
+/// [`badness_of`] `s` with the characters around it.
+fn in_context(prev: Option<char>, s: impl Iterator<Item = char>, next: Option<char>) -> u32 {
+    badness_of(prev.into_iter().chain(s).chain(next))
 }
 
 fn next_boundary(text: &str, i: usize) -> usize {
     i + text[i..].chars().next().map_or(0, char::len_utf8)
-}
-
-fn context(prev: Option<char>, s: &str, next: Option<char>) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    out.extend(prev);
-    out.push_str(s);
-    out.extend(next);
-    out
 }
 
 /// Whether `read`, a misread character, has a form UTF-8 read as Latin-1
