@@ -145,7 +145,8 @@ fn is_lead(c: char) -> bool {
 }
 
 /// `c.is_alphabetic()`, without the table search for the characters
-/// misread text is made of (Latin-1) and for Han.
+/// misread text is made of (Latin-1), for Han and for the punctuation of
+/// Chinese text.
 fn alphabetic(c: char) -> bool {
     match c {
         '\0'..='\u{7F}' => c.is_ascii_alphabetic(),
@@ -155,6 +156,14 @@ fn alphabetic(c: char) -> bool {
         // (The unified ideographs are all assigned; `is_han` also takes
         // unassigned code points of its blocks, which are not alphabetic.)
         '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' => true,
+        // The punctuation of Chinese text: general punctuation, CJK marks
+        // and brackets, full-width punctuation and digits.
+        '\u{2000}'..='\u{206F}'
+        | '\u{3000}'..='\u{3004}'
+        | '\u{3008}'..='\u{3020}'
+        | '\u{FF00}'..='\u{FF20}'
+        | '\u{FF3B}'..='\u{FF40}'
+        | '\u{FF5B}'..='\u{FF65}' => false,
         _ => c.is_alphabetic(),
     }
 }
@@ -223,8 +232,10 @@ mod tests {
     fn alphabetic_is_chars() {
         let ranges = [
             0u32..0x250,
+            0x2000..0x2100,
             0x3000..0x3100,
             0x3400..0xA000,
+            0xFF00..0x10000,
             0xF900..0xFB00,
             0x20000..0x2A000,
         ];
