@@ -156,9 +156,13 @@ fn alphabetic(c: char) -> bool {
         // (The unified ideographs are all assigned; `is_han` also takes
         // unassigned code points of its blocks, which are not alphabetic.)
         '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' => true,
-        // The punctuation of Chinese text: general punctuation, CJK marks
-        // and brackets, full-width punctuation and digits.
+        // Latin Extended-A and B (what windows-1252 misreads and their
+        // repairs are made of): all letters.
+        '\u{100}'..='\u{24F}' => true,
+        // The punctuation of Chinese text: general punctuation, currency
+        // signs, CJK marks and brackets, full-width punctuation and digits.
         '\u{2000}'..='\u{206F}'
+        | '\u{20A0}'..='\u{20CF}'
         | '\u{3000}'..='\u{3004}'
         | '\u{3008}'..='\u{3020}'
         | '\u{FF00}'..='\u{FF20}'

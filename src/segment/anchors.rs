@@ -23,10 +23,17 @@ pub(super) enum Class {
 impl Seq<'_> {
     /// Classes every line against the text before it.
     pub(super) fn classify(&mut self) -> Vec<Class> {
-        // Keys are mixed hashes already: no need to hash them again. (Not
-        // sized for a quarter of the characters: a big file of repeated
-        // copies holds few distinct anchors, and the table grows as needed.)
-        let mut first: HashMap<u64, usize, Premixed> = HashMap::default();
+        // Keys are mixed hashes already: no need to hash them again. Sized
+        // for the anchors of a file of distinct text (one window in four),
+        // up to 256 Ki of them (8 MB): a big file of repeated copies holds
+        // few distinct anchors, and the table grows as needed.
+        let chars = self
+            .pos
+            .last()
+            .zip(self.folds.last())
+            .map_or(0, |(&p, f)| p + f.len());
+        let mut first: HashMap<u64, usize, Premixed> =
+            HashMap::with_capacity_and_hasher((chars / 4).min(1 << 18), Premixed::default());
         let mut short: HashMap<u64, Vec<usize>, Premixed> = HashMap::default();
         let mut classes = Vec::with_capacity(self.n());
         let mut buf: Vec<(u64, usize)> = Vec::new();
