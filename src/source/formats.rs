@@ -556,21 +556,18 @@ fn jsonl_units(path: &str, body: Box<dyn Read>, opts: &SourceOptions, f: &mut dy
             Ok(0) => return,
             Ok(len) if len as u64 == head && head < limit && line.last() != Some(&b'\n') => {
                 n += 1;
+                let place = format!("{path}:{n}");
                 let mut rest = LineRest::new(std::mem::take(&mut line), &mut reader, limit);
-                let unit = jsonl_record_streamed(path, n, &mut rest, opts);
+                let unit = jsonl_record_streamed(path, &place, &mut rest, opts);
                 match rest.finish() {
                     Ok(Finish::Line) => {
                         if let Some(unit) = unit {
                             f(unit);
                         }
                     }
-                    Ok(Finish::TooLarge(size)) => f(too_large(&format!("{path}:{n}"), size, opts)),
+                    Ok(Finish::TooLarge(size)) => f(too_large(&place, size, opts)),
                     Err(e) => {
-                        f(failed(
-                            &format!("{path}:{n}"),
-                            0,
-                            format!("corrupt stream: {e}"),
-                        ));
+                        f(failed(&place, 0, format!("corrupt stream: {e}")));
                         return;
                     }
                 }
@@ -786,11 +783,10 @@ impl<R: BufRead> Read for LineRest<'_, R> {
 /// is not JSON is reported in the streaming reader's words.
 fn jsonl_record_streamed(
     path: &str,
-    n: usize,
+    place: &str,
     line: &mut LineRest<'_, impl BufRead>,
     opts: &SourceOptions,
 ) -> Option<Unit> {
-    let place = format!("{path}:{n}");
     let outcome = streamed_fields(line, opts);
     if outcome.is_err() {
         // (Read to its end to be measured; a read that fails is the
@@ -812,13 +808,13 @@ fn jsonl_record_streamed(
             // SAFETY: the file is canon's own, unnamed: nothing else can
             // write it while it is mapped.
             Some(match unsafe { memmap2::Mmap::map(&text) } {
-                Ok(map) => record_unit(path, &place, Bytes::Mapped(map), fields, opts),
-                Err(e) => failed(&place, size, format!("temporary file: {e}")),
+                Ok(map) => record_unit(path, place, Bytes::Mapped(map), fields, opts),
+                Err(e) => failed(place, size, format!("temporary file: {e}")),
             })
         }
         // (Whitespace to the line end: no record, as for a short line.)
         Err(_) if line.blank => None,
-        Err(e) => Some(failed(&place, size, e)),
+        Err(e) => Some(failed(place, size, e)),
     }
 }
 
@@ -833,26 +829,24 @@ fn streamed_fields(
     use io::{Seek, Write};
     use struson::reader::{JsonReader, JsonStreamReader, ValueType};
     use struson::writer::{JsonStreamWriter, JsonWriter};
-    let not_json = |e: &dyn std::fmt::Display| format!("not JSON: {e}");
     let no_text = || format!("no string field {:?}", opts.text_field);
     let mut json = JsonStreamReader::new(line);
-    if json.peek().map_err(|e| not_json(&e))? != ValueType::Object {
-        json.skip_value().map_err(|e| not_json(&e))?;
-        json.consume_trailing_whitespace()
-            .map_err(|e| not_json(&e))?;
+    if json.peek().map_err(not_json)? != ValueType::Object {
+        json.skip_value().map_err(not_json)?;
+        json.consume_trailing_whitespace().map_err(not_json)?;
         return Err("not a JSON object".into());
     }
-    json.begin_object().map_err(|e| not_json(&e))?;
+    json.begin_object().map_err(not_json)?;
     let mut fields = serde_json::Map::new();
     // The text field's file, and whether its last value is a string (the
     // last one counts, as in a parsed map).
     let (mut text, mut string) = (None::<fs::File>, false);
-    while json.has_next().map_err(|e| not_json(&e))? {
-        let name = json.next_name_owned().map_err(|e| not_json(&e))?;
+    while json.has_next().map_err(not_json)? {
+        let name = json.next_name_owned().map_err(not_json)?;
         if name == opts.text_field {
-            string = json.peek().map_err(|e| not_json(&e))? == ValueType::String;
+            string = json.peek().map_err(not_json)? == ValueType::String;
             if !string {
-                json.skip_value().map_err(|e| not_json(&e))?;
+                json.skip_value().map_err(not_json)?;
                 continue;
             }
             let file = match text.take() {
@@ -864,8 +858,8 @@ fn streamed_fields(
             };
             let mut file = file.map_err(|e| format!("temporary file: {e}"))?;
             let mut w = io::BufWriter::with_capacity(1 << 20, &mut file);
-            let mut r = json.next_string_reader().map_err(|e| not_json(&e))?;
-            io::copy(&mut r, &mut w).map_err(|e| not_json(&e))?;
+            let mut r = json.next_string_reader().map_err(not_json)?;
+            io::copy(&mut r, &mut w).map_err(not_json)?;
             drop(r);
             w.flush().map_err(|e| format!("temporary file: {e}"))?;
             drop(w);
@@ -873,19 +867,23 @@ fn streamed_fields(
         } else {
             let mut raw = Vec::new();
             let mut w = JsonStreamWriter::new(&mut raw);
-            json.transfer_to(&mut w).map_err(|e| not_json(&e))?;
-            w.finish_document().map_err(|e| not_json(&e))?;
-            let value = serde_json::from_slice(&raw).map_err(|e| not_json(&e))?;
+            json.transfer_to(&mut w).map_err(not_json)?;
+            w.finish_document().map_err(not_json)?;
+            let value = serde_json::from_slice(&raw).map_err(not_json)?;
             fields.insert(name, value);
         }
     }
-    json.end_object().map_err(|e| not_json(&e))?;
-    json.consume_trailing_whitespace()
-        .map_err(|e| not_json(&e))?;
+    json.end_object().map_err(not_json)?;
+    json.consume_trailing_whitespace().map_err(not_json)?;
     match text {
         Some(file) if string => Ok((fields, file)),
         _ => Err(no_text()),
     }
+}
+
+/// A record the streaming reader could not read, in its words.
+fn not_json(e: impl std::fmt::Display) -> String {
+    format!("not JSON: {e}")
 }
 
 /// A JSON object's fields in order, values unparsed.
