@@ -1,91 +1,199 @@
 //! Findings about one file's text: encoding problems, U+FFFD, mojibake,
 //! and where each normalization rule changes it. Made while the analysis
-//! has the file's text at hand (see [`super::FileFindings`]).
+//! reads the file's text, part by part (see [`super::FileFindings`]): a big
+//! file is looked at a chunk at a time, never held whole.
+//!
+//! Input: a text file's [`TextPart`]s in order, then its analysis.
+//! Output: its findings. Invariant: the same whatever the parts (the whole
+//! file at once or any cut at line ends).
+
+use std::ops::Range;
 
 use super::{Finding, FindingKind};
-use crate::decode::Mojibake;
-use crate::model::TextFile;
-use crate::normalize::{Hit, RULES};
-
-/// U+FFFD already in the text (not the ones canon's own decoding made for
-/// undecodable bytes, which `encoding-undecodable` reports).
-fn replacement_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
-    // Per line holding U+FFFD, how many: one search over the whole text
-    // (lines are in text order).
-    let mut holding: Vec<(usize, usize)> = Vec::new();
-    let mut i = 0;
-    for at in memchr::memmem::find_iter(t.text.as_bytes(), "\u{FFFD}".as_bytes()) {
-        while i < t.lines.len() && t.lines[i].text.end <= at {
-            i += 1;
-        }
-        match holding.last_mut() {
-            Some((l, n)) if *l == i => *n += 1,
-            _ if i < t.lines.len() => holding.push((i, 1)),
-            _ => {}
-        }
-    }
-    // Undecodable ranges are in byte order, as lines are: one walk.
-    let mut next = 0;
-    for (i, found) in holding {
-        let line = &t.lines[i];
-        let text = t.line(i);
-        while next < t.undecodable.len() && t.undecodable[next].start < line.bytes.start {
-            next += 1;
-        }
-        let first = next;
-        while next < t.undecodable.len() && line.bytes.contains(&t.undecodable[next].start) {
-            next += 1;
-        }
-        let made = next - first;
-        if found > made {
-            let col = text[..text.find('\u{FFFD}').unwrap_or(0)].chars().count() + 1;
-            out.push(
-                Finding::new(
-                    FindingKind::ReplacementChar,
-                    path,
-                    format!(
-                        "{} U+FFFD on this line: characters lost by an earlier decoding",
-                        found - made
-                    ),
-                    &[text.as_bytes()],
-                )
-                .at(i + 1, col),
-            );
-        }
-    }
-}
+use crate::decode::{EncodedSpan, Mojibake};
+use crate::normalize::{Hit, RecordedHits, RULES};
+use crate::pipeline::TextPart;
 
 /// The findings of one file that look at its text (encoding, mojibake,
-/// U+FFFD, and where each rule changes it), before any policy. Computed
-/// while the file's text is at hand, so `check` never keeps the texts.
-pub fn file_findings(
-    path: &str,
-    t: &TextFile,
-    hits: &[(usize, Hit)],
-    more_hits: &[Option<(usize, usize)>],
-) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    encoding_findings(path, t, &mut findings);
-    quote_findings(path, t, &mut findings);
-    // Per rule, the first MAX_PER_RULE places are listed (the normalize
-    // stage records no more); the rest are counted in one more finding (a
-    // file with every comma half-width would otherwise give thousands).
-    let mut seen = vec![0usize; RULES.len()];
-    let mut more = more_hits.to_vec();
-    more.resize(RULES.len(), None);
-    for (i, hit) in hits {
-        let i = i + hit.line;
-        seen[hit.rule] += 1;
-        if seen[hit.rule] > MAX_PER_RULE {
-            let m = more[hit.rule].get_or_insert((i, 0));
-            m.1 += 1;
-            continue;
+/// U+FFFD, quotes, and where each rule changes it), before any policy,
+/// gathered part by part.
+#[derive(Debug)]
+pub struct FileScan {
+    path: String,
+    findings: Vec<Finding>,
+    /// Per rule, the places listed so far, and the first line past them
+    /// and how many.
+    seen: Vec<usize>,
+    more: Vec<Option<(usize, usize)>>,
+    /// Lines whose quotes do not pair, and the first past those listed.
+    quotes: usize,
+    quotes_more: Option<usize>,
+    /// The first undecodable stretches with their line and its text, and
+    /// the rest: the first's range and line, how many and their bytes.
+    undecodable: Vec<(Range<usize>, usize, String)>,
+    undecodable_rest: Option<(Range<usize>, usize, usize, usize)>,
+}
+
+impl FileScan {
+    pub fn new(path: &str) -> FileScan {
+        FileScan {
+            path: path.to_string(),
+            findings: Vec::new(),
+            seen: vec![0; RULES.len()],
+            more: vec![None; RULES.len()],
+            quotes: 0,
+            quotes_more: None,
+            undecodable: Vec::new(),
+            undecodable_rest: None,
+        }
+    }
+
+    /// Looks at the next lines of the file.
+    pub fn part(&mut self, part: &TextPart<'_>) {
+        self.replacements(part);
+        self.undecodable(part);
+        self.repairs(part);
+        self.quotes(part);
+        for (i, hit) in part.hits {
+            let line = part
+                .lines
+                .get(i - part.first)
+                .map_or("", |_| part.line(i - part.first));
+            self.hit(*i, hit, line);
+        }
+    }
+
+    /// The file's findings, once every part was seen: its encodings
+    /// (`encoding` the main one, `spans` each stretch's), where the text
+    /// rules change it and the places past the limit.
+    pub fn finish(
+        mut self,
+        (encoding, bom, spans): (&str, bool, &[EncodedSpan]),
+        hits: &RecordedHits,
+    ) -> Vec<Finding> {
+        let path = self.path.as_str();
+        let out = &mut self.findings;
+        for (r, line, text) in &self.undecodable {
+            let mut f = Finding::new(
+                FindingKind::EncodingUndecodable,
+                path,
+                format!(
+                    "{} byte(s) at offset {} cannot be decoded as {} (replaced by U+FFFD)",
+                    r.len(),
+                    r.start,
+                    encoding
+                ),
+                &[text.as_bytes()],
+            );
+            f.line = Some(line + 1);
+            f.start = Some(r.start);
+            f.end = Some(r.end);
+            out.push(f);
+        }
+        if let Some((first, line, n, bytes)) = &self.undecodable_rest {
+            let mut f = Finding::new(
+                FindingKind::EncodingUndecodable,
+                path,
+                format!(
+                    "{n} more undecodable stretch(es) in this file ({bytes} byte(s) from offset {}, replaced by U+FFFD)",
+                    first.start
+                ),
+                &[b"more", n.to_string().as_bytes()],
+            );
+            f.line = Some(line + 1);
+            f.start = Some(first.start);
+            f.end = Some(first.end);
+            out.push(f);
+        }
+        if spans.windows(2).any(|w| w[0].encoding != w[1].encoding) {
+            let list: Vec<String> = spans
+                .iter()
+                .map(|s| format!("{} {}..{}", s.encoding, s.bytes.start, s.bytes.end))
+                .collect();
+            let mut f = Finding::new(
+                FindingKind::EncodingMixed,
+                path,
+                format!("mixed encodings: {}", list.join(", ")),
+                &[],
+            )
+            .at(1, 1);
+            f.fix = Some("UTF-8".into());
+            out.push(f);
+        }
+        if encoding != "UTF-8" {
+            let mut f = Finding::new(
+                FindingKind::EncodingNotUtf8,
+                path,
+                format!("not UTF-8: decoded as {encoding}"),
+                &[encoding.as_bytes()],
+            )
+            .at(1, 1);
+            f.fix = Some("UTF-8".into());
+            out.push(f);
+        } else if bom {
+            let mut f = Finding::new(
+                FindingKind::EncodingBom,
+                path,
+                "UTF-8 with a byte order mark".into(),
+                &[],
+            )
+            .at(1, 1);
+            f.fix = Some(String::new());
+            out.push(f);
+        }
+        if let Some(line) = self.quotes_more {
+            let n = self.quotes - MAX_PER_RULE;
+            self.findings.push(
+                Finding::new(
+                    FindingKind::UnbalancedQuotes,
+                    &self.path,
+                    format!("{n} more paragraph(s) whose quotes do not pair"),
+                    &[b"more", n.to_string().as_bytes()],
+                )
+                .at(line + 1, 1),
+            );
+        }
+        for (hit, line) in &hits.text {
+            self.hit(hit.line, hit, line);
+        }
+        // Past the limit: what the normalize stage counted, then what was
+        // left out here.
+        for (r, m) in self.more.iter().enumerate() {
+            let m = match (hits.more.get(r).copied().flatten(), *m) {
+                (Some((line, n)), Some((_, k))) => Some((line, n + k)),
+                (a, b) => a.or(b),
+            };
+            if let Some((line, n)) = m {
+                let rule = &RULES[r];
+                let f = Finding::new(
+                    FindingKind::Rule(r),
+                    &self.path,
+                    format!(
+                        "{n} more line(s) in this file ({}); `canon normalize --diff` lists them all",
+                        rule.summary
+                    ),
+                    &[b"more", n.to_string().as_bytes()],
+                )
+                .at(line + 1, 1);
+                self.findings.push(f);
+            }
+        }
+        self.findings
+    }
+
+    /// A rule's change at line `i` (text `line`): listed, or counted past
+    /// [`MAX_PER_RULE`] (a file with every comma half-width would otherwise
+    /// give thousands).
+    fn hit(&mut self, i: usize, hit: &Hit, line: &str) {
+        self.seen[hit.rule] += 1;
+        if self.seen[hit.rule] > MAX_PER_RULE {
+            self.more[hit.rule].get_or_insert((i, 0)).1 += 1;
+            return;
         }
         let rule = &RULES[hit.rule];
-        let line = if i < t.lines.len() { t.line(i) } else { "" };
         let f = Finding::new(
             FindingKind::Rule(hit.rule),
-            path,
+            &self.path,
             format!(
                 "{} → {} ({})",
                 show(&hit.before),
@@ -96,69 +204,145 @@ pub fn file_findings(
         )
         .at(i + 1, hit.col)
         .fix(hit.after.clone());
-        findings.push(f);
+        self.findings.push(f);
     }
-    for (r, m) in more.iter().enumerate() {
-        if let Some((line, n)) = *m {
-            let rule = &RULES[r];
-            let f = Finding::new(
-                FindingKind::Rule(r),
-                path,
-                format!(
-                    "{n} more line(s) in this file ({}); `canon normalize --diff` lists them all",
-                    rule.summary
-                ),
-                &[b"more", n.to_string().as_bytes()],
-            )
-            .at(line + 1, 1);
-            findings.push(f);
-        }
-    }
-    findings
-}
 
-/// Paragraphs (lines) whose double quotes do not pair once normalized:
-/// more `“` than `”` or the reverse, or an odd number of straight `"`. The
-/// first [`MAX_PER_RULE`] are listed, the rest counted.
-fn quote_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
-    let mut found = 0usize;
-    let mut first_more = None;
-    for i in 0..t.lines.len() {
-        let line = t.line(i);
-        let (open, close, straight) = quote_counts(line);
-        if open == close && straight % 2 == 0 {
-            continue;
+    /// U+FFFD already in the text (not the ones canon's own decoding made
+    /// for undecodable bytes, which `encoding-undecodable` reports).
+    fn replacements(&mut self, part: &TextPart<'_>) {
+        // Per line holding U+FFFD, how many: one search over the part's
+        // text (lines are in text order).
+        let mut holding: Vec<(usize, usize)> = Vec::new();
+        let mut i = 0;
+        for at in memchr::memmem::find_iter(part.text.as_bytes(), "\u{FFFD}".as_bytes()) {
+            while i < part.lines.len() && part.lines[i].text.end <= at {
+                i += 1;
+            }
+            match holding.last_mut() {
+                Some((l, n)) if *l == i => *n += 1,
+                _ if i < part.lines.len() => holding.push((i, 1)),
+                _ => {}
+            }
         }
-        found += 1;
-        if found > MAX_PER_RULE {
-            first_more.get_or_insert(i);
-            continue;
+        // Undecodable ranges are in byte order, as lines are: one walk.
+        let mut next = 0;
+        let bad = part.undecodable;
+        for (k, found) in holding {
+            let line = &part.lines[k];
+            let text = part.line(k);
+            while next < bad.len() && bad[next].start < line.bytes.start {
+                next += 1;
+            }
+            let first = next;
+            while next < bad.len() && line.bytes.contains(&bad[next].start) {
+                next += 1;
+            }
+            let made = next - first;
+            if found > made {
+                let col = text[..text.find('\u{FFFD}').unwrap_or(0)].chars().count() + 1;
+                self.findings.push(
+                    Finding::new(
+                        FindingKind::ReplacementChar,
+                        &self.path,
+                        format!(
+                            "{} U+FFFD on this line: characters lost by an earlier decoding",
+                            found - made
+                        ),
+                        &[text.as_bytes()],
+                    )
+                    .at(part.first + k + 1, col),
+                );
+            }
         }
-        let col = line
-            .char_indices()
-            .position(|(_, c)| matches!(c, '“' | '”' | '"'))
-            .map_or(1, |p| p + 1);
-        out.push(
-            Finding::new(
-                FindingKind::UnbalancedQuotes,
-                path,
-                format!("quotes do not pair: {open} “, {close} ”, {straight} straight"),
-                &[line.as_bytes()],
-            )
-            .at(i + 1, col),
-        );
     }
-    if let Some(line) = first_more {
-        let n = found - MAX_PER_RULE;
-        out.push(
-            Finding::new(
-                FindingKind::UnbalancedQuotes,
-                path,
-                format!("{n} more paragraph(s) whose quotes do not pair"),
-                &[b"more", n.to_string().as_bytes()],
-            )
-            .at(line + 1, 1),
-        );
+
+    /// The first [`MAX_PER_RULE`] undecodable stretches are listed, the
+    /// rest counted (a file of bad bytes would otherwise give one finding
+    /// per byte): kept until the file's encoding is known.
+    fn undecodable(&mut self, part: &TextPart<'_>) {
+        // The line holding the bytes (lines cover the file in order).
+        let line_of = |r: &Range<usize>| {
+            part.lines
+                .partition_point(|l| l.bytes.end <= r.start)
+                .min(part.lines.len().saturating_sub(1))
+        };
+        for r in part.undecodable {
+            if self.undecodable.len() < MAX_PER_RULE {
+                let k = line_of(r);
+                let text = part.lines.get(k).map_or("", |_| part.line(k));
+                self.undecodable
+                    .push((r.clone(), part.first + k, text.to_string()));
+                continue;
+            }
+            let rest = self
+                .undecodable_rest
+                .get_or_insert_with(|| (r.clone(), part.first + line_of(r), 0, 0));
+            rest.2 += 1;
+            rest.3 += r.len();
+        }
+    }
+
+    /// One finding per repaired line: its first repair, and how many there
+    /// are.
+    fn repairs(&mut self, part: &TextPart<'_>) {
+        for line in part.repairs.chunk_by(|a, b| a.line == b.line) {
+            let r = &line[0];
+            let text = part.line(r.line - part.first);
+            let what = match r.kind {
+                Mojibake::Latin1 => "UTF-8 read as Latin-1/windows-1252",
+                Mojibake::Gbk => "UTF-8 read as GBK",
+                Mojibake::Cesu8 => "characters beyond the BMP as encoded surrogate pairs, CESU-8",
+                Mojibake::C1 => "windows-1252 read as Latin-1, C1 controls",
+            };
+            let more = match line.len() {
+                1 => String::new(),
+                n => format!(" and {} more on the line", n - 1),
+            };
+            self.findings.push(
+                Finding::new(
+                    FindingKind::EncodingMojibake,
+                    &self.path,
+                    format!(
+                        "mojibake ({what}): {} → {}{more}, repaired by clean",
+                        crate::escape::controls(&r.before),
+                        crate::escape::controls(&r.after)
+                    ),
+                    &[text.as_bytes()],
+                )
+                .at(r.line + 1, r.col),
+            );
+        }
+    }
+
+    /// Paragraphs (lines) whose double quotes do not pair once normalized:
+    /// more `“` than `”` or the reverse, or an odd number of straight `"`.
+    /// The first [`MAX_PER_RULE`] are listed, the rest counted.
+    fn quotes(&mut self, part: &TextPart<'_>) {
+        for k in 0..part.lines.len() {
+            let line = part.line(k);
+            let (open, close, straight) = quote_counts(line);
+            if open == close && straight % 2 == 0 {
+                continue;
+            }
+            self.quotes += 1;
+            if self.quotes > MAX_PER_RULE {
+                self.quotes_more.get_or_insert(part.first + k);
+                continue;
+            }
+            let col = line
+                .char_indices()
+                .position(|(_, c)| matches!(c, '“' | '”' | '"'))
+                .map_or(1, |p| p + 1);
+            self.findings.push(
+                Finding::new(
+                    FindingKind::UnbalancedQuotes,
+                    &self.path,
+                    format!("quotes do not pair: {open} “, {close} ”, {straight} straight"),
+                    &[line.as_bytes()],
+                )
+                .at(part.first + k + 1, col),
+            );
+        }
     }
 }
 
@@ -181,120 +365,6 @@ fn quote_counts(line: &str) -> (usize, usize, usize) {
 /// Places listed per normalization rule and file; the rest are counted.
 pub const MAX_PER_RULE: usize = 20;
 
-fn encoding_findings(path: &str, t: &TextFile, out: &mut Vec<Finding>) {
-    replacement_findings(path, t, out);
-    // The first MAX_PER_RULE stretches are listed, the rest counted (a
-    // file of bad bytes would otherwise give one finding per byte).
-    for r in t.undecodable.iter().take(MAX_PER_RULE) {
-        // The line holding the bytes (lines cover the file in order).
-        let line = t
-            .lines
-            .partition_point(|l| l.bytes.end <= r.start)
-            .min(t.lines.len().saturating_sub(1));
-        let text = t.lines.get(line).map_or("", |_| t.line(line));
-        let mut f = Finding::new(
-            FindingKind::EncodingUndecodable,
-            path,
-            format!(
-                "{} byte(s) at offset {} cannot be decoded as {} (replaced by U+FFFD)",
-                r.len(),
-                r.start,
-                t.encoding
-            ),
-            &[text.as_bytes()],
-        );
-        f.line = Some(line + 1);
-        f.start = Some(r.start);
-        f.end = Some(r.end);
-        out.push(f);
-    }
-    if let Some(first) = t.undecodable.get(MAX_PER_RULE) {
-        let rest = &t.undecodable[MAX_PER_RULE..];
-        let bytes: usize = rest.iter().map(|r| r.len()).sum();
-        let line = t.lines.partition_point(|l| l.bytes.end <= first.start);
-        let mut f = Finding::new(
-            FindingKind::EncodingUndecodable,
-            path,
-            format!(
-                "{} more undecodable stretch(es) in this file ({bytes} byte(s) from offset {}, replaced by U+FFFD)",
-                rest.len(),
-                first.start
-            ),
-            &[b"more", rest.len().to_string().as_bytes()],
-        );
-        f.line = Some(line.min(t.lines.len().saturating_sub(1)) + 1);
-        f.start = Some(first.start);
-        f.end = Some(first.end);
-        out.push(f);
-    }
-    // One finding per line: its first repair, and how many there are.
-    for line in t.repairs.chunk_by(|a, b| a.line == b.line) {
-        let r = &line[0];
-        let text = t.line(r.line);
-        let what = match r.kind {
-            Mojibake::Latin1 => "UTF-8 read as Latin-1/windows-1252",
-            Mojibake::Gbk => "UTF-8 read as GBK",
-            Mojibake::Cesu8 => "characters beyond the BMP as encoded surrogate pairs, CESU-8",
-            Mojibake::C1 => "windows-1252 read as Latin-1, C1 controls",
-        };
-        let more = match line.len() {
-            1 => String::new(),
-            n => format!(" and {} more on the line", n - 1),
-        };
-        out.push(
-            Finding::new(
-                FindingKind::EncodingMojibake,
-                path,
-                format!(
-                    "mojibake ({what}): {} → {}{more}, repaired by clean",
-                    crate::escape::controls(&r.before),
-                    crate::escape::controls(&r.after)
-                ),
-                &[text.as_bytes()],
-            )
-            .at(r.line + 1, r.col),
-        );
-    }
-    let encodings: Vec<&str> = t.spans.iter().map(|s| s.encoding).collect();
-    if encodings.windows(2).any(|w| w[0] != w[1]) {
-        let list: Vec<String> = t
-            .spans
-            .iter()
-            .map(|s| format!("{} {}..{}", s.encoding, s.bytes.start, s.bytes.end))
-            .collect();
-        let mut f = Finding::new(
-            FindingKind::EncodingMixed,
-            path,
-            format!("mixed encodings: {}", list.join(", ")),
-            &[],
-        )
-        .at(1, 1);
-        f.fix = Some("UTF-8".into());
-        out.push(f);
-    }
-    if t.encoding != "UTF-8" {
-        let mut f = Finding::new(
-            FindingKind::EncodingNotUtf8,
-            path,
-            format!("not UTF-8: decoded as {}", t.encoding),
-            &[t.encoding.as_bytes()],
-        )
-        .at(1, 1);
-        f.fix = Some("UTF-8".into());
-        out.push(f);
-    } else if t.bom {
-        let mut f = Finding::new(
-            FindingKind::EncodingBom,
-            path,
-            "UTF-8 with a byte order mark".into(),
-            &[],
-        )
-        .at(1, 1);
-        f.fix = Some(String::new());
-        out.push(f);
-    }
-}
-
 fn show(s: &str) -> String {
     let cut = s.char_indices().nth(24).map(|(at, _)| at);
     let mut shown = format!("{:?}", &s[..cut.unwrap_or(s.len())]);
@@ -307,6 +377,83 @@ fn show(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::decode;
+    use crate::pipeline::prepare::{prepare_chunks, prepare_whole};
+    use crate::pipeline::{FileView, TextObserver};
+    use crate::source::Bytes;
+    use crate::Options;
+    use proptest::prelude::*;
+
+    /// A file's findings gathered by a scan, as `check` gathers them.
+    struct Scanned(FileScan);
+
+    impl TextObserver for Scanned {
+        fn hit_limit(&self) -> usize {
+            MAX_PER_RULE
+        }
+        fn part(&mut self, part: TextPart<'_>) {
+            self.0.part(&part);
+        }
+        fn finish(self: Box<Self>, _: FileView<'_>) {}
+    }
+
+    /// Lines that give every kind of finding, past the limits: half-width
+    /// punctuation between Han, full-width digits, quotes that do not
+    /// pair, U+FFFD, hard-wrapped lines, runs of blank lines, in UTF-8 or
+    /// GBK, some with a byte that does not decode, LF or CRLF.
+    fn file() -> impl Strategy<Value = Vec<u8>> {
+        let text = prop_oneof![
+            4 => "[各位代表现在我向大会报告工作,.:;?？\u{FFFD}０１a-z“”\" 　]{0,30}",
+            2 => "[各位代表现在我向大会报告工作]{18}",
+            1 => Just(String::new()),
+        ];
+        let line = (text, 0u8..6, prop_oneof![Just("\n"), Just("\r\n")], any::<u8>()).prop_map(
+            |(t, how, end, b)| {
+                let mut v = match how {
+                    0..=2 => t.into_bytes(),
+                    3 | 4 => encoding_rs::GBK.encode(&t).0.into_owned(),
+                    _ => {
+                        let mut v = t.into_bytes();
+                        v.push(b);
+                        v
+                    }
+                };
+                v.extend_from_slice(end.as_bytes());
+                v
+            },
+        );
+        proptest::collection::vec(line, 0..160).prop_map(|l| l.concat())
+    }
+
+    fn sorted(mut found: Vec<Finding>) -> Vec<Finding> {
+        found.sort_by(|a, b| {
+            (a.line, a.col, a.start, a.rule.id(), &a.message)
+                .cmp(&(b.line, b.col, b.start, b.rule.id(), &b.message))
+        });
+        found
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// A big file is checked a chunk at a time: its findings are the
+        /// ones of the file checked whole, wherever the chunks are cut.
+        #[test]
+        fn findings_chunk_by_chunk_are_the_whole_files(bytes in file(), chunk in 1usize..600) {
+            let opts = Options::default();
+            let Some(chunks) = decode::chunks(&bytes, &opts.decode, chunk, &mut |_| {}) else {
+                return Ok(());
+            };
+            let mut parts = Scanned(FileScan::new("f.txt"));
+            let c = prepare_chunks(chunks, &|_| {}, &opts, Some(&mut parts));
+            let by_parts = parts.0.finish((c.encoding, c.bom, &c.spans), &c.hits);
+            let mut whole = Scanned(FileScan::new("f.txt"));
+            let w = prepare_whole(Bytes::Owned(bytes), &opts, Some(&mut whole)).expect("decodes");
+            let at_once = whole.0.finish((w.encoding, w.bom, &w.spans), &w.hits);
+            prop_assert_eq!(sorted(by_parts), sorted(at_once));
+        }
+    }
 
     #[test]
     fn quote_counts_match_a_count_by_character() {

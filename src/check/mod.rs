@@ -34,13 +34,13 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use baseline::{Baseline, BaselineCounts, BaselineEntry, Budget};
-pub use file::{file_findings, MAX_PER_RULE};
+pub use file::{FileScan, MAX_PER_RULE};
 pub use kind::FindingKind;
 pub use policy::{Policy, UnknownRule};
 pub use render::{render, sarif, CheckReport, Format, Summary};
 
 use crate::model::{Analysis, FileOutcome};
-use crate::pipeline::{FileObserver, FileView};
+use crate::pipeline::{FileObserver, FileView, TextObserver, TextPart};
 use crate::source::spool::Spool;
 
 /// How serious a finding is. Errors make `check` exit 1.
@@ -328,17 +328,44 @@ impl FileFindings {
 }
 
 impl FileObserver for FileFindings {
-    fn wants_hits(&self) -> Option<usize> {
-        Some(MAX_PER_RULE)
+    fn open(&self, origin: (usize, usize), path: &str) -> Option<Box<dyn TextObserver + '_>> {
+        Some(Box::new(Scan {
+            store: self,
+            origin,
+            scan: FileScan::new(path),
+        }))
+    }
+}
+
+/// One file's [`FileScan`], put in the store when done.
+struct Scan<'a> {
+    store: &'a FileFindings,
+    origin: (usize, usize),
+    scan: FileScan,
+}
+
+impl TextObserver for Scan<'_> {
+    fn hit_limit(&self) -> usize {
+        MAX_PER_RULE
     }
 
-    fn text_file(&self, view: FileView<'_>) {
-        let found = file_findings(view.path, view.file, view.hits, view.more_hits);
+    fn part(&mut self, part: TextPart<'_>) {
+        self.scan.part(&part);
+    }
+
+    fn finish(self: Box<Self>, view: FileView<'_>) {
+        let Scan {
+            store,
+            origin,
+            scan,
+        } = *self;
+        let t = view.file;
+        let found = scan.finish((t.encoding, t.bom, &t.spans), view.hits);
         if found.is_empty() {
             return;
         }
-        if let Err(e) = self.put(view.origin, found) {
-            if let Ok(mut first) = self.failed.lock() {
+        if let Err(e) = store.put(origin, found) {
+            if let Ok(mut first) = store.failed.lock() {
                 first.get_or_insert(e);
             }
         }

@@ -134,8 +134,11 @@ pub fn normalize_bytes(
             encoding: decoded.encoding,
         });
     }
-    let document = normalize::normalize_lines(&decoded, opts.rules, Some(usize::MAX))
+    let mut record = normalize::HitRecorder::new(opts.rules, usize::MAX);
+    let mut document = normalize::normalize_lines(&decoded, opts.rules, Some(&mut record))
         .into_document(opts.rules);
+    let text_hits = record.finish().text;
+    document.hits.extend(text_hits.into_iter().map(|(hit, _)| (0, hit)));
     Ok(NormalizedInput {
         document,
         repairs: decoded.repairs,

@@ -6,9 +6,10 @@
 
 use std::ops::Range;
 
+use super::text::TextHits;
 use super::{
     hits_limited, line_hits, normalize_line, normalize_line_seen, normalize_text_rules, Hit,
-    RuleCounts, RuleMask, Scope, RULES,
+    RuleCounts, RuleMask, RULES,
 };
 use crate::decode::Decoded;
 
@@ -30,13 +31,57 @@ pub struct Normalized {
     pub text: String,
     pub lines: Vec<Line>,
     pub rule_counts: RuleCounts,
-    /// Where rules changed the text, as `(line index, hit)`: the line rules
-    /// line by line, then (when asked for) the text rules over the whole
-    /// text.
+    /// Where the line rules changed the lines, as `(line index, hit)` (the
+    /// index in the file: see [`HitRecorder::base`]; empty without a
+    /// recorder).
     pub hits: Vec<(usize, Hit)>,
-    /// Per rule, the changes past the per-rule limit of hits: the line of
-    /// the first, and how many (empty without hits).
-    pub more_hits: Vec<Option<(usize, usize)>>,
+}
+
+/// Where the rules change a file, recorded over one call of [`drive`] or
+/// several (a file read a chunk at a time): at most `limit` places per rule
+/// and file listed, the rest counted.
+#[derive(Debug, Clone)]
+pub struct HitRecorder {
+    limit: usize,
+    /// The index in the file of the first line the next [`drive`] reads.
+    pub base: usize,
+    seen: Vec<usize>,
+    more: Vec<Option<(usize, usize)>>,
+    text: TextHits,
+}
+
+/// What a [`HitRecorder`] found once the file is read: the text rules'
+/// hits, and the places past the limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordedHits {
+    /// Where the text rules change the text, each with its line's text
+    /// (`hit.line` is the line, numbered as the file's lines are).
+    pub text: Vec<(Hit, String)>,
+    /// Per rule, the changes past the limit: the line of the first, and how
+    /// many.
+    pub more: Vec<Option<(usize, usize)>>,
+}
+
+impl HitRecorder {
+    pub fn new(rules: RuleMask, limit: usize) -> HitRecorder {
+        HitRecorder {
+            limit,
+            base: 0,
+            seen: vec![0; RULES.len()],
+            more: vec![None; RULES.len()],
+            text: TextHits::new(rules, limit),
+        }
+    }
+
+    /// The text rules' hits and the counts past the limit, once every line
+    /// was read.
+    pub fn finish(mut self) -> RecordedHits {
+        let text = self.text.finish(&mut self.seen, &mut self.more);
+        RecordedHits {
+            text,
+            more: self.more,
+        }
+    }
 }
 
 /// A whole document through the line rules and then the text rules: what
@@ -45,44 +90,39 @@ pub struct Normalized {
 pub struct NormalizedDocument {
     pub text: String,
     pub rule_counts: RuleCounts,
-    /// Where each rule changed what (see [`Normalized::hits`]).
+    /// Where each rule changed what: the line rules' (see
+    /// [`Normalized::hits`]), then the text rules' as `(0, hit)` (their
+    /// `hit.line` is the line).
     pub hits: Vec<(usize, Hit)>,
 }
 
 /// Runs the line rules over `lines` — `(index, input bytes, text)` — and,
-/// with `record_hits` (at most that many per rule, the rest counted), says
-/// where each changed what and where the text rules would change the whole.
+/// with a recorder, says where each changed what (and shows each line to
+/// the text rules' hits: see [`TextHits`]).
 pub fn drive<'a>(
     lines: impl ExactSizeIterator<Item = (usize, Range<usize>, &'a str)>,
     capacity: usize,
     rules: RuleMask,
-    record_hits: Option<usize>,
+    mut record: Option<&mut HitRecorder>,
 ) -> Normalized {
     let mut text = String::with_capacity(capacity + lines.len());
     let mut out = Vec::with_capacity(lines.len());
     let mut rule_counts = RuleCounts::new();
     let mut found = Vec::new();
-    let mut seen = vec![0; RULES.len()];
-    let mut more_hits = vec![
-        None;
-        if record_hits.is_some() {
-            RULES.len()
-        } else {
-            0
-        }
-    ];
     let mut here = Vec::new();
     for (i, bytes, line) in lines {
-        let (norm, fired) = match record_hits {
+        let (norm, fired) = match record.as_deref_mut() {
             None => normalize_line(line, rules),
-            Some(limit) => {
+            Some(rec) => {
+                let (limit, i) = (rec.limit, rec.base + i);
+                let (seen, more_hits) = (&mut rec.seen, &mut rec.more);
                 // Each rule's places are found as it changes the line (a
                 // rule past its limit only counts the line).
                 let mut over = RuleMask::default();
                 here.clear();
                 let (norm, fired, split) =
                     normalize_line_seen(line, rules, &mut |rule, before, after| {
-                        if line_hits(rule, (before, after), limit, &mut seen, &mut here) {
+                        if line_hits(rule, (before, after), limit, seen, &mut here) {
                             over.insert(rule);
                         }
                     });
@@ -94,7 +134,7 @@ pub fn drive<'a>(
                 } else if split {
                     // A line `line-ends` split: the rules are replayed on
                     // its parts joined, as the report shows them.
-                    let h = hits_limited(line, fired, (i, limit), &mut seen, &mut more_hits);
+                    let h = hits_limited(line, fired, (i, limit), seen, more_hits);
                     found.extend(h.into_iter().map(|h| (i, h)));
                 } else {
                     for r in over.iter() {
@@ -102,6 +142,7 @@ pub fn drive<'a>(
                     }
                     found.extend(here.drain(..).map(|h| (i, h)));
                 }
+                rec.text.line(&norm);
                 (norm, fired)
             }
         };
@@ -115,21 +156,11 @@ pub fn drive<'a>(
         });
         text.push('\n');
     }
-    if let Some(limit) = record_hits {
-        // The text rules' own changes, each rule over what the ones before
-        // it made (as they run). Line rules a join brings into play are not
-        // replayed over the whole text: run there, they pair quotes and
-        // brackets across lines that no join brings together.
-        let fired = rules.only(Scope::Text);
-        let h = hits_limited(&text, fired, (0, limit), &mut seen, &mut more_hits);
-        found.extend(h.into_iter().map(|h| (0, h)));
-    }
     Normalized {
         text,
         lines: out,
         rule_counts,
         hits: found,
-        more_hits,
     }
 }
 
@@ -156,9 +187,9 @@ impl Normalized {
 pub fn normalize_lines(
     decoded: &Decoded,
     rules: RuleMask,
-    record_hits: Option<usize>,
+    record: Option<&mut HitRecorder>,
 ) -> Normalized {
-    normalize_part(decoded, 0..decoded.lines.len(), rules, record_hits)
+    normalize_part(decoded, 0..decoded.lines.len(), rules, record)
 }
 
 /// [`normalize_lines`] over lines `range` of a file only (line `range.start`
@@ -171,7 +202,7 @@ fn normalize_part(
     decoded: &Decoded,
     range: Range<usize>,
     rules: RuleMask,
-    record_hits: Option<usize>,
+    record: Option<&mut HitRecorder>,
 ) -> Normalized {
     let spans = &decoded.lines[range.clone()];
     let capacity = spans
@@ -181,7 +212,7 @@ fn normalize_part(
     let lines = range
         .zip(spans)
         .map(|(i, span)| (i, span.bytes.clone(), decoded.line(i)));
-    drive(lines, capacity, rules, record_hits)
+    drive(lines, capacity, rules, record)
 }
 
 /// Line rules then text rules over a whole text: what `canon normalize`

@@ -36,11 +36,11 @@ use std::sync::OnceLock;
 
 pub use context::protected_spans;
 pub use lines::{
-    drive, normalize_document, normalize_lines, normalize_range, Line, Normalized,
-    NormalizedDocument,
+    drive, normalize_document, normalize_lines, normalize_range, HitRecorder, Line, Normalized,
+    NormalizedDocument, RecordedHits,
 };
 pub use rules::*;
-pub use text::{blank_lines, unwrap};
+pub use text::{blank_lines, unwrap, TextHits, WrapStats};
 
 /// Where a rule applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::context::is_han;
+use super::Hit;
 
 /// `blank-lines`: a run of blank lines becomes one blank line.
 ///
@@ -57,6 +58,53 @@ fn ends_sentence(line: &str) -> bool {
     })
 }
 
+/// What `unwrap` decides from: the lengths of a text's lines, counted one
+/// line at a time (so a text read a chunk at a time decides as it would
+/// whole).
+#[derive(Debug, Clone, Default)]
+pub struct WrapStats {
+    nonblank: usize,
+    /// Per length (at least [`MIN_WRAP`]): the non-blank lines that long,
+    /// the lines that long not ending a sentence, and whether one holds Han.
+    widths: HashMap<usize, (usize, usize, bool)>,
+}
+
+impl WrapStats {
+    /// Counts one line (no LF) of `len` characters.
+    pub fn add(&mut self, line: &str, len: usize) {
+        let blank = line.trim().is_empty();
+        if !blank {
+            self.nonblank += 1;
+        }
+        if len < MIN_WRAP {
+            return;
+        }
+        let w = self.widths.entry(len).or_default();
+        if !blank {
+            w.0 += 1;
+        }
+        if !ends_sentence(line) {
+            w.1 += 1;
+        }
+        if !w.2 {
+            w.2 = line.chars().any(is_han);
+        }
+    }
+
+    /// The width the text is hard-wrapped at, if it is: at least a third of
+    /// its non-blank lines (and three) that long, most of those ending
+    /// mid-sentence, Han among them.
+    pub fn width(&self) -> Option<usize> {
+        let (&width, &(count, mid_sentence, han)) = self
+            .widths
+            .iter()
+            .filter(|(_, w)| w.0 > 0)
+            .max_by_key(|&(&w, &(n, _, _))| (n, w))?;
+        (count >= 3 && count * 3 >= self.nonblank && mid_sentence * 2 >= count && han)
+            .then_some(width)
+    }
+}
+
 /// `unwrap`: a text hard-wrapped at a fixed width (at least a third of its
 /// non-blank lines exactly `w` characters long, most of those ending
 /// mid-sentence) has each line of width `w` joined to the line after it, so
@@ -69,39 +117,13 @@ fn ends_sentence(line: &str) -> bool {
 pub fn unwrap(s: &str) -> Cow<'_, str> {
     let lines: Vec<&str> = s.split('\n').collect();
     let lens: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
-    let mut histogram: HashMap<usize, usize> = HashMap::new();
-    let mut nonblank = 0;
+    let mut stats = WrapStats::default();
     for (line, &len) in lines.iter().zip(&lens) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        nonblank += 1;
-        if len >= MIN_WRAP {
-            *histogram.entry(len).or_default() += 1;
-        }
+        stats.add(line, len);
     }
-    let Some((&width, &count)) = histogram.iter().max_by_key(|&(&w, &n)| (n, w)) else {
+    let Some(width) = stats.width() else {
         return Cow::Borrowed(s);
     };
-    if count < 3 || count * 3 < nonblank {
-        return Cow::Borrowed(s);
-    }
-    let mid_sentence = lines
-        .iter()
-        .zip(&lens)
-        .filter(|&(l, &len)| len == width && !ends_sentence(l))
-        .count();
-    if mid_sentence * 2 < count {
-        return Cow::Borrowed(s);
-    }
-    // The text has Han in its wrapped lines: this is the wrap we undo.
-    if !lines
-        .iter()
-        .zip(&lens)
-        .any(|(l, &len)| len == width && l.chars().any(is_han))
-    {
-        return Cow::Borrowed(s);
-    }
     let mut out = String::with_capacity(s.len());
     let mut joining = false;
     for (i, line) in lines.iter().enumerate() {
@@ -116,6 +138,190 @@ pub fn unwrap(s: &str) -> Cow<'_, str> {
         Cow::Borrowed(s)
     } else {
         Cow::Owned(out)
+    }
+}
+
+/// Where the text rules (`blank-lines`, then `unwrap`) change a text,
+/// found a line at a time: a file read a chunk at a time gets the hits its
+/// whole text gets, holding at most `limit` lines per rule and line width.
+///
+/// A hit is where the rule changes the text as the rules see it (a `line`
+/// of the text before any text rule ran, as the lines are numbered in the
+/// file; `unwrap`'s hits too, though it runs on what `blank-lines` left):
+/// - `blank-lines`: a run of blank lines cut to one blank line: at the
+///   second newline of the run kept, the newlines deleted (at the start of
+///   the text two blank lines are kept: nothing stands before them);
+/// - `unwrap`: a line of the wrap width joined to the next: the LF deleted
+///   after its last character.
+#[derive(Debug, Clone)]
+pub struct TextHits {
+    /// The rules' indices in `RULES`, when enabled.
+    blank: Option<usize>,
+    unwrap: Option<usize>,
+    limit: usize,
+    /// Lines seen (a normalized line holding LFs counts as several).
+    lines: usize,
+    /// The first line of the run of empty lines being read.
+    run: Option<usize>,
+    blank_hits: Listed,
+    stats: WrapStats,
+    /// The last line, when long enough to be wrapped: its index, length
+    /// and text (it joins the next line if that is not blank).
+    pending: Option<(usize, usize)>,
+    pending_text: String,
+    /// The joins each width would make.
+    joins: HashMap<usize, Listed>,
+}
+
+/// A rule's first hits, and the line of the first one past them and how
+/// many there are.
+#[derive(Debug, Clone, Default)]
+struct Listed {
+    hits: Vec<(Hit, String)>,
+    more: Option<(usize, usize)>,
+}
+
+impl Listed {
+    fn push(&mut self, limit: usize, hit: Hit, context: &str) {
+        if self.hits.len() < limit {
+            self.hits.push((hit, context.to_string()));
+        } else {
+            self.more.get_or_insert((hit.line, 0)).1 += 1;
+        }
+    }
+
+    /// The hits under the file's count of listed hits per rule (`seen`),
+    /// the rest counted in `more`.
+    fn drain(
+        self,
+        limit: usize,
+        seen: &mut usize,
+        more: &mut Option<(usize, usize)>,
+    ) -> impl Iterator<Item = (Hit, String)> {
+        let mut listed = Vec::new();
+        for (hit, context) in self.hits {
+            if *seen >= limit {
+                more.get_or_insert((hit.line, 0)).1 += 1;
+            } else {
+                *seen += 1;
+                listed.push((hit, context));
+            }
+        }
+        if let Some((line, n)) = self.more {
+            more.get_or_insert((line, 0)).1 += n;
+        }
+        listed.into_iter()
+    }
+}
+
+impl TextHits {
+    /// For the text rules enabled in `rules`, listing at most `limit` hits
+    /// per rule.
+    pub fn new(rules: super::RuleMask, limit: usize) -> TextHits {
+        let enabled = |name| super::rule_index(name).filter(|&i| rules.contains(i));
+        TextHits {
+            blank: enabled("blank-lines"),
+            unwrap: enabled("unwrap"),
+            limit,
+            lines: 0,
+            run: None,
+            blank_hits: Listed::default(),
+            stats: WrapStats::default(),
+            pending: None,
+            pending_text: String::new(),
+            joins: HashMap::new(),
+        }
+    }
+
+    /// Reads the next normalized line (no final LF).
+    pub fn line(&mut self, text: &str) {
+        if self.blank.is_none() && self.unwrap.is_none() {
+            return;
+        }
+        for line in text.split('\n') {
+            self.one(line);
+        }
+    }
+
+    fn one(&mut self, line: &str) {
+        let i = self.lines;
+        self.lines += 1;
+        if self.blank.is_some() {
+            if line.is_empty() {
+                self.run.get_or_insert(i);
+            } else {
+                self.end_run(i);
+            }
+        }
+        let Some(rule) = self.unwrap else { return };
+        let len = line.chars().count();
+        self.stats.add(line, len);
+        if let Some((at, width)) = self.pending.take() {
+            if !line.trim().is_empty() {
+                let hit = Hit {
+                    rule,
+                    line: at,
+                    col: width + 1,
+                    before: "\n".into(),
+                    after: String::new(),
+                };
+                let limit = self.limit;
+                self.joins
+                    .entry(width)
+                    .or_default()
+                    .push(limit, hit, &self.pending_text);
+            }
+        }
+        if len >= MIN_WRAP {
+            self.pending = Some((i, len));
+            self.pending_text.clear();
+            self.pending_text.push_str(line);
+        }
+    }
+
+    /// Ends the run of empty lines before line `end`, if any.
+    fn end_run(&mut self, end: usize) {
+        let (Some(rule), Some(start)) = (self.blank, self.run.take()) else {
+            return;
+        };
+        // The newlines of the run: the line before's own and each empty
+        // line's; two are kept.
+        let newlines = end - start + usize::from(start > 0);
+        if newlines < 3 {
+            return;
+        }
+        let kept = if start > 0 { start + 1 } else { start + 2 };
+        let hit = Hit {
+            rule,
+            line: kept,
+            col: 1,
+            before: "\n".repeat(newlines - 2),
+            after: String::new(),
+        };
+        self.blank_hits.push(self.limit, hit, "");
+    }
+
+    /// The hits, in rule order then line order, each with its line's text,
+    /// the first ones per rule listed under `seen` (the file's count per
+    /// rule) and the rest counted in `more` (per rule: the line of the
+    /// first, and how many).
+    pub fn finish(
+        mut self,
+        seen: &mut [usize],
+        more: &mut [Option<(usize, usize)>],
+    ) -> Vec<(Hit, String)> {
+        self.end_run(self.lines);
+        let mut out = Vec::new();
+        if let Some(r) = self.blank {
+            let listed = std::mem::take(&mut self.blank_hits);
+            out.extend(listed.drain(self.limit, &mut seen[r], &mut more[r]));
+        }
+        if let (Some(r), Some(width)) = (self.unwrap, self.stats.width()) {
+            if let Some(listed) = self.joins.remove(&width) {
+                out.extend(listed.drain(self.limit, &mut seen[r], &mut more[r]));
+            }
+        }
+        out
     }
 }
 
@@ -182,6 +388,96 @@ mod tests {
             assert_eq!(unwrap(&wrapped), text, "width {width}");
         }
         assert!(matches!(unwrap(text), Cow::Borrowed(_)));
+    }
+
+    /// Lines of a text some of which are hard-wrapped at `width`: lines of
+    /// that width (mid-sentence or not), shorter and longer ones, runs of
+    /// blank lines, whitespace-only lines, a line holding an LF.
+    fn wrapped_lines() -> impl proptest::strategy::Strategy<Value = Vec<String>> {
+        use proptest::prelude::*;
+        (16usize..22).prop_flat_map(|width| {
+            let line = (0u8..9, 0usize..40, "[各位代表现在我向大会报告工作a ，]{40}").prop_map(
+                move |(kind, n, chars)| {
+                    let chars: Vec<char> = chars.chars().collect();
+                    let take = |k: usize| chars.iter().cycle().take(k).collect::<String>();
+                    match kind {
+                        0..=2 => take(width),
+                        3 => take(width - 1) + "。",
+                        4 => take(n % width),
+                        5 => String::new(),
+                        6 => " ".repeat(n),
+                        7 => take(width + 1 + n % 5),
+                        _ => take(width) + "\n" + &take(n % width),
+                    }
+                },
+            );
+            // Blank lines first, sometimes: nothing stands before them.
+            (0usize..5, proptest::collection::vec(line, 0..60)).prop_map(|(blank, lines)| {
+                let mut all = vec![String::new(); blank % 4];
+                all.extend(lines);
+                all
+            })
+        })
+    }
+
+    proptest::proptest! {
+        /// The hits found a line at a time are the ones a replay of the
+        /// rules over the whole text finds (a diff of each rule's change),
+        /// but that `unwrap`'s are numbered as the lines before any text
+        /// rule (the replay numbers them in what `blank-lines` left).
+        #[test]
+        fn text_hits_a_line_at_a_time_are_the_replayed_ones(
+            lines in wrapped_lines(),
+            limit in 1usize..8,
+        ) {
+            use super::super::{default_rules, hits_limited, rule_index, Scope, RULES};
+            let rules = default_rules();
+            let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+            let (mut seen, mut more) = (vec![0; RULES.len()], vec![None; RULES.len()]);
+            let replayed = hits_limited(&text, rules.only(Scope::Text), (0, limit), &mut seen, &mut more);
+            let found = |limit| {
+                let mut th = TextHits::new(rules, limit);
+                for l in &lines {
+                    th.line(l);
+                }
+                let (mut seen, mut more) = (vec![0; RULES.len()], vec![None; RULES.len()]);
+                let hits = th.finish(&mut seen, &mut more);
+                (hits, seen, more)
+            };
+            let (hits, seen2, more2) = found(limit);
+            let blank = rule_index("blank-lines").unwrap();
+            // Lines `blank-lines` removes before a line, for the replay's numbering.
+            let (all, _, _) = found(usize::MAX);
+            let removed = |line: usize| -> usize {
+                all.iter()
+                    .filter(|(h, _)| h.rule == blank && h.line < line)
+                    .map(|(h, _)| h.before.len())
+                    .sum()
+            };
+            let renumbered: Vec<Hit> = hits
+                .iter()
+                .map(|(h, _)| {
+                    let mut h = h.clone();
+                    if h.rule != blank {
+                        h.line -= removed(h.line);
+                    }
+                    h
+                })
+                .collect();
+            proptest::prop_assert_eq!(&renumbered, &replayed);
+            proptest::prop_assert_eq!(seen2, seen);
+            let more2: Vec<_> = more2
+                .iter()
+                .enumerate()
+                .map(|(r, m)| m.map(|(l, n)| (if r == blank { l } else { l - removed(l) }, n)))
+                .collect();
+            proptest::prop_assert_eq!(more2, more);
+            // Each hit comes with its line's text.
+            let text_lines: Vec<&str> = text.split('\n').collect();
+            for (h, context) in &hits {
+                proptest::prop_assert_eq!(text_lines[h.line], context.as_str());
+            }
+        }
     }
 
     #[test]

@@ -63,8 +63,8 @@ pub fn analyze_file_in(
     let opts = ctx.opts;
     let record = raw.record.take();
     let size = raw.bytes.len() as u64;
-    let prepared = match prepare::prepare(raw.bytes, opts, ctx.observer.wants_hits(), ctx.keep_text)
-    {
+    let mut observer = ctx.observer.open(origin, &raw.path);
+    let prepared = match prepare::prepare(raw.bytes, opts, observer.as_deref_mut(), ctx.keep_text) {
         Ok(p) => p,
         Err(e) => {
             return FileResult {
@@ -138,7 +138,7 @@ pub fn analyze_file_in(
         .iter()
         .map(|seg| lines[seg.lines.start].bytes.start..lines[seg.lines.end - 1].bytes.end)
         .collect();
-    let (hits, more_hits) = (prepared.hits, prepared.more_hits);
+    let hits = prepared.hits;
     let mut file = TextFile {
         encoding: prepared.encoding,
         bom: prepared.bom,
@@ -159,13 +159,14 @@ pub fn analyze_file_in(
     };
     // (The folds and marks go with the rest of `prepared`.)
     drop((prepared.fold_buf, prepared.fold_ranges, prepared.fold_ids));
-    ctx.observer.text_file(FileView {
-        origin,
-        path: &raw.path,
-        file: &file,
-        hits: &hits,
-        more_hits: &more_hits,
-    });
+    if let Some(observer) = observer {
+        observer.finish(FileView {
+            origin,
+            path: &raw.path,
+            file: &file,
+            hits: &hits,
+        });
+    }
     if !ctx.keep_text {
         file.lines = Vec::new();
         file.text = String::new();

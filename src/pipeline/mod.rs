@@ -22,7 +22,8 @@
 //! Nothing here touches the filesystem except through `source` (reading) and
 //! the sink it is given (writing); nothing here names `check`: a command that
 //! wants to look at each file while its text is at hand passes a
-//! [`FileObserver`].
+//! [`FileObserver`], which sees the text part by part ([`TextPart`]: a big
+//! file a chunk at a time, so looking costs no more memory than cleaning).
 
 pub mod analyze;
 pub mod build;
@@ -37,8 +38,9 @@ use std::ops::Range;
 pub use analyze::{analyze, analyze_file, analyze_one_input, plan, FileContext};
 pub use build::build_documents;
 
-use crate::model::{Analysis, FileOutcome, TextFile};
-use crate::normalize::Hit;
+use crate::decode::Repair;
+use crate::model::{Analysis, FileOutcome, Line, TextFile};
+use crate::normalize::{Hit, RecordedHits};
 use crate::source::{self, Input, SourceOptions, Unit};
 use crate::Error;
 
@@ -51,33 +53,62 @@ pub fn with_jobs<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> Result<T
     Ok(pool.install(f))
 }
 
-/// One analyzed text file, shown to a [`FileObserver`] while its text is
-/// still at hand.
+/// A stretch of a text file's lines with their normalized text, shown to a
+/// [`TextObserver`] in file order: the whole file at once, or a big file a
+/// chunk at a time (see [`prepare`]).
+#[derive(Debug, Clone, Copy)]
+pub struct TextPart<'a> {
+    /// The index in the file of `lines[0]`.
+    pub first: usize,
+    /// The lines; each one's `text` is its range in [`TextPart::text`].
+    pub lines: &'a [Line],
+    pub text: &'a str,
+    /// Where the line rules changed these lines, as `(line index in the
+    /// file, hit)`: at most [`TextObserver::hit_limit`] per rule and file.
+    pub hits: &'a [(usize, Hit)],
+    /// The undecodable input byte ranges in these lines.
+    pub undecodable: &'a [Range<usize>],
+    /// The repairs in these lines (their `line`: the index in the file).
+    pub repairs: &'a [Repair],
+}
+
+impl TextPart<'_> {
+    /// The normalized text of the part's `k`-th line.
+    pub fn line(&self, k: usize) -> &str {
+        &self.text[self.lines[k].text.clone()]
+    }
+}
+
+/// One analyzed text file, shown to its [`TextObserver`] once read.
 #[derive(Debug, Clone, Copy)]
 pub struct FileView<'a> {
     /// Index of the input and of the unit in it (see
     /// [`crate::model::FileResult::origin`]).
     pub origin: (usize, usize),
     pub path: &'a str,
+    /// Its analysis (its text may not be kept: the parts had it).
     pub file: &'a TextFile,
-    /// Where the rules changed lines, as `(line index, hit)` (empty unless
-    /// [`FileObserver::wants_hits`]), at most that many per rule.
-    pub hits: &'a [(usize, Hit)],
-    /// Per rule, the changes past that limit: the line of the first, and
-    /// how many.
-    pub more_hits: &'a [Option<(usize, usize)>],
+    /// Where the text rules change it, and the places past the limit.
+    pub hits: &'a RecordedHits,
 }
 
-/// Looks at each text file as the analysis finishes it (ripgrep's `Sink`
-/// idea): the pipeline calls it, in no set order, from worker threads.
+/// Looks at text files as the analysis reads them (ripgrep's `Sink` idea):
+/// the pipeline opens one [`TextObserver`] per text file, from worker
+/// threads, in no set order.
 pub trait FileObserver: Sync {
-    /// Whether the normalize stage records where each rule changed what
-    /// (it costs a replay of the rules on changed lines), and at most how
-    /// many per rule and file (the rest are counted).
-    fn wants_hits(&self) -> Option<usize> {
-        None
-    }
-    fn text_file(&self, view: FileView<'_>);
+    /// The observer of the text of the unit `origin` at `path`, if wanted.
+    fn open(&self, origin: (usize, usize), path: &str) -> Option<Box<dyn TextObserver + '_>>;
+}
+
+/// Looks at one text file: its lines part by part, in order, then the whole
+/// file's analysis. Nothing in it may depend on where the parts are cut.
+pub trait TextObserver {
+    /// At most how many places per rule and file the normalize stage lists
+    /// (it costs a replay of the rules on changed lines); the rest are
+    /// counted.
+    fn hit_limit(&self) -> usize;
+    fn part(&mut self, part: TextPart<'_>);
+    fn finish(self: Box<Self>, view: FileView<'_>);
 }
 
 /// The observer that looks at nothing.
@@ -85,7 +116,9 @@ pub trait FileObserver: Sync {
 pub struct NoObserver;
 
 impl FileObserver for NoObserver {
-    fn text_file(&self, _: FileView<'_>) {}
+    fn open(&self, _: (usize, usize), _: &str) -> Option<Box<dyn TextObserver + '_>> {
+        None
+    }
 }
 
 /// How much text a batch of units holds before it is handed on.

@@ -13,8 +13,9 @@
 //! (a file of copies repeats its lines: each fold is kept once). It is
 //! taken only for big files whose decoding can be cut at line ends (UTF-8, damaged or
 //! not, and the legacy encodings read line by line: see
-//! [`decode::chunks`]) and whose text nobody asked to keep, and without
-//! hits (the text rules' hits run over the whole text).
+//! [`decode::chunks`]) and whose text nobody asked to keep; an observer
+//! (`check`) sees each chunk's lines and text as they are normalized, and
+//! the text rules' hits are found a line at a time ([`normalize::TextHits`]).
 
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
@@ -23,7 +24,8 @@ use std::ops::Range;
 use crate::decode::{self, DecodeError, Decoded, EncodedSpan, Evidence, Repair};
 use crate::fold;
 use crate::model::Line;
-use crate::normalize::{self, Hit, RuleCounts};
+use crate::normalize::{self, HitRecorder, RecordedHits, RuleCounts};
+use super::{TextObserver, TextPart};
 use crate::source::Bytes;
 use crate::Options;
 
@@ -48,8 +50,8 @@ pub struct Prepared {
     /// U+FFFD characters in the normalized text.
     pub replacement_chars: usize,
     pub rule_counts: RuleCounts,
-    pub hits: Vec<(usize, Hit)>,
-    pub more_hits: Vec<Option<(usize, usize)>>,
+    /// What the observer's recorder found (empty without an observer).
+    pub hits: RecordedHits,
     /// Folds back to back, and each one's range: whole, every line's fold
     /// in order; a chunk at a time, each distinct fold once (a file of
     /// copies repeats its lines), [`Prepared::fold_ids`] saying which is
@@ -118,41 +120,55 @@ fn damage_marks(s: &str) -> usize {
 }
 
 /// Decodes, normalizes and folds `bytes`: a chunk at a time when the file
-/// is big, its decoding can be cut (see [`decode::chunks`]), its text is
-/// not kept and no hits are wanted (`hits`); else whole.
-pub fn prepare(
+/// is big, its decoding can be cut (see [`decode::chunks`]) and its text is
+/// not kept; else whole. `observer` sees the lines with their text as they
+/// are normalized (the whole file at once or chunk by chunk).
+pub fn prepare<'o>(
     bytes: Bytes,
     opts: &Options,
-    hits: Option<usize>,
+    observer: Option<&mut (dyn TextObserver + 'o)>,
     keep_text: bool,
 ) -> Result<Prepared, DecodeError> {
-    if keep_text || hits.is_some() || bytes.len() < CHUNKED_MIN {
-        return prepare_whole(bytes, opts, hits);
+    if keep_text || bytes.len() < CHUNKED_MIN {
+        return prepare_whole(bytes, opts, observer);
     }
     let bytes = match bytes {
         // Bytes of its own (a record's text): each chunk's freed once read.
         Bytes::Owned(v) => match decode::chunks_owned(v, &opts.decode, CHUNK) {
-            Ok(chunks) => return Ok(prepare_chunks(chunks, &|_| {}, opts)),
+            Ok(chunks) => return Ok(prepare_chunks(chunks, &|_| {}, opts, observer)),
             Err(v) => Bytes::Owned(v),
         },
         other => other,
     };
     let release = |r| bytes.release(r);
     match decode::chunks(&bytes, &opts.decode, CHUNK, &mut { release }) {
-        Some(chunks) => Ok(prepare_chunks(chunks, &release, opts)),
-        None => prepare_whole(bytes, opts, hits),
+        Some(chunks) => Ok(prepare_chunks(chunks, &release, opts, observer)),
+        None => prepare_whole(bytes, opts, observer),
     }
 }
 
 /// The whole file at once, its text kept.
-pub fn prepare_whole(
+pub fn prepare_whole<'o>(
     bytes: Bytes,
     opts: &Options,
-    hits: Option<usize>,
+    observer: Option<&mut (dyn TextObserver + 'o)>,
 ) -> Result<Prepared, DecodeError> {
     let decoded = decode::decode(&bytes, &opts.decode)?;
     drop(bytes);
-    let normalized = normalize::normalize_lines(&decoded, opts.rules, hits);
+    let mut record = observer
+        .as_ref()
+        .map(|o| HitRecorder::new(opts.rules, o.hit_limit()));
+    let normalized = normalize::normalize_lines(&decoded, opts.rules, record.as_mut());
+    if let Some(o) = observer {
+        o.part(TextPart {
+            first: 0,
+            lines: &normalized.lines,
+            text: &normalized.text,
+            hits: &normalized.hits,
+            undecodable: &decoded.undecodable,
+            repairs: &decoded.repairs,
+        });
+    }
     // The decoded text is not needed past normalization: free it before the
     // fold is built, so a big file never holds three copies of its text.
     let Decoded {
@@ -179,8 +195,7 @@ pub fn prepare_whole(
         marks: Marks::InText,
         replacement_chars,
         rule_counts: normalized.rule_counts,
-        hits: normalized.hits,
-        more_hits: normalized.more_hits,
+        hits: record.map(HitRecorder::finish).unwrap_or_default(),
         fold_buf,
         fold_ranges,
         fold_ids: Vec::new(),
@@ -188,12 +203,13 @@ pub fn prepare_whole(
 }
 
 /// A chunk of lines at a time (see [`decode::chunks`]): each chunk's
-/// text is dropped once folded, and its bytes once decoded (`release`: a
-/// mapped file's pages).
-pub fn prepare_chunks(
+/// text is dropped once folded (and shown to `observer`), and its bytes
+/// once decoded (`release`: a mapped file's pages).
+pub fn prepare_chunks<'o>(
     chunks: decode::Chunks<'_>,
     release: &dyn Fn(Range<usize>),
     opts: &Options,
+    mut observer: Option<&mut (dyn TextObserver + 'o)>,
 ) -> Prepared {
     let mut out = Prepared {
         encoding: "",
@@ -207,12 +223,14 @@ pub fn prepare_chunks(
         marks: Marks::InText,
         replacement_chars: 0,
         rule_counts: RuleCounts::new(),
-        hits: Vec::new(),
-        more_hits: Vec::new(),
+        hits: RecordedHits::default(),
         fold_buf: String::new(),
         fold_ranges: Vec::new(),
         fold_ids: Vec::new(),
     };
+    let mut record = observer
+        .as_ref()
+        .map(|o| HitRecorder::new(opts.rules, o.hit_limit()));
     let mut distinct = Interner::<RandomState>::default();
     let mut fold = String::new();
     // One allocation for each per-line list: no list ever grows by half its
@@ -226,7 +244,10 @@ pub fn prepare_chunks(
         if let (Some(first), Some(last)) = (chunk.lines.first(), chunk.lines.last()) {
             release(first.bytes.start..last.bytes.end);
         }
-        let normalized = normalize::normalize_lines(&chunk, opts.rules, None);
+        if let Some(r) = record.as_mut() {
+            r.base = base;
+        }
+        let normalized = normalize::normalize_lines(&chunk, opts.rules, record.as_mut());
         let Decoded {
             evidence,
             spans,
@@ -234,6 +255,23 @@ pub fn prepare_chunks(
             repairs,
             ..
         } = chunk;
+        let repairs: Vec<Repair> = repairs
+            .into_iter()
+            .map(|r| Repair {
+                line: base + r.line,
+                ..r
+            })
+            .collect();
+        if let Some(o) = observer.as_deref_mut() {
+            o.part(TextPart {
+                first: base,
+                lines: &normalized.lines,
+                text: &normalized.text,
+                hits: &normalized.hits,
+                undecodable: &undecodable,
+                repairs: &repairs,
+            });
+        }
         out.evidence = evidence;
         for span in spans {
             match out.spans.last_mut() {
@@ -246,10 +284,7 @@ pub fn prepare_chunks(
             }
         }
         out.undecodable.extend(undecodable);
-        out.repairs.extend(repairs.into_iter().map(|r| Repair {
-            line: base + r.line,
-            ..r
-        }));
+        out.repairs.extend(repairs);
         out.rule_counts.add(&normalized.rule_counts);
         for line in normalized.lines {
             let text = &normalized.text[line.text.clone()];
@@ -266,6 +301,7 @@ pub fn prepare_chunks(
     out.fold_buf = distinct.buf;
     out.fold_ranges = distinct.ranges;
     out.marks = Marks::PerLine(marks);
+    out.hits = record.map(HitRecorder::finish).unwrap_or_default();
     out
 }
 
@@ -385,7 +421,7 @@ mod tests {
             let Some(chunks) = decode::chunks(&bytes, &opts.decode, chunk, &mut |_| {}) else {
                 return Ok(());
             };
-            let c = prepare_chunks(chunks, &|_| {}, &opts);
+            let c = prepare_chunks(chunks, &|_| {}, &opts, None);
             let w = prepare_whole(Bytes::Owned(bytes), &opts, None).expect("decodes");
             prop_assert_eq!(c.encoding, w.encoding);
             prop_assert_eq!(c.evidence, w.evidence);
