@@ -255,10 +255,7 @@ pub fn chunks<'a>(
     chunk: usize,
     done: &mut dyn FnMut(Range<usize>),
 ) -> Option<Chunks<'a>> {
-    if Encoding::for_bom(bytes).is_some()
-        || opts.forced.is_some()
-        || memchr::memchr(0, &bytes[..bytes.len().min(SNIFF_LEN)]).is_some()
-    {
+    if Encoding::for_bom(bytes).is_some() || opts.forced.is_some() {
         return None;
     }
     // Blocks end after an LF: each is valid UTF-8 when the whole is, and
@@ -276,7 +273,50 @@ pub fn chunks<'a>(
         done(at..end);
         at = end;
     }
-    let (plan, evidence) = if valid {
+    let stateless = |e: &'static Encoding| {
+        e == UTF_8
+            || e.is_single_byte()
+            || [GBK, GB18030, BIG5, SHIFT_JIS, EUC_JP, EUC_KR].contains(&e)
+    };
+    // UTF-16 pages (`cat` of pages saved in several encodings) are decoded
+    // whole, never cut; the stretches between them as the rest of a file.
+    let pages = if bom {
+        utf16_pages(bytes, None)
+    } else {
+        Vec::new()
+    };
+    let (plan, evidence) = if !pages.is_empty() {
+        if nul_outside(bytes, &pages) {
+            return None;
+        }
+        let mut plan = Plan::new();
+        let mut at = 0;
+        for &(start, end, enc) in pages
+            .iter()
+            .chain(std::iter::once(&(bytes.len(), bytes.len(), UTF_8)))
+        {
+            if start > at {
+                // As [`Builder::decode_pages`] reads what is between pages.
+                let part = &bytes[..start];
+                if simdutf8::basic::from_utf8(&part[at..]).is_ok() {
+                    plan.push((at..start, UTF_8));
+                } else {
+                    let (between, _) = stretch_plan(part, at, opts.tld.as_deref(), done);
+                    if !between.iter().all(|(_, e)| stateless(e)) {
+                        return None;
+                    }
+                    plan.extend(between);
+                }
+            }
+            if start < bytes.len() {
+                plan.push((start..end, enc));
+            }
+            at = end;
+        }
+        (plan, Evidence::Mixed)
+    } else if memchr::memchr(0, &bytes[..bytes.len().min(SNIFF_LEN)]).is_some() {
+        return None;
+    } else if valid {
         // (Valid UTF-8 holds no UTF-16 BOM: no page is looked for.)
         (vec![(0..bytes.len(), UTF_8)], Evidence::ValidUtf8)
     } else {
@@ -284,21 +324,17 @@ pub fn chunks<'a>(
         if bom || sniff_utf16_han(bytes).is_some() {
             return None;
         }
-        stretch_plan(bytes, 0, opts.tld.as_deref(), done)
+        let (plan, evidence) = stretch_plan(bytes, 0, opts.tld.as_deref(), done);
+        if !plan.iter().all(|(_, e)| stateless(e)) {
+            return None;
+        }
+        (plan, evidence)
     };
-    let stateless = |e: &'static Encoding| {
-        e == UTF_8
-            || e.is_single_byte()
-            || [GBK, GB18030, BIG5, SHIFT_JIS, EUC_JP, EUC_KR].contains(&e)
-    };
-    if !plan.iter().all(|(_, e)| stateless(e)) {
-        return None;
-    }
     let chunk = chunk.max(1);
     let mut ends = Vec::new();
     let mut at = 0;
     while at < bytes.len() {
-        at = chunk_end(bytes, at, chunk);
+        at = chunk_end(bytes, at, chunk, &pages);
         ends.push(at);
     }
     Some(Chunks::new(
@@ -313,10 +349,6 @@ pub fn chunks<'a>(
     ))
 }
 
-/// [`chunks`] for bytes the caller gives up: cut into one buffer per chunk
-/// (from the end, each cut freeing the tail of the rest), each freed once
-/// decoded — a big record's text is let go as it is read. The bytes back
-/// when they cannot be cut.
 pub fn chunks_owned(
     bytes: Vec<u8>,
     opts: &DecodeOptions,
@@ -336,14 +368,35 @@ pub fn chunks_owned(
 }
 
 /// Where the chunk starting at `start` ends: the first LF past
-/// `start + chunk` followed by an ASCII byte, or the end.
-fn chunk_end(b: &[u8], start: usize, chunk: usize) -> usize {
+/// `start + chunk` followed by an ASCII byte, or the end of a UTF-16 page
+/// followed by one, never inside a page (`pages`, in file order); or the
+/// end of `b`.
+fn chunk_end(b: &[u8], start: usize, chunk: usize, pages: &[Page]) -> usize {
+    // The page holding byte `at`, if any.
+    let page_at = |at: usize| {
+        let k = pages.partition_point(|p| p.1 <= at);
+        pages.get(k).filter(|p| p.0 <= at)
+    };
     let mut from = (start + chunk).min(b.len());
+    if let Some(&(_, end, _)) = page_at(from) {
+        from = end;
+        if b.get(from).is_none_or(|&c| c < 0x80) {
+            return from;
+        }
+    }
     loop {
         let Some(p) = memchr::memchr(b'\n', &b[from..]) else {
             return b.len();
         };
-        let end = from + p + 1;
+        let lf = from + p;
+        if let Some(&(_, end, _)) = page_at(lf) {
+            from = end;
+            if b.get(from).is_none_or(|&c| c < 0x80) {
+                return from;
+            }
+            continue;
+        }
+        let end = lf + 1;
         if b.get(end).is_none_or(|&c| c < 0x80) {
             return end;
         }
@@ -421,6 +474,18 @@ impl Iterator for Chunks<'_> {
         for (range, enc) in &self.cuts.plan[self.next_range..] {
             if range.start >= end {
                 break;
+            }
+            if *enc == UTF_16LE || *enc == UTF_16BE {
+                // A UTF-16 page, wholly in the chunk: as
+                // [`Builder::decode_pages`] reads it.
+                let (bom, page_end) = (range.start - start, range.end - start);
+                let first = b.lines.len();
+                b.decode_range(piece, bom + 2..page_end, enc);
+                match b.lines.get_mut(first) {
+                    Some(line) => line.bytes.start = bom,
+                    None => b.close_line(bom..page_end, b.text.len()),
+                }
+                continue;
             }
             b.decode_range(
                 piece,
@@ -1702,7 +1767,7 @@ mod properties {
 
     /// Pages of Chinese text (each ending with a line end), each saved as
     /// UTF-8, UTF-16LE or UTF-16BE with its BOM, or GBK, back to back.
-    fn concatenated_pages() -> impl Strategy<Value = Vec<(String, u8)>> {
+    pub(super) fn concatenated_pages() -> impl Strategy<Value = Vec<(String, u8)>> {
         // (Pages of 4 characters or more: a BOM needs that much text after
         // it to be taken for a page.)
         let line = "[各位代表现在我向大会报告工作请予审议一二三年，。：（）a-z0-9 ]{4,60}";
@@ -1711,7 +1776,7 @@ mod properties {
         proptest::collection::vec(page, 1..6)
     }
 
-    fn encode_page(text: &str, how: u8) -> Vec<u8> {
+    pub(super) fn encode_page(text: &str, how: u8) -> Vec<u8> {
         match how {
             0 => text.as_bytes().to_vec(),
             1 | 2 => {
@@ -1924,6 +1989,32 @@ mod chunked {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// A `cat` of pages in UTF-8, GBK and UTF-16 (after a first page
+        /// that is not UTF-16) is cut between its UTF-16 pages, never inside
+        /// one, and decodes as it does whole.
+        #[test]
+        fn utf16_pages_are_decoded_whole_in_chunks(
+            first in (proptest::collection::vec("[各位代表现在a-z0-9 ]{1,30}", 1..5), 0u8..2),
+            pages in super::properties::concatenated_pages(),
+            chunk in 1usize..400,
+        ) {
+            let (lines, how) = first;
+            use super::properties::encode_page;
+            let mut bytes = encode_page(&(lines.join("\n") + "\n"), if how == 0 { 0 } else { 3 });
+            bytes.extend(pages.iter().flat_map(|(t, how)| encode_page(t, *how)));
+            let opts = DecodeOptions::default();
+            let whole = decode(&bytes, &opts).expect("text");
+            if whole.evidence == Evidence::Mixed {
+                prop_assert!(chunks(&bytes, &opts, chunk, &mut |_| {}).is_some(), "not cut");
+            }
+            check_same(&bytes, chunk)?;
+            check_same(&bytes, 1)?;
+        }
+    }
+
     #[test]
     fn what_cannot_be_cut_is_not() {
         let opts = DecodeOptions::default();
@@ -1935,6 +2026,7 @@ mod chunked {
             ("UTF-8", "各位代表\n现在\n".as_bytes(), true),
             ("UTF-8 BOM", b"\xEF\xBB\xBFabc\n", false),
             ("UTF-16 with BOM", &utf16, false),
+            ("a UTF-16 page after UTF-8", &[b"ab\n".as_slice(), &utf16].concat(), true),
             ("NUL at the head", b"ab\0c\n", false),
         ];
         for (name, bytes, cut) in cases {
