@@ -408,8 +408,13 @@ mod tests {
             2 => "[各位代表现在我向大会报告工作]{18}",
             1 => Just(String::new()),
         ];
-        let line = (text, 0u8..6, prop_oneof![Just("\n"), Just("\r\n")], any::<u8>()).prop_map(
-            |(t, how, end, b)| {
+        let line = (
+            text,
+            0u8..6,
+            prop_oneof![Just("\n"), Just("\r\n")],
+            any::<u8>(),
+        )
+            .prop_map(|(t, how, end, b)| {
                 let mut v = match how {
                     0..=2 => t.into_bytes(),
                     3 | 4 => encoding_rs::GBK.encode(&t).0.into_owned(),
@@ -421,15 +426,19 @@ mod tests {
                 };
                 v.extend_from_slice(end.as_bytes());
                 v
-            },
-        );
+            });
         proptest::collection::vec(line, 0..160).prop_map(|l| l.concat())
     }
 
     fn sorted(mut found: Vec<Finding>) -> Vec<Finding> {
         found.sort_by(|a, b| {
-            (a.line, a.col, a.start, a.rule.id(), &a.message)
-                .cmp(&(b.line, b.col, b.start, b.rule.id(), &b.message))
+            (a.line, a.col, a.start, a.rule.id(), &a.message).cmp(&(
+                b.line,
+                b.col,
+                b.start,
+                b.rule.id(),
+                &b.message,
+            ))
         });
         found
     }

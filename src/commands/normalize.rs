@@ -138,7 +138,9 @@ pub fn normalize_bytes(
     let mut document = normalize::normalize_lines(&decoded, opts.rules, Some(&mut record))
         .into_document(opts.rules);
     let text_hits = record.finish().text;
-    document.hits.extend(text_hits.into_iter().map(|(hit, _)| (0, hit)));
+    document
+        .hits
+        .extend(text_hits.into_iter().map(|(hit, _)| (0, hit)));
     Ok(NormalizedInput {
         document,
         repairs: decoded.repairs,

@@ -291,9 +291,10 @@ pub fn chunks<'a>(
         }
         let mut plan = Plan::new();
         let mut at = 0;
-        for &(start, end, enc) in pages
-            .iter()
-            .chain(std::iter::once(&(bytes.len(), bytes.len(), UTF_8)))
+        for &(start, end, enc) in
+            pages
+                .iter()
+                .chain(std::iter::once(&(bytes.len(), bytes.len(), UTF_8)))
         {
             if start > at {
                 // As [`Builder::decode_pages`] reads what is between pages.
@@ -2026,7 +2027,11 @@ mod chunked {
             ("UTF-8", "各位代表\n现在\n".as_bytes(), true),
             ("UTF-8 BOM", b"\xEF\xBB\xBFabc\n", false),
             ("UTF-16 with BOM", &utf16, false),
-            ("a UTF-16 page after UTF-8", &[b"ab\n".as_slice(), &utf16].concat(), true),
+            (
+                "a UTF-16 page after UTF-8",
+                &[b"ab\n".as_slice(), &utf16].concat(),
+                true,
+            ),
             ("NUL at the head", b"ab\0c\n", false),
         ];
         for (name, bytes, cut) in cases {

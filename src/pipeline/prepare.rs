@@ -21,11 +21,11 @@ use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::ops::Range;
 
+use super::{TextObserver, TextPart};
 use crate::decode::{self, DecodeError, Decoded, EncodedSpan, Evidence, Repair};
 use crate::fold;
 use crate::model::Line;
 use crate::normalize::{self, HitRecorder, RecordedHits, RuleCounts};
-use super::{TextObserver, TextPart};
 use crate::source::Bytes;
 use crate::Options;
 
