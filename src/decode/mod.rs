@@ -289,30 +289,12 @@ pub fn chunks<'a>(
         if nul_outside(bytes, &pages) {
             return None;
         }
-        let mut plan = Plan::new();
-        let mut at = 0;
-        for &(start, end, enc) in
-            pages
-                .iter()
-                .chain(std::iter::once(&(bytes.len(), bytes.len(), UTF_8)))
+        let plan = pages_plan(bytes, &pages, opts.tld.as_deref(), done);
+        if !plan
+            .iter()
+            .all(|(_, e)| stateless(e) || *e == UTF_16LE || *e == UTF_16BE)
         {
-            if start > at {
-                // As [`Builder::decode_pages`] reads what is between pages.
-                let part = &bytes[..start];
-                if simdutf8::basic::from_utf8(&part[at..]).is_ok() {
-                    plan.push((at..start, UTF_8));
-                } else {
-                    let (between, _) = stretch_plan(part, at, opts.tld.as_deref(), done);
-                    if !between.iter().all(|(_, e)| stateless(e)) {
-                        return None;
-                    }
-                    plan.extend(between);
-                }
-            }
-            if start < bytes.len() {
-                plan.push((start..end, enc));
-            }
-            at = end;
+            return None;
         }
         (plan, Evidence::Mixed)
     } else if memchr::memchr(0, &bytes[..bytes.len().min(SNIFF_LEN)]).is_some() {
@@ -477,15 +459,8 @@ impl Iterator for Chunks<'_> {
                 break;
             }
             if *enc == UTF_16LE || *enc == UTF_16BE {
-                // A UTF-16 page, wholly in the chunk: as
-                // [`Builder::decode_pages`] reads it.
-                let (bom, page_end) = (range.start - start, range.end - start);
-                let first = b.lines.len();
-                b.decode_range(piece, bom + 2..page_end, enc);
-                match b.lines.get_mut(first) {
-                    Some(line) => line.bytes.start = bom,
-                    None => b.close_line(bom..page_end, b.text.len()),
-                }
+                // A UTF-16 page, wholly in the chunk.
+                b.decode_page(piece, range.start - start..range.end - start, enc);
                 continue;
             }
             b.decode_range(
@@ -673,23 +648,17 @@ impl Builder {
         self.text.reserve(range.len() + range.len() / 2);
         let mut decoder = encoding.new_decoder_without_bom_handling();
         let mut at = range.start;
-        // Decode each line into a small buffer: encoding_rs may touch the
-        // whole spare capacity of the string it writes to, so writing into the
-        // big text directly would cost the text's size for every line.
-        let mut scratch = String::new();
+        let mut buf = "\0".repeat(DECODE_BUF);
         for end in line_ends(sub, range.start, width) {
             let start = self.text.len();
             let last = end == range.end;
-            scratch.clear();
             decode_chunk(
                 &mut decoder,
-                &bytes[at..end],
-                at,
-                last,
-                &mut scratch,
+                (&bytes[at..end], at, last),
+                &mut self.text,
+                &mut buf,
                 &mut self.undecodable,
             );
-            self.text.push_str(&scratch);
             self.close_line(at..end, start);
             at = end;
         }
@@ -700,32 +669,23 @@ impl Builder {
     /// [`utf16_pages`]) decoded as UTF-16, the bytes before, between and
     /// after them as valid UTF-8 or stretch by stretch.
     fn decode_pages(&mut self, bytes: &[u8], pages: &[Page], tld: Option<&str>) {
-        let mut at = 0;
-        for &(bom, end, enc) in
-            pages
-                .iter()
-                .chain(std::iter::once(&(bytes.len(), bytes.len(), UTF_8)))
-        {
-            if bom > at {
-                let part = &bytes[..bom];
-                match simdutf8::basic::from_utf8(&part[at..]) {
-                    Ok(valid) => self.push_valid_utf8(part, valid, at),
-                    Err(_) => {
-                        self.decode_by_stretches(part, at, tld);
-                    }
-                }
+        for (range, enc) in pages_plan(bytes, pages, tld, &mut |_| {}) {
+            if enc == UTF_16LE || enc == UTF_16BE {
+                self.decode_page(bytes, range, enc);
+            } else {
+                self.decode_range(bytes, range, enc);
             }
-            if bom == bytes.len() {
-                break;
-            }
-            let first = self.lines.len();
-            self.decode_range(bytes, bom + 2..end, enc);
-            // The BOM belongs to the page's first line.
-            match self.lines.get_mut(first) {
-                Some(line) => line.bytes.start = bom,
-                None => self.close_line(bom..end, self.text.len()),
-            }
-            at = end;
+        }
+    }
+
+    /// One UTF-16 page, `range` from its BOM on: the BOM belongs to the
+    /// page's first line.
+    fn decode_page(&mut self, bytes: &[u8], range: Range<usize>, enc: &'static Encoding) {
+        let first = self.lines.len();
+        self.decode_range(bytes, range.start + 2..range.end, enc);
+        match self.lines.get_mut(first) {
+            Some(line) => line.bytes.start = range.start,
+            None => self.close_line(range, self.text.len()),
         }
     }
 
@@ -1187,6 +1147,38 @@ fn utf16_pages(bytes: &[u8], lead: Option<&'static Encoding>) -> Vec<Page> {
     pages
 }
 
+/// How [`decode`] reads a file holding UTF-16 `pages`: each page from its
+/// BOM to its end (in its UTF-16), and the bytes before, between and after
+/// them as valid UTF-8 or stretch by stretch (each stretch's lines handed to
+/// `done` once looked at).
+fn pages_plan(
+    bytes: &[u8],
+    pages: &[Page],
+    tld: Option<&str>,
+    done: &mut dyn FnMut(Range<usize>),
+) -> Plan {
+    let mut plan = Plan::new();
+    let mut at = 0;
+    for &(bom, end, enc) in pages
+        .iter()
+        .chain(std::iter::once(&(bytes.len(), bytes.len(), UTF_8)))
+    {
+        if bom > at {
+            let part = &bytes[..bom];
+            if simdutf8::basic::from_utf8(&part[at..]).is_ok() {
+                plan.push((at..bom, UTF_8));
+            } else {
+                plan.extend(stretch_plan(part, at, tld, done).0);
+            }
+        }
+        if bom < bytes.len() {
+            plan.push((bom..end, enc));
+        }
+        at = end;
+    }
+    plan
+}
+
 /// Whether `bytes` hold a NUL outside their UTF-16 `pages`: not text pages
 /// `cat` together (binary, or UTF-16 without BOM), which the other steps
 /// judge.
@@ -1429,24 +1421,28 @@ fn line_ends(bytes: &[u8], start: usize, width: Width) -> Vec<usize> {
     ends
 }
 
-/// Decodes one chunk, replacing each malformed sequence by U+FFFD and
-/// recording its absolute byte range.
+/// What [`decode_chunk`] decodes into at a time. Bounded: encoding_rs
+/// touches every memory page of the spare capacity of a `String` it writes
+/// into, once per call, and a call ends at each malformed sequence — a
+/// 200 MB line of misread bytes took hours written into a `String`.
+const DECODE_BUF: usize = 16 * 1024;
+
+/// Decodes one chunk (`bytes`, at offset `base` in the file, the last of
+/// its stretch or not) onto `out` through `buf` (any text, `DECODE_BUF`
+/// bytes), replacing each malformed sequence by U+FFFD and recording its
+/// absolute byte range.
 fn decode_chunk(
     decoder: &mut encoding_rs::Decoder,
-    chunk: &[u8],
-    base: usize,
-    last: bool,
+    (chunk, base, last): (&[u8], usize, bool),
     out: &mut String,
+    buf: &mut str,
     undecodable: &mut Vec<Range<usize>>,
 ) {
     let mut read_total = 0usize;
     loop {
         let src = &chunk[read_total..];
-        let need = decoder
-            .max_utf8_buffer_length_without_replacement(src.len())
-            .unwrap_or(src.len() * 3 + 16);
-        out.reserve(need);
-        let (result, read) = decoder.decode_to_string_without_replacement(src, out, last);
+        let (result, read, written) = decoder.decode_to_str_without_replacement(src, buf, last);
+        out.push_str(&buf[..written]);
         read_total += read;
         match result {
             DecoderResult::InputEmpty => break,
@@ -1764,6 +1760,39 @@ mod properties {
                     v
                 }),
         ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// A line longer than the decoder's output buffer, damaged
+        /// anywhere (multibyte characters and malformed bytes across the
+        /// buffer's edges), decodes as encoding_rs decodes it in one call,
+        /// each malformed sequence one U+FFFD and one undecodable range.
+        #[test]
+        fn long_damaged_lines_decode_as_in_one_call(
+            text in "[各位代表现在我向大会报告工作，。a-z0-9 ]{2000,12000}",
+            damage in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..400),
+            how in 0u8..3,
+        ) {
+            let enc = [GB18030, BIG5, UTF_16LE][usize::from(how)];
+            let mut bytes = enc.encode(&text).0.into_owned();
+            if enc == UTF_16LE {
+                bytes = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            }
+            for (at, b) in damage {
+                let at = at % bytes.len();
+                bytes[at] = b;
+            }
+            bytes.retain(|&b| b != b'\n' && b != b'\r');
+            let mut builder = Builder::new(false);
+            builder.decode_range(&bytes, 0..bytes.len(), enc);
+            let (want, _) = enc.decode_without_bom_handling(&bytes);
+            prop_assert_eq!(builder.lines.len(), 1);
+            prop_assert_eq!(&builder.text, &*want);
+            let replaced = builder.text.matches('\u{FFFD}').count();
+            prop_assert_eq!(builder.undecodable.len(), replaced);
+        }
     }
 
     /// Pages of Chinese text (each ending with a line end), each saved as

@@ -254,7 +254,12 @@ impl TextHits {
             }
         }
         let Some(rule) = self.unwrap else { return };
-        let len = line.chars().count();
+        // (Fewer bytes than MIN_WRAP: fewer characters, never a wrap.)
+        let len = if line.len() < MIN_WRAP {
+            0
+        } else {
+            line.chars().count()
+        };
         self.stats.add(line, len);
         if let Some((at, width)) = self.pending.take() {
             if !line.trim().is_empty() {
@@ -274,8 +279,15 @@ impl TextHits {
         }
         if len >= MIN_WRAP {
             self.pending = Some((i, len));
+            // Its text is kept only while its width lists joins.
             self.pending_text.clear();
-            self.pending_text.push_str(line);
+            if self
+                .joins
+                .get(&len)
+                .is_none_or(|l| l.hits.len() < self.limit)
+            {
+                self.pending_text.push_str(line);
+            }
         }
     }
 
