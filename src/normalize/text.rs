@@ -432,21 +432,97 @@ mod tests {
         })
     }
 
+    /// `text` with each hit's `before` (at its line and column, numbered in
+    /// `text`) deleted, as the hits say the rules change it.
+    fn apply(text: &str, hits: &[(Hit, String)]) -> String {
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let mut at: Vec<(usize, usize)> = hits
+            .iter()
+            .map(|(h, _)| {
+                let line = &text[starts[h.line]..];
+                let col = line
+                    .char_indices()
+                    .nth(h.col - 1)
+                    .map_or(line.len(), |(i, _)| i);
+                (starts[h.line] + col, h.before.len())
+            })
+            .collect();
+        at.sort_unstable();
+        let mut out = text.to_string();
+        for &(start, len) in at.iter().rev() {
+            assert_eq!(
+                &text[start..start + len],
+                "\n".repeat(len),
+                "a hit deletes LFs"
+            );
+            out.replace_range(start..start + len, "");
+        }
+        out
+    }
+
+    #[test]
+    fn text_hits_table() {
+        let para: Vec<char> = "各位代表现在我代表市人民政府向大会报告工作请予审议并请各位委员提出意见各位代表现在我代表市人民政府并请各位委员提出完。"
+            .chars()
+            .collect();
+        let chunks: Vec<String> = para.chunks(18).map(|c| c.iter().collect()).collect();
+        let wrapped: Vec<&str> = chunks.iter().map(String::as_str).collect();
+        assert_eq!(wrapped.len(), 4);
+        // Per hit: rule, line, column, newlines deleted.
+        type Want = (&'static str, usize, usize, usize);
+        let cases: &[(&[&str], &[Want])] = &[
+            (&["a", "", "", "", "b"], &[("blank-lines", 2, 1, 2)]),
+            (&["", "", "", "", "b"], &[("blank-lines", 2, 1, 2)]),
+            (&["", "", "b"], &[]),
+            (&["a", "", "b", "", ""], &[("blank-lines", 4, 1, 1)]),
+            (
+                &wrapped,
+                &[
+                    ("unwrap", 0, 19, 1),
+                    ("unwrap", 1, 19, 1),
+                    ("unwrap", 2, 19, 1),
+                ],
+            ),
+        ];
+        for (lines, want) in cases {
+            let mut th = TextHits::new(super::super::default_rules(), usize::MAX);
+            for l in lines.iter() {
+                th.line(l);
+            }
+            let n = super::super::RULES.len();
+            let got: Vec<(&str, usize, usize, usize)> = th
+                .finish(&mut vec![0; n], &mut vec![None; n])
+                .iter()
+                .map(|(h, _)| {
+                    (
+                        super::super::RULES[h.rule].name,
+                        h.line,
+                        h.col,
+                        h.before.len(),
+                    )
+                })
+                .collect();
+            assert_eq!(&got, want, "{lines:?}");
+        }
+    }
+
     proptest::proptest! {
-        /// The hits found a line at a time are the ones a replay of the
-        /// rules over the whole text finds (a diff of each rule's change),
-        /// but that `unwrap`'s are numbered as the lines before any text
-        /// rule (the replay numbers them in what `blank-lines` left).
+        /// The hits found a line at a time describe what the rules do to
+        /// the whole text: deleting what they say, where they say (the
+        /// lines as numbered before any text rule), gives `blank-lines`
+        /// then `unwrap`'s text. A replay of the rules finds hits for the
+        /// same rules; the first `limit` per rule are listed, the rest
+        /// counted from the first left out; each comes with its line.
         #[test]
-        fn text_hits_a_line_at_a_time_are_the_replayed_ones(
+        fn text_hits_a_line_at_a_time_are_what_the_rules_do(
             lines in wrapped_lines(),
             limit in 1usize..8,
         ) {
-            use super::super::{default_rules, hits_limited, rule_index, Scope, RULES};
+            use super::super::{default_rules, hits_limited, Scope, RULES};
             let rules = default_rules();
             let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-            let (mut seen, mut more) = (vec![0; RULES.len()], vec![None; RULES.len()]);
-            let replayed = hits_limited(&text, rules.only(Scope::Text), (0, limit), &mut seen, &mut more);
             let found = |limit| {
                 let mut th = TextHits::new(rules, limit);
                 for l in &lines {
@@ -456,37 +532,31 @@ mod tests {
                 let hits = th.finish(&mut seen, &mut more);
                 (hits, seen, more)
             };
-            let (hits, seen2, more2) = found(limit);
-            let blank = rule_index("blank-lines").unwrap();
-            // Lines `blank-lines` removes before a line, for the replay's numbering.
             let (all, _, _) = found(usize::MAX);
-            let removed = |line: usize| -> usize {
-                all.iter()
-                    .filter(|(h, _)| h.rule == blank && h.line < line)
-                    .map(|(h, _)| h.before.len())
-                    .sum()
+            proptest::prop_assert_eq!(apply(&text, &all), unwrap(&blank_lines(&text)).into_owned());
+            let (mut seen, mut more) = (vec![0; RULES.len()], vec![None; RULES.len()]);
+            let replayed = hits_limited(&text, rules.only(Scope::Text), (0, usize::MAX), &mut seen, &mut more);
+            let fired = |hits: &mut dyn Iterator<Item = usize>| {
+                let mut r: Vec<usize> = hits.collect();
+                r.dedup();
+                r
             };
-            let renumbered: Vec<Hit> = hits
-                .iter()
-                .map(|(h, _)| {
-                    let mut h = h.clone();
-                    if h.rule != blank {
-                        h.line -= removed(h.line);
-                    }
-                    h
-                })
-                .collect();
-            proptest::prop_assert_eq!(&renumbered, &replayed);
-            proptest::prop_assert_eq!(seen2, seen);
-            let more2: Vec<_> = more2
-                .iter()
-                .enumerate()
-                .map(|(r, m)| m.map(|(l, n)| (if r == blank { l } else { l - removed(l) }, n)))
-                .collect();
-            proptest::prop_assert_eq!(more2, more);
-            // Each hit comes with its line's text.
+            proptest::prop_assert_eq!(
+                fired(&mut all.iter().map(|(h, _)| h.rule)),
+                fired(&mut replayed.iter().map(|h| h.rule))
+            );
+            let (hits, seen, more) = found(limit);
+            for r in 0..RULES.len() {
+                let of_rule: Vec<&(Hit, String)> = all.iter().filter(|(h, _)| h.rule == r).collect();
+                let listed: Vec<&(Hit, String)> = hits.iter().filter(|(h, _)| h.rule == r).collect();
+                let n = of_rule.len().min(limit);
+                proptest::prop_assert_eq!(&listed, &of_rule[..n].to_vec());
+                proptest::prop_assert_eq!(seen[r], n);
+                let rest = of_rule.get(limit).map(|(h, _)| (h.line, of_rule.len() - limit));
+                proptest::prop_assert_eq!(more[r], rest);
+            }
             let text_lines: Vec<&str> = text.split('\n').collect();
-            for (h, context) in &hits {
+            for (h, context) in &all {
                 proptest::prop_assert_eq!(text_lines[h.line], context.as_str());
             }
         }
