@@ -91,8 +91,8 @@ pub struct NormalizedDocument {
     pub text: String,
     pub rule_counts: RuleCounts,
     /// Where each rule changed what: the line rules' (see
-    /// [`Normalized::hits`]), then the text rules' as `(0, hit)` (their
-    /// `hit.line` is the line).
+    /// [`Normalized::hits`]); `canon normalize` adds the text rules' from
+    /// its [`HitRecorder`] as `(0, hit)` (their `hit.line` is the line).
     pub hits: Vec<(usize, Hit)>,
 }
 
