@@ -238,14 +238,16 @@ type Plan = Vec<(Range<usize>, &'static Encoding)>;
 
 /// A big file's decoding a stretch of lines at a time: `None` unless
 /// [`decode`] would read it as UTF-8 or line by line in encodings whose
-/// decoders keep no state across a line end (no BOM, no `--encoding`, no
-/// UTF-16 page, no NUL at its head, nothing stateful such as ISO-2022-JP).
-/// Each chunk holds about `chunk` bytes, cut at a line end before a line
-/// that starts with an ASCII byte (no mojibake chain goes on across it, see
-/// [`mojibake::chained`]), so its lines — text, repairs, undecodable bytes
-/// — are exactly the lines [`decode`] gives: their byte ranges are the
-/// file's, their text ranges the chunk's, and repairs count lines from the
-/// chunk's first. A file with no such line end is one chunk.
+/// decoders keep no state across a line end, with UTF-16 pages among them
+/// or not (no BOM at its start, no `--encoding`, no NUL at its head outside
+/// such pages, nothing stateful such as ISO-2022-JP). Each chunk holds
+/// about `chunk` bytes, cut at a line end before a line that starts with an
+/// ASCII byte (no mojibake chain goes on across it, see
+/// [`mojibake::chained`]), never inside a UTF-16 page, so its lines — text,
+/// repairs, undecodable bytes — are exactly the lines [`decode`] gives:
+/// their byte ranges are the file's, their text ranges the chunk's, and
+/// repairs count lines from the chunk's first. A file with no such line end
+/// is one chunk.
 ///
 /// The file is looked over a block at a time, each block handed to `done`
 /// once read (a big mapped file lets its pages go).
@@ -332,6 +334,10 @@ pub fn chunks<'a>(
     ))
 }
 
+/// [`chunks`] for bytes the caller gives up: cut into one buffer per chunk
+/// (from the end, each cut freeing the tail of the rest), each freed once
+/// decoded — a big record's text is let go as it is read. The bytes back
+/// when they cannot be cut.
 pub fn chunks_owned(
     bytes: Vec<u8>,
     opts: &DecodeOptions,
