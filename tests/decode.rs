@@ -373,3 +373,118 @@ fn utf16_pages_inside_a_concatenated_file_decode_exactly() {
         }
     }
 }
+
+/// A tiny deterministic generator (xorshift), so each round of the tests
+/// below is reproducible from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+/// Pages `cat` together in several encodings — UTF-8, GBK, GB18030, Big5,
+/// UTF-16LE/BE with their BOMs — either with their line ends lost (`tr '\n'
+/// ' '`: one line of hundreds of KB holding every encoding) or with them,
+/// a page's last line without one. Each page decodes exactly, in its own
+/// encoding, whole or a chunk at a time: nothing undecodable, the text the
+/// pages hold (a BOM of the page before's order right where that page
+/// stops reads as U+FEFF, which the `invisible` rule removes).
+#[test]
+fn pages_of_several_encodings_in_one_line_decode_exactly() {
+    let trad = String::from_utf8(read("tests/fixtures/traditional.txt")).unwrap();
+    let names = ["UTF-8", "GBK", "Big5", "UTF-16LE", "UTF-16BE", "gb18030"];
+    for seed in 1..=300u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let lost = seed % 4 != 0;
+        let (mut bytes, mut want, mut layout) = (Vec::new(), String::new(), Vec::new());
+        let mut before = 0;
+        for _ in 0..3 + rng.below(4) {
+            let mut how = rng.below(6);
+            // (Big5 right after GBK, or the other way, with no page of
+            // UTF-8 or UTF-16 between, is one stretch: see the README's
+            // known limits.)
+            while matches!((before, how), (1 | 5, 2) | (2, 1 | 5)) {
+                how = rng.below(6);
+            }
+            before = how;
+            let source = if how == 2 {
+                trad.clone()
+            } else {
+                text(NAMES[rng.below(NAMES.len())])
+            };
+            let chars: Vec<char> = source.chars().collect();
+            let len = (1500 + rng.below(30_000)).min(chars.len());
+            let from = rng.below(chars.len() - len + 1);
+            let mut page: String = chars[from..from + len].iter().collect();
+            if how == 1 {
+                page = page.replace('・', "·");
+            }
+            if rng.below(2) == 0 {
+                page.push('\n'); // (a page's final line end, or not)
+            } else if how == 3 || how == 4 {
+                // (A UTF-16 page's last line without line end is told from
+                // bytes of the next page that read as a character or two of
+                // UTF-16 by chance when it holds four characters or more.)
+                let last = page.rsplit('\n').next().unwrap_or_default();
+                if last.chars().count() < 4 && page.contains('\n') {
+                    page.truncate(page.len() - last.len());
+                }
+            }
+            if lost {
+                page = page.replace(['\n', '\r'], " ");
+            }
+            bytes.extend(match how {
+                0 => page.as_bytes().to_vec(),
+                1 => encode(&page, GBK),
+                2 => encode(&page, BIG5),
+                3 => utf16(&page, false, true),
+                4 => utf16(&page, true, true),
+                _ => encode(&page, GB18030),
+            });
+            layout.push(format!("{} {}", names[how], page.len()));
+            want.push_str(&page);
+        }
+        let d = decoded(&bytes);
+        let got = d.text.replace('\u{FEFF}', "");
+        let spans: Vec<_> = d.spans.iter().map(|s| (s.bytes.clone(), s.encoding)).collect();
+        assert!(
+            d.undecodable.is_empty(),
+            "seed {seed} {layout:?}: {} undecodable ranges, first {:?}; spans {spans:?}",
+            d.undecodable.len(),
+            d.undecodable.first()
+        );
+        if got != want {
+            let at = got
+                .char_indices()
+                .zip(want.chars())
+                .find(|((_, a), b)| a != b)
+                .map_or(got.len().min(want.len()), |((i, _), _)| i);
+            let around = |s: &str| -> String {
+                let i = (0..=at.saturating_sub(30).min(s.len()))
+                    .rev()
+                    .find(|&k| s.is_char_boundary(k))
+                    .unwrap_or(0);
+                s[i..].chars().take(30).collect()
+            };
+            panic!(
+                "seed {seed} {layout:?}: text differs at byte {at}: {:?} for {:?}; spans {spans:?}",
+                around(&got),
+                around(&want)
+            );
+        }
+        // A chunk at a time: the same text.
+        match canon::decode::chunks(&bytes, &DecodeOptions::default(), 4096, &mut |_| {}) {
+            Some(chunks) => {
+                let joined: String = chunks.map(|c| c.text).collect();
+                assert_eq!(joined, d.text, "seed {seed} {layout:?}: chunks");
+            }
+            // (A BOM at the start: the file is read whole.)
+            None => assert!(Encoding::for_bom(&bytes).is_some(), "seed {seed}"),
+        }
+    }
+}

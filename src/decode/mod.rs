@@ -794,8 +794,16 @@ fn stretch_plan(
         let block = block_end(bytes, at);
         let first = at;
         for end in line_ends(&bytes[..block], at, Width::Byte) {
-            kinds.push(line_kind(&bytes[at..end]));
-            ends.push(end);
+            let line = &bytes[at..end];
+            if line.is_ascii() || simdutf8::basic::from_utf8(line).is_ok() {
+                kinds.push(line_kind(line));
+                ends.push(end);
+            } else if line.len() > LONG_LINE {
+                long_line_pieces(bytes, at..end, &mut ends, &mut kinds);
+            } else {
+                kinds.push(line_kind(line));
+                ends.push(end);
+            }
             at = end;
         }
         done(first..block);
@@ -813,6 +821,234 @@ fn block_end(bytes: &[u8], from: usize) -> usize {
 
 /// How much of a big file is read before its pages are let go.
 const SCAN_BLOCK: usize = 16 << 20;
+
+/// A line longer than this that is not valid UTF-8 is looked at a piece at
+/// a time when a file is cut into stretches: pages of several encodings
+/// `cat` together with their line ends lost are one line holding every
+/// encoding.
+const LONG_LINE: usize = 2 * PIECE;
+
+/// How long a long line's pieces are, at least (a piece's kind is told as
+/// a line's is; chardetng's guess is settled from 64 bytes on).
+const PIECE: usize = 1024;
+
+/// Whether the stretches of a file may be cut at byte `p` (inside `bytes`):
+/// at a line boundary, or right after a byte below 0x30 (a control, space,
+/// ASCII punctuation), which is never part of a multi-byte character of
+/// UTF-8, GBK, GB18030 (whose four-byte characters hold digits), Big5,
+/// Shift_JIS or EUC and after which a decoder holds nothing — but never
+/// between a line's text and its line end.
+fn cut_ok(bytes: &[u8], p: usize) -> bool {
+    let (a, b) = (bytes[p - 1], bytes[p]);
+    match a {
+        b'\n' => true,
+        b'\r' => b != b'\n',
+        _ => a < 0x30 && mid_line_ok(bytes, p),
+    }
+}
+
+/// Whether a cut at `p`, inside a line, leaves the line's end whole.
+fn mid_line_ok(bytes: &[u8], p: usize) -> bool {
+    !matches!(bytes[p], b'\n' | b'\r') && bytes[p - 1] != b'\r'
+}
+
+/// The pieces of the long line `line` (see [`LONG_LINE`]) as entries of
+/// `ends` and `kinds`, read as lines are by [`stretches_of`]: pieces of
+/// [`PIECE`] bytes or more, cut where [`cut_ok`] allows, each of its
+/// [`line_kind`]. Pieces of one kind, and ASCII ones after them, make one
+/// entry; where the kind changes, the cut is moved to where the text
+/// changes kind ([`kind_change`]), so a page's text is read in its own
+/// encoding to its last character.
+fn long_line_pieces(bytes: &[u8], line: Range<usize>, ends: &mut Vec<usize>, kinds: &mut Vec<Kind>) {
+    // (start, end, kind, where its last piece of that kind starts)
+    let mut entries: Vec<(usize, usize, Kind, usize)> = Vec::new();
+    let mut at = line.start;
+    while at < line.end {
+        let end = (at + PIECE..line.end)
+            .find(|&p| cut_ok(bytes, p))
+            .unwrap_or(line.end);
+        let kind = line_kind(&bytes[at..end]);
+        match entries.last_mut() {
+            Some(last) if kind == Kind::Ascii || kind == last.2 => {
+                last.1 = end;
+                if kind != Kind::Ascii {
+                    last.3 = at;
+                }
+            }
+            Some(last) if last.2 != Kind::Ascii => {
+                let cut = kind_change(bytes, last.3..end, (last.2, kind), at);
+                if cut == end {
+                    last.1 = end;
+                } else if cut == last.0 {
+                    (last.1, last.2, last.3) = (end, kind, cut);
+                } else {
+                    last.1 = cut;
+                    entries.push((cut, end, kind, cut.max(at)));
+                }
+            }
+            _ => entries.push((at, end, kind, at)),
+        }
+        at = end;
+    }
+    for (_, end, kind, _) in entries {
+        ends.push(end);
+        kinds.push(kind);
+    }
+}
+
+/// Moves each boundary between a stretch of UTF-8 lines and a stretch of
+/// other lines (`stretches`, from the entries `ends`/`kinds` from `start`)
+/// to where the text changes kind in the lines around it ([`kind_change`]
+/// over the last line of the one and the first of the other): pages `cat`
+/// together, the first without a final line end, are joined by a line
+/// half of each. Stretches left empty are dropped.
+fn refine_boundaries(
+    bytes: &[u8],
+    start: usize,
+    (ends, kinds): (&[usize], &[Kind]),
+    stretches: &mut Vec<(Range<usize>, Kind)>,
+) {
+    let entry_start = |i: usize| if i == 0 { start } else { ends[i - 1] };
+    for i in 1..stretches.len() {
+        let (before, after) = (stretches[i - 1].clone(), stretches[i].clone());
+        if before.1 == Kind::Ascii || after.1 == Kind::Ascii || before.1 == after.1 {
+            continue;
+        }
+        let first = ends.partition_point(|&e| e <= after.0.start);
+        let Some(&first_end) = ends.get(first) else {
+            continue;
+        };
+        let mut last = first;
+        while last > 0 && entry_start(last - 1) >= before.0.start {
+            last -= 1;
+            if kinds[last] != Kind::Ascii {
+                break;
+            }
+        }
+        let region = entry_start(last).max(before.0.start)..first_end.min(after.0.end);
+        let cut = kind_change(bytes, region, (before.1, after.1), after.0.start);
+        stretches[i - 1].0.end = cut;
+        stretches[i].0.start = cut;
+    }
+    stretches.retain(|(r, _)| !r.is_empty());
+    stretches.dedup_by(|next, prev| {
+        let same = next.1 == prev.1;
+        if same {
+            prev.0.end = next.0.end;
+        }
+        same
+    });
+}
+
+/// Where, in `region`, text of kind `from` gives way to text of kind `to`:
+/// the cut between the small pieces of the region (each ending where
+/// [`cut_ok`] allows; a piece that is not valid UTF-8 also cut where its
+/// UTF-8 text stops or starts, see [`utf8_prefix_end`] and
+/// [`utf8_suffix_start`]) with the fewest bytes on the wrong side — pieces
+/// of `to` before it, of `from` after it; neutral (ASCII) pieces count on
+/// neither side. Of equal cuts, the nearest to `near`.
+fn kind_change(bytes: &[u8], region: Range<usize>, (from, to): (Kind, Kind), near: usize) -> usize {
+    let mut pieces: Vec<(usize, Kind)> = Vec::new();
+    let mut at = region.start;
+    while at < region.end {
+        let end = (at + 1..region.end)
+            .find(|&p| cut_ok(bytes, p))
+            .unwrap_or(region.end);
+        let piece = &bytes[at..end];
+        // Pages joined without a separator: the piece holding the join is
+        // cut where its UTF-8 stops (or starts).
+        let split = match std::str::from_utf8(piece) {
+            Ok(_) => None,
+            Err(e) if from == Kind::Utf8 => std::str::from_utf8(&piece[..e.valid_up_to()])
+                .ok()
+                .map(utf8_prefix_end),
+            Err(_) => Some(utf8_suffix_start(piece)),
+        };
+        match split.filter(|&k| k > 0 && k < piece.len() && mid_line_ok(bytes, at + k)) {
+            Some(k) => {
+                pieces.push((at + k, line_kind(&piece[..k])));
+                pieces.push((end, line_kind(&piece[k..])));
+            }
+            None => pieces.push((end, line_kind(piece))),
+        }
+        at = end;
+    }
+    let mut start = region.start;
+    let mut after: usize = 0;
+    for &(end, k) in &pieces {
+        if k == from {
+            after += end - start;
+        }
+        start = end;
+    }
+    // Cost of cutting at `region.start`, then after each piece.
+    let (mut best, mut best_cost) = (region.start, after);
+    let (mut before, mut start) = (0usize, region.start);
+    for &(end, k) in &pieces {
+        let len = end - start;
+        if k == to {
+            before += len;
+        } else if k == from {
+            after -= len;
+        }
+        let cost = before + after;
+        if cost < best_cost || cost == best_cost && end.abs_diff(near) < best.abs_diff(near) {
+            (best, best_cost) = (end, cost);
+        }
+        start = end;
+    }
+    best
+}
+
+/// Whether `c` may stand at the edge of a stretch of UTF-8 Chinese text
+/// next to a stretch of GBK or Big5: ASCII, punctuation, CJK marks, Han,
+/// full-width forms. Bytes of GBK or Big5 Han read as UTF-8 form a
+/// two-byte character by chance (one in eight characters) and now and then
+/// a three-byte one, mostly outside these (private use, Hangul, Yi).
+fn utf8_edge_char(c: char) -> bool {
+    c.is_ascii() || ('\u{2000}'..='\u{9FFF}').contains(&c) || ('\u{FF00}'..='\u{FFEF}').contains(&c)
+}
+
+/// Where the UTF-8 text that ends `piece` (a piece that starts at a
+/// character boundary of every encoding) starts: the first character of
+/// its valid UTF-8 suffix that is no ASCII, may stand at an edge
+/// ([`utf8_edge_char`]) and starts a character of GBK or Big5 too, read
+/// from the piece's start (two bytes a character from a byte 0x81 on, four
+/// for GB18030's) — so the last GBK character, whose bytes may read as
+/// UTF-8 or end in ASCII, stays whole. `piece.len()` when there is none.
+fn utf8_suffix_start(piece: &[u8]) -> usize {
+    let mut at = piece.len();
+    while let Some(len) = (1..=4.min(at)).find(|&n| std::str::from_utf8(&piece[at - n..at]).is_ok()) {
+        at -= len;
+    }
+    if piece[at..].is_ascii() {
+        return piece.len();
+    }
+    let mut p = 0;
+    while p < piece.len() {
+        if p >= at && !(0x80..=0xBF).contains(&piece[p]) {
+            let c = std::str::from_utf8(&piece[p..])
+                .ok()
+                .and_then(|s| s.chars().next());
+            if c.is_some_and(|c| !c.is_ascii() && utf8_edge_char(c)) {
+                return p;
+            }
+        }
+        p += match piece[p] {
+            0..=0x80 | 0xFF => 1,
+            _ if matches!(piece.get(p + 1), Some(0x30..=0x39)) => 4,
+            _ => 2,
+        };
+    }
+    piece.len()
+}
+
+/// The end of `valid` (UTF-8 text before bytes of another encoding), the
+/// characters at its tail that may not stand at an edge
+/// ([`utf8_edge_char`]) left out.
+fn utf8_prefix_end(valid: &str) -> usize {
+    valid.trim_end_matches(|c| !utf8_edge_char(c)).len()
+}
 
 /// A line's kind, for cutting a file into stretches.
 fn line_kind(line: &[u8]) -> Kind {
@@ -887,6 +1123,7 @@ fn stretches_of(
             stretches[0].0.start = first;
         }
     }
+    refine_boundaries(bytes, start, (ends, kinds), &mut stretches);
     // The bytes of the lines of each kind (not the neutral ones).
     let own = |range: &Range<usize>, kind: Kind| -> Vec<u8> {
         let mut at = start;
@@ -915,7 +1152,18 @@ fn stretches_of(
             }
             _ => UTF_8,
         };
-        plan.push((range, enc));
+        match plan.last_mut() {
+            // Two pieces of a long line read alike are one stretch (the
+            // line is not cut in two).
+            Some((last, e))
+                if *e == enc
+                    && last.end == range.start
+                    && !matches!(bytes[range.start - 1], b'\n' | b'\r') =>
+            {
+                last.end = range.end
+            }
+            _ => plan.push((range, enc)),
+        }
     }
     (plan, Evidence::Mixed)
 }
@@ -1083,35 +1331,100 @@ fn utf16_extent(bytes: &[u8], start: usize, le: bool) -> usize {
     let bytes = &bytes[..next_page_start(bytes, start)];
     let mut last_nul = start;
     let mut last_end = start;
+    // Just past the last ASCII character (a code unit holding a NUL).
+    let mut last_ascii = start;
     let mut nuls = memchr::memchr_iter(0, &bytes[start..]).map(|p| start + p);
     loop {
         let next = nuls.next();
         let gap_end = next.unwrap_or(bytes.len());
-        if gap_end - last_nul > UTF16_GAP
-            && last_end > start
-            && !reads_as_utf16(&bytes[last_end..], le)
-        {
-            return last_end;
+        // Where the text is asked whether it goes on: after its last line
+        // end, else after its last ASCII character (a last line without
+        // line end; a page whose line ends were lost).
+        let stop = || {
+            [last_end, last_ascii]
+                .into_iter()
+                .find(|&cut| !reads_as_utf16(&bytes[cut..], le))
+        };
+        if gap_end - last_nul > UTF16_GAP || next.is_none() {
+            // (What follows the last NUL up to another page or the end: the
+            // last line, or another encoding.)
+            if let Some(cut) = stop() {
+                let after_lf = cut == last_end && cut > start;
+                return utf16_text_end(bytes, cut, le, if after_lf { 4 } else { 1 });
+            }
+            // (A long stretch of Han after the last ASCII character reads
+            // as UTF-16 however it ends: where its plain characters stop
+            // before the next NUL, the rest is asked too.)
+            let end = utf16_text_end(bytes, last_ascii, le, 1);
+            if end > last_ascii && end < gap_end && !reads_as_utf16(&bytes[end..], le) {
+                return end;
+            }
         }
         let Some(n) = next else {
-            // What follows the last line end (up to another page or the
-            // end): a last line without line end, or another encoding.
-            let tail = &bytes[last_end..];
-            if last_end > start && !tail.is_empty() && !reads_as_utf16(tail, le) {
-                return last_end;
-            }
             return bytes.len();
         };
         last_nul = n;
-        // A line end: `0A 00` (LE) or `00 0A` (BE) on a code unit boundary.
+        // An ASCII character on a code unit boundary; a line end is `0A 00`
+        // (LE) or `00 0A` (BE).
         let unit = if le { n.checked_sub(1) } else { Some(n) };
         if let Some(u) = unit.filter(|&u| u >= start && (u - start).is_multiple_of(2)) {
+            last_ascii = u + 2;
             let lf = if le { [0x0A, 0] } else { [0, 0x0A] };
             if bytes.get(u..u + 2) == Some(&lf[..]) {
                 last_end = u + 2;
             }
         }
     }
+}
+
+/// Where UTF-16 text from `from` (a line end, an ASCII character, or the
+/// page's start), followed by bytes that do not read as UTF-16, stops: at
+/// the end of its run of plain characters (see [`utf16_plain`]; one that
+/// is not — a rare Han — goes on the run when three of the four after it
+/// are), or at `from` when the run is shorter than `least` characters
+/// (four after a line end: a page that ends with its line end, followed by
+/// bytes of another encoding that read as a plain character or two by
+/// chance). A run whose last character or two are where UTF-8 text starts
+/// (bytes of UTF-8 Han read as UTF-16LE are common Han one time in twelve)
+/// stops there.
+fn utf16_text_end(bytes: &[u8], from: usize, le: bool, least: usize) -> usize {
+    let units = (bytes.len() - from) / 2;
+    let plain = |k: usize| {
+        k < units && {
+            let pair = [bytes[from + 2 * k], bytes[from + 2 * k + 1]];
+            let u = if le {
+                u16::from_le_bytes(pair)
+            } else {
+                u16::from_be_bytes(pair)
+            };
+            char::from_u32(u32::from(u)).is_some_and(utf16_plain)
+        }
+    };
+    if !(0..least).all(plain) {
+        return from;
+    }
+    let mut k = least;
+    while k < units && (plain(k) || (k + 1..k + 5).filter(|&j| plain(j)).count() >= 3) {
+        k += 1;
+    }
+    let end = from + 2 * k;
+    let utf8_run = |at: usize| {
+        let ahead = &bytes[at..bytes.len().min(at + 24)];
+        let valid = match std::str::from_utf8(ahead) {
+            Ok(s) => s,
+            Err(e) => std::str::from_utf8(&ahead[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        let text = valid.split('\0').next().unwrap_or_default();
+        (text.len(), text.chars().filter(|c| !c.is_ascii()).count())
+    };
+    let (here, _) = utf8_run(end);
+    (1..=2.min(k))
+        .map(|back| end - 2 * back)
+        .find(|&at| {
+            let (len, wide) = utf8_run(at);
+            (0xC2..=0xF4).contains(&bytes[at]) && len >= 9 && wide >= 3 && len >= here + (end - at)
+        })
+        .unwrap_or(end)
 }
 
 /// A UTF-16 page: its BOM's offset, where its text ends, its encoding.
@@ -1284,14 +1597,23 @@ fn reads_as_utf16(bytes: &[u8], le: bool) -> bool {
     let (mut plain, mut all) = (0usize, 0usize);
     for c in text.chars() {
         all += 1;
-        plain += usize::from(
-            badness::han_level(c) == Some(1)
-                || crate::chars::is_cjk(c) && !crate::chars::is_han(c)
-                || c.is_ascii_graphic()
-                || c.is_whitespace(),
-        );
+        plain += usize::from(utf16_plain(c));
     }
     plain * 2 >= all
+}
+
+/// Whether `c`, read from UTF-16, is a character Chinese text is mostly
+/// made of: common Han, CJK marks, ASCII, whitespace, dashes, quotes,
+/// ellipses and full-width forms (bytes of other encodings read as UTF-16
+/// seldom are: no byte of UTF-8, GBK or Big5 text is 0xFF).
+fn utf16_plain(c: char) -> bool {
+    badness::han_level(c) == Some(1)
+        || crate::chars::is_cjk(c) && !crate::chars::is_han(c)
+        || c.is_ascii_graphic()
+        || c.is_whitespace()
+        || ('\u{2010}'..='\u{2027}').contains(&c)
+        || ('\u{FF01}'..='\u{FF5E}').contains(&c)
+        || c == '\u{B7}'
 }
 
 /// NUL-free bytes after which UTF-16 text is asked whether it goes on (a
