@@ -4,6 +4,7 @@
 
 use std::fs;
 
+use canon::decode::badness::han_level;
 use canon::decode::{decode, DecodeOptions, Evidence};
 use canon::report::Report;
 use encoding_rs::{Encoding, BIG5, GB18030, GBK, UTF_16BE, UTF_16LE, WINDOWS_1252};
@@ -86,6 +87,44 @@ fn traditional_text_round_trips_in_big5() {
     assert_eq!(d.text, t);
     let d = decoded(&utf16(&t, false, false));
     assert_eq!((d.encoding, d.text.as_str()), ("UTF-16LE", t.as_str()));
+}
+
+/// A Big5 page between two GBK pages (`cat` of pages from a mainland and a
+/// Taiwan site), with no UTF-8 line anywhere: each page in its own
+/// encoding (the Big5 one used to come out as valid-looking GBK Han).
+#[test]
+fn big5_between_gbk_pages_decodes_exactly() {
+    let trad = String::from_utf8(read("tests/fixtures/traditional.txt")).unwrap();
+    let (a, c) = (text("hebei") + "\n", text("qinghai") + "\n");
+    let b = format!("{}\n", trad.trim_end());
+    for title in ["", "政府工作報告\n"] {
+        let b = format!("{title}{b}");
+        let mut bytes = encode(&a.replace('・', "·"), GBK);
+        let big5_at = bytes.len();
+        bytes.extend(encode(&b, BIG5));
+        let big5_end = bytes.len();
+        bytes.extend(encode(&c.replace('・', "·"), GBK));
+        let d = decoded(&bytes);
+        assert!(d.undecodable.is_empty(), "{:?}", &d.undecodable[..1]);
+        assert_eq!(
+            d.text,
+            format!("{}{b}{}", a.replace('・', "·"), c.replace('・', "·")),
+            "title {title:?}"
+        );
+        let spans: Vec<(usize, usize, &str)> = d
+            .spans
+            .iter()
+            .map(|s| (s.bytes.start, s.bytes.end, s.encoding))
+            .collect();
+        assert_eq!(
+            spans,
+            vec![
+                (0, big5_at, "gb18030"),
+                (big5_at, big5_end, "Big5"),
+                (big5_end, bytes.len(), "gb18030")
+            ]
+        );
+    }
 }
 
 #[test]
@@ -388,12 +427,14 @@ impl Rng {
 }
 
 /// Pages `cat` together in several encodings — UTF-8, GBK, GB18030, Big5,
-/// UTF-16LE/BE with their BOMs — either with their line ends lost (`tr '\n'
-/// ' '`: one line of hundreds of KB holding every encoding) or with them,
-/// a page's last line without one. Each page decodes exactly, in its own
+/// UTF-16LE/BE with their BOMs, Big5 next to GBK too — either with their
+/// line ends lost (`tr '\n' ' '`: one line of hundreds of KB holding every
+/// encoding) or with them, a page's last line without one. Each page decodes exactly, in its own
 /// encoding, whole or a chunk at a time: nothing undecodable, the text the
 /// pages hold (a BOM of the page before's order right where that page
-/// stops reads as U+FEFF, which the `invisible` rule removes).
+/// stops reads as U+FEFF, which the `invisible` rule removes; where a GBK
+/// and a Big5 page meet inside a line, one character that reads as common
+/// Han in both may go to the other page).
 #[test]
 fn pages_of_several_encodings_in_one_line_decode_exactly() {
     let trad = String::from_utf8(read("tests/fixtures/traditional.txt")).unwrap();
@@ -402,15 +443,13 @@ fn pages_of_several_encodings_in_one_line_decode_exactly() {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let lost = seed % 4 != 0;
         let (mut bytes, mut want, mut layout) = (Vec::new(), String::new(), Vec::new());
-        let mut before = 0;
+        // GBK and Big5 pages met inside a line: a character at the join
+        // that reads as common Han in both may go to either page.
+        let (mut before, mut ended, mut joins) = (usize::MAX, true, 0);
         for _ in 0..3 + rng.below(4) {
-            let mut how = rng.below(6);
-            // (Big5 right after GBK, or the other way, with no page of
-            // UTF-8 or UTF-16 between, is one stretch: see the README's
-            // known limits.)
-            while matches!((before, how), (1 | 5, 2) | (2, 1 | 5)) {
-                how = rng.below(6);
-            }
+            let how = rng.below(6);
+            let families = matches!((before, how), (1 | 5, 2) | (2, 1 | 5));
+            joins += usize::from(families && (lost || !ended));
             before = how;
             let source = if how == 2 {
                 trad.clone()
@@ -434,7 +473,13 @@ fn pages_of_several_encodings_in_one_line_decode_exactly() {
                 if last.chars().count() < 4 && page.contains('\n') {
                     page.truncate(page.len() - last.len());
                 }
+                // (Nor are rare Han at its very end: `砥砺` in UTF-16BE is
+                // `x%x:`, ASCII as any other page's text can start.)
+                while page.ends_with(|c| han_level(c).is_some_and(|l| l > 1)) {
+                    page.pop();
+                }
             }
+            ended = page.ends_with('\n');
             if lost {
                 page = page.replace(['\n', '\r'], " ");
             }
@@ -451,14 +496,24 @@ fn pages_of_several_encodings_in_one_line_decode_exactly() {
         }
         let d = decoded(&bytes);
         let got = d.text.replace('\u{FEFF}', "");
-        let spans: Vec<_> = d.spans.iter().map(|s| (s.bytes.clone(), s.encoding)).collect();
+        let spans: Vec<_> = d
+            .spans
+            .iter()
+            .map(|s| (s.bytes.clone(), s.encoding))
+            .collect();
         assert!(
             d.undecodable.is_empty(),
             "seed {seed} {layout:?}: {} undecodable ranges, first {:?}; spans {spans:?}",
             d.undecodable.len(),
             d.undecodable.first()
         );
-        if got != want {
+        let misread = got
+            .chars()
+            .zip(want.chars())
+            .filter(|(a, b)| a != b)
+            .count();
+        let tolerated = got.chars().count() == want.chars().count() && misread <= joins;
+        if got != want && !tolerated {
             let at = got
                 .char_indices()
                 .zip(want.chars())

@@ -859,41 +859,180 @@ fn mid_line_ok(bytes: &[u8], p: usize) -> bool {
 /// entry; where the kind changes, the cut is moved to where the text
 /// changes kind ([`kind_change`]), so a page's text is read in its own
 /// encoding to its last character.
-fn long_line_pieces(bytes: &[u8], line: Range<usize>, ends: &mut Vec<usize>, kinds: &mut Vec<Kind>) {
+fn long_line_pieces(
+    bytes: &[u8],
+    line: Range<usize>,
+    ends: &mut Vec<usize>,
+    kinds: &mut Vec<Kind>,
+) {
     // (start, end, kind, where its last piece of that kind starts)
     let mut entries: Vec<(usize, usize, Kind, usize)> = Vec::new();
     let mut at = line.start;
     while at < line.end {
-        let end = (at + PIECE..line.end)
+        let piece_end = (at + PIECE..line.end)
             .find(|&p| cut_ok(bytes, p))
             .unwrap_or(line.end);
-        let kind = line_kind(&bytes[at..end]);
-        match entries.last_mut() {
-            Some(last) if kind == Kind::Ascii || kind == last.2 => {
-                last.1 = end;
-                if kind != Kind::Ascii {
-                    last.3 = at;
-                }
-            }
-            Some(last) if last.2 != Kind::Ascii => {
-                let cut = kind_change(bytes, last.3..end, (last.2, kind), at);
-                if cut == end {
+        // (A piece holding a join of UTF-8 and another encoding is told as
+        // two: UTF-8 bytes would blur the other part's family.)
+        let mut parts = utf8_edges(bytes, at..piece_end).into_iter().peekable();
+        while let Some(end) = parts.next() {
+            let kind = line_kind(&bytes[at..end]);
+            match entries.last_mut() {
+                Some(last) if last.2.joined_by(kind).is_some() => {
                     last.1 = end;
-                } else if cut == last.0 {
-                    (last.1, last.2, last.3) = (end, kind, cut);
-                } else {
-                    last.1 = cut;
-                    entries.push((cut, end, kind, cut.max(at)));
+                    if kind != Kind::Ascii {
+                        last.3 = at;
+                    }
+                    last.2 = last.2.joined_by(kind).unwrap_or(last.2);
                 }
+                Some(last) if last.2 != Kind::Ascii => {
+                    let cut = kind_change(bytes, last.3..end, (last.2, kind), at);
+                    if cut == end {
+                        last.1 = end;
+                    } else if cut == last.0 {
+                        (last.1, last.2, last.3) = (end, kind, cut);
+                    } else {
+                        // (What is left past the cut is told on its own.)
+                        last.1 = cut;
+                        let rest = match line_kind(&bytes[cut..end]) {
+                            Kind::Ascii => kind,
+                            k => k,
+                        };
+                        entries.push((cut, end, rest, cut.max(at)));
+                    }
+                }
+                _ => entries.push((at, end, kind, at)),
             }
-            _ => entries.push((at, end, kind, at)),
+            at = end;
         }
-        at = end;
     }
-    for (_, end, kind, _) in entries {
-        ends.push(end);
-        kinds.push(kind);
+    for (start, end, kind, _) in entries {
+        if kind.is_legacy() {
+            for (end, kind) in families(bytes, start..end, kind) {
+                ends.push(end);
+                kinds.push(kind);
+            }
+        } else {
+            ends.push(end);
+            kinds.push(kind);
+        }
     }
+}
+
+/// The ends of the parts of `range` (from a character boundary of every
+/// encoding) told apart where its UTF-8 text stops or starts: a valid
+/// UTF-8 head ([`utf8_prefix_end`]) and a valid UTF-8 tail
+/// ([`utf8_suffix_start`]) of one character of three bytes or more are
+/// parts of their own when the rest is not valid UTF-8.
+fn utf8_edges(bytes: &[u8], range: Range<usize>) -> Vec<usize> {
+    let piece = &bytes[range.clone()];
+    let Err(e) = std::str::from_utf8(piece) else {
+        return vec![range.end];
+    };
+    let wide = |part: &[u8]| line_kind(part) == Kind::Utf8;
+    let mut out = Vec::new();
+    let head = std::str::from_utf8(&piece[..e.valid_up_to()])
+        .map(utf8_prefix_end)
+        .unwrap_or(0);
+    let head = if head > 0 && wide(&piece[..head]) && mid_line_ok(bytes, range.start + head) {
+        out.push(range.start + head);
+        head
+    } else {
+        0
+    };
+    let rest = &piece[head..];
+    let tail = head + utf8_suffix_start(rest);
+    if tail > head
+        && tail < piece.len()
+        && wide(&piece[tail..])
+        && mid_line_ok(bytes, range.start + tail)
+    {
+        out.push(range.start + tail);
+    }
+    out.push(range.end);
+    out
+}
+
+/// How long the stretches are that [`families`] tells the family of.
+const FAMILY_PIECE: usize = 256;
+
+/// A long line's stretch of another encoding than UTF-8 (`range`, from a
+/// character boundary, of kind `kind`), cut where its family changes (a
+/// Big5 page between GBK ones, their line ends lost): its pieces of
+/// [`FAMILY_PIECE`] bytes or more, cut between characters, told apart by
+/// [`legacy_kind`]; where two told families meet, the cut is put by
+/// [`family_change`]. Each part's end and kind.
+fn families(bytes: &[u8], range: Range<usize>, kind: Kind) -> Vec<(usize, Kind)> {
+    let mut out: Vec<(usize, Kind)> = Vec::new();
+    // The family told so far and where its last told piece starts.
+    let mut told: Option<(Kind, usize)> = None;
+    let (mut piece, mut at) = (range.start, range.start);
+    while at < range.end {
+        at += match bytes[at] {
+            0..=0x80 | 0xFF => 1,
+            _ if matches!(bytes.get(at + 1), Some(0x30..=0x39)) => 4,
+            _ => 2,
+        };
+        let at_end = at >= range.end;
+        if at - piece < FAMILY_PIECE && !at_end {
+            continue;
+        }
+        let end = at.min(range.end);
+        match (legacy_kind(&bytes[piece..end], FAMILY_PAIRS), told) {
+            (Kind::Gb | Kind::Big5, None) => {
+                told = Some((legacy_kind(&bytes[piece..end], FAMILY_PAIRS), piece))
+            }
+            (k @ (Kind::Gb | Kind::Big5), Some((family, from))) if k != family => {
+                let near = piece;
+                let cut = family_change(
+                    bytes,
+                    from..end,
+                    (
+                        family.family_encoding().unwrap_or(GB18030),
+                        k.family_encoding().unwrap_or(BIG5),
+                    ),
+                    near,
+                );
+                if cut > out.last().map_or(range.start, |l| l.0) {
+                    out.push((cut, family));
+                }
+                told = Some((k, cut.max(piece).min(end)));
+            }
+            (k @ (Kind::Gb | Kind::Big5), Some((_, _))) => told = Some((k, piece)),
+            _ => {}
+        }
+        piece = end;
+    }
+    out.push((range.end, told.map_or(kind, |t| t.0)));
+    out
+}
+
+/// The bytes of `range` (a stretch of another encoding than UTF-8) that
+/// its lines of another encoding hold, the neutral ones left out (a line
+/// or piece the stretch holds part of was cut where its text changes kind:
+/// that part is of the stretch's), at most `limit` of them; the lines
+/// being the entries `ends`/`kinds` from `start`.
+fn own_bytes(
+    bytes: &[u8],
+    start: usize,
+    (ends, kinds): (&[usize], &[Kind]),
+    range: &Range<usize>,
+    limit: usize,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    let first = ends.partition_point(|&e| e <= range.start);
+    for i in first..ends.len() {
+        let at = if i == 0 { start } else { ends[i - 1] };
+        if at >= range.end || out.len() >= limit {
+            break;
+        }
+        let part = at.max(range.start)..ends[i].min(range.end);
+        if kinds[i].is_legacy() || part != (at..ends[i]) {
+            let take = part.len().min(limit - out.len());
+            out.extend_from_slice(&bytes[part.start..part.start + take]);
+        }
+    }
+    out
 }
 
 /// Moves each boundary between a stretch of UTF-8 lines and a stretch of
@@ -918,15 +1057,17 @@ fn refine_boundaries(
         let Some(&first_end) = ends.get(first) else {
             continue;
         };
+        // (Back to the stretch's last line of its own kind: lines of no
+        // told family between two families are asked too.)
         let mut last = first;
-        while last > 0 && entry_start(last - 1) >= before.0.start {
+        while last > 0 && ends[last - 1] > before.0.start {
             last -= 1;
-            if kinds[last] != Kind::Ascii {
+            if kinds[last] == before.1 {
                 break;
             }
         }
         let region = entry_start(last).max(before.0.start)..first_end.min(after.0.end);
-        let cut = kind_change(bytes, region, (before.1, after.1), after.0.start);
+        let cut = kind_change(bytes, region.clone(), (before.1, after.1), after.0.start);
         stretches[i - 1].0.end = cut;
         stretches[i].0.start = cut;
     }
@@ -948,6 +1089,9 @@ fn refine_boundaries(
 /// of `to` before it, of `from` after it; neutral (ASCII) pieces count on
 /// neither side. Of equal cuts, the nearest to `near`.
 fn kind_change(bytes: &[u8], region: Range<usize>, (from, to): (Kind, Kind), near: usize) -> usize {
+    if let (Some(a), Some(b)) = (from.family_encoding(), to.family_encoding()) {
+        return family_change(bytes, region, (a, b), near);
+    }
     let mut pieces: Vec<(usize, Kind)> = Vec::new();
     let mut at = region.start;
     while at < region.end {
@@ -962,21 +1106,33 @@ fn kind_change(bytes: &[u8], region: Range<usize>, (from, to): (Kind, Kind), nea
             Err(e) if from == Kind::Utf8 => std::str::from_utf8(&piece[..e.valid_up_to()])
                 .ok()
                 .map(utf8_prefix_end),
-            Err(_) => Some(utf8_suffix_start(piece)),
+            Err(_) if to == Kind::Utf8 => Some(utf8_suffix_start(piece)),
+            Err(_) => None,
+        };
+        // Between two families, a short piece's family is told from its
+        // first two-byte characters on.
+        let kind_of = |piece: &[u8]| match line_kind(piece) {
+            Kind::Other if from.is_legacy() && to.is_legacy() => legacy_kind(piece, 2),
+            k => k,
         };
         match split.filter(|&k| k > 0 && k < piece.len() && mid_line_ok(bytes, at + k)) {
             Some(k) => {
-                pieces.push((at + k, line_kind(&piece[..k])));
-                pieces.push((end, line_kind(&piece[k..])));
+                pieces.push((at + k, kind_of(&piece[..k])));
+                pieces.push((end, kind_of(&piece[k..])));
             }
-            None => pieces.push((end, line_kind(piece))),
+            None => pieces.push((end, kind_of(piece))),
         }
         at = end;
     }
+    // Whether a piece of kind `k` is text of kind `side` (against UTF-8,
+    // text of any other encoding is of the other side).
+    let of = |k: Kind, side: Kind| {
+        k == side || k.is_legacy() && side.is_legacy() && !(from.is_legacy() && to.is_legacy())
+    };
     let mut start = region.start;
     let mut after: usize = 0;
     for &(end, k) in &pieces {
-        if k == from {
+        if of(k, from) {
             after += end - start;
         }
         start = end;
@@ -986,9 +1142,9 @@ fn kind_change(bytes: &[u8], region: Range<usize>, (from, to): (Kind, Kind), nea
     let (mut before, mut start) = (0usize, region.start);
     for &(end, k) in &pieces {
         let len = end - start;
-        if k == to {
+        if of(k, to) {
             before += len;
-        } else if k == from {
+        } else if of(k, from) {
             after -= len;
         }
         let cost = before + after;
@@ -996,6 +1152,68 @@ fn kind_change(bytes: &[u8], region: Range<usize>, (from, to): (Kind, Kind), nea
             (best, best_cost) = (end, cost);
         }
         start = end;
+    }
+    best
+}
+
+/// Where, in `region` (two-byte text from a character boundary), text in
+/// encoding `from` gives way to text in encoding `to` (GB18030 and Big5:
+/// characters of two bytes in both, four for GB18030's own): the
+/// character boundary with the most characters read as common text —
+/// common Han, CJK marks, full-width forms — in `from` before it and in
+/// `to` after it (most Big5 Han read as GB18030, and the other way, are
+/// rare Han or not Han). Of equal cuts, one after a space or ASCII
+/// punctuation (a lost line end), then the nearest to `near`; never
+/// between a line's text and its line end.
+fn family_change(
+    bytes: &[u8],
+    region: Range<usize>,
+    (from, to): (&'static Encoding, &'static Encoding),
+    near: usize,
+) -> usize {
+    let common = |enc: &'static Encoding, unit: &[u8]| {
+        let (text, had_errors) = enc.decode_without_bom_handling(unit);
+        !had_errors
+            && text.chars().all(|c| {
+                badness::han_level(c) == Some(1)
+                    || crate::chars::is_cjk_mark(c)
+                    || ('\u{FF01}'..='\u{FF5E}').contains(&c)
+            })
+    };
+    // Each character's end and whether it is common text in `from`, `to`.
+    let mut units: Vec<(usize, bool, bool)> = Vec::new();
+    let mut i = region.start;
+    while i < region.end {
+        let len = match bytes[i] {
+            0..=0x80 | 0xFF => 1,
+            _ if matches!(bytes.get(i + 1), Some(0x30..=0x39)) => 4,
+            _ => 2,
+        };
+        let end = (i + len).min(region.end);
+        let unit = &bytes[i..end];
+        let wide = len > 1;
+        units.push((end, wide && common(from, unit), wide && common(to, unit)));
+        i = end;
+    }
+    // Score: common characters on their side, then a cut after a space or
+    // punctuation (where a lost line end was), then nearness to `near`.
+    let rank = |at: usize, score: usize| {
+        let at_break = at == region.start || at >= bytes.len() || cut_ok(bytes, at);
+        (score, at_break, std::cmp::Reverse(at.abs_diff(near)))
+    };
+    let mut after = units.iter().filter(|u| u.2).count();
+    let (mut best, mut best_rank, mut before) = (region.start, rank(region.start, after), 0usize);
+    for &(end, in_from, in_to) in &units {
+        before += usize::from(in_from);
+        after -= usize::from(in_to);
+        let allowed = end == region.end
+            || end >= bytes.len()
+            || mid_line_ok(bytes, end)
+            || cut_ok(bytes, end);
+        let r = rank(end, before + after);
+        if allowed && r > best_rank {
+            (best, best_rank) = (end, r);
+        }
     }
     best
 }
@@ -1018,7 +1236,8 @@ fn utf8_edge_char(c: char) -> bool {
 /// UTF-8 or end in ASCII, stays whole. `piece.len()` when there is none.
 fn utf8_suffix_start(piece: &[u8]) -> usize {
     let mut at = piece.len();
-    while let Some(len) = (1..=4.min(at)).find(|&n| std::str::from_utf8(&piece[at - n..at]).is_ok()) {
+    while let Some(len) = (1..=4.min(at)).find(|&n| std::str::from_utf8(&piece[at - n..at]).is_ok())
+    {
         at -= len;
     }
     if piece[at..].is_ascii() {
@@ -1045,9 +1264,13 @@ fn utf8_suffix_start(piece: &[u8]) -> usize {
 
 /// The end of `valid` (UTF-8 text before bytes of another encoding), the
 /// characters at its tail that may not stand at an edge
-/// ([`utf8_edge_char`]) left out.
+/// ([`utf8_edge_char`]) and ASCII left out: the other encoding's first
+/// characters may read as such (GBK `时41` as `ʱ41`), and ASCII reads
+/// alike in both.
 fn utf8_prefix_end(valid: &str) -> usize {
-    valid.trim_end_matches(|c| !utf8_edge_char(c)).len()
+    valid
+        .trim_end_matches(|c: char| c.is_ascii() || !utf8_edge_char(c))
+        .len()
 }
 
 /// A line's kind, for cutting a file into stretches.
@@ -1069,7 +1292,7 @@ fn line_kind(line: &[u8]) -> Kind {
             Ok(_) => Kind::Utf8,
             // UTF-8 with a damaged byte or two stays UTF-8.
             Err(_) if utf8::Evidence::line_is_utf8_of(line) => Kind::Utf8,
-            Err(_) => Kind::Other,
+            Err(_) => legacy_kind(line, FAMILY_PAIRS),
         }
     }
 }
@@ -1083,36 +1306,27 @@ fn stretches_of(
     kinds: &[Kind],
 ) -> (Plan, Evidence) {
     let has_utf8 = kinds.contains(&Kind::Utf8);
-    // The other lines may be UTF-8 with a few damaged bytes.
-    let other: Vec<u8> = ends
-        .iter()
-        .zip(kinds)
-        .scan(start, |at, (&end, &k)| {
-            let r = *at..end;
-            *at = end;
-            Some((r, k))
-        })
-        .filter(|(_, k)| *k == Kind::Other)
-        .flat_map(|(r, _)| bytes[r].iter().copied())
-        .take(DETECT_LEN * 4)
-        .collect();
-    if utf8::Evidence::of(&other).beats_multibyte() || !has_utf8 {
-        let enc = if has_utf8 {
-            UTF_8
-        } else {
-            detect(&bytes[start..], tld)
-        };
-        return (vec![(start..bytes.len(), enc)], Evidence::Detected);
+    // (Pages of both families without UTF-8 between: stretch by stretch.)
+    let families = kinds.contains(&Kind::Gb) && kinds.contains(&Kind::Big5);
+    if !has_utf8 && !families {
+        return (
+            vec![(start..bytes.len(), detect(&bytes[start..], tld))],
+            Evidence::Detected,
+        );
     }
-    // Stretches: runs of UTF-8 lines and runs of other lines; ASCII lines
-    // join the stretch before them (the first ones the stretch after).
+    // Stretches: runs of UTF-8 lines and runs of other lines of one
+    // family; ASCII lines join the stretch before them (the first ones the
+    // stretch after), lines of no told family the stretch of another
+    // encoding before them (see `Kind::joined_by`).
     let mut stretches: Vec<(Range<usize>, Kind)> = Vec::new();
     let mut at = start;
     for (&end, &kind) in ends.iter().zip(kinds) {
-        match (stretches.last_mut(), kind) {
-            (Some((r, _)), Kind::Ascii) => r.end = end,
-            (Some((r, k)), kind) if *k == kind => r.end = end,
-            (_, kind) => stretches.push((at..end, kind)),
+        match stretches.last_mut() {
+            Some((r, k)) if k.joined_by(kind).is_some() => {
+                *k = k.joined_by(kind).unwrap_or(*k);
+                r.end = end;
+            }
+            _ => stretches.push((at..end, kind)),
         }
         at = end;
     }
@@ -1124,27 +1338,31 @@ fn stretches_of(
         }
     }
     refine_boundaries(bytes, start, (ends, kinds), &mut stretches);
-    // The bytes of the lines of each kind (not the neutral ones).
-    let own = |range: &Range<usize>, kind: Kind| -> Vec<u8> {
-        let mut at = start;
-        let mut out = Vec::new();
-        for (&end, &k) in ends.iter().zip(kinds) {
-            if k == kind && at >= range.start && end <= range.end {
-                out.extend_from_slice(&bytes[at..end]);
+    let own =
+        |range: &Range<usize>, limit: usize| own_bytes(bytes, start, (ends, kinds), range, limit);
+    // The other lines may be UTF-8 with a few damaged bytes (a line that
+    // joins a UTF-8 page to another is looked at without its UTF-8 part).
+    if has_utf8 {
+        let mut other = Vec::new();
+        for (range, _) in stretches.iter().filter(|(_, k)| k.is_legacy()) {
+            other.extend(own(range, DETECT_LEN * 4 - other.len()));
+            if other.len() >= DETECT_LEN * 4 {
+                break;
             }
-            at = end;
         }
-        out
-    };
+        if utf8::Evidence::of(&other).beats_multibyte() {
+            return (vec![(start..bytes.len(), UTF_8)], Evidence::Detected);
+        }
+    }
     let mut plan = Plan::with_capacity(stretches.len());
     for (range, kind) in stretches {
         let enc = match kind {
-            Kind::Other => {
+            k if k.is_legacy() => {
                 let guess = detect(&bytes[range.clone()], tld);
                 // Among UTF-8 lines, another encoding needs evidence of
                 // its own, in the lines that are not UTF-8; a stray byte
                 // is damage.
-                if evidence_for(&own(&range, Kind::Other), guess) {
+                if !has_utf8 || evidence_for(&own(&range, usize::MAX), guess) {
                     guess
                 } else {
                     UTF_8
@@ -1172,8 +1390,88 @@ fn stretches_of(
 enum Kind {
     Ascii,
     Utf8,
+    /// Another encoding, family not told (too few two-byte characters).
     Other,
+    /// A two-byte encoding whose second bytes are (nearly) never ASCII:
+    /// GB2312/GBK/GB18030 text (and EUC).
+    Gb,
+    /// A two-byte encoding whose second bytes are ASCII letters two
+    /// times in five: Big5 (and Shift_JIS).
+    Big5,
 }
+
+impl Kind {
+    /// The encoding a family's text is read in when telling two apart.
+    fn family_encoding(self) -> Option<&'static Encoding> {
+        match self {
+            Kind::Gb => Some(GB18030),
+            Kind::Big5 => Some(BIG5),
+            _ => None,
+        }
+    }
+
+    /// Another encoding than UTF-8, of a told family or not.
+    fn is_legacy(self) -> bool {
+        matches!(self, Kind::Other | Kind::Gb | Kind::Big5)
+    }
+
+    /// The kind of a stretch of kind `self` that a line of kind `next`
+    /// joins, if it does: ASCII lines join any stretch, lines of another
+    /// encoding whose family is not told join any stretch of another
+    /// encoding, and tell its family when it was not.
+    fn joined_by(self, next: Kind) -> Option<Kind> {
+        match (self, next) {
+            (k, Kind::Ascii) => Some(k),
+            (k, n) if k == n => Some(k),
+            (Kind::Other, n) if n.is_legacy() => Some(n),
+            (k, Kind::Other) if k.is_legacy() => Some(k),
+            _ => None,
+        }
+    }
+}
+
+/// The family of a line of another encoding than UTF-8 ([`Kind::Gb`],
+/// [`Kind::Big5`], or [`Kind::Other`] when not told): its two-byte
+/// characters read from its start (four bytes for GB18030's), at least
+/// `least` of them. Big5 Han end in an ASCII byte (0x40–0x7E) two times in
+/// five, GB2312 text never and GBK text seldom; a second byte 0x80–0xA0 or
+/// a four-byte character is no Big5 at all.
+fn legacy_kind(line: &[u8], least: usize) -> Kind {
+    let (mut pairs, mut low, mut not_big5) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < line.len() {
+        let b = line[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        match line.get(i + 1) {
+            Some(0x30..=0x39) => {
+                not_big5 += 1;
+                i += 4;
+            }
+            Some(&t) => {
+                low += usize::from((0x40..=0x7E).contains(&t));
+                not_big5 += usize::from((0x80..=0xA0).contains(&t));
+                i += 2;
+            }
+            None => i += 1,
+        }
+        pairs += 1;
+    }
+    if pairs < least.max(1) {
+        Kind::Other
+    } else if not_big5 * 50 > pairs || low * 20 <= pairs {
+        Kind::Gb
+    } else if low * 5 >= pairs && not_big5 == 0 {
+        Kind::Big5
+    } else {
+        Kind::Other
+    }
+}
+
+/// Two-byte characters a line needs for its family to be told.
+const FAMILY_PAIRS: usize = 16;
 
 /// chardetng's guess for a legacy-encoded stretch, checked by [`rescue`].
 fn detect(bytes: &[u8], tld: Option<&str>) -> &'static Encoding {
@@ -1296,10 +1594,15 @@ fn next_utf16_page(bytes: &[u8], from: usize) -> Option<(usize, &'static Encodin
     let mut at = from.max(1);
     while at < bytes.len() {
         let p = at + memchr::memchr2(0xFF, 0xFE, &bytes[at..])?;
-        let enc = match bytes.get(p..p + 2) {
-            Some([0xFF, 0xFE]) => Some(UTF_16LE),
-            Some([0xFE, 0xFF]) => Some(UTF_16BE),
-            _ => None,
+        let enc = match bytes.get(p..p + 3) {
+            // (`FE FF FE`: a GBK or Big5 character ending in FE, then a
+            // UTF-16LE BOM; UTF-16BE text hardly starts with U+FExx.)
+            Some([0xFE, 0xFF, 0xFE]) => None,
+            _ => match bytes.get(p..p + 2) {
+                Some([0xFF, 0xFE]) => Some(UTF_16LE),
+                Some([0xFE, 0xFF]) => Some(UTF_16BE),
+                _ => None,
+            },
         };
         if let Some(enc) = enc {
             // (Only the page's own bytes: a short page is followed by others.)
@@ -1400,14 +1703,15 @@ fn utf16_text_end(bytes: &[u8], from: usize, le: bool, least: usize) -> usize {
             char::from_u32(u32::from(u)).is_some_and(utf16_plain)
         }
     };
-    if !(0..least).all(plain) {
+    let goes_on =
+        |k: usize| k < units && (plain(k) || (k + 1..k + 5).filter(|&j| plain(j)).count() >= 3);
+    if !(0..least).all(goes_on) {
         return from;
     }
     let mut k = least;
-    while k < units && (plain(k) || (k + 1..k + 5).filter(|&j| plain(j)).count() >= 3) {
+    while goes_on(k) {
         k += 1;
     }
-    let end = from + 2 * k;
     let utf8_run = |at: usize| {
         let ahead = &bytes[at..bytes.len().min(at + 24)];
         let valid = match std::str::from_utf8(ahead) {
@@ -1417,6 +1721,30 @@ fn utf16_text_end(bytes: &[u8], from: usize, le: bool, least: usize) -> usize {
         let text = valid.split('\0').next().unwrap_or_default();
         (text.len(), text.chars().filter(|c| !c.is_ascii()).count())
     };
+    // A rare Han or two near the end stop the run early: what follows the
+    // run is then no clean text of another encoding (a UTF-16 mark such
+    // as `、`, 01 30 in UTF-16LE, reads as a control character), where
+    // the page's true end is followed by clean text. The run goes on over
+    // up to three Han or marks to such an end.
+    let unit_text = |k: usize| {
+        let pair = [bytes[from + 2 * k], bytes[from + 2 * k + 1]];
+        let u = if le {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        };
+        char::from_u32(u32::from(u)).is_some_and(|c| crate::chars::is_cjk(c) || utf16_plain(c))
+    };
+    let clean = |at: usize| foreign_text_is_clean(&bytes[at..bytes.len().min(at + 24)]);
+    if k < units && !clean(from + 2 * k) {
+        if let Some(j) = (1..=3)
+            .take_while(|&j| k + j <= units && unit_text(k + j - 1))
+            .find(|&j| clean(from + 2 * (k + j)))
+        {
+            k += j;
+        }
+    }
+    let end = from + 2 * k;
     let (here, _) = utf8_run(end);
     (1..=2.min(k))
         .map(|back| end - 2 * back)
@@ -1425,6 +1753,22 @@ fn utf16_text_end(bytes: &[u8], from: usize, le: bool, least: usize) -> usize {
             (0xC2..=0xF4).contains(&bytes[at]) && len >= 9 && wide >= 3 && len >= here + (end - at)
         })
         .unwrap_or(end)
+}
+
+/// Whether `sample` (the bytes after a UTF-16 page) reads as clean text of
+/// UTF-8, GB18030 or Big5: no error, no control character but line ends
+/// and tabs (its last character may be cut).
+fn foreign_text_is_clean(sample: &[u8]) -> bool {
+    [UTF_8, GB18030, BIG5].into_iter().any(|enc| {
+        let mut decoder = enc.new_decoder_without_bom_handling();
+        let mut text = String::with_capacity(sample.len() * 3);
+        let (result, read) = decoder.decode_to_string_without_replacement(sample, &mut text, false);
+        !matches!(result, DecoderResult::Malformed(..))
+            && read == sample.len()
+            && !text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    })
 }
 
 /// A UTF-16 page: its BOM's offset, where its text ends, its encoding.
@@ -2008,6 +2352,33 @@ mod tests {
         let d = dec(&[0xEF, 0xBB, 0xBF]);
         assert_eq!(d.lines.len(), 1);
         assert_covers(&d, 3);
+    }
+
+    #[test]
+    fn families_of_legacy_lines() {
+        let gbk = "现在，我代表省人民政府向大会报告工作，请予审议，并请各位政协委员提出意见。";
+        let big5 = "現在，我代表省人民政府向大會報告工作，請予審議，並請各位政協委員提出意見。";
+        let cases: [(&[u8], usize, Kind); 8] = [
+            (&GBK.encode(gbk).0, FAMILY_PAIRS, Kind::Gb),
+            (&GB18030.encode(gbk).0, FAMILY_PAIRS, Kind::Gb),
+            (&BIG5.encode(big5).0, FAMILY_PAIRS, Kind::Big5),
+            // Too short to tell, unless told to from two characters on.
+            (&GBK.encode("报告工作").0, FAMILY_PAIRS, Kind::Other),
+            (&GBK.encode("政府工作报告").0, 2, Kind::Gb),
+            (&BIG5.encode("政府工作報告").0, 2, Kind::Big5),
+            // A GB18030 four-byte character is no Big5.
+            (
+                &GB18030.encode("报告😀工作报告工作报告工作报告工作报告").0,
+                FAMILY_PAIRS,
+                Kind::Gb,
+            ),
+            (b"plain ASCII text", 1, Kind::Other),
+        ];
+        for (bytes, least, want) in cases {
+            assert_eq!(legacy_kind(bytes, least), want, "{bytes:x?}");
+        }
+        assert_eq!(line_kind(&BIG5.encode(big5).0), Kind::Big5);
+        assert_eq!(line_kind(&GBK.encode(gbk).0), Kind::Gb);
     }
 
     #[test]
