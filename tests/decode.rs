@@ -361,8 +361,8 @@ fn utf16_without_bom_or_nuls_is_recognised() {
 fn utf16_pages_inside_a_concatenated_file_decode_exactly() {
     let ends = [(false, "UTF-16LE"), (true, "UTF-16BE")];
     for (k, (big_endian, name)) in ends.iter().enumerate() {
-        // (Pages that end with a line end: see the README's known limits
-        // for a UTF-16 page whose last line has none.)
+        // (Pages that end with a line end: pages without one, and lines
+        // that join pages, are `pages_of_several_encodings_in_one_line_decode_exactly`'s.)
         let page = |n: &str| format!("{}\n", text(n).trim_end());
         let (a, b, c) = (page(NAMES[k]), page(NAMES[k + 2]), page(NAMES[k + 4]));
         let mut bytes = a.clone().into_bytes();

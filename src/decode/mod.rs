@@ -874,8 +874,7 @@ fn long_line_pieces(
             .unwrap_or(line.end);
         // (A piece holding a join of UTF-8 and another encoding is told as
         // two: UTF-8 bytes would blur the other part's family.)
-        let mut parts = utf8_edges(bytes, at..piece_end).into_iter().peekable();
-        while let Some(end) = parts.next() {
+        for end in utf8_edges(bytes, at..piece_end) {
             let kind = line_kind(&bytes[at..end]);
             match entries.last_mut() {
                 Some(last) if last.2.joined_by(kind).is_some() => {
@@ -978,28 +977,19 @@ fn families(bytes: &[u8], range: Range<usize>, kind: Kind) -> Vec<(usize, Kind)>
             continue;
         }
         let end = at.min(range.end);
-        match (legacy_kind(&bytes[piece..end], FAMILY_PAIRS), told) {
-            (Kind::Gb | Kind::Big5, None) => {
-                told = Some((legacy_kind(&bytes[piece..end], FAMILY_PAIRS), piece))
-            }
-            (k @ (Kind::Gb | Kind::Big5), Some((family, from))) if k != family => {
-                let near = piece;
-                let cut = family_change(
-                    bytes,
-                    from..end,
-                    (
-                        family.family_encoding().unwrap_or(GB18030),
-                        k.family_encoding().unwrap_or(BIG5),
-                    ),
-                    near,
-                );
-                if cut > out.last().map_or(range.start, |l| l.0) {
-                    out.push((cut, family));
+        let family = legacy_kind(&bytes[piece..end], FAMILY_PAIRS);
+        if let Some(enc) = family.family_encoding() {
+            told = match told {
+                Some((before, from)) if before != family => {
+                    let was = before.family_encoding().unwrap_or(GB18030);
+                    let cut = family_change(bytes, from..end, (was, enc), piece);
+                    if cut > out.last().map_or(range.start, |l| l.0) {
+                        out.push((cut, before));
+                    }
+                    Some((family, cut.max(piece).min(end)))
                 }
-                told = Some((k, cut.max(piece).min(end)));
-            }
-            (k @ (Kind::Gb | Kind::Big5), Some((_, _))) => told = Some((k, piece)),
-            _ => {}
+                _ => Some((family, piece)),
+            };
         }
         piece = end;
     }
