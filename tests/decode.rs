@@ -45,6 +45,14 @@ fn decoded(bytes: &[u8]) -> canon::decode::Decoded {
     decode(bytes, &DecodeOptions::default()).expect("text")
 }
 
+/// Each span's byte range and encoding.
+fn spans_of(d: &canon::decode::Decoded) -> Vec<(usize, usize, &'static str)> {
+    d.spans
+        .iter()
+        .map(|s| (s.bytes.start, s.bytes.end, s.encoding))
+        .collect()
+}
+
 #[test]
 fn every_corpus_text_round_trips_in_every_encoding() {
     let mut texts: Vec<(String, String)> = NAMES.iter().map(|n| (n.to_string(), text(n))).collect();
@@ -111,13 +119,8 @@ fn big5_between_gbk_pages_decodes_exactly() {
             format!("{}{b}{}", a.replace('・', "·"), c.replace('・', "·")),
             "title {title:?}"
         );
-        let spans: Vec<(usize, usize, &str)> = d
-            .spans
-            .iter()
-            .map(|s| (s.bytes.start, s.bytes.end, s.encoding))
-            .collect();
         assert_eq!(
-            spans,
+            spans_of(&d),
             vec![
                 (0, big5_at, "gb18030"),
                 (big5_at, big5_end, "Big5"),
@@ -141,13 +144,8 @@ fn utf8_then_gbk_then_utf8_decodes_exactly_in_three_spans() {
     let d = decoded(&bytes);
     assert_eq!(d.evidence, Evidence::Mixed);
     assert_eq!(d.text, format!("{a}{b}{c}"));
-    let spans: Vec<(usize, usize, &str)> = d
-        .spans
-        .iter()
-        .map(|s| (s.bytes.start, s.bytes.end, s.encoding))
-        .collect();
     assert_eq!(
-        spans,
+        spans_of(&d),
         vec![
             (0, a.len(), "UTF-8"),
             (a.len(), gbk_end, "gb18030"),

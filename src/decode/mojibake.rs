@@ -832,6 +832,14 @@ fn kind_of(before: &str, after: &str, kinds: &[Mojibake]) -> Mojibake {
         _ if before.chars().all(is_c1) && before.chars().count() == after.chars().count() => {
             Mojibake::C1
         }
+        // ASCII brought back: only a GBK misread swallows it (the second
+        // byte of a GBK character may be ASCII).
+        _ if kinds.contains(&Mojibake::Gbk)
+            && after.chars().filter(char::is_ascii).count()
+                > before.chars().filter(char::is_ascii).count() =>
+        {
+            Mojibake::Gbk
+        }
         _ if kinds.contains(&Mojibake::Latin1)
             && before.chars().all(|c| latin1_byte(c).is_some()) =>
         {
@@ -902,6 +910,15 @@ mod tests {
         }
         // Two misread characters are evidence enough, whatever their form.
         assert_eq!(repair("Å‚Ã³dÅº").map(|r| r.0).as_deref(), Some("łódź"));
+    }
+
+    #[test]
+    fn a_change_that_brings_ascii_back_is_gbk_s() {
+        // (A chain undone by both passes: the ASCII `@` is the second byte
+        // of GBK `丂`, which only the GBK pass brings back.)
+        let kinds = [Mojibake::Latin1, Mojibake::Gbk];
+        assert_eq!(kind_of("鍦ㄦ€丂", "在态@", &kinds), Mojibake::Gbk);
+        assert_eq!(kind_of("Ã©", "é", &kinds), Mojibake::Latin1);
     }
 
     #[test]
