@@ -1647,8 +1647,9 @@ fn utf16_extent(bytes: &[u8], start: usize, le: bool) -> usize {
             }
             // (A long stretch of Han after the last ASCII character reads
             // as UTF-16 however it ends: where its plain characters stop
-            // before the next NUL, the rest is asked too.)
-            let end = utf16_text_end(bytes, last_ascii, le, 1);
+            // before the next NUL, the rest is asked too. Looked at up to
+            // that NUL only: the text goes on past it in a long page.)
+            let end = utf16_text_end(&bytes[..gap_end], last_ascii, le, 1);
             if end > last_ascii && end < gap_end && !reads_as_utf16(&bytes[end..], le) {
                 return end;
             }
