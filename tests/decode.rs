@@ -494,11 +494,7 @@ fn pages_of_several_encodings_in_one_line_decode_exactly() {
         }
         let d = decoded(&bytes);
         let got = d.text.replace('\u{FEFF}', "");
-        let spans: Vec<_> = d
-            .spans
-            .iter()
-            .map(|s| (s.bytes.clone(), s.encoding))
-            .collect();
+        let spans = spans_of(&d);
         assert!(
             d.undecodable.is_empty(),
             "seed {seed} {layout:?}: {} undecodable ranges, first {:?}; spans {spans:?}",
