@@ -952,6 +952,17 @@ fn utf8_edges(bytes: &[u8], range: Range<usize>) -> Vec<usize> {
     out
 }
 
+/// How many bytes the character at `at` takes in GBK or Big5 text read
+/// from a character boundary: one for ASCII (and bytes no lead can be),
+/// four for GB18030's own (a digit second), two otherwise.
+fn legacy_char_len(bytes: &[u8], at: usize) -> usize {
+    match bytes[at] {
+        0..=0x80 | 0xFF => 1,
+        _ if matches!(bytes.get(at + 1), Some(0x30..=0x39)) => 4,
+        _ => 2,
+    }
+}
+
 /// How long the stretches are that [`families`] tells the family of.
 const FAMILY_PIECE: usize = 256;
 
@@ -967,11 +978,7 @@ fn families(bytes: &[u8], range: Range<usize>, kind: Kind) -> Vec<(usize, Kind)>
     let mut told: Option<(Kind, usize)> = None;
     let (mut piece, mut at) = (range.start, range.start);
     while at < range.end {
-        at += match bytes[at] {
-            0..=0x80 | 0xFF => 1,
-            _ if matches!(bytes.get(at + 1), Some(0x30..=0x39)) => 4,
-            _ => 2,
-        };
+        at += legacy_char_len(bytes, at);
         let at_end = at >= range.end;
         if at - piece < FAMILY_PIECE && !at_end {
             continue;
@@ -1174,11 +1181,7 @@ fn family_change(
     let mut units: Vec<(usize, bool, bool)> = Vec::new();
     let mut i = region.start;
     while i < region.end {
-        let len = match bytes[i] {
-            0..=0x80 | 0xFF => 1,
-            _ if matches!(bytes.get(i + 1), Some(0x30..=0x39)) => 4,
-            _ => 2,
-        };
+        let len = legacy_char_len(bytes, i);
         let end = (i + len).min(region.end);
         let unit = &bytes[i..end];
         let wide = len > 1;
@@ -1243,11 +1246,7 @@ fn utf8_suffix_start(piece: &[u8]) -> usize {
                 return p;
             }
         }
-        p += match piece[p] {
-            0..=0x80 | 0xFF => 1,
-            _ if matches!(piece.get(p + 1), Some(0x30..=0x39)) => 4,
-            _ => 2,
-        };
+        p += legacy_char_len(piece, p);
     }
     piece.len()
 }
@@ -1683,17 +1682,17 @@ fn utf16_extent(bytes: &[u8], start: usize, le: bool) -> usize {
 /// stops there.
 fn utf16_text_end(bytes: &[u8], from: usize, le: bool, least: usize) -> usize {
     let units = (bytes.len() - from) / 2;
-    let plain = |k: usize| {
-        k < units && {
-            let pair = [bytes[from + 2 * k], bytes[from + 2 * k + 1]];
-            let u = if le {
-                u16::from_le_bytes(pair)
-            } else {
-                u16::from_be_bytes(pair)
-            };
-            char::from_u32(u32::from(u)).is_some_and(utf16_plain)
-        }
+    // Unit `k` as a character (none for a surrogate half).
+    let char_at = |k: usize| {
+        let pair = [bytes[from + 2 * k], bytes[from + 2 * k + 1]];
+        let u = if le {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        };
+        char::from_u32(u32::from(u))
     };
+    let plain = |k: usize| k < units && char_at(k).is_some_and(utf16_plain);
     let goes_on =
         |k: usize| k < units && (plain(k) || (k + 1..k + 5).filter(|&j| plain(j)).count() >= 3);
     if !(0..least).all(goes_on) {
@@ -1717,15 +1716,8 @@ fn utf16_text_end(bytes: &[u8], from: usize, le: bool, least: usize) -> usize {
     // as `、`, 01 30 in UTF-16LE, reads as a control character), where
     // the page's true end is followed by clean text. The run goes on over
     // up to three Han or marks to such an end.
-    let unit_text = |k: usize| {
-        let pair = [bytes[from + 2 * k], bytes[from + 2 * k + 1]];
-        let u = if le {
-            u16::from_le_bytes(pair)
-        } else {
-            u16::from_be_bytes(pair)
-        };
-        char::from_u32(u32::from(u)).is_some_and(|c| crate::chars::is_cjk(c) || utf16_plain(c))
-    };
+    let unit_text =
+        |k: usize| char_at(k).is_some_and(|c| crate::chars::is_cjk(c) || utf16_plain(c));
     let clean = |at: usize| foreign_text_is_clean(&bytes[at..bytes.len().min(at + 24)]);
     if k < units && !clean(from + 2 * k) {
         if let Some(j) = (1..=3)
