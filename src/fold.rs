@@ -95,17 +95,18 @@ enum Single {
     Other,
 }
 
-/// [`Single`] of `c`, from a table over the BMP built on first use (the
-/// compatibility decomposition is a hash lookup: punctuation is most of the
-/// characters that need it).
+/// [`Single`] of `c`, from a table over the BMP filled as characters are
+/// met (the compatibility decomposition is a hash lookup: punctuation is
+/// most of the characters that need it).
 fn single(c: char) -> Single {
-    static TABLE: std::sync::OnceLock<Vec<Single>> = std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        (0..=0xFFFFu32)
-            .map(|u| char::from_u32(u).map_or(Single::Other, classify))
-            .collect()
-    });
-    table.get(c as usize).copied().unwrap_or(Single::Other)
+    static TABLE: crate::chars::Paged<Single> = crate::chars::Paged::new();
+    fn entry(u: u32) -> Single {
+        char::from_u32(u).map_or(Single::Other, classify)
+    }
+    match c as usize {
+        u @ 0..=0xFFFF => TABLE.get(u, entry),
+        _ => Single::Other,
+    }
 }
 
 fn classify(c: char) -> Single {

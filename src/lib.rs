@@ -59,6 +59,11 @@ pub mod wire;
 use thiserror::Error;
 
 use crate::decode::DecodeOptions;
+
+/// The hasher of the maps keyed by the run's own numbers and hashes (line
+/// widths, fold hashes): fast, fixed, and never iterated in hash order
+/// where the order could show (DoS resistance buys nothing on them).
+pub(crate) type FastHash = foldhash::fast::FixedState;
 use crate::normalize::RuleMask;
 use crate::source::SourceError;
 

@@ -644,21 +644,18 @@ pub fn normalize_text_rules(text: &str, enabled: RuleMask) -> (Cow<'_, str>, Rul
 ///
 /// Works on bytes: the common Han block (lead bytes E4–E9, which never
 /// trigger anything) is skipped three bytes at a time; every other Basic
-/// Multilingual Plane character is looked up in a table built once from the
-/// rules' triggers; the rest is asked of each rule.
+/// Multilingual Plane character is looked up in a table of the rules'
+/// triggers (filled a page at a time, see [`crate::chars::Paged`]); the rest
+/// is asked of each rule.
 pub fn triggered(s: &str) -> RuleMask {
     // Per BMP character: the rules it triggers (low half) and those it
     // triggers after itself (high half).
-    static BMP: OnceLock<Vec<u64>> = OnceLock::new();
-    let bmp = BMP.get_or_init(|| {
-        (0..=0xFFFFu32)
-            .map(|u| {
-                char::from_u32(u).map_or(0, |c| {
-                    u64::from(char_triggers(c).0) | u64::from(run_triggers(c).0) << 32
-                })
-            })
-            .collect()
-    });
+    static BMP: crate::chars::Paged<u64> = crate::chars::Paged::new();
+    fn entry(u: u32) -> u64 {
+        char::from_u32(u).map_or(0, |c| {
+            u64::from(char_triggers(c).0) | u64::from(run_triggers(c).0) << 32
+        })
+    }
     let bytes = s.as_bytes();
     let mut mask = 0u32;
     let mut i = 0;
@@ -693,7 +690,7 @@ pub fn triggered(s: &str) -> RuleMask {
             prev = c as usize;
             continue;
         };
-        let e = bmp[c];
+        let e = BMP.get(c, entry);
         mask |= e as u32;
         if prev == c {
             mask |= (e >> 32) as u32;

@@ -66,7 +66,7 @@ pub struct WrapStats {
     nonblank: usize,
     /// Per length (at least [`MIN_WRAP`]): the non-blank lines that long,
     /// the lines that long not ending a sentence, and whether one holds Han.
-    widths: HashMap<usize, (usize, usize, bool)>,
+    widths: HashMap<usize, (usize, usize, bool), crate::FastHash>,
 }
 
 impl WrapStats {
@@ -170,7 +170,7 @@ pub struct TextHits {
     pending: Option<(usize, usize)>,
     pending_text: String,
     /// The joins each width would make.
-    joins: HashMap<usize, Listed>,
+    joins: HashMap<usize, Listed, crate::FastHash>,
 }
 
 /// A rule's first hits, and the line of the first one past them and how
@@ -229,7 +229,7 @@ impl TextHits {
             stats: WrapStats::default(),
             pending: None,
             pending_text: String::new(),
-            joins: HashMap::new(),
+            joins: HashMap::default(),
         }
     }
 

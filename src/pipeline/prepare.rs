@@ -17,7 +17,6 @@
 //! (`check`) sees each chunk's lines and text as they are normalized, and
 //! the text rules' hits are found a line at a time ([`normalize::TextHits`]).
 
-use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -27,7 +26,7 @@ use crate::fold;
 use crate::model::Line;
 use crate::normalize::{self, HitRecorder, RecordedHits, RuleCounts};
 use crate::source::Bytes;
-use crate::Options;
+use crate::{FastHash, Options};
 
 /// Files at least this big are prepared a chunk at a time when they can be.
 pub const CHUNKED_MIN: usize = 64 << 20;
@@ -231,7 +230,7 @@ pub fn prepare_chunks<'o>(
     let mut record = observer
         .as_ref()
         .map(|o| HitRecorder::new(opts.rules, o.hit_limit()));
-    let mut distinct = Interner::<RandomState>::default();
+    let mut distinct = Interner::<FastHash>::default();
     let mut fold = String::new();
     // One allocation for each per-line list: no list ever grows by half its
     // size at once. (A lone CR also ends a line: rare, one more growth.)
@@ -308,11 +307,11 @@ pub fn prepare_chunks<'o>(
 /// Distinct folds, back to back in one buffer (no allocation per fold),
 /// numbered as first seen.
 #[derive(Default)]
-struct Interner<S = RandomState> {
+struct Interner<S = FastHash> {
     buf: String,
     ranges: Vec<Range<usize>>,
     /// The first fold seen with each hash, and the rare others.
-    first: HashMap<u64, usize>,
+    first: HashMap<u64, usize, FastHash>,
     more: HashMap<String, usize>,
     hasher: S,
 }
@@ -400,7 +399,7 @@ mod tests {
     #[test]
     fn folds_with_one_hash_stay_apart() {
         let mut colliding = Interner::<OneHash>::default();
-        let mut plain = Interner::<RandomState>::default();
+        let mut plain = Interner::<FastHash>::default();
         let folds = ["各位代表", "", "现在", "各位代表", "现在", "a", "", "各位"];
         let ids: Vec<usize> = folds.iter().map(|f| colliding.id(f)).collect();
         assert_eq!(ids, [0, 1, 2, 0, 2, 3, 1, 4]);
