@@ -1362,6 +1362,10 @@ mod tests {
                 // Odd: a quotation running on; only straight pairs.
                 ("“他说：\"好\"", "“他说：“好”"),
                 ("“未完", "“未完"),
+                // Other marks of the same UTF-8 block (— ‘ ’ … ‰ ‱) are
+                // no double quotes (they are found by their bytes).
+                ("—”甲—‘乙’…“", "—“甲—‘乙’…”"),
+                ("‰\"丙\"‱…", "‰“丙”‱…"),
             ],
         );
     }

@@ -557,9 +557,16 @@ pub fn curly_quotes(s: &str) -> Cow<'_, str> {
     let mut edits: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
     let encloses_han = |o: usize, c: usize| s[o..c].chars().skip(1).any(is_han);
     // Only the quotes are collected: a line may be hundreds of megabytes.
-    let doubles: Vec<(usize, char)> = s
-        .char_indices()
-        .filter(|&(at, c)| matches!(c, '"' | '“' | '”') && !in_spans(&spans, at))
+    // (Found by their bytes: `"`, and `“` `”` are E2 80 9C / 9D.)
+    let bytes = s.as_bytes();
+    let doubles: Vec<(usize, char)> = memchr::memchr2_iter(b'"', 0xE2, bytes)
+        .filter_map(|at| match bytes[at..] {
+            [b'"', ..] => Some((at, '"')),
+            [0xE2, 0x80, 0x9C, ..] => Some((at, '“')),
+            [0xE2, 0x80, 0x9D, ..] => Some((at, '”')),
+            _ => None,
+        })
+        .filter(|&(at, _)| !in_spans(&spans, at))
         .collect();
     if doubles.len().is_multiple_of(2) && doubles.iter().any(|&(_, c)| c != '"') {
         for pair in doubles.chunks_exact(2) {
