@@ -290,17 +290,17 @@ pub fn ascii_alnum(s: &str) -> Cow<'_, str> {
     if !s.contains(fullwidth_alnum) {
         return Cow::Borrowed(s);
     }
-    Cow::Owned(
-        s.chars()
-            .map(|c| {
-                if fullwidth_alnum(c) {
-                    char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-                } else {
-                    c
-                }
-            })
-            .collect(),
-    )
+    // The text between the full-width characters is copied a stretch at a
+    // time (a line is mostly Han).
+    let mut out = String::with_capacity(s.len());
+    let mut copied = 0;
+    for (at, c) in s.char_indices().filter(|&(_, c)| fullwidth_alnum(c)) {
+        out.push_str(&s[copied..at]);
+        out.push(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c));
+        copied = at + c.len_utf8();
+    }
+    out.push_str(&s[copied..]);
+    Cow::Owned(out)
 }
 
 /// `ascii-number-marks`: `．` between digits becomes `.`, `％` after a digit
@@ -480,8 +480,14 @@ fn pairs(s: &str, open: &str, close: &str) -> Vec<(usize, usize)> {
     let spans = protected_spans(s);
     let mut stack = Vec::new();
     let mut out = Vec::new();
+    // Only where a mark's first byte is can a mark start (a first byte of
+    // UTF-8 is never inside a character): the rest is skipped.
+    let (Some(&a), Some(&b)) = (open.as_bytes().first(), close.as_bytes().first()) else {
+        return out;
+    };
     let mut i = 0;
-    while i < s.len() {
+    while let Some(k) = memchr::memchr2(a, b, &s.as_bytes()[i..]) {
+        i += k;
         let rest = &s[i..];
         if rest.starts_with(open) && !in_spans(&spans, i) {
             stack.push(i);
@@ -771,4 +777,60 @@ pub fn cjk_latin_space_remove(s: &str) -> Cow<'_, str> {
             ((is_han(p) && latin(n)) || (latin(p) && is_han(n))).then_some("")
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// [`pairs`] as it first was: a walk over every character.
+    fn pairs_walked(s: &str, open: &str, close: &str) -> Vec<(usize, usize)> {
+        let spans = protected_spans(s);
+        let (mut stack, mut out, mut i) = (Vec::new(), Vec::new(), 0);
+        while i < s.len() {
+            let rest = &s[i..];
+            if rest.starts_with(open) && !in_spans(&spans, i) {
+                stack.push(i);
+                i += open.len();
+            } else if rest.starts_with(close) && !in_spans(&spans, i) {
+                if let Some(o) = stack.pop() {
+                    out.push((o, i));
+                }
+                i += close.len();
+            } else {
+                i += rest.chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        out
+    }
+
+    proptest! {
+        /// Jumping from one mark's first byte to the next finds the pairs
+        /// the character walk finds, marks of several bytes, overlapping
+        /// marks (`<<<`) and marks inside URLs included.
+        #[test]
+        fn pairs_found_by_bytes_are_the_walked_ones(
+            s in "([(（)）<>«»‹›中文a1 ]|http://x/\\(y\\)|«»){0,40}",
+        ) {
+            for (open, close) in [("(", ")"), ("<<", ">>"), ("«", "»"), ("（", "）")] {
+                prop_assert_eq!(pairs(&s, open, close), pairs_walked(&s, open, close));
+            }
+        }
+
+        /// Full-width letters and digits become ASCII, everything else is
+        /// copied as it was.
+        #[test]
+        fn ascii_alnum_changes_only_full_width_letters_and_digits(
+            s in "[０-９Ａ-Ｚａ-ｚ０ａ中文，。a1 \u{FF01}\u{FF5E}]{0,30}",
+        ) {
+            let want: String = s
+                .chars()
+                .map(|c| if fullwidth_alnum(c) { char::from_u32(c as u32 - 0xFEE0).unwrap_or(c) } else { c })
+                .collect();
+            let got = ascii_alnum(&s);
+            prop_assert_eq!(got.as_ref(), want.as_str());
+            prop_assert_eq!(matches!(got, Cow::Owned(_)), want != s);
+        }
+    }
 }
