@@ -40,7 +40,6 @@ impl Seq<'_> {
         let mut estimates: Vec<usize> = Vec::new();
         // The last `GRAM - 1` characters of the stream before line `i`.
         let mut carry: Vec<char> = Vec::with_capacity(2 * GRAM);
-        let mut joint = String::with_capacity(8 * GRAM);
         let mut across: Vec<(u64, usize)> = Vec::new();
         for i in 0..self.n() {
             let start = self.pos[i];
@@ -49,7 +48,7 @@ impl Seq<'_> {
             // an anchor seen first on this very line (at or after `start`)
             // is no estimate.
             estimates.clear();
-            let n = windows(self.folds[i], start, &mut buf, |chunk| {
+            let n = windows(self.folds[i].chars(), start, &mut buf, |chunk| {
                 for &(h, p) in chunk {
                     let f = *first.entry(h).or_insert(p);
                     if f < start {
@@ -100,11 +99,12 @@ impl Seq<'_> {
             // text), so a paragraph wrapped in one copy and not in another
             // finds in the wrapped one the windows that span its breaks.
             if !carry.is_empty() {
-                joint.clear();
-                joint.extend(carry.iter());
-                joint.extend(self.folds[i].chars().take(GRAM - 1));
+                let joint = carry
+                    .iter()
+                    .copied()
+                    .chain(self.folds[i].chars().take(GRAM - 1));
                 let base = start - carry.len();
-                windows(&joint, base, &mut across, |chunk| {
+                windows(joint, base, &mut across, |chunk| {
                     for &(h, p) in chunk {
                         if p < start {
                             first.entry(h).or_insert(p);
@@ -112,15 +112,14 @@ impl Seq<'_> {
                     }
                 });
             }
-            carry.extend(
-                self.folds[i]
-                    .chars()
-                    .rev()
-                    .take(GRAM - 1)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev(),
-            );
+            let fold = self.folds[i];
+            let tail = fold
+                .char_indices()
+                .rev()
+                .take(GRAM - 1)
+                .last()
+                .map_or(fold.len(), |(at, _)| at);
+            carry.extend(fold[tail..].chars());
             if carry.len() > GRAM - 1 {
                 carry.drain(..carry.len() - (GRAM - 1));
             }
@@ -149,18 +148,20 @@ impl std::hash::Hasher for PremixedHasher {
 
 type Premixed = std::hash::BuildHasherDefault<PremixedHasher>;
 
-/// The anchors of a line (its fold `s`, starting at stream position
+/// The anchors of a line (its fold's characters `s`, starting at stream position
 /// `start`): `(hash, position)` of the sampled [`GRAM`]-character windows,
 /// handed to `each` in order, a chunk of at most [`CHUNK`] at a time (the
 /// chunks are written to `buf`, which is kept from line to line); returns
 /// how many.
 fn windows(
-    s: &str,
+    s: impl Iterator<Item = char>,
     start: usize,
     buf: &mut Vec<(u64, usize)>,
     mut each: impl FnMut(&[(u64, usize)]),
 ) -> usize {
     const P: u64 = 0x0100_0000_01b3;
+    const RING: usize = 16;
+    const _: () = assert!(GRAM <= RING);
     let p_out = (1..GRAM).fold(1u64, |acc, _| acc.wrapping_mul(P));
     // Every window is written; only a sampled one advances `len` (no branch
     // to mispredict on one window in four), and only those are mixed. The
@@ -172,8 +173,10 @@ fn windows(
     }
     let mut len = 0;
     let mut total = 0;
-    let mut ring = [0u32; GRAM];
-    let mut slot = 0;
+    // The last characters, at `k % RING` (a power of two: no division);
+    // the one leaving the window is `GRAM` back, zero before the first
+    // window is full.
+    let mut ring = [0u32; RING];
     let mut rolling = 0u64;
     let mut flush = |buf: &mut [(u64, usize)]| {
         for anchor in buf.iter_mut() {
@@ -181,15 +184,23 @@ fn windows(
         }
         each(buf);
     };
-    for (k, c) in s.chars().enumerate() {
-        // The ring starts at zero: the first windows subtract nothing.
-        rolling = rolling.wrapping_sub(u64::from(ring[slot]).wrapping_mul(p_out));
-        ring[slot] = c as u32;
-        slot = if slot + 1 == GRAM { 0 } else { slot + 1 };
-        rolling = rolling.wrapping_mul(P).wrapping_add(u64::from(c as u32));
+    // Positions: a window ending at character `k` starts at `start + k + 1
+    // - GRAM` (wrapping, as the windows before the first full one are never
+    // sampled).
+    let base = start.wrapping_sub(GRAM - 1);
+    for (k, c) in s.enumerate() {
+        let c = c as u32;
+        let out = ring[k.wrapping_sub(GRAM) % RING];
+        ring[k % RING] = c;
+        rolling = rolling
+            .wrapping_sub(u64::from(out).wrapping_mul(p_out))
+            .wrapping_mul(P)
+            .wrapping_add(u64::from(c));
         // One multiply picks the sample (top bits, so one window in four).
-        buf[len] = (rolling, (start + k + 1).wrapping_sub(GRAM));
         let sampled = k + 1 >= GRAM && rolling.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 62 == 0;
+        if let Some(slot) = buf.get_mut(len) {
+            *slot = (rolling, base.wrapping_add(k));
+        }
         len += usize::from(sampled);
         if len == buf.len() {
             if len >= CHUNK {
@@ -207,3 +218,60 @@ fn windows(
 
 /// Anchors handed on at once by [`windows`] (1 MB of them).
 const CHUNK: usize = 1 << 16;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The sampled windows of `s`, each hashed on its own (no rolling).
+    fn windows_one_by_one(s: &str, start: usize) -> Vec<(u64, usize)> {
+        const P: u64 = 0x0100_0000_01b3;
+        let chars: Vec<u32> = s.chars().map(|c| c as u32).collect();
+        (GRAM..=chars.len())
+            .filter_map(|end| {
+                let h = chars[end - GRAM..end]
+                    .iter()
+                    .fold(0u64, |h, &c| h.wrapping_mul(P).wrapping_add(u64::from(c)));
+                (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 62 == 0)
+                    .then(|| (mix(h), start + end - GRAM))
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// The rolling windows are the windows hashed one by one, in order,
+        /// whatever the line's length (shorter than a window, longer than
+        /// the ring) and characters (one to four bytes).
+        #[test]
+        fn rolling_windows_are_the_windows(
+            s in "[a-z0-9中文，\u{20000}\u{FF01}é]{0,80}",
+            start in 0usize..1000,
+        ) {
+            let mut got = Vec::new();
+            let mut buf = Vec::new();
+            let n = windows(s.chars(), start, &mut buf, |chunk| got.extend_from_slice(chunk));
+            prop_assert_eq!(n, got.len());
+            prop_assert_eq!(got, windows_one_by_one(&s, start));
+        }
+    }
+
+    #[test]
+    fn a_long_line_is_handed_on_in_chunks() {
+        let s: String = (0..CHUNK * 6)
+            .map(|k| char::from_u32(0x4E00 + (k as u32 * 7919) % 20000).unwrap_or('中'))
+            .collect();
+        let (mut got, mut sizes) = (Vec::new(), Vec::new());
+        let mut buf = Vec::new();
+        let n = windows(s.chars(), 5, &mut buf, |chunk| {
+            sizes.push(chunk.len());
+            got.extend_from_slice(chunk)
+        });
+        assert_eq!(n, got.len());
+        assert!(
+            sizes.iter().all(|&k| k <= CHUNK) && sizes.len() > 1,
+            "{sizes:?}"
+        );
+        assert_eq!(got, windows_one_by_one(&s, 5));
+    }
+}
