@@ -133,20 +133,26 @@ pub(crate) fn mix(mut x: u64) -> u64 {
 pub fn signature<'a>(folds: impl IntoIterator<Item = &'a str>) -> Option<Signature> {
     // A rolling polynomial hash of the last SHINGLE characters, mixed once.
     const P: u64 = 0x0100_0000_01b3;
+    // The last characters, at `seen % RING` (a power of two: no
+    // division); the one leaving the shingle is `SHINGLE` back, zero before
+    // the first shingle is full.
+    const RING: usize = 8;
+    const _: () = assert!(SHINGLE <= RING);
     let p_out = (1..SHINGLE).fold(1u64, |acc, _| acc.wrapping_mul(P));
-    let mut window = [0u32; SHINGLE];
-    let mut slot = 0;
+    let mut window = [0u32; RING];
     let mut seen = 0usize;
     let mut rolling = 0u64;
     let mut mins = [u64::MAX; BUCKETS];
     let mut samples: Vec<u32> = Vec::new();
     for f in folds {
         for c in f.chars() {
-            // The window starts at zero: the first characters subtract nothing.
-            rolling = rolling.wrapping_sub(u64::from(window[slot]).wrapping_mul(p_out));
-            window[slot] = c as u32;
-            slot = if slot + 1 == SHINGLE { 0 } else { slot + 1 };
-            rolling = rolling.wrapping_mul(P).wrapping_add(u64::from(c as u32));
+            let c = c as u32;
+            let out = window[seen.wrapping_sub(SHINGLE) % RING];
+            window[seen % RING] = c;
+            rolling = rolling
+                .wrapping_sub(u64::from(out).wrapping_mul(p_out))
+                .wrapping_mul(P)
+                .wrapping_add(u64::from(c));
             seen += 1;
             if seen < SHINGLE {
                 continue;
@@ -267,6 +273,64 @@ pub fn band(sig: &Signature, b: usize) -> u64 {
 #[cfg(test)]
 mod minhash_tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// [`signature`] with each shingle hashed on its own (no rolling), and
+    /// the minima densified as `signature` does.
+    fn signature_one_by_one(pieces: &[String]) -> Option<Signature> {
+        const P: u64 = 0x0100_0000_01b3;
+        let chars: Vec<u32> = pieces
+            .iter()
+            .flat_map(|p| p.chars())
+            .map(|c| c as u32)
+            .collect();
+        let mut mins = [u64::MAX; BUCKETS];
+        let mut samples = Vec::new();
+        for end in SHINGLE..=chars.len() {
+            let h = mix(chars[end - SHINGLE..end]
+                .iter()
+                .fold(0u64, |h, &c| h.wrapping_mul(P).wrapping_add(u64::from(c))));
+            if (h >> 32).is_multiple_of(SAMPLE_RATE) {
+                samples.push(h as u32);
+            }
+            let (bucket, value) = ((h >> 57) as usize, h & ((1 << 57) - 1));
+            mins[bucket] = mins[bucket].min(value);
+        }
+        let shingles = chars.len().saturating_sub(SHINGLE - 1);
+        if shingles < MIN_SHINGLES {
+            return None;
+        }
+        let filled = mins;
+        for (i, m) in mins.iter_mut().enumerate() {
+            if *m == u64::MAX {
+                if let Some((j, v)) = (1..BUCKETS)
+                    .map(|j| (j, filled[(i + j) % BUCKETS]))
+                    .find(|&(_, v)| v != u64::MAX)
+                {
+                    *m = mix(v ^ j as u64) | (1 << 63);
+                }
+            }
+        }
+        samples.sort_unstable();
+        samples.dedup();
+        Some(Signature {
+            mins: mins.to_vec(),
+            shingles,
+            samples,
+        })
+    }
+
+    proptest! {
+        /// The rolling shingles are the shingles hashed one by one, across
+        /// the pieces of a copy, whatever their characters.
+        #[test]
+        fn rolling_shingles_are_the_shingles(
+            pieces in proptest::collection::vec("[a-z0-9中文报告，\u{20000}é]{0,60}", 0..6),
+        ) {
+            let got = signature(pieces.iter().map(String::as_str));
+            prop_assert_eq!(got, signature_one_by_one(&pieces));
+        }
+    }
 
     fn text(seed: u64, n: usize) -> String {
         let mut x = seed;
