@@ -151,18 +151,21 @@ impl JsonArray {
         Ok(true)
     }
 
-    /// An item, indented (after [`JsonArray::lead`]).
+    /// An item, indented (after [`JsonArray::lead`]): what
+    /// `serde_json::to_vec_pretty` prints, each line `indent` spaces in,
+    /// written in place.
     fn item(&self, out: &mut Vec<u8>, value: &impl Serialize) -> io::Result<()> {
-        let json = serde_json::to_vec_pretty(value).unwrap_or_else(|_| b"{}".to_vec());
-        // (JSON strings hold no raw newline: every line break is the printer's.)
-        let pad = vec![b' '; self.indent];
-        out.reserve(json.len() + json.len() / 8);
-        for (k, line) in json.split(|&b| b == b'\n').enumerate() {
-            if k > 0 {
-                out.push(b'\n');
-            }
-            out.extend_from_slice(&pad);
-            out.extend_from_slice(line);
+        let start = out.len();
+        out.resize(start + self.indent, b' ');
+        let formatter = Indented {
+            base: self.indent,
+            level: 0,
+            has_value: false,
+        };
+        let mut ser = serde_json::Serializer::with_formatter(&mut *out, formatter);
+        if value.serialize(&mut ser).is_err() {
+            out.truncate(start + self.indent);
+            out.extend_from_slice(b"{}");
         }
         Ok(())
     }
@@ -173,6 +176,86 @@ impl JsonArray {
         }
         out.write_all(self.tail.as_bytes())?;
         out.write_all(b"\n")
+    }
+}
+
+/// serde_json's pretty printer (two spaces a level) with every line
+/// `base` spaces further in: a finding printed inside the findings array.
+struct Indented {
+    base: usize,
+    level: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    fn newline<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 64];
+        w.write_all(b"\n")?;
+        let mut n = self.base + 2 * self.level;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(&SPACES[..k])?;
+            n -= k;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline(w)?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.newline(w)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline(w)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.newline(w)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -220,5 +303,48 @@ impl Summary {
             s.push_str(&format!(" ({} in the baseline not shown)", self.baselined));
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// An item printed in place is `to_vec_pretty`'s text with every line
+    /// indented, nested and empty arrays and objects included.
+    #[test]
+    fn items_print_as_pretty_json_indented() {
+        let values = [
+            json!({"rule": "fullwidth-comma", "line": 3, "fix": null, "message": "\"a\" → “b”\n\t"}),
+            json!({"a": [], "b": {}, "c": [1, [2, {"d": [3]}], {}], "e": {"f": {"g": []}}}),
+            json!([]),
+            json!("text"),
+            json!([{"x": 1}, [], [[]]]),
+        ];
+        for indent in [0, 4, 70] {
+            let array = JsonArray {
+                head: String::new(),
+                tail: String::new(),
+                indent,
+                any: false,
+            };
+            for v in &values {
+                let pretty = serde_json::to_vec_pretty(v).expect("json");
+                let pad = " ".repeat(indent);
+                let want: Vec<String> = String::from_utf8(pretty)
+                    .expect("utf-8")
+                    .split('\n')
+                    .map(|l| format!("{pad}{l}"))
+                    .collect();
+                let mut got = b"before".to_vec();
+                array.item(&mut got, v).expect("printed");
+                assert_eq!(
+                    String::from_utf8(got).expect("utf-8"),
+                    format!("before{}", want.join("\n")),
+                    "{v}"
+                );
+            }
+        }
     }
 }
