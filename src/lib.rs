@@ -59,13 +59,13 @@ pub mod wire;
 use thiserror::Error;
 
 use crate::decode::DecodeOptions;
+use crate::normalize::RuleMask;
+use crate::source::SourceError;
 
 /// The hasher of the maps keyed by the run's own numbers and hashes (line
 /// widths, fold hashes): fast, fixed, and never iterated in hash order
 /// where the order could show (DoS resistance buys nothing on them).
 pub(crate) type FastHash = foldhash::fast::FixedState;
-use crate::normalize::RuleMask;
-use crate::source::SourceError;
 
 pub use commands::annotate::{annotate, AnnotateOptions, AnnotateOutcome};
 pub use commands::check::{check_paths, load_config, read_baseline, write_baseline, CheckOutcome};

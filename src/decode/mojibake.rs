@@ -628,8 +628,8 @@ fn gbk_bytes(c: char) -> Option<[u8; 2]> {
 }
 
 /// The two bytes the GB18030 encoder writes for a BMP character, where it
-/// writes two. Built by decoding every two-byte code (24,000 of them, a few
-/// milliseconds; encoding each of the 65,536 characters took forty), then
+/// writes two. Built by decoding every two-byte code (24,000 of them, about
+/// 2 ms; encoding each of the 65,536 characters took about 30 ms), then
 /// asking the encoder only where decoding cannot tell: a character two
 /// codes decode to, and the private-use characters whose code now decodes
 /// to another character (GB18030-2022).

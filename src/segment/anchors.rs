@@ -148,11 +148,11 @@ impl std::hash::Hasher for PremixedHasher {
 
 type Premixed = std::hash::BuildHasherDefault<PremixedHasher>;
 
-/// The anchors of a line (its fold's characters `s`, starting at stream position
-/// `start`): `(hash, position)` of the sampled [`GRAM`]-character windows,
-/// handed to `each` in order, a chunk of at most [`CHUNK`] at a time (the
-/// chunks are written to `buf`, which is kept from line to line); returns
-/// how many.
+/// The anchors of a line (the characters `s` of its fold, starting at
+/// stream position `start`): `(hash, position)` of the sampled
+/// [`GRAM`]-character windows, handed to `each` in order, a chunk of at
+/// most [`CHUNK`] at a time (the chunks are written to `buf`, which is kept
+/// from line to line); returns how many.
 fn windows(
     s: impl Iterator<Item = char>,
     start: usize,
