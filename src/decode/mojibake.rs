@@ -472,9 +472,10 @@ fn latin1_candidates(text: &str, run: &[(usize, u8)], out: &mut Vec<Candidate>) 
             let src = at(k + off)..at(k + off + fixed.len_utf8());
             let read = &text[src.clone()];
             let fixed_str = deep(&fixed.to_string());
+            let (gain, gain_raw) = gains(text, src.clone(), &fixed_str);
             out.push(Candidate {
-                gain: gain(text, src.clone(), &fixed_str, true),
-                gain_raw: gain(text, src.clone(), &fixed_str, false),
+                gain,
+                gain_raw,
                 strong: typical(read) || read.chars().any(is_c1),
                 stretch: false,
                 src,
@@ -523,6 +524,24 @@ fn gain(text: &str, src: Range<usize>, fixed: &str, cp1252_c1: bool) -> i64 {
         .chars()
         .map(|c| if cp1252_c1 { cp1252(c).unwrap_or(c) } else { c });
     i64::from(in_context(prev, as_read, next)) - i64::from(in_context(prev, fixed.chars(), next))
+}
+
+/// [`gain`] with and without `cp1252_c1`, the repaired side scored once
+/// (and the side as read once, when it holds no C1 control).
+fn gains(text: &str, src: Range<usize>, fixed: &str) -> (i64, i64) {
+    if fixed.chars().any(|c| forbidden(c) && !is_c1(c)) {
+        return (i64::MIN, i64::MIN);
+    }
+    let prev = text[..src.start].chars().next_back();
+    let next = text[src.end..].chars().next();
+    let read = &text[src];
+    let repaired = i64::from(in_context(prev, fixed.chars(), next));
+    let raw = i64::from(in_context(prev, read.chars(), next)) - repaired;
+    if read.chars().all(|c| cp1252(c).is_none()) {
+        return (raw, raw);
+    }
+    let as_cp1252 = read.chars().map(|c| cp1252(c).unwrap_or(c));
+    (i64::from(in_context(prev, as_cp1252, next)) - repaired, raw)
 }
 
 /// [`badness_of`] `s` with the characters around it.
@@ -888,6 +907,26 @@ pub fn repair(line: &str) -> Option<(String, Mojibake)> {
 mod tests {
     use super::*;
     use encoding_rs::WINDOWS_1252;
+
+    proptest::proptest! {
+        /// Both gains at once are the two gains one at a time, C1 controls
+        /// (read as windows-1252 or not) and forbidden characters included.
+        #[test]
+        fn gains_at_once_are_the_gains(
+            text in "[a-zé中文Ã©â€™\u{80}\u{81}\u{8D}\u{9F}\u{FFFD} ]{1,12}",
+            fixed in "[a-zé中文’—\u{81}\u{1}]{0,3}",
+            a in 0usize..12,
+            b in 0usize..12,
+        ) {
+            let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+            let (x, y) = (bounds[a % bounds.len()], bounds[b % bounds.len()]);
+            let src = x.min(y)..x.max(y);
+            proptest::prop_assert_eq!(
+                gains(&text, src.clone(), &fixed),
+                (gain(&text, src.clone(), &fixed, true), gain(&text, src, &fixed, false))
+            );
+        }
+    }
 
     /// The table built by decoding is the one encoding every BMP character
     /// gives (how it was first built), private-use characters included.
