@@ -113,7 +113,8 @@ pub fn repair_lines(lines: &[&str]) -> Vec<LineFix> {
 /// incomplete sequence and `next` starts with a non-ASCII character. Such
 /// lines are repaired as one text.
 pub fn chained(line: &str, next: &str) -> bool {
-    ends_open(core(line)) && next.chars().next().is_some_and(|c| !c.is_ascii())
+    // (The cheap test first: most lines are no misread at all.)
+    next.chars().next().is_some_and(|c| !c.is_ascii()) && ends_open(core(line))
 }
 
 /// Lines `range`, each but the last ending in an incomplete sequence,
