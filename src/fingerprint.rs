@@ -128,33 +128,70 @@ pub(crate) fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// A rolling polynomial hash (wrapping, base the FNV prime) of the last `N`
+/// characters pushed: a window hashes the same whatever came before it.
+/// The characters are kept in a ring of a power of two, so a push costs no
+/// division and no branch. (The MinHash shingles and the segmenter's
+/// anchor windows.)
+pub(crate) struct Rolling<const N: usize> {
+    ring: [u32; RING],
+    pushed: usize,
+    hash: u64,
+    p_out: u64,
+}
+
+/// Characters a [`Rolling`] hash keeps: its window at most.
+const RING: usize = 16;
+const P: u64 = 0x0100_0000_01b3;
+
+impl<const N: usize> Rolling<N> {
+    const FITS: () = assert!(N > 0 && N <= RING, "a window fits the ring");
+
+    pub(crate) fn new() -> Self {
+        let () = Self::FITS;
+        Rolling {
+            ring: [0; RING],
+            pushed: 0,
+            hash: 0,
+            // P^(N-1): the weight of the character leaving the window.
+            p_out: (1..N).fold(1u64, |acc, _| acc.wrapping_mul(P)),
+        }
+    }
+
+    /// Pushes `c`; returns the hash of the last `N` characters (of fewer,
+    /// with zeros before them, until `N` were pushed).
+    #[inline]
+    pub(crate) fn push(&mut self, c: char) -> u64 {
+        let c = c as u32;
+        // The character `N` back, zero before the window is full.
+        let out = self.ring[self.pushed.wrapping_sub(N) % RING];
+        self.ring[self.pushed % RING] = c;
+        self.hash = self
+            .hash
+            .wrapping_sub(u64::from(out).wrapping_mul(self.p_out))
+            .wrapping_mul(P)
+            .wrapping_add(u64::from(c));
+        self.pushed += 1;
+        self.hash
+    }
+
+    /// How many characters were pushed.
+    pub(crate) fn pushed(&self) -> usize {
+        self.pushed
+    }
+}
+
 /// The signature of a copy from the folds of its lines, or `None` when it is
 /// too short to compare.
 pub fn signature<'a>(folds: impl IntoIterator<Item = &'a str>) -> Option<Signature> {
     // A rolling polynomial hash of the last SHINGLE characters, mixed once.
-    const P: u64 = 0x0100_0000_01b3;
-    // The last characters, at `seen % RING` (a power of two: no
-    // division); the one leaving the shingle is `SHINGLE` back, zero before
-    // the first shingle is full.
-    const RING: usize = 8;
-    const _: () = assert!(SHINGLE <= RING);
-    let p_out = (1..SHINGLE).fold(1u64, |acc, _| acc.wrapping_mul(P));
-    let mut window = [0u32; RING];
-    let mut seen = 0usize;
-    let mut rolling = 0u64;
+    let mut roll = Rolling::<SHINGLE>::new();
     let mut mins = [u64::MAX; BUCKETS];
     let mut samples: Vec<u32> = Vec::new();
     for f in folds {
         for c in f.chars() {
-            let c = c as u32;
-            let out = window[seen.wrapping_sub(SHINGLE) % RING];
-            window[seen % RING] = c;
-            rolling = rolling
-                .wrapping_sub(u64::from(out).wrapping_mul(p_out))
-                .wrapping_mul(P)
-                .wrapping_add(u64::from(c));
-            seen += 1;
-            if seen < SHINGLE {
+            let rolling = roll.push(c);
+            if roll.pushed() < SHINGLE {
                 continue;
             }
             let h = mix(rolling);
@@ -168,12 +205,24 @@ pub fn signature<'a>(folds: impl IntoIterator<Item = &'a str>) -> Option<Signatu
             }
         }
     }
-    let shingles = seen.saturating_sub(SHINGLE - 1);
+    let shingles = roll.pushed().saturating_sub(SHINGLE - 1);
     if shingles < MIN_SHINGLES {
         return None;
     }
-    // Densify: an empty bucket borrows from the next non-empty one.
-    let filled = mins;
+    densify(&mut mins);
+    samples.sort_unstable();
+    samples.dedup();
+    samples.shrink_to_fit();
+    Some(Signature {
+        mins: mins.to_vec(),
+        shingles,
+        samples,
+    })
+}
+
+/// Densify: an empty bucket borrows from the next non-empty one.
+fn densify(mins: &mut [u64; BUCKETS]) {
+    let filled = *mins;
     for (i, m) in mins.iter_mut().enumerate() {
         if *m == u64::MAX {
             if let Some((j, v)) = (1..BUCKETS)
@@ -184,14 +233,6 @@ pub fn signature<'a>(folds: impl IntoIterator<Item = &'a str>) -> Option<Signatu
             }
         }
     }
-    samples.sort_unstable();
-    samples.dedup();
-    samples.shrink_to_fit();
-    Some(Signature {
-        mins: mins.to_vec(),
-        shingles,
-        samples,
-    })
 }
 
 /// The signatures a run has computed, by exact key: copies with equal keys
@@ -278,7 +319,6 @@ mod minhash_tests {
     /// [`signature`] with each shingle hashed on its own (no rolling), and
     /// the minima densified as `signature` does.
     fn signature_one_by_one(pieces: &[String]) -> Option<Signature> {
-        const P: u64 = 0x0100_0000_01b3;
         let chars: Vec<u32> = pieces
             .iter()
             .flat_map(|p| p.chars())
@@ -300,17 +340,7 @@ mod minhash_tests {
         if shingles < MIN_SHINGLES {
             return None;
         }
-        let filled = mins;
-        for (i, m) in mins.iter_mut().enumerate() {
-            if *m == u64::MAX {
-                if let Some((j, v)) = (1..BUCKETS)
-                    .map(|j| (j, filled[(i + j) % BUCKETS]))
-                    .find(|&(_, v)| v != u64::MAX)
-                {
-                    *m = mix(v ^ j as u64) | (1 << 63);
-                }
-            }
-        }
+        densify(&mut mins);
         samples.sort_unstable();
         samples.dedup();
         Some(Signature {

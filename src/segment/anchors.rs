@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::{line_key, Seq, DRIFT, GRAM, MAX_PLACES};
-use crate::fingerprint::mix;
+use crate::fingerprint::{mix, Rolling};
 
 /// How a line relates to the text before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,10 +159,6 @@ fn windows(
     buf: &mut Vec<(u64, usize)>,
     mut each: impl FnMut(&[(u64, usize)]),
 ) -> usize {
-    const P: u64 = 0x0100_0000_01b3;
-    const RING: usize = 16;
-    const _: () = assert!(GRAM <= RING);
-    let p_out = (1..GRAM).fold(1u64, |acc, _| acc.wrapping_mul(P));
     // Every window is written; only a sampled one advances `len` (no branch
     // to mispredict on one window in four), and only those are mixed. The
     // buffer grows with the sampled windows (about one character in four)
@@ -173,11 +169,7 @@ fn windows(
     }
     let mut len = 0;
     let mut total = 0;
-    // The last characters, at `k % RING` (a power of two: no division);
-    // the one leaving the window is `GRAM` back, zero before the first
-    // window is full.
-    let mut ring = [0u32; RING];
-    let mut rolling = 0u64;
+    let mut roll = Rolling::<GRAM>::new();
     let mut flush = |buf: &mut [(u64, usize)]| {
         for anchor in buf.iter_mut() {
             anchor.0 = mix(anchor.0);
@@ -185,21 +177,17 @@ fn windows(
         each(buf);
     };
     // Positions: a window ending at character `k` starts at `start + k + 1
-    // - GRAM` (wrapping, as the windows before the first full one are never
+    // - GRAM` (wrapping: the windows before the first full one are never
     // sampled).
     let base = start.wrapping_sub(GRAM - 1);
-    for (k, c) in s.enumerate() {
-        let c = c as u32;
-        let out = ring[k.wrapping_sub(GRAM) % RING];
-        ring[k % RING] = c;
-        rolling = rolling
-            .wrapping_sub(u64::from(out).wrapping_mul(p_out))
-            .wrapping_mul(P)
-            .wrapping_add(u64::from(c));
+    for c in s {
+        let rolling = roll.push(c);
+        // (`n` characters so far: the window ends at character `n - 1`.)
+        let n = roll.pushed();
         // One multiply picks the sample (top bits, so one window in four).
-        let sampled = k + 1 >= GRAM && rolling.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 62 == 0;
+        let sampled = n >= GRAM && rolling.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 62 == 0;
         if let Some(slot) = buf.get_mut(len) {
-            *slot = (rolling, base.wrapping_add(k));
+            *slot = (rolling, base.wrapping_add(n - 1));
         }
         len += usize::from(sampled);
         if len == buf.len() {
