@@ -4,6 +4,9 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 pub use crate::chars::{is_cjk, is_closing_cjk, is_digit, is_han};
 
@@ -26,19 +29,14 @@ pub fn protected_spans(s: &str) -> Vec<Range<usize>> {
             .find(|c: char| !c.is_ascii_graphic())
             .unwrap_or(s.len() - from)
     };
-    // scheme://..., www. (most lines hold neither `:` nor `w`: skip the
-    // substring searches, which run once per rule that fires)
-    let needles: &[&str] = match (bytes.contains(&b':'), bytes.contains(&b'w')) {
-        (true, true) => &["://", "www."],
-        (true, false) => &["://"],
-        (false, true) => &["www."],
-        (false, false) => &[],
-    };
+    // scheme://..., www. (searchers built once: most lines are short)
+    static URL: LazyLock<[Finder<'static>; 2]> =
+        LazyLock::new(|| [Finder::new("://"), Finder::new("www.")]);
     let mut from = 0;
-    while let Some(pos) = needles.iter().filter_map(|n| s[from..].find(n)).min() {
+    while let Some(pos) = URL.iter().filter_map(|n| n.find(&bytes[from..])).min() {
         let at = from + pos;
         let mut start = at;
-        if s[at..].starts_with("://") {
+        if bytes[at..].starts_with(b"://") {
             while start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
                 start -= 1;
             }
@@ -48,7 +46,7 @@ pub fn protected_spans(s: &str) -> Vec<Range<usize>> {
         from = end.max(at + 1);
     }
     // e-mail addresses
-    for (at, _) in s.match_indices('@') {
+    for at in memchr::memchr_iter(b'@', bytes) {
         let start = s[..at]
             .char_indices()
             .rev()
@@ -65,20 +63,20 @@ pub fn protected_spans(s: &str) -> Vec<Range<usize>> {
         }
     }
     // Unix paths (/a/b) and Windows paths (C:\a)
-    for (at, _) in s.match_indices('/') {
+    for at in memchr::memchr_iter(b'/', bytes) {
         let at_word_start = at == 0 || !bytes[at - 1].is_ascii_graphic();
         let next_is_word = bytes.get(at + 1).is_some_and(|b| b.is_ascii_alphanumeric());
         if at_word_start && next_is_word && s[at + 1..ascii_run_end(at)].contains('/') {
             spans.push(at..ascii_run_end(at));
         }
     }
-    for (at, _) in s.match_indices(":\\") {
-        if at > 0 && bytes[at - 1].is_ascii_alphabetic() {
+    for at in memchr::memchr_iter(b':', bytes) {
+        if bytes.get(at + 1) == Some(&b'\\') && at > 0 && bytes[at - 1].is_ascii_alphabetic() {
             spans.push(at - 1..ascii_run_end(at));
         }
     }
     // HTML entities: &amp; &#12345; &#x4e2d;
-    for (at, _) in s.match_indices('&') {
+    for at in memchr::memchr_iter(b'&', bytes) {
         let rest = &s[at + 1..];
         let len = rest
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
@@ -168,7 +166,9 @@ fn map_sites<'a>(
             next: s[end..].chars().next(),
         };
         if let Some(r) = pick(&site) {
-            let o = out.get_or_insert_with(|| String::with_capacity(s.len() + 8));
+            // (Room for replacements a third longer than the line: a
+            // full-width mark is three bytes where `,` was one.)
+            let o = out.get_or_insert_with(|| String::with_capacity(s.len() + s.len() / 3 + 8));
             o.push_str(&s[copied..at]);
             o.push_str(r);
             copied = end;
@@ -203,6 +203,18 @@ mod tests {
             ("比例1/2不算路径", &[]),
             // An address inside a URL: one span.
             ("见https://a.cn/u@x.org/y 与", &["https://a.cn/u@x.org/y"]),
+            (
+                "C:\\a 与http://www.a.cn，www.b.cn与x://y及D:\\与&lt;",
+                &[
+                    "C:\\a",
+                    "http://www.a.cn",
+                    "www.b.cn",
+                    "x://y",
+                    "D:\\",
+                    "&lt;",
+                ],
+            ),
+            ("a@b 与 :\\x 与 w:// 与 &x", &["w://"]),
         ];
         for (s, want) in cases {
             let got: Vec<&str> = protected_spans(s).into_iter().map(|r| &s[r]).collect();

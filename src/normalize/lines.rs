@@ -105,7 +105,9 @@ pub fn drive<'a>(
     rules: RuleMask,
     mut record: Option<&mut HitRecorder>,
 ) -> Normalized {
-    let mut text = String::with_capacity(capacity + lines.len());
+    // (Room for marks made full-width: a text that grows past its
+    // capacity is copied whole.)
+    let mut text = String::with_capacity(capacity + capacity / 16 + lines.len());
     let mut out = Vec::with_capacity(lines.len());
     let mut rule_counts = RuleCounts::new();
     let mut found = Vec::new();

@@ -551,7 +551,15 @@ pub fn normalize_line_seen<'a>(
     seen: &mut dyn FnMut(usize, &str, &str),
 ) -> (Cow<'a, str>, RuleMask, bool) {
     let enabled = RuleMask(enabled.0 & line_rules());
-    let mut pending = RuleMask(triggered(line).0 & enabled.0);
+    let mut pending = match line.strip_suffix('\r') {
+        // The CR of a CRLF line triggers rules (`invisible`) that find
+        // nothing once `line-ends`, first, has trimmed it: the others are
+        // asked of the line without it.
+        Some(body) if enabled.contains(LINE_ENDS) => {
+            RuleMask((triggered(body).0 | 1 << LINE_ENDS) & enabled.0)
+        }
+        _ => RuleMask(triggered(line).0 & enabled.0),
+    };
     let mut current: Cow<'a, str> = Cow::Borrowed(line);
     let mut fired = RuleMask::default();
     // `line-ends` runs first. It may split a line (U+2028, a CR inside): the
@@ -562,7 +570,7 @@ pub fn normalize_line_seen<'a>(
             let mut rest = enabled;
             rest.remove(LINE_ENDS);
             fired.insert(LINE_ENDS);
-            if split.contains('\n') {
+            if memchr::memchr(b'\n', split.as_bytes()).is_some() {
                 let parts: Vec<String> = split
                     .split('\n')
                     .map(|part| {
@@ -586,8 +594,8 @@ pub fn normalize_line_seen<'a>(
             seen(i, &current, &s);
             current = Cow::Owned(s);
             // The change may bring characters that later rules react to.
-            let brought = match produced()[i] {
-                Some(mask) => mask,
+            let brought = match &produced()[i] {
+                Some(made) => made.brought(&current),
                 None => triggered(&current).0,
             };
             pending = RuleMask((pending.0 | brought) & enabled.0);
@@ -656,6 +664,10 @@ pub fn triggered(s: &str) -> RuleMask {
             u64::from(char_triggers(c).0) | u64::from(run_triggers(c).0) << 32
         })
     }
+    // (ASCII, the most frequent after Han, without the page's check.)
+    static ASCII: std::sync::LazyLock<[u64; 128]> =
+        std::sync::LazyLock::new(|| std::array::from_fn(|u| entry(u as u32)));
+    let ascii = &*ASCII;
     let bytes = s.as_bytes();
     let mut mask = 0u32;
     let mut i = 0;
@@ -663,13 +675,21 @@ pub fn triggered(s: &str) -> RuleMask {
     let mut prev = u32::MAX as usize;
     while i < bytes.len() {
         let b = bytes[i];
-        let c = if b < 0x80 {
-            i += 1;
-            usize::from(b)
-        } else if (0xE4..=0xE9).contains(&b) {
+        if (0xE4..=0xE9).contains(&b) {
             // Han (U+4000..U+9FFF): no rule reacts to it.
             i += 3;
             prev = u32::MAX as usize;
+            continue;
+        }
+        let c = if b < 0x80 {
+            i += 1;
+            let c = usize::from(b);
+            let e = ascii[c];
+            mask |= e as u32;
+            if prev == c {
+                mask |= (e >> 32) as u32;
+            }
+            prev = c;
             continue;
         } else if (0xE0..0xF0).contains(&b) && i + 2 < bytes.len() {
             // Three bytes (the CJK marks): decoded in place (`s` is UTF-8).
@@ -700,21 +720,48 @@ pub fn triggered(s: &str) -> RuleMask {
     RuleMask(mask)
 }
 
-/// Per rule, the rules its [`Rule::produces`] characters trigger (`None`:
-/// it may write anything, the line is scanned again).
-fn produced() -> &'static [Option<u32>] {
-    static PRODUCED: OnceLock<Vec<Option<u32>>> = OnceLock::new();
+/// What a rule's [`Rule::produces`] characters may bring to a line it
+/// changed.
+struct Made {
+    /// The rules they trigger.
+    triggers: u32,
+    /// Those they trigger two in a row (`。。`), each with a searcher for
+    /// the pair: asked only when the pair is in the line (`fullwidth-period`
+    /// writes many a `。`, hardly ever two together).
+    runs: Vec<(u32, memchr::memmem::Finder<'static>)>,
+}
+
+impl Made {
+    fn brought(&self, line: &str) -> u32 {
+        self.runs
+            .iter()
+            .filter(|(_, pair)| pair.find(line.as_bytes()).is_some())
+            .fold(self.triggers, |m, (rules, _)| m | rules)
+    }
+}
+
+/// Per rule, what its [`Rule::produces`] characters may bring (`None`: it
+/// may write anything, the line is scanned again).
+fn produced() -> &'static [Option<Made>] {
+    static PRODUCED: OnceLock<Vec<Option<Made>>> = OnceLock::new();
     PRODUCED.get_or_init(|| {
         RULES
             .iter()
             .map(|r| {
-                r.produces
-                    // (next to an equal character, it may start a run)
-                    .map(|chars| {
-                        chars
-                            .chars()
-                            .fold(0, |m, c| m | char_triggers(c).0 | run_triggers(c).0)
-                    })
+                r.produces.map(|chars| Made {
+                    triggers: chars.chars().fold(0, |m, c| m | char_triggers(c).0),
+                    runs: chars
+                        .chars()
+                        .filter(|&c| run_triggers(c).0 != 0)
+                        .map(|c| {
+                            let pair = c.to_string().repeat(2);
+                            (
+                                run_triggers(c).0,
+                                memchr::memmem::Finder::new(&pair).into_owned(),
+                            )
+                        })
+                        .collect(),
+                })
             })
             .collect()
     })
@@ -1210,6 +1257,9 @@ mod tests {
             letter_spacing,
             &[
                 ("各 位 代 表 ：", "各位代表："),
+                // (Three spaces: the fewest either form has.)
+                ("各 位 代 表", "各位代表"),
+                ("会议：各 位 代 表", "会议：各位代表"),
                 ("省 长   王 予 波", "省长 王予波"),
                 ("2 0 2 6 年 1 月 2 6 日 在 广 州", "2026年1月26日在广州"),
                 ("主持人：各 位 代 表 好", "主持人：各位代表好"),
@@ -1803,6 +1853,19 @@ mod tests {
             })
             .collect();
         assert!(moving.is_empty(), "{moving:?}");
+    }
+
+    #[test]
+    fn a_mark_made_next_to_its_twin_brings_the_rules_of_runs() {
+        let ellipsis = 1 << rule_index("ellipsis").unwrap_or(0);
+        let period = rule_index("fullwidth-period").unwrap_or(0);
+        let Some(made) = &produced()[period] else {
+            panic!("fullwidth-period declares what it writes");
+        };
+        assert_ne!(made.brought("各位。。。") & ellipsis, 0);
+        assert_ne!(made.brought("。。") & ellipsis, 0);
+        assert_eq!(made.brought("各位。代表。") & ellipsis, 0);
+        assert_eq!(made.brought("") & ellipsis, 0);
     }
 
     #[test]

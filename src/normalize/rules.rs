@@ -148,6 +148,14 @@ pub fn indent(s: &str) -> Cow<'_, str> {
 ///
 /// `"各位代表：  \t"` → `"各位代表："`.
 pub fn trailing_space(s: &str) -> Cow<'_, str> {
+    if memchr::memchr(b'\n', s.as_bytes()).is_none() {
+        let t = s.trim_end_matches(TRAILING_SPACE);
+        return if t.len() == s.len() {
+            Cow::Borrowed(s)
+        } else {
+            Cow::Owned(t.to_string())
+        };
+    }
     // A line may hold LFs made by `line-ends`: trim before each of them too.
     let dirty = s
         .split('\n')
@@ -170,7 +178,7 @@ pub fn trailing_space(s: &str) -> Cow<'_, str> {
 /// `"各 位 代 表 ："` → `"各位代表："`; `"省 长   王 予 波"` → `"省长 王予波"`.
 pub fn letter_spacing(s: &str) -> Cow<'_, str> {
     // Both forms need at least three spaces between Han.
-    if s.bytes().filter(|&b| b == b' ').count() < 3 {
+    if memchr::memchr_iter(b' ', s.as_bytes()).nth(2).is_none() {
         return Cow::Borrowed(s);
     }
     if let Some(closed) = close_spaced_line(s) {
@@ -279,25 +287,31 @@ fn next_to_han(s: &str, mark: u8) -> bool {
 
 // ------------------------------------------------------------ width
 
-fn fullwidth_alnum(c: char) -> bool {
-    matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ')
-}
-
 /// `ascii-alnum`: full-width digits and Latin letters become ASCII.
 ///
 /// `"２０２６年ＧＤＰ"` → `"2026年GDP"`.
 pub fn ascii_alnum(s: &str) -> Cow<'_, str> {
-    if !s.contains(fullwidth_alnum) {
+    // By their bytes: `０`-`９` EF BC 90-99, `Ａ`-`Ｚ` EF BC A1-BA, `ａ`-`ｚ`
+    // EF BD 81-9A (the ASCII character 0xFEE0 below each).
+    let b = s.as_bytes();
+    let ascii = |at: usize| match b.get(at + 1..at + 3) {
+        Some(&[0xBC, x @ 0x90..=0x99]) => Some(x - 0x90 + b'0'),
+        Some(&[0xBC, x @ 0xA1..=0xBA]) => Some(x - 0xA1 + b'A'),
+        Some(&[0xBD, x @ 0x81..=0x9A]) => Some(x - 0x81 + b'a'),
+        _ => None,
+    };
+    let mut sites = memchr::memchr_iter(0xEF, b).filter_map(|at| Some((at, ascii(at)?)));
+    let Some(first) = sites.next() else {
         return Cow::Borrowed(s);
-    }
+    };
     // The text between the full-width characters is copied a stretch at a
     // time (a line is mostly Han).
     let mut out = String::with_capacity(s.len());
     let mut copied = 0;
-    for (at, c) in s.char_indices().filter(|&(_, c)| fullwidth_alnum(c)) {
+    for (at, a) in std::iter::once(first).chain(sites) {
         out.push_str(&s[copied..at]);
-        out.push(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c));
-        copied = at + c.len_utf8();
+        out.push(char::from(a));
+        copied = at + 3;
     }
     out.push_str(&s[copied..]);
     Cow::Owned(out)
@@ -556,9 +570,14 @@ pub fn book_title(s: &str) -> Cow<'_, str> {
 /// `"实现了"十三五"良好开局"` → `"实现了“十三五”良好开局"`;
 /// `“三资"` → `“三资”`; `”四个全面“` → `“四个全面”`.
 pub fn curly_quotes(s: &str) -> Cow<'_, str> {
-    if !s.contains(['"', '\'', '“', '”']) {
+    if !quotes_to_mend(s.as_bytes()) {
         return Cow::Borrowed(s);
     }
+    mend_quotes(s)
+}
+
+/// [`curly_quotes`] on a line [`quotes_to_mend`] let through.
+fn mend_quotes(s: &str) -> Cow<'_, str> {
     let spans = protected_spans(s);
     let mut edits: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
     let encloses_han = |o: usize, c: usize| s[o..c].chars().skip(1).any(is_han);
@@ -594,6 +613,28 @@ pub fn curly_quotes(s: &str) -> Cow<'_, str> {
     straight_pairs(s, '\'', "‘", "’", &spans, &encloses_han, &mut edits);
     edits.sort_by_key(|(r, _)| r.start);
     splice(s, &edits)
+}
+
+/// Whether `curly_quotes` may change `s`: it holds a straight quote, or
+/// curly double quotes that do not open and close in turn (an even number
+/// of them). Most lines of Chinese text hold only canonical `“…”` pairs
+/// (curly quotes are never inside protected spans, which are ASCII): one
+/// byte search tells.
+fn quotes_to_mend(b: &[u8]) -> bool {
+    let mut curly = 0usize;
+    let mut out_of_turn = false;
+    for at in memchr::memchr3_iter(b'"', b'\'', 0xE2, b) {
+        match b[at..] {
+            [b'"' | b'\'', ..] => return true,
+            [0xE2, 0x80, q @ (0x9C | 0x9D), ..] => {
+                // `“` at even places, `”` at odd ones.
+                out_of_turn |= (q == 0x9D) != (curly % 2 == 1);
+                curly += 1;
+            }
+            _ => {}
+        }
+    }
+    out_of_turn && curly.is_multiple_of(2)
 }
 
 /// Straight `quote` marks paired in order among themselves (an apostrophe
@@ -711,7 +752,13 @@ fn ellipsis_candidate(s: &str) -> bool {
         b'.' => b[i..].starts_with(b"..."),
         0xC2 => b[i..].starts_with("······".as_bytes()),
         _ => b[i..].starts_with("…".as_bytes()) || b[i..].starts_with("⋯".as_bytes()),
-    }) || memchr::memmem::find(b, "。。。".as_bytes()).is_some()
+    }) || {
+        // (The searcher built once: building one costs as much as searching
+        // a line.)
+        static RUN: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new("。。。"));
+        RUN.find(b).is_some()
+    }
 }
 
 pub(crate) fn is_range_variant(c: char) -> bool {
@@ -784,6 +831,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn fullwidth_alnum(c: char) -> bool {
+        matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ')
+    }
+
     /// [`pairs`] as it first was: a walk over every character.
     fn pairs_walked(s: &str, open: &str, close: &str) -> Vec<(usize, usize)> {
         let spans = protected_spans(s);
@@ -822,7 +873,7 @@ mod tests {
         /// copied as it was.
         #[test]
         fn ascii_alnum_changes_only_full_width_letters_and_digits(
-            s in "[０-９Ａ-Ｚａ-ｚ０ａ中文，。a1 \u{FF01}\u{FF5E}]{0,30}",
+            s in "[０-９Ａ-Ｚａ-ｚ０ａ中文，。a1 \u{FF01}\u{FF5E}\u{FF0F}\u{FF1A}\u{FF20}\u{FF3B}\u{FF40}\u{FF5B}\u{FE10}\u{FFE5}]{0,30}",
         ) {
             let want: String = s
                 .chars()
@@ -831,6 +882,30 @@ mod tests {
             let got = ascii_alnum(&s);
             prop_assert_eq!(got.as_ref(), want.as_str());
             prop_assert_eq!(matches!(got, Cow::Owned(_)), want != s);
+        }
+
+        /// A line the byte search lets pass (no straight quote; curly
+        /// double quotes in turn, or an odd number of them) is one the
+        /// quote pairing leaves as it is: URLs, apostrophes and `„` too.
+        #[test]
+        fn lines_the_quote_search_passes_need_no_mending(
+            s in "([“”\"'‘’中a ]|http://x/\"y\"|„){0,24}",
+        ) {
+            if !quotes_to_mend(s.as_bytes()) {
+                prop_assert!(matches!(mend_quotes(&s), Cow::Borrowed(_)), "{:?}", s);
+            }
+        }
+    }
+
+    #[test]
+    fn quotes_out_of_turn_are_mended() {
+        for (s, want) in [
+            ("”四个全面“", "“四个全面”"),
+            ("“三资“与“二”", "“三资”与“二”"),
+            ("“甲”“乙”", "“甲”“乙”"),
+            ("“单", "“单"),
+        ] {
+            assert_eq!(curly_quotes(s), want, "{s}");
         }
     }
 }
