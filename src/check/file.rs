@@ -366,13 +366,33 @@ fn quote_counts(line: &str) -> (usize, usize, usize) {
 pub const MAX_PER_RULE: usize = 20;
 
 fn show(s: &str) -> String {
-    let cut = s.char_indices().nth(24).map(|(at, _)| at);
-    let mut shown = format!("{:?}", &s[..cut.unwrap_or(s.len())]);
-    if cut.is_some() {
+    // Whether `{:?}` prints a character as it is (its escape is the
+    // character; `'` is not escaped in a string): asked of the standard
+    // library once per character, a page at a time.
+    static AS_IS: crate::chars::Paged<bool> = crate::chars::Paged::new();
+    fn as_is(u: u32) -> bool {
+        char::from_u32(u).is_some_and(|c| c == '\'' || c.escape_debug().len() == 1)
+    }
+    let mut shown = String::with_capacity(s.len().min(4 * SHOWN) + 8);
+    shown.push('"');
+    let mut chars = s.chars();
+    for c in chars.by_ref().take(SHOWN) {
+        let u = c as usize;
+        if u < 0x10000 && AS_IS.get(u, as_is) {
+            shown.push(c);
+        } else {
+            shown.extend(c.escape_debug());
+        }
+    }
+    shown.push('"');
+    if chars.next().is_some() {
         shown.push('…');
     }
     shown
 }
+
+/// Characters of a change shown in a finding's message.
+const SHOWN: usize = 24;
 
 #[cfg(test)]
 mod tests {
@@ -461,6 +481,32 @@ mod tests {
             let w = prepare_whole(Bytes::Owned(bytes), &opts, Some(&mut whole)).expect("decodes");
             let at_once = whole.0.finish((w.encoding, w.bom, &w.spans), &w.hits);
             prop_assert_eq!(sorted(by_parts), sorted(at_once));
+        }
+
+        /// A change is shown as `{:?}` prints its first characters:
+        /// controls, quotes, backslashes, combining marks, unassigned and
+        /// private-use characters, spaces of every width, astral ones.
+        #[test]
+        fn changes_show_as_debug_prints_them(
+            s in "[a中，“”\"'\\\t\r\n\u{0}\u{7F}\u{85}\u{A0}\u{AD}\u{300}\u{301}\u{200B}\u{2028}\u{3000}\u{302A}\u{E000}\u{FFFD}\u{FEFF}\u{10FFFF}\u{1F600}\u{E0001}]{0,30}",
+            any in any::<String>(),
+        ) {
+            for s in [s, any] {
+                let cut = s.char_indices().nth(SHOWN).map(|(at, _)| at);
+                let mut want = format!("{:?}", &s[..cut.unwrap_or(s.len())]);
+                if cut.is_some() {
+                    want.push('…');
+                }
+                prop_assert_eq!(show(&s), want);
+            }
+        }
+    }
+
+    #[test]
+    fn every_character_shows_as_debug_prints_it() {
+        for c in (0..=0xFFFFu32).filter_map(char::from_u32) {
+            let one = c.to_string();
+            assert_eq!(show(&one), format!("{one:?}"), "U+{:04X}", c as u32);
         }
     }
 
