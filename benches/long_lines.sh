@@ -4,6 +4,8 @@
 # periods between Han (so the rules change it all along), at 400 KB, 4 MB
 # and 40 MB. Each timing is the fastest of RUNS runs (default 3); the ratio
 # is each size's time over the previous size's (linear: about 10).
+# Then adversarial lines: one shape that makes a rule look around each
+# place, repeated (see the second table).
 # Usage: bash benches/long_lines.sh [WORKDIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,4 +47,54 @@ for cmd in normalize check clean; do
     prev=$t
   done
   echo "$row | ${ratios% } | $((rss / 1024)) MB |"
+done
+
+# Adversarial lines: one shape repeated to 400 KB and 4 MB, each making a
+# rule look around every place it might change (a run of `!` before Han, a
+# URL after every Han, Windows drives back to back, e-mail addresses,
+# entities, quotes, full-width letters). Linear: each ratio about 10.
+echo
+echo "| one line of … (normalize / check / clean) | 400 KB | 4 MB | ratios |"
+echo "|---|---|---|---|"
+shapes=(
+  'a!!!…!中 (one run of !)'
+  '见http://a.b/c,中文。'
+  '中,a:\b:\c:\d:\e:\f:\'
+  'a@b.c中,x@y.z，'
+  '&amp;中,&#12345;'
+  '"中"“中“中,'
+  '中ａｂ,'
+)
+for k in "${!shapes[@]}"; do
+  shape=${shapes[$k]}
+  for size in 400000 4000000; do
+    f="$work/shape-$k-$size.txt"
+    if [ ! -f "$f" ]; then
+      if [ "$k" = 0 ]; then
+        # One run of `!` between a letter and Han: the rule looks back over it.
+        { printf 'a'; head -c "$size" /dev/zero | tr '\0' '!'; printf '中\n'; } > "$f"
+      else
+        s=$shape
+        while [ "$(printf '%s' "$s" | wc -c)" -lt "$size" ]; do s=$s$s; done
+        # Cut at the size, back to a character boundary, then one newline.
+        { printf '%s' "$s" | head -c "$size" | iconv -c -f UTF-8 -t UTF-8 || true; echo; } > "$f"
+      fi
+    fi
+  done
+  for cmd in normalize check clean; do
+    row="| \`${shape:0:16}\`… ($cmd)"
+    prev=""
+    for size in 400000 4000000; do
+      f="$work/shape-$k-$size.txt"
+      case $cmd in
+        clean) set -- "$canon" clean "$f" --out "$work/out" --quiet ;;
+        *) set -- "$canon" "$cmd" "$f" ;;
+      esac
+      read -r t _ < <(fastest timeout 120 "$@")
+      row="$row | $(printf '%.2f s' "$t")"
+      [ -n "$prev" ] && row="$row | $(awk -v a="$prev" -v b="$t" 'BEGIN { printf "%.1f", b / (a > 0.01 ? a : 0.01) }')"
+      prev=$t
+    done
+    echo "$row |"
+  done
 done

@@ -29,12 +29,22 @@ pub fn protected_spans(s: &str) -> Vec<Range<usize>> {
             .find(|c: char| !c.is_ascii_graphic())
             .unwrap_or(s.len() - from)
     };
-    // scheme://..., www. (searchers built once: most lines are short)
+    // scheme://..., www. (searchers built once: most lines are short).
+    // Each needle's next place is kept until the scan passes it, so a line
+    // of many URLs is searched once per needle, not once per URL.
     static URL: LazyLock<[Finder<'static>; 2]> =
         LazyLock::new(|| [Finder::new("://"), Finder::new("www.")]);
+    let mut next = URL.each_ref().map(|n| n.find(bytes));
     let mut from = 0;
-    while let Some(pos) = URL.iter().filter_map(|n| n.find(&bytes[from..])).min() {
-        let at = from + pos;
+    loop {
+        for (n, at) in URL.iter().zip(&mut next) {
+            if at.is_some_and(|p| p < from) {
+                *at = n.find(&bytes[from..]).map(|p| from + p);
+            }
+        }
+        let Some(at) = next.iter().flatten().min().copied() else {
+            break;
+        };
         let mut start = at;
         if bytes[at..].starts_with(b"://") {
             while start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
@@ -70,9 +80,15 @@ pub fn protected_spans(s: &str) -> Vec<Range<usize>> {
             spans.push(at..ascii_run_end(at));
         }
     }
+    // (A drive inside the run of the one before ends where that run does:
+    // each run is walked once, `a:\\b:\\…` included.)
+    let mut run_end = 0;
     for at in memchr::memchr_iter(b':', bytes) {
         if bytes.get(at + 1) == Some(&b'\\') && at > 0 && bytes[at - 1].is_ascii_alphabetic() {
-            spans.push(at - 1..ascii_run_end(at));
+            if at >= run_end {
+                run_end = ascii_run_end(at);
+            }
+            spans.push(at - 1..run_end);
         }
     }
     // HTML entities: &amp; &#12345; &#x4e2d;
@@ -187,6 +203,117 @@ fn map_sites<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// [`protected_spans`] as it was first written (a search per needle and
+    /// URL, a run walked per drive): the oracle of the one that walks each
+    /// stretch once.
+    fn spans_first_written(s: &str) -> Vec<Range<usize>> {
+        fn mail_char(c: char) -> bool {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-')
+        }
+        let bytes = s.as_bytes();
+        // One pass decides for most lines: no byte any span needs.
+        if memchr::memchr3(b':', b'w', b'@', bytes).is_none()
+            && memchr::memchr3(b'/', b'&', b'\\', bytes).is_none()
+        {
+            return Vec::new();
+        }
+        let mut spans: Vec<Range<usize>> = Vec::new();
+        let ascii_run_end = |from: usize| {
+            from + s[from..]
+                .find(|c: char| !c.is_ascii_graphic())
+                .unwrap_or(s.len() - from)
+        };
+        // scheme://..., www. (most lines hold neither `:` nor `w`: skip the
+        // substring searches, which run once per rule that fires)
+        let needles: &[&str] = match (bytes.contains(&b':'), bytes.contains(&b'w')) {
+            (true, true) => &["://", "www."],
+            (true, false) => &["://"],
+            (false, true) => &["www."],
+            (false, false) => &[],
+        };
+        let mut from = 0;
+        while let Some(pos) = needles.iter().filter_map(|n| s[from..].find(n)).min() {
+            let at = from + pos;
+            let mut start = at;
+            if s[at..].starts_with("://") {
+                while start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
+                    start -= 1;
+                }
+            }
+            let end = ascii_run_end(at);
+            spans.push(start..end);
+            from = end.max(at + 1);
+        }
+        // e-mail addresses
+        for (at, _) in s.match_indices('@') {
+            let start = s[..at]
+                .char_indices()
+                .rev()
+                .take_while(|&(_, c)| mail_char(c))
+                .last()
+                .map_or(at, |(i, _)| i);
+            let end = at
+                + 1
+                + s[at + 1..]
+                    .find(|c: char| !mail_char(c))
+                    .unwrap_or(s.len() - at - 1);
+            if start < at && s[at + 1..end].contains('.') {
+                spans.push(start..end);
+            }
+        }
+        // Unix paths (/a/b) and Windows paths (C:\a)
+        for (at, _) in s.match_indices('/') {
+            let at_word_start = at == 0 || !bytes[at - 1].is_ascii_graphic();
+            let next_is_word = bytes.get(at + 1).is_some_and(|b| b.is_ascii_alphanumeric());
+            if at_word_start && next_is_word && s[at + 1..ascii_run_end(at)].contains('/') {
+                spans.push(at..ascii_run_end(at));
+            }
+        }
+        for (at, _) in s.match_indices(":\\") {
+            if at > 0 && bytes[at - 1].is_ascii_alphabetic() {
+                spans.push(at - 1..ascii_run_end(at));
+            }
+        }
+        // HTML entities: &amp; &#12345; &#x4e2d;
+        for (at, _) in s.match_indices('&') {
+            let rest = &s[at + 1..];
+            let len = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+                .unwrap_or(rest.len());
+            if len > 0 && rest[len..].starts_with(';') {
+                spans.push(at..at + len + 2);
+            }
+        }
+        spans.sort_by_key(|r| (r.start, r.end));
+        // Overlapping spans (a URL holding a path) merged: in order and apart,
+        // so `in_spans` can search them.
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(spans.len());
+        for r in spans {
+            match merged.last_mut() {
+                Some(last) if r.start < last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        merged
+    }
+
+    proptest! {
+        /// The spans are the ones the first version finds, URLs, drives,
+        /// addresses, paths and entities back to back or apart.
+        #[test]
+        fn spans_are_the_first_versions(
+            parts in proptest::collection::vec(prop_oneof![
+                Just("http://a.b/c"), Just("www.x.cn"), Just("a:\\"), Just("C:\\d"),
+                Just(" /a/b"), Just("/x"), Just("a@b.c"), Just("@"), Just("&amp;"), Just("&#1;"),
+                Just("://"), Just("w"), Just(":"), Just("中"), Just(","), Just(" "), Just("."),
+            ], 0..24),
+        ) {
+            let s: String = parts.concat();
+            prop_assert_eq!(protected_spans(&s), spans_first_written(&s), "{:?}", s);
+        }
+    }
 
     #[test]
     fn protected_spans_table() {

@@ -274,15 +274,37 @@ fn close_han_runs(s: &str) -> Cow<'_, str> {
 /// Whether some ASCII `mark` in `s` has Han or a CJK mark right before or right
 /// after it: the cheap test before a context rule does real work.
 fn next_to_han(s: &str, mark: u8) -> bool {
+    let before_run = BeforeRun::default();
     memchr::memchr_iter(mark, s.as_bytes()).any(|at| {
         let before = if matches!(mark, b'!' | b'?') {
-            s[..at].trim_end_matches(['!', '?', '！', '？'])
+            before_run.at(s, at)
         } else {
-            &s[..at]
+            s[..at].chars().next_back()
         };
-        before.chars().next_back().is_some_and(is_cjk)
-            || s[at + 1..].chars().next().is_some_and(is_cjk)
+        before.is_some_and(is_cjk) || s[at + 1..].chars().next().is_some_and(is_cjk)
     })
+}
+
+/// Marks that come in runs (`?!`, `！？`): what counts is before the run.
+const RUN_MARKS: [char; 4] = ['!', '?', '！', '？'];
+
+/// The character before the run of [`RUN_MARKS`] that ends at a place of
+/// a line, asked of places in order: each stretch of the line is walked
+/// once (a line of a million `!` would be walked a million times).
+#[derive(Default)]
+struct BeforeRun(std::cell::Cell<(usize, Option<char>)>);
+
+impl BeforeRun {
+    /// The character before the run of marks ending at byte `at` of `s`
+    /// (at or after the place asked before).
+    fn at(&self, s: &str, at: usize) -> Option<char> {
+        let (upto, before) = self.0.get();
+        let gap = s[upto.min(at)..at].trim_end_matches(RUN_MARKS);
+        // (A gap of marks only: the run goes on from before it.)
+        let before = gap.chars().next_back().or(before);
+        self.0.set((at, before));
+        before
+    }
 }
 
 // ------------------------------------------------------------ width
@@ -411,13 +433,11 @@ fn fullwidth_mark<'a>(s: &'a str, byte: u8, full: &'static str) -> Cow<'a, str> 
         return Cow::Borrowed(s);
     }
     let spans = protected_spans(s);
+    let before_run = BeforeRun::default();
     map_ascii(s, byte, |site| {
         // `!` and `?` may come in runs (`?!`): what counts is before the run.
         let prev = if matches!(ascii, '!' | '?') {
-            site.line[..site.at]
-                .trim_end_matches(['!', '?', '！', '？'])
-                .chars()
-                .last()
+            before_run.at(site.line, site.at)
         } else {
             site.prev
         };
@@ -893,6 +913,23 @@ mod tests {
         ) {
             if !quotes_to_mend(s.as_bytes()) {
                 prop_assert!(matches!(mend_quotes(&s), Cow::Borrowed(_)), "{:?}", s);
+            }
+        }
+    }
+
+    proptest! {
+        /// The character before a run of `!?！？`, asked at places in
+        /// order, is the one the line trimmed there ends with.
+        #[test]
+        fn the_character_before_a_run_is_the_trimmed_lines_last(
+            s in "[!?！？中a ]{0,30}",
+            skip in proptest::collection::vec(any::<bool>(), 31),
+        ) {
+            let before_run = BeforeRun::default();
+            let places = s.char_indices().map(|(at, _)| at).chain([s.len()]);
+            for (at, _) in places.zip(&skip).filter(|(_, &skip)| !skip) {
+                let want = s[..at].trim_end_matches(RUN_MARKS).chars().next_back();
+                prop_assert_eq!(before_run.at(&s, at), want, "{:?} at {}", s, at);
             }
         }
     }
