@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use super::{Finding, FindingKind};
+use super::{Finding, FindingKind, FingerprintPrefix};
 use crate::decode::{EncodedSpan, Mojibake};
 use crate::normalize::{Hit, RecordedHits, RULES};
 use crate::pipeline::TextPart;
@@ -32,6 +32,8 @@ pub struct FileScan {
     /// the rest: the first's range and line, how many and their bytes.
     undecodable: Vec<(Range<usize>, usize, String)>,
     undecodable_rest: Option<(Range<usize>, usize, usize, usize)>,
+    /// The fingerprint of the last rule change's line, by rule and line.
+    prefix: Option<((usize, usize), FingerprintPrefix)>,
 }
 
 impl FileScan {
@@ -45,6 +47,7 @@ impl FileScan {
             quotes_more: None,
             undecodable: Vec::new(),
             undecodable_rest: None,
+            prefix: None,
         }
     }
 
@@ -181,7 +184,8 @@ impl FileScan {
         self.findings
     }
 
-    /// A rule's change at line `i` (text `line`): listed, or counted past
+    /// A rule's change at line `i` (text `line`, the same for every change
+    /// at `i`): listed, or counted past
     /// [`MAX_PER_RULE`] (a file with every comma half-width would otherwise
     /// give thousands).
     fn hit(&mut self, i: usize, hit: &Hit, line: &str) {
@@ -191,8 +195,18 @@ impl FileScan {
             return;
         }
         let rule = &RULES[hit.rule];
-        let f = Finding::new(
-            FindingKind::Rule(hit.rule),
+        let kind = FindingKind::Rule(hit.rule);
+        // (A rule's changes to one line share the line's part of their
+        // fingerprints.)
+        let key = (hit.rule, i);
+        let prefix = match self.prefix.take() {
+            Some((k, prefix)) if k == key => prefix,
+            _ => FingerprintPrefix::new(kind, &self.path, &[line.as_bytes()]),
+        };
+        let fingerprint = prefix.finish(&[hit.before.as_bytes()]);
+        self.prefix = Some((key, prefix));
+        let f = Finding::fingerprinted(
+            kind,
             &self.path,
             format!(
                 "{} → {} ({})",
@@ -200,7 +214,7 @@ impl FileScan {
                 show(&hit.after),
                 rule.summary
             ),
-            &[line.as_bytes(), hit.before.as_bytes()],
+            fingerprint,
         )
         .at(i + 1, hit.col)
         .fix(hit.after.clone());
@@ -399,6 +413,7 @@ mod tests {
     use super::*;
 
     use crate::decode;
+    use crate::normalize::Hit;
     use crate::pipeline::prepare::{prepare_chunks, prepare_whole};
     use crate::pipeline::{FileView, TextObserver};
     use crate::source::Bytes;
@@ -507,6 +522,41 @@ mod tests {
         for c in (0..=0xFFFFu32).filter_map(char::from_u32) {
             let one = c.to_string();
             assert_eq!(show(&one), format!("{one:?}"), "U+{:04X}", c as u32);
+        }
+    }
+
+    /// A rule's changes to one line share the line's part of their
+    /// fingerprints; each is still the fingerprint of its own kind, line and
+    /// change, whatever came before it.
+    #[test]
+    fn changes_sharing_a_line_keep_their_own_fingerprints() {
+        let hit = |rule: usize, before: &str| Hit {
+            rule,
+            line: 0,
+            col: 1,
+            before: before.into(),
+            after: "，".into(),
+        };
+        let (a, b) = ("各位,代表,好", "其他,代表,好");
+        let calls: [(usize, Hit, &str); 7] = [
+            (0, hit(3, ","), a),
+            (0, hit(3, ",代"), a),
+            (0, hit(4, ","), a),
+            (0, hit(3, ","), a),
+            (1, hit(3, ","), b),
+            (2, hit(3, ","), a),
+            (2, hit(4, ","), a),
+        ];
+        let mut scan = FileScan::new("f.txt");
+        for (i, h, line) in &calls {
+            scan.hit(*i, h, line);
+        }
+        assert_eq!(scan.findings.len(), calls.len());
+        for (f, (_, h, line)) in scan.findings.iter().zip(&calls) {
+            let kind = FindingKind::Rule(h.rule);
+            let want =
+                super::super::fingerprint(kind, "f.txt", &[line.as_bytes(), h.before.as_bytes()]);
+            assert_eq!(f.fingerprint, want, "{line} {}", h.before);
         }
     }
 

@@ -123,7 +123,17 @@ pub struct Finding {
 impl Finding {
     /// A finding of `kind` in `path`, fingerprinted on `context`.
     pub fn new(kind: FindingKind, path: &str, message: String, context: &[&[u8]]) -> Self {
-        let fingerprint = fingerprint(kind, path, context);
+        Finding::fingerprinted(kind, path, message, fingerprint(kind, path, context))
+    }
+
+    /// A finding of `kind` in `path` whose fingerprint is made (see
+    /// [`FingerprintPrefix`]).
+    pub fn fingerprinted(
+        kind: FindingKind,
+        path: &str,
+        message: String,
+        fingerprint: String,
+    ) -> Self {
         Finding {
             rule: kind,
             severity: kind.default_severity(),
@@ -154,26 +164,52 @@ impl Finding {
 
 /// The fingerprint of a finding: the first 16 hex digits of the BLAKE3
 /// hash of its kind, path and context, each preceded by its length (u64,
-/// little-endian). Hashed in one piece (one call of the hasher per part,
-/// each length a call of its own, cost more than the hashing).
+/// little-endian).
 fn fingerprint(kind: FindingKind, path: &str, context: &[&[u8]]) -> String {
-    let parts = || {
-        [kind.id().as_bytes(), path.as_bytes()]
-            .into_iter()
-            .chain(context.iter().copied())
-    };
-    let mut bytes = Vec::with_capacity(parts().map(|p| p.len() + 8).sum());
-    for part in parts() {
+    FingerprintPrefix::new(kind, path, context).finish(&[])
+}
+
+/// A fingerprint hashed as far as its kind, path and the first parts of its
+/// context, for the findings that share them (a rule's changes to one
+/// line: a line of 40 MB is hashed once, not once per change); each
+/// finishes it with the rest of its context.
+#[derive(Debug, Clone)]
+pub(crate) struct FingerprintPrefix(blake3::Hasher);
+
+impl FingerprintPrefix {
+    pub(crate) fn new(kind: FindingKind, path: &str, context: &[&[u8]]) -> FingerprintPrefix {
+        let mut h = blake3::Hasher::new();
+        h.update(&framed(
+            [kind.id().as_bytes(), path.as_bytes()]
+                .into_iter()
+                .chain(context.iter().copied()),
+        ));
+        FingerprintPrefix(h)
+    }
+
+    /// The fingerprint of the finding whose context goes on with `rest`.
+    pub(crate) fn finish(&self, rest: &[&[u8]]) -> String {
+        let mut h = self.0.clone();
+        h.update(&framed(rest.iter().copied()));
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        h.finalize().as_bytes()[..8]
+            .iter()
+            .flat_map(|&b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+            .map(char::from)
+            .collect()
+    }
+}
+
+/// `parts` each preceded by its length (u64, little-endian), in one piece:
+/// one call of the hasher per part, each length a call of its own, cost
+/// more than the hashing.
+fn framed<'a>(parts: impl Iterator<Item = &'a [u8]> + Clone) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(parts.clone().map(|p| p.len() + 8).sum());
+    for part in parts {
         bytes.extend_from_slice(&(part.len() as u64).to_le_bytes());
         bytes.extend_from_slice(part);
     }
-    let hash = blake3::hash(&bytes);
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    hash.as_bytes()[..8]
-        .iter()
-        .flat_map(|&b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
-        .map(char::from)
-        .collect()
+    bytes
 }
 
 /// The per-file findings of a run, gathered while the analysis has each
