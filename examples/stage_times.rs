@@ -3,21 +3,11 @@
 //! stage_times -- DIR
 use std::time::{Duration, Instant};
 
+#[path = "common/files.rs"]
+mod files;
+
 fn main() {
-    let dir = std::env::args().nth(1).expect("usage: stage_times DIR");
-    let mut paths = Vec::new();
-    let mut stack = vec![std::path::PathBuf::from(dir)];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if !p.to_string_lossy().ends_with(".json") {
-                paths.push(p);
-            }
-        }
-    }
-    paths.sort();
+    let paths = files::under_first_arg("usage: stage_times DIR");
     let opts = canon::Options::default();
     let mut t = [Duration::ZERO; 7];
     let names = [
