@@ -28,6 +28,15 @@ for size in 400000 4000000 40000000; do
   fi
 done
 . benches/fastest.sh
+# `run CMD FILE`: the fastest time and peak RSS of `canon CMD FILE`.
+run() {
+  case $1 in
+    clean) fastest timeout 120 "$canon" clean "$2" --out "$work/out" --quiet ;;
+    *) fastest timeout 120 "$canon" "$1" "$2" ;;
+  esac
+}
+# `ratio A B`: B over A (A at least 0.01 s).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b / (a > 0.01 ? a : 0.01) }'; }
 echo "| command | 400 KB | 4 MB | 40 MB | ratios | peak RSS at 40 MB |"
 echo "|---|---|---|---|---|---|"
 for cmd in normalize check clean; do
@@ -36,14 +45,9 @@ for cmd in normalize check clean; do
   ratios=""
   rss=0
   for size in 400000 4000000 40000000; do
-    f="$work/line-$size.txt"
-    case $cmd in
-      clean) set -- "$canon" clean "$f" --out "$work/out" --quiet ;;
-      *) set -- "$canon" "$cmd" "$f" ;;
-    esac
-    read -r t rss < <(fastest "$@")
+    read -r t rss < <(run "$cmd" "$work/line-$size.txt")
     row="$row | $(printf '%.2f s' "$t")"
-    [ -n "$prev" ] && ratios="$ratios$(awk -v a="$prev" -v b="$t" 'BEGIN { printf "%.1f ", b / a }')"
+    [ -n "$prev" ] && ratios="$ratios$(ratio "$prev" "$t") "
     prev=$t
   done
   echo "$row | ${ratios% } | $((rss / 1024)) MB |"
@@ -85,14 +89,9 @@ for k in "${!shapes[@]}"; do
     row="| \`${shape:0:16}\`… ($cmd)"
     prev=""
     for size in 400000 4000000; do
-      f="$work/shape-$k-$size.txt"
-      case $cmd in
-        clean) set -- "$canon" clean "$f" --out "$work/out" --quiet ;;
-        *) set -- "$canon" "$cmd" "$f" ;;
-      esac
-      read -r t _ < <(fastest timeout 120 "$@")
+      read -r t _ < <(run "$cmd" "$work/shape-$k-$size.txt")
       row="$row | $(printf '%.2f s' "$t")"
-      [ -n "$prev" ] && row="$row | $(awk -v a="$prev" -v b="$t" 'BEGIN { printf "%.1f", b / (a > 0.01 ? a : 0.01) }')"
+      [ -n "$prev" ] && row="$row | $(ratio "$prev" "$t")"
       prev=$t
     done
     echo "$row |"
