@@ -10,9 +10,10 @@ The convenience API::
 The stages (what ``python -m canon.spark`` runs on a cluster):
 :func:`analyze` (one input's units: encodings, copies, keys, signatures),
 :class:`CleanJob` / :class:`Planned` (the run planned from every unit's
-result, the documents put into the output), :func:`analyze_input`,
-:func:`render_input` and :func:`vote` (the per-unit and per-document work,
-exchanging bytes).
+result, the documents put into the output), :func:`analyze_input` (or
+:func:`analyze_input_apart`: the MinHash signatures apart, one per distinct
+text), :func:`render_input` and :func:`vote` (the per-unit and per-document
+work, exchanging bytes).
 
 Options are keyword arguments named after ``canon clean``'s long flags
 (``threshold=0.9``, ``profile="generic"``, ``text_field="content"``, ...);
@@ -31,6 +32,7 @@ from ._canon import (  # noqa: F401  (re-exported stages)
     CleanJob,
     Planned,
     analyze_input,
+    analyze_input_apart,
     list_inputs,
     render_input,
     root_display,
@@ -47,6 +49,7 @@ __all__ = [
     "Planned",
     "analyze",
     "analyze_input",
+    "analyze_input_apart",
     "clean",
     "list_inputs",
     "normalize",

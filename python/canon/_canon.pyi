@@ -29,6 +29,15 @@ def analyze_input(
     options: Optional[Dict[str, Any]] = None,
     output_format: str = "txt",
 ) -> List[Tuple[int, bytes]]: ...
+def analyze_input_apart(
+    index: int,
+    display: str,
+    kind: str,
+    path: Optional[str] = None,
+    data: Optional[bytes] = None,
+    options: Optional[Dict[str, Any]] = None,
+    output_format: str = "txt",
+) -> Tuple[List[Tuple[int, bytes]], List[Tuple[bytes, bytes]]]: ...
 def render_input(
     display: str,
     kind: str,
@@ -51,7 +60,8 @@ class CleanJob:
         force: bool = False,
         options: Optional[Dict[str, Any]] = None,
     ) -> None: ...
-    def add(self, unit: bytes) -> None: ...
+    def add(self, unit: bytes, signatures_apart: bool = False) -> None: ...
+    def add_signature(self, key: bytes, signature: bytes) -> None: ...
     def plan(self, units: List[bytes] = ..., errors: List[str] = ...) -> "Planned": ...
 
 class Planned:

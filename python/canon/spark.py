@@ -9,10 +9,13 @@ canon is reimplemented here):
    read); URIs Spark reads (``hdfs://``, ``s3a://``, ``file://``) are listed
    by Spark's ``binaryFile`` source and named like absolute paths.
 2. **analyze** (executors, one task per slice of inputs): each input's units
-   decoded, normalized, folded, segmented and fingerprinted; what travels
-   back per unit is its analysis without its text (copies' places, keys,
-   MinHash signatures and containment samples, edges): about 8.6 KB per
-   copy on the generated archive (see the README, "Running on a cluster").
+   decoded, normalized, folded, segmented and fingerprinted. What travels
+   back per unit is its analysis without its text and without its MinHash
+   signatures (copies' places, keys, edges); the signatures (128 minima
+   and the containment samples, most of the bytes) are a function of the
+   copy's key, so they are reduced by key on the executors and reach the
+   driver once per distinct text (see the README, "Running on a
+   cluster").
 3. **plan** (driver): clustering, archive chrome, truncation and backbones,
    over every unit's result in run order — the run-level half of ``canon
    clean``, so the documents never depend on how inputs were partitioned.
@@ -85,6 +88,17 @@ def _remote_files(spark, uris: Sequence[str]):
     return files, listing
 
 
+def _key_partition(key: bytes) -> int:
+    """A copy key's partition: its first bytes (blake3: well spread; the
+    same on every worker, unlike ``hash`` of bytes)."""
+    return int.from_bytes(key[:8], "little")
+
+
+def _first(a, _b):
+    """One of two values known to be equal (a key's signature)."""
+    return a
+
+
 def _computed(rdd):
     """The items of ``rdd``, computed by all executors at once (kept in
     their memory, or on their disks), then brought to the driver one
@@ -110,26 +124,36 @@ def clean(
     force: bool = False,
     partitions: Optional[int] = None,
     spark=None,
+    traffic: Optional[Dict[str, int]] = None,
     **options: Any,
 ) -> Dict[str, Any]:
     """Runs the job (see the module doc); returns the report as a dict.
 
     ``partitions`` slices the inputs (default: Spark's default parallelism);
     the result never depends on it. ``options`` are ``canon clean``'s
-    (``threshold``, ``profile``, ``text_field``, ...).
+    (``threshold``, ``profile``, ``text_field``, ...). ``traffic``, if
+    given, is filled with what reached the driver: ``units`` and
+    ``unit_bytes`` (analyses without signatures), ``signatures`` and
+    ``signature_bytes`` (one per distinct text), ``documents`` and
+    ``document_bytes`` (voted texts and stats).
     """
     own = spark is None
     spark = spark or _session(master)
     sc = spark.sparkContext
+    counts = traffic if traffic is not None else {}
     try:
-        return _clean(spark, sc, list(inputs), out, output_format, report, force, partitions, options)
+        return _clean(spark, sc, list(inputs), out, output_format, report, force, partitions, options, counts)
     finally:
         if own:
             spark.stop()
 
 
-def _clean(spark, sc, inputs, out, output_format, report, force, partitions, options):
+def _clean(spark, sc, inputs, out, output_format, report, force, partitions, options, traffic):
+    from pyspark import StorageLevel
     from pyspark.sql.functions import col
+
+    for k in ("units", "unit_bytes", "signatures", "signature_bytes", "documents", "document_bytes"):
+        traffic[k] = 0
 
     # Executors analyze one input at a time on one thread each (Spark runs
     # one task per core).
@@ -166,12 +190,26 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
 
     def analyze(row):
         i, d, k, p, data = row
-        return [(i, unit, blob) for unit, blob in _canon.analyze_input(i, d, k, p, data, unit_opts, fmt)]
+        return _canon.analyze_input_apart(i, d, k, p, data, unit_opts, fmt)
 
-    # Computed in parallel (kept by the executors), then streamed to the
-    # driver a partition at a time and kept decoded there.
-    for _i, _unit, blob in _computed(rdd.flatMap(analyze)):
-        job.add(blob)
+    # Computed in parallel and kept by the executors. The signatures are
+    # reduced by key there (a text held by many copies, in one input or
+    # many, sends one), then streamed to the driver a partition at a time,
+    # and the units after them; the driver keeps them decoded.
+    analyzed = rdd.map(analyze).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        analyzed.count()
+        signatures = analyzed.flatMap(lambda r: r[1]).reduceByKey(_first, max(1, slices), _key_partition)
+        for key, sig in _computed(signatures):
+            traffic["signatures"] += 1
+            traffic["signature_bytes"] += len(key) + len(sig)
+            job.add_signature(key, sig)
+        for _unit, blob in analyzed.flatMap(lambda r: r[0]).toLocalIterator():
+            traffic["units"] += 1
+            traffic["unit_bytes"] += len(blob)
+            job.add(blob, signatures_apart=True)
+    finally:
+        analyzed.unpersist()
     # 3. plan, on the driver, in run order.
     planned = job.plan([], errors)
     needs = dict(planned.needs())
@@ -206,6 +244,8 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
     docs = render_rdd.flatMap(render).groupByKey(max(1, slices)).map(merge)
     # 6. write, streamed to the driver one partition at a time.
     for _doc, text, stats in _computed(docs):
+        traffic["documents"] += 1
+        traffic["document_bytes"] += len(text.encode("utf-8")) + len(stats)
         planned.put(text, stats)
     text, _errors = planned.finish()
     return json.loads(text)
@@ -254,6 +294,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     c.add_argument("--quiet", "-q", action="store_true")
     args = parser.parse_args(argv)
     start = time.monotonic()
+    traffic: Dict[str, int] = {}
     try:
         rep = clean(
             args.inputs,
@@ -263,6 +304,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             report=args.report,
             force=args.force,
             partitions=args.partitions,
+            traffic=traffic,
             **_options(args),
         )
     except (_canon.CanonError, ValueError) as e:
@@ -271,7 +313,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not args.quiet:
         t = rep["totals"]
         print(
-            f"canon (spark): {t.get('files')} files, {len(rep['documents'])} documents in {time.monotonic() - start:.1f} s",
+            f"canon (spark): {t.get('files')} files, {len(rep['documents'])} documents in {time.monotonic() - start:.1f} s; "
+            f"to the driver: {traffic['units']} analyses ({traffic['unit_bytes'] / 1e6:.1f} MB), "
+            f"{traffic['signatures']} signatures ({traffic['signature_bytes'] / 1e6:.1f} MB)",
             file=sys.stderr,
         )
     bad = [f for f in rep["files"] if f.get("status") == "unreadable"]

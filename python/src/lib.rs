@@ -409,10 +409,10 @@ fn unit_input(
 }
 
 /// `(number, bytes)` pairs as Python `(int, bytes)` tuples.
-fn numbered_bytes(
-    py: Python<'_>,
-    items: Vec<(usize, Vec<u8>)>,
-) -> Vec<(usize, Bound<'_, PyBytes>)> {
+type NumberedBlobs<'py> = Vec<(usize, Bound<'py, PyBytes>)>;
+
+/// `(number, bytes)` pairs as Python `(int, bytes)` tuples.
+fn numbered_bytes(py: Python<'_>, items: Vec<(usize, Vec<u8>)>) -> NumberedBlobs<'_> {
     items
         .into_iter()
         .map(|(n, b)| (n, PyBytes::new(py, &b)))
@@ -434,7 +434,7 @@ fn analyze_input<'py>(
     data: Option<&[u8]>,
     options: Option<&Bound<'py, PyDict>>,
     output_format: &str,
-) -> PyResult<Vec<(usize, Bound<'py, PyBytes>)>> {
+) -> PyResult<NumberedBlobs<'py>> {
     let (opts, input) = unit_input(display, kind, path, data, options, output_format)?;
     let blobs = py
         .detach(|| {
@@ -449,6 +449,55 @@ fn analyze_input<'py>(
         .map_err(err)?;
     Ok(numbered_bytes(py, blobs))
 }
+
+/// [`analyze_input`] with the MinHash signatures apart: each unit's result
+/// as bytes without them (`(unit, bytes)` each, for
+/// [`PyCleanJob::add`] with `signatures_apart=True`), and each distinct
+/// text's signature once (`(key, bytes)` each, for
+/// [`PyCleanJob::add_signature`]): a signature is a function of its key,
+/// so a cluster can keep one per key before they reach the driver.
+#[pyfunction]
+#[pyo3(signature = (index, display, kind, path=None, data=None, options=None, output_format="txt"))]
+#[allow(clippy::too_many_arguments)]
+fn analyze_input_apart<'py>(
+    py: Python<'py>,
+    index: usize,
+    display: String,
+    kind: &str,
+    path: Option<PathBuf>,
+    data: Option<&[u8]>,
+    options: Option<&Bound<'py, PyDict>>,
+    output_format: &str,
+) -> PyResult<(NumberedBlobs<'py>, KeyedBlobs<'py>)> {
+    let (opts, input) = unit_input(display, kind, path, data, options, output_format)?;
+    let (units, signatures) = py
+        .detach(|| {
+            with_jobs(opts.jobs, || {
+                let mut seen = std::collections::HashSet::new();
+                let mut signatures = Vec::new();
+                let mut units = Vec::new();
+                for mut r in pipeline::analyze_one_input(index, &input, &opts, false) {
+                    for (key, sig) in canon::wire::take_signatures(&mut r) {
+                        if seen.insert(key) {
+                            signatures.push((key, canon::wire::encode(&sig)?));
+                        }
+                    }
+                    units.push((r.origin.1, canon::wire::encode(&r)?));
+                }
+                Ok::<_, canon::wire::WireError>((units, signatures))
+            })
+        })
+        .map_err(err)?
+        .map_err(err)?;
+    let signatures = signatures
+        .into_iter()
+        .map(|(k, b)| (PyBytes::new(py, &k), PyBytes::new(py, &b)))
+        .collect();
+    Ok((numbered_bytes(py, units), signatures))
+}
+
+/// `(key, bytes)` pairs as Python `(bytes, bytes)` tuples.
+type KeyedBlobs<'py> = Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)>;
 
 /// The copies of one input that documents want (`wanted`: from
 /// [`PyPlanned::needs`]) read again and rendered: `(document, bytes)` each,
@@ -465,7 +514,7 @@ fn render_input<'py>(
     data: Option<&[u8]>,
     options: Option<&Bound<'py, PyDict>>,
     output_format: &str,
-) -> PyResult<Vec<(usize, Bound<'py, PyBytes>)>> {
+) -> PyResult<NumberedBlobs<'py>> {
     let (opts, input) = unit_input(display, kind, path, data, options, output_format)?;
     let units: BTreeMap<usize, Vec<Wanted>> = canon::wire::decode(wanted).map_err(bad)?;
     let parts = py
@@ -519,8 +568,11 @@ fn vote<'py>(
 struct PyCleanJob {
     job: Option<CleanJob>,
     format: OutputFormat,
-    /// Units' results added so far.
-    files: Vec<FileResult>,
+    /// Units' results added so far, each with whether its signatures
+    /// travel apart.
+    files: Vec<(FileResult, bool)>,
+    /// The signatures that travelled apart, by key.
+    signatures: canon::wire::Signatures,
 }
 
 #[pymethods]
@@ -542,16 +594,37 @@ impl PyCleanJob {
             job: Some(job),
             format: clean.format,
             files: Vec::new(),
+            signatures: Default::default(),
         })
     }
 
-    /// One unit's result (bytes [`analyze_input`] gave), kept decoded until
-    /// the run is planned: results can arrive one at a time, in any order.
-    fn add(&mut self, unit: &[u8]) -> PyResult<()> {
+    /// One unit's result (bytes [`analyze_input`] gave, or
+    /// [`analyze_input_apart`] with `signatures_apart=True`), kept decoded
+    /// until the run is planned: results can arrive one at a time, in any
+    /// order.
+    #[pyo3(signature = (unit, signatures_apart=false))]
+    fn add(&mut self, unit: &[u8], signatures_apart: bool) -> PyResult<()> {
         if self.job.is_none() {
             return Err(err("this job was planned already"));
         }
-        self.files.push(canon::wire::decode(unit).map_err(bad)?);
+        self.files
+            .push((canon::wire::decode(unit).map_err(bad)?, signatures_apart));
+        Ok(())
+    }
+
+    /// One distinct text's signature (a `(key, bytes)` pair
+    /// [`analyze_input_apart`] gave; the same key twice is the same
+    /// signature), for the units added with `signatures_apart=True`.
+    fn add_signature(&mut self, key: &[u8], signature: &[u8]) -> PyResult<()> {
+        if self.job.is_none() {
+            return Err(err("this job was planned already"));
+        }
+        let key: [u8; 32] = key
+            .try_into()
+            .map_err(|_| bad(format!("a copy key is 32 bytes, not {}", key.len())))?;
+        if let std::collections::hash_map::Entry::Vacant(e) = self.signatures.entry(key) {
+            e.insert(canon::wire::decode(signature).map_err(bad)?);
+        }
         Ok(())
     }
 
@@ -571,7 +644,14 @@ impl PyCleanJob {
             .take()
             .ok_or_else(|| err("this job was planned already"))?;
         let opts = job.options().clone();
-        let mut files = std::mem::take(&mut self.files);
+        let mut files = Vec::with_capacity(self.files.len() + units.len());
+        for (mut f, apart) in std::mem::take(&mut self.files) {
+            if apart {
+                canon::wire::put_signatures(&mut f, &self.signatures).map_err(bad)?;
+            }
+            files.push(f);
+        }
+        self.signatures = Default::default();
         for b in &units {
             files.push(canon::wire::decode(b).map_err(bad)?);
         }
@@ -647,7 +727,7 @@ impl PyPlanned {
 
     /// The copies each input must render: `(input, bytes)` for the inputs
     /// holding a copy some document wants (see [`render_input`]).
-    fn needs<'py>(&self, py: Python<'py>) -> PyResult<Vec<(usize, Bound<'py, PyBytes>)>> {
+    fn needs<'py>(&self, py: Python<'py>) -> PyResult<NumberedBlobs<'py>> {
         let mut by_input: BTreeMap<usize, BTreeMap<usize, &Vec<Wanted>>> = BTreeMap::new();
         for ((input, unit), wanted) in &self.needs.by_unit {
             by_input.entry(*input).or_default().insert(*unit, wanted);
@@ -699,6 +779,7 @@ fn _canon(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(list_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(root_display, m)?)?;
     m.add_function(wrap_pyfunction!(analyze_input, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze_input_apart, m)?)?;
     m.add_function(wrap_pyfunction!(render_input, m)?)?;
     m.add_function(wrap_pyfunction!(vote, m)?)?;
     m.add_function(wrap_pyfunction!(rules, m)?)?;

@@ -105,6 +105,55 @@ def test_the_stages_give_what_clean_gives(repo, tmp_path):
     assert report == json.loads((want / "report.json").read_text())
 
 
+def test_signatures_apart_travel_once_per_text(repo, tmp_path):
+    """analyze_input_apart → add(signatures_apart=True) / add_signature:
+    each distinct text's signature once, the same run as clean's; a
+    signature missing is an error, never a copy taken as too short."""
+    want = tmp_path / "want"
+    rep = canon.clean([repo / "samples"], want)
+    out = tmp_path / "got"
+    job = canon.CleanJob([str(repo / "samples")], str(out))
+    listed, errors = canon.list_inputs([str(repo / "samples")], str(out))
+    signatures = []
+    for i, (display, kind, path, _size) in enumerate(listed):
+        units, sigs = canon.analyze_input_apart(i, display, kind, path)
+        for _, b in units:
+            job.add(b, signatures_apart=True)
+        # Each input sends a text's signature once (the seed file holds
+        # one report eight times: one signature for them) ...
+        assert len({k for k, _ in sigs}) == len(sigs)
+        signatures += sigs
+        # ... and another input holding the text sends it again.
+        for key, s in sigs:
+            job.add_signature(key, s)
+    keys = {c["key"] for f in rep["files"] for c in f.get("copies", [])}
+    copies = sum(len(f.get("copies", [])) for f in rep["files"])
+    assert {k.hex() for k, _ in signatures} == keys
+    assert len(keys) < len(signatures) < copies
+    planned = job.plan([], errors)
+    parts = {}
+    for i, wanted in planned.needs():
+        display, kind, path, _ = listed[i]
+        for doc, part in canon.render_input(display, kind, wanted, path):
+            parts.setdefault(doc, []).append(part)
+    for doc in sorted(parts):
+        planned.put(*canon.vote(doc, planned.backbone_votes[doc], parts[doc], planned.rules))
+    assert json.loads(planned.finish()[0]) == rep
+    assert tree_hashes(out) == tree_hashes(want)
+
+    job = canon.CleanJob([str(repo / "samples")], str(tmp_path / "lost"))
+    for i, (display, kind, path, _size) in enumerate(listed):
+        units, sigs = canon.analyze_input_apart(i, display, kind, path)
+        for _, b in units:
+            job.add(b, signatures_apart=True)
+        for key, s in sigs[1:]:
+            job.add_signature(key, s)
+    with pytest.raises(ValueError, match="no signature arrived"):
+        job.plan([], errors)
+    with pytest.raises(ValueError, match="32 bytes"):
+        canon.CleanJob([str(repo / "samples")], str(tmp_path / "k")).add_signature(b"short", b"")
+
+
 def test_a_run_missing_a_document_publishes_nothing(repo, tmp_path):
     out = tmp_path / "got"
     job = canon.CleanJob([str(repo / "samples")], str(out))

@@ -13,7 +13,7 @@ from conftest import tree_hashes
 spark_mod = pytest.importorskip("canon.spark")
 
 
-def both(inputs, tmp_path, spark, partitions, output_format="txt", **options):
+def both(inputs, tmp_path, spark, partitions, output_format="txt", traffic=None, **options):
     name = "out" + ("" if output_format == "txt" else "." + output_format)
     want = tmp_path / f"want-{partitions}" / name
     got = tmp_path / f"got-{partitions}" / name
@@ -22,27 +22,45 @@ def both(inputs, tmp_path, spark, partitions, output_format="txt", **options):
     rep_want = canon.clean([str(i) for i in inputs], want, output_format=output_format, **options)
     rep_got = spark_mod.clean(
         [str(i) for i in inputs], str(got), spark=spark, partitions=partitions,
-        output_format=output_format, **options,
+        output_format=output_format, traffic=traffic, **options,
     )
     return want, got, rep_want, rep_got
 
 
+def keys_and_copies(report):
+    """The distinct copy keys of a report, and how many copies."""
+    copies = [c["key"] for f in report["files"] for c in f.get("copies", [])]
+    return set(copies), len(copies)
+
+
 @pytest.mark.parametrize("partitions", [1, 2, 7])
 def test_samples(repo, tmp_path, spark, partitions):
-    want, got, rw, rg = both([repo / "samples"], tmp_path, spark, partitions)
+    traffic = {}
+    want, got, rw, rg = both([repo / "samples"], tmp_path, spark, partitions, traffic=traffic)
     assert tree_hashes(got) == tree_hashes(want)
     assert rg == rw
+    # One signature per distinct text reached the driver (the seed file's
+    # eight copies of one report sent one).
+    keys, copies = keys_and_copies(rw)
+    assert traffic["signatures"] == len(keys) < copies
+    assert traffic["units"] == len(rw["files"])
+    assert traffic["documents"] == len(rw["documents"])
 
 
 @pytest.mark.parametrize("partitions", [1, 2, 7])
 def test_generated_archive(archive40, tmp_path, spark, partitions):
     size = sum(p.stat().st_size for p in Path(archive40).rglob("*") if p.is_file())
     assert size >= 40_000_000
-    want, got, rw, rg = both([archive40], tmp_path, spark, partitions)
+    traffic = {}
+    want, got, rw, rg = both([archive40], tmp_path, spark, partitions, traffic=traffic)
     hashes = tree_hashes(want)
     assert len(hashes) > 9
     assert tree_hashes(got) == hashes
     assert rg == rw
+    # Mirrors in other files (other partitions) share their signatures
+    # (a copy's whole continued into its rest has one too).
+    keys, copies = keys_and_copies(rw)
+    assert len(keys) <= traffic["signatures"] < copies
 
 
 def records(repo):
