@@ -4,7 +4,8 @@ sent before) against the analyses without them plus each distinct text's
 signature once (``analyze_input_apart``, what it sends now: the executors
 reduce the signatures by key). The inputs are analyzed here, input by
 input; then the driver's side is replayed — a ``CleanJob`` given every
-unit (and signature) plans the run — and its resident memory measured.
+unit (and signature), streamed from a spool as the job streams them,
+plans the run — and the growth of its resident memory measured.
 Each way runs in a fresh process.
 
 Usage: python benches/driver.py DIR   (with the package: pip install ./python)
@@ -22,35 +23,48 @@ def rss_mb() -> float:
 
 
 def one(way: str, root: str) -> None:
+    import pickle
+
     from canon import _canon
 
-    base = rss_mb()
     listed, errors = _canon.list_inputs([root], None, None)
     listed = sorted(listed, key=lambda t: t[0].encode("utf-8"))
-    units, signatures, sent = [], {}, 0
-    for i, (display, kind, path, _size) in enumerate(listed):
-        if way == "with-signatures":
-            units += [b for _, b in _canon.analyze_input(i, display, kind, path, None, {"jobs": 1})]
-        else:
-            us, sigs = _canon.analyze_input_apart(i, display, kind, path, None, {"jobs": 1})
-            units += [b for _, b in us]
+    unit_bytes = sig_bytes = sent = 0
+    keys = set()
+    with tempfile.TemporaryDirectory() as tmp, open(os.path.join(tmp, "spool"), "w+b") as spool:
+        # The executors' side: what each input sends, spooled to disk (the
+        # driver streams it in, a partition at a time).
+        for i, (display, kind, path, _size) in enumerate(listed):
+            if way == "with-signatures":
+                units, sigs = _canon.analyze_input(i, display, kind, path, None, {"jobs": 1}), []
+            else:
+                units, sigs = _canon.analyze_input_apart(i, display, kind, path, None, {"jobs": 1})
             sent += len(sigs)
             for key, s in sigs:
-                signatures.setdefault(key, s)
-    unit_mb = sum(map(len, units)) / 1e6
-    sig_mb = sum(len(k) + len(s) for k, s in signatures.items()) / 1e6
-    distinct = len(signatures)
-    with tempfile.TemporaryDirectory() as tmp:
+                if key not in keys:  # (the reduce by key)
+                    keys.add(key)
+                    sig_bytes += len(key) + len(s)
+                    pickle.dump(("s", key, s), spool)
+            for _, b in units:
+                unit_bytes += len(b)
+                pickle.dump(("u", b), spool)
+        spool.seek(0)
+        base = rss_mb()
         job = _canon.CleanJob([root], os.path.join(tmp, "out"))
-        for key, s in signatures.items():
-            job.add_signature(key, s)
-        for b in units:
-            job.add(b, signatures_apart=way != "with-signatures")
-        del units, signatures
+        while True:
+            try:
+                item = pickle.load(spool)
+            except EOFError:
+                break
+            if item[0] == "s":
+                job.add_signature(item[1], item[2])
+            else:
+                job.add(item[1], signatures_apart=way != "with-signatures")
         planned = job.plan([], errors)
         held = rss_mb() - base
         del planned
-    sigs = f"{sig_mb:.2f} MB ({distinct} of {sent} sent)" if way != "with-signatures" else "(inside)"
+    unit_mb, sig_mb = unit_bytes / 1e6, sig_bytes / 1e6
+    sigs = f"{sig_mb:.2f} MB ({len(keys)} of {sent} sent)" if way != "with-signatures" else "(inside)"
     print(f"| {way} | {unit_mb:.2f} MB | {sigs} | {unit_mb + sig_mb:.2f} MB | {held:.0f} MB |")
 
 
