@@ -40,7 +40,7 @@ def one(way: str, root: str) -> None:
             else:
                 units, sigs = _canon.analyze_input_apart(i, display, kind, path, None, {"jobs": 1})
             sent += len(sigs)
-            for key, s in sigs:
+            for key, s, _ in sigs:
                 if key not in keys:  # (the reduce by key)
                     keys.add(key)
                     sig_bytes += len(key) + len(s)

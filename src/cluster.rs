@@ -12,7 +12,9 @@
 //! into one document), or when their MinHash
 //! signatures fall in one LSH band bucket and the pair verifies: estimated
 //! Jaccard at or above the threshold, or containment at or above it for a
-//! copy at least 30% as long as the other (a truncated copy in another file).
+//! copy at least 30% as long as the other (a truncated copy in another file);
+//! a pair is weighed once, in the first band that compares it (the band
+//! keys, buckets and verdicts may be computed elsewhere: [`cluster_with`]).
 //! A long copy contained-joined by copies of two documents that share little
 //! (two reports back to back, seen once each in a file) joins neither, so
 //! it never merges them (but a copy right after a copy of the other's
@@ -118,7 +120,66 @@ pub const MIN_CONTAINED_SHARE: f64 = 0.3;
 /// when one long copy contains both.
 const COMPOSITE_OVERLAP: f64 = 0.3;
 /// Members of one LSH bucket each compared with at most this many before them.
-const BUCKET_COMPARES: usize = 8;
+pub const BUCKET_COMPARES: usize = 8;
+
+/// The pairs of an LSH bucket of `n` members (in run order) that are
+/// compared, as positions `(earlier, later)`, in the order they are: each
+/// member with the [`BUCKET_COMPARES`] before it. A pair is weighed once,
+/// in the first bucket that compares it (band by band, buckets in key
+/// order), never again in a later band: so the pairs found elsewhere
+/// travel once each ([`Candidate`]).
+pub fn compared(n: usize) -> impl Iterator<Item = (usize, usize)> {
+    (1..n).flat_map(|k| (k.saturating_sub(BUCKET_COMPARES)..k).map(move |i| (i, k)))
+}
+
+/// What a compared pair's signatures say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Verdict {
+    /// Estimated Jaccard at or above the threshold: one document, when
+    /// their sets agree.
+    Similar,
+    /// One document by containment (decided once every similar pair is
+    /// joined); `earlier_longer`: the pair's earlier copy is the longer.
+    Contained { earlier_longer: bool },
+}
+
+/// The verdict on a compared pair (`a` the earlier copy's signature), or
+/// `None` when they are not one document.
+pub fn verdict(a: &Signature, b: &Signature, threshold: f64) -> Option<Verdict> {
+    if similarity(a, b) >= threshold {
+        Some(Verdict::Similar)
+    } else if same_document(a, b, threshold) {
+        Some(Verdict::Contained {
+            earlier_longer: a.shingles >= b.shingles,
+        })
+    } else {
+        None
+    }
+}
+
+/// A compared pair found elsewhere (on a cluster's executors: band keys
+/// grouped, each bucket's pairs verified): band `band`'s bucket `bucket`
+/// paired the texts keyed `earlier` and `later` (by their first copies in
+/// run order), with the verdict. Pairs whose verdict is `None` do nothing
+/// and need not be given; of a pair several bands compare, only the first
+/// (lowest band, then bucket) counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Candidate {
+    pub band: u32,
+    pub bucket: u64,
+    pub earlier: [u8; 32],
+    pub later: [u8; 32],
+    pub verdict: Verdict,
+}
+
+/// A candidate that no copy of the run could have given: a key no copy
+/// has, one whose text has no signature, or two texts in the wrong order.
+#[derive(Debug, thiserror::Error)]
+#[error("a candidate pair that does not fit the run's copies (band {band}, key {key})")]
+pub struct UnknownCandidate {
+    pub band: u32,
+    pub key: String,
+}
 
 /// Whether two copies are one document: estimated Jaccard at or above
 /// `threshold`, or — for a copy at least [`MIN_CONTAINED_SHARE`] as long as
@@ -229,6 +290,22 @@ pub fn cluster(
     signatures: &[Option<&Signature>],
     threshold: f64,
 ) -> (Vec<usize>, usize) {
+    match cluster_with(copies, signatures, threshold, None) {
+        Ok(found) => found,
+        // (Only given candidates can be unknown.)
+        Err(_) => unreachable!("no candidates were given"),
+    }
+}
+
+/// [`cluster`], the LSH candidates and their verdicts computed elsewhere
+/// (`found`, in any order) instead of here: the same documents when
+/// `found` holds every compared pair whose verdict is not `None`.
+pub fn cluster_with(
+    copies: &[CopyKey],
+    signatures: &[Option<&Signature>],
+    threshold: f64,
+    found: Option<&[Candidate]>,
+) -> Result<(Vec<usize>, usize), UnknownCandidate> {
     let sig = |i: usize| signatures.get(i).copied().flatten();
     let mut uf = Sets::new(signatures, copies.len());
     let mut by_key: HashMap<[u8; 32], usize> = HashMap::new();
@@ -275,12 +352,53 @@ pub fn cluster(
         // (key, copy) pairs are sorted: in band then key order, members in
         // run order, with memory for one band (no map of buckets: a run of
         // a million short documents has 64 million, nearly all single).
+        let mut consider = |uf: &mut Sets, i: usize, j: usize, v: Verdict| match v {
+            Verdict::Similar => {
+                if uf.agree(i, j, threshold) {
+                    uf.join(i, j);
+                }
+            }
+            Verdict::Contained { earlier_longer } => {
+                contained.push(if earlier_longer { (i, j) } else { (j, i) });
+            }
+        };
         let signed: Vec<(usize, &Signature)> = representatives
             .iter()
             .filter_map(|&i| Some((i, sig(i)?)))
             .collect();
         let mut band_keys: Vec<(u64, usize)> = Vec::with_capacity(signed.len());
-        for b in 0..BANDS {
+        let mut considered: std::collections::HashSet<(usize, usize)> = Default::default();
+        if let Some(found) = found {
+            // In the order the loop below visits them.
+            let mut pairs = Vec::with_capacity(found.len());
+            for c in found {
+                let index = |key: &[u8; 32]| {
+                    by_key
+                        .get(key)
+                        .copied()
+                        .filter(|&i| sig(i).is_some())
+                        .ok_or_else(|| UnknownCandidate {
+                            band: c.band,
+                            key: blake3::Hash::from_bytes(*key).to_hex().to_string(),
+                        })
+                };
+                let (i, j) = (index(&c.earlier)?, index(&c.later)?);
+                if i >= j || c.band as usize >= BANDS {
+                    return Err(UnknownCandidate {
+                        band: c.band,
+                        key: blake3::Hash::from_bytes(c.later).to_hex().to_string(),
+                    });
+                }
+                pairs.push((c.band, c.bucket, j, i, c.verdict));
+            }
+            pairs.sort_unstable_by_key(|&(band, bucket, j, i, _)| (band, bucket, j, i));
+            for (_, _, j, i, v) in pairs {
+                if uf.find(i) != uf.find(j) && considered.insert((i, j)) {
+                    consider(&mut uf, i, j, v);
+                }
+            }
+        }
+        for b in (0..BANDS).filter(|_| found.is_none()) {
             band_keys.clear();
             band_keys.extend(signed.iter().map(|&(i, s)| (band(s, b), i)));
             band_keys.sort_unstable();
@@ -298,28 +416,16 @@ pub fn cluster(
                 }
                 let members: Vec<usize> = band_keys[start..end].iter().map(|&(_, i)| i).collect();
                 start = end;
-                for (k, &j) in members.iter().enumerate().skip(1) {
-                    for &i in &members[k.saturating_sub(BUCKET_COMPARES)..k] {
-                        if uf.find(i) == uf.find(j) {
-                            continue;
-                        }
-                        if let (Some(Some(a)), Some(Some(b))) =
-                            (signatures.get(i), signatures.get(j))
-                        {
-                            if similarity(a, b) >= threshold {
-                                if uf.agree(i, j, threshold) {
-                                    uf.join(i, j);
-                                }
-                            } else if same_document(a, b, threshold) {
-                                // By containment: decided below, once every
-                                // similar pair is joined.
-                                let (long, short) = if a.shingles >= b.shingles {
-                                    (i, j)
-                                } else {
-                                    (j, i)
-                                };
-                                contained.push((long, short));
-                            }
+                for (e, l) in compared(members.len()) {
+                    let (i, j) = (members[e], members[l]);
+                    if uf.find(i) == uf.find(j) || !considered.insert((i, j)) {
+                        continue;
+                    }
+                    if let (Some(a), Some(b)) = (sig(i), sig(j)) {
+                        // (By containment: decided below, once every
+                        // similar pair is joined.)
+                        if let Some(v) = verdict(a, b, threshold) {
+                            consider(&mut uf, i, j, v);
                         }
                     }
                 }
@@ -402,7 +508,7 @@ pub fn cluster(
         let next = ids.len();
         out.push(*ids.entry(root).or_insert(next));
     }
-    (out, ids.len())
+    Ok((out, ids.len()))
 }
 
 /// For each set (by root), the set every one of its copies comes right
@@ -638,5 +744,239 @@ mod tests {
         ];
         let (ids, n) = cluster(&copies, &refs, DEFAULT_THRESHOLD);
         assert_eq!((ids, n), (vec![0, 0, 0, 0, 1], 2));
+    }
+
+    /// Every compared pair's candidate, as a cluster's executors find them:
+    /// each band's buckets grouped in a map, members in run order.
+    fn candidates_of(
+        copies: &[CopyKey],
+        sigs: &[Option<&Signature>],
+        threshold: f64,
+    ) -> Vec<Candidate> {
+        let mut seen = std::collections::HashSet::new();
+        let signed: Vec<(usize, &Signature)> = copies
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| seen.insert(c.key))
+            .filter_map(|(i, _)| Some((i, sigs.get(i).copied().flatten()?)))
+            .collect();
+        let mut out = Vec::new();
+        for b in 0..BANDS {
+            let mut buckets: std::collections::BTreeMap<u64, Vec<(usize, &Signature)>> =
+                Default::default();
+            for &(i, s) in &signed {
+                buckets.entry(band(s, b)).or_default().push((i, s));
+            }
+            for (bucket, members) in buckets {
+                for (e, l) in compared(members.len()) {
+                    let ((i, a), (j, s)) = (members[e], members[l]);
+                    if let Some(verdict) = verdict(a, s, threshold) {
+                        out.push(Candidate {
+                            band: b as u32,
+                            bucket,
+                            earlier: copies[i].key,
+                            later: copies[j].key,
+                            verdict,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Texts that make every cluster rule work: documents, truncated and
+    /// damaged copies, two documents glued, rests of cut copies, texts too
+    /// short to sign; copies in files and in-file groups.
+    fn run_of(picks: &[(u8, u8, u8, bool)]) -> (Vec<CopyKey>, Vec<Option<Signature>>) {
+        let docs: Vec<String> = (0..4)
+            .map(|d| han_text(d + 1, 1500 + 700 * d as usize))
+            .collect();
+        let mut copies = Vec::new();
+        let mut sigs = Vec::new();
+        let mut file = 0;
+        for (k, &(what, which, cut, next_file)) in picks.iter().enumerate() {
+            let a = &docs[which as usize % 4];
+            let b = &docs[(which as usize + 1) % 4];
+            let n = a.chars().count();
+            let keep = n * (30 + cut as usize % 71) / 100;
+            let text: String = match what % 6 {
+                0 => a.clone(),
+                1 => a.chars().take(keep).collect(),
+                2 => a.chars().skip(keep).collect(),
+                3 => format!("{a}{b}"),
+                4 => a
+                    .chars()
+                    .enumerate()
+                    .map(|(p, ch)| {
+                        if p % (7 + cut as usize % 20) == 0 {
+                            '〇'
+                        } else {
+                            ch
+                        }
+                    })
+                    .collect(),
+                _ => a.chars().take(cut as usize % 40).collect(),
+            };
+            if next_file && k > 0 {
+                file += 1;
+            }
+            let after = (k > 0 && !next_file && cut % 2 == 0).then(|| k - 1);
+            copies.push(CopyKey {
+                file,
+                group: (which / 4 % 2) as usize,
+                key: *blake3::hash(text.as_bytes()).as_bytes(),
+                after,
+            });
+            sigs.push(crate::fingerprint::signature([text.as_str()]));
+        }
+        (copies, sigs)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        /// Candidates found elsewhere, in any order, give the documents the
+        /// run's own LSH gives.
+        #[test]
+        fn candidates_found_elsewhere_give_the_same_documents(
+            picks in proptest::collection::vec(proptest::prelude::any::<(u8, u8, u8, bool)>(), 1..24),
+            rotate in 0usize..1000,
+            threshold in proptest::prop_oneof![proptest::strategy::Just(DEFAULT_THRESHOLD), 0.5f64..1.0],
+        ) {
+            let (copies, sigs) = run_of(&picks);
+            let refs: Vec<Option<&Signature>> = sigs.iter().map(Option::as_ref).collect();
+            let mut found = candidates_of(&copies, &refs, threshold);
+            found.reverse();
+            if !found.is_empty() {
+                let r = rotate % found.len();
+                found.rotate_left(r);
+            }
+            let here = cluster(&copies, &refs, threshold);
+            let elsewhere = cluster_with(&copies, &refs, threshold, Some(&found)).unwrap();
+            proptest::prop_assert_eq!(&here, &elsewhere);
+            // Each pair once, where it is first compared (what a cluster
+            // sends), is enough.
+            let mut first: HashMap<([u8; 32], [u8; 32]), Candidate> = HashMap::new();
+            for c in &found {
+                let e = first.entry((c.earlier, c.later)).or_insert(*c);
+                if (c.band, c.bucket) < (e.band, e.bucket) {
+                    *e = *c;
+                }
+            }
+            let once: Vec<Candidate> = first.into_values().collect();
+            proptest::prop_assert!(once.len() <= found.len());
+            let elsewhere = cluster_with(&copies, &refs, threshold, Some(&once)).unwrap();
+            proptest::prop_assert_eq!(&here, &elsewhere);
+        }
+    }
+
+    #[test]
+    fn candidates_found_elsewhere_join_and_keep_apart() {
+        use crate::fingerprint::signature;
+        // A and B, a copy of both glued (contains each: composite), a
+        // truncated A (contained), a damaged A (similar).
+        let (a, b) = (han_text(1, 3000), han_text(2, 4000));
+        let ab = format!("{a}{b}");
+        let cut: String = a.chars().take(1800).collect();
+        let damaged: String = a
+            .chars()
+            .enumerate()
+            .map(|(p, ch)| if p % 200 == 0 { '〇' } else { ch })
+            .collect();
+        let texts = [
+            a.as_str(),
+            b.as_str(),
+            ab.as_str(),
+            cut.as_str(),
+            damaged.as_str(),
+        ];
+        let sigs: Vec<_> = texts.iter().map(|t| signature([*t]).unwrap()).collect();
+        let refs: Vec<Option<&Signature>> = sigs.iter().map(Some).collect();
+        let copies: Vec<CopyKey> = (0..5).map(|i| c(i, 0, i as u8 + 1)).collect();
+        let found = candidates_of(&copies, &refs, DEFAULT_THRESHOLD);
+        assert!(found.iter().any(|c| c.verdict == Verdict::Similar));
+        assert!(found
+            .iter()
+            .any(|c| matches!(c.verdict, Verdict::Contained { .. })));
+        let here = cluster(&copies, &refs, DEFAULT_THRESHOLD);
+        assert_eq!(here, (vec![0, 1, 2, 0, 0], 3));
+        assert_eq!(
+            cluster_with(&copies, &refs, DEFAULT_THRESHOLD, Some(&found)).unwrap(),
+            here
+        );
+        // None found: nothing joins but exact keys.
+        assert_eq!(
+            cluster_with(&copies, &refs, DEFAULT_THRESHOLD, Some(&[])).unwrap(),
+            ((0..5).collect(), 5)
+        );
+        // A key no copy has, or a pair out of order, is an error.
+        let mut bad = found[0];
+        bad.later = [0xee; 32];
+        assert!(cluster_with(&copies, &refs, DEFAULT_THRESHOLD, Some(&[bad])).is_err());
+        let mut swapped = found[0];
+        std::mem::swap(&mut swapped.earlier, &mut swapped.later);
+        assert!(cluster_with(&copies, &refs, DEFAULT_THRESHOLD, Some(&[swapped])).is_err());
+    }
+
+    /// A pair is weighed once, where a band first compares it: A and B
+    /// (similar) first meet in band 0 while their sets' longest copies, X
+    /// and Y, are comparable and unrelated, so they do not join; in band 1
+    /// X's set gains Z, much longer; when band 2 compares A and B again
+    /// they are not weighed again (they were joined on that second look
+    /// before, which made the result depend on how often bands repeat a
+    /// pair, and every repeat would have had to travel from a cluster).
+    #[test]
+    fn a_pair_is_weighed_once_where_a_band_first_compares_it() {
+        let sig = |f: &dyn Fn(usize) -> u64, shingles: usize| Signature {
+            mins: (0..crate::fingerprint::BUCKETS).map(f).collect(),
+            shingles,
+            samples: Vec::new(),
+        };
+        let a = sig(&|k| 1000 + k as u64, 1000);
+        // B: A but for band 1 (positions 2 and 3).
+        let b = sig(
+            &|k| {
+                if k == 2 || k == 3 {
+                    5000 + k as u64
+                } else {
+                    1000 + k as u64
+                }
+            },
+            1000,
+        );
+        let z = sig(&|k| 3000 + k as u64, 10_000);
+        // X: Z but for band 0.
+        let x = sig(
+            &|k| {
+                if k < 2 {
+                    2000 + k as u64
+                } else {
+                    3000 + k as u64
+                }
+            },
+            2000,
+        );
+        let y = sig(&|k| 4000 + k as u64, 2000);
+        // A and X one file's group, B and Y another's, Z alone.
+        let copies = [c(0, 0, 1), c(0, 0, 2), c(1, 0, 3), c(1, 0, 4), c(2, 0, 5)];
+        let refs = [Some(&a), Some(&x), Some(&b), Some(&y), Some(&z)];
+        assert_eq!(band(&a, 0), band(&b, 0));
+        assert_ne!(band(&a, 1), band(&b, 1));
+        assert_ne!(band(&x, 0), band(&z, 0));
+        assert_eq!(band(&x, 1), band(&z, 1));
+        let want = (vec![0, 0, 1, 1, 0], 2);
+        assert_eq!(cluster(&copies, &refs, DEFAULT_THRESHOLD), want);
+        let found = candidates_of(&copies, &refs, DEFAULT_THRESHOLD);
+        assert!(
+            found
+                .iter()
+                .filter(|c| c.earlier == [1; 32] && c.later == [3; 32])
+                .count()
+                > 1
+        );
+        assert_eq!(
+            cluster_with(&copies, &refs, DEFAULT_THRESHOLD, Some(&found)).unwrap(),
+            want
+        );
     }
 }

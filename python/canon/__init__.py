@@ -12,8 +12,10 @@ The stages (what ``python -m canon.spark`` runs on a cluster):
 :class:`CleanJob` / :class:`Planned` (the run planned from every unit's
 result, the documents put into the output), :func:`analyze_input` (or
 :func:`analyze_input_apart`: the MinHash signatures apart, one per distinct
-text), :func:`render_input` and :func:`vote` (the per-unit and per-document
-work, exchanging bytes).
+text), :func:`band_keys`, :func:`bucket_pairs` and :func:`candidate` (the
+LSH pairs, found and verified where the signatures are),
+:func:`render_input` and :func:`vote` (the per-unit and per-document work,
+exchanging bytes).
 
 Options are keyword arguments named after ``canon clean``'s long flags
 (``threshold=0.9``, ``profile="generic"``, ``text_field="content"``, ...);
@@ -33,6 +35,9 @@ from ._canon import (  # noqa: F401  (re-exported stages)
     Planned,
     analyze_input,
     analyze_input_apart,
+    band_keys,
+    bucket_pairs,
+    candidate,
     list_inputs,
     render_input,
     root_display,
@@ -50,6 +55,9 @@ __all__ = [
     "analyze",
     "analyze_input",
     "analyze_input_apart",
+    "band_keys",
+    "bucket_pairs",
+    "candidate",
     "clean",
     "list_inputs",
     "normalize",

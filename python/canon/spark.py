@@ -16,14 +16,21 @@ canon is reimplemented here):
    copy's key, so they are reduced by key on the executors and reach the
    driver once per distinct text (see the README, "Running on a
    cluster").
-3. **plan** (driver): clustering, archive chrome, truncation and backbones,
-   over every unit's result in run order — the run-level half of ``canon
-   clean``, so the documents never depend on how inputs were partitioned.
-4. **render** (executors): each input holding a wanted copy is read again;
+3. **LSH** (executors): each distinct text's 64 band keys, grouped by
+   band key; each bucket's compared pairs (members in run order, each
+   with the 8 before it), each pair kept once (where it is first
+   compared), joined with its two signatures and verified; the pairs that
+   are one document travel to the driver (about 80 bytes each).
+4. **plan** (driver): clustering (the verified pairs replayed in the order
+   ``canon clean`` visits them, so the order they arrive in never
+   matters), archive chrome, truncation and backbones, over every unit's
+   result in run order — the run-level half of ``canon clean``, so the
+   documents never depend on how inputs were partitioned.
+5. **render** (executors): each input holding a wanted copy is read again;
    its copies are rendered and checked against their keys.
-5. **vote** (executors, after a shuffle by document): each document's
+6. **vote** (executors, after a shuffle by document): each document's
    canonical text from its backbone and other readings.
-6. **write** (driver): documents streamed in, written through canon's own
+7. **write** (driver): documents streamed in, written through canon's own
    output (locked, staged, published whole) with the report.
 
 Local inputs are read by the executors from their paths (local mode, or a
@@ -94,9 +101,52 @@ def _key_partition(key: bytes) -> int:
     return int.from_bytes(key[:8], "little")
 
 
-def _first(a, _b):
-    """One of two values known to be equal (a key's signature)."""
+def _earliest(a, b):
+    """Of two ``(place, signature)`` of one key (equal signatures), the one
+    with the earlier place in the run (``None``: no copy of the key's own,
+    only a whole copy continued into its rest)."""
+    if a[0] is None or (b[0] is not None and b[0] < a[0]):
+        return b
     return a
+
+
+def _candidates(signatures, threshold: float, slices: int):
+    """The LSH pairs that are one document, as candidate bytes for
+    ``CleanJob.plan``: ``signatures`` is ``(key, (place, signature))`` per
+    distinct text. Keys are joined on as integers (hashed the same on
+    every worker)."""
+    by_int = signatures.map(lambda kv: (int.from_bytes(kv[0], "little"), kv[1][1]))
+
+    def bands(kv):
+        key, (place, sig) = kv
+        if place is None:
+            return []
+        return [((b, k), (place, key)) for b, k in enumerate(_canon.band_keys(sig) or ())]
+
+    def pairs(bucket):
+        (band, k), members = bucket
+        members = list(members)
+        if len(members) < 2:
+            return []
+        return [((e, l), (band, k)) for e, l in _canon.bucket_pairs(members)]
+
+    def verify(item):
+        _, (((band, k, e, l), sig_e), sig_l) = item
+        c = _canon.candidate(band, k, e, l, sig_e, sig_l, threshold)
+        return [c] if c is not None else []
+
+    # A pair several bands compare counts where it is first compared.
+    found = (
+        signatures.flatMap(bands)
+        .groupByKey(slices)
+        .flatMap(pairs)
+        .reduceByKey(min, slices, lambda p: int.from_bytes(p[1][:8], "little"))
+        .map(lambda kv: (int.from_bytes(kv[0][0], "little"), (kv[1][0], kv[1][1], kv[0][0], kv[0][1])))
+    )
+    with_earlier = found.join(by_int, slices).map(
+        lambda kv: (int.from_bytes(kv[1][0][3], "little"), (kv[1][0], kv[1][1]))
+    )
+    return with_earlier.join(by_int, slices).flatMap(verify)
 
 
 def _computed(rdd):
@@ -134,7 +184,8 @@ def clean(
     (``threshold``, ``profile``, ``text_field``, ...). ``traffic``, if
     given, is filled with what reached the driver: ``units`` and
     ``unit_bytes`` (analyses without signatures), ``signatures`` and
-    ``signature_bytes`` (one per distinct text), ``documents`` and
+    ``signature_bytes`` (one per distinct text), ``candidates`` and
+    ``candidate_bytes`` (verified LSH pairs), ``documents`` and
     ``document_bytes`` (voted texts and stats).
     """
     own = spark is None
@@ -152,7 +203,7 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
     from pyspark import StorageLevel
     from pyspark.sql.functions import col
 
-    for k in ("units", "unit_bytes", "signatures", "signature_bytes", "documents", "document_bytes"):
+    for k in ("units", "unit_bytes", "signatures", "signature_bytes", "candidates", "candidate_bytes", "documents", "document_bytes"):
         traffic[k] = 0
 
     # Executors analyze one input at a time on one thread each (Spark runs
@@ -176,7 +227,7 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
     uris = [p for _, _, k, p in indexed if k == "uri"]
     fmt = output_format
 
-    # 2. analyze: per input, its units' results as bytes.
+    # 2. analyze: per input, its units' results as bytes; 3. LSH (below).
     if uris:
         by_uri = {p: (i, d) for i, d, k, p in indexed if k == "uri"}
         remote_rdd = files.select("path", "content").rdd.map(lambda r, m=by_uri: (m[r.path][0], m[r.path][1], "memory", None, bytes(r.content)))
@@ -190,32 +241,44 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
 
     def analyze(row):
         i, d, k, p, data = row
-        return _canon.analyze_input_apart(i, d, k, p, data, unit_opts, fmt)
+        units, sigs = _canon.analyze_input_apart(i, d, k, p, data, unit_opts, fmt)
+        return units, [(key, (None if at is None else (i, *at), sig)) for key, sig, at in sigs]
 
     # Computed in parallel and kept by the executors. The signatures are
     # reduced by key there (a text held by many copies, in one input or
-    # many, sends one), then streamed to the driver a partition at a time,
-    # and the units after them; the driver keeps them decoded.
+    # many, sends one, with the place of its first copy in the run), and
+    # the LSH pairs found and verified; then the signatures, the verified
+    # pairs and the units are streamed to the driver a partition at a time.
+    n = max(1, slices)
     analyzed = rdd.map(analyze).persist(StorageLevel.MEMORY_AND_DISK)
+    signatures = None
+    found = []
     try:
         analyzed.count()
-        signatures = analyzed.flatMap(lambda r: r[1]).reduceByKey(_first, max(1, slices), _key_partition)
-        for key, sig in _computed(signatures):
+        signatures = analyzed.flatMap(lambda r: r[1]).reduceByKey(_earliest, n, _key_partition)
+        signatures = signatures.persist(StorageLevel.MEMORY_AND_DISK)
+        for key, (_place, sig) in _computed(signatures):
             traffic["signatures"] += 1
             traffic["signature_bytes"] += len(key) + len(sig)
             job.add_signature(key, sig)
+        for c in _computed(_candidates(signatures, job.threshold, n)):
+            traffic["candidates"] += 1
+            traffic["candidate_bytes"] += len(c)
+            found.append(c)
         for _unit, blob in analyzed.flatMap(lambda r: r[0]).toLocalIterator():
             traffic["units"] += 1
             traffic["unit_bytes"] += len(blob)
             job.add(blob, signatures_apart=True)
     finally:
         analyzed.unpersist()
-    # 3. plan, on the driver, in run order.
-    planned = job.plan([], errors)
+        if signatures is not None:
+            signatures.unpersist()
+    # 4. plan, on the driver, in run order.
+    planned = job.plan([], errors, candidates=found)
     needs = dict(planned.needs())
     votes = sc.broadcast(planned.backbone_votes)
     rules = planned.rules
-    # 4. render: inputs holding wanted copies, read again.
+    # 5. render: inputs holding wanted copies, read again.
     wanted_rows = [(i, d, k, p, needs[i]) for i, d, k, p in indexed if i in needs]
     if uris:
         wanted_uris = {p: (i, d, needs[i]) for i, d, k, p in indexed if k == "uri" and i in needs}
@@ -235,14 +298,14 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
         i, d, k, p, w, data = row
         return _canon.render_input(d, k, w, p, data, unit_opts, fmt)
 
-    # 5. vote, after a shuffle by document.
+    # 6. vote, after a shuffle by document.
     def merge(item):
         doc, parts = item
         text, stats = _canon.vote(doc, votes.value[doc], list(parts), rules)
         return doc, text, stats
 
     docs = render_rdd.flatMap(render).groupByKey(max(1, slices)).map(merge)
-    # 6. write, streamed to the driver one partition at a time.
+    # 7. write, streamed to the driver one partition at a time.
     for _doc, text, stats in _computed(docs):
         traffic["documents"] += 1
         traffic["document_bytes"] += len(text.encode("utf-8")) + len(stats)
@@ -315,7 +378,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(
             f"canon (spark): {t.get('files')} files, {len(rep['documents'])} documents in {time.monotonic() - start:.1f} s; "
             f"to the driver: {traffic['units']} analyses ({traffic['unit_bytes'] / 1e6:.1f} MB), "
-            f"{traffic['signatures']} signatures ({traffic['signature_bytes'] / 1e6:.1f} MB)",
+            f"{traffic['signatures']} signatures ({traffic['signature_bytes'] / 1e6:.1f} MB), "
+            f"{traffic['candidates']} verified pairs ({traffic['candidate_bytes'] / 1e6:.1f} MB)",
             file=sys.stderr,
         )
     bad = [f for f in rep["files"] if f.get("status") == "unreadable"]

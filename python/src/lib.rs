@@ -7,7 +7,8 @@
 //! Spark job can move them between machines. The GIL is released around
 //! every piece of Rust work that reads or computes.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use canon::commands::clean::unit_options;
@@ -473,16 +474,34 @@ fn analyze_input_apart<'py>(
     let (units, signatures) = py
         .detach(|| {
             with_jobs(opts.jobs, || {
-                let mut seen = std::collections::HashSet::new();
+                let mut seen: HashMap<[u8; 32], usize> = HashMap::new();
                 let mut signatures = Vec::new();
                 let mut units = Vec::new();
                 for mut r in pipeline::analyze_one_input(index, &input, &opts, false) {
+                    // Where each key's first copy is (not a whole copy
+                    // continued into its rest: the run's first clustering
+                    // does not see those).
+                    let mut first: HashMap<[u8; 32], usize> = HashMap::new();
+                    for (ci, c) in r.text().map_or(&[][..], |t| &t.copies).iter().enumerate() {
+                        first.entry(c.fingerprint.key).or_insert(ci);
+                    }
+                    let unit = r.origin.1;
                     for (key, sig) in canon::wire::take_signatures(&mut r) {
-                        if seen.insert(key) {
-                            signatures.push((key, canon::wire::encode(&sig)?));
+                        let place = first.get(&key).map(|&ci| (unit, ci));
+                        match seen.entry(key) {
+                            Entry::Vacant(e) => {
+                                e.insert(signatures.len());
+                                signatures.push((key, canon::wire::encode(&sig)?, place));
+                            }
+                            // (A later unit's first copy of a key only a
+                            // continued copy had before.)
+                            Entry::Occupied(e) => {
+                                let s: &mut Option<(usize, usize)> = &mut signatures[*e.get()].2;
+                                *s = s.or(place);
+                            }
                         }
                     }
-                    units.push((r.origin.1, canon::wire::encode(&r)?));
+                    units.push((unit, canon::wire::encode(&r)?));
                 }
                 Ok::<_, canon::wire::WireError>((units, signatures))
             })
@@ -491,13 +510,87 @@ fn analyze_input_apart<'py>(
         .map_err(err)?;
     let signatures = signatures
         .into_iter()
-        .map(|(k, b)| (PyBytes::new(py, &k), PyBytes::new(py, &b)))
+        .map(|(k, b, place)| (PyBytes::new(py, &k), PyBytes::new(py, &b), place))
         .collect();
     Ok((numbered_bytes(py, units), signatures))
 }
 
-/// `(key, bytes)` pairs as Python `(bytes, bytes)` tuples.
-type KeyedBlobs<'py> = Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)>;
+/// `(key, bytes, place)` as Python `(bytes, bytes, (unit, copy) | None)`
+/// tuples.
+type KeyedBlobs<'py> = Vec<(
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Option<(usize, usize)>,
+)>;
+
+/// The LSH band keys of a signature (bytes [`analyze_input_apart`] gave):
+/// `None` for a text too short to sign.
+#[pyfunction]
+fn band_keys(signature: &[u8]) -> PyResult<Option<Vec<u64>>> {
+    let sig: Option<canon::fingerprint::Signature> = canon::wire::decode(signature).map_err(bad)?;
+    Ok(sig.map(|s| canon::fingerprint::bands(&s)))
+}
+
+/// The pairs one LSH bucket compares, as `(earlier key, later key)`:
+/// `members` are `(place, key)` — place `(input, unit, copy)` of the key's
+/// first copy in the run — in any order.
+#[pyfunction]
+fn bucket_pairs<'py>(
+    py: Python<'py>,
+    mut members: Vec<((usize, usize, usize), Vec<u8>)>,
+) -> Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    members.sort();
+    canon::cluster::compared(members.len())
+        .map(|(e, l)| {
+            (
+                PyBytes::new(py, &members[e].1),
+                PyBytes::new(py, &members[l].1),
+            )
+        })
+        .collect()
+}
+
+/// One compared pair verified: bytes of a candidate for
+/// [`PyCleanJob::plan`], or `None` when the two texts are not one document.
+#[pyfunction]
+#[pyo3(signature = (band, bucket, earlier, later, earlier_signature, later_signature, threshold))]
+#[allow(clippy::too_many_arguments)]
+fn candidate<'py>(
+    py: Python<'py>,
+    band: u32,
+    bucket: u64,
+    earlier: &[u8],
+    later: &[u8],
+    earlier_signature: &[u8],
+    later_signature: &[u8],
+    threshold: f64,
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    let key = |k: &[u8]| -> PyResult<[u8; 32]> {
+        k.try_into()
+            .map_err(|_| bad(format!("a copy key is 32 bytes, not {}", k.len())))
+    };
+    let (earlier, later) = (key(earlier)?, key(later)?);
+    let sig = |b: &[u8]| -> PyResult<Option<canon::fingerprint::Signature>> {
+        canon::wire::decode(b).map_err(bad)
+    };
+    let (Some(a), Some(b)) = (sig(earlier_signature)?, sig(later_signature)?) else {
+        return Ok(None);
+    };
+    let Some(verdict) = canon::cluster::verdict(&a, &b, threshold) else {
+        return Ok(None);
+    };
+    let c = canon::cluster::Candidate {
+        band,
+        bucket,
+        earlier,
+        later,
+        verdict,
+    };
+    Ok(Some(PyBytes::new(
+        py,
+        &canon::wire::encode(&c).map_err(err)?,
+    )))
+}
 
 /// The copies of one input that documents want (`wanted`: from
 /// [`PyPlanned::needs`]) read again and rendered: `(document, bytes)` each,
@@ -612,6 +705,16 @@ impl PyCleanJob {
         Ok(())
     }
 
+    /// The similarity a pair of copies must reach (`--threshold`), for
+    /// [`candidate`].
+    #[getter]
+    fn threshold(&self) -> PyResult<f64> {
+        self.job
+            .as_ref()
+            .map(|j| j.options().threshold)
+            .ok_or_else(|| err("this job was planned already"))
+    }
+
     /// One distinct text's signature (a `(key, bytes)` pair
     /// [`analyze_input_apart`] gave; the same key twice is the same
     /// signature), for the units added with `signatures_apart=True`.
@@ -622,7 +725,7 @@ impl PyCleanJob {
         let key: [u8; 32] = key
             .try_into()
             .map_err(|_| bad(format!("a copy key is 32 bytes, not {}", key.len())))?;
-        if let std::collections::hash_map::Entry::Vacant(e) = self.signatures.entry(key) {
+        if let Entry::Vacant(e) = self.signatures.entry(key) {
             e.insert(canon::wire::decode(signature).map_err(bad)?);
         }
         Ok(())
@@ -632,13 +735,22 @@ impl PyCleanJob {
     /// gave and `units`, bytes [`analyze_input`] gave, in any order: they
     /// are put in run order, input by input, unit by unit) and the inputs
     /// that could not be listed (`errors`, as messages).
-    #[pyo3(signature = (units=Vec::new(), errors=Vec::new()))]
+    #[pyo3(signature = (units=Vec::new(), errors=Vec::new(), candidates=None))]
     fn plan(
         &mut self,
         py: Python<'_>,
         units: Vec<Vec<u8>>,
         errors: Vec<String>,
+        candidates: Option<Vec<Vec<u8>>>,
     ) -> PyResult<PyPlanned> {
+        let found = candidates
+            .map(|cs| {
+                cs.iter()
+                    .map(|b| canon::wire::decode::<canon::cluster::Candidate>(b))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()
+            .map_err(bad)?;
         let job = self
             .job
             .take()
@@ -666,7 +778,9 @@ impl PyCleanJob {
                 }
             })
             .collect();
-        let analysis = py.detach(|| pipeline::plan(files, errors, &opts));
+        let analysis = py
+            .detach(|| pipeline::plan_with(files, errors, &opts, found.as_deref()))
+            .map_err(bad)?;
         let planned = job.plan(analysis).map_err(err)?;
         let needs = build::needs(planned.analysis());
         Ok(PyPlanned {
@@ -780,6 +894,9 @@ fn _canon(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(root_display, m)?)?;
     m.add_function(wrap_pyfunction!(analyze_input, m)?)?;
     m.add_function(wrap_pyfunction!(analyze_input_apart, m)?)?;
+    m.add_function(wrap_pyfunction!(band_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(bucket_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(candidate, m)?)?;
     m.add_function(wrap_pyfunction!(render_input, m)?)?;
     m.add_function(wrap_pyfunction!(vote, m)?)?;
     m.add_function(wrap_pyfunction!(rules, m)?)?;

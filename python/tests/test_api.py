@@ -121,14 +121,14 @@ def test_signatures_apart_travel_once_per_text(repo, tmp_path):
             job.add(b, signatures_apart=True)
         # Each input sends a text's signature once (the seed file holds
         # one report eight times: one signature for them) ...
-        assert len({k for k, _ in sigs}) == len(sigs)
+        assert len({k for k, _, _ in sigs}) == len(sigs)
         signatures += sigs
         # ... and another input holding the text sends it again.
-        for key, s in sigs:
+        for key, s, _ in sigs:
             job.add_signature(key, s)
     keys = {c["key"] for f in rep["files"] for c in f.get("copies", [])}
     copies = sum(len(f.get("copies", [])) for f in rep["files"])
-    assert {k.hex() for k, _ in signatures} == keys
+    assert {k.hex() for k, _, _ in signatures} == keys
     assert len(keys) < len(signatures) < copies
     planned = job.plan([], errors)
     parts = {}
@@ -146,12 +146,66 @@ def test_signatures_apart_travel_once_per_text(repo, tmp_path):
         units, sigs = canon.analyze_input_apart(i, display, kind, path)
         for _, b in units:
             job.add(b, signatures_apart=True)
-        for key, s in sigs[1:]:
+        for key, s, _ in sigs[1:]:
             job.add_signature(key, s)
     with pytest.raises(ValueError, match="no signature arrived"):
         job.plan([], errors)
     with pytest.raises(ValueError, match="32 bytes"):
         canon.CleanJob([str(repo / "samples")], str(tmp_path / "k")).add_signature(b"short", b"")
+
+
+def test_lsh_stages(repo, tmp_path):
+    """band_keys → bucket_pairs → candidate, the LSH a cluster runs, and a
+    plan given candidates that do not fit the run refuses them."""
+    text = (repo / "tests" / "fixtures" / "corpus" / "hebei-2026.txt").read_text()
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.txt").write_text(text)
+    lines = text.splitlines(keepends=True)
+    (data / "b.txt").write_text("".join(lines[:20] + lines[22:]))
+    listed, errors = canon.list_inputs([str(data)], None)
+    sigs = {}
+    for i, (display, kind, path, _size) in enumerate(listed):
+        _units, got = canon.analyze_input_apart(i, display, kind, path)
+        for key, sig, place in got:
+            if place is not None:
+                sigs.setdefault(key, ((i, *place), sig))
+    keys = list(sigs)
+    assert len(keys) >= 2
+    bands = {k: canon.band_keys(s) for k, (_, s) in sigs.items()}
+    assert all(len(b) == 64 for b in bands.values())
+    assert canon.band_keys(canon.analyze_input_apart(0, "x", "memory", None, b"x\n")[1][0][1]) is None
+    # A bucket's members in any order: each compared with the 8 before it.
+    members = [((0, 0, n), bytes([n]) * 32) for n in range(10)]
+    pairs = canon.bucket_pairs(members[::-1])
+    assert len(pairs) == sum(min(k, 8) for k in range(10))
+    assert pairs[0] == (bytes([0]) * 32, bytes([1]) * 32)
+    assert all(e[0] < l[0] for e, l in pairs)
+    # The two readings share band keys and verify as one document.
+    (a, (pa, sa)), (b, (pb, sb)) = sorted(sigs.items(), key=lambda kv: kv[1][0])[:2]
+    shared = [n for n in range(64) if bands[a][n] == bands[b][n]]
+    assert shared
+    c = canon.candidate(shared[0], bands[a][shared[0]], a, b, sa, sb, 0.8)
+    assert c is not None
+    other = (repo / "tests" / "fixtures" / "corpus" / "qinghai-2026.txt").read_bytes()
+    ko, so, _ = canon.analyze_input_apart(9, "q.txt", "memory", None, other)[1][0]
+    assert canon.candidate(0, 0, a, ko, sa, so, 0.8) is None
+    job = canon.CleanJob([str(data)], str(tmp_path / "out"))
+    assert job.threshold == 0.8
+    for i, (display, kind, path, _size) in enumerate(listed):
+        for _, u in canon.analyze_input(i, display, kind, path):
+            job.add(u)
+    # The pair in the wrong order does not fit the run.
+    wrong = canon.candidate(shared[0], 0, b, a, sb, sa, 0.8)
+    with pytest.raises(ValueError, match="does not fit"):
+        job.plan([], errors, candidates=[wrong])
+    with pytest.raises(ValueError):
+        canon.CleanJob([str(data)], str(tmp_path / "o2")).plan([], errors, candidates=[b"junk"])
+    job = canon.CleanJob([str(data)], str(tmp_path / "o3"))
+    for i, (display, kind, path, _size) in enumerate(listed):
+        for _, u in canon.analyze_input(i, display, kind, path):
+            job.add(u)
+    assert job.plan([], errors, candidates=[c]).documents == 1
 
 
 def test_a_run_missing_a_document_publishes_nothing(repo, tmp_path):

@@ -61,6 +61,8 @@ def test_generated_archive(archive40, tmp_path, spark, partitions):
     # (a copy's whole continued into its rest has one too).
     keys, copies = keys_and_copies(rw)
     assert len(keys) <= traffic["signatures"] < copies
+    # Near-duplicates were found by the executors' LSH, each pair once.
+    assert 0 < traffic["candidates"] < 64 * traffic["signatures"]
 
 
 def records(repo):

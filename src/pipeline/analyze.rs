@@ -399,6 +399,23 @@ pub fn plan(
     source_errors: Vec<SourceError>,
     opts: &Options,
 ) -> Analysis {
+    match plan_with(files, source_errors, opts, None) {
+        Ok(analysis) => analysis,
+        // (Only given candidates can be unknown.)
+        Err(_) => unreachable!("no candidates were given"),
+    }
+}
+
+/// [`plan()`], the LSH candidates of the first clustering found elsewhere
+/// (`found`: on a cluster's executors, see [`cluster::cluster_with`]); a
+/// run whose copies change after it (a copy joined to its rest) is
+/// clustered again here.
+pub fn plan_with(
+    files: impl IntoIterator<Item = FileResult>,
+    source_errors: Vec<SourceError>,
+    opts: &Options,
+    found: Option<&[cluster::Candidate]>,
+) -> Result<Analysis, cluster::UnknownCandidate> {
     let files: Vec<FileResult> = files
         .into_iter()
         .enumerate()
@@ -407,7 +424,7 @@ pub fn plan(
             f
         })
         .collect();
-    let (copies, members) = cluster_copies(&files, opts.threshold);
+    let (copies, members) = cluster_copies(&files, opts.threshold, found)?;
     let mut analysis = Analysis {
         rules: opts.rules,
         files,
@@ -417,7 +434,7 @@ pub fn plan(
     };
     // A whole copy split where cut ones ended: joined, then clustered again.
     let members = if super::continued::join(&mut analysis, &members) {
-        let (copies, members) = cluster_copies(&analysis.files, opts.threshold);
+        let (copies, members) = cluster_copies(&analysis.files, opts.threshold, None)?;
         analysis.copies = copies;
         members
     } else {
@@ -435,12 +452,16 @@ pub fn plan(
     for d in &mut analysis.documents {
         d.copies.sort_unstable();
     }
-    analysis
+    Ok(analysis)
 }
 
 /// The run's copies in run order, each with its document, and each
-/// document's copies.
-fn cluster_copies(files: &[FileResult], threshold: f64) -> (Vec<CopyRef>, Vec<Vec<usize>>) {
+/// document's copies (`found`: see [`cluster::cluster_with`]).
+fn cluster_copies(
+    files: &[FileResult],
+    threshold: f64,
+    found: Option<&[cluster::Candidate]>,
+) -> Result<(Vec<CopyRef>, Vec<Vec<usize>>), cluster::UnknownCandidate> {
     let mut copies = Vec::new();
     let mut keys = Vec::new();
     let mut signatures = Vec::new();
@@ -466,13 +487,13 @@ fn cluster_copies(files: &[FileResult], threshold: f64) -> (Vec<CopyRef>, Vec<Ve
             signatures.push(c.signature.as_deref());
         }
     }
-    let (ids, count) = cluster::cluster(&keys, &signatures, threshold);
+    let (ids, count) = cluster::cluster_with(&keys, &signatures, threshold, found)?;
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); count];
     for (i, &d) in ids.iter().enumerate() {
         copies[i].document = d;
         members[d].push(i);
     }
-    (copies, members)
+    Ok((copies, members))
 }
 
 /// The keys of a copy's first and last lines (archive chrome trimmed; `None`

@@ -35,7 +35,7 @@ pub mod truncated;
 
 use std::ops::Range;
 
-pub use analyze::{analyze, analyze_file, analyze_one_input, plan, FileContext};
+pub use analyze::{analyze, analyze_file, analyze_one_input, plan, plan_with, FileContext};
 pub use build::build_documents;
 
 use crate::decode::Repair;
