@@ -398,6 +398,7 @@ pub fn cluster_with(
                 }
             }
         }
+        // (The band keys and buckets, here when not found elsewhere.)
         for b in (0..BANDS).filter(|_| found.is_none()) {
             band_keys.clear();
             band_keys.extend(signed.iter().map(|&(i, s)| (band(s, b), i)));

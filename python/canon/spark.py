@@ -257,7 +257,8 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
         analyzed.count()
         signatures = analyzed.flatMap(lambda r: r[1]).reduceByKey(_earliest, n, _key_partition)
         signatures = signatures.persist(StorageLevel.MEMORY_AND_DISK)
-        for key, (_place, sig) in _computed(signatures):
+        signatures.count()
+        for key, (_place, sig) in signatures.toLocalIterator():
             traffic["signatures"] += 1
             traffic["signature_bytes"] += len(key) + len(sig)
             job.add_signature(key, sig)

@@ -454,9 +454,11 @@ fn analyze_input<'py>(
 /// [`analyze_input`] with the MinHash signatures apart: each unit's result
 /// as bytes without them (`(unit, bytes)` each, for
 /// [`PyCleanJob::add`] with `signatures_apart=True`), and each distinct
-/// text's signature once (`(key, bytes)` each, for
-/// [`PyCleanJob::add_signature`]): a signature is a function of its key,
-/// so a cluster can keep one per key before they reach the driver.
+/// text's signature once (`(key, bytes, place)` each, for
+/// [`PyCleanJob::add_signature`] and [`band_keys`]; `place`: the
+/// `(unit, copy)` of the key's first copy in this input, `None` when only a
+/// whole copy continued into its rest has it). A signature is a function of
+/// its key, so a cluster can keep one per key before they reach the driver.
 #[pyfunction]
 #[pyo3(signature = (index, display, kind, path=None, data=None, options=None, output_format="txt"))]
 #[allow(clippy::too_many_arguments)]
