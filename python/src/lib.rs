@@ -525,6 +525,12 @@ type KeyedBlobs<'py> = Vec<(
     Option<(usize, usize)>,
 )>;
 
+/// A copy's key (32 bytes) from Python bytes.
+fn copy_key(k: &[u8]) -> PyResult<[u8; 32]> {
+    k.try_into()
+        .map_err(|_| bad(format!("a copy key is 32 bytes, not {}", k.len())))
+}
+
 /// The LSH band keys of a signature (bytes [`analyze_input_apart`] gave):
 /// `None` for a text too short to sign.
 #[pyfunction]
@@ -567,18 +573,15 @@ fn candidate<'py>(
     later_signature: &[u8],
     threshold: f64,
 ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-    let key = |k: &[u8]| -> PyResult<[u8; 32]> {
-        k.try_into()
-            .map_err(|_| bad(format!("a copy key is 32 bytes, not {}", k.len())))
-    };
-    let (earlier, later) = (key(earlier)?, key(later)?);
-    let sig = |b: &[u8]| -> PyResult<Option<canon::fingerprint::Signature>> {
-        canon::wire::decode(b).map_err(bad)
-    };
-    let (Some(a), Some(b)) = (sig(earlier_signature)?, sig(later_signature)?) else {
-        return Ok(None);
-    };
-    let Some(verdict) = canon::cluster::verdict(&a, &b, threshold) else {
+    let (earlier, later) = (copy_key(earlier)?, copy_key(later)?);
+    let verdict = py.detach(|| {
+        let sig = |b: &[u8]| canon::wire::decode::<Option<canon::fingerprint::Signature>>(b);
+        Ok::<_, canon::wire::WireError>(match (sig(earlier_signature)?, sig(later_signature)?) {
+            (Some(a), Some(b)) => canon::cluster::verdict(&a, &b, threshold),
+            _ => None,
+        })
+    });
+    let Some(verdict) = verdict.map_err(bad)? else {
         return Ok(None);
     };
     let c = canon::cluster::Candidate {
@@ -724,10 +727,7 @@ impl PyCleanJob {
         if self.job.is_none() {
             return Err(err("this job was planned already"));
         }
-        let key: [u8; 32] = key
-            .try_into()
-            .map_err(|_| bad(format!("a copy key is 32 bytes, not {}", key.len())))?;
-        if let Entry::Vacant(e) = self.signatures.entry(key) {
+        if let Entry::Vacant(e) = self.signatures.entry(copy_key(key)?) {
             e.insert(canon::wire::decode(signature).map_err(bad)?);
         }
         Ok(())
