@@ -532,6 +532,41 @@ fn rests_of(copies: &[CopyKey], uf: &mut Sets) -> HashMap<usize, Option<usize>> 
     rests
 }
 
+/// Every compared pair of `members` (key, index of its first copy in the
+/// run, signature) whose verdict is not `None`, as a cluster's executors
+/// find them: each band's buckets grouped in a map, members in run order.
+/// The oracle of the tests that find candidates elsewhere.
+#[cfg(test)]
+pub(crate) fn lsh_candidates(
+    members: &[([u8; 32], usize, &Signature)],
+    threshold: f64,
+) -> Vec<Candidate> {
+    type Members<'a> = Vec<(usize, [u8; 32], &'a Signature)>;
+    let mut out = Vec::new();
+    for b in 0..BANDS {
+        let mut buckets: std::collections::BTreeMap<u64, Members> = Default::default();
+        for &(key, i, s) in members {
+            buckets.entry(band(s, b)).or_default().push((i, key, s));
+        }
+        for (bucket, mut members) in buckets {
+            members.sort_unstable_by_key(|m| m.0);
+            for (e, l) in compared(members.len()) {
+                let ((_, earlier, a), (_, later, s)) = (members[e], members[l]);
+                if let Some(verdict) = verdict(a, s, threshold) {
+                    out.push(Candidate {
+                        band: b as u32,
+                        bucket,
+                        earlier,
+                        later,
+                        verdict,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -747,43 +782,21 @@ mod tests {
         assert_eq!((ids, n), (vec![0, 0, 0, 0, 1], 2));
     }
 
-    /// Every compared pair's candidate, as a cluster's executors find them:
-    /// each band's buckets grouped in a map, members in run order.
+    /// Every compared pair's candidate, as a cluster's executors find them
+    /// (see [`lsh_candidates`]), over one copy per key.
     fn candidates_of(
         copies: &[CopyKey],
         sigs: &[Option<&Signature>],
         threshold: f64,
     ) -> Vec<Candidate> {
         let mut seen = std::collections::HashSet::new();
-        let signed: Vec<(usize, &Signature)> = copies
+        let members: Vec<([u8; 32], usize, &Signature)> = copies
             .iter()
             .enumerate()
             .filter(|(_, c)| seen.insert(c.key))
-            .filter_map(|(i, _)| Some((i, sigs.get(i).copied().flatten()?)))
+            .filter_map(|(i, c)| Some((c.key, i, sigs.get(i).copied().flatten()?)))
             .collect();
-        let mut out = Vec::new();
-        for b in 0..BANDS {
-            let mut buckets: std::collections::BTreeMap<u64, Vec<(usize, &Signature)>> =
-                Default::default();
-            for &(i, s) in &signed {
-                buckets.entry(band(s, b)).or_default().push((i, s));
-            }
-            for (bucket, members) in buckets {
-                for (e, l) in compared(members.len()) {
-                    let ((i, a), (j, s)) = (members[e], members[l]);
-                    if let Some(verdict) = verdict(a, s, threshold) {
-                        out.push(Candidate {
-                            band: b as u32,
-                            bucket,
-                            earlier: copies[i].key,
-                            later: copies[j].key,
-                            verdict,
-                        });
-                    }
-                }
-            }
-        }
-        out
+        lsh_candidates(&members, threshold)
     }
 
     /// Texts that make every cluster rule work: documents, truncated and

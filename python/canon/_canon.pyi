@@ -1,6 +1,6 @@
 """Type stubs of canon's native module (the Rust library's stages)."""
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 __version__: str
 
@@ -39,7 +39,7 @@ def analyze_input_apart(
     output_format: str = "txt",
 ) -> Tuple[List[Tuple[int, bytes]], List[Tuple[bytes, bytes, Optional[Tuple[int, int]]]]]: ...
 def band_keys(signature: bytes) -> Optional[List[int]]: ...
-def bucket_pairs(members: List[Tuple[Tuple[int, int, int], bytes]]) -> List[Tuple[bytes, bytes]]: ...
+def bucket_pairs(members: List[Tuple[Tuple[int, ...], bytes]]) -> List[Tuple[bytes, bytes]]: ...
 def candidate(
     band: int,
     bucket: int,
@@ -75,7 +75,11 @@ class CleanJob:
     threshold: float
     def add_signature(self, key: bytes, signature: bytes) -> None: ...
     def plan(
-        self, units: List[bytes] = ..., errors: List[str] = ..., candidates: Optional[List[bytes]] = None
+        self,
+        units: List[bytes] = ...,
+        errors: List[str] = ...,
+        candidates: Optional[List[bytes]] = None,
+        again: Optional[Callable[[bytes], List[bytes]]] = None,
     ) -> "Planned": ...
 
 class Planned:

@@ -16,8 +16,9 @@ canon is reimplemented here):
    copy's key, so they are reduced by key on the executors and reach the
    driver once per distinct text (see the README, "Running on a
    cluster").
-3. **LSH** (executors): each distinct text's 64 band keys, grouped by
-   band key; each bucket's compared pairs (members in run order, each
+3. **LSH** (driver by default, over the signatures it holds for the plan
+   anyway; with ``--lsh executors`` on the executors): each distinct
+   text's 64 band keys, grouped by band key; each bucket's compared pairs (members in run order, each
    with the 8 before it), each pair kept once (where it is first
    compared), joined with its two signatures and verified; the pairs that
    are one document travel to the driver (about 80 bytes each).
@@ -25,7 +26,11 @@ canon is reimplemented here):
    ``canon clean`` visits them, so the order they arrive in never
    matters), archive chrome, truncation and backbones, over every unit's
    result in run order — the run-level half of ``canon clean``, so the
-   documents never depend on how inputs were partitioned.
+   documents never depend on how inputs were partitioned. When copies
+   were joined to their rests (a retried scrape: cut copies, then the
+   whole text), the run is clustered again: with ``--lsh executors`` the
+   driver sends each text's new place (40 bytes), joined with the
+   signatures the executors kept, and step 3 runs again there.
 5. **render** (executors): each input holding a wanted copy is read again;
    its copies are rendered and checked against their keys.
 6. **vote** (executors, after a shuffle by document): each document's
@@ -149,6 +154,25 @@ def _candidates(signatures, threshold: float, slices: int):
     return with_earlier.join(by_int, slices).flatMap(verify)
 
 
+#: Bytes per text ``CleanJob.plan`` hands its ``again``: key, then index.
+_MEMBER = 40
+
+
+def _slices(blob: bytes, n: int) -> List[bytes]:
+    """``blob`` of ``_MEMBER``-byte records in at most ``n`` slices."""
+    count = len(blob) // _MEMBER
+    step = _MEMBER * max(1, -(-count // max(1, n)))
+    return [blob[o:o + step] for o in range(0, len(blob), step)] or [b""]
+
+
+def _members(chunk: bytes):
+    """A slice's texts as ``(key, (index,))``: the place of its first copy."""
+    return [
+        (chunk[o:o + 32], (int.from_bytes(chunk[o + 32:o + _MEMBER], "little"),))
+        for o in range(0, len(chunk), _MEMBER)
+    ]
+
+
 def _computed(rdd):
     """The items of ``rdd``, computed by all executors at once (kept in
     their memory, or on their disks), then brought to the driver one
@@ -175,6 +199,7 @@ def clean(
     partitions: Optional[int] = None,
     spark=None,
     traffic: Optional[Dict[str, int]] = None,
+    lsh: str = "driver",
     **options: Any,
 ) -> Dict[str, Any]:
     """Runs the job (see the module doc); returns the report as a dict.
@@ -182,28 +207,38 @@ def clean(
     ``partitions`` slices the inputs (default: Spark's default parallelism);
     the result never depends on it. ``options`` are ``canon clean``'s
     (``threshold``, ``profile``, ``text_field``, ...). ``traffic``, if
+    ``lsh`` says where the LSH runs: ``"driver"`` (the default: the
+    driver holds every distinct text's signature for the plan anyway, and
+    banding them there costs about a microsecond per text) or
+    ``"executors"`` (band keys grouped, pairs verified there, for both
+    clusterings: the step a plan distributed past one driver builds on;
+    on one machine its shuffles cost seconds). ``traffic``, if
     given, is filled with what reached the driver: ``units`` and
     ``unit_bytes`` (analyses without signatures), ``signatures`` and
     ``signature_bytes`` (one per distinct text), ``candidates`` and
-    ``candidate_bytes`` (verified LSH pairs), ``documents`` and
-    ``document_bytes`` (voted texts and stats).
+    ``candidate_bytes`` (verified LSH pairs, of both clusterings),
+    ``documents`` and ``document_bytes`` (voted texts and stats); and what
+    it sent back: ``again`` and ``again_bytes``, the texts of a second
+    clustering (0 when copies did not change after the first).
     """
+    if lsh not in ("driver", "executors"):
+        raise ValueError(f"lsh must be 'driver' or 'executors', not {lsh!r}")
     own = spark is None
     spark = spark or _session(master)
     sc = spark.sparkContext
     counts = traffic if traffic is not None else {}
     try:
-        return _clean(spark, sc, list(inputs), out, output_format, report, force, partitions, options, counts)
+        return _clean(spark, sc, list(inputs), out, output_format, report, force, partitions, options, counts, lsh)
     finally:
         if own:
             spark.stop()
 
 
-def _clean(spark, sc, inputs, out, output_format, report, force, partitions, options, traffic):
+def _clean(spark, sc, inputs, out, output_format, report, force, partitions, options, traffic, lsh):
     from pyspark import StorageLevel
     from pyspark.sql.functions import col
 
-    for k in ("units", "unit_bytes", "signatures", "signature_bytes", "candidates", "candidate_bytes", "documents", "document_bytes"):
+    for k in ("units", "unit_bytes", "signatures", "signature_bytes", "candidates", "candidate_bytes", "again", "again_bytes", "documents", "document_bytes"):
         traffic[k] = 0
 
     # Executors analyze one input at a time on one thread each (Spark runs
@@ -250,9 +285,26 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
     # the LSH pairs found and verified; then the signatures, the verified
     # pairs and the units are streamed to the driver a partition at a time.
     n = max(1, slices)
+    threshold = job.threshold
     analyzed = rdd.map(analyze).persist(StorageLevel.MEMORY_AND_DISK)
     signatures = None
     found = []
+
+    def again(members: bytes) -> List[bytes]:
+        """The second clustering's LSH pairs (see ``CleanJob.plan``), found
+        like the first's: its texts' new places, joined with their
+        signatures where the executors keep them."""
+        traffic["again"] = len(members) // _MEMBER
+        traffic["again_bytes"] = len(members)
+        places = sc.parallelize(_slices(members, n), n).flatMap(_members)
+        second = signatures.join(places, n).map(lambda kv: (kv[0], (kv[1][1], kv[1][0][1])))
+        pairs = []
+        for c in _computed(_candidates(second, threshold, n)):
+            traffic["candidates"] += 1
+            traffic["candidate_bytes"] += len(c)
+            pairs.append(c)
+        return pairs
+
     try:
         analyzed.count()
         signatures = analyzed.flatMap(lambda r: r[1]).reduceByKey(_earliest, n, _key_partition)
@@ -262,20 +314,30 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
             traffic["signatures"] += 1
             traffic["signature_bytes"] += len(key) + len(sig)
             job.add_signature(key, sig)
-        for c in _computed(_candidates(signatures, job.threshold, n)):
-            traffic["candidates"] += 1
-            traffic["candidate_bytes"] += len(c)
-            found.append(c)
+        if lsh == "driver":
+            # (Kept by the executors only for their LSH.)
+            signatures.unpersist()
+        else:
+            for c in _computed(_candidates(signatures, threshold, n)):
+                traffic["candidates"] += 1
+                traffic["candidate_bytes"] += len(c)
+                found.append(c)
         for _unit, blob in analyzed.flatMap(lambda r: r[0]).toLocalIterator():
             traffic["units"] += 1
             traffic["unit_bytes"] += len(blob)
             job.add(blob, signatures_apart=True)
+        analyzed.unpersist()
+        # 4. plan, on the driver, in run order (with the executors' LSH, a
+        # second clustering's, when copies were joined to their rests, on
+        # the executors again).
+        if lsh == "executors":
+            planned = job.plan([], errors, candidates=found, again=again)
+        else:
+            planned = job.plan([], errors)
     finally:
         analyzed.unpersist()
         if signatures is not None:
             signatures.unpersist()
-    # 4. plan, on the driver, in run order.
-    planned = job.plan([], errors, candidates=found)
     needs = dict(planned.needs())
     votes = sc.broadcast(planned.backbone_votes)
     rules = planned.rules
@@ -344,6 +406,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     c.add_argument("--report", metavar="FILE")
     c.add_argument("--force", action="store_true")
     c.add_argument("--partitions", type=int, metavar="N", help="slices of the inputs (default: Spark's parallelism)")
+    c.add_argument(
+        "--lsh", choices=["driver", "executors"], default="driver",
+        help="where near-duplicate candidates are found (default: driver)",
+    )
     c.add_argument("--threshold", type=float)
     c.add_argument("--profile", choices=["zh", "generic"])
     c.add_argument("--text-field")
@@ -369,6 +435,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             force=args.force,
             partitions=args.partitions,
             traffic=traffic,
+            lsh=args.lsh,
             **_options(args),
         )
     except (_canon.CanonError, ValueError) as e:
@@ -380,7 +447,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             f"canon (spark): {t.get('files')} files, {len(rep['documents'])} documents in {time.monotonic() - start:.1f} s; "
             f"to the driver: {traffic['units']} analyses ({traffic['unit_bytes'] / 1e6:.1f} MB), "
             f"{traffic['signatures']} signatures ({traffic['signature_bytes'] / 1e6:.1f} MB), "
-            f"{traffic['candidates']} verified pairs ({traffic['candidate_bytes'] / 1e6:.1f} MB)",
+            f"{traffic['candidates']} verified pairs ({traffic['candidate_bytes'] / 1e6:.1f} MB)"
+            + (f"; clustered twice ({traffic['again']} texts sent back)" if traffic["again"] else ""),
             file=sys.stderr,
         )
     bad = [f for f in rep["files"] if f.get("status") == "unreadable"]

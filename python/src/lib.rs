@@ -540,12 +540,14 @@ fn band_keys(signature: &[u8]) -> PyResult<Option<Vec<u64>>> {
 }
 
 /// The pairs one LSH bucket compares, as `(earlier key, later key)`:
-/// `members` are `(place, key)` — place `(input, unit, copy)` of the key's
-/// first copy in the run — in any order.
+/// `members` are `(place, key)` in any order, the place of the key's first
+/// copy in the run a tuple of ints compared in order: `(input, unit,
+/// copy)`, or `(index,)` for a second clustering's members (see
+/// [`PyCleanJob::plan`]).
 #[pyfunction]
 fn bucket_pairs<'py>(
     py: Python<'py>,
-    mut members: Vec<((usize, usize, usize), Vec<u8>)>,
+    mut members: Vec<(Vec<usize>, Vec<u8>)>,
 ) -> Vec<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
     members.sort();
     canon::cluster::compared(members.len())
@@ -660,6 +662,15 @@ fn vote<'py>(
     Ok((text, PyBytes::new(py, &stats)))
 }
 
+/// Candidates' bytes ([`candidate`]) decoded.
+fn decode_candidates(bytes: &[Vec<u8>]) -> PyResult<Vec<canon::cluster::Candidate>> {
+    bytes
+        .iter()
+        .map(|b| canon::wire::decode::<canon::cluster::Candidate>(b))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(bad)
+}
+
 /// `canon clean` taken apart: the output is taken (locked, checked to be
 /// canon's own) when the job is made, before anything is read.
 #[pyclass(name = "CleanJob", unsendable, module = "canon._canon")]
@@ -737,22 +748,25 @@ impl PyCleanJob {
     /// gave and `units`, bytes [`analyze_input`] gave, in any order: they
     /// are put in run order, input by input, unit by unit) and the inputs
     /// that could not be listed (`errors`, as messages).
-    #[pyo3(signature = (units=Vec::new(), errors=Vec::new(), candidates=None))]
+    ///
+    /// `candidates`: the first clustering's LSH pairs found elsewhere
+    /// (bytes [`candidate`] gave), `None` to find them here. A run whose
+    /// copies change after it (copies joined to their rests) is clustered
+    /// again: `again`, if given, is called with the texts that clustering
+    /// compares — bytes, 40 per text: its key, then the index of its first
+    /// copy in the run (u64, little-endian), in run order — and returns
+    /// their LSH pairs (bytes [`candidate`] gave for places `(index,)`);
+    /// without it they are found here.
+    #[pyo3(signature = (units=Vec::new(), errors=Vec::new(), candidates=None, again=None))]
     fn plan(
         &mut self,
         py: Python<'_>,
         units: Vec<Vec<u8>>,
         errors: Vec<String>,
         candidates: Option<Vec<Vec<u8>>>,
+        again: Option<Bound<'_, PyAny>>,
     ) -> PyResult<PyPlanned> {
-        let found = candidates
-            .map(|cs| {
-                cs.iter()
-                    .map(|b| canon::wire::decode::<canon::cluster::Candidate>(b))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()
-            .map_err(bad)?;
+        let found = candidates.as_deref().map(decode_candidates).transpose()?;
         let job = self
             .job
             .take()
@@ -780,9 +794,29 @@ impl PyCleanJob {
                 }
             })
             .collect();
-        let analysis = py
-            .detach(|| pipeline::plan_with(files, errors, &opts, found.as_deref()))
+        let step = py
+            .detach(|| pipeline::plan_start(files, errors, &opts, found.as_deref()))
             .map_err(bad)?;
+        let analysis = match step {
+            pipeline::Planning::Done(analysis) => analysis,
+            pipeline::Planning::Again(replan) => {
+                let found = match again {
+                    None => None,
+                    Some(again) => {
+                        let members = replan.members();
+                        let mut blob = Vec::with_capacity(members.len() * 40);
+                        for (key, index) in members {
+                            blob.extend_from_slice(&key);
+                            blob.extend_from_slice(&(index as u64).to_le_bytes());
+                        }
+                        let pairs: Vec<Vec<u8>> =
+                            again.call1((PyBytes::new(py, &blob),))?.extract()?;
+                        Some(decode_candidates(&pairs)?)
+                    }
+                };
+                py.detach(|| replan.finish(found.as_deref())).map_err(bad)?
+            }
+        };
         let planned = job.plan(analysis).map_err(err)?;
         let needs = build::needs(planned.analysis());
         Ok(PyPlanned {

@@ -208,6 +208,90 @@ def test_lsh_stages(repo, tmp_path):
     assert job.plan([], errors, candidates=[c]).documents == 1
 
 
+def lsh(members, threshold):
+    """The LSH a cluster runs, in one process: ``members`` maps each key to
+    (place, signature); every compared pair that verifies, as candidates."""
+    buckets = {}
+    for key, (place, sig) in members.items():
+        for band, k in enumerate(canon.band_keys(sig) or ()):
+            buckets.setdefault((band, k), []).append((place, key))
+    out = []
+    for (band, k), ms in buckets.items():
+        for e, l in canon.bucket_pairs(ms):
+            c = canon.candidate(band, k, e, l, members[e][1], members[l][1], threshold)
+            if c is not None:
+                out.append(c)
+    return out
+
+
+def test_a_second_clustering_finds_its_pairs_elsewhere(repo, tmp_path):
+    """A retried scrape (cut copies, then the whole text) is clustered
+    twice; ``plan(again=…)`` hands the second clustering's texts out and
+    takes their pairs back: the same documents and report as clean."""
+    corpus = repo / "tests" / "fixtures" / "corpus"
+    data = tmp_path / "data"
+    data.mkdir()
+    texts = [(corpus / n).read_text().rstrip() + "\n" for n in ("hebei-2026.txt", "yunnan-2026.txt")]
+    for i, t in enumerate(texts):
+        lines = t.splitlines(keepends=True)
+        cut = "".join(lines[: len(lines) * (2 + i) // 7])
+        (data / f"m{i}-retried.txt").write_text(cut + cut + t)
+        (data / f"m{i}-mirror.txt").write_text(t)
+        (data / f"m{i}-other.txt").write_text(t.replace("，", ","))
+    want = tmp_path / "want"
+    rep = canon.clean([data], want)
+    listed, errors = canon.list_inputs([str(data)], None)
+    sigs = {}
+    job = canon.CleanJob([str(data)], str(tmp_path / "got"))
+    for i, (display, kind, path, _size) in enumerate(listed):
+        units, got = canon.analyze_input_apart(i, display, kind, path)
+        for _, b in units:
+            job.add(b, signatures_apart=True)
+        for key, sig, place in got:
+            job.add_signature(key, sig)
+            # (A whole continued into its rest has no place of its own.)
+            if place is not None:
+                sigs.setdefault(key, ((i, *place), sig))
+            else:
+                sigs.setdefault(key, (None, sig))
+    first = lsh({k: v for k, v in sigs.items() if v[0] is not None}, job.threshold)
+    asked = []
+
+    def again(blob):
+        assert len(blob) % 40 == 0
+        members = {}
+        for o in range(0, len(blob), 40):
+            key, index = blob[o:o + 32], int.from_bytes(blob[o + 32:o + 40], "little")
+            members[key] = ((index,), sigs[key][1])
+        asked.append(members)
+        return lsh(members, 0.8)
+
+    planned = job.plan([], errors, candidates=first, again=again)
+    assert len(asked) == 1 and len(asked[0]) >= 2
+    # The rests joined to their copies are no members of the second
+    # clustering.
+    rests = [k for k, (place, _) in sigs.items() if place is not None and k not in asked[0]]
+    assert rests and set(asked[0]) <= set(sigs)
+    parts = {}
+    for i, wanted in planned.needs():
+        display, kind, path, _ = listed[i]
+        for doc, part in canon.render_input(display, kind, wanted, path):
+            parts.setdefault(doc, []).append(part)
+    for doc in sorted(parts):
+        planned.put(*canon.vote(doc, planned.backbone_votes[doc], parts[doc], planned.rules))
+    assert json.loads(planned.finish()[0]) == rep
+    assert tree_hashes(tmp_path / "got") == tree_hashes(want)
+
+    # What ``again`` gives back must fit the second clustering.
+    job = canon.CleanJob([str(data)], str(tmp_path / "bad"))
+    for i, (display, kind, path, _size) in enumerate(listed):
+        for _, b in canon.analyze_input(i, display, kind, path):
+            job.add(b)
+    stale = canon.candidate(0, 0, rests[0], list(asked[0])[-1], sigs[rests[0]][1], sigs[list(asked[0])[-1]][1], 0.0)
+    with pytest.raises(ValueError, match="does not fit"):
+        job.plan([], errors, candidates=first, again=lambda blob: [stale])
+
+
 def test_a_run_missing_a_document_publishes_nothing(repo, tmp_path):
     out = tmp_path / "got"
     job = canon.CleanJob([str(repo / "samples")], str(out))

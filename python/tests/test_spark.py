@@ -13,7 +13,7 @@ from conftest import tree_hashes
 spark_mod = pytest.importorskip("canon.spark")
 
 
-def both(inputs, tmp_path, spark, partitions, output_format="txt", traffic=None, **options):
+def both(inputs, tmp_path, spark, partitions, output_format="txt", traffic=None, lsh="driver", **options):
     name = "out" + ("" if output_format == "txt" else "." + output_format)
     want = tmp_path / f"want-{partitions}" / name
     got = tmp_path / f"got-{partitions}" / name
@@ -22,7 +22,7 @@ def both(inputs, tmp_path, spark, partitions, output_format="txt", traffic=None,
     rep_want = canon.clean([str(i) for i in inputs], want, output_format=output_format, **options)
     rep_got = spark_mod.clean(
         [str(i) for i in inputs], str(got), spark=spark, partitions=partitions,
-        output_format=output_format, traffic=traffic, **options,
+        output_format=output_format, traffic=traffic, lsh=lsh, **options,
     )
     return want, got, rep_want, rep_got
 
@@ -33,10 +33,10 @@ def keys_and_copies(report):
     return set(copies), len(copies)
 
 
-@pytest.mark.parametrize("partitions", [1, 2, 7])
-def test_samples(repo, tmp_path, spark, partitions):
+@pytest.mark.parametrize("partitions,lsh", [(1, "driver"), (2, "driver"), (7, "driver"), (2, "executors")])
+def test_samples(repo, tmp_path, spark, partitions, lsh):
     traffic = {}
-    want, got, rw, rg = both([repo / "samples"], tmp_path, spark, partitions, traffic=traffic)
+    want, got, rw, rg = both([repo / "samples"], tmp_path, spark, partitions, traffic=traffic, lsh=lsh)
     assert tree_hashes(got) == tree_hashes(want)
     assert rg == rw
     # One signature per distinct text reached the driver (the seed file's
@@ -47,12 +47,12 @@ def test_samples(repo, tmp_path, spark, partitions):
     assert traffic["documents"] == len(rw["documents"])
 
 
-@pytest.mark.parametrize("partitions", [1, 2, 7])
-def test_generated_archive(archive40, tmp_path, spark, partitions):
+@pytest.mark.parametrize("partitions,lsh", [(1, "driver"), (7, "driver"), (2, "executors"), (7, "executors")])
+def test_generated_archive(archive40, tmp_path, spark, partitions, lsh):
     size = sum(p.stat().st_size for p in Path(archive40).rglob("*") if p.is_file())
     assert size >= 40_000_000
     traffic = {}
-    want, got, rw, rg = both([archive40], tmp_path, spark, partitions, traffic=traffic)
+    want, got, rw, rg = both([archive40], tmp_path, spark, partitions, traffic=traffic, lsh=lsh)
     hashes = tree_hashes(want)
     assert len(hashes) > 9
     assert tree_hashes(got) == hashes
@@ -61,8 +61,16 @@ def test_generated_archive(archive40, tmp_path, spark, partitions):
     # (a copy's whole continued into its rest has one too).
     keys, copies = keys_and_copies(rw)
     assert len(keys) <= traffic["signatures"] < copies
+    if lsh == "driver":
+        assert traffic["candidates"] == traffic["again"] == 0
+        return
     # Near-duplicates were found by the executors' LSH, each pair once.
     assert 0 < traffic["candidates"] < 64 * traffic["signatures"]
+    # Scrapes retried (cut copies, then the whole text) had their copies
+    # joined to their rests: the second clustering's pairs were found by
+    # the executors too, for each text once.
+    assert 0 < traffic["again"] <= len(keys)
+    assert traffic["again_bytes"] == 40 * traffic["again"]
 
 
 def records(repo):
@@ -118,6 +126,9 @@ def test_the_output_is_taken_before_anything_is_read(repo, tmp_path, spark):
     assert (foreign / "notes.txt").read_text() == "mine"
     with pytest.raises(ValueError, match="standard input"):
         spark_mod.clean(["-"], str(tmp_path / "o"), spark=spark)
+    with pytest.raises(ValueError, match="lsh must be"):
+        spark_mod.clean([str(repo / "samples")], str(tmp_path / "o"), spark=spark, lsh="gpu")
+    assert not (tmp_path / "o").exists()
 
 
 def test_command_line(repo, tmp_path):
@@ -127,7 +138,7 @@ def test_command_line(repo, tmp_path):
     out = tmp_path / "out"
     run = subprocess.run(
         [sys.executable, "-m", "canon.spark", "clean", str(repo / "samples"), "--out", str(out),
-         "--master", "local[1]", "--partitions", "2", "-q"],
+         "--master", "local[1]", "--partitions", "2", "--lsh", "executors", "-q"],
         capture_output=True, text=True,
     )
     assert run.returncode == 0, run.stderr[-2000:]

@@ -409,13 +409,49 @@ pub fn plan(
 /// [`plan()`], the LSH candidates of the first clustering found elsewhere
 /// (`found`: on a cluster's executors, see [`cluster::cluster_with`]); a
 /// run whose copies change after it (a copy joined to its rest) is
-/// clustered again here.
+/// clustered again here, with its own LSH (see [`plan_start`] to find the
+/// second clustering's candidates elsewhere too).
 pub fn plan_with(
     files: impl IntoIterator<Item = FileResult>,
     source_errors: Vec<SourceError>,
     opts: &Options,
     found: Option<&[cluster::Candidate]>,
 ) -> Result<Analysis, cluster::UnknownCandidate> {
+    match plan_start(files, source_errors, opts, found)? {
+        Planning::Done(analysis) => Ok(analysis),
+        Planning::Again(again) => again.finish(None),
+    }
+}
+
+/// Where [`plan_start`] stopped.
+#[derive(Debug)]
+pub enum Planning {
+    /// The run planned.
+    Done(Analysis),
+    /// Copies were joined to their rests: the run must be clustered again.
+    Again(Replan),
+}
+
+/// A run whose copies changed after its first clustering (a copy joined to
+/// its rest, see [`super::continued`]), waiting for its second clustering:
+/// [`Replan::members`] are the distinct texts that clustering compares,
+/// [`Replan::finish`] takes their LSH candidates (found elsewhere, or
+/// `None`: found here) and plans the rest.
+#[derive(Debug)]
+pub struct Replan {
+    analysis: Analysis,
+    threshold: f64,
+}
+
+/// [`plan_with`] in two steps, so that both clusterings' LSH candidates can
+/// be found elsewhere: the first clustering (with `found`), then either the
+/// planned run or, when copies were joined to their rests, a [`Replan`].
+pub fn plan_start(
+    files: impl IntoIterator<Item = FileResult>,
+    source_errors: Vec<SourceError>,
+    opts: &Options,
+    found: Option<&[cluster::Candidate]>,
+) -> Result<Planning, cluster::UnknownCandidate> {
     let files: Vec<FileResult> = files
         .into_iter()
         .enumerate()
@@ -433,15 +469,55 @@ pub fn plan_with(
         documents: Vec::with_capacity(members.len()),
     };
     // A whole copy split where cut ones ended: joined, then clustered again.
-    let members = if super::continued::join(&mut analysis, &members) {
-        let (copies, members) = cluster_copies(&analysis.files, opts.threshold, None)?;
-        analysis.copies = copies;
-        members
-    } else {
-        members
-    };
+    if super::continued::join(&mut analysis, &members) {
+        return Ok(Planning::Again(Replan {
+            analysis,
+            threshold: opts.threshold,
+        }));
+    }
+    Ok(Planning::Done(planned(analysis, members, opts.threshold)))
+}
+
+impl Replan {
+    /// The texts the second clustering's LSH compares: each distinct key
+    /// with a signature, with the index in the run of its first copy (the
+    /// order a bucket's members are compared in), in run order.
+    pub fn members(&self) -> Vec<([u8; 32], usize)> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        let copies = self
+            .analysis
+            .files
+            .iter()
+            .filter_map(|f| f.text())
+            .flat_map(|t| &t.copies);
+        for (i, c) in copies.enumerate() {
+            if seen.insert(c.fingerprint.key) && c.signature.is_some() {
+                out.push((c.fingerprint.key, i));
+            }
+        }
+        out
+    }
+
+    /// The run clustered again (`found`: the LSH candidates of
+    /// [`Replan::members`] found elsewhere, in any order; `None`: found
+    /// here) and planned.
+    pub fn finish(
+        mut self,
+        found: Option<&[cluster::Candidate]>,
+    ) -> Result<Analysis, cluster::UnknownCandidate> {
+        let (copies, members) = cluster_copies(&self.analysis.files, self.threshold, found)?;
+        self.analysis.copies = copies;
+        Ok(planned(self.analysis, members, self.threshold))
+    }
+}
+
+/// The rest of a plan once its copies are clustered into documents
+/// (`members`): fragments joined, archive chrome cut, truncation judged,
+/// backbones chosen.
+fn planned(mut analysis: Analysis, members: Vec<Vec<usize>>, threshold: f64) -> Analysis {
     // Pieces of documents join them as fragments.
-    let (members, fragments) = super::fragments::join(&mut analysis, members, opts.threshold);
+    let (members, fragments) = super::fragments::join(&mut analysis, members, threshold);
     chrome::trim_archive_chrome(&mut analysis, &members);
     super::truncated::mark(&mut analysis, &members);
     analysis.documents = documents(&analysis, members);
@@ -452,7 +528,7 @@ pub fn plan_with(
     for d in &mut analysis.documents {
         d.copies.sort_unstable();
     }
-    Ok(analysis)
+    analysis
 }
 
 /// The run's copies in run order, each with its document, and each
@@ -565,4 +641,209 @@ fn documents(analysis: &Analysis, members: Vec<Vec<usize>>) -> Vec<Document> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::Signature;
+
+    fn report(name: &str) -> String {
+        let path = format!(
+            "{}/tests/fixtures/corpus/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        format!("{}\n", text.trim_end())
+    }
+
+    /// The first `share` of `text`'s characters; with `at_line_end`, up to
+    /// the line end before.
+    fn cut(text: &str, share: f64, at_line_end: bool) -> String {
+        let n = (text.chars().count() as f64 * share) as usize;
+        let head: String = text.chars().take(n).collect();
+        match (at_line_end, head.rfind('\n')) {
+            (true, Some(end)) => head[..=end].to_string(),
+            _ => head,
+        }
+    }
+
+    /// `text` with one character in `every` replaced (a damaged copy).
+    fn damaged(text: &str, every: usize, seed: usize) -> String {
+        text.chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if c != '\n' && (i + seed).is_multiple_of(every) {
+                    '\u{FFFD}'
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+
+    fn analyzed(files: &[(String, Vec<u8>)]) -> Vec<FileResult> {
+        files
+            .iter()
+            .enumerate()
+            .map(|(id, (path, bytes))| {
+                analyze_file(
+                    RawFile {
+                        id,
+                        path: path.clone(),
+                        bytes: bytes.clone().into(),
+                        record: None,
+                    },
+                    &Options::default(),
+                )
+            })
+            .collect()
+    }
+
+    /// Each text's signature by key: the copies' and the whole copies they
+    /// continue into.
+    fn signatures(files: &[FileResult]) -> HashMap<[u8; 32], Signature> {
+        let mut out = HashMap::new();
+        for t in files.iter().filter_map(|f| f.text()) {
+            for c in &t.copies {
+                let wholes = c.continued.as_ref().map(|w| &w.whole);
+                for c in std::iter::once(c).chain(wholes) {
+                    if let Some(s) = &c.signature {
+                        out.insert(c.fingerprint.key, (**s).clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The first clustering's members: one per key with a signature, at
+    /// its first copy's index in the run.
+    fn first_members(files: &[FileResult]) -> Vec<([u8; 32], usize)> {
+        let mut seen = std::collections::HashSet::new();
+        let copies = files
+            .iter()
+            .filter_map(|f| f.text())
+            .flat_map(|t| &t.copies);
+        copies
+            .enumerate()
+            .filter(|(_, c)| seen.insert(c.fingerprint.key) && c.signature.is_some())
+            .map(|(i, c)| (c.fingerprint.key, i))
+            .collect()
+    }
+
+    fn candidates(
+        members: &[([u8; 32], usize)],
+        sigs: &HashMap<[u8; 32], Signature>,
+    ) -> Vec<cluster::Candidate> {
+        let with: Vec<_> = members.iter().map(|(k, i)| (*k, *i, &sigs[k])).collect();
+        let mut found = cluster::lsh_candidates(&with, Options::default().threshold);
+        // (Found elsewhere, they arrive in any order.)
+        found.reverse();
+        found
+    }
+
+    /// Archives where scrapes were retried (copies cut at a line's end or
+    /// inside one, then the whole text), mirrored, damaged, re-encoded,
+    /// next to other documents.
+    fn archives() -> Vec<Vec<(String, Vec<u8>)>> {
+        let names = [
+            "hebei-2026.txt",
+            "qinghai-2026.txt",
+            "ningxia-2026.txt",
+            "yunnan-2026.txt",
+        ];
+        let texts: Vec<String> = names.iter().map(|n| report(n)).collect();
+        let mut out = Vec::new();
+        for seed in 0..6usize {
+            let a = &texts[seed % texts.len()];
+            let b = &texts[(seed + 1) % texts.len()];
+            let share = 0.25 + 0.08 * seed as f64;
+            let at_line_end = seed % 2 == 0;
+            let c = cut(a, share, at_line_end);
+            let retried = format!("{c}{c}{a}");
+            let mut files = vec![
+                ("m1/a.txt".to_string(), retried.clone().into_bytes()),
+                ("m2/a.txt".to_string(), retried.into_bytes()),
+                ("m3/b.txt".to_string(), b.clone().into_bytes()),
+            ];
+            if seed % 3 != 1 {
+                files.push(("m4/a.txt".into(), damaged(a, 97, seed).into_bytes()));
+            }
+            if seed % 2 == 1 {
+                let gbk = encoding_rs::GBK.encode(&format!("{b}{a}")).0.into_owned();
+                files.push(("m5/ab.txt".into(), gbk));
+            }
+            let cb = cut(b, 1.0 - share, !at_line_end);
+            files.push(("m6/b.txt".into(), format!("{cb}{cb}{b}").into_bytes()));
+            out.push(files);
+        }
+        out
+    }
+
+    #[test]
+    fn both_clusterings_candidates_found_elsewhere_give_the_same_plan() {
+        let opts = Options::default();
+        let (mut again, mut candidates_mattered) = (0, 0);
+        for files in archives() {
+            let files = analyzed(&files);
+            let expected = plan(files.clone(), Vec::new(), &opts);
+            let sigs = signatures(&files);
+            let first = candidates(&first_members(&files), &sigs);
+            let start = || plan_start(files.clone(), Vec::new(), &opts, Some(&first)).unwrap();
+            let got = match start() {
+                Planning::Done(a) => a,
+                Planning::Again(r) => {
+                    again += 1;
+                    let members = r.members();
+                    assert!(members.windows(2).all(|w| w[0].1 < w[1].1));
+                    let second = candidates(&members, &sigs);
+                    // (Without them, documents stay apart.)
+                    let Planning::Again(alone) = start() else {
+                        panic!("planned differently twice")
+                    };
+                    let alone = alone.finish(Some(&[])).unwrap();
+                    if alone.documents.len() != expected.documents.len() {
+                        candidates_mattered += 1;
+                    }
+                    r.finish(Some(&second)).unwrap()
+                }
+            };
+            assert_eq!(format!("{got:?}"), format!("{expected:?}"));
+        }
+        assert!(again >= 3, "only {again} archives were clustered again");
+        assert!(candidates_mattered > 0);
+    }
+
+    #[test]
+    fn a_second_clustering_refuses_candidates_of_the_first() {
+        let opts = Options::default();
+        for files in archives().into_iter().take(2) {
+            let files = analyzed(&files);
+            let files_again = files.clone();
+            let sigs = signatures(&files);
+            let first = candidates(&first_members(&files), &sigs);
+            if let Planning::Again(r) = plan_start(files, Vec::new(), &opts, Some(&first)).unwrap()
+            {
+                // A text joined away (a rest, a cut copy become whole) is
+                // no member any more: a pair naming it is refused.
+                let members = r.members();
+                let gone = first_members(&files_again)
+                    .into_iter()
+                    .find(|m| members.iter().all(|n| n.0 != m.0))
+                    .expect("a text was joined away");
+                let last = members.last().unwrap().0;
+                let stale = vec![cluster::Candidate {
+                    band: 0,
+                    bucket: 0,
+                    earlier: gone.0,
+                    later: last,
+                    verdict: cluster::Verdict::Similar,
+                }];
+                assert!(r.finish(Some(&stale)).is_err());
+                return;
+            }
+        }
+        panic!("no archive was clustered again");
+    }
 }

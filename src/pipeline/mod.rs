@@ -35,7 +35,10 @@ pub mod truncated;
 
 use std::ops::Range;
 
-pub use analyze::{analyze, analyze_file, analyze_one_input, plan, plan_with, FileContext};
+pub use analyze::{
+    analyze, analyze_file, analyze_one_input, plan, plan_start, plan_with, FileContext, Planning,
+    Replan,
+};
 pub use build::build_documents;
 
 use crate::decode::Repair;
