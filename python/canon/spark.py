@@ -446,8 +446,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(
             f"canon (spark): {t.get('files')} files, {len(rep['documents'])} documents in {time.monotonic() - start:.1f} s; "
             f"to the driver: {traffic['units']} analyses ({traffic['unit_bytes'] / 1e6:.1f} MB), "
-            f"{traffic['signatures']} signatures ({traffic['signature_bytes'] / 1e6:.1f} MB), "
-            f"{traffic['candidates']} verified pairs ({traffic['candidate_bytes'] / 1e6:.1f} MB)"
+            f"{traffic['signatures']} signatures ({traffic['signature_bytes'] / 1e6:.1f} MB)"
+            + (
+                f", {traffic['candidates']} verified pairs ({traffic['candidate_bytes'] / 1e6:.1f} MB)"
+                if args.lsh == "executors" else "; LSH on the driver"
+            )
             + (f"; clustered twice ({traffic['again']} texts sent back)" if traffic["again"] else ""),
             file=sys.stderr,
         )
