@@ -555,3 +555,56 @@ fn a_copy_rewrapped_at_its_end_keeps_the_next_document_apart() {
         );
     }
 }
+
+/// A scrape retried after only the head of the page came in (its site
+/// chrome, title and first lines: a few percent of the report), twice,
+/// then the whole page; the report whole in other files too. The heads
+/// are truncated copies of the report, not a document of their own. And
+/// the same file's heads followed by another report, never seen glued to
+/// them elsewhere, stay apart from it.
+#[test]
+fn heads_of_a_retried_scrape_join_their_report() {
+    for (n, name) in NAMES.iter().enumerate() {
+        let text = String::from_utf8(corpus(name)).unwrap();
+        let text = format!("{}\n", text.trim_end());
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        for share in [0.04, 0.08, 0.15] {
+            // The head: whole lines, a share of the characters.
+            let mut head = String::new();
+            for l in &lines {
+                if head.chars().count() as f64 >= text.chars().count() as f64 * share {
+                    break;
+                }
+                head.push_str(l);
+            }
+            let dir = tempfile::tempdir().unwrap();
+            fs::write(
+                dir.path().join("a-retried.txt"),
+                format!("{head}{head}{text}"),
+            )
+            .unwrap();
+            fs::write(dir.path().join("b-mirror.txt"), &text).unwrap();
+            fs::write(dir.path().join("c-mirror.txt"), &text).unwrap();
+            let report = clean(dir.path(), &[]);
+            let outputs = summary(&report);
+            assert_eq!(outputs.len(), 1, "{name} {share}: {outputs:?}");
+            let d = &report.documents[0];
+            let want = normalized(name).chars().count();
+            assert!(d.chars * 100 >= want * 98, "{name} {share}");
+            assert_eq!(d.copies, 5, "{name} {share}: {outputs:?}");
+            let cut: Vec<_> = d.sources.iter().filter(|s| !s.complete).collect();
+            assert_eq!(cut.len(), 2, "{name} {share}");
+            assert!(cut.iter().all(|s| s.path.ends_with("a-retried.txt")));
+            // Another report after the heads, seen nowhere glued to them.
+            let other = String::from_utf8(corpus(NAMES[(n + 1) % NAMES.len()])).unwrap();
+            let other = format!("{}\n", other.trim_end());
+            fs::write(
+                dir.path().join("a-retried.txt"),
+                format!("{head}{head}{other}"),
+            )
+            .unwrap();
+            let report = clean(dir.path(), &[]);
+            assert_eq!(report.documents.len(), 2, "{name} {share}");
+        }
+    }
+}

@@ -21,7 +21,11 @@
 //!   copies elsewhere hold it), or — the archive has nothing more to say —
 //!   the copies repeating `P` were cut *inside a line* that `P` and `R` hold
 //!   whole, and `R` is claimed by nothing else: every copy of `R`'s
-//!   document is such a rest of `P`'s document (the same file mirrored).
+//!   document is such a rest of `P`'s document (the same file mirrored);
+//!   or the whole text, `P` then `R`, is exactly (by key) another copy of
+//!   `R`'s document: a scrape retried after only the page's head came in
+//!   (its chrome, title and first lines, too small a share of the
+//!   document to cluster with it), the page whole in other files.
 //!   Copies that all end at a line's end followed by a document found
 //!   nowhere else (`[A, A, B]`) stay apart: that is the next document glued
 //!   on as often as a rest.
@@ -65,11 +69,23 @@ pub fn join(analysis: &mut Analysis, members: &[Vec<usize>]) -> bool {
         .filter(|r| r.2)
         .map(|&(p, r, _)| (doc(p), r))
         .collect();
+    // The whole text (P and R) found as a copy of R's document elsewhere.
+    let seen_whole = |p: usize, r: usize| {
+        let Some(whole) = analysis.copy(p).2.continued.as_ref() else {
+            return false;
+        };
+        let key = whole.whole.fingerprint.key;
+        members[doc(r)]
+            .iter()
+            .any(|&m| m != r && analysis.copy(m).2.fingerprint.key == key)
+    };
     let joined: Vec<(usize, usize)> = rests
         .into_iter()
         .filter(|&(p, r, cut_inside)| {
             let (dp, dr) = (doc(p), doc(r));
-            dp == dr || (cut_inside && members[dr].iter().all(|&m| rest_of.contains(&(dp, m))))
+            dp == dr
+                || (cut_inside && members[dr].iter().all(|&m| rest_of.contains(&(dp, m))))
+                || seen_whole(p, r)
         })
         .map(|(p, r, _)| (p, r))
         .collect();
