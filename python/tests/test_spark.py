@@ -85,8 +85,8 @@ def records(repo):
     return out
 
 
-@pytest.mark.parametrize("partitions", [1, 2, 7])
-def test_jsonl_and_parquet_inputs(repo, tmp_path, spark, partitions):
+@pytest.mark.parametrize("partitions,lsh", [(1, "driver"), (2, "executors"), (7, "driver")])
+def test_jsonl_and_parquet_inputs(repo, tmp_path, spark, partitions, lsh):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
@@ -99,7 +99,7 @@ def test_jsonl_and_parquet_inputs(repo, tmp_path, spark, partitions):
     for fmt in ["txt", "jsonl"]:
         sub = tmp_path / fmt
         sub.mkdir()
-        want, got, rw, rg = both([data], sub, spark, partitions, output_format=fmt, id_field="id")
+        want, got, rw, rg = both([data], sub, spark, partitions, output_format=fmt, id_field="id", lsh=lsh)
         assert tree_hashes(got) == tree_hashes(want)
         assert rg == rw
         if fmt == "jsonl":
