@@ -41,6 +41,7 @@ from ._canon import (  # noqa: F401  (re-exported stages)
     list_inputs,
     render_input,
     root_display,
+    root_displays,
     vote,
 )
 
@@ -63,6 +64,7 @@ __all__ = [
     "normalize",
     "render_input",
     "root_display",
+    "root_displays",
     "rules",
     "vote",
 ]

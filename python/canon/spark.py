@@ -7,7 +7,10 @@ canon is reimplemented here):
 1. **list** (driver): local inputs are listed as ``canon clean`` lists them
    (sorted display paths, hidden and ignore-file rules, the output never
    read); URIs Spark reads (``hdfs://``, ``s3a://``, ``file://``) are listed
-   by Spark's ``binaryFile`` source and named like absolute paths.
+   by Hadoop's ``FileSystem`` (every file, hidden ones too) and named like
+   absolute paths (told apart like canon's roots); Spark's ``binaryFile``
+   source reads them, but for the names it skips (``_…``, ``.…``), which
+   the driver reads.
 2. **analyze** (executors, one task per slice of inputs): each input's units
    decoded, normalized, folded, segmented and fingerprinted. What travels
    back per unit is its analysis without its text and without its MinHash
@@ -80,24 +83,70 @@ def _qualified(spark, uri: str) -> str:
     return fs.makeQualified(path).toString()
 
 
-def _remote_files(spark, uris: Sequence[str]):
-    """The files below ``uris`` as one ``binaryFile`` DataFrame (read lazily:
-    listing selects only paths), and (display, uri) for each; a root is
-    named by its last component, as ``canon clean`` names an absolute
-    path."""
-    frames, listing = [], []
-    for root in uris:
-        base = _qualified(spark, root).rstrip("/")
-        name = base.rsplit("/", 1)[-1] or "root"
-        df = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(root)
-        frames.append(df)
-        for row in df.select("path").collect():
-            tail = row.path[len(base):].lstrip("/") if row.path.startswith(base) else row.path.rsplit("/", 1)[-1]
-            listing.append((f"{name}/{tail}" if tail else name, row.path))
+def _remote_files(spark, uris: Sequence[str], hidden: bool = True):
+    """The files below ``uris``, listed by Hadoop's ``FileSystem`` (every
+    file, as ``canon clean`` lists a folder): ``(display, uri)`` for each —
+    a root named like an absolute path, by its last component, lengthened
+    (``_canon.root_displays``) when another root has that name —, one
+    ``binaryFile`` DataFrame of those Spark's sources read (lazily: listing
+    selects only paths), and the URIs of those they skip (names starting
+    with ``_`` or ``.``: Spark's metadata and staging files, data to canon),
+    which the driver reads (:func:`_read_on_driver`). With ``hidden``
+    false, names starting with ``.`` below a root are not read, as
+    ``--no-hidden`` has it. A root that cannot be listed (missing, refused)
+    is an error message (``display: why``), as ``canon clean`` reports a
+    local one, and the run goes on."""
+    from py4j.protocol import Py4JJavaError
+
+    sc = spark.sparkContext
+    conf = sc._jsc.hadoopConfiguration()
+    qualified = [_qualified(spark, root).rstrip("/") for root in uris]
+    names = _canon.root_displays(qualified)
+    frames, listing, skipped, errors = [], [], [], []
+    for root, base, name in zip(uris, qualified, names):
+        path = sc._jvm.org.apache.hadoop.fs.Path(root)
+        every = []
+        try:
+            fs = path.getFileSystem(conf)
+            found = fs.listFiles(path, True)
+            while found.hasNext():
+                every.append(found.next().getPath().toString())
+            is_file = fs.getFileStatus(path).isFile()
+        except Py4JJavaError as e:
+            java = e.java_exception
+            why = "No such file or directory" if java.getClass().getSimpleName() == "FileNotFoundException" else java.getClass().getSimpleName()
+            errors.append(f"{name}: {why} ({java.getMessage()})")
+            continue
+        if is_file and name.startswith(("_", ".")):
+            read = set()
+        else:
+            df = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(root)
+            read = {row.path for row in df.select("path").collect()}
+            frames.append(df)
+        for uri in sorted(set(every) | read):
+            tail = uri[len(base):].lstrip("/") if uri.startswith(base + "/") else ""
+            if not hidden and any(part.startswith(".") for part in tail.split("/")):
+                # (Spark reads no such file: its own filter is stricter.)
+                continue
+            listing.append((f"{name}/{tail}" if tail else name, uri))
+            if uri not in read:
+                skipped.append(uri)
     files = None
     for df in frames:
         files = df if files is None else files.unionByName(df)
-    return files, listing
+    return files, listing, skipped, errors
+
+
+def _read_on_driver(spark, uri: str) -> bytes:
+    """A file's bytes, read by the driver through Hadoop's ``FileSystem``
+    (for the files Spark's sources skip)."""
+    sc = spark.sparkContext
+    path = sc._jvm.org.apache.hadoop.fs.Path(uri)
+    stream = path.getFileSystem(sc._jsc.hadoopConfiguration()).open(path)
+    try:
+        return bytes(sc._jvm.org.apache.commons.io.IOUtils.toByteArray(stream))
+    finally:
+        stream.close()
 
 
 def _key_partition(key: bytes) -> int:
@@ -238,7 +287,7 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
     from pyspark import StorageLevel
     from pyspark.sql.functions import col
 
-    for k in ("units", "unit_bytes", "signatures", "signature_bytes", "candidates", "candidate_bytes", "again", "again_bytes", "documents", "document_bytes"):
+    for k in ("units", "unit_bytes", "signatures", "signature_bytes", "candidates", "candidate_bytes", "again", "again_bytes", "documents", "document_bytes", "read_by_driver", "read_by_driver_bytes"):
         traffic[k] = 0
 
     # Executors analyze one input at a time on one thread each (Spark runs
@@ -254,22 +303,37 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
     job = _canon.CleanJob(local, out, output_format, report, force, options or None)
     listed, errors = _canon.list_inputs(local, None if out == "-" else out, options or None) if local else ([], [])
     items: List[Tuple[str, str, Optional[str]]] = [(d, k, p) for d, k, p, _ in listed if k != "stdin"]
-    files, remote_listing = _remote_files(spark, remote) if remote else (None, [])
+    files, remote_listing, skipped, remote_errors = (
+        _remote_files(spark, remote, options.get("hidden", True)) if remote else (None, [], [], [])
+    )
+    # (By path, as canon sorts them.)
+    errors = sorted(errors + remote_errors, key=lambda m: m.split(": ", 1)[0].encode("utf-8"))
     items += [(d, "uri", u) for d, u in remote_listing]
     items.sort(key=lambda it: it[0].encode("utf-8"))
+    # (Each display once: a local root and a URI, or two URIs no number of
+    # components tells apart, as canon clean names such inputs.)
+    items = [(d, k, p) for d, (_, k, p) in zip(_canon.unique_names([d for d, _, _ in items]), items)]
+    # The files Spark's sources skip, read by the driver (kept for step 5).
+    on_driver = {u: _read_on_driver(spark, u) for u in skipped}
+    traffic["read_by_driver"] = len(on_driver)
+    traffic["read_by_driver_bytes"] = sum(len(b) for b in on_driver.values())
     slices = partitions or sc.defaultParallelism
     indexed = [(i, d, k, p) for i, (d, k, p) in enumerate(items)]
-    uris = [p for _, _, k, p in indexed if k == "uri"]
     fmt = output_format
 
     # 2. analyze: per input, its units' results as bytes; 3. LSH (below).
-    if uris:
+    if files is not None:
         by_uri = {p: (i, d) for i, d, k, p in indexed if k == "uri"}
-        remote_rdd = files.select("path", "content").rdd.map(lambda r, m=by_uri: (m[r.path][0], m[r.path][1], "memory", None, bytes(r.content)))
+        remote_rdd = (
+            files.select("path", "content").rdd.filter(lambda r, m=by_uri: r.path in m)
+            .map(lambda r, m=by_uri: (m[r.path][0], m[r.path][1], "memory", None, bytes(r.content)))
+        )
     else:
         remote_rdd = None
-    # (Local inputs are read by the executors from their paths.)
+    # (Local inputs are read by the executors from their paths; the files
+    # Spark skips travel from the driver.)
     local_rows = [(i, d, k, p, None) for i, d, k, p in indexed if k != "uri"]
+    local_rows += [(i, d, "memory", None, on_driver[p]) for i, d, k, p in indexed if k == "uri" and p in on_driver]
     rdd = sc.parallelize(local_rows, max(1, min(slices, len(local_rows) or 1)))
     if remote_rdd is not None:
         rdd = rdd.union(remote_rdd)
@@ -343,7 +407,7 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
     rules = planned.rules
     # 5. render: inputs holding wanted copies, read again.
     wanted_rows = [(i, d, k, p, needs[i]) for i, d, k, p in indexed if i in needs]
-    if uris:
+    if files is not None:
         wanted_uris = {p: (i, d, needs[i]) for i, d, k, p in indexed if k == "uri" and i in needs}
         again = (
             # (binaryFile reads no content of a file the path filter drops.)
@@ -353,6 +417,7 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
     else:
         again = None
     local_wanted = [(i, d, k, p, w, None) for i, d, k, p, w in wanted_rows if k != "uri"]
+    local_wanted += [(i, d, "memory", None, w, on_driver[p]) for i, d, k, p, w in wanted_rows if k == "uri" and p in on_driver]
     render_rdd = sc.parallelize(local_wanted, max(1, min(slices, len(local_wanted) or 1)))
     if again is not None:
         render_rdd = render_rdd.union(again)
@@ -451,7 +516,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 f", {traffic['candidates']} verified pairs ({traffic['candidate_bytes'] / 1e6:.1f} MB)"
                 if args.lsh == "executors" else "; LSH on the driver"
             )
-            + (f"; clustered twice ({traffic['again']} texts sent back)" if traffic["again"] else ""),
+            + (f"; clustered twice ({traffic['again']} texts sent back)" if traffic["again"] else "")
+            + (
+                f"; {traffic['read_by_driver']} files Spark's listing skips read by the driver "
+                f"({traffic['read_by_driver_bytes'] / 1e6:.1f} MB)"
+                if traffic["read_by_driver"] else ""
+            ),
             file=sys.stderr,
         )
     bad = [f for f in rep["files"] if f.get("status") == "unreadable"]

@@ -393,6 +393,23 @@ fn root_display(path: PathBuf) -> String {
     canon::source::root_display(&path)
 }
 
+/// The display path of each root, URIs (`hdfs://`, `s3a://`, `file:`, in
+/// the form their file system reports) among local paths: each by its last
+/// component (local relative paths as spelled), lengthened to as many
+/// components as tell it apart from another root of the same name.
+#[pyfunction]
+fn root_displays(roots: Vec<String>) -> Vec<String> {
+    canon::source::root_displays_of(&roots)
+}
+
+/// Display paths made unique in order, as `canon clean` names its inputs:
+/// one met before gets `#2`, `#3`...
+#[pyfunction]
+fn unique_names(mut displays: Vec<String>) -> Vec<String> {
+    canon::source::unique_names(&mut displays);
+    displays
+}
+
 /// The options a unit is analyzed with for `output_format`, and the input.
 fn unit_input(
     display: String,
@@ -928,6 +945,8 @@ fn _canon(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(analyze, m)?)?;
     m.add_function(wrap_pyfunction!(list_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(root_display, m)?)?;
+    m.add_function(wrap_pyfunction!(root_displays, m)?)?;
+    m.add_function(wrap_pyfunction!(unique_names, m)?)?;
     m.add_function(wrap_pyfunction!(analyze_input, m)?)?;
     m.add_function(wrap_pyfunction!(analyze_input_apart, m)?)?;
     m.add_function(wrap_pyfunction!(band_keys, m)?)?;

@@ -117,6 +117,57 @@ def test_uris_are_read_by_spark(repo, tmp_path, spark):
     assert rg == rw
 
 
+def test_uris_read_every_file_and_tell_roots_apart(repo, tmp_path, spark):
+    """Spark's own listing skips names starting with `_` or `.` (its
+    metadata and staging files); canon reads them like any other file (a
+    scraped archive's hidden files are data). Two roots with the same last
+    component are named as `canon clean` names them, by as many components
+    as tell them apart."""
+    corpus = sorted((repo / "tests" / "fixtures" / "corpus").glob("*.txt"))
+    roots = [tmp_path / "a" / "crawl", tmp_path / "b" / "crawl"]
+    for k, root in enumerate(roots):
+        (root / "_staging").mkdir(parents=True)
+        (root / ".cache").mkdir()
+        (root / "page.txt").write_bytes(corpus[k].read_bytes())
+        (root / ".hidden.txt").write_bytes(corpus[k + 2].read_bytes())
+        (root / "_under.txt").write_bytes(corpus[k + 4].read_bytes())
+        (root / "_staging" / "x.txt").write_bytes(corpus[k + 6].read_bytes())
+        (root / ".cache" / "y.txt").write_bytes(corpus[(k + 1) % len(corpus)].read_bytes() * 2)
+    want = tmp_path / "want"
+    rw = canon.clean([str(r) for r in roots], want)
+    got = tmp_path / "got"
+    traffic = {}
+    rg = spark_mod.clean([r.as_uri() for r in roots], str(got), spark=spark, partitions=2, traffic=traffic)
+    assert traffic["read_by_driver"] == 8  # (per root: two files, two folders Spark skips)
+    paths = [f["path"] for f in rw["files"]]
+    assert "a/crawl/.cache/y.txt" in paths and "b/crawl/_staging/x.txt" in paths, paths
+    assert [f["path"] for f in rg["files"]] == paths
+    assert tree_hashes(got) == tree_hashes(want)
+    assert rg == rw
+    # `--no-hidden`: names starting with `.` below a root are not read, those
+    # starting with `_` are.
+    rw = canon.clean([str(r) for r in roots], tmp_path / "want-nh", hidden=False)
+    rg = spark_mod.clean([r.as_uri() for r in roots], str(tmp_path / "got-nh"), spark=spark, hidden=False)
+    assert [f["path"] for f in rg["files"]] == [f["path"] for f in rw["files"]]
+    assert "b/crawl/_under.txt" in [f["path"] for f in rw["files"]]
+    assert not any("/." in f["path"] for f in rw["files"])
+    assert tree_hashes(tmp_path / "got-nh") == tree_hashes(tmp_path / "want-nh") and rg == rw
+    # A root that is itself a hidden file, given on its own.
+    one = tmp_path / "one"
+    rw = canon.clean([str(roots[0] / ".hidden.txt")], one)
+    rg = spark_mod.clean([(roots[0] / ".hidden.txt").as_uri()], str(tmp_path / "one-got"), spark=spark)
+    assert tree_hashes(tmp_path / "one-got") == tree_hashes(one) and rg == rw
+    assert len(rw["documents"]) == 1
+    # A root that cannot be listed is an error of the run, not its end.
+    rg = spark_mod.clean([(tmp_path / "nope").as_uri(), roots[0].as_uri()], str(tmp_path / "nope-got"), spark=spark)
+    rw = canon.clean([str(roots[0])], tmp_path / "nope-want")
+    assert [e["path"] for e in rg["errors"]] == ["nope"], rg["errors"]
+    assert "No such file or directory" in rg["errors"][0]["message"]
+    texts = lambda d: {k: v for k, v in tree_hashes(d).items() if k.endswith(".txt")}  # noqa: E731
+    assert texts(tmp_path / "nope-got") == texts(tmp_path / "nope-want") != {}
+    assert rg["documents"] == rw["documents"]
+
+
 def test_the_output_is_taken_before_anything_is_read(repo, tmp_path, spark):
     foreign = tmp_path / "foreign"
     foreign.mkdir()

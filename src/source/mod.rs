@@ -230,50 +230,145 @@ pub fn discover(
 /// Each root's display path: [`root_display`], lengthened for roots whose
 /// display would equal another, different root's.
 fn root_displays(paths: &[PathBuf]) -> Vec<String> {
-    let mut displays: Vec<String> = paths.iter().map(|p| root_display(p)).collect();
-    let real: Vec<Option<PathBuf>> = paths.iter().map(|p| fs::canonicalize(p).ok()).collect();
-    let parts = |i: usize| -> Vec<String> {
-        real[i]
-            .as_deref()
-            .unwrap_or(&paths[i])
-            .components()
-            .filter_map(|c| match c {
-                Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
-                _ => None,
-            })
-            .collect()
-    };
+    let roots: Vec<Root> = paths
+        .iter()
+        .map(|p| {
+            let real = fs::canonicalize(p).ok();
+            Root {
+                display: root_display(p),
+                parts: components(real.as_deref().unwrap_or(p)),
+                // (Roots that do not resolve are one another's: never
+                // lengthened for each other.)
+                identity: real.map_or_else(String::new, |r| r.to_string_lossy().into_owned()),
+                apart: p.as_os_str() != "-",
+            }
+        })
+        .collect();
+    lengthened(roots)
+}
+
+/// The display path of each root the user named, URIs among them (a Spark
+/// job's `hdfs://`, `s3a://`, `file://` roots): local paths as [`discover`]
+/// names them, a URI — already in the form its file system reports, so two
+/// spellings of one URI are one root — by the last component of its path,
+/// lengthened like a local root's when another root would take its name.
+pub fn root_displays_of(roots: &[String]) -> Vec<String> {
+    let roots: Vec<Root> = roots
+        .iter()
+        .map(|r| match uri_path(r) {
+            Some(path) => {
+                let parts: Vec<String> = path
+                    .split('/')
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                Root {
+                    display: parts.last().cloned().unwrap_or_else(|| "root".to_string()),
+                    parts,
+                    identity: r.trim_end_matches('/').to_string(),
+                    apart: true,
+                }
+            }
+            None => {
+                let p = Path::new(r);
+                let real = fs::canonicalize(p).ok();
+                Root {
+                    display: root_display(p),
+                    parts: components(real.as_deref().unwrap_or(p)),
+                    identity: real.map_or_else(String::new, |x| x.to_string_lossy().into_owned()),
+                    apart: r != "-",
+                }
+            }
+        })
+        .collect();
+    lengthened(roots)
+}
+
+/// The path of a URI (`scheme://authority/path` or `scheme:/path`), `None`
+/// for a local path.
+fn uri_path(s: &str) -> Option<&str> {
+    let (scheme, rest) = s.split_once(':')?;
+    let scheme_ok = scheme.len() > 1
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    if !scheme_ok || !rest.starts_with('/') {
+        return None;
+    }
+    Some(match rest.strip_prefix("//") {
+        Some(after) => after.find('/').map_or("", |at| &after[at..]),
+        None => rest,
+    })
+}
+
+/// A root as [`lengthened`] names it.
+struct Root {
+    /// Its display path so far.
+    display: String,
+    /// The components of its full path, lengthening it.
+    parts: Vec<String>,
+    /// What it is (two roots with equal identities are one root).
+    identity: String,
+    /// Whether it is told apart from the others at all (not `-`).
+    apart: bool,
+}
+
+/// The roots' displays, each clashing one (equal to the display of a root
+/// with another identity) lengthened to as many of its last components as
+/// tell them apart.
+fn lengthened(mut roots: Vec<Root>) -> Vec<String> {
     for k in 2.. {
-        let clashing: Vec<usize> = (0..paths.len())
+        let clashing: Vec<usize> = (0..roots.len())
             .filter(|&i| {
-                (0..paths.len()).any(|j| {
-                    j != i
-                        && displays[j] == displays[i]
-                        && real[i] != real[j]
-                        && paths[i].as_os_str() != "-"
-                })
+                roots[i].apart
+                    && (0..roots.len()).any(|j| {
+                        j != i
+                            && roots[j].display == roots[i].display
+                            && roots[j].identity != roots[i].identity
+                    })
             })
             .collect();
         if clashing.is_empty() || k > 64 {
             break;
         }
         for i in clashing {
-            let p = parts(i);
-            displays[i] = p[p.len().saturating_sub(k)..].join("/");
+            let p = &roots[i].parts;
+            roots[i].display = p[p.len().saturating_sub(k)..].join("/");
         }
     }
-    displays
+    roots.into_iter().map(|r| r.display).collect()
+}
+
+/// A path's normal components.
+fn components(path: &Path) -> Vec<String> {
+    path.components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The last resort against two inputs sharing a display path (roots that
 /// no number of path components tells apart): later ones get `#2`, `#3`.
 fn unique_displays(inputs: &mut [Input]) {
+    let mut displays: Vec<String> = inputs.iter().map(|i| i.display.clone()).collect();
+    unique_names(&mut displays);
+    for (input, display) in inputs.iter_mut().zip(displays) {
+        input.display = display;
+    }
+}
+
+/// Display paths made unique, in order: a display met before gets `#2`,
+/// `#3`... (as [`discover`] names its inputs).
+pub fn unique_names(displays: &mut [String]) {
     let mut count: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for input in inputs.iter_mut() {
-        let n = count.entry(input.display.clone()).or_insert(0);
+    for display in displays.iter_mut() {
+        let n = count.entry(display.clone()).or_insert(0);
         *n += 1;
         if *n > 1 {
-            input.display = format!("{}#{n}", input.display);
+            *display = format!("{display}#{n}");
         }
     }
 }
@@ -568,6 +663,49 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(root_display(Path::new(input)), want, "{input}");
         }
+    }
+
+    #[test]
+    fn roots_given_as_uris_are_told_apart() {
+        let cases: [(&[&str], &[&str]); 8] = [
+            (&["hdfs://nn/crawl/2026"], &["2026"]),
+            (
+                &["file:/data/a/crawl", "file:/data/b/crawl"],
+                &["a/crawl", "b/crawl"],
+            ),
+            (
+                &[
+                    "s3a://bucket/x/crawl/",
+                    "s3a://bucket/y/crawl",
+                    "hdfs://nn/z/pages",
+                ],
+                &["x/crawl", "y/crawl", "pages"],
+            ),
+            // One URI twice is one root; two file systems with one path
+            // are told apart no further (left to `unique_names`).
+            (&["file:/d/crawl", "file:/d/crawl/"], &["crawl", "crawl"]),
+            (
+                &["hdfs://a/d/crawl", "hdfs://b/d/crawl"],
+                &["d/crawl", "d/crawl"],
+            ),
+            (&["hdfs://nn", "hdfs://nn/"], &["root", "root"]),
+            // Local paths as `discover` names them, beside URIs.
+            (
+                &["no/such/samples", "C:x", "file:///srv/samples"],
+                &["no/such/samples", "C:x", "samples"],
+            ),
+            (
+                &["/nowhere/pages", "file:///srv/pages"],
+                &["nowhere/pages", "srv/pages"],
+            ),
+        ];
+        for (roots, want) in cases {
+            let roots: Vec<String> = roots.iter().map(|s| s.to_string()).collect();
+            assert_eq!(root_displays_of(&roots), want, "{roots:?}");
+        }
+        let mut names: Vec<String> = ["a", "b", "a", "a"].map(String::from).to_vec();
+        unique_names(&mut names);
+        assert_eq!(names, ["a", "b", "a#2", "a#3"]);
     }
 
     #[test]
