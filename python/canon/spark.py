@@ -102,7 +102,7 @@ def _remote_files(spark, uris: Sequence[str], hidden: bool = True):
     conf = sc._jsc.hadoopConfiguration()
     qualified = [_qualified(spark, root).rstrip("/") for root in uris]
     names = _canon.root_displays(qualified)
-    frames, listing, skipped, errors = [], [], [], []
+    frames, listing, reads, errors = [], [], [], []
     for root, base, name in zip(uris, qualified, names):
         path = sc._jvm.org.apache.hadoop.fs.Path(root)
         every = []
@@ -123,17 +123,26 @@ def _remote_files(spark, uris: Sequence[str], hidden: bool = True):
             df = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(root)
             read = {row.path for row in df.select("path").collect()}
             frames.append(df)
+            reads.append(read)
         for uri in sorted(set(every) | read):
             tail = uri[len(base):].lstrip("/") if uri.startswith(base + "/") else ""
             if not hidden and any(part.startswith(".") for part in tail.split("/")):
                 # (Spark reads no such file: its own filter is stricter.)
                 continue
             listing.append((f"{name}/{tail}" if tail else name, uri))
-            if uri not in read:
-                skipped.append(uri)
+    # Each file once, under the first display (in sorted order) that
+    # reaches it — roots may overlap —, as canon clean lists.
+    listing.sort(key=lambda it: it[0].encode("utf-8"))
+    seen: set = set()
+    listing = [it for it in listing if not (it[1] in seen or seen.add(it[1]))]
+    read_by_spark = set().union(*reads)
+    skipped = [u for _, u in listing if u not in read_by_spark]
     files = None
     for df in frames:
         files = df if files is None else files.unionByName(df)
+    if files is not None and sum(len(r) for r in reads) > len(read_by_spark):
+        # (Overlapping roots: a file Spark reads twice is analyzed once.)
+        files = files.dropDuplicates(["path"])
     return files, listing, skipped, errors
 
 

@@ -158,6 +158,12 @@ def test_uris_read_every_file_and_tell_roots_apart(repo, tmp_path, spark):
     rg = spark_mod.clean([(roots[0] / ".hidden.txt").as_uri()], str(tmp_path / "one-got"), spark=spark)
     assert tree_hashes(tmp_path / "one-got") == tree_hashes(one) and rg == rw
     assert len(rw["documents"]) == 1
+    # Overlapping roots: each file read once, under the first display.
+    nested = [roots[0].parent, roots[0], roots[0] / ".cache"]
+    rw = canon.clean([str(r) for r in nested], tmp_path / "nested-want")
+    rg = spark_mod.clean([r.as_uri() for r in nested], str(tmp_path / "nested-got"), spark=spark, partitions=3)
+    assert len(rw["files"]) == 5 and rg == rw, [f["path"] for f in rg["files"]]
+    assert tree_hashes(tmp_path / "nested-got") == tree_hashes(tmp_path / "nested-want")
     # A root that cannot be listed is an error of the run, not its end.
     rg = spark_mod.clean([(tmp_path / "nope").as_uri(), roots[0].as_uri()], str(tmp_path / "nope-got"), spark=spark)
     rw = canon.clean([str(roots[0])], tmp_path / "nope-want")
