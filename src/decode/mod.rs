@@ -1637,7 +1637,9 @@ fn utf16_extent(bytes: &[u8], start: usize, le: bool) -> usize {
                 .into_iter()
                 .find(|&cut| !reads_as_utf16(&bytes[cut..], le))
         };
-        if gap_end - last_nul > UTF16_GAP || next.is_none() {
+        // (A gap UTF-16 lines follow again is a paragraph of the page.)
+        let resumes = || next.is_some() && utf16_resumes(bytes, start, last_end, gap_end, le);
+        if (gap_end - last_nul > UTF16_GAP || next.is_none()) && !resumes() {
             // (What follows the last NUL up to another page or the end: the
             // last line, or another encoding.)
             if let Some(cut) = stop() {
@@ -1668,6 +1670,40 @@ fn utf16_extent(bytes: &[u8], start: usize, le: bool) -> usize {
             }
         }
     }
+}
+
+/// Whether UTF-16 text goes on past a gap without NUL bytes that ends at
+/// `gap_end` (a NUL): a line end of the page's code units (`0A 00` / `00
+/// 0A` at an even distance from `start`) comes within [`UTF16_GAP`] bytes
+/// of the gap's end, and the bytes from `from` (the last line end before
+/// the gap) to it read as UTF-16 text without error, half of it Han or
+/// more: a long paragraph of rare Han (a paragraph misread before the page
+/// was saved in UTF-16: Han, with kana, Cyrillic, private use characters
+/// among them). Bytes of another encoding hold no NUL, and read as UTF-16
+/// they are Hangul, Yi, private use characters and surrogates far more
+/// often than Han.
+fn utf16_resumes(bytes: &[u8], start: usize, from: usize, gap_end: usize, le: bool) -> bool {
+    let lf: [u8; 2] = if le { [0x0A, 0] } else { [0, 0x0A] };
+    let look = gap_end.saturating_sub(1).max(from);
+    let window = &bytes[look..bytes.len().min(gap_end + UTF16_GAP)];
+    let Some(end) = memchr::memmem::find_iter(window, &lf)
+        .map(|p| look + p)
+        .find(|&p| (p - start).is_multiple_of(2))
+        .map(|p| p + 2)
+    else {
+        return false;
+    };
+    let enc = if le { UTF_16LE } else { UTF_16BE };
+    let Some(text) = enc.decode_without_bom_handling_and_without_replacement(&bytes[from..end])
+    else {
+        return false;
+    };
+    let (mut han, mut all) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        all += 1;
+        han += usize::from(crate::chars::is_han(c));
+    }
+    han * 2 >= all
 }
 
 /// Where UTF-16 text from `from` (a line end, an ASCII character, or the
@@ -2244,6 +2280,47 @@ mod tests {
         let d = decode(&bytes, &DecodeOptions::default()).unwrap();
         assert_eq!(d.text, long);
         assert_eq!(d.spans.len(), 1);
+    }
+
+    #[test]
+    fn a_misread_paragraph_inside_a_utf16_page_is_part_of_the_page() {
+        // A UTF-16 page (with its BOM) holding a paragraph that was misread
+        // before it was saved (UTF-8 read as GBK: rare Han, no ASCII, no
+        // line end for over a kilobyte): the page goes on after it, in
+        // UTF-16 (the whole rest of the file was read as windows-1252: a
+        // generated 1 GB archive gave two documents of mojibake).
+        let para = "各位代表：现在，我代表市人民政府向大会报告工作，请予审议。\n";
+        let misread = GB18030
+            .decode_without_bom_handling(para.repeat(40).replace('\n', "").as_bytes())
+            .0
+            .into_owned();
+        assert!(misread.len() > 3 * UTF16_GAP && !misread.contains('\n'));
+        for le in [true, false] {
+            for tail in [
+                para.repeat(30),
+                para.repeat(30).replace('\n', "\r\n"),
+                "结束\n".into(),
+            ] {
+                let text = format!("{}{misread}\n{tail}", para.repeat(10));
+                let mut bytes = if le {
+                    vec![0xFF, 0xFE]
+                } else {
+                    vec![0xFE, 0xFF]
+                };
+                for u in text.encode_utf16() {
+                    bytes.extend_from_slice(&if le { u.to_le_bytes() } else { u.to_be_bytes() });
+                }
+                let d = decode(&bytes, &DecodeOptions::default()).unwrap();
+                let spans: Vec<&str> = d.spans.iter().map(|s| s.encoding).collect();
+                assert_eq!(spans, [if le { "UTF-16LE" } else { "UTF-16BE" }], "le {le}");
+                assert!(
+                    d.text.ends_with(&tail),
+                    "le {le}: {:?}",
+                    &d.text[d.text.len() - 200..]
+                );
+                assert!(d.undecodable.is_empty());
+            }
+        }
     }
 
     #[test]
