@@ -125,7 +125,9 @@ def _remote_files(spark, uris: Sequence[str], hidden: bool = True):
             frames.append(df)
             reads.append(read)
         for uri in sorted(set(every) | read):
-            tail = uri[len(base):].lstrip("/") if uri.startswith(base + "/") else ""
+            # (A path the file system spells otherwise than its root: by
+            # its last component, as before.)
+            tail = uri[len(base):].lstrip("/") if uri.startswith(base + "/") else "" if uri == base else uri.rsplit("/", 1)[-1]
             if not hidden and any(part.startswith(".") for part in tail.split("/")):
                 # (Spark reads no such file: its own filter is stricter.)
                 continue

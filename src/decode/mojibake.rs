@@ -601,7 +601,7 @@ fn gbk_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>
             .copied()
             .filter(|&b| b > start && b < i)
             .collect();
-        let fixes = match fix_gbk_run(&text[start..i]) {
+        let mut fixes: Vec<_> = match fix_gbk_run(&text[start..i]) {
             Some(whole) => vec![(start..i, whole)],
             None => std::iter::once(start)
                 .chain(inner.iter().copied())
@@ -610,6 +610,22 @@ fn gbk_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>
                 .filter_map(|(a, b)| fix_gbk_run(&text[a..b]).map(|f| (a..b, f)))
                 .collect(),
         };
+        if fixes.is_empty() {
+            // Damaged after the misread (a byte changed, a character lost):
+            // the stretches between the damage, each on its own.
+            // (A damaged byte may read as a character of its own, Latin or
+            // Cyrillic: a stretch that does not come back is tried again
+            // from its next boundary or two.)
+            fixes = undamaged_pieces(&text[start..i])
+                .into_iter()
+                .filter_map(|(froms, end)| {
+                    froms.into_iter().find_map(|from| {
+                        let piece = start + from..start + end;
+                        fix_gbk_run(&text[piece.clone()]).map(|f| (piece, f))
+                    })
+                })
+                .collect();
+        }
         for (piece, (fixed, map)) in fixes {
             out.keep(text, at..piece.start);
             out.replace(piece.clone(), &fixed, |p| map(p - piece.start));
@@ -623,6 +639,67 @@ fn gbk_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>
     out.keep(text, at..text.len());
     Some(out.finish())
 }
+
+/// The stretches of `run` (GBK-readable characters), in order, whose
+/// GB18030 bytes are valid UTF-8 from a character boundary of both to
+/// another — each as its first few possible starts and its end, offsets in
+/// `run`: where a misread run was damaged afterwards (a byte
+/// changed, a character lost or replaced by U+FFFD), its bytes stop being
+/// UTF-8 there and start again a character or two later. Stretches of
+/// fewer than [`MIN_PIECE`] characters are left out (too little evidence
+/// for [`fix_gbk_run`]); a run with a character GB18030 cannot write has
+/// none.
+fn undamaged_pieces(run: &str) -> Vec<(Vec<usize>, usize)> {
+    let mut bytes = Vec::with_capacity(run.len());
+    // (Byte offset, run offset) where each character starts, and the end.
+    let mut starts = Vec::with_capacity(run.len() / 2 + 1);
+    let mut buf = [0u8; 4];
+    for (i, c) in run.char_indices() {
+        starts.push((bytes.len(), i));
+        match c {
+            '€' | '\u{FFFD}' => bytes.push(0x80),
+            _ => match gbk_bytes(c) {
+                Some(b) => bytes.extend_from_slice(&b),
+                None => {
+                    let (b, _, unmappable) = GB18030.encode(c.encode_utf8(&mut buf));
+                    if unmappable {
+                        return Vec::new();
+                    }
+                    bytes.extend_from_slice(&b);
+                }
+            },
+        }
+    }
+    starts.push((bytes.len(), run.len()));
+    // A character boundary of the run at byte `b` that also starts (or
+    // ends) a UTF-8 character.
+    let both = |b: usize| b == bytes.len() || !(0x80..0xC0).contains(&bytes[b]);
+    let mut pieces = Vec::new();
+    let mut b = 0;
+    for chunk in bytes.utf8_chunks() {
+        let valid = b..b + chunk.valid().len();
+        b = valid.end + chunk.invalid().len();
+        let bounds = || {
+            starts
+                .iter()
+                .filter(|&&(at, _)| at >= valid.start && at <= valid.end && both(at))
+        };
+        if let Some(&(_, z)) = bounds().next_back() {
+            let froms: Vec<usize> = bounds()
+                .take(3)
+                .map(|&(_, a)| a)
+                .filter(|&a| a < z && run[a..z].chars().count() >= MIN_PIECE)
+                .collect();
+            if !froms.is_empty() {
+                pieces.push((froms, z));
+            }
+        }
+    }
+    pieces
+}
+
+/// Fewest characters of a damaged misread run repaired on their own.
+const MIN_PIECE: usize = 8;
 
 /// Whether a GBK decoder can write `c` (GB18030 has it in two bytes, the
 /// private-use mappings included), or `€` (0x80) and U+FFFD (bytes it
@@ -949,6 +1026,43 @@ mod tests {
         enc.decode_without_bom_handling(text.as_bytes())
             .0
             .into_owned()
+    }
+
+    #[test]
+    fn a_misread_paragraph_with_damaged_bytes_comes_back_around_them() {
+        // UTF-8 read as GBK, then a byte or two damaged (a scraper's
+        // glitch): the run no longer reads back whole; the stretches
+        // between the damage do (the whole paragraph stayed misread, and a
+        // copy of a report gave a document of mojibake of its own).
+        let para = "坚持共建共享，促进社会和谐。始终把人民的利益放在首位，把群众的冷暖放在心上，\
+                    保障人民共享改革发展成果。坚持创业带动就业。把稳定就业摆在更加突出的位置，\
+                    落实更加积极的创新创业政策，完善创新创业公共服务平台，加强创新创业技能培训。";
+        let clean = GB18030
+            .decode_without_bom_handling(para.as_bytes())
+            .0
+            .into_owned();
+        for seed in 1..40usize {
+            // Two damaged spots: a character replaced by U+FFFD, a byte of
+            // another one changed (its pair decodes otherwise).
+            let mut bytes = para.as_bytes().to_vec();
+            let (a, b) = (37 + seed * 7 % 60, 160 + seed * 13 % 90);
+            bytes[b] = bytes[b].wrapping_add(1 + (seed % 5) as u8) | 0x80;
+            let mut misread = GB18030.decode_without_bom_handling(&bytes).0.into_owned();
+            let cut = misread.char_indices().nth(a).map_or(0, |(i, _)| i);
+            let len = misread[cut..].chars().next().map_or(0, char::len_utf8);
+            misread.replace_range(cut..cut + len, "\u{FFFD}");
+            assert_ne!(misread, clean);
+            let (fixed, _) = repair(&misread).expect("repaired");
+            // Nearly every character back: at most a few around each damage.
+            let want: Vec<char> = para.chars().collect();
+            let got: Vec<char> = fixed.chars().collect();
+            let same = crate::diff::myers(&want, &got, None)
+                .iter()
+                .filter(|op| op.tag() == similar::DiffTag::Equal)
+                .map(|op| op.old_range().len())
+                .sum::<usize>();
+            assert!(same + 12 >= want.len(), "seed {seed}: {fixed}");
+        }
     }
 
     #[test]
