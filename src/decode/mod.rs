@@ -2302,14 +2302,7 @@ mod tests {
                 "结束\n".into(),
             ] {
                 let text = format!("{}{misread}\n{tail}", para.repeat(10));
-                let mut bytes = if le {
-                    vec![0xFF, 0xFE]
-                } else {
-                    vec![0xFE, 0xFF]
-                };
-                for u in text.encode_utf16() {
-                    bytes.extend_from_slice(&if le { u.to_le_bytes() } else { u.to_be_bytes() });
-                }
+                let bytes = super::properties::encode_page(&text, if le { 1 } else { 2 });
                 let d = decode(&bytes, &DecodeOptions::default()).unwrap();
                 let spans: Vec<&str> = d.spans.iter().map(|s| s.encoding).collect();
                 assert_eq!(spans, [if le { "UTF-16LE" } else { "UTF-16BE" }], "le {le}");
