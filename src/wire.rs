@@ -193,14 +193,7 @@ mod tests {
         }
     }
 
-    fn report(name: &str) -> String {
-        let path = format!(
-            "{}/tests/fixtures/corpus/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let text = std::fs::read_to_string(path).unwrap();
-        format!("{}\n", text.trim_end())
-    }
+    use crate::pipeline::analyze::tests::report;
 
     /// Keys of every copy of `f` and of the whole copies they continue into.
     fn copy_keys(f: &FileResult) -> (Vec<[u8; 32]>, usize) {

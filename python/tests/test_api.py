@@ -9,6 +9,19 @@ import canon
 from conftest import tree_hashes
 
 
+def render_and_finish(planned, listed):
+    """The second half of a run in one process: the wanted copies rendered,
+    each document voted and put, the run finished; its report's text."""
+    parts = {}
+    for i, wanted in planned.needs():
+        display, kind, path, _ = listed[i]
+        for doc, part in canon.render_input(display, kind, wanted, path):
+            parts.setdefault(doc, []).append(part)
+    for doc in sorted(parts):
+        planned.put(*canon.vote(doc, planned.backbone_votes[doc], parts[doc], planned.rules))
+    return planned.finish()[0]
+
+
 def test_normalize_makes_canonical_text():
     assert canon.normalize("第一条,内容。") == "第一条，内容。\n"
     assert canon.normalize("ｄａｔａ ２０２４年") == "data 2024年\n"
@@ -131,14 +144,7 @@ def test_signatures_apart_travel_once_per_text(repo, tmp_path):
     assert {k.hex() for k, _, _ in signatures} == keys
     assert len(keys) < len(signatures) < copies
     planned = job.plan([], errors)
-    parts = {}
-    for i, wanted in planned.needs():
-        display, kind, path, _ = listed[i]
-        for doc, part in canon.render_input(display, kind, wanted, path):
-            parts.setdefault(doc, []).append(part)
-    for doc in sorted(parts):
-        planned.put(*canon.vote(doc, planned.backbone_votes[doc], parts[doc], planned.rules))
-    assert json.loads(planned.finish()[0]) == rep
+    assert json.loads(render_and_finish(planned, listed)) == rep
     assert tree_hashes(out) == tree_hashes(want)
 
     job = canon.CleanJob([str(repo / "samples")], str(tmp_path / "lost"))
@@ -272,14 +278,7 @@ def test_a_second_clustering_finds_its_pairs_elsewhere(repo, tmp_path):
     # clustering.
     rests = [k for k, (place, _) in sigs.items() if place is not None and k not in asked[0]]
     assert rests and set(asked[0]) <= set(sigs)
-    parts = {}
-    for i, wanted in planned.needs():
-        display, kind, path, _ = listed[i]
-        for doc, part in canon.render_input(display, kind, wanted, path):
-            parts.setdefault(doc, []).append(part)
-    for doc in sorted(parts):
-        planned.put(*canon.vote(doc, planned.backbone_votes[doc], parts[doc], planned.rules))
-    assert json.loads(planned.finish()[0]) == rep
+    assert json.loads(render_and_finish(planned, listed)) == rep
     assert tree_hashes(tmp_path / "got") == tree_hashes(want)
 
     # What ``again`` gives back must fit the second clustering.

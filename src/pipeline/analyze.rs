@@ -644,11 +644,12 @@ fn documents(analysis: &Analysis, members: Vec<Vec<usize>>) -> Vec<Document> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::fingerprint::Signature;
 
-    fn report(name: &str) -> String {
+    /// A corpus report from `tests/fixtures/corpus/`, with one final line end.
+    pub(crate) fn report(name: &str) -> String {
         let path = format!(
             "{}/tests/fixtures/corpus/{name}",
             env!("CARGO_MANIFEST_DIR")
