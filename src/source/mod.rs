@@ -230,21 +230,20 @@ pub fn discover(
 /// Each root's display path: [`root_display`], lengthened for roots whose
 /// display would equal another, different root's.
 fn root_displays(paths: &[PathBuf]) -> Vec<String> {
-    let roots: Vec<Root> = paths
-        .iter()
-        .map(|p| {
-            let real = fs::canonicalize(p).ok();
-            Root {
-                display: root_display(p),
-                parts: components(real.as_deref().unwrap_or(p)),
-                // (Roots that do not resolve are one another's: never
-                // lengthened for each other.)
-                identity: real.map_or_else(String::new, |r| r.to_string_lossy().into_owned()),
-                apart: p.as_os_str() != "-",
-            }
-        })
-        .collect();
-    lengthened(roots)
+    lengthened(paths.iter().map(|p| local_root(p)).collect())
+}
+
+/// A local root as [`lengthened`] names it.
+fn local_root(p: &Path) -> Root {
+    let real = fs::canonicalize(p).ok();
+    Root {
+        display: root_display(p),
+        parts: components(real.as_deref().unwrap_or(p)),
+        // (Roots that do not resolve are one another's: never lengthened
+        // for each other.)
+        identity: real.map_or_else(String::new, |r| r.to_string_lossy().into_owned()),
+        apart: p.as_os_str() != "-",
+    }
 }
 
 /// The display path of each root the user named, URIs among them (a Spark
@@ -269,16 +268,7 @@ pub fn root_displays_of(roots: &[String]) -> Vec<String> {
                     apart: true,
                 }
             }
-            None => {
-                let p = Path::new(r);
-                let real = fs::canonicalize(p).ok();
-                Root {
-                    display: root_display(p),
-                    parts: components(real.as_deref().unwrap_or(p)),
-                    identity: real.map_or_else(String::new, |x| x.to_string_lossy().into_owned()),
-                    apart: r != "-",
-                }
-            }
+            None => local_root(Path::new(r)),
         })
         .collect();
     lengthened(roots)
