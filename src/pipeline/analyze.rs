@@ -483,20 +483,7 @@ impl Replan {
     /// with a signature, with the index in the run of its first copy (the
     /// order a bucket's members are compared in), in run order.
     pub fn members(&self) -> Vec<([u8; 32], usize)> {
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        let copies = self
-            .analysis
-            .files
-            .iter()
-            .filter_map(|f| f.text())
-            .flat_map(|t| &t.copies);
-        for (i, c) in copies.enumerate() {
-            if seen.insert(c.fingerprint.key) && c.signature.is_some() {
-                out.push((c.fingerprint.key, i));
-            }
-        }
-        out
+        signed_members(&self.analysis.files)
     }
 
     /// The run clustered again (`found`: the LSH candidates of
@@ -510,6 +497,21 @@ impl Replan {
         self.analysis.copies = copies;
         Ok(planned(self.analysis, members, self.threshold))
     }
+}
+
+/// The texts a clustering of `files`' copies compares: each distinct key
+/// with a signature, with the index in the run of its first copy, in run
+/// order.
+fn signed_members(files: &[FileResult]) -> Vec<([u8; 32], usize)> {
+    let mut seen = std::collections::HashSet::new();
+    files
+        .iter()
+        .filter_map(|f| f.text())
+        .flat_map(|t| &t.copies)
+        .enumerate()
+        .filter(|(_, c)| seen.insert(c.fingerprint.key) && c.signature.is_some())
+        .map(|(i, c)| (c.fingerprint.key, i))
+        .collect()
 }
 
 /// The rest of a plan once its copies are clustered into documents
@@ -718,21 +720,6 @@ pub(crate) mod tests {
         out
     }
 
-    /// The first clustering's members: one per key with a signature, at
-    /// its first copy's index in the run.
-    fn first_members(files: &[FileResult]) -> Vec<([u8; 32], usize)> {
-        let mut seen = std::collections::HashSet::new();
-        let copies = files
-            .iter()
-            .filter_map(|f| f.text())
-            .flat_map(|t| &t.copies);
-        copies
-            .enumerate()
-            .filter(|(_, c)| seen.insert(c.fingerprint.key) && c.signature.is_some())
-            .map(|(i, c)| (c.fingerprint.key, i))
-            .collect()
-    }
-
     fn candidates(
         members: &[([u8; 32], usize)],
         sigs: &HashMap<[u8; 32], Signature>,
@@ -790,7 +777,7 @@ pub(crate) mod tests {
             let files = analyzed(&files);
             let expected = plan(files.clone(), Vec::new(), &opts);
             let sigs = signatures(&files);
-            let first = candidates(&first_members(&files), &sigs);
+            let first = candidates(&signed_members(&files), &sigs);
             let start = || plan_start(files.clone(), Vec::new(), &opts, Some(&first)).unwrap();
             let got = match start() {
                 Planning::Done(a) => a,
@@ -823,13 +810,13 @@ pub(crate) mod tests {
             let files = analyzed(&files);
             let files_again = files.clone();
             let sigs = signatures(&files);
-            let first = candidates(&first_members(&files), &sigs);
+            let first = candidates(&signed_members(&files), &sigs);
             if let Planning::Again(r) = plan_start(files, Vec::new(), &opts, Some(&first)).unwrap()
             {
                 // A text joined away (a rest, a cut copy become whole) is
                 // no member any more: a pair naming it is refused.
                 let members = r.members();
-                let gone = first_members(&files_again)
+                let gone = signed_members(&files_again)
                     .into_iter()
                     .find(|m| members.iter().all(|n| n.0 != m.0))
                     .expect("a text was joined away");
