@@ -608,9 +608,18 @@ fn two_runs_into_one_output_one_wins_the_other_exits_2() {
         .unwrap();
     let lock = dir.join(".out.canon-lock");
     let started = Instant::now();
-    while !lock.exists() && started.elapsed() < Duration::from_secs(30) {
+    // (Held once its holder is written in it: the file alone exists a
+    // moment before it is locked, and a second run started in that moment
+    // may win the output — seen on a loaded machine.)
+    let held = || std::fs::read_to_string(&lock).is_ok_and(|h| h.contains("canon (pid"));
+    while !held() && started.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(2));
     }
+    assert!(
+        held(),
+        "the first run never took the output: {:?}",
+        first.try_wait()
+    );
     let second = StdCommand::new(env!("CARGO_BIN_EXE_canon"))
         .current_dir(dir)
         .args(variant(1, false))
