@@ -512,6 +512,170 @@ pub fn cluster_with(
     Ok((out, ids.len()))
 }
 
+/// Bytes of a [`CopyKey`] as it travels between a driver and its
+/// executors ([`CopyKey::to_bytes`]).
+pub const COPY_KEY_BYTES: usize = 56;
+
+impl CopyKey {
+    /// Its key, then its file, its group and the copy before it (`u64`,
+    /// little-endian; `u64::MAX`: none).
+    pub fn to_bytes(&self) -> [u8; COPY_KEY_BYTES] {
+        let mut b = [0u8; COPY_KEY_BYTES];
+        b[..32].copy_from_slice(&self.key);
+        let after = self.after.map_or(u64::MAX, |a| a as u64);
+        for (k, v) in [self.file as u64, self.group as u64, after]
+            .into_iter()
+            .enumerate()
+        {
+            b[32 + 8 * k..40 + 8 * k].copy_from_slice(&v.to_le_bytes());
+        }
+        b
+    }
+
+    /// [`CopyKey::to_bytes`] read back (`None`: not
+    /// [`COPY_KEY_BYTES`] bytes, or a number this machine cannot index).
+    pub fn from_bytes(b: &[u8]) -> Option<CopyKey> {
+        if b.len() != COPY_KEY_BYTES {
+            return None;
+        }
+        let num = |k: usize| {
+            let v = u64::from_le_bytes(b[32 + 8 * k..40 + 8 * k].try_into().ok()?);
+            Some(v)
+        };
+        let index = |v: u64| usize::try_from(v).ok();
+        Some(CopyKey {
+            key: b[..32].try_into().ok()?,
+            file: index(num(0)?)?,
+            group: index(num(1)?)?,
+            after: match num(2)? {
+                u64::MAX => None,
+                v => Some(index(v)?),
+            },
+        })
+    }
+}
+
+/// What clustering a part of the run apart can get wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error(transparent)]
+    Candidate(#[from] UnknownCandidate),
+    /// A part not in run order, or not closed under the links
+    /// [`components`] follows (a copy whose copy before it is elsewhere).
+    #[error("copy {copy} of a part of the run is out of order or follows a copy outside the part")]
+    Part { copy: usize },
+    /// Documents found elsewhere that do not fit the run's copies.
+    #[error("documents found elsewhere do not fit the run's copies (copy {copy})")]
+    Documents { copy: usize },
+    /// Whoever was asked to find the documents failed.
+    #[error("finding the documents elsewhere failed: {0}")]
+    Elsewhere(String),
+}
+
+/// The parts of a run that cluster apart: the connected components of the
+/// links the cluster rules follow — copies of one key, copies of one
+/// in-file group, a copy and the copy right before it (`after`), the two
+/// texts of each LSH pair (`found`, whatever its verdict). Every rule of
+/// [`cluster_with`] weighs copies and sets one such link apart, so a part
+/// clusters alone as it does in the whole run ([`cluster_part`]). Each
+/// copy's component is named by its first copy (lowest index); a copy
+/// nothing links stands alone. This is the driver's version; a cluster
+/// finds the same components by large-star/small-star.
+pub fn components(copies: &[CopyKey], found: &[Candidate]) -> Result<Vec<usize>, ClusterError> {
+    let n = copies.len();
+    let mut uf = UnionFind::new(n);
+    let mut by_key: HashMap<[u8; 32], usize> = HashMap::new();
+    let mut by_group: HashMap<(usize, usize), usize> = HashMap::new();
+    for (i, c) in copies.iter().enumerate() {
+        uf.union(*by_key.entry(c.key).or_insert(i), i);
+        uf.union(*by_group.entry((c.file, c.group)).or_insert(i), i);
+        match c.after {
+            Some(b) if b < n => uf.union(b, i),
+            Some(_) => return Err(ClusterError::Part { copy: i }),
+            None => {}
+        }
+    }
+    for c in found {
+        let index = |key: &[u8; 32]| {
+            by_key.get(key).copied().ok_or_else(|| UnknownCandidate {
+                band: c.band,
+                key: blake3::Hash::from_bytes(*key).to_hex().to_string(),
+            })
+        };
+        uf.union(index(&c.earlier)?, index(&c.later)?);
+    }
+    let mut first = vec![usize::MAX; n];
+    Ok((0..n)
+        .map(|i| {
+            let root = uf.find(i);
+            if first[root] == usize::MAX {
+                first[root] = i;
+            }
+            first[root]
+        })
+        .collect())
+}
+
+/// [`cluster_with`] on one part of a run, apart from the rest: `part` its
+/// copies (index in the run, key; ascending), closed under the links
+/// [`components`] follows (one component or several); `signatures[k]` the
+/// signature of `part[k]`'s text; `found` the LSH pairs of the part's
+/// texts found elsewhere (each pair once, where it is first compared, in
+/// any order). Returns, for each copy of the part, the index in the run of
+/// its document's first copy: the documents [`cluster_with`] finds in the
+/// whole run (the rules weigh only linked copies and sets of them, in run
+/// order, which the part keeps).
+pub fn cluster_part(
+    part: &[(usize, CopyKey)],
+    signatures: &[Option<&Signature>],
+    threshold: f64,
+    found: &[Candidate],
+) -> Result<Vec<usize>, ClusterError> {
+    let local: HashMap<usize, usize> = part.iter().enumerate().map(|(k, p)| (p.0, k)).collect();
+    let mut copies = Vec::with_capacity(part.len());
+    for (k, &(i, c)) in part.iter().enumerate() {
+        let after = match c.after {
+            None => None,
+            Some(b) => Some(*local.get(&b).ok_or(ClusterError::Part { copy: i })?),
+        };
+        if k > 0 && part[k - 1].0 >= i {
+            return Err(ClusterError::Part { copy: i });
+        }
+        copies.push(CopyKey { after, ..c });
+    }
+    let (ids, count) = cluster_with(&copies, signatures, threshold, Some(found))?;
+    let mut first = vec![usize::MAX; count];
+    Ok(ids
+        .iter()
+        .zip(part)
+        .map(|(&d, &(i, _))| {
+            if first[d] == usize::MAX {
+                first[d] = i;
+            }
+            first[d]
+        })
+        .collect())
+}
+
+/// Each copy's document id (numbered in order of each document's first
+/// copy) and the number of documents, from each copy's document named by
+/// its first copy (what [`cluster_part`] gives, for every part of a run).
+pub fn documents_of_firsts(firsts: &[usize]) -> Result<(Vec<usize>, usize), ClusterError> {
+    let mut id = vec![usize::MAX; firsts.len()];
+    let mut count = 0;
+    for (i, &f) in firsts.iter().enumerate() {
+        if f > i || firsts[f] != f {
+            return Err(ClusterError::Documents { copy: i });
+        }
+        if f == i {
+            id[i] = count;
+            count += 1;
+        }
+        id[i] = id[f];
+    }
+    Ok((id, count))
+}
+
 /// For each set (by root), the set every one of its copies comes right
 /// after in its file, if they all do and it is one set: the set is that
 /// set's rest. Roots as they stand now: a set joined later is no rest.
@@ -881,6 +1045,165 @@ mod tests {
             proptest::prop_assert!(once.len() <= found.len());
             let elsewhere = cluster_with(&copies, &refs, threshold, Some(&once)).unwrap();
             proptest::prop_assert_eq!(&here, &elsewhere);
+        }
+    }
+
+    /// Each component of `copies` clustered apart by [`cluster_part`],
+    /// parts given in `order` (a permutation seed), with only its own
+    /// candidates: each copy's document named by its first copy.
+    fn clustered_apart(
+        copies: &[CopyKey],
+        refs: &[Option<&Signature>],
+        threshold: f64,
+        found: &[Candidate],
+        order: usize,
+    ) -> Vec<usize> {
+        let parts = components(copies, found).unwrap();
+        let mut by_part: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for (i, &p) in parts.iter().enumerate() {
+            by_part.entry(p).or_default().push(i);
+        }
+        let mut names: Vec<usize> = by_part.keys().copied().collect();
+        if !names.is_empty() {
+            let r = order % names.len();
+            names.rotate_left(r);
+        }
+        let key_part: HashMap<[u8; 32], usize> = copies
+            .iter()
+            .zip(&parts)
+            .map(|(c, &p)| (c.key, p))
+            .collect();
+        let mut firsts = vec![usize::MAX; copies.len()];
+        for name in names {
+            let members = &by_part[&name];
+            let part: Vec<(usize, CopyKey)> = members.iter().map(|&i| (i, copies[i])).collect();
+            let sigs: Vec<Option<&Signature>> = members.iter().map(|&i| refs[i]).collect();
+            let own: Vec<Candidate> = found
+                .iter()
+                .filter(|c| key_part[&c.earlier] == name)
+                .copied()
+                .collect();
+            let got = cluster_part(&part, &sigs, threshold, &own).unwrap();
+            for (&i, f) in members.iter().zip(got) {
+                firsts[i] = f;
+            }
+        }
+        firsts
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// A run split into its components, each clustered apart (in any
+        /// order, each with its own candidates), gives the documents the
+        /// whole run's clustering gives.
+        #[test]
+        fn components_clustered_apart_give_the_same_documents(
+            picks in proptest::collection::vec(proptest::prelude::any::<(u8, u8, u8, bool)>(), 1..24),
+            order in 0usize..1000,
+            threshold in proptest::prop_oneof![proptest::strategy::Just(DEFAULT_THRESHOLD), 0.5f64..1.0],
+        ) {
+            let (copies, sigs) = run_of(&picks);
+            let refs: Vec<Option<&Signature>> = sigs.iter().map(Option::as_ref).collect();
+            let found = candidates_of(&copies, &refs, threshold);
+            let whole = cluster(&copies, &refs, threshold);
+            let firsts = clustered_apart(&copies, &refs, threshold, &found, order);
+            proptest::prop_assert_eq!(documents_of_firsts(&firsts).unwrap(), whole);
+        }
+    }
+
+    #[test]
+    fn components_follow_every_link_and_parts_must_be_closed() {
+        use crate::fingerprint::signature;
+        let (a, b) = (han_text(1, 3000), han_text(2, 4000));
+        let cut: String = a.chars().take(1800).collect();
+        let texts = [a.as_str(), b.as_str(), cut.as_str(), b.as_str(), a.as_str()];
+        let sigs: Vec<_> = texts.iter().map(|t| signature([*t]).unwrap()).collect();
+        let refs: Vec<Option<&Signature>> = sigs.iter().map(Some).collect();
+        // 0: A (file 0), 1: B (file 1), 2: A cut (file 2, after nothing),
+        // 3: B again (file 3, group 0), 4: A in file 3 right after it.
+        let mut copies = vec![c(0, 0, 1), c(1, 0, 2), c(2, 0, 3), c(3, 0, 2), c(3, 1, 1)];
+        // Nothing found: keys link 1–3 and 0–4; the cut copy stands alone.
+        assert_eq!(components(&copies, &[]).unwrap(), vec![0, 1, 2, 1, 0]);
+        // The cut copy's pair links it to A; B's copy before A's links all.
+        let found = candidates_of(&copies, &refs, DEFAULT_THRESHOLD);
+        assert_eq!(components(&copies, &found).unwrap(), vec![0, 1, 0, 1, 0]);
+        copies[4].after = Some(3);
+        assert_eq!(components(&copies, &found).unwrap(), vec![0; 5]);
+        // A part must hold the copy before each of its copies, in run order.
+        let part = |ks: &[usize]| -> Vec<(usize, CopyKey)> {
+            ks.iter().map(|&k| (k, copies[k])).collect()
+        };
+        let sigs_of =
+            |ks: &[usize]| -> Vec<Option<&Signature>> { ks.iter().map(|&k| refs[k]).collect() };
+        let open = [0, 2, 4];
+        assert!(matches!(
+            cluster_part(&part(&open), &sigs_of(&open), DEFAULT_THRESHOLD, &[]),
+            Err(ClusterError::Part { copy: 4 })
+        ));
+        let unordered = [2, 0];
+        assert!(cluster_part(
+            &part(&unordered),
+            &sigs_of(&unordered),
+            DEFAULT_THRESHOLD,
+            &[]
+        )
+        .is_err());
+        // A candidate naming a text outside the part is refused.
+        let alone = [1];
+        let outside: Vec<Candidate> = found
+            .iter()
+            .filter(|c| c.earlier == [1; 32])
+            .copied()
+            .collect();
+        assert!(!outside.is_empty());
+        assert!(
+            cluster_part(&part(&alone), &sigs_of(&alone), DEFAULT_THRESHOLD, &outside).is_err()
+        );
+        let whole: Vec<usize> = (0..5).collect();
+        let firsts =
+            cluster_part(&part(&whole), &sigs_of(&whole), DEFAULT_THRESHOLD, &found).unwrap();
+        assert_eq!(
+            documents_of_firsts(&firsts).unwrap(),
+            cluster(&copies, &refs, DEFAULT_THRESHOLD)
+        );
+    }
+
+    #[test]
+    fn documents_named_by_first_copies_are_checked() {
+        type Numbered = Option<(Vec<usize>, usize)>;
+        let cases: Vec<(Vec<usize>, Numbered)> = vec![
+            (vec![], Some((vec![], 0))),
+            (vec![0, 1, 0, 1, 4], Some((vec![0, 1, 0, 1, 2], 3))),
+            // a first copy after its copy, a first copy of another document
+            (vec![1, 1], None),
+            (vec![0, 0, 1], None),
+            (vec![0, 7], None),
+        ];
+        for (firsts, want) in cases {
+            assert_eq!(documents_of_firsts(&firsts).ok(), want, "{firsts:?}");
+        }
+    }
+
+    #[test]
+    fn copy_keys_travel_as_bytes() {
+        for c in [
+            c(0, 0, 1),
+            CopyKey {
+                file: 7,
+                group: 3,
+                key: [9; 32],
+                after: Some(41),
+            },
+            CopyKey {
+                file: usize::MAX - 1,
+                group: 0,
+                key: [0; 32],
+                after: Some(0),
+            },
+        ] {
+            let b = c.to_bytes();
+            assert_eq!(CopyKey::from_bytes(&b), Some(c));
+            assert_eq!(CopyKey::from_bytes(&b[1..]), None);
         }
     }
 

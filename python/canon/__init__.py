@@ -14,6 +14,8 @@ result, the documents put into the output), :func:`analyze_input` (or
 :func:`analyze_input_apart`: the MinHash signatures apart, one per distinct
 text), :func:`band_keys`, :func:`bucket_pairs` and :func:`candidate` (the
 LSH pairs, found and verified where the signatures are),
+:func:`components` and :func:`cluster_part` (a clustering split into the
+parts that cluster apart, each clustered where its copies are),
 :func:`render_input` and :func:`vote` (the per-unit and per-document work,
 exchanging bytes).
 
@@ -38,6 +40,8 @@ from ._canon import (  # noqa: F401  (re-exported stages)
     band_keys,
     bucket_pairs,
     candidate,
+    cluster_part,
+    components,
     list_inputs,
     render_input,
     root_display,
@@ -60,6 +64,8 @@ __all__ = [
     "bucket_pairs",
     "candidate",
     "clean",
+    "cluster_part",
+    "components",
     "list_inputs",
     "normalize",
     "render_input",

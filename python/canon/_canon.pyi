@@ -1,6 +1,6 @@
 """Type stubs of canon's native module (the Rust library's stages)."""
 
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 __version__: str
 
@@ -51,6 +51,13 @@ def candidate(
     later_signature: bytes,
     threshold: float,
 ) -> Optional[bytes]: ...
+def components(copies: bytes, candidates: List[bytes]) -> List[int]: ...
+def cluster_part(
+    copies: List[Tuple[int, bytes]],
+    signatures: List[Tuple[bytes, bytes]],
+    candidates: List[bytes],
+    threshold: float,
+) -> List[Tuple[int, int]]: ...
 def render_input(
     display: str,
     kind: str,
@@ -82,6 +89,7 @@ class CleanJob:
         errors: List[str] = ...,
         candidates: Optional[List[bytes]] = None,
         again: Optional[Callable[[bytes], List[bytes]]] = None,
+        cluster: Optional[Callable[[bytes], Union[bytes, List[bytes]]]] = None,
     ) -> "Planned": ...
 
 class Planned:

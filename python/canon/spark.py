@@ -20,20 +20,27 @@ canon is reimplemented here):
    driver once per distinct text (see the README, "Running on a
    cluster").
 3. **LSH** (driver by default, over the signatures it holds for the plan
-   anyway; with ``--lsh executors`` on the executors): each distinct
-   text's 64 band keys, grouped by band key; each bucket's compared pairs (members in run order, each
-   with the 8 before it), each pair kept once (where it is first
-   compared), joined with its two signatures and verified; the pairs that
-   are one document travel to the driver (about 80 bytes each).
+   anyway; with ``--lsh executors`` on the executors, for each clustering
+   the plan asks for): each distinct text's 64 band keys, grouped by band
+   key; each bucket's compared pairs (members in run order, each with the
+   8 before it), each pair kept once (where it is first compared), joined
+   with its two signatures and verified; the pairs that are one document
+   travel to the driver (about 80 bytes each) — up to ``--driver-pairs``
+   of them.
 4. **plan** (driver): clustering (the verified pairs replayed in the order
    ``canon clean`` visits them, so the order they arrive in never
    matters), archive chrome, truncation and backbones, over every unit's
    result in run order — the run-level half of ``canon clean``, so the
-   documents never depend on how inputs were partitioned. When copies
-   were joined to their rests (a retried scrape: cut copies, then the
-   whole text), the run is clustered again: with ``--lsh executors`` the
-   driver sends each text's new place (40 bytes), joined with the
-   signatures the executors kept, and step 3 runs again there.
+   documents never depend on how inputs were partitioned. With the LSH on
+   the executors the plan sends them its copies' keys (56 bytes each) for
+   each clustering (a second one when copies were joined to their rests:
+   a retried scrape, cut copies then the whole text). Past
+   ``--driver-pairs`` verified pairs, the clustering itself runs there:
+   copies linked (one text, one in-file group, the copy right before,
+   each pair's two texts), components by large-star/small-star, each
+   component clustered apart by the library's rules (which weigh only
+   linked copies, in run order: the same documents), 8 bytes per copy
+   back to the driver.
 5. **render** (executors): each input holding a wanted copy is read again;
    its copies are rendered and checked against their keys.
 6. **vote** (executors, after a shuffle by document): each document's
@@ -176,10 +183,10 @@ def _earliest(a, b):
 
 
 def _candidates(signatures, threshold: float, slices: int):
-    """The LSH pairs that are one document, as candidate bytes for
-    ``CleanJob.plan``: ``signatures`` is ``(key, (place, signature))`` per
-    distinct text. Keys are joined on as integers (hashed the same on
-    every worker)."""
+    """The LSH pairs that are one document, as ``(earlier key, later key,
+    candidate bytes for CleanJob.plan)``: ``signatures`` is ``(key, (place,
+    signature))`` per distinct text. Keys are joined on as integers (hashed
+    the same on every worker)."""
     by_int = signatures.map(lambda kv: (int.from_bytes(kv[0], "little"), kv[1][1]))
 
     def bands(kv):
@@ -198,7 +205,7 @@ def _candidates(signatures, threshold: float, slices: int):
     def verify(item):
         _, (((band, k, e, l), sig_e), sig_l) = item
         c = _canon.candidate(band, k, e, l, sig_e, sig_l, threshold)
-        return [c] if c is not None else []
+        return [(e, l, c)] if c is not None else []
 
     # A pair several bands compare counts where it is first compared.
     found = (
@@ -214,23 +221,202 @@ def _candidates(signatures, threshold: float, slices: int):
     return with_earlier.join(by_int, slices).flatMap(verify)
 
 
-#: Bytes per text ``CleanJob.plan`` hands its ``again``: key, then index.
-_MEMBER = 40
+#: Bytes per copy ``CleanJob.plan`` hands its ``cluster``: key, file,
+#: group, the copy right before it (``2**64 - 1``: none).
+_COPY = 56
+_NONE = 2**64 - 1
+
+#: Verified LSH pairs a clustering sends its driver at most (about 80
+#: bytes each, and the driver's union-find over them): past this, the
+#: executors find the components (large-star/small-star) and cluster
+#: each apart, and the driver gets 8 bytes per copy.
+DRIVER_PAIRS = 20_000_000
 
 
-def _slices(blob: bytes, n: int) -> List[bytes]:
-    """``blob`` of ``_MEMBER``-byte records in at most ``n`` slices."""
-    count = len(blob) // _MEMBER
-    step = _MEMBER * max(1, -(-count // max(1, n)))
-    return [blob[o:o + step] for o in range(0, len(blob), step)] or [b""]
+def _copy_slices(blob: bytes, n: int) -> List[Tuple[int, bytes]]:
+    """``blob`` of ``_COPY``-byte records in at most ``n`` slices, each
+    with the index of its first copy."""
+    count = len(blob) // _COPY
+    per = max(1, -(-count // max(1, n)))
+    return [(k, blob[k * _COPY:(k + per) * _COPY]) for k in range(0, count, per)]
 
 
-def _members(chunk: bytes):
-    """A slice's texts as ``(key, (index,))``: the place of its first copy."""
-    return [
-        (chunk[o:o + 32], (int.from_bytes(chunk[o + 32:o + _MEMBER], "little"),))
-        for o in range(0, len(chunk), _MEMBER)
-    ]
+def _copies(item):
+    """A slice's copies as ``(index, (key, file, group, before, record))``
+    (``before``: the index of the copy right before it, or ``None``)."""
+    first, chunk = item
+    out = []
+    for o in range(0, len(chunk), _COPY):
+        file, group, before = (int.from_bytes(chunk[o + 32 + 8 * k:o + 40 + 8 * k], "little") for k in range(3))
+        out.append((first + o // _COPY, (chunk[o:o + 32], file, group, None if before == _NONE else before, chunk[o:o + _COPY])))
+    return out
+
+
+def _as_int(key: bytes) -> int:
+    return int.from_bytes(key, "little")
+
+
+def _large_star(item):
+    node, linked = item
+    linked = set(linked)
+    least = min(node, min(linked))
+    return [(v, least) for v in linked if v > node]
+
+
+def _small_star(item):
+    node, linked = item
+    linked = set(linked)
+    linked.add(node)
+    least = min(linked)
+    return [(v, least) for v in linked if v != least]
+
+
+def _local_stars(edges):
+    """A partition's edges as stars: each node linked to the least node it
+    reaches through the partition's edges (the same components, in fewer
+    edges; the rounds then only join what partitions share)."""
+    parent: Dict[int, int] = {}
+
+    def find(v):
+        parent.setdefault(v, v)
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return [(v, find(v)) for v in list(parent) if find(v) != v]
+
+
+def _components(edges, n: int, rounds: Optional[List[int]] = None):
+    """Each node of ``edges`` (an RDD of pairs of ints) with the least node
+    of its connected component, by large-star/small-star (Kiveris et al.,
+    "Connected Components in MapReduce and Beyond", SoCC 2014): each round
+    links every node's larger neighbours to the least node it sees, then
+    every node and its smaller neighbours to their least; the edges are
+    shuffled by node, never gathered anywhere (each partition's edges are
+    first made stars of their own: :func:`_local_stars`). The rounds stop once the
+    edges form stars (each node linked to one node that links nowhere):
+    their centres are then the least nodes of their components. ``rounds``,
+    if given, gets the number of rounds."""
+    from pyspark import StorageLevel
+
+    def both_ways(e):
+        return [e, (e[1], e[0])]
+
+    def down(e):
+        return (e[0], e[1]) if e[0] > e[1] else (e[1], e[0])
+
+    current = edges.mapPartitions(_local_stars).distinct(n)
+    current = current.persist(StorageLevel.MEMORY_AND_DISK)
+    done, count = False, 0
+    while not done:
+        count += 1
+        large = current.flatMap(both_ways).groupByKey(n).flatMap(_large_star)
+        small = large.map(down).groupByKey(n).flatMap(_small_star).distinct(n)
+        small = small.persist(StorageLevel.MEMORY_AND_DISK)
+        # (Stars: no node with two links, no linked node linking on.)
+        done = (
+            small.flatMap(lambda e: [(e[0], (1, 0)), (e[1], (0, 1))])
+            .reduceByKey(lambda a, b: (a[0] + b[0], a[1] + b[1]), n)
+            .filter(lambda kv: kv[1][0] > 1 or (kv[1][0] and kv[1][1]))
+            .isEmpty()
+        )
+        current.unpersist()
+        current = small
+    if rounds is not None:
+        rounds.append(count)
+    centres = current.map(lambda e: (e[1], e[1])).distinct(n)
+    return current.union(centres)
+
+
+def _clusterer(sc, signatures, threshold: float, n: int, driver_pairs: int, traffic: Dict[str, int]):
+    """The ``cluster`` a ``CleanJob.plan`` asks for each clustering of the
+    run (see its doc), on the executors: given the copies' keys, the LSH
+    pairs of their texts are found there (``signatures``: ``(key, (place,
+    signature))`` per distinct text, kept by the executors); at most
+    ``driver_pairs`` of them travel to the driver, which clusters them;
+    past that, the executors link copies of one key, of one in-file group,
+    each to the copy right before it and the two texts of each pair, find
+    the components (:func:`_components`), and cluster each apart
+    (``cluster_part``); the driver gets each copy's document (8 bytes)."""
+    from pyspark import StorageLevel
+
+    by_int = signatures.map(lambda kv: (_as_int(kv[0]), (kv[0], kv[1][1])))
+
+    def cluster(blob: bytes):
+        traffic["clusterings"] += 1
+        traffic["copy_keys"] += len(blob) // _COPY
+        traffic["copy_key_bytes"] += len(blob)
+        count = len(blob) // _COPY
+        copies = sc.parallelize(_copy_slices(blob, n), n).flatMap(_copies)
+        copies = copies.persist(StorageLevel.MEMORY_AND_DISK)
+        # Each text's first copy; its signature, placed there.
+        keyed = copies.map(lambda c: (_as_int(c[1][0]), c[0]))
+        firsts = keyed.reduceByKey(min, n).persist(StorageLevel.MEMORY_AND_DISK)
+        members = firsts.join(by_int, n).map(lambda kv: (kv[1][1][0], ((kv[1][0],), kv[1][1][1])))
+        pairs = _candidates(members, threshold, n).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            if 0 < driver_pairs and pairs.count() <= driver_pairs:
+                found = []
+                for _e, _l, c in _computed(pairs):
+                    traffic["candidates"] += 1
+                    traffic["candidate_bytes"] += len(c)
+                    found.append(c)
+                return found
+            traffic["components_on_executors"] += 1
+            # Links: to the first copy of its text, to the first copy of its
+            # in-file group, to the copy right before it, between the texts
+            # of each pair.
+            groups = copies.map(lambda c: ((c[1][1], c[1][2]), c[0]))
+            to_first = keyed.join(firsts, n).values()
+            to_group = groups.join(groups.reduceByKey(min, n), n).values()
+            to_before = copies.filter(lambda c: c[1][3] is not None).map(lambda c: (c[0], c[1][3]))
+            between = (
+                pairs.map(lambda p: (_as_int(p[0]), _as_int(p[1])))
+                .join(firsts, n).map(lambda kv: kv[1])
+                .join(firsts, n).map(lambda kv: kv[1])
+            )
+            rounds: List[int] = []
+            least = _components(to_first.union(to_group).union(to_before).union(between), n, rounds)
+            traffic["star_rounds"] += rounds[0]
+            # Each copy, each text's signature and each pair to its part.
+            placed = copies.leftOuterJoin(least, n)
+            alone = placed.filter(lambda kv: kv[1][1] is None).map(lambda kv: (kv[0], kv[0]))
+            linked = placed.filter(lambda kv: kv[1][1] is not None)
+            part_copies = linked.map(lambda kv: (kv[1][1], (kv[0], kv[1][0][4])))
+            text_part = firsts.map(lambda kv: (kv[1], kv[0])).join(least, n).map(lambda kv: kv[1])
+            part_sigs = text_part.join(by_int, n).map(lambda kv: (kv[1][0], kv[1][1]))
+            part_pairs = pairs.map(lambda p: (_as_int(p[0]), p[2])).join(text_part, n).map(lambda kv: (kv[1][1], kv[1][0]))
+
+            def clustered(item):
+                _, tagged = item
+                parts: Tuple[list, list, list] = ([], [], [])
+                for tag, value in tagged:
+                    parts[tag].append(value)
+                return _canon.cluster_part(*parts, threshold)
+
+            tagged = (
+                part_copies.mapValues(lambda v: (0, v))
+                .union(part_sigs.mapValues(lambda v: (1, v)))
+                .union(part_pairs.mapValues(lambda v: (2, v)))
+            )
+            documents = tagged.groupByKey(n).flatMap(clustered).union(alone)
+            out = bytearray(8 * count)
+            for i, first in _computed(documents):
+                out[8 * i:8 * i + 8] = first.to_bytes(8, "little")
+                traffic["labels"] += 1
+            traffic["label_bytes"] += len(out)
+            return bytes(out)
+        finally:
+            pairs.unpersist()
+            firsts.unpersist()
+            copies.unpersist()
+
+    return cluster
 
 
 def _computed(rdd):
@@ -260,45 +446,68 @@ def clean(
     spark=None,
     traffic: Optional[Dict[str, int]] = None,
     lsh: str = "driver",
+    driver_pairs: Optional[int] = None,
     **options: Any,
 ) -> Dict[str, Any]:
     """Runs the job (see the module doc); returns the report as a dict.
 
     ``partitions`` slices the inputs (default: Spark's default parallelism);
     the result never depends on it. ``options`` are ``canon clean``'s
-    (``threshold``, ``profile``, ``text_field``, ...). ``traffic``, if
-    ``lsh`` says where the LSH runs: ``"driver"`` (the default: the
-    driver holds every distinct text's signature for the plan anyway, and
-    banding them there costs about a microsecond per text) or
-    ``"executors"`` (band keys grouped, pairs verified there, for both
-    clusterings: the step a plan distributed past one driver builds on;
-    on one machine its shuffles cost seconds). ``traffic``, if
-    given, is filled with what reached the driver: ``units`` and
-    ``unit_bytes`` (analyses without signatures), ``signatures`` and
-    ``signature_bytes`` (one per distinct text), ``candidates`` and
-    ``candidate_bytes`` (verified LSH pairs, of both clusterings),
-    ``documents`` and ``document_bytes`` (voted texts and stats); and what
-    it sent back: ``again`` and ``again_bytes``, the texts of a second
-    clustering (0 when copies did not change after the first).
+    (``threshold``, ``profile``, ``text_field``, ...). ``lsh`` says where
+    the LSH runs: ``"driver"`` (the default: the driver holds every
+    distinct text's signature for the plan anyway, and banding them there
+    costs about a microsecond per text) or ``"executors"`` (band keys
+    grouped, pairs verified there, for both clusterings; on one machine
+    its shuffles cost seconds). With the LSH on the executors, a
+    clustering whose verified pairs number at most ``driver_pairs``
+    (default :data:`DRIVER_PAIRS`) sends them to the driver, which
+    clusters them; past that, the components are found and clustered on
+    the executors (large-star/small-star, then each part apart: 0 forces
+    it), and the driver gets each copy's document.
+
+    ``traffic``, if given, is filled with what reached the driver:
+    ``units`` and ``unit_bytes`` (analyses without signatures),
+    ``signatures`` and ``signature_bytes`` (one per distinct text),
+    ``candidates`` and ``candidate_bytes`` (verified LSH pairs, of both
+    clusterings, when sent to the driver), ``labels`` and ``label_bytes``
+    (each copy's document, when the executors clustered),
+    ``documents`` and ``document_bytes`` (voted texts and stats),
+    ``read_by_driver`` and ``read_by_driver_bytes`` (files Spark's listing
+    skips); what it sent out: ``copy_keys`` and ``copy_key_bytes`` (the
+    copies' keys, 56 bytes each, once per clustering asked of the
+    executors); and ``clusterings`` (asked of the executors: 2 when copies
+    were joined to their rests), ``components_on_executors`` (of those,
+    clustered there) and ``star_rounds`` (their large-star/small-star
+    rounds).
     """
     if lsh not in ("driver", "executors"):
         raise ValueError(f"lsh must be 'driver' or 'executors', not {lsh!r}")
+    if driver_pairs is not None and driver_pairs < 0:
+        raise ValueError(f"driver_pairs must be 0 or more, not {driver_pairs}")
     own = spark is None
     spark = spark or _session(master)
     sc = spark.sparkContext
     counts = traffic if traffic is not None else {}
     try:
-        return _clean(spark, sc, list(inputs), out, output_format, report, force, partitions, options, counts, lsh)
+        return _clean(spark, sc, list(inputs), out, output_format, report, force, partitions, options, counts, lsh, driver_pairs)
     finally:
         if own:
             spark.stop()
 
 
-def _clean(spark, sc, inputs, out, output_format, report, force, partitions, options, traffic, lsh):
+#: What ``clean`` counts in its ``traffic``.
+_TRAFFIC = (
+    "units", "unit_bytes", "signatures", "signature_bytes", "candidates", "candidate_bytes",
+    "clusterings", "copy_keys", "copy_key_bytes", "components_on_executors", "star_rounds", "labels",
+    "label_bytes", "documents", "document_bytes", "read_by_driver", "read_by_driver_bytes",
+)
+
+
+def _clean(spark, sc, inputs, out, output_format, report, force, partitions, options, traffic, lsh, driver_pairs):
     from pyspark import StorageLevel
     from pyspark.sql.functions import col
 
-    for k in ("units", "unit_bytes", "signatures", "signature_bytes", "candidates", "candidate_bytes", "again", "again_bytes", "documents", "document_bytes", "read_by_driver", "read_by_driver_bytes"):
+    for k in _TRAFFIC:
         traffic[k] = 0
 
     # Executors analyze one input at a time on one thread each (Spark runs
@@ -363,23 +572,6 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
     threshold = job.threshold
     analyzed = rdd.map(analyze).persist(StorageLevel.MEMORY_AND_DISK)
     signatures = None
-    found = []
-
-    def again(members: bytes) -> List[bytes]:
-        """The second clustering's LSH pairs (see ``CleanJob.plan``), found
-        like the first's: its texts' new places, joined with their
-        signatures where the executors keep them."""
-        traffic["again"] = len(members) // _MEMBER
-        traffic["again_bytes"] = len(members)
-        places = sc.parallelize(_slices(members, n), n).flatMap(_members)
-        second = signatures.join(places, n).map(lambda kv: (kv[0], (kv[1][1], kv[1][0][1])))
-        pairs = []
-        for c in _computed(_candidates(second, threshold, n)):
-            traffic["candidates"] += 1
-            traffic["candidate_bytes"] += len(c)
-            pairs.append(c)
-        return pairs
-
     try:
         analyzed.count()
         signatures = analyzed.flatMap(lambda r: r[1]).reduceByKey(_earliest, n, _key_partition)
@@ -392,21 +584,17 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
         if lsh == "driver":
             # (Kept by the executors only for their LSH.)
             signatures.unpersist()
-        else:
-            for c in _computed(_candidates(signatures, threshold, n)):
-                traffic["candidates"] += 1
-                traffic["candidate_bytes"] += len(c)
-                found.append(c)
         for _unit, blob in analyzed.flatMap(lambda r: r[0]).toLocalIterator():
             traffic["units"] += 1
             traffic["unit_bytes"] += len(blob)
             job.add(blob, signatures_apart=True)
         analyzed.unpersist()
-        # 4. plan, on the driver, in run order (with the executors' LSH, a
-        # second clustering's, when copies were joined to their rests, on
-        # the executors again).
+        # 4. plan, on the driver, in run order; with the LSH on the
+        # executors, each clustering (a second one when copies were joined
+        # to their rests) asked of them.
         if lsh == "executors":
-            planned = job.plan([], errors, candidates=found, again=again)
+            limit = DRIVER_PAIRS if driver_pairs is None else driver_pairs
+            planned = job.plan([], errors, cluster=_clusterer(sc, signatures, threshold, n, limit, traffic))
         else:
             planned = job.plan([], errors)
     finally:
@@ -486,6 +674,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "--lsh", choices=["driver", "executors"], default="driver",
         help="where near-duplicate candidates are found (default: driver)",
     )
+    c.add_argument(
+        "--driver-pairs", type=int, metavar="N",
+        help=f"with --lsh executors: past N verified pairs, components are found and clustered on the executors (default {DRIVER_PAIRS:,}; 0: always there)",
+    )
     c.add_argument("--threshold", type=float)
     c.add_argument("--profile", choices=["zh", "generic"])
     c.add_argument("--text-field")
@@ -512,6 +704,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             partitions=args.partitions,
             traffic=traffic,
             lsh=args.lsh,
+            driver_pairs=args.driver_pairs,
             **_options(args),
         )
     except (_canon.CanonError, ValueError) as e:
@@ -527,7 +720,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 f", {traffic['candidates']} verified pairs ({traffic['candidate_bytes'] / 1e6:.1f} MB)"
                 if args.lsh == "executors" else "; LSH on the driver"
             )
-            + (f"; clustered twice ({traffic['again']} texts sent back)" if traffic["again"] else "")
+            + (
+                f"; {traffic['components_on_executors']} of {traffic['clusterings']} clusterings on the executors "
+                f"({traffic['star_rounds']} large-star/small-star rounds, {traffic['labels']} copies' documents back)"
+                if traffic["components_on_executors"] else ""
+            )
             + (
                 f"; {traffic['read_by_driver']} files Spark's listing skips read by the driver "
                 f"({traffic['read_by_driver_bytes'] / 1e6:.1f} MB)"

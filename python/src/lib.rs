@@ -616,6 +616,77 @@ fn candidate<'py>(
     )))
 }
 
+/// The copies' keys of a clustering, from the bytes [`PyCleanJob::plan`]
+/// hands its `cluster` (56 per copy, in run order).
+fn copy_keys(blob: &[u8]) -> PyResult<Vec<canon::cluster::CopyKey>> {
+    use canon::cluster::{CopyKey, COPY_KEY_BYTES};
+    if !blob.len().is_multiple_of(COPY_KEY_BYTES) {
+        return Err(bad(format!(
+            "copies' keys are {COPY_KEY_BYTES} bytes each, not {} in all",
+            blob.len()
+        )));
+    }
+    blob.chunks_exact(COPY_KEY_BYTES)
+        .map(|b| CopyKey::from_bytes(b).ok_or_else(|| bad("a copy's key that does not fit")))
+        .collect()
+}
+
+/// The parts of a clustering that cluster apart (its copies' connected
+/// components, see `canon::cluster::components`): `copies` the bytes
+/// [`PyCleanJob::plan`] hands its `cluster`, `candidates` the LSH pairs
+/// of their texts (bytes [`candidate`] gave). Each copy's part, named by
+/// its first copy's index. The driver's version: a Spark job finds the
+/// same by large-star/small-star.
+#[pyfunction]
+fn components(py: Python<'_>, copies: &[u8], candidates: Vec<Vec<u8>>) -> PyResult<Vec<usize>> {
+    let keys = copy_keys(copies)?;
+    let found = decode_candidates(&candidates)?;
+    py.detach(|| canon::cluster::components(&keys, &found))
+        .map_err(bad)
+}
+
+/// One part of a clustering clustered apart (see
+/// `canon::cluster::cluster_part`): `copies` its copies as `(index in
+/// the run, 56 bytes of its key)` (slices of what [`PyCleanJob::plan`]
+/// hands its `cluster`), in any order; `signatures` its texts' `(key,
+/// bytes)` as [`analyze_input_apart`] gave them (a text without one may be
+/// left out); `candidates` the LSH pairs of its texts. Returns `(index,
+/// index of its document's first copy)` for each copy, in run order.
+#[pyfunction]
+fn cluster_part(
+    py: Python<'_>,
+    mut copies: Vec<(usize, Vec<u8>)>,
+    signatures: Vec<(Vec<u8>, Vec<u8>)>,
+    candidates: Vec<Vec<u8>>,
+    threshold: f64,
+) -> PyResult<Vec<(usize, usize)>> {
+    use canon::fingerprint::Signature;
+    copies.sort_unstable_by_key(|c| c.0);
+    let mut part = Vec::with_capacity(copies.len());
+    for (i, b) in &copies {
+        part.push((
+            *i,
+            copy_keys(b)?
+                .pop()
+                .ok_or_else(|| bad("an empty copy key"))?,
+        ));
+    }
+    let mut by_key: HashMap<[u8; 32], Option<Signature>> = HashMap::new();
+    for (k, b) in &signatures {
+        by_key.insert(copy_key(k)?, canon::wire::decode(b).map_err(bad)?);
+    }
+    let found = decode_candidates(&candidates)?;
+    let firsts = py.detach(|| {
+        let sigs: Vec<Option<&Signature>> = part
+            .iter()
+            .map(|(_, c)| by_key.get(&c.key).and_then(Option::as_ref))
+            .collect();
+        canon::cluster::cluster_part(&part, &sigs, threshold, &found)
+    });
+    let firsts = firsts.map_err(bad)?;
+    Ok(part.iter().map(|p| p.0).zip(firsts).collect())
+}
+
 /// The copies of one input that documents want (`wanted`: from
 /// [`PyPlanned::needs`]) read again and rendered: `(document, bytes)` each,
 /// for [`vote`].
@@ -774,7 +845,16 @@ impl PyCleanJob {
     /// copy in the run (u64, little-endian), in run order — and returns
     /// their LSH pairs (bytes [`candidate`] gave for places `(index,)`);
     /// without it they are found here.
-    #[pyo3(signature = (units=Vec::new(), errors=Vec::new(), candidates=None, again=None))]
+    ///
+    /// `cluster`, instead of those two: called for each clustering with
+    /// its copies' keys — bytes, 56 per copy in run order
+    /// (`canon::cluster::CopyKey::to_bytes`: key, file, group, the copy
+    /// right before it or 2⁶⁴−1, u64 little-endian) — it returns either
+    /// the LSH pairs of their texts (a list of bytes [`candidate`] gave,
+    /// clustered here) or each copy's document found elsewhere (bytes, 8
+    /// per copy: the index of its document's first copy, u64
+    /// little-endian; see [`components`] and [`cluster_part`]).
+    #[pyo3(signature = (units=Vec::new(), errors=Vec::new(), candidates=None, again=None, cluster=None))]
     fn plan(
         &mut self,
         py: Python<'_>,
@@ -782,7 +862,11 @@ impl PyCleanJob {
         errors: Vec<String>,
         candidates: Option<Vec<Vec<u8>>>,
         again: Option<Bound<'_, PyAny>>,
+        cluster: Option<Bound<'_, PyAny>>,
     ) -> PyResult<PyPlanned> {
+        if cluster.is_some() && (candidates.is_some() || again.is_some()) {
+            return Err(bad("give `cluster`, or `candidates` and `again`, not both"));
+        }
         let found = candidates.as_deref().map(decode_candidates).transpose()?;
         let job = self
             .job
@@ -811,8 +895,19 @@ impl PyCleanJob {
                 }
             })
             .collect();
+        if let Some(cluster) = cluster {
+            let analysis = plan_asked(py, &cluster, files, errors, &opts)?;
+            return self.planned(job, analysis);
+        }
         let step = py
-            .detach(|| pipeline::plan_start(files, errors, &opts, found.as_deref()))
+            .detach(|| {
+                pipeline::plan_start(
+                    files,
+                    errors,
+                    &opts,
+                    pipeline::Clustering::pairs(found.as_deref()),
+                )
+            })
             .map_err(bad)?;
         let analysis = match step {
             pipeline::Planning::Done(analysis) => analysis,
@@ -831,9 +926,16 @@ impl PyCleanJob {
                         Some(decode_candidates(&pairs)?)
                     }
                 };
-                py.detach(|| replan.finish(found.as_deref())).map_err(bad)?
+                py.detach(|| replan.finish(pipeline::Clustering::pairs(found.as_deref())))
+                    .map_err(bad)?
             }
         };
+        self.planned(job, analysis)
+    }
+}
+
+impl PyCleanJob {
+    fn planned(&self, job: CleanJob, analysis: canon::Analysis) -> PyResult<PyPlanned> {
         let planned = job.plan(analysis).map_err(err)?;
         let needs = build::needs(planned.analysis());
         Ok(PyPlanned {
@@ -841,6 +943,57 @@ impl PyCleanJob {
             needs,
             format: self.format,
         })
+    }
+}
+
+/// The run planned with each clustering asked of `cluster` (see
+/// [`PyCleanJob::plan`]); an exception it raised comes back as it was.
+fn plan_asked(
+    py: Python<'_>,
+    cluster: &Bound<'_, PyAny>,
+    files: Vec<FileResult>,
+    errors: Vec<SourceError>,
+    opts: &Options,
+) -> PyResult<canon::Analysis> {
+    use canon::cluster::ClusterError;
+    use pipeline::{Clustering, Found, Planning};
+    let mut raised: Option<PyErr> = None;
+    let mut ask = |keys: &[canon::cluster::CopyKey]| -> Result<Found, ClusterError> {
+        let found = (|| -> PyResult<Found> {
+            let mut blob = Vec::with_capacity(keys.len() * canon::cluster::COPY_KEY_BYTES);
+            for k in keys {
+                blob.extend_from_slice(&k.to_bytes());
+            }
+            let got = cluster.call1((PyBytes::new(py, &blob),))?;
+            if let Ok(firsts) = got.cast::<PyBytes>() {
+                let b = firsts.as_bytes();
+                if !b.len().is_multiple_of(8) {
+                    return Err(bad("documents are 8 bytes per copy"));
+                }
+                let index = |c: &[u8]| {
+                    let v = u64::from_le_bytes(<[u8; 8]>::try_from(c).unwrap_or_default());
+                    usize::try_from(v).unwrap_or(usize::MAX)
+                };
+                return Ok(Found::Documents(b.chunks_exact(8).map(index).collect()));
+            }
+            let pairs: Vec<Vec<u8>> = got.extract()?;
+            Ok(Found::Pairs(decode_candidates(&pairs)?))
+        })();
+        found.map_err(|e| {
+            let message = e.to_string();
+            raised = Some(e);
+            ClusterError::Elsewhere(message)
+        })
+    };
+    let analysis = match pipeline::plan_start(files, errors, opts, Clustering::Asked(&mut ask)) {
+        Ok(Planning::Done(analysis)) => Ok(analysis),
+        Ok(Planning::Again(replan)) => replan.finish(Clustering::Asked(&mut ask)),
+        Err(e) => Err(e),
+    };
+    match (analysis, raised) {
+        (Ok(analysis), _) => Ok(analysis),
+        (Err(_), Some(e)) => Err(e),
+        (Err(e), None) => Err(bad(e)),
     }
 }
 
@@ -952,6 +1105,8 @@ fn _canon(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(band_keys, m)?)?;
     m.add_function(wrap_pyfunction!(bucket_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(candidate, m)?)?;
+    m.add_function(wrap_pyfunction!(components, m)?)?;
+    m.add_function(wrap_pyfunction!(cluster_part, m)?)?;
     m.add_function(wrap_pyfunction!(render_input, m)?)?;
     m.add_function(wrap_pyfunction!(vote, m)?)?;
     m.add_function(wrap_pyfunction!(rules, m)?)?;

@@ -214,9 +214,10 @@ def test_lsh_stages(repo, tmp_path):
     assert job.plan([], errors, candidates=[c]).documents == 1
 
 
-def lsh(members, threshold):
+def lsh(members, threshold, keyed=False):
     """The LSH a cluster runs, in one process: ``members`` maps each key to
-    (place, signature); every compared pair that verifies, as candidates."""
+    (place, signature); every compared pair that verifies, as candidates
+    (with ``keyed``, as ``(earlier key, later key, candidate)``)."""
     buckets = {}
     for key, (place, sig) in members.items():
         for band, k in enumerate(canon.band_keys(sig) or ()):
@@ -226,14 +227,14 @@ def lsh(members, threshold):
         for e, l in canon.bucket_pairs(ms):
             c = canon.candidate(band, k, e, l, members[e][1], members[l][1], threshold)
             if c is not None:
-                out.append(c)
+                out.append((e, l, c) if keyed else c)
     return out
 
 
-def test_a_second_clustering_finds_its_pairs_elsewhere(repo, tmp_path):
-    """A retried scrape (cut copies, then the whole text) is clustered
-    twice; ``plan(again=…)`` hands the second clustering's texts out and
-    takes their pairs back: the same documents and report as clean."""
+def retried_scrapes(repo, tmp_path):
+    """Two reports, each scraped with retries (cut copies, then the whole
+    text), mirrored and re-punctuated: a run clustered twice. The folder,
+    its listing and errors."""
     corpus = repo / "tests" / "fixtures" / "corpus"
     data = tmp_path / "data"
     data.mkdir()
@@ -244,22 +245,109 @@ def test_a_second_clustering_finds_its_pairs_elsewhere(repo, tmp_path):
         (data / f"m{i}-retried.txt").write_text(cut + cut + t)
         (data / f"m{i}-mirror.txt").write_text(t)
         (data / f"m{i}-other.txt").write_text(t.replace("，", ","))
-    want = tmp_path / "want"
-    rep = canon.clean([data], want)
     listed, errors = canon.list_inputs([str(data)], None)
+    return data, listed, errors
+
+
+def job_apart(data, out, listed):
+    """A job over ``data`` given every unit with its signatures apart; the
+    signatures by key, each with the place of its text's first copy
+    (``None``: a whole continued into its rest, no place of its own)."""
     sigs = {}
-    job = canon.CleanJob([str(data)], str(tmp_path / "got"))
+    job = canon.CleanJob([str(data)], str(out))
     for i, (display, kind, path, _size) in enumerate(listed):
         units, got = canon.analyze_input_apart(i, display, kind, path)
         for _, b in units:
             job.add(b, signatures_apart=True)
         for key, sig, place in got:
             job.add_signature(key, sig)
-            # (A whole continued into its rest has no place of its own.)
-            if place is not None:
-                sigs.setdefault(key, ((i, *place), sig))
-            else:
-                sigs.setdefault(key, (None, sig))
+            sigs.setdefault(key, (None if place is None else (i, *place), sig))
+    return job, sigs
+
+
+def copy_keys(blob):
+    """The copies' keys ``plan`` hands its ``cluster``: (key, record)."""
+    assert len(blob) % 56 == 0
+    return [(blob[o:o + 32], blob[o:o + 56]) for o in range(0, len(blob), 56)]
+
+
+def test_clusterings_split_into_parts_elsewhere(repo, tmp_path):
+    """``plan(cluster=…)`` hands each clustering's copies out; what comes
+    back — the LSH pairs, or each copy's document found part by part
+    (``components``, ``cluster_part``, as a cluster's executors do) —
+    gives the documents and report clean gives."""
+    data, listed, errors = retried_scrapes(repo, tmp_path)
+    rep = canon.clean([data], tmp_path / "want")
+    for way in ("pairs", "parts"):
+        job, sigs = job_apart(data, tmp_path / way, listed)
+        asked = []
+
+        def cluster(blob):
+            copies = copy_keys(blob)
+            members = {}
+            for i, (key, _) in enumerate(copies):
+                members.setdefault(key, ((i,), sigs[key][1]))
+            keyed = lsh(members, job_threshold, keyed=True)
+            pairs = [c for _, _, c in keyed]
+            asked.append(len(copies))
+            if way == "pairs":
+                return pairs
+            parts = canon.components(blob, pairs)
+            assert parts[0] == 0 and all(p <= i for i, p in enumerate(parts))
+            assert len(set(parts)) >= 2
+            firsts = [None] * len(copies)
+            for name in sorted(set(parts), reverse=True):
+                mine = [i for i, p in enumerate(parts) if p == name]
+                keys = {copies[i][0] for i in mine}
+                own = [(k, sigs[k][1]) for k in keys]
+                # (A pair's texts are in one part.)
+                part_pairs = [c for e, _, c in keyed if e in keys]
+                got = canon.cluster_part([(i, copies[i][1]) for i in reversed(mine)], own, part_pairs, job_threshold)
+                assert [i for i, _ in got] == mine
+                for i, first in got:
+                    firsts[i] = first
+            return b"".join(f.to_bytes(8, "little") for f in firsts)
+
+        job_threshold = job.threshold
+        planned = job.plan([], errors, cluster=cluster)
+        # Copies joined to their rests: clustered twice, with fewer copies.
+        assert len(asked) == 2 and asked[1] < asked[0]
+        assert json.loads(render_and_finish(planned, listed)) == rep
+        assert tree_hashes(tmp_path / way) == tree_hashes(tmp_path / "want")
+
+
+def test_what_cluster_gives_back_must_fit(repo, tmp_path):
+    data, listed, errors = retried_scrapes(repo, tmp_path)
+
+    def plan(cluster, **more):
+        job, _ = job_apart(data, tmp_path / f"o{len(list(tmp_path.iterdir()))}", listed)
+        return job.plan([], errors, cluster=cluster, **more)
+
+    with pytest.raises(ValueError, match="do not fit"):
+        plan(lambda blob: b"".join((len(blob) // 56 - 1 - i).to_bytes(8, "little") for i in range(len(blob) // 56)))
+    with pytest.raises(ValueError, match="8 bytes"):
+        plan(lambda blob: b"\0" * 7)
+    with pytest.raises(ValueError, match="not both"):
+        plan(lambda blob: [], candidates=[])
+
+    class Lost(Exception):
+        pass
+
+    def lost(blob):
+        raise Lost("an executor was lost")
+
+    with pytest.raises(Lost, match="executor was lost"):
+        plan(lost)
+
+
+def test_a_second_clustering_finds_its_pairs_elsewhere(repo, tmp_path):
+    """A retried scrape (cut copies, then the whole text) is clustered
+    twice; ``plan(again=…)`` hands the second clustering's texts out and
+    takes their pairs back: the same documents and report as clean."""
+    data, listed, errors = retried_scrapes(repo, tmp_path)
+    want = tmp_path / "want"
+    rep = canon.clean([data], want)
+    job, sigs = job_apart(data, tmp_path / "got", listed)
     first = lsh({k: v for k, v in sigs.items() if v[0] is not None}, job.threshold)
     asked = []
 

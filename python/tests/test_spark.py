@@ -13,7 +13,7 @@ from conftest import tree_hashes
 spark_mod = pytest.importorskip("canon.spark")
 
 
-def both(inputs, tmp_path, spark, partitions, output_format="txt", traffic=None, lsh="driver", **options):
+def both(inputs, tmp_path, spark, partitions, output_format="txt", traffic=None, lsh="driver", driver_pairs=None, **options):
     name = "out" + ("" if output_format == "txt" else "." + output_format)
     want = tmp_path / f"want-{partitions}" / name
     got = tmp_path / f"got-{partitions}" / name
@@ -22,7 +22,7 @@ def both(inputs, tmp_path, spark, partitions, output_format="txt", traffic=None,
     rep_want = canon.clean([str(i) for i in inputs], want, output_format=output_format, **options)
     rep_got = spark_mod.clean(
         [str(i) for i in inputs], str(got), spark=spark, partitions=partitions,
-        output_format=output_format, traffic=traffic, lsh=lsh, **options,
+        output_format=output_format, traffic=traffic, lsh=lsh, driver_pairs=driver_pairs, **options,
     )
     return want, got, rep_want, rep_got
 
@@ -33,10 +33,16 @@ def keys_and_copies(report):
     return set(copies), len(copies)
 
 
-@pytest.mark.parametrize("partitions,lsh", [(1, "driver"), (2, "driver"), (7, "driver"), (2, "executors")])
-def test_samples(repo, tmp_path, spark, partitions, lsh):
+#: Where the LSH runs, and past how many pairs the executors cluster (0:
+#: always; they find the components by large-star/small-star).
+DRIVER, EXECUTORS, COMPONENTS = ("driver", None), ("executors", None), ("executors", 0)
+
+
+@pytest.mark.parametrize("partitions,where", [(1, DRIVER), (2, DRIVER), (7, DRIVER), (2, COMPONENTS)])
+def test_samples(repo, tmp_path, spark, partitions, where):
     traffic = {}
-    want, got, rw, rg = both([repo / "samples"], tmp_path, spark, partitions, traffic=traffic, lsh=lsh)
+    lsh, pairs = where
+    want, got, rw, rg = both([repo / "samples"], tmp_path, spark, partitions, traffic=traffic, lsh=lsh, driver_pairs=pairs)
     assert tree_hashes(got) == tree_hashes(want)
     assert rg == rw
     # One signature per distinct text reached the driver (the seed file's
@@ -45,14 +51,18 @@ def test_samples(repo, tmp_path, spark, partitions, lsh):
     assert traffic["signatures"] == len(keys) < copies
     assert traffic["units"] == len(rw["files"])
     assert traffic["documents"] == len(rw["documents"])
+    if pairs == 0:
+        assert traffic["components_on_executors"] == traffic["clusterings"] == 1
+        assert traffic["labels"] == traffic["copy_keys"] == copies
 
 
-@pytest.mark.parametrize("partitions,lsh", [(1, "driver"), (7, "driver"), (2, "executors"), (7, "executors")])
-def test_generated_archive(archive40, tmp_path, spark, partitions, lsh):
+@pytest.mark.parametrize("partitions,where", [(1, DRIVER), (7, DRIVER), (2, EXECUTORS), (7, COMPONENTS)])
+def test_generated_archive(archive40, tmp_path, spark, partitions, where):
     size = sum(p.stat().st_size for p in Path(archive40).rglob("*") if p.is_file())
     assert size >= 40_000_000
     traffic = {}
-    want, got, rw, rg = both([archive40], tmp_path, spark, partitions, traffic=traffic, lsh=lsh)
+    lsh, pairs = where
+    want, got, rw, rg = both([archive40], tmp_path, spark, partitions, traffic=traffic, lsh=lsh, driver_pairs=pairs)
     hashes = tree_hashes(want)
     assert len(hashes) > 9
     assert tree_hashes(got) == hashes
@@ -62,15 +72,85 @@ def test_generated_archive(archive40, tmp_path, spark, partitions, lsh):
     keys, copies = keys_and_copies(rw)
     assert len(keys) <= traffic["signatures"] < copies
     if lsh == "driver":
-        assert traffic["candidates"] == traffic["again"] == 0
+        assert traffic["candidates"] == traffic["clusterings"] == 0
         return
-    # Near-duplicates were found by the executors' LSH, each pair once.
-    assert 0 < traffic["candidates"] < 64 * traffic["signatures"]
     # Scrapes retried (cut copies, then the whole text) had their copies
-    # joined to their rests: the second clustering's pairs were found by
-    # the executors too, for each text once.
-    assert 0 < traffic["again"] <= len(keys)
-    assert traffic["again_bytes"] == 40 * traffic["again"]
+    # joined to their rests: the run was clustered twice, each time by the
+    # executors' LSH, with the copies' keys (56 bytes each) sent out.
+    assert traffic["clusterings"] == 2
+    # (The first clustering's copies: the report's and the rests joined.)
+    assert 2 * copies < traffic["copy_keys"] < 3 * copies
+    assert traffic["copy_key_bytes"] == 56 * traffic["copy_keys"]
+    if pairs is None:
+        # Near-duplicates found there reached the driver, each pair once.
+        assert 0 < traffic["candidates"] < 2 * 64 * traffic["signatures"]
+        assert traffic["labels"] == traffic["components_on_executors"] == 0
+    else:
+        # Clustered there, part by part: no pair reached the driver, each
+        # copy's document did.
+        assert traffic["candidates"] == 0
+        assert traffic["components_on_executors"] == 2
+        assert traffic["labels"] == traffic["copy_keys"]
+        assert traffic["label_bytes"] == 8 * traffic["labels"]
+        assert traffic["star_rounds"] >= 2
+
+
+def graphs():
+    """Graphs as (nodes, edges) that large-star/small-star must get right:
+    long paths numbered against the grain (the most rounds), stars, cycles,
+    a clique, isolated nodes, random sparse graphs."""
+    import random
+
+    rng = random.Random(2026)
+    out = [(list(range(5)), [])]
+    order = list(range(40))
+    rng.shuffle(order)
+    out.append((order, list(zip(order, order[1:]))))
+    out.append((list(range(200)), [(199 - i, 198 - i) for i in range(199)]))
+    out.append((list(range(50)), [(7, i) for i in range(50)] + [(i, 49) for i in range(10)]))
+    out.append((list(range(30)), [(i, (i + 1) % 30) for i in range(30)]))
+    out.append((list(range(12)), [(a, b) for a in range(12) for b in range(12) if a < b]))
+    for n, m in ((500, 400), (1000, 2500)):
+        nodes = rng.sample(range(10**12), n)
+        out.append((nodes, [(rng.choice(nodes), rng.choice(nodes)) for _ in range(m)]))
+    return out
+
+
+def least_of_components(nodes, edges):
+    parent = {v: v for v in nodes}
+
+    def find(v):
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    return {v: find(v) for v in nodes}
+
+
+def test_large_star_small_star_finds_every_component(spark):
+    sc = spark.sparkContext
+    rounds_seen = []
+    for k, (nodes, edges) in enumerate(graphs()):
+        want = least_of_components(nodes, edges)
+        # (Edges in one slice, in three, or one per slice: no slice's own
+        # stars join anything, the rounds do it all.)
+        ways = {1: [(3, 3), (len(edges), 3)], 7: [(3, 3), (1, 1)]}.get(k, [(3, 3)])
+        for slices, n in ways:
+            rounds = []
+            got = dict(spark_mod._components(sc.parallelize(edges, slices), n, rounds).collect())
+            # Every node of an edge (but a self-link's) with the least of
+            # its component; the others are alone.
+            linked = {v for e in edges if e[0] != e[1] for v in e}
+            assert set(got) == linked
+            assert {v: got.get(v, v) for v in nodes} == want
+            rounds_seen.append(rounds[0])
+    # (A path numbered against the grain, one edge per slice, takes
+    # several rounds.)
+    assert max(rounds_seen) >= 5
 
 
 def records(repo):
@@ -85,8 +165,8 @@ def records(repo):
     return out
 
 
-@pytest.mark.parametrize("partitions,lsh", [(1, "driver"), (2, "executors"), (7, "driver")])
-def test_jsonl_and_parquet_inputs(repo, tmp_path, spark, partitions, lsh):
+@pytest.mark.parametrize("partitions,where", [(1, DRIVER), (2, COMPONENTS), (7, DRIVER)])
+def test_jsonl_and_parquet_inputs(repo, tmp_path, spark, partitions, where):
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
@@ -99,7 +179,7 @@ def test_jsonl_and_parquet_inputs(repo, tmp_path, spark, partitions, lsh):
     for fmt in ["txt", "jsonl"]:
         sub = tmp_path / fmt
         sub.mkdir()
-        want, got, rw, rg = both([data], sub, spark, partitions, output_format=fmt, id_field="id", lsh=lsh)
+        want, got, rw, rg = both([data], sub, spark, partitions, output_format=fmt, id_field="id", lsh=where[0], driver_pairs=where[1])
         assert tree_hashes(got) == tree_hashes(want)
         assert rg == rw
         if fmt == "jsonl":
@@ -185,6 +265,8 @@ def test_the_output_is_taken_before_anything_is_read(repo, tmp_path, spark):
         spark_mod.clean(["-"], str(tmp_path / "o"), spark=spark)
     with pytest.raises(ValueError, match="lsh must be"):
         spark_mod.clean([str(repo / "samples")], str(tmp_path / "o"), spark=spark, lsh="gpu")
+    with pytest.raises(ValueError, match="driver_pairs must be"):
+        spark_mod.clean([str(repo / "samples")], str(tmp_path / "o"), spark=spark, lsh="executors", driver_pairs=-1)
     assert not (tmp_path / "o").exists()
 
 
@@ -195,7 +277,7 @@ def test_command_line(repo, tmp_path):
     out = tmp_path / "out"
     run = subprocess.run(
         [sys.executable, "-m", "canon.spark", "clean", str(repo / "samples"), "--out", str(out),
-         "--master", "local[1]", "--partitions", "2", "--lsh", "executors", "-q"],
+         "--master", "local[1]", "--partitions", "2", "--lsh", "executors", "--driver-pairs", "0", "-q"],
         capture_output=True, text=True,
     )
     assert run.returncode == 0, run.stderr[-2000:]

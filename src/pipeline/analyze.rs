@@ -416,11 +416,40 @@ pub fn plan_with(
     source_errors: Vec<SourceError>,
     opts: &Options,
     found: Option<&[cluster::Candidate]>,
-) -> Result<Analysis, cluster::UnknownCandidate> {
-    match plan_start(files, source_errors, opts, found)? {
+) -> Result<Analysis, cluster::ClusterError> {
+    match plan_start(files, source_errors, opts, Clustering::pairs(found))? {
         Planning::Done(analysis) => Ok(analysis),
-        Planning::Again(again) => again.finish(None),
+        Planning::Again(again) => again.finish(Clustering::Here),
     }
+}
+
+/// How a clustering of the run's copies finds what it joins.
+pub enum Clustering<'a> {
+    /// The LSH runs here.
+    Here,
+    /// The LSH pairs were found elsewhere (see [`cluster::cluster_with`]).
+    Found(&'a [cluster::Candidate]),
+    /// Asked of a function given the copies' keys, in run order: it finds
+    /// their LSH pairs, or their documents, elsewhere.
+    Asked(&'a mut dyn FnMut(&[CopyKey]) -> Result<Found, cluster::ClusterError>),
+}
+
+impl<'a> Clustering<'a> {
+    /// The LSH pairs found elsewhere (`Some`), or here.
+    pub fn pairs(found: Option<&'a [cluster::Candidate]>) -> Self {
+        found.map_or(Clustering::Here, Clustering::Found)
+    }
+}
+
+/// What a [`Clustering::Asked`] function found.
+#[derive(Debug)]
+pub enum Found {
+    /// The LSH pairs (as for [`Clustering::Found`]), clustered here.
+    Pairs(Vec<cluster::Candidate>),
+    /// Each copy's document, named by the index of its first copy (the
+    /// run split into [`cluster::components`], each clustered by
+    /// [`cluster::cluster_part`]).
+    Documents(Vec<usize>),
 }
 
 /// Where [`plan_start`] stopped.
@@ -443,15 +472,15 @@ pub struct Replan {
     threshold: f64,
 }
 
-/// [`plan_with`] in two steps, so that both clusterings' LSH candidates can
-/// be found elsewhere: the first clustering (with `found`), then either the
-/// planned run or, when copies were joined to their rests, a [`Replan`].
+/// [`plan_with`] in two steps, so that both clusterings can be done
+/// elsewhere: the first clustering (`how`), then either the planned run
+/// or, when copies were joined to their rests, a [`Replan`].
 pub fn plan_start(
     files: impl IntoIterator<Item = FileResult>,
     source_errors: Vec<SourceError>,
     opts: &Options,
-    found: Option<&[cluster::Candidate]>,
-) -> Result<Planning, cluster::UnknownCandidate> {
+    how: Clustering<'_>,
+) -> Result<Planning, cluster::ClusterError> {
     let files: Vec<FileResult> = files
         .into_iter()
         .enumerate()
@@ -460,7 +489,7 @@ pub fn plan_start(
             f
         })
         .collect();
-    let (copies, members) = cluster_copies(&files, opts.threshold, found)?;
+    let (copies, members) = cluster_copies(&files, opts.threshold, how)?;
     let mut analysis = Analysis {
         rules: opts.rules,
         files,
@@ -486,14 +515,11 @@ impl Replan {
         signed_members(&self.analysis.files)
     }
 
-    /// The run clustered again (`found`: the LSH candidates of
-    /// [`Replan::members`] found elsewhere, in any order; `None`: found
-    /// here) and planned.
-    pub fn finish(
-        mut self,
-        found: Option<&[cluster::Candidate]>,
-    ) -> Result<Analysis, cluster::UnknownCandidate> {
-        let (copies, members) = cluster_copies(&self.analysis.files, self.threshold, found)?;
+    /// The run clustered again (`how`; [`Clustering::Found`]: the LSH
+    /// candidates of [`Replan::members`] found elsewhere, in any order) and
+    /// planned.
+    pub fn finish(mut self, how: Clustering<'_>) -> Result<Analysis, cluster::ClusterError> {
+        let (copies, members) = cluster_copies(&self.analysis.files, self.threshold, how)?;
         self.analysis.copies = copies;
         Ok(planned(self.analysis, members, self.threshold))
     }
@@ -534,12 +560,12 @@ fn planned(mut analysis: Analysis, members: Vec<Vec<usize>>, threshold: f64) -> 
 }
 
 /// The run's copies in run order, each with its document, and each
-/// document's copies (`found`: see [`cluster::cluster_with`]).
+/// document's copies (`how`: see [`Clustering`]).
 fn cluster_copies(
     files: &[FileResult],
     threshold: f64,
-    found: Option<&[cluster::Candidate]>,
-) -> Result<(Vec<CopyRef>, Vec<Vec<usize>>), cluster::UnknownCandidate> {
+    how: Clustering<'_>,
+) -> Result<(Vec<CopyRef>, Vec<Vec<usize>>), cluster::ClusterError> {
     let mut copies = Vec::new();
     let mut keys = Vec::new();
     let mut signatures = Vec::new();
@@ -565,7 +591,25 @@ fn cluster_copies(
             signatures.push(c.signature.as_deref());
         }
     }
-    let (ids, count) = cluster::cluster_with(&keys, &signatures, threshold, found)?;
+    let (ids, count) = match how {
+        Clustering::Here => cluster::cluster_with(&keys, &signatures, threshold, None)?,
+        Clustering::Found(found) => {
+            cluster::cluster_with(&keys, &signatures, threshold, Some(found))?
+        }
+        Clustering::Asked(ask) => match ask(&keys)? {
+            Found::Pairs(found) => {
+                cluster::cluster_with(&keys, &signatures, threshold, Some(&found))?
+            }
+            Found::Documents(firsts) if firsts.len() == keys.len() => {
+                cluster::documents_of_firsts(&firsts)?
+            }
+            Found::Documents(firsts) => {
+                return Err(cluster::ClusterError::Documents {
+                    copy: firsts.len().min(keys.len()),
+                })
+            }
+        },
+    };
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); count];
     for (i, &d) in ids.iter().enumerate() {
         copies[i].document = d;
@@ -778,7 +822,8 @@ pub(crate) mod tests {
             let expected = plan(files.clone(), Vec::new(), &opts);
             let sigs = signatures(&files);
             let first = candidates(&signed_members(&files), &sigs);
-            let start = || plan_start(files.clone(), Vec::new(), &opts, Some(&first)).unwrap();
+            let start =
+                || plan_start(files.clone(), Vec::new(), &opts, Clustering::Found(&first)).unwrap();
             let got = match start() {
                 Planning::Done(a) => a,
                 Planning::Again(r) => {
@@ -790,17 +835,107 @@ pub(crate) mod tests {
                     let Planning::Again(alone) = start() else {
                         panic!("planned differently twice")
                     };
-                    let alone = alone.finish(Some(&[])).unwrap();
+                    let alone = alone.finish(Clustering::Found(&[])).unwrap();
                     if alone.documents.len() != expected.documents.len() {
                         candidates_mattered += 1;
                     }
-                    r.finish(Some(&second)).unwrap()
+                    r.finish(Clustering::Found(&second)).unwrap()
                 }
             };
             assert_eq!(format!("{got:?}"), format!("{expected:?}"));
         }
         assert!(again >= 3, "only {again} archives were clustered again");
         assert!(candidates_mattered > 0);
+    }
+
+    /// What a cluster's executors find for a clustering given its copies'
+    /// keys: the LSH pairs of its texts, its components, each clustered
+    /// apart (parts in reverse order), each copy's document named by its
+    /// first copy.
+    fn documents_elsewhere(keys: &[CopyKey], sigs: &HashMap<[u8; 32], Signature>) -> Found {
+        let mut seen = std::collections::HashSet::new();
+        let members: Vec<([u8; 32], usize)> = keys
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| seen.insert(c.key) && sigs.contains_key(&c.key))
+            .map(|(i, c)| (c.key, i))
+            .collect();
+        let found = candidates(&members, sigs);
+        let parts = cluster::components(keys, &found).unwrap();
+        let mut names: Vec<usize> = parts.clone();
+        names.sort_unstable();
+        names.dedup();
+        let mut firsts = vec![usize::MAX; keys.len()];
+        for name in names.into_iter().rev() {
+            let part: Vec<(usize, CopyKey)> = (0..keys.len())
+                .filter(|&i| parts[i] == name)
+                .map(|i| (i, keys[i]))
+                .collect();
+            let own: Vec<cluster::Candidate> = found
+                .iter()
+                .filter(|c| part.iter().any(|(_, k)| k.key == c.earlier))
+                .copied()
+                .collect();
+            let part_sigs: Vec<Option<&Signature>> =
+                part.iter().map(|(_, k)| sigs.get(&k.key)).collect();
+            let threshold = Options::default().threshold;
+            let got = cluster::cluster_part(&part, &part_sigs, threshold, &own).unwrap();
+            for ((i, _), f) in part.iter().zip(got) {
+                firsts[*i] = f;
+            }
+        }
+        Found::Documents(firsts)
+    }
+
+    #[test]
+    fn both_clusterings_split_into_components_elsewhere_give_the_same_plan() {
+        let opts = Options::default();
+        let (mut asked, mut parts) = (0, 0);
+        for files in archives() {
+            let files = analyzed(&files);
+            let expected = plan(files.clone(), Vec::new(), &opts);
+            let sigs = signatures(&files);
+            let mut ask = |keys: &[CopyKey]| {
+                asked += 1;
+                let found = documents_elsewhere(keys, &sigs);
+                let mut names = cluster::components(keys, &[]).unwrap();
+                names.dedup();
+                parts += names.len();
+                Ok(found)
+            };
+            let got = match plan_start(files, Vec::new(), &opts, Clustering::Asked(&mut ask)) {
+                Ok(Planning::Done(a)) => a,
+                Ok(Planning::Again(r)) => r.finish(Clustering::Asked(&mut ask)).unwrap(),
+                Err(e) => panic!("{e}"),
+            };
+            assert_eq!(format!("{got:?}"), format!("{expected:?}"));
+        }
+        assert!(asked > archives().len(), "no archive was clustered twice");
+        assert!(parts > asked, "every run was one part");
+    }
+
+    #[test]
+    fn documents_found_elsewhere_that_do_not_fit_are_refused() {
+        let opts = Options::default();
+        let files = analyzed(&archives()[0]);
+        let cases: [fn(usize) -> Vec<usize>; 3] = [
+            |n| vec![0; n + 1],
+            |n| (0..n).rev().collect(),
+            |n| (0..n).map(|i| i.saturating_sub(1)).collect(),
+        ];
+        for wrong in cases {
+            let mut ask = |keys: &[CopyKey]| Ok(Found::Documents(wrong(keys.len())));
+            let got = plan_start(
+                files.clone(),
+                Vec::new(),
+                &opts,
+                Clustering::Asked(&mut ask),
+            );
+            assert!(matches!(got, Err(cluster::ClusterError::Documents { .. })));
+        }
+        let mut fails = |_: &[CopyKey]| Err(cluster::ClusterError::Elsewhere("lost".into()));
+        let got = plan_start(files, Vec::new(), &opts, Clustering::Asked(&mut fails));
+        assert!(matches!(got, Err(cluster::ClusterError::Elsewhere(_))));
     }
 
     #[test]
@@ -811,7 +946,8 @@ pub(crate) mod tests {
             let files_again = files.clone();
             let sigs = signatures(&files);
             let first = candidates(&signed_members(&files), &sigs);
-            if let Planning::Again(r) = plan_start(files, Vec::new(), &opts, Some(&first)).unwrap()
+            if let Planning::Again(r) =
+                plan_start(files, Vec::new(), &opts, Clustering::Found(&first)).unwrap()
             {
                 // A text joined away (a rest, a cut copy become whole) is
                 // no member any more: a pair naming it is refused.
@@ -828,7 +964,7 @@ pub(crate) mod tests {
                     later: last,
                     verdict: cluster::Verdict::Similar,
                 }];
-                assert!(r.finish(Some(&stale)).is_err());
+                assert!(r.finish(Clustering::Found(&stale)).is_err());
                 return;
             }
         }
