@@ -443,7 +443,19 @@ pub fn cluster_with(
         while at < contained.len() {
             let long = contained[at].0;
             let end = at + contained[at..].iter().take_while(|p| p.0 == long).count();
-            let partners: Vec<usize> = contained[at..end].iter().map(|p| p.1).collect();
+            let mut partners: Vec<usize> = contained[at..end].iter().map(|p| p.1).collect();
+            // (The copies the long one's file grouped it with, in its set
+            // already, are partners too: a copy cut short and run on into
+            // another report (`[A, A, A' + B]`) joined A's set through its
+            // group, and must not bring B's in.)
+            let c = &copies[long];
+            partners.extend(
+                by_group[&(c.file, c.group)]
+                    .iter()
+                    .copied()
+                    .filter(|&g| g != long && uf.find(g) == uf.find(long))
+                    .take(GLUED_CHECKED),
+            );
             // (A set whose every copy comes right after a copy of the
             // other's set in its file is that set's rest — split off where
             // a cut copy ended — not a second document: the cut head and
@@ -944,6 +956,38 @@ mod tests {
         ];
         let (ids, n) = cluster(&copies, &refs, DEFAULT_THRESHOLD);
         assert_eq!((ids, n), (vec![0, 0, 0, 0, 1], 2));
+    }
+
+    /// A file repeats report A, its last copy cut short and run on into
+    /// report B (`[A, A, A' + B]`: the file's segmentation leaves the glued
+    /// copy whole, in A's in-file group); B has copies of its own
+    /// elsewhere. The glued copy joins A's set through its group, then
+    /// contains B: it must not join B's set to A's (seen on a 150 MB
+    /// archive: qinghai's report, 307 copies, came out inside chenzhou's).
+    #[test]
+    fn a_glued_copy_in_one_reports_group_never_joins_the_other_report() {
+        use crate::fingerprint::signature;
+        for (cut, a_len, b_len) in [(0.95, 5000, 4800), (0.6, 5000, 5200), (1.0, 4000, 6000)] {
+            let (a, b) = (han_text(1, a_len), han_text(2, b_len));
+            let a_cut: String = a.chars().take((a_len as f64 * cut) as usize).collect();
+            let glued = format!("{a_cut}{b}");
+            let texts = [a.as_str(), glued.as_str(), b.as_str()];
+            let sigs: Vec<_> = texts.iter().map(|t| signature([*t]).unwrap()).collect();
+            // File 0: A, A, A'+B (one group); files 1–3: B; files 4–5: A.
+            let mut copies = vec![c(0, 0, 1), c(0, 0, 1), c(0, 0, 2)];
+            let mut refs = vec![Some(&sigs[0]), Some(&sigs[0]), Some(&sigs[1])];
+            for f in 1..4 {
+                copies.push(c(f, 0, 3));
+                refs.push(Some(&sigs[2]));
+            }
+            for f in 4..6 {
+                copies.push(c(f, 0, 1));
+                refs.push(Some(&sigs[0]));
+            }
+            let (ids, n) = cluster(&copies, &refs, DEFAULT_THRESHOLD);
+            assert_eq!(n, 2, "{cut} {a_len} {b_len}: {ids:?}");
+            assert_eq!(ids, vec![0, 0, 0, 1, 1, 1, 0, 0], "{cut}: {ids:?}");
+        }
     }
 
     /// Every compared pair's candidate, as a cluster's executors find them
