@@ -549,3 +549,47 @@ fn perturbed_seed_is_one_document() {
         }
     }
 }
+
+/// Three pages of the 150 MB hard archive of seed 53 (`make_archive DIR/
+/// 150 53 hard`; rounds of 100 pages from seeds 56, 61 and 62): qinghai's
+/// report repeated, its last copy cut short and run on into chenzhou's
+/// (`[Q, Q, Q' + C]`, `[Q, Q + C, Q']`: the files' segmentation leaves the
+/// glued copies whole), and chenzhou's report on its own (`[C, C, Q,
+/// C']`). The glued copies join qinghai's set through their in-file
+/// groups; they contain chenzhou's report, which they joined too: the
+/// archive gave qinghai's 307 copies inside chenzhou's output, and these
+/// three pages one output of both reports.
+#[test]
+fn a_copy_run_on_into_another_report_keeps_the_two_apart() {
+    let docs = generate::docs(&root());
+    let damage = generate::Damage {
+        misread: true,
+        hard: true,
+    };
+    // (A round's first pages do not depend on how many follow.)
+    let page = |seed: u64, path: &str, upto: usize| {
+        let mut p = generate::archive_with(&docs, upto, seed, damage)
+            .into_iter()
+            .find(|p| p.path == path)
+            .expect("the page");
+        p.path = format!("r{seed}/{}", p.path);
+        p
+    };
+    let pages = [
+        page(56, "news-mirror/page-00097.txt", 98),
+        page(61, "news-mirror/page-00069.txt", 70),
+        page(62, "archive-cn/page-00040.txt", 41),
+    ];
+    let (_dir, _out, report) = cleaned(&pages);
+    let (qinghai, chenzhou) = (normalized(&docs[3..4]), normalized(&docs[8..9]));
+    let mut sizes: Vec<usize> = report.documents.iter().map(|d| d.chars).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes.len(), 2, "{sizes:?}");
+    let want = [chenzhou[0].chars().count(), qinghai[0].chars().count()];
+    for (got, want) in sizes.iter().zip(want) {
+        assert!(
+            got * 100 >= want * 98 && got * 100 <= want * 102,
+            "{sizes:?}, want about {want}"
+        );
+    }
+}
