@@ -1058,9 +1058,9 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
         /// Candidates found elsewhere, in any order, give the documents the
-        /// run's own LSH gives.
+        /// run's own LSH gives; so do the run's components clustered apart.
         #[test]
-        fn candidates_found_elsewhere_give_the_same_documents(
+        fn found_elsewhere_or_clustered_apart_the_documents_are_the_same(
             picks in proptest::collection::vec(proptest::prelude::any::<(u8, u8, u8, bool)>(), 1..24),
             rotate in 0usize..1000,
             threshold in proptest::prop_oneof![proptest::strategy::Just(DEFAULT_THRESHOLD), 0.5f64..1.0],
@@ -1089,6 +1089,10 @@ mod tests {
             proptest::prop_assert!(once.len() <= found.len());
             let elsewhere = cluster_with(&copies, &refs, threshold, Some(&once)).unwrap();
             proptest::prop_assert_eq!(&here, &elsewhere);
+            // The run split into its components, each clustered apart (in
+            // any order, each with its own candidates), gives them too.
+            let firsts = clustered_apart(&copies, &refs, threshold, &once, rotate);
+            proptest::prop_assert_eq!(documents_of_firsts(&firsts).unwrap(), here);
         }
     }
 
@@ -1133,26 +1137,6 @@ mod tests {
             }
         }
         firsts
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
-        /// A run split into its components, each clustered apart (in any
-        /// order, each with its own candidates), gives the documents the
-        /// whole run's clustering gives.
-        #[test]
-        fn components_clustered_apart_give_the_same_documents(
-            picks in proptest::collection::vec(proptest::prelude::any::<(u8, u8, u8, bool)>(), 1..24),
-            order in 0usize..1000,
-            threshold in proptest::prop_oneof![proptest::strategy::Just(DEFAULT_THRESHOLD), 0.5f64..1.0],
-        ) {
-            let (copies, sigs) = run_of(&picks);
-            let refs: Vec<Option<&Signature>> = sigs.iter().map(Option::as_ref).collect();
-            let found = candidates_of(&copies, &refs, threshold);
-            let whole = cluster(&copies, &refs, threshold);
-            let firsts = clustered_apart(&copies, &refs, threshold, &found, order);
-            proptest::prop_assert_eq!(documents_of_firsts(&firsts).unwrap(), whole);
-        }
     }
 
     #[test]

@@ -117,18 +117,24 @@ def graphs():
 
 
 def least_of_components(nodes, edges):
-    parent = {v: v for v in nodes}
-
-    def find(v):
-        while parent[v] != v:
-            parent[v] = parent[parent[v]]
-            v = parent[v]
-        return v
-
+    """Each node with the least node of its component, by a walk from each
+    node not reached yet, least first (so the walk's start is its least)."""
+    linked = {v: set() for v in nodes}
     for a, b in edges:
-        ra, rb = find(a), find(b)
-        parent[max(ra, rb)] = min(ra, rb)
-    return {v: find(v) for v in nodes}
+        linked[a].add(b)
+        linked[b].add(a)
+    least = {}
+    for start in sorted(nodes):
+        if start in least:
+            continue
+        todo = [start]
+        least[start] = start
+        while todo:
+            for w in linked[todo.pop()]:
+                if w not in least:
+                    least[w] = start
+                    todo.append(w)
+    return least
 
 
 def test_large_star_small_star_finds_every_component(spark):
