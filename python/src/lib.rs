@@ -664,12 +664,14 @@ fn cluster_part(
     copies.sort_unstable_by_key(|c| c.0);
     let mut part = Vec::with_capacity(copies.len());
     for (i, b) in &copies {
-        part.push((
-            *i,
-            copy_keys(b)?
-                .pop()
-                .ok_or_else(|| bad("an empty copy key"))?,
-        ));
+        let key = canon::cluster::CopyKey::from_bytes(b).ok_or_else(|| {
+            bad(format!(
+                "a copy's key is {} bytes, not {}",
+                canon::cluster::COPY_KEY_BYTES,
+                b.len()
+            ))
+        })?;
+        part.push((*i, key));
     }
     let mut by_key: HashMap<[u8; 32], Option<Signature>> = HashMap::new();
     for (k, b) in &signatures {

@@ -329,6 +329,9 @@ def test_what_cluster_gives_back_must_fit(repo, tmp_path):
         plan(lambda blob: b"\0" * 7)
     with pytest.raises(ValueError, match="not both"):
         plan(lambda blob: [], candidates=[])
+    # (A part's copy is one key, 56 bytes.)
+    with pytest.raises(ValueError, match="56 bytes, not 112"):
+        canon.cluster_part([(0, b"\0" * 112)], [], [], 0.8)
 
     class Lost(Exception):
         pass
