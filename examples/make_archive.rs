@@ -60,14 +60,8 @@ fn main() -> std::io::Result<()> {
     let seed = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(2026);
     let damage = match args.get(4).map(String::as_str) {
         None | Some("plain") => generate::Damage::default(),
-        Some("misread") => generate::Damage {
-            misread: true,
-            hard: false,
-        },
-        Some("hard") => generate::Damage {
-            misread: true,
-            hard: true,
-        },
+        Some("misread") => generate::Damage::MISREAD,
+        Some("hard") => generate::Damage::HARD,
         Some(other) => {
             eprintln!("damage must be plain, misread or hard, not {other:?}");
             std::process::exit(2);

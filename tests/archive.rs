@@ -105,10 +105,7 @@ fn generated_archive_every_document_exactly_once() {
 #[test]
 fn misread_paragraphs_are_repaired_in_the_archive() {
     let docs = generate::docs(&root());
-    let damage = generate::Damage {
-        misread: true,
-        ..Default::default()
-    };
+    let damage = generate::Damage::MISREAD;
     let more = std::env::var_os("CANON_SEEDS").map_or(Vec::new(), |_| seeds());
     // 7, 10 and 20 kept chrome at a copy's edge before digit runs were
     // masked as one and files' own chrome counted.
@@ -134,10 +131,7 @@ fn misread_paragraphs_are_repaired_in_the_archive() {
 #[test]
 fn hard_cases_every_document_exactly_once() {
     let docs = generate::docs(&root());
-    let damage = generate::Damage {
-        misread: true,
-        hard: true,
-    };
+    let damage = generate::Damage::HARD;
     let more = std::env::var_os("CANON_SEEDS").map_or(Vec::new(), |_| seeds());
     for seed in [1, 2, 3].into_iter().chain(more) {
         let pages = generate::archive_with(&docs, 40, seed, damage);
@@ -384,10 +378,7 @@ fn seeds() -> Vec<u64> {
 #[test]
 fn misread_paragraphs_leave_no_mojibake() {
     let docs = generate::docs(&root());
-    let damage = generate::Damage {
-        misread: true,
-        ..Default::default()
-    };
+    let damage = generate::Damage::MISREAD;
     let mut known: HashSet<char> = docs.iter().flat_map(|d| d.text.chars()).collect();
     for d in &docs {
         let (normalized, _) =
@@ -562,10 +553,7 @@ fn perturbed_seed_is_one_document() {
 #[test]
 fn a_copy_run_on_into_another_report_keeps_the_two_apart() {
     let docs = generate::docs(&root());
-    let damage = generate::Damage {
-        misread: true,
-        hard: true,
-    };
+    let damage = generate::Damage::HARD;
     // (A round's first pages do not depend on how many follow.)
     let page = |seed: u64, path: &str, upto: usize| {
         let mut p = generate::archive_with(&docs, upto, seed, damage)

@@ -229,6 +229,19 @@ pub struct Damage {
     pub hard: bool,
 }
 
+impl Damage {
+    /// Paragraphs misread in some copies.
+    pub const MISREAD: Damage = Damage {
+        misread: true,
+        hard: false,
+    };
+    /// Misread paragraphs and the hard cases.
+    pub const HARD: Damage = Damage {
+        misread: true,
+        hard: true,
+    };
+}
+
 /// `text` with one character glitched (replaced, dropped or doubled) in
 /// one line of every 3 to 7.
 pub fn glitch_lines(text: &str, rng: &mut Rng) -> String {
