@@ -16,6 +16,8 @@ text), :func:`band_keys`, :func:`bucket_pairs` and :func:`candidate` (the
 LSH pairs, found and verified where the signatures are),
 :func:`components` and :func:`cluster_part` (a clustering split into the
 parts that cluster apart, each clustered where its copies are),
+:func:`chrome_votes` and :func:`is_chrome` (the archive chrome's
+statistics, reduced where the units are, and its decision),
 :func:`render_input` and :func:`vote` (the per-unit and per-document work,
 exchanging bytes).
 
@@ -40,8 +42,10 @@ from ._canon import (  # noqa: F401  (re-exported stages)
     band_keys,
     bucket_pairs,
     candidate,
+    chrome_votes,
     cluster_part,
     components,
+    is_chrome,
     list_inputs,
     render_input,
     root_display,
@@ -63,9 +67,11 @@ __all__ = [
     "band_keys",
     "bucket_pairs",
     "candidate",
+    "chrome_votes",
     "clean",
     "cluster_part",
     "components",
+    "is_chrome",
     "list_inputs",
     "normalize",
     "render_input",

@@ -1,6 +1,6 @@
 """Type stubs of canon's native module (the Rust library's stages)."""
 
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 __version__: str
 
@@ -58,6 +58,11 @@ def cluster_part(
     candidates: List[bytes],
     threshold: float,
 ) -> List[Tuple[int, int]]: ...
+def chrome_votes(
+    unit: bytes,
+    asks: Dict[Tuple[int, int], Tuple[bytes, List[int]]],
+) -> Tuple[List[Tuple[int, int, int]], List[int]]: ...
+def is_chrome(documents: int, holding: int, copies: int, files: int) -> bool: ...
 def render_input(
     display: str,
     kind: str,
@@ -90,6 +95,9 @@ class CleanJob:
         candidates: Optional[List[bytes]] = None,
         again: Optional[Callable[[bytes], List[bytes]]] = None,
         cluster: Optional[Callable[[bytes], Union[bytes, List[bytes]]]] = None,
+        chrome: Optional[
+            Callable[[List[Tuple[Tuple[int, int], bytes, List[int]]], List[int]], Iterable[int]]
+        ] = None,
     ) -> "Planned": ...
 
 class Planned:

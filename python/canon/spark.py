@@ -40,7 +40,12 @@ canon is reimplemented here):
    each pair's two texts), components by large-star/small-star, each
    component clustered apart by the library's rules (which weigh only
    linked copies, in run order: the same documents), 8 bytes per copy
-   back to the driver.
+   back to the driver. With the chrome on the executors (``--chrome
+   executors``, the default with ``--lsh executors``) the plan asks them
+   for the archive chrome once its copies are clustered: each copy's
+   document (8 bytes) broadcast, each kept unit's votes (its copies'
+   distinct edge lines per document) summed by document and line, then by
+   line, decided there; the chrome lines' keys come back.
 5. **render** (executors): each input holding a wanted copy is read again;
    its copies are rendered and checked against their keys.
 6. **vote** (executors, after a shuffle by document): each document's
@@ -419,6 +424,50 @@ def _clusterer(sc, signatures, threshold: float, n: int, driver_pairs: int, traf
     return cluster
 
 
+def _add4(a, b):
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3])
+
+
+def _chrome_asker(sc, analyzed, n: int, traffic: Dict[str, int]):
+    """The plan's ``chrome``: the archive chrome decided by a reduce over
+    the units the executors kept (``analyzed``). Each unit votes
+    (``_canon.chrome_votes``: per document, how many of its copies hold
+    each edge line; the lines its own segmentation left as chrome), the
+    votes are summed by ``(document, key)``, then by key with each
+    document's size, and ``_canon.is_chrome`` decides; the chrome's keys
+    reach the driver (8 bytes each). What travels out: 8 bytes per copy
+    (its document), broadcast."""
+
+    def ask(files, sizes):
+        asks = sc.broadcast({origin: (bytes(docs), list(joined)) for origin, docs, joined in files})
+        size = sc.broadcast(list(sizes))
+        traffic["chrome_asks"] += 1
+        traffic["chrome_asked_bytes"] += sum(len(docs) for _, docs, _ in files)
+        try:
+            def votes(item):
+                _unit, blob = item
+                held, own = _canon.chrome_votes(blob, asks.value)
+                # (Document -1: a unit's own chrome, counted per unit.)
+                return [((d, k), c) for d, k, c in held] + [((-1, k), 1) for k in own]
+
+            def stats(item):
+                (d, k), c = item
+                return (k, (0, 0, 0, c) if d < 0 else (1, c, size.value[d], 0))
+
+            keys = (
+                analyzed.flatMap(lambda r: r[0]).flatMap(votes).reduceByKey(lambda a, b: a + b, n)
+                .map(stats).reduceByKey(_add4, n)
+                .filter(lambda kv: _canon.is_chrome(*kv[1])).keys().collect()
+            )
+        finally:
+            asks.unpersist()
+            size.unpersist()
+        traffic["chrome_lines"] += len(keys)
+        return keys
+
+    return ask
+
+
 def _computed(rdd):
     """The items of ``rdd``, computed by all executors at once (kept in
     their memory, or on their disks), then brought to the driver one
@@ -447,6 +496,7 @@ def clean(
     traffic: Optional[Dict[str, int]] = None,
     lsh: str = "driver",
     driver_pairs: Optional[int] = None,
+    chrome: Optional[str] = None,
     **options: Any,
 ) -> Dict[str, Any]:
     """Runs the job (see the module doc); returns the report as a dict.
@@ -463,7 +513,10 @@ def clean(
     (default :data:`DRIVER_PAIRS`) sends them to the driver, which
     clusters them; past that, the components are found and clustered on
     the executors (large-star/small-star, then each part apart: 0 forces
-    it), and the driver gets each copy's document.
+    it), and the driver gets each copy's document. ``chrome`` says where
+    the archive chrome is decided: ``"driver"`` (over the edges it holds)
+    or ``"executors"`` (a reduce over the edge lines of the units they
+    kept; see :func:`_chrome_asker`); by default where the LSH runs.
 
     ``traffic``, if given, is filled with what reached the driver:
     ``units`` and ``unit_bytes`` (analyses without signatures),
@@ -478,10 +531,15 @@ def clean(
     executors); and ``clusterings`` (asked of the executors: 2 when copies
     were joined to their rests), ``components_on_executors`` (of those,
     clustered there) and ``star_rounds`` (their large-star/small-star
-    rounds).
+    rounds); ``chrome_asks`` (1 when the executors decided the chrome),
+    ``chrome_asked_bytes`` (each copy's document, sent out for it) and
+    ``chrome_lines`` (the chrome's keys back).
     """
     if lsh not in ("driver", "executors"):
         raise ValueError(f"lsh must be 'driver' or 'executors', not {lsh!r}")
+    chrome = chrome or lsh
+    if chrome not in ("driver", "executors"):
+        raise ValueError(f"chrome must be 'driver' or 'executors', not {chrome!r}")
     if driver_pairs is not None and driver_pairs < 0:
         raise ValueError(f"driver_pairs must be 0 or more, not {driver_pairs}")
     own = spark is None
@@ -489,7 +547,10 @@ def clean(
     sc = spark.sparkContext
     counts = traffic if traffic is not None else {}
     try:
-        return _clean(spark, sc, list(inputs), out, output_format, report, force, partitions, options, counts, lsh, driver_pairs)
+        return _clean(
+            spark, sc, list(inputs), out, output_format, report, force, partitions, options, counts, lsh,
+            driver_pairs, chrome,
+        )
     finally:
         if own:
             spark.stop()
@@ -500,10 +561,11 @@ _TRAFFIC = (
     "units", "unit_bytes", "signatures", "signature_bytes", "candidates", "candidate_bytes",
     "clusterings", "copy_keys", "copy_key_bytes", "components_on_executors", "star_rounds", "labels",
     "label_bytes", "documents", "document_bytes", "read_by_driver", "read_by_driver_bytes",
+    "chrome_asks", "chrome_asked_bytes", "chrome_lines",
 )
 
 
-def _clean(spark, sc, inputs, out, output_format, report, force, partitions, options, traffic, lsh, driver_pairs):
+def _clean(spark, sc, inputs, out, output_format, report, force, partitions, options, traffic, lsh, driver_pairs, chrome):
     from pyspark import StorageLevel
     from pyspark.sql.functions import col
 
@@ -588,15 +650,19 @@ def _clean(spark, sc, inputs, out, output_format, report, force, partitions, opt
             traffic["units"] += 1
             traffic["unit_bytes"] += len(blob)
             job.add(blob, signatures_apart=True)
-        analyzed.unpersist()
+        if chrome == "driver":
+            # (Kept by the executors only for the chrome's reduce.)
+            analyzed.unpersist()
         # 4. plan, on the driver, in run order; with the LSH on the
         # executors, each clustering (a second one when copies were joined
-        # to their rests) asked of them.
+        # to their rests) asked of them; with the chrome there, its reduce.
+        asks: Dict[str, Any] = {}
         if lsh == "executors":
             limit = DRIVER_PAIRS if driver_pairs is None else driver_pairs
-            planned = job.plan([], errors, cluster=_clusterer(sc, signatures, threshold, n, limit, traffic))
-        else:
-            planned = job.plan([], errors)
+            asks["cluster"] = _clusterer(sc, signatures, threshold, n, limit, traffic)
+        if chrome == "executors":
+            asks["chrome"] = _chrome_asker(sc, analyzed, n, traffic)
+        planned = job.plan([], errors, **asks)
     finally:
         analyzed.unpersist()
         if signatures is not None:
@@ -678,6 +744,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "--driver-pairs", type=int, metavar="N",
         help=f"with --lsh executors: past N verified pairs, components are found and clustered on the executors (default {DRIVER_PAIRS:,}; 0: always there)",
     )
+    c.add_argument(
+        "--chrome", choices=["driver", "executors"],
+        help="where the archive chrome is decided (default: where the LSH runs)",
+    )
     c.add_argument("--threshold", type=float)
     c.add_argument("--profile", choices=["zh", "generic"])
     c.add_argument("--text-field")
@@ -705,6 +775,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             traffic=traffic,
             lsh=args.lsh,
             driver_pairs=args.driver_pairs,
+            chrome=args.chrome,
             **_options(args),
         )
     except (_canon.CanonError, ValueError) as e:
@@ -724,6 +795,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 f"; {traffic['components_on_executors']} of {traffic['clusterings']} clusterings on the executors "
                 f"({traffic['star_rounds']} large-star/small-star rounds, {traffic['labels']} copies' documents back)"
                 if traffic["components_on_executors"] else ""
+            )
+            + (
+                f"; archive chrome decided on the executors ({traffic['chrome_lines']} lines)"
+                if traffic["chrome_asks"] else ""
             )
             + (
                 f"; {traffic['read_by_driver']} files Spark's listing skips read by the driver "

@@ -689,6 +689,71 @@ fn cluster_part(
     Ok(part.iter().map(|p| p.0).zip(firsts).collect())
 }
 
+/// One unit's share of the archive-chrome statistics (see
+/// `canon::pipeline::chrome::file_votes`): `unit` the bytes
+/// [`analyze_input_apart`] gave for it (its analysis as made), `asks` what
+/// [`PyCleanJob::plan`] handed its `chrome`, as a dict from origin
+/// `(input, unit)` to `(documents, joined)`. Returns `(held, own)`:
+/// `(document, key, copies)` — how many of the unit's copies of the
+/// document hold the edge line (its key) —, and the keys of the lines the
+/// unit's own segmentation left as chrome. Summed over the run by
+/// `(document, key)`, then by key with [`is_chrome`], they decide the
+/// chrome the plan cuts.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn chrome_votes(
+    py: Python<'_>,
+    unit: &[u8],
+    asks: &Bound<'_, PyDict>,
+) -> PyResult<(Vec<(usize, u64, usize)>, Vec<u64>)> {
+    use canon::pipeline::chrome::{self, ChromeFile};
+    let file: FileResult = canon::wire::decode(unit).map_err(bad)?;
+    let ask = match asks.get_item(file.origin)? {
+        None => None,
+        Some(a) => {
+            let (documents, joined): (Vec<u8>, Vec<usize>) = a.extract()?;
+            Some(ChromeFile {
+                origin: file.origin,
+                joined,
+                documents: documents_of(&documents)?,
+            })
+        }
+    };
+    let votes = py
+        .detach(|| chrome::file_votes(&file, ask.as_ref()))
+        .map_err(bad)?;
+    Ok((votes.held, votes.own))
+}
+
+/// Whether an edge line is archive chrome, from its sums over the run
+/// (`canon::pipeline::chrome::KeyStats`): the documents with a copy
+/// holding it at an edge, those documents' copies holding it, their copies
+/// in all, and the files whose own segmentation left it as chrome.
+#[pyfunction]
+fn is_chrome(documents: usize, holding: usize, copies: usize, files: usize) -> bool {
+    canon::pipeline::chrome::KeyStats {
+        documents,
+        holding,
+        copies,
+        files,
+    }
+    .is_chrome()
+}
+
+/// 8 bytes per copy (u64 little-endian; 2⁶⁴−1: no document) as documents.
+fn documents_of(bytes: &[u8]) -> PyResult<Vec<Option<usize>>> {
+    if !bytes.len().is_multiple_of(8) {
+        return Err(bad("documents are 8 bytes per copy"));
+    }
+    Ok(bytes
+        .chunks_exact(8)
+        .map(|c| {
+            let v = u64::from_le_bytes(<[u8; 8]>::try_from(c).unwrap_or([0xFF; 8]));
+            (v != u64::MAX).then(|| usize::try_from(v).unwrap_or(usize::MAX))
+        })
+        .collect())
+}
+
 /// The copies of one input that documents want (`wanted`: from
 /// [`PyPlanned::needs`]) read again and rendered: `(document, bytes)` each,
 /// for [`vote`].
@@ -856,7 +921,17 @@ impl PyCleanJob {
     /// clustered here) or each copy's document found elsewhere (bytes, 8
     /// per copy: the index of its document's first copy, u64
     /// little-endian; see [`components`] and [`cluster_part`]).
-    #[pyo3(signature = (units=Vec::new(), errors=Vec::new(), candidates=None, again=None, cluster=None))]
+    ///
+    /// `chrome` (with `cluster` or alone): called once the copies are
+    /// clustered with `(files, sizes)` — per text file in run order
+    /// `(origin, documents, joined)`: its unit `(input, unit)`, its copies'
+    /// documents as the plan has them (bytes, 8 per copy, u64
+    /// little-endian, 2⁶⁴−1 for a fragment), the copies (index as
+    /// analyzed) joined to their rests; and each document's number of
+    /// copies — it returns the keys of the archive chrome's lines (the
+    /// reduce of every unit's [`chrome_votes`] decided by [`is_chrome`]).
+    #[pyo3(signature = (units=Vec::new(), errors=Vec::new(), candidates=None, again=None, cluster=None, chrome=None))]
+    #[allow(clippy::too_many_arguments)]
     fn plan(
         &mut self,
         py: Python<'_>,
@@ -865,9 +940,13 @@ impl PyCleanJob {
         candidates: Option<Vec<Vec<u8>>>,
         again: Option<Bound<'_, PyAny>>,
         cluster: Option<Bound<'_, PyAny>>,
+        chrome: Option<Bound<'_, PyAny>>,
     ) -> PyResult<PyPlanned> {
-        if cluster.is_some() && (candidates.is_some() || again.is_some()) {
-            return Err(bad("give `cluster`, or `candidates` and `again`, not both"));
+        let asked = cluster.is_some() || chrome.is_some();
+        if asked && (candidates.is_some() || again.is_some()) {
+            return Err(bad(
+                "give `cluster` and `chrome`, or `candidates` and `again`, not both",
+            ));
         }
         let found = candidates.as_deref().map(decode_candidates).transpose()?;
         let job = self
@@ -897,8 +976,8 @@ impl PyCleanJob {
                 }
             })
             .collect();
-        if let Some(cluster) = cluster {
-            let analysis = plan_asked(py, &cluster, files, errors, &opts)?;
+        if asked {
+            let analysis = plan_asked(py, cluster.as_ref(), chrome.as_ref(), files, errors, &opts)?;
             return self.planned(job, analysis);
         }
         let step = py
@@ -908,6 +987,7 @@ impl PyCleanJob {
                     errors,
                     &opts,
                     pipeline::Clustering::pairs(found.as_deref()),
+                    pipeline::Chrome::Here,
                 )
             })
             .map_err(bad)?;
@@ -928,8 +1008,11 @@ impl PyCleanJob {
                         Some(decode_candidates(&pairs)?)
                     }
                 };
-                py.detach(|| replan.finish(pipeline::Clustering::pairs(found.as_deref())))
-                    .map_err(bad)?
+                py.detach(|| {
+                    let how = pipeline::Clustering::pairs(found.as_deref());
+                    replan.finish(how, pipeline::Chrome::Here)
+                })
+                .map_err(bad)?
             }
         };
         self.planned(job, analysis)
@@ -948,19 +1031,30 @@ impl PyCleanJob {
     }
 }
 
-/// The run planned with each clustering asked of `cluster` (see
-/// [`PyCleanJob::plan`]); an exception it raised comes back as it was.
+/// The run planned with each clustering asked of `cluster` (or done
+/// here) and its archive chrome asked of `chrome` (or decided here), see
+/// [`PyCleanJob::plan`]; an exception either raised comes back as it was.
 fn plan_asked(
     py: Python<'_>,
-    cluster: &Bound<'_, PyAny>,
+    cluster: Option<&Bound<'_, PyAny>>,
+    chrome: Option<&Bound<'_, PyAny>>,
     files: Vec<FileResult>,
     errors: Vec<SourceError>,
     opts: &Options,
 ) -> PyResult<canon::Analysis> {
     use canon::cluster::ClusterError;
-    use pipeline::{Clustering, Found, Planning};
-    let mut raised: Option<PyErr> = None;
+    use canon::pipeline::chrome::ChromeQuestion;
+    use pipeline::{Chrome, Clustering, Found, Planning};
+    let raised: std::cell::RefCell<Option<PyErr>> = Default::default();
+    let keep = |e: PyErr| {
+        let message = e.to_string();
+        *raised.borrow_mut() = Some(e);
+        ClusterError::Elsewhere(message)
+    };
     let mut ask = |keys: &[canon::cluster::CopyKey]| -> Result<Found, ClusterError> {
+        let Some(cluster) = cluster else {
+            return Err(ClusterError::Elsewhere("no clustering to ask".into()));
+        };
         let found = (|| -> PyResult<Found> {
             let mut blob = Vec::with_capacity(keys.len() * canon::cluster::COPY_KEY_BYTES);
             for k in keys {
@@ -981,18 +1075,61 @@ fn plan_asked(
             let pairs: Vec<Vec<u8>> = got.extract()?;
             Ok(Found::Pairs(decode_candidates(&pairs)?))
         })();
-        found.map_err(|e| {
-            let message = e.to_string();
-            raised = Some(e);
-            ClusterError::Elsewhere(message)
-        })
+        found.map_err(keep)
     };
-    let analysis = match pipeline::plan_start(files, errors, opts, Clustering::Asked(&mut ask)) {
+    let mut lines = |q: &ChromeQuestion| -> Result<Vec<u64>, ClusterError> {
+        let Some(chrome) = chrome else {
+            return Err(ClusterError::Elsewhere("no chrome to ask".into()));
+        };
+        let found = (|| -> PyResult<Vec<u64>> {
+            type Asked<'py> = ((usize, usize), Bound<'py, PyBytes>, Vec<usize>);
+            let files: Vec<Asked<'_>> = q
+                .files
+                .iter()
+                .map(|f| {
+                    let mut documents = Vec::with_capacity(f.documents.len() * 8);
+                    for d in &f.documents {
+                        let d = d.map_or(u64::MAX, |d| d as u64);
+                        documents.extend_from_slice(&d.to_le_bytes());
+                    }
+                    (f.origin, PyBytes::new(py, &documents), f.joined.clone())
+                })
+                .collect();
+            chrome.call1((files, q.sizes.clone()))?.extract()
+        })();
+        found.map_err(keep)
+    };
+    type Ask<'a> = &'a mut dyn FnMut(&[canon::cluster::CopyKey]) -> Result<Found, ClusterError>;
+    type Lines<'a> = &'a mut dyn FnMut(&ChromeQuestion) -> Result<Vec<u64>, ClusterError>;
+    fn how(asked: bool, ask: Ask<'_>) -> Clustering<'_> {
+        match asked {
+            true => Clustering::Asked(ask),
+            false => Clustering::Here,
+        }
+    }
+    fn chrome_how<'a>(asked: bool, lines: Lines<'a>) -> Chrome<'a> {
+        match asked {
+            true => Chrome::Asked(lines),
+            false => Chrome::Here,
+        }
+    }
+    let (cluster_asked, chrome_asked) = (cluster.is_some(), chrome.is_some());
+    let first = pipeline::plan_start(
+        files,
+        errors,
+        opts,
+        how(cluster_asked, &mut ask),
+        chrome_how(chrome_asked, &mut lines),
+    );
+    let analysis = match first {
         Ok(Planning::Done(analysis)) => Ok(analysis),
-        Ok(Planning::Again(replan)) => replan.finish(Clustering::Asked(&mut ask)),
+        Ok(Planning::Again(replan)) => {
+            let lines = chrome_how(chrome_asked, &mut lines);
+            replan.finish(how(cluster_asked, &mut ask), lines)
+        }
         Err(e) => Err(e),
     };
-    match (analysis, raised) {
+    match (analysis, raised.into_inner()) {
         (Ok(analysis), _) => Ok(analysis),
         (Err(_), Some(e)) => Err(e),
         (Err(e), None) => Err(bad(e)),
@@ -1109,6 +1246,8 @@ fn _canon(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(candidate, m)?)?;
     m.add_function(wrap_pyfunction!(components, m)?)?;
     m.add_function(wrap_pyfunction!(cluster_part, m)?)?;
+    m.add_function(wrap_pyfunction!(chrome_votes, m)?)?;
+    m.add_function(wrap_pyfunction!(is_chrome, m)?)?;
     m.add_function(wrap_pyfunction!(render_input, m)?)?;
     m.add_function(wrap_pyfunction!(vote, m)?)?;
     m.add_function(wrap_pyfunction!(rules, m)?)?;

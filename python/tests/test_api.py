@@ -231,10 +231,11 @@ def lsh(members, threshold, keyed=False):
     return out
 
 
-def retried_scrapes(repo, tmp_path):
+def retried_scrapes(repo, tmp_path, chrome=False):
     """Two reports, each scraped with retries (cut copies, then the whole
-    text), mirrored and re-punctuated: a run clustered twice. The folder,
-    its listing and errors."""
+    text), mirrored and re-punctuated: a run clustered twice (with
+    ``chrome``, each page in one of two sites' header and footer, a visit
+    count that varies). The folder, its listing and errors."""
     corpus = repo / "tests" / "fixtures" / "corpus"
     data = tmp_path / "data"
     data.mkdir()
@@ -242,9 +243,13 @@ def retried_scrapes(repo, tmp_path):
     for i, t in enumerate(texts):
         lines = t.splitlines(keepends=True)
         cut = "".join(lines[: len(lines) * (2 + i) // 7])
-        (data / f"m{i}-retried.txt").write_text(cut + cut + t)
-        (data / f"m{i}-mirror.txt").write_text(t)
-        (data / f"m{i}-other.txt").write_text(t.replace("，", ","))
+        pages = {"retried": cut + cut + t, "mirror": t, "other": t.replace("，", ",")}
+        for j, (name, page) in enumerate(pages.items()):
+            if chrome and j < 2:
+                page = f"新华网首页 | 要闻 | 地方\n\n{page}\n版权所有 新华网 访问量 {1000 + 37 * j + i}\n"
+            elif chrome:
+                page = f"人民网 > 地方 > 政务\n{page}\n人民网版权所有 浏览次数 {17 * j + i}\n"
+            (data / f"m{i}-{name}.txt").write_text(page)
     listed, errors = canon.list_inputs([str(data)], None)
     return data, listed, errors
 
@@ -314,6 +319,101 @@ def test_clusterings_split_into_parts_elsewhere(repo, tmp_path):
         assert len(asked) == 2 and asked[1] < asked[0]
         assert json.loads(render_and_finish(planned, listed)) == rep
         assert tree_hashes(tmp_path / way) == tree_hashes(tmp_path / "want")
+
+
+def chrome_reduce(units, files, sizes):
+    """What a cluster's executors answer ``plan(chrome=…)``: each unit's
+    ``chrome_votes``, summed by (document, key), then by key with each
+    document's size, decided by ``is_chrome``."""
+    asks = {origin: (docs, joined) for origin, docs, joined in files}
+    held, own = {}, {}
+    for b in reversed(units):
+        h, o = canon.chrome_votes(b, asks)
+        for d, k, c in h:
+            held[(d, k)] = held.get((d, k), 0) + c
+        for k in o:
+            own[k] = own.get(k, 0) + 1
+    stats = {}
+    for (d, k), c in held.items():
+        s = stats.setdefault(k, [0, 0, 0])
+        s[0] += 1
+        s[1] += c
+        s[2] += sizes[d]
+    return [k for k, (docs, holding, copies) in stats.items() if canon.is_chrome(docs, holding, copies, own.get(k, 0))]
+
+
+def test_archive_chrome_decided_elsewhere(repo, tmp_path):
+    """``plan(chrome=…)`` hands each file's copies' documents out once
+    they are clustered; the chrome reduced from the units' votes gives the
+    documents and report clean gives — with the clustering here or asked
+    too."""
+    data, listed, errors = retried_scrapes(repo, tmp_path, chrome=True)
+    rep = canon.clean([data], tmp_path / "want")
+    units = [b for i, (d, k, p, _) in enumerate(listed) for _, b in canon.analyze_input_apart(i, d, k, p)[0]]
+    for way in ("alone", "with cluster"):
+        job, sigs = job_apart(data, tmp_path / way, listed)
+        asked, threshold = [], job.threshold
+
+        def chrome(files, sizes):
+            keys = chrome_reduce(units, files, sizes)
+            asked.append((files, sizes, keys))
+            return keys
+
+        def cluster(blob):
+            members = {}
+            for i, (key, _) in enumerate(copy_keys(blob)):
+                members.setdefault(key, ((i,), sigs[key][1]))
+            return lsh(members, threshold)
+
+        more = {"cluster": cluster} if way == "with cluster" else {}
+        planned = job.plan([], errors, chrome=chrome, **more)
+        assert len(asked) == 1
+        files, sizes, keys = asked[0]
+        # Every text file, every copy's document (8 bytes each; a
+        # fragment none), the retried scrapes' copies joined to their
+        # rests; both sites' headers and footers are chrome.
+        assert len(files) == len(listed) == 6
+        documents = [int.from_bytes(docs[o:o + 8], "little") for _, docs, _ in files for o in range(0, len(docs), 8)]
+        assert sorted(documents.count(d) for d in set(documents) if d < 2**64 - 1) == sorted(sizes)
+        assert sum(len(joined) for _, _, joined in files) >= 1
+        assert len(keys) == 4
+        assert json.loads(render_and_finish(planned, listed)) == rep
+        assert tree_hashes(tmp_path / way) == tree_hashes(tmp_path / "want")
+    # No chrome decided: the headers and footers stay in the copies.
+    job, _ = job_apart(data, tmp_path / "none", listed)
+    planned = job.plan([], errors, chrome=lambda files, sizes: [])
+    assert json.loads(render_and_finish(planned, listed)) != rep
+
+
+def test_what_chrome_gives_back_must_fit(repo, tmp_path):
+    data, listed, errors = retried_scrapes(repo, tmp_path, chrome=True)
+    units = [b for i, (d, k, p, _) in enumerate(listed) for _, b in canon.analyze_input_apart(i, d, k, p)[0]]
+
+    def plan(chrome, **more):
+        job, _ = job_apart(data, tmp_path / f"o{len(list(tmp_path.iterdir()))}", listed)
+        return job.plan([], errors, chrome=chrome, **more)
+
+    def shifted(files, sizes):
+        # (Each file's documents one copy short.)
+        return chrome_reduce(units, [(o, docs[8:], joined) for o, docs, joined in files], sizes)
+
+    with pytest.raises(ValueError, match="copies"):
+        plan(shifted)
+    with pytest.raises(ValueError, match="8 bytes"):
+        canon.chrome_votes(units[0], {(0, 0): (b"\0" * 7, [])})
+    with pytest.raises(ValueError, match="not both"):
+        plan(lambda files, sizes: [], candidates=[])
+
+    class Lost(Exception):
+        pass
+
+    def lost(files, sizes):
+        raise Lost("an executor was lost")
+
+    with pytest.raises(Lost, match="executor was lost"):
+        plan(lost)
+    assert canon.is_chrome(2, 4, 5, 0) and not canon.is_chrome(2, 5, 5, 0)
+    assert canon.is_chrome(1, 1, 5, 2) and not canon.is_chrome(1, 1, 5, 1)
 
 
 def test_what_cluster_gives_back_must_fit(repo, tmp_path):

@@ -13,7 +13,7 @@ from conftest import tree_hashes
 spark_mod = pytest.importorskip("canon.spark")
 
 
-def both(inputs, tmp_path, spark, partitions, output_format="txt", traffic=None, lsh="driver", driver_pairs=None, **options):
+def both(inputs, tmp_path, spark, partitions, output_format="txt", traffic=None, lsh="driver", driver_pairs=None, chrome=None, **options):
     name = "out" + ("" if output_format == "txt" else "." + output_format)
     want = tmp_path / f"want-{partitions}" / name
     got = tmp_path / f"got-{partitions}" / name
@@ -22,7 +22,7 @@ def both(inputs, tmp_path, spark, partitions, output_format="txt", traffic=None,
     rep_want = canon.clean([str(i) for i in inputs], want, output_format=output_format, **options)
     rep_got = spark_mod.clean(
         [str(i) for i in inputs], str(got), spark=spark, partitions=partitions,
-        output_format=output_format, traffic=traffic, lsh=lsh, driver_pairs=driver_pairs, **options,
+        output_format=output_format, traffic=traffic, lsh=lsh, driver_pairs=driver_pairs, chrome=chrome, **options,
     )
     return want, got, rep_want, rep_got
 
@@ -34,8 +34,10 @@ def keys_and_copies(report):
 
 
 #: Where the LSH runs, and past how many pairs the executors cluster (0:
-#: always; they find the components by large-star/small-star).
+#: always; they find the components by large-star/small-star); the
+#: archive chrome is decided where the LSH runs, but for DRIVER_CHROME.
 DRIVER, EXECUTORS, COMPONENTS = ("driver", None), ("executors", None), ("executors", 0)
+DRIVER_CHROME = ("driver", None, "executors")
 
 
 @pytest.mark.parametrize("partitions,where", [(1, DRIVER), (2, DRIVER), (7, DRIVER), (2, COMPONENTS)])
@@ -54,15 +56,18 @@ def test_samples(repo, tmp_path, spark, partitions, where):
     if pairs == 0:
         assert traffic["components_on_executors"] == traffic["clusterings"] == 1
         assert traffic["labels"] == traffic["copy_keys"] == copies
+        assert traffic["chrome_asks"] == 1 and traffic["chrome_asked_bytes"] == 8 * copies
 
 
-@pytest.mark.parametrize("partitions,where", [(1, DRIVER), (7, DRIVER), (2, EXECUTORS), (7, COMPONENTS)])
+@pytest.mark.parametrize("partitions,where", [(1, DRIVER), (7, DRIVER_CHROME), (2, EXECUTORS), (7, COMPONENTS)])
 def test_generated_archive(archive40, tmp_path, spark, partitions, where):
     size = sum(p.stat().st_size for p in Path(archive40).rglob("*") if p.is_file())
     assert size >= 40_000_000
     traffic = {}
-    lsh, pairs = where
-    want, got, rw, rg = both([archive40], tmp_path, spark, partitions, traffic=traffic, lsh=lsh, driver_pairs=pairs)
+    lsh, pairs, chrome = (where + (None,))[:3]
+    want, got, rw, rg = both(
+        [archive40], tmp_path, spark, partitions, traffic=traffic, lsh=lsh, driver_pairs=pairs, chrome=chrome,
+    )
     hashes = tree_hashes(want)
     assert len(hashes) > 9
     assert tree_hashes(got) == hashes
@@ -71,6 +76,14 @@ def test_generated_archive(archive40, tmp_path, spark, partitions, where):
     # (a copy's whole continued into its rest has one too).
     keys, copies = keys_and_copies(rw)
     assert len(keys) <= traffic["signatures"] < copies
+    if (chrome or lsh) == "executors":
+        # The archive chrome (sites' headers and footers) reduced there:
+        # each copy's document sent out, the chrome's keys back.
+        assert traffic["chrome_asks"] == 1
+        assert traffic["chrome_asked_bytes"] == 8 * copies
+        assert traffic["chrome_lines"] > 0
+    else:
+        assert traffic["chrome_asks"] == 0
     if lsh == "driver":
         assert traffic["candidates"] == traffic["clusterings"] == 0
         return

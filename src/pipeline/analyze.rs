@@ -417,9 +417,10 @@ pub fn plan_with(
     opts: &Options,
     found: Option<&[cluster::Candidate]>,
 ) -> Result<Analysis, cluster::ClusterError> {
-    match plan_start(files, source_errors, opts, Clustering::pairs(found))? {
+    let how = Clustering::pairs(found);
+    match plan_start(files, source_errors, opts, how, Chrome::Here)? {
         Planning::Done(analysis) => Ok(analysis),
-        Planning::Again(again) => again.finish(Clustering::Here),
+        Planning::Again(again) => again.finish(Clustering::Here, Chrome::Here),
     }
 }
 
@@ -439,6 +440,16 @@ impl<'a> Clustering<'a> {
     pub fn pairs(found: Option<&'a [cluster::Candidate]>) -> Self {
         found.map_or(Clustering::Here, Clustering::Found)
     }
+}
+
+/// How a plan decides its archive chrome (see [`chrome::trim_archive_chrome`]).
+pub enum Chrome<'a> {
+    /// Here, over the copies' edges the plan holds.
+    Here,
+    /// Asked of a function given each file's copies' documents (a cluster
+    /// that kept the files' analyses reduces their edge lines' keys, see
+    /// [`chrome::file_votes`]): it returns the chrome lines' keys.
+    Asked(&'a mut dyn FnMut(&chrome::ChromeQuestion) -> Result<Vec<u64>, cluster::ClusterError>),
 }
 
 /// What a [`Clustering::Asked`] function found.
@@ -470,16 +481,20 @@ pub enum Planning {
 pub struct Replan {
     analysis: Analysis,
     threshold: f64,
+    /// The copies joined to their rests (see [`super::continued::join`]).
+    joined: Vec<(usize, usize)>,
 }
 
 /// [`plan_with`] in two steps, so that both clusterings can be done
 /// elsewhere: the first clustering (`how`), then either the planned run
-/// or, when copies were joined to their rests, a [`Replan`].
+/// (its archive chrome decided as `chrome` says) or, when copies were
+/// joined to their rests, a [`Replan`].
 pub fn plan_start(
     files: impl IntoIterator<Item = FileResult>,
     source_errors: Vec<SourceError>,
     opts: &Options,
     how: Clustering<'_>,
+    chrome: Chrome<'_>,
 ) -> Result<Planning, cluster::ClusterError> {
     let files: Vec<FileResult> = files
         .into_iter()
@@ -498,13 +513,21 @@ pub fn plan_start(
         documents: Vec::with_capacity(members.len()),
     };
     // A whole copy split where cut ones ended: joined, then clustered again.
-    if super::continued::join(&mut analysis, &members) {
+    let joined = super::continued::join(&mut analysis, &members);
+    if !joined.is_empty() {
         return Ok(Planning::Again(Replan {
             analysis,
             threshold: opts.threshold,
+            joined,
         }));
     }
-    Ok(Planning::Done(planned(analysis, members, opts.threshold)))
+    Ok(Planning::Done(planned(
+        analysis,
+        members,
+        opts.threshold,
+        &joined,
+        chrome,
+    )?))
 }
 
 impl Replan {
@@ -517,11 +540,15 @@ impl Replan {
 
     /// The run clustered again (`how`; [`Clustering::Found`]: the LSH
     /// candidates of [`Replan::members`] found elsewhere, in any order) and
-    /// planned.
-    pub fn finish(mut self, how: Clustering<'_>) -> Result<Analysis, cluster::ClusterError> {
+    /// planned (its archive chrome decided as `chrome` says).
+    pub fn finish(
+        mut self,
+        how: Clustering<'_>,
+        chrome: Chrome<'_>,
+    ) -> Result<Analysis, cluster::ClusterError> {
         let (copies, members) = cluster_copies(&self.analysis.files, self.threshold, how)?;
         self.analysis.copies = copies;
-        Ok(planned(self.analysis, members, self.threshold))
+        planned(self.analysis, members, self.threshold, &self.joined, chrome)
     }
 }
 
@@ -541,12 +568,26 @@ fn signed_members(files: &[FileResult]) -> Vec<([u8; 32], usize)> {
 }
 
 /// The rest of a plan once its copies are clustered into documents
-/// (`members`): fragments joined, archive chrome cut, truncation judged,
+/// (`members`; `joined`: the copies joined to their rests): fragments
+/// joined, archive chrome cut (decided as `how` says), truncation judged,
 /// backbones chosen.
-fn planned(mut analysis: Analysis, members: Vec<Vec<usize>>, threshold: f64) -> Analysis {
+fn planned(
+    mut analysis: Analysis,
+    members: Vec<Vec<usize>>,
+    threshold: f64,
+    joined: &[(usize, usize)],
+    how: Chrome<'_>,
+) -> Result<Analysis, cluster::ClusterError> {
     // Pieces of documents join them as fragments.
     let (members, fragments) = super::fragments::join(&mut analysis, members, threshold);
-    chrome::trim_archive_chrome(&mut analysis, &members);
+    let lines = match how {
+        Chrome::Here => chrome::chrome_of(&analysis, &members),
+        Chrome::Asked(ask) => {
+            let question = chrome::ChromeQuestion::of(&analysis, &members, joined);
+            ask(&question)?.into_iter().collect()
+        }
+    };
+    chrome::cut(&mut analysis, &lines);
     super::truncated::mark(&mut analysis, &members);
     analysis.documents = documents(&analysis, members);
     for f in fragments {
@@ -556,7 +597,7 @@ fn planned(mut analysis: Analysis, members: Vec<Vec<usize>>, threshold: f64) -> 
     for d in &mut analysis.documents {
         d.copies.sort_unstable();
     }
-    analysis
+    Ok(analysis)
 }
 
 /// The run's copies in run order, each with its document, and each
@@ -734,15 +775,16 @@ pub(crate) mod tests {
             .iter()
             .enumerate()
             .map(|(id, (path, bytes))| {
-                analyze_file(
-                    RawFile {
-                        id,
-                        path: path.clone(),
-                        bytes: bytes.clone().into(),
-                        record: None,
-                    },
-                    &Options::default(),
-                )
+                let raw = RawFile {
+                    id,
+                    path: path.clone(),
+                    bytes: bytes.clone().into(),
+                    record: None,
+                };
+                FileResult {
+                    origin: (id, 0),
+                    ..analyze_file(raw, &Options::default())
+                }
             })
             .collect()
     }
@@ -795,19 +837,39 @@ pub(crate) mod tests {
             let c = cut(a, share, at_line_end);
             let retried = format!("{c}{c}{a}");
             let mut files = vec![
-                ("m1/a.txt".to_string(), retried.clone().into_bytes()),
-                ("m2/a.txt".to_string(), retried.into_bytes()),
-                ("m3/b.txt".to_string(), b.clone().into_bytes()),
+                ("m1/a.txt".to_string(), retried.clone()),
+                ("m2/a.txt".to_string(), retried),
+                ("m3/b.txt".to_string(), b.clone()),
             ];
             if seed % 3 != 1 {
-                files.push(("m4/a.txt".into(), damaged(a, 97, seed).into_bytes()));
+                files.push(("m4/a.txt".into(), damaged(a, 97, seed)));
             }
             if seed % 2 == 1 {
-                let gbk = encoding_rs::GBK.encode(&format!("{b}{a}")).0.into_owned();
-                files.push(("m5/ab.txt".into(), gbk));
+                files.push(("m5/ab.txt".into(), format!("{b}{a}")));
             }
             let cb = cut(b, 1.0 - share, !at_line_end);
-            files.push(("m6/b.txt".into(), format!("{cb}{cb}{b}").into_bytes()));
+            files.push(("m6/b.txt".into(), format!("{cb}{cb}{b}")));
+            // Two sites' chrome around pages (a visit count that varies),
+            // on every other archive: archive chrome to cut.
+            let files = files.into_iter().enumerate().map(|(i, (path, text))| {
+                let text = match (seed % 2, i % 2) {
+                    (1, _) => text,
+                    (_, 0) => format!(
+                        "新华网首页 | 要闻 | 地方\n\n{text}\n版权所有 新华网 访问量 {}\n",
+                        1000 + 37 * i
+                    ),
+                    _ => format!(
+                        "人民网 > 地方 > 政务\n{text}\n人民网版权所有 浏览次数 {}\n",
+                        17 * i
+                    ),
+                };
+                let bytes = match path.as_str() {
+                    "m5/ab.txt" => encoding_rs::GBK.encode(&text).0.into_owned(),
+                    _ => text.into_bytes(),
+                };
+                (path, bytes)
+            });
+            let files: Vec<(String, Vec<u8>)> = files.collect();
             out.push(files);
         }
         out
@@ -822,8 +884,10 @@ pub(crate) mod tests {
             let expected = plan(files.clone(), Vec::new(), &opts);
             let sigs = signatures(&files);
             let first = candidates(&signed_members(&files), &sigs);
-            let start =
-                || plan_start(files.clone(), Vec::new(), &opts, Clustering::Found(&first)).unwrap();
+            let start = || {
+                let how = Clustering::Found(&first);
+                plan_start(files.clone(), Vec::new(), &opts, how, Chrome::Here).unwrap()
+            };
             let got = match start() {
                 Planning::Done(a) => a,
                 Planning::Again(r) => {
@@ -835,11 +899,11 @@ pub(crate) mod tests {
                     let Planning::Again(alone) = start() else {
                         panic!("planned differently twice")
                     };
-                    let alone = alone.finish(Clustering::Found(&[])).unwrap();
+                    let alone = alone.finish(Clustering::Found(&[]), Chrome::Here).unwrap();
                     if alone.documents.len() != expected.documents.len() {
                         candidates_mattered += 1;
                     }
-                    r.finish(Clustering::Found(&second)).unwrap()
+                    r.finish(Clustering::Found(&second), Chrome::Here).unwrap()
                 }
             };
             assert_eq!(format!("{got:?}"), format!("{expected:?}"));
@@ -887,10 +951,29 @@ pub(crate) mod tests {
         Found::Documents(firsts)
     }
 
+    /// What a cluster's executors answer for the archive chrome: each
+    /// file's votes from its analysis as made (`made`: before the plan
+    /// joined copies), reduced (files in reverse order).
+    fn chrome_elsewhere(
+        made: &[FileResult],
+        question: &chrome::ChromeQuestion,
+    ) -> Result<Vec<u64>, cluster::ClusterError> {
+        let asks: HashMap<(usize, usize), &chrome::ChromeFile> =
+            question.files.iter().map(|f| (f.origin, f)).collect();
+        let votes = made
+            .iter()
+            .rev()
+            .map(|f| chrome::file_votes(f, asks.get(&f.origin).copied()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| cluster::ClusterError::Elsewhere(e.to_string()))?;
+        Ok(chrome::decide(&votes, &question.sizes))
+    }
+
     #[test]
-    fn both_clusterings_split_into_components_elsewhere_give_the_same_plan() {
+    fn both_clusterings_and_the_chrome_found_elsewhere_give_the_same_plan() {
         let opts = Options::default();
         let (mut asked, mut parts) = (0, 0);
+        let (mut chrome_lines, mut joined_voted) = (0, 0);
         for files in archives() {
             let files = analyzed(&files);
             let expected = plan(files.clone(), Vec::new(), &opts);
@@ -903,15 +986,69 @@ pub(crate) mod tests {
                 parts += names.len();
                 Ok(found)
             };
-            let got = match plan_start(files, Vec::new(), &opts, Clustering::Asked(&mut ask)) {
+            let made = files.clone();
+            let mut lines = |q: &chrome::ChromeQuestion| {
+                joined_voted += q.files.iter().filter(|f| !f.joined.is_empty()).count();
+                let keys = chrome_elsewhere(&made, q)?;
+                chrome_lines += keys.len();
+                Ok(keys)
+            };
+            let how = Clustering::Asked(&mut ask);
+            let got = match plan_start(files, Vec::new(), &opts, how, Chrome::Asked(&mut lines)) {
                 Ok(Planning::Done(a)) => a,
-                Ok(Planning::Again(r)) => r.finish(Clustering::Asked(&mut ask)).unwrap(),
+                Ok(Planning::Again(r)) => r
+                    .finish(Clustering::Asked(&mut ask), Chrome::Asked(&mut lines))
+                    .unwrap(),
                 Err(e) => panic!("{e}"),
             };
             assert_eq!(format!("{got:?}"), format!("{expected:?}"));
         }
         assert!(asked > archives().len(), "no archive was clustered twice");
         assert!(parts > asked, "every run was one part");
+        assert!(chrome_lines >= 3, "{chrome_lines} chrome lines");
+        assert!(joined_voted > 0, "no joined copy voted");
+    }
+
+    #[test]
+    fn chrome_votes_that_do_not_fit_the_plan_are_refused() {
+        let opts = Options::default();
+        let files = analyzed(&archives()[0]);
+        let made = files.clone();
+        let wrongs: [fn(&mut chrome::ChromeFile); 4] = [
+            |f| f.documents.push(None),
+            |f| {
+                f.documents.pop();
+            },
+            |f| f.joined.push(f.documents.len() + 5),
+            // (The first copy joined or not, as the plan did not.)
+            |f| match f.joined.first() {
+                Some(0) => drop(f.joined.remove(0)),
+                _ => f.joined.insert(0, 0),
+            },
+        ];
+        for (k, wrong) in wrongs.into_iter().enumerate() {
+            let mut lines = |q: &chrome::ChromeQuestion| {
+                let mut q = q.clone();
+                wrong(&mut q.files[0]);
+                chrome_elsewhere(&made, &q)
+            };
+            let got = match plan_start(
+                files.clone(),
+                Vec::new(),
+                &opts,
+                Clustering::Here,
+                Chrome::Asked(&mut lines),
+            ) {
+                Ok(Planning::Done(_)) => panic!("planned with votes that do not fit"),
+                Ok(Planning::Again(r)) => r.finish(Clustering::Here, Chrome::Asked(&mut lines)),
+                Err(e) => Err(e),
+            };
+            assert!(
+                matches!(got, Err(cluster::ClusterError::Elsewhere(_))),
+                "case {k}: {:?}",
+                got.map(|a| a.documents.len())
+            );
+        }
     }
 
     #[test]
@@ -925,16 +1062,13 @@ pub(crate) mod tests {
         ];
         for wrong in cases {
             let mut ask = |keys: &[CopyKey]| Ok(Found::Documents(wrong(keys.len())));
-            let got = plan_start(
-                files.clone(),
-                Vec::new(),
-                &opts,
-                Clustering::Asked(&mut ask),
-            );
+            let how = Clustering::Asked(&mut ask);
+            let got = plan_start(files.clone(), Vec::new(), &opts, how, Chrome::Here);
             assert!(matches!(got, Err(cluster::ClusterError::Documents { .. })));
         }
         let mut fails = |_: &[CopyKey]| Err(cluster::ClusterError::Elsewhere("lost".into()));
-        let got = plan_start(files, Vec::new(), &opts, Clustering::Asked(&mut fails));
+        let how = Clustering::Asked(&mut fails);
+        let got = plan_start(files, Vec::new(), &opts, how, Chrome::Here);
         assert!(matches!(got, Err(cluster::ClusterError::Elsewhere(_))));
     }
 
@@ -946,8 +1080,14 @@ pub(crate) mod tests {
             let files_again = files.clone();
             let sigs = signatures(&files);
             let first = candidates(&signed_members(&files), &sigs);
-            if let Planning::Again(r) =
-                plan_start(files, Vec::new(), &opts, Clustering::Found(&first)).unwrap()
+            if let Planning::Again(r) = plan_start(
+                files,
+                Vec::new(),
+                &opts,
+                Clustering::Found(&first),
+                Chrome::Here,
+            )
+            .unwrap()
             {
                 // A text joined away (a rest, a cut copy become whole) is
                 // no member any more: a pair naming it is refused.
@@ -964,7 +1104,7 @@ pub(crate) mod tests {
                     later: last,
                     verdict: cluster::Verdict::Similar,
                 }];
-                assert!(r.finish(Clustering::Found(&stale)).is_err());
+                assert!(r.finish(Clustering::Found(&stale), Chrome::Here).is_err());
                 return;
             }
         }

@@ -12,7 +12,9 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use crate::model::{Analysis, Edge, FileOutcome, Line, EDGE_LINES, EDGE_MAX_CHARS};
+use crate::model::{
+    Analysis, Edge, FileCopy, FileOutcome, FileResult, Line, EDGE_LINES, EDGE_MAX_CHARS,
+};
 use crate::segment::{self, Segment, SegmentKind};
 
 /// Archive-level chrome: a short line at the edge of copies of two or more
@@ -27,43 +29,280 @@ use crate::segment::{self, Segment, SegmentKind};
 /// edges of every copy (contiguous from either end) and become chrome
 /// regions of their files.
 pub fn trim_archive_chrome(analysis: &mut Analysis, members: &[Vec<usize>]) {
-    // key → (documents, copies holding it, copies of those documents)
-    let mut stats: HashMap<u64, (usize, usize, usize)> = HashMap::new();
+    let chrome = chrome_of(analysis, members);
+    cut(analysis, &chrome);
+}
+
+/// What is known of one edge line's key across the run (digit runs
+/// masked, see [`edge_key`]): the sums a cluster reduces by key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyStats {
+    /// Documents with a copy holding the line at an edge.
+    pub documents: usize,
+    /// Copies of those documents holding it (each copy once).
+    pub holding: usize,
+    /// Copies of those documents, in all.
+    pub copies: usize,
+    /// Files whose own segmentation left the line as chrome.
+    pub files: usize,
+}
+
+/// Two sums added (a reduce's step: any order, any grouping).
+impl std::ops::Add for KeyStats {
+    type Output = KeyStats;
+    fn add(self, o: KeyStats) -> KeyStats {
+        KeyStats {
+            documents: self.documents + o.documents,
+            holding: self.holding + o.holding,
+            copies: self.copies + o.copies,
+            files: self.files + o.files,
+        }
+    }
+}
+
+impl KeyStats {
+    /// Whether the line is archive chrome (see [`trim_archive_chrome`]): at
+    /// the edge of copies of two documents, or of one when two files' own
+    /// segmentation left it as chrome, and missing from at least a fifth of
+    /// those documents' copies.
+    pub fn is_chrome(&self) -> bool {
+        self.documents >= 1
+            && (self.documents >= 2 || self.files >= 2)
+            && self.holding * 5 <= self.copies * 4
+    }
+}
+
+/// The keys of a copy's edge lines that can be chrome, each once, in order.
+pub fn copy_edge_keys(c: &FileCopy) -> Vec<u64> {
+    let mut seen = HashSet::new();
+    c.edges
+        .iter()
+        .filter(|e| e.weight != usize::MAX && seen.insert(e.key))
+        .map(|e| e.key)
+        .collect()
+}
+
+/// The run's archive chrome: each edge line's [`KeyStats`] over the
+/// documents' copies (`members`) and the files' own chrome, decided.
+pub fn chrome_of(analysis: &Analysis, members: &[Vec<usize>]) -> HashSet<u64> {
+    let mut stats: HashMap<u64, KeyStats> = HashMap::new();
     for ms in members {
+        // key → copies of this document holding it
         let mut per: HashMap<u64, usize> = HashMap::new();
         for &m in ms {
-            let (_, _, c) = analysis.copy(m);
-            let mut seen = HashSet::new();
-            for e in &c.edges {
-                if e.weight != usize::MAX && seen.insert(e.key) {
-                    *per.entry(e.key).or_default() += 1;
-                }
+            for k in copy_edge_keys(analysis.copy(m).2) {
+                *per.entry(k).or_default() += 1;
             }
         }
         for (k, n) in per {
             let st = stats.entry(k).or_default();
-            st.0 += 1;
-            st.1 += n;
-            st.2 += ms.len();
+            st.documents += 1;
+            st.holding += n;
+            st.copies += ms.len();
         }
     }
     // Lines files' own segmentation left as chrome, by how many files.
-    let mut in_file: HashMap<u64, usize> = HashMap::new();
     for f in &analysis.files {
         if let FileOutcome::Text(t) = &f.outcome {
-            for &k in &t.chrome_keys {
-                *in_file.entry(k).or_default() += 1;
+            for k in &t.chrome_keys {
+                if let Some(st) = stats.get_mut(k) {
+                    st.files += 1;
+                }
             }
         }
     }
-    let chrome: HashSet<u64> = stats
+    stats
         .into_iter()
-        .filter(|&(k, (docs, with, total))| {
-            let seen_as_chrome = in_file.get(&k).is_some_and(|&n| n >= 2);
-            (docs >= 2 || seen_as_chrome) && with * 5 <= total * 4
-        })
+        .filter(|(_, st)| st.is_chrome())
         .map(|(k, _)| k)
+        .collect()
+}
+
+/// What deciding the archive chrome elsewhere needs of the plan (see
+/// [`super::Chrome::Asked`]): where a cluster kept each file's analysis,
+/// each file's copies' documents as the plan has them now, and how many
+/// copies each document has. With it, the keys' [`KeyStats`] are a reduce:
+/// each file's [`file_votes`], summed by document and key, then by key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChromeQuestion {
+    /// Every text file of the run, in run order.
+    pub files: Vec<ChromeFile>,
+    /// Per document, its copies (fragments left out).
+    pub sizes: Vec<usize>,
+}
+
+/// One file of a [`ChromeQuestion`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChromeFile {
+    /// The file's unit ([`crate::model::FileResult::origin`]).
+    pub origin: (usize, usize),
+    /// Copies joined to their rests (index in the file's copies as
+    /// analyzed, increasing): the copy became its
+    /// [`FileCopy::continued`] whole and the next copy is gone.
+    pub joined: Vec<usize>,
+    /// Per copy as the plan has it (a joined copy once), its document
+    /// (`None`: a fragment, which no document counts).
+    pub documents: Vec<Option<usize>>,
+}
+
+impl ChromeQuestion {
+    /// The question for a plan's copies clustered into `members`, the
+    /// copies `joined` to their rests (`(file id, index as analyzed)`).
+    pub fn of(analysis: &Analysis, members: &[Vec<usize>], joined: &[(usize, usize)]) -> Self {
+        let mut document = vec![None; analysis.copies.len()];
+        for (d, ms) in members.iter().enumerate() {
+            for &m in ms {
+                document[m] = Some(d);
+            }
+        }
+        let mut next = 0;
+        let files = analysis
+            .files
+            .iter()
+            .filter_map(|f| {
+                let t = f.text()?;
+                let documents = document[next..next + t.copies.len()].to_vec();
+                next += t.copies.len();
+                Some(ChromeFile {
+                    origin: f.origin,
+                    joined: joined
+                        .iter()
+                        .filter(|&&(file, _)| file == f.id)
+                        .map(|&(_, c)| c)
+                        .collect(),
+                    documents,
+                })
+            })
+            .collect();
+        ChromeQuestion {
+            files,
+            sizes: members.iter().map(Vec::len).collect(),
+        }
+    }
+}
+
+/// A file's share of the chrome statistics, from its analysis as made
+/// (before the plan joined copies) and its [`ChromeFile`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileVotes {
+    /// `(document, key, copies)`: how many of the file's copies of the
+    /// document hold the edge line (each copy once), sorted.
+    pub held: Vec<(usize, u64, usize)>,
+    /// The lines the file's own segmentation left as chrome.
+    pub own: Vec<u64>,
+}
+
+/// Why [`file_votes`] cannot answer for a file.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum VoteError {
+    #[error("file {origin:?}: copy {copy} is joined to its rest but has none")]
+    NotContinued { origin: (usize, usize), copy: usize },
+    #[error("file {origin:?}: the plan has {asked} copies, its analysis {found}")]
+    Copies {
+        origin: (usize, usize),
+        asked: usize,
+        found: usize,
+    },
+}
+
+/// `file`'s share of the chrome statistics (see [`ChromeQuestion`]): its
+/// copies as the plan has them (each joined copy its whole, the rest
+/// gone), each voting for its distinct edge lines under its document.
+/// `ask` is `None` for a file the plan has no copies of.
+pub fn file_votes(file: &FileResult, ask: Option<&ChromeFile>) -> Result<FileVotes, VoteError> {
+    let Some(t) = file.text() else {
+        return Ok(FileVotes::default());
+    };
+    let (joined, documents) = ask.map_or((&[][..], &[][..]), |a| (&a.joined[..], &a.documents[..]));
+    let mut copies: Vec<&FileCopy> = Vec::with_capacity(t.copies.len());
+    let (mut i, mut used) = (0, 0);
+    if let Some(&copy) = joined.iter().find(|&&j| j + 1 >= t.copies.len()) {
+        return Err(VoteError::NotContinued {
+            origin: file.origin,
+            copy,
+        });
+    }
+    while i < t.copies.len() {
+        if joined.binary_search(&i).is_ok() {
+            used += 1;
+            let whole = t.copies[i]
+                .continued
+                .as_ref()
+                .filter(|_| i + 1 < t.copies.len())
+                .ok_or(VoteError::NotContinued {
+                    origin: file.origin,
+                    copy: i,
+                })?;
+            copies.push(&whole.whole);
+            i += 2;
+        } else {
+            copies.push(&t.copies[i]);
+            i += 1;
+        }
+    }
+    if used != joined.len() || copies.len() != documents.len() {
+        return Err(VoteError::Copies {
+            origin: file.origin,
+            asked: documents.len(),
+            found: copies.len(),
+        });
+    }
+    let mut held: HashMap<(usize, u64), usize> = HashMap::new();
+    for (c, d) in copies.into_iter().zip(documents) {
+        let Some(d) = *d else { continue };
+        for k in copy_edge_keys(c) {
+            *held.entry((d, k)).or_default() += 1;
+        }
+    }
+    let mut held: Vec<(usize, u64, usize)> =
+        held.into_iter().map(|((d, k), n)| (d, k, n)).collect();
+    held.sort_unstable();
+    Ok(FileVotes {
+        held,
+        own: t.chrome_keys.clone(),
+    })
+}
+
+/// The chrome lines' keys from every file's [`file_votes`] (in any order)
+/// and the documents' sizes: the reduce a cluster runs, here in one place
+/// (a test's, or a small run's). Sorted.
+pub fn decide<'a>(votes: impl IntoIterator<Item = &'a FileVotes>, sizes: &[usize]) -> Vec<u64> {
+    let mut held: HashMap<(usize, u64), usize> = HashMap::new();
+    let mut own: HashMap<u64, usize> = HashMap::new();
+    for v in votes {
+        for &(d, k, n) in &v.held {
+            *held.entry((d, k)).or_default() += n;
+        }
+        for &k in &v.own {
+            *own.entry(k).or_default() += 1;
+        }
+    }
+    let mut stats: HashMap<u64, KeyStats> = HashMap::new();
+    for ((d, k), n) in held {
+        let st = stats.entry(k).or_default();
+        *st = *st
+            + KeyStats {
+                documents: 1,
+                holding: n,
+                copies: sizes.get(d).copied().unwrap_or(0),
+                files: 0,
+            };
+    }
+    let mut keys: Vec<u64> = stats
+        .into_iter()
+        .filter_map(|(k, mut st)| {
+            st.files = own.get(&k).copied().unwrap_or(0);
+            st.is_chrome().then_some(k)
+        })
         .collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// Cuts the lines whose keys are `chrome` from the edges of every copy
+/// (contiguous from either end); they become chrome regions of their
+/// files. A copy that is all chrome keeps its lines.
+pub fn cut(analysis: &mut Analysis, chrome: &HashSet<u64>) {
     if chrome.is_empty() {
         return;
     }

@@ -39,9 +39,10 @@ use std::collections::HashSet;
 use crate::model::{Analysis, FileOutcome, Truncation};
 use crate::segment::Segment;
 
-/// Joins each copy to its unclaimed rest (see the module doc); returns
-/// whether any was joined (the copies changed: cluster again).
-pub fn join(analysis: &mut Analysis, members: &[Vec<usize>]) -> bool {
+/// Joins each copy to its unclaimed rest (see the module doc); returns the
+/// copies joined, as `(file id, index in the file's copies as analyzed)`,
+/// in run order (any: the copies changed, cluster again).
+pub fn join(analysis: &mut Analysis, members: &[Vec<usize>]) -> Vec<(usize, usize)> {
     // Index in the run of each file's first copy.
     let mut first = vec![0usize; analysis.files.len()];
     let mut n = 0;
@@ -61,7 +62,7 @@ pub fn join(analysis: &mut Analysis, members: &[Vec<usize>]) -> bool {
         }
     }
     if rests.is_empty() {
-        return false;
+        return Vec::new();
     }
     let doc = |c: usize| analysis.copies[c].document;
     let rest_of: HashSet<(usize, usize)> = rests
@@ -89,9 +90,7 @@ pub fn join(analysis: &mut Analysis, members: &[Vec<usize>]) -> bool {
         })
         .map(|(p, r, _)| (p, r))
         .collect();
-    if joined.is_empty() {
-        return false;
-    }
+    let mut done = Vec::with_capacity(joined.len());
     for &(p, _) in joined.iter().rev() {
         let r = analysis.copies[p];
         let FileOutcome::Text(t) = &mut analysis.files[r.file].outcome else {
@@ -101,6 +100,9 @@ pub fn join(analysis: &mut Analysis, members: &[Vec<usize>]) -> bool {
         let Some(whole) = t.copies[i].continued.take() else {
             continue;
         };
+        // (Later copies of the file were joined first: `i` is still its
+        // index as analyzed.)
+        done.push((r.file, i));
         let (ps, rs) = (t.copies[i].segment, t.copies[i + 1].segment);
         let group = t.copies[i].group;
         // The copies the file repeated before: cut where the rest begins.
@@ -124,5 +126,6 @@ pub fn join(analysis: &mut Analysis, members: &[Vec<usize>]) -> bool {
             c.segment -= 1;
         }
     }
-    true
+    done.reverse();
+    done
 }

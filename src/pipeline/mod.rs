@@ -36,8 +36,8 @@ pub mod truncated;
 use std::ops::Range;
 
 pub use analyze::{
-    analyze, analyze_file, analyze_one_input, plan, plan_start, plan_with, Clustering, FileContext,
-    Found, Planning, Replan,
+    analyze, analyze_file, analyze_one_input, plan, plan_start, plan_with, Chrome, Clustering,
+    FileContext, Found, Planning, Replan,
 };
 pub use build::build_documents;
 
