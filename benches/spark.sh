@@ -65,9 +65,10 @@ echo "| run ($((bytes / 1000000)) MB of text) | time | throughput | peak memory 
 echo "|---|---|---|---|"
 row clean target/release/canon clean "$work/folder" --out "$work/out-clean" --quiet
 row spark "$py" -m canon.spark clean "$work/folder" --out "$work/out-spark" --master 'local[2]' --quiet
+row spark-chrome-executors "$py" -m canon.spark clean "$work/folder" --out "$work/out-spark-chrome-executors" --master 'local[2]' --chrome executors --quiet
 row spark-lsh-executors "$py" -m canon.spark clean "$work/folder" --out "$work/out-spark-lsh-executors" --master 'local[2]' --lsh executors --quiet
 row spark-components-executors "$py" -m canon.spark clean "$work/folder" --out "$work/out-spark-components-executors" --master 'local[2]' --lsh executors --driver-pairs 0 --quiet
 row spark-file-uri "$py" -m canon.spark clean "file://$work/folder" --out "$work/out-spark-file-uri" --master 'local[2]' --quiet
-for k in spark spark-lsh-executors spark-components-executors spark-file-uri; do
+for k in spark spark-chrome-executors spark-lsh-executors spark-components-executors spark-file-uri; do
   if diff -r "$work/out-clean" "$work/out-$k" > /dev/null; then echo "$k: same documents and report as canon clean"; else echo "$k: OUTPUTS DIFFER"; fi
 done
