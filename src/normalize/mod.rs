@@ -861,12 +861,13 @@ pub fn line_hits(
     let mut over = false;
     let (mut col, mut at) = (1, 0);
     for_each_change(before, after, &mut |_, offset, b, a| {
+        if seen[rule] >= limit {
+            // Past the limit: the line is counted, the rest not diffed.
+            over = true;
+            return false;
+        }
         col += before[at..offset].chars().count();
         at = offset;
-        if seen[rule] >= limit {
-            over = true;
-            return;
-        }
         seen[rule] += 1;
         out.push(Hit {
             rule,
@@ -875,6 +876,7 @@ pub fn line_hits(
             before: b.iter().collect(),
             after: a.iter().collect(),
         });
+        true
     });
     over
 }
@@ -882,8 +884,8 @@ pub fn line_hits(
 /// What [`replay`] hands on: rule, line offset, column, before, after.
 type OnHit<'a> = dyn FnMut(usize, usize, usize, &[char], &[char]) + 'a;
 /// What [`for_each_change`] hands on: offset in characters and in bytes,
-/// before, after.
-type OnChange<'a> = dyn FnMut(usize, usize, &[char], &[char]) + 'a;
+/// before, after; it returns whether to go on.
+type OnChange<'a> = dyn FnMut(usize, usize, &[char], &[char]) -> bool + 'a;
 
 /// Replays the rules in `fired` over `text` and hands each changed stretch
 /// to `f`: rule, line offset, 1-based column, text before and after.
@@ -907,6 +909,7 @@ fn replay(text: &str, fired: RuleMask, f: &mut OnHit<'_>) {
             }
             at = offset;
             f(rule, line, col, before, after);
+            true
         });
         current = Cow::Owned(changed);
     }
@@ -917,13 +920,15 @@ fn replay(text: &str, fired: RuleMask, f: &mut OnHit<'_>) {
 pub fn changes(a: &str, b: &str) -> Vec<(usize, String, String)> {
     let mut out = Vec::new();
     for_each_change(a, b, &mut |at, _, before, after| {
-        out.push((at, before.iter().collect(), after.iter().collect()))
+        out.push((at, before.iter().collect(), after.iter().collect()));
+        true
     });
     out
 }
 
 /// Hands each changed stretch from `a` to `b` to `f`: its offset in `a`
-/// (characters, bytes), and its characters before and after.
+/// (characters, bytes), and its characters before and after; stops when
+/// `f` returns false.
 ///
 /// Linear in the text: the rules change text locally, so the diff walks
 /// both texts' bytes while they agree, and at each difference looks ahead
@@ -966,7 +971,9 @@ fn for_each_change(a: &str, b: &str, f: &mut OnChange<'_>) {
         let bytes = |cs: &[char]| cs.iter().map(|c| c.len_utf8()).sum::<usize>();
         let Some((di, dj)) = found else {
             let (n, m) = (ra.len().min(REACH), rb.len().min(REACH));
-            f(ci, i, &ra[..n], &rb[..m]);
+            if !f(ci, i, &ra[..n], &rb[..m]) {
+                return;
+            }
             i += bytes(&ra[..n]);
             j += bytes(&rb[..m]);
             ci += n;
@@ -976,7 +983,9 @@ fn for_each_change(a: &str, b: &str, f: &mut OnChange<'_>) {
         if di * dj <= 4096 && !old.iter().any(|c| new.contains(c)) {
             // Nothing in common (most changes: a mark or a few characters
             // replaced): one stretch, what the diff below would find.
-            f(ci, i, old, new);
+            if !f(ci, i, old, new) {
+                return;
+            }
             i += bytes(old);
             j += bytes(new);
             ci += di;
@@ -984,14 +993,17 @@ fn for_each_change(a: &str, b: &str, f: &mut OnChange<'_>) {
         }
         let ops = crate::diff::myers(old, new, None);
         let mut open: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
-        let mut flush = |open: &mut Option<(std::ops::Range<usize>, std::ops::Range<usize>)>| {
-            if let Some((o, n)) = open.take() {
-                f(ci + o.start, i + bytes(&ra[..o.start]), &ra[o], &rb[n]);
-            }
-        };
+        let mut flush =
+            |open: &mut Option<(std::ops::Range<usize>, std::ops::Range<usize>)>| match open.take()
+            {
+                Some((o, n)) => f(ci + o.start, i + bytes(&ra[..o.start]), &ra[o], &rb[n]),
+                None => true,
+            };
         for op in &ops {
             if op.tag() == similar::DiffTag::Equal {
-                flush(&mut open);
+                if !flush(&mut open) {
+                    return;
+                }
                 continue;
             }
             let (o, n) = (op.old_range(), op.new_range());
@@ -1000,7 +1012,9 @@ fn for_each_change(a: &str, b: &str, f: &mut OnChange<'_>) {
                 None => (o, n),
             });
         }
-        flush(&mut open);
+        if !flush(&mut open) {
+            return;
+        }
         i += bytes(&ra[..di]);
         j += bytes(&rb[..dj]);
         ci += di;
