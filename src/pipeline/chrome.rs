@@ -6,8 +6,15 @@
 //! copies' edges: the copies' line and byte ranges shrink and their
 //! segments split into chrome, copy, chrome.
 //!
+//! Two steps: which lines are chrome ([`chrome_of`]: each edge line's
+//! [`KeyStats`], sums over documents and files), then the cut ([`cut`]).
+//! The sums can be taken where the files' analyses are (a cluster's
+//! executors): each file's [`file_votes`] for a [`ChromeQuestion`], reduced
+//! by [`decide`] or by the cluster, give the same lines.
+//!
 //! Invariants: a copy that is all chrome keeps its lines; a title every copy
-//! of its documents holds is never chrome; segments still cover their file.
+//! of its documents holds is never chrome; segments still cover their file;
+//! the lines decided do not depend on the order files or votes come in.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -228,7 +235,6 @@ pub fn file_votes(file: &FileResult, ask: Option<&ChromeFile>) -> Result<FileVot
             let whole = t.copies[i]
                 .continued
                 .as_ref()
-                .filter(|_| i + 1 < t.copies.len())
                 .ok_or(VoteError::NotContinued {
                     origin: file.origin,
                     copy: i,
