@@ -1,6 +1,6 @@
 """Type stubs of canon's native module (the Rust library's stages)."""
 
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 __version__: str
 
@@ -96,7 +96,7 @@ class CleanJob:
         again: Optional[Callable[[bytes], List[bytes]]] = None,
         cluster: Optional[Callable[[bytes], Union[bytes, List[bytes]]]] = None,
         chrome: Optional[
-            Callable[[List[Tuple[Tuple[int, int], bytes, List[int]]], List[int]], Iterable[int]]
+            Callable[[List[Tuple[Tuple[int, int], bytes, List[int]]], List[int]], List[int]]
         ] = None,
     ) -> "Planned": ...
 

@@ -977,7 +977,8 @@ impl PyCleanJob {
             })
             .collect();
         if asked {
-            let analysis = plan_asked(py, cluster.as_ref(), chrome.as_ref(), files, errors, &opts)?;
+            let (cluster, chrome) = (cluster.map(Bound::unbind), chrome.map(Bound::unbind));
+            let analysis = plan_asked(py, cluster, chrome, files, errors, &opts)?;
             return self.planned(job, analysis);
         }
         let step = py
@@ -1033,34 +1034,39 @@ impl PyCleanJob {
 
 /// The run planned with each clustering asked of `cluster` (or done
 /// here) and its archive chrome asked of `chrome` (or decided here), see
-/// [`PyCleanJob::plan`]; an exception either raised comes back as it was.
+/// [`PyCleanJob::plan`]: the GIL released while the plan runs, taken again
+/// to call them; an exception either raised comes back as it was.
 fn plan_asked(
     py: Python<'_>,
-    cluster: Option<&Bound<'_, PyAny>>,
-    chrome: Option<&Bound<'_, PyAny>>,
+    cluster: Option<Py<PyAny>>,
+    chrome: Option<Py<PyAny>>,
     files: Vec<FileResult>,
     errors: Vec<SourceError>,
     opts: &Options,
 ) -> PyResult<canon::Analysis> {
-    use canon::cluster::ClusterError;
+    use canon::cluster::{ClusterError, CopyKey};
     use canon::pipeline::chrome::ChromeQuestion;
     use pipeline::{Chrome, Clustering, Found, Planning};
-    let raised: std::cell::RefCell<Option<PyErr>> = Default::default();
+    type Ask<'a> = &'a mut (dyn FnMut(&[CopyKey]) -> Result<Found, ClusterError> + Send);
+    type Lines<'a> = &'a mut (dyn FnMut(&ChromeQuestion) -> Result<Vec<u64>, ClusterError> + Send);
+    let raised: std::sync::Mutex<Option<PyErr>> = Default::default();
     let keep = |e: PyErr| {
         let message = e.to_string();
-        *raised.borrow_mut() = Some(e);
+        if let Ok(mut r) = raised.lock() {
+            *r = Some(e);
+        }
         ClusterError::Elsewhere(message)
     };
-    let mut ask = |keys: &[canon::cluster::CopyKey]| -> Result<Found, ClusterError> {
-        let Some(cluster) = cluster else {
+    let mut ask = |keys: &[CopyKey]| -> Result<Found, ClusterError> {
+        let Some(cluster) = &cluster else {
             return Err(ClusterError::Elsewhere("no clustering to ask".into()));
         };
-        let found = (|| -> PyResult<Found> {
-            let mut blob = Vec::with_capacity(keys.len() * canon::cluster::COPY_KEY_BYTES);
-            for k in keys {
-                blob.extend_from_slice(&k.to_bytes());
-            }
-            let got = cluster.call1((PyBytes::new(py, &blob),))?;
+        let mut blob = Vec::with_capacity(keys.len() * canon::cluster::COPY_KEY_BYTES);
+        for k in keys {
+            blob.extend_from_slice(&k.to_bytes());
+        }
+        Python::attach(|py| -> PyResult<Found> {
+            let got = cluster.bind(py).call1((PyBytes::new(py, &blob),))?;
             if let Ok(firsts) = got.cast::<PyBytes>() {
                 let b = firsts.as_bytes();
                 if !b.len().is_multiple_of(8) {
@@ -1074,62 +1080,67 @@ fn plan_asked(
             }
             let pairs: Vec<Vec<u8>> = got.extract()?;
             Ok(Found::Pairs(decode_candidates(&pairs)?))
-        })();
-        found.map_err(keep)
+        })
+        .map_err(keep)
     };
     let mut lines = |q: &ChromeQuestion| -> Result<Vec<u64>, ClusterError> {
-        let Some(chrome) = chrome else {
+        let Some(chrome) = &chrome else {
             return Err(ClusterError::Elsewhere("no chrome to ask".into()));
         };
-        let found = (|| -> PyResult<Vec<u64>> {
-            type Asked<'py> = ((usize, usize), Bound<'py, PyBytes>, Vec<usize>);
-            let files: Vec<Asked<'_>> = q
-                .files
-                .iter()
-                .map(|f| {
-                    let mut documents = Vec::with_capacity(f.documents.len() * 8);
-                    for d in &f.documents {
-                        let d = d.map_or(u64::MAX, |d| d as u64);
-                        documents.extend_from_slice(&d.to_le_bytes());
-                    }
-                    (f.origin, PyBytes::new(py, &documents), f.joined.clone())
-                })
+        // (Per file: origin, documents as bytes, joined copies.)
+        type Asked = ((usize, usize), Vec<u8>, Vec<usize>);
+        let asked: Vec<Asked> = q
+            .files
+            .iter()
+            .map(|f| {
+                let mut documents = Vec::with_capacity(f.documents.len() * 8);
+                for d in &f.documents {
+                    let d = d.map_or(u64::MAX, |d| d as u64);
+                    documents.extend_from_slice(&d.to_le_bytes());
+                }
+                (f.origin, documents, f.joined.clone())
+            })
+            .collect();
+        Python::attach(|py| -> PyResult<Vec<u64>> {
+            let files: Vec<_> = asked
+                .into_iter()
+                .map(|(origin, documents, joined)| (origin, PyBytes::new(py, &documents), joined))
                 .collect();
-            chrome.call1((files, q.sizes.clone()))?.extract()
-        })();
-        found.map_err(keep)
+            chrome.bind(py).call1((files, q.sizes.clone()))?.extract()
+        })
+        .map_err(keep)
     };
-    type Ask<'a> = &'a mut dyn FnMut(&[canon::cluster::CopyKey]) -> Result<Found, ClusterError>;
-    type Lines<'a> = &'a mut dyn FnMut(&ChromeQuestion) -> Result<Vec<u64>, ClusterError>;
     fn how(asked: bool, ask: Ask<'_>) -> Clustering<'_> {
         match asked {
             true => Clustering::Asked(ask),
             false => Clustering::Here,
         }
     }
-    fn chrome_how<'a>(asked: bool, lines: Lines<'a>) -> Chrome<'a> {
+    fn chrome_how(asked: bool, lines: Lines<'_>) -> Chrome<'_> {
         match asked {
             true => Chrome::Asked(lines),
             false => Chrome::Here,
         }
     }
     let (cluster_asked, chrome_asked) = (cluster.is_some(), chrome.is_some());
-    let first = pipeline::plan_start(
-        files,
-        errors,
-        opts,
-        how(cluster_asked, &mut ask),
-        chrome_how(chrome_asked, &mut lines),
-    );
-    let analysis = match first {
-        Ok(Planning::Done(analysis)) => Ok(analysis),
-        Ok(Planning::Again(replan)) => {
-            let lines = chrome_how(chrome_asked, &mut lines);
-            replan.finish(how(cluster_asked, &mut ask), lines)
+    let analysis = py.detach(|| {
+        let first = pipeline::plan_start(
+            files,
+            errors,
+            opts,
+            how(cluster_asked, &mut ask),
+            chrome_how(chrome_asked, &mut lines),
+        );
+        match first {
+            Ok(Planning::Done(analysis)) => Ok(analysis),
+            Ok(Planning::Again(replan)) => {
+                let lines = chrome_how(chrome_asked, &mut lines);
+                replan.finish(how(cluster_asked, &mut ask), lines)
+            }
+            Err(e) => Err(e),
         }
-        Err(e) => Err(e),
-    };
-    match (analysis, raised.into_inner()) {
+    });
+    match (analysis, raised.into_inner().ok().flatten()) {
         (Ok(analysis), _) => Ok(analysis),
         (Err(_), Some(e)) => Err(e),
         (Err(e), None) => Err(bad(e)),
