@@ -315,6 +315,93 @@ fn a_truncated_majority_never_halves_the_document() {
     }
 }
 
+/// Mirrors of a scrape that stopped near the end — at 85% to 98% of the
+/// text, mid-line, each at its own point or all at one — outnumbering the
+/// whole copies: the output must be the whole report. It is not yet: the
+/// mirrors weigh too much to be judged cut (`truncated::HEAVIER`,
+/// `LIGHTER`), so the whole copy looks "more than the document" to the
+/// backbone choice, and the output loses its last 2–15% (README, Known
+/// limits). A first fix — a small cut judged on weights and sampled
+/// shingles — was fooled on a generated archive by copies that ran on
+/// into the next page's header (its visit count unique to the page), and
+/// flagged 182 whole copies cut; it did not land.
+#[test]
+#[ignore = "known data loss, not fixed yet: mirrors cut near the end outvote the whole copy"]
+fn mirrors_cut_near_the_end_never_cut_the_document() {
+    let cases: [&[f64]; 4] = [
+        &[0.85, 0.85],
+        &[0.95, 0.95, 0.95],
+        &[0.98, 0.98],
+        &[0.96, 0.97, 0.97, 0.98, 0.99],
+    ];
+    for name in ["shanghai", "yunnan", "qinghai"] {
+        for (k, cuts) in cases.iter().enumerate() {
+            let dir = tempfile::tempdir().unwrap();
+            let text = String::from_utf8(corpus(name)).unwrap();
+            let wholes = if k == 3 { 2 } else { 1 };
+            for w in 0..wholes {
+                fs::write(dir.path().join(format!("complete-{w}.txt")), &text).unwrap();
+            }
+            for (m, &share) in cuts.iter().enumerate() {
+                fs::write(
+                    dir.path().join(format!("mirror-{m}.txt")),
+                    truncate(&text, share),
+                )
+                .unwrap();
+            }
+            let report = clean(dir.path(), &[]);
+            assert_eq!(report.documents.len(), 1, "{name} {cuts:?}");
+            let d = &report.documents[0];
+            let want = normalized(name).chars().count();
+            assert_eq!(d.chars, want, "{name} {cuts:?}: {} of {want}", d.chars);
+            assert!(
+                d.backbone.path.contains("complete"),
+                "{name} {cuts:?}: {}",
+                d.backbone.path
+            );
+            // Those cut by 2% or more are reported cut (one cut by 1% may
+            // pass as whole: it is no backbone either way).
+            for (m, &share) in cuts.iter().enumerate().filter(|(_, &c)| c <= 0.98) {
+                let path = format!("mirror-{m}.txt");
+                let s = d.sources.iter().find(|s| s.path.ends_with(&path)).unwrap();
+                assert!(
+                    !s.complete,
+                    "{name} {cuts:?}: {path} ({share}) said complete"
+                );
+            }
+        }
+    }
+}
+
+/// A site's footer line that only one document's copy has (its site alone
+/// carries the document) is no rest of the document cut from the others:
+/// the copies without it stay complete and the output has no footer.
+#[test]
+fn one_copys_footer_line_is_no_cut_of_the_others() {
+    for name in ["hebei", "yunnan"] {
+        let dir = tempfile::tempdir().unwrap();
+        let text = String::from_utf8(corpus(name)).unwrap();
+        let text = format!("{}\n", text.trim_end());
+        fs::write(
+            dir.path().join("site.txt"),
+            format!("{text}本页责任编辑：李明 联系电话：0971-8888888 地址：西宁市城西区\n"),
+        )
+        .unwrap();
+        for m in 0..3 {
+            fs::write(dir.path().join(format!("mirror-{m}.txt")), &text).unwrap();
+        }
+        let report = clean(dir.path(), &[]);
+        assert_eq!(report.documents.len(), 1, "{name}");
+        let d = &report.documents[0];
+        assert!(!d.backbone.path.ends_with("site.txt"), "{name}");
+        for s in &d.sources {
+            assert!(s.complete, "{name}: {} said cut", s.path);
+        }
+        // The whole report, without the footer.
+        assert_eq!(d.chars, normalized(name).chars().count(), "{name}");
+    }
+}
+
 /// A report whose opening repeats another report's formula, and whose later
 /// paragraph repeats that opening (shanghai's section 3), after two copies
 /// of the other report in one file, hard-wrapped: still one document each,
