@@ -90,39 +90,18 @@ pub fn copy_edge_keys(c: &FileCopy) -> Vec<u64> {
 }
 
 /// The run's archive chrome: each edge line's [`KeyStats`] over the
-/// documents' copies (`members`) and the files' own chrome, decided.
+/// documents' copies (`members`) and the files' own chrome, decided — the
+/// same votes and reduce a cluster runs ([`file_votes`], [`decide`]), here
+/// over the plan's copies as they are.
 pub fn chrome_of(analysis: &Analysis, members: &[Vec<usize>]) -> HashSet<u64> {
-    let mut stats: HashMap<u64, KeyStats> = HashMap::new();
-    for ms in members {
-        // key → copies of this document holding it
-        let mut per: HashMap<u64, usize> = HashMap::new();
-        for &m in ms {
-            for k in copy_edge_keys(analysis.copy(m).2) {
-                *per.entry(k).or_default() += 1;
-            }
-        }
-        for (k, n) in per {
-            let st = stats.entry(k).or_default();
-            st.documents += 1;
-            st.holding += n;
-            st.copies += ms.len();
-        }
-    }
-    // Lines files' own segmentation left as chrome, by how many files.
-    for f in &analysis.files {
-        if let FileOutcome::Text(t) = &f.outcome {
-            for k in &t.chrome_keys {
-                if let Some(st) = stats.get_mut(k) {
-                    st.files += 1;
-                }
-            }
-        }
-    }
-    stats
-        .into_iter()
-        .filter(|(_, st)| st.is_chrome())
-        .map(|(k, _)| k)
-        .collect()
+    let question = ChromeQuestion::of(analysis, members, &[]);
+    // (The question has every text file, in order.)
+    let texts = analysis.files.iter().filter_map(|f| f.text());
+    let votes: Vec<FileVotes> = texts
+        .zip(&question.files)
+        .map(|(t, ask)| votes_of(t.copies.iter().zip(&ask.documents), &t.chrome_keys))
+        .collect();
+    decide(&votes, &question.sizes).into_iter().collect()
 }
 
 /// What deciding the archive chrome elsewhere needs of the plan (see
@@ -163,6 +142,8 @@ impl ChromeQuestion {
             }
         }
         let mut next = 0;
+        // (`joined` is in run order: each file's share taken in turn.)
+        let mut joined = joined.iter().peekable();
         let files = analysis
             .files
             .iter()
@@ -170,13 +151,13 @@ impl ChromeQuestion {
                 let t = f.text()?;
                 let documents = document[next..next + t.copies.len()].to_vec();
                 next += t.copies.len();
+                let mut own = Vec::new();
+                while let Some(&(_, c)) = joined.next_if(|(file, _)| *file == f.id) {
+                    own.push(c);
+                }
                 Some(ChromeFile {
                     origin: f.origin,
-                    joined: joined
-                        .iter()
-                        .filter(|&&(file, _)| file == f.id)
-                        .map(|&(_, c)| c)
-                        .collect(),
+                    joined: own,
                     documents,
                 })
             })
@@ -253,8 +234,16 @@ pub fn file_votes(file: &FileResult, ask: Option<&ChromeFile>) -> Result<FileVot
             found: copies.len(),
         });
     }
+    Ok(votes_of(copies.into_iter().zip(documents), &t.chrome_keys))
+}
+
+/// A file's votes: its copies with their documents, its own chrome lines.
+fn votes_of<'a>(
+    copies: impl Iterator<Item = (&'a FileCopy, &'a Option<usize>)>,
+    own: &[u64],
+) -> FileVotes {
     let mut held: HashMap<(usize, u64), usize> = HashMap::new();
-    for (c, d) in copies.into_iter().zip(documents) {
+    for (c, d) in copies {
         let Some(d) = *d else { continue };
         for k in copy_edge_keys(c) {
             *held.entry((d, k)).or_default() += 1;
@@ -263,10 +252,10 @@ pub fn file_votes(file: &FileResult, ask: Option<&ChromeFile>) -> Result<FileVot
     let mut held: Vec<(usize, u64, usize)> =
         held.into_iter().map(|((d, k), n)| (d, k, n)).collect();
     held.sort_unstable();
-    Ok(FileVotes {
+    FileVotes {
         held,
-        own: t.chrome_keys.clone(),
-    })
+        own: own.to_vec(),
+    }
 }
 
 /// The chrome lines' keys from every file's [`file_votes`] (in any order)
