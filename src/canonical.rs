@@ -47,6 +47,10 @@ pub struct Candidate<'a> {
     /// wrapping and doubled blank lines add lines) plus the lines the
     /// normalization rules had to change.
     pub untidy: usize,
+    /// It ran on into another document: its text past the document's
+    /// lightest complete copy is found in other documents (see
+    /// [`crate::pipeline::truncated::ran_on`]).
+    pub ran_on: bool,
 }
 
 /// How many lines of untidiness an odd first or last line weighs (see
@@ -72,27 +76,30 @@ pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
     // more than the document — the start of the next copy a file did not
     // tell apart, chrome left at its edge — and would carry it into the
     // text (the other copies, lacking it at an end, cannot vote it out).
-    let median = |complete: bool| {
+    // (A copy that ran on into another document is no measure of it.)
+    let median = |complete: bool, own: bool| {
         let mut weights: Vec<usize> = candidates
             .iter()
-            .filter(|c| c.complete || !complete)
+            .filter(|c| (c.complete || !complete) && (!c.ran_on || !own))
             .map(|c| c.weight)
             .collect();
         weights.sort_unstable();
         weights.get(weights.len() / 2).copied()
     };
-    let typical = median(true).or_else(|| median(false))?;
-    let bloated = |w: usize| 100 * w > 103 * typical;
+    let typical = median(true, true)
+        .or_else(|| median(false, true))
+        .or_else(|| median(false, false))?;
+    let bloated = |c: &Candidate<'_>| c.ran_on || 100 * c.weight > 103 * typical;
     let most = candidates
         .iter()
+        .filter(|c| !bloated(c))
         .map(|c| c.weight)
-        .filter(|&w| !bloated(w))
         .max()
         .unwrap_or(typical);
     (0..candidates.len()).min_by_key(|&i| {
         let c = &candidates[i];
         (
-            bloated(c.weight),
+            bloated(c),
             c.weight * 100 < most * 97,
             Reverse(c.complete),
             c.repaired,
@@ -144,7 +151,24 @@ pub fn consensus(
     if others.is_empty() {
         return (backbone.to_string(), Vec::new());
     }
-    let (text, changes) = vote(backbone, backbone_votes, others);
+    let b: Vec<char> = backbone.chars().collect();
+    let alignments = align_all(&b, others);
+    consensus_aligned(backbone, &b, backbone_votes, others, &alignments, rules)
+}
+
+/// [`consensus`] over the readings' alignments to the backbone.
+fn consensus_aligned(
+    backbone: &str,
+    b: &[char],
+    backbone_votes: usize,
+    others: &[(usize, &str)],
+    alignments: &[Option<Alignment>],
+    rules: RuleMask,
+) -> (String, Vec<VoteChange>) {
+    if others.is_empty() {
+        return (backbone.to_string(), Vec::new());
+    }
+    let (text, changes) = vote_aligned(backbone, b, backbone_votes, others, alignments);
     let quotes = normalize::rule_index("curly-quotes").filter(|&i| rules.contains(i));
     let Some(rule) = quotes.filter(|_| !changes.is_empty()) else {
         return (text, changes);
@@ -154,6 +178,180 @@ pub fn consensus(
     // (The voted text is rendered: LF-separated with a final LF, which the
     // line driver keeps as it is.)
     (normalize::normalize_document(&text, only_quotes).0, changes)
+}
+
+/// One distinct reading of a document, for [`merge`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reading<'a> {
+    /// Its rendered text.
+    pub text: &'a str,
+    /// How many copies read it.
+    pub copies: usize,
+    /// Whether it may lend the document its rest when the backbone is cut
+    /// inside it: not when its text past the others' is another
+    /// document's (a copy that ran on into the next page; see
+    /// [`crate::pipeline::build::needs`]).
+    pub extends: bool,
+}
+
+/// What [`merge`] made of a document's readings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merged {
+    pub text: String,
+    pub changes: Vec<VoteChange>,
+    /// The reading the text was built on (index in the readings; 0, the
+    /// planned backbone, unless that one was cut inside another).
+    pub backbone: usize,
+    /// The readings cut inside the backbone (see [`MIN_REST`]).
+    pub cut: Vec<usize>,
+}
+
+/// Non-whitespace characters a reading must read on past another's end,
+/// inside the line where that one stops, for that one to be cut: fewer are
+/// a date written out or a signature one site adds to the last line, not
+/// the document's rest.
+pub const MIN_REST: usize = 32;
+
+/// Of the characters of a reading lying inside another, the share (in
+/// hundredths) that may differ from it or stand before it there (damage,
+/// a title line one site adds).
+const INSIDE_SLACK: usize = 10;
+
+/// Most readings tried as the one the backbone was cut from (the lightest
+/// of those reading on long enough past its end).
+pub const MAX_LONGER: usize = 8;
+
+/// Characters other than whitespace.
+fn solid(s: &[char]) -> usize {
+    s.iter().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Whether the reading `t`, aligned to `b` as `al`, is cut inside `b`: it
+/// lies inside `b` from its start (what `b` reads before it and what the
+/// two read differently are at most [`INSIDE_SLACK`] of it), it stops
+/// inside one of `b`'s lines — a scrape that stopped mid-line (a copy that
+/// stops at a line's end may end there, before a footer or the next page
+/// another copy ran on into) — and `b` reads on for at least [`MIN_REST`]
+/// characters that are not `t`'s opening again with at least half of
+/// `t`'s length (a copy that ran on into the next copy of its document).
+fn cut_inside(b: &[char], t: &[char], al: &Alignment) -> bool {
+    let (start, end) = al.cover;
+    let own = solid(t);
+    if own == 0 || end == 0 || end >= b.len() || b[end] == '\n' || b[end - 1] == '\n' {
+        return false;
+    }
+    let differing: usize = al
+        .hunks
+        .iter()
+        .map(|h| (h.end - h.start).max(h.text.chars().count()))
+        .sum();
+    if (solid(&b[..start]) + differing) * 100 > own * INSIDE_SLACK {
+        return false;
+    }
+    let rest: Vec<char> = b[end..]
+        .iter()
+        .copied()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if rest.len() < MIN_REST {
+        return false;
+    }
+    let opening: Vec<char> = t
+        .iter()
+        .copied()
+        .filter(|c| !c.is_whitespace())
+        .take(OPENING)
+        .collect();
+    // (A page may repeat its title and first line at its foot: only a rest
+    // as long as half the copy is its next copy.)
+    opening.len() < OPENING
+        || rest.len() * 2 < own
+        || !rest.windows(OPENING).any(|w| w == opening.as_slice())
+}
+
+/// Characters of a reading's opening looked for in another's rest (see
+/// [`cut_inside`]).
+const OPENING: usize = 16;
+
+/// Which reading a document's text is built on: the planned backbone
+/// (reading 0), unless it is cut inside readings that may lend their rest
+/// ([`Reading::extends`]) — then the lightest of those no other of them
+/// shows cut (a whole copy before one that ran on into a footer or the next
+/// page), the most copies first among equals, then the first.
+fn settle_backbone(readings: &[Reading<'_>]) -> usize {
+    if readings.is_empty() {
+        return 0;
+    }
+    let chars: Vec<Vec<char>> = readings.iter().map(|r| r.text.chars().collect()).collect();
+    let solids: Vec<usize> = chars.iter().map(|c| solid(c)).collect();
+    let mut longer: Vec<usize> = (1..readings.len())
+        .filter(|&i| readings[i].extends && solids[i] >= solids[0] + MIN_REST)
+        .collect();
+    longer.sort_by_key(|&i| (solids[i], i));
+    longer.truncate(MAX_LONGER);
+    let cut_in = |inner: usize, outer: usize| {
+        align(&chars[outer], readings[inner].text)
+            .is_some_and(|al| cut_inside(&chars[outer], &chars[inner], &al))
+    };
+    let holding: Vec<usize> = longer
+        .par_iter()
+        .copied()
+        .filter(|&i| cut_in(0, i))
+        .collect();
+    let whole: Vec<usize> = holding
+        .par_iter()
+        .copied()
+        .filter(|&i| {
+            !holding
+                .iter()
+                .any(|&j| j != i && solids[j] >= solids[i] + MIN_REST && cut_in(i, j))
+        })
+        .collect();
+    whole
+        .into_iter()
+        .min_by_key(|&i| (solids[i], Reverse(readings[i].copies), i))
+        .unwrap_or(0)
+}
+
+/// A document's text from all its distinct readings (the planned backbone
+/// first): the backbone settled ([`settle_backbone`]: never a copy cut
+/// inside another that reads on), the [`consensus`] of the others on it,
+/// and which of them are cut inside it.
+pub fn merge(readings: &[Reading<'_>], rules: RuleMask) -> Merged {
+    let backbone = settle_backbone(readings);
+    let Some(chosen) = readings.get(backbone) else {
+        return Merged {
+            text: String::new(),
+            changes: Vec::new(),
+            backbone: 0,
+            cut: Vec::new(),
+        };
+    };
+    let b: Vec<char> = chosen.text.chars().collect();
+    let order: Vec<usize> = (0..readings.len()).filter(|&i| i != backbone).collect();
+    let others: Vec<(usize, &str)> = order
+        .iter()
+        .map(|&i| (readings[i].copies, readings[i].text))
+        .collect();
+    let alignments = align_all(&b, &others);
+    let cut = order
+        .iter()
+        .zip(&alignments)
+        .filter_map(|(&i, al)| {
+            let t: Vec<char> = readings[i].text.chars().collect();
+            al.as_ref()
+                .is_some_and(|al| cut_inside(&b, &t, al))
+                .then_some(i)
+        })
+        .collect();
+    let (text, changes) =
+        consensus_aligned(chosen.text, &b, chosen.copies, &others, &alignments, rules);
+    Merged {
+        text,
+        changes,
+        backbone,
+        cut,
+    }
 }
 
 /// One change the vote made to the backbone's text.
@@ -240,8 +438,12 @@ fn rescues(current: &str, chosen: &str) -> bool {
 const RESCUE_SLACK: usize = 8;
 
 /// Where `t` sits in `b`: from the first occurrence of its first characters
-/// to the last occurrence of its last ones (the whole of `b` when either is
-/// not found).
+/// to the last occurrence of its last ones (the whole of `b` on a side
+/// where neither is found). A side's probe that is not found (damage in
+/// either text) is tried again a little further in, up to [`PROBES`]
+/// times, the window widened by what `t` holds past it (and a little more:
+/// a window a few characters too long costs nothing, one too short would
+/// take the copy's last characters for an insertion).
 fn window(b: &[char], t: &[char]) -> (usize, usize) {
     const K: usize = 16;
     if t.len() < 2 * K || b.len() < t.len() {
@@ -255,11 +457,25 @@ fn window(b: &[char], t: &[char]) -> (usize, usize) {
     if end < 2 * K {
         return (0, b.len());
     }
-    match (find(&t[..K]), rfind(&t[end - K..end])) {
-        (Some(lo), Some(hi)) if hi + K > lo => (lo, hi + K),
-        _ => (0, b.len()),
+    let lo = (0..PROBES)
+        .map(|j| j * K)
+        .take_while(|&s| s + K <= end)
+        .find_map(|s| find(&t[s..s + K]).map(|p| p.saturating_sub(s + s / 8)))
+        .unwrap_or(0);
+    let hi = (0..PROBES)
+        .map(|j| end - j * K)
+        .take_while(|&e| e >= K)
+        .find_map(|e| rfind(&t[e - K..e]).map(|p| p + K + (end - e) + (end - e) / 8))
+        .map_or(b.len(), |hi| hi.min(b.len()));
+    if hi > lo {
+        (lo, hi)
+    } else {
+        (0, b.len())
     }
 }
+
+/// Probes tried at each end of a copy (see [`window`]).
+const PROBES: usize = 4;
 
 /// Moves a diff operation's old range by `by` and its new range by `by_new`.
 fn shift(op: similar::DiffOp, by: usize, by_new: usize) -> similar::DiffOp {
@@ -566,12 +782,24 @@ pub fn vote(
     others: &[(usize, &str)],
 ) -> (String, Vec<VoteChange>) {
     let b: Vec<char> = backbone.chars().collect();
-    // Each copy is aligned on its own (in parallel), then the readings are
-    // counted in the copies' order.
-    let alignments: Vec<Option<Alignment>> = others
-        .par_iter()
-        .map(|&(_, text)| align(&b, text))
-        .collect();
+    let alignments = align_all(&b, others);
+    vote_aligned(backbone, &b, backbone_votes, others, &alignments)
+}
+
+/// Each reading aligned to the backbone `b` on its own (in parallel).
+fn align_all(b: &[char], others: &[(usize, &str)]) -> Vec<Option<Alignment>> {
+    others.par_iter().map(|&(_, text)| align(b, text)).collect()
+}
+
+/// [`vote`] over the readings' alignments to the backbone (`b`, its
+/// characters); the readings are counted in the copies' order.
+fn vote_aligned(
+    backbone: &str,
+    b: &[char],
+    backbone_votes: usize,
+    others: &[(usize, &str)],
+    alignments: &[Option<Alignment>],
+) -> (String, Vec<VoteChange>) {
     let mut proposals: std::collections::BTreeMap<(usize, usize), Vec<(String, usize)>> =
         std::collections::BTreeMap::new();
     let mut coverage: Vec<(usize, usize, usize)> = Vec::new(); // (start, end, votes)
@@ -584,7 +812,7 @@ pub fn vote(
             let readings = proposals.entry((h.start, h.end)).or_default();
             match readings.iter_mut().find(|(t, _)| *t == h.text) {
                 Some((_, n)) => *n += votes,
-                None => readings.push((h.text, votes)),
+                None => readings.push((h.text.clone(), votes)),
             }
         }
     }
@@ -671,6 +899,7 @@ mod tests {
             damage: 0,
             repaired: 0,
             untidy: 0,
+            ran_on: false,
         }
     }
 

@@ -101,6 +101,11 @@ pub enum Truncation {
     /// holds it, and nothing else claims its extra text (see
     /// [`crate::pipeline::truncated`]).
     Heavier { by: usize, percent: usize },
+    /// Its text stops inside a line the copy `by` (index in
+    /// [`Analysis::copies`], the document's backbone) holds and reads on
+    /// past (a scrape that stopped mid-line; see
+    /// [`crate::canonical::merge`]).
+    MidLine { by: usize },
 }
 
 impl Truncation {
@@ -110,6 +115,7 @@ impl Truncation {
             Truncation::InFile => "in-file",
             Truncation::Retried => "retried-in-file",
             Truncation::Heavier { .. } => "heavier-copy",
+            Truncation::MidLine { .. } => "mid-line",
         }
     }
 }
@@ -251,7 +257,8 @@ impl Analysis {
     /// Who votes on a document's text: how many copies read as its backbone
     /// does, and one copy per other distinct reading (fold key) with how many
     /// copies share it — the most shared first (ties: run order), at most
-    /// [`MAX_VOTERS`].
+    /// [`MAX_VOTERS`], then the lightest of the others clearly heavier than
+    /// the backbone (at most [`canonical::MAX_LONGER`]).
     pub fn voters(&self, doc: &Document) -> (usize, Vec<(usize, usize)>) {
         let backbone_key = self.copy(doc.backbone).2.fingerprint.key;
         let mut backbone_votes = 0;
@@ -271,7 +278,16 @@ impl Analysis {
         }
         let mut voters: Vec<(usize, usize)> = voters.into_values().collect();
         voters.sort_by_key(|&(c, n)| (std::cmp::Reverse(n), c));
-        voters.truncate(MAX_VOTERS);
+        // Past the most read ones, the lightest readings clearly heavier
+        // than the backbone: the backbone may be cut inside one of them
+        // (see [`canonical::merge`]).
+        let heavier = self.copy(doc.backbone).2.fingerprint.weight + canonical::MIN_REST / 2;
+        let weight = |c: usize| self.copy(c).2.fingerprint.weight;
+        let mut rest = voters.split_off(voters.len().min(MAX_VOTERS));
+        rest.retain(|&(c, _)| weight(c) >= heavier);
+        rest.sort_by_key(|&(c, _)| (weight(c), c));
+        rest.truncate(canonical::MAX_LONGER);
+        voters.extend(rest);
         (backbone_votes, voters)
     }
 
@@ -286,5 +302,7 @@ impl Analysis {
     }
 }
 
-/// Distinct readings of a document that vote besides its backbone.
+/// Distinct readings of a document that vote besides its backbone (the
+/// most read; and up to [`canonical::MAX_LONGER`] more, clearly heavier
+/// than the backbone).
 pub const MAX_VOTERS: usize = 16;

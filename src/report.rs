@@ -270,9 +270,11 @@ pub struct SourceEntry {
 
 /// Why a copy is judged truncated: `reason` is `in-file` (it repeats the
 /// start of a longer copy in its file), `retried-in-file` (its file holds
-/// the whole copy after it: a retried scrape) or `heavier-copy` (the copy
+/// the whole copy after it: a retried scrape), `heavier-copy` (the copy
 /// at `by`, `percent`% as heavy, begins as it does and holds it, and its
-/// extra text is no other document's).
+/// extra text is no other document's) or `mid-line` (it stops inside a
+/// line the backbone at `by` holds and reads on past: a scrape that
+/// stopped mid-line).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TruncatedEntry {
     pub reason: String,
@@ -296,18 +298,17 @@ pub fn truncated_entry(
     copy: &crate::model::FileCopy,
 ) -> Option<TruncatedEntry> {
     let why = copy.truncated?;
+    let place = |by: usize| {
+        let (f, _, c) = analysis.copy(by);
+        Some(PlaceEntry {
+            path: f.path.clone(),
+            start: c.bytes.start,
+            end: c.bytes.end,
+        })
+    };
     let (by, percent) = match why {
-        crate::model::Truncation::Heavier { by, percent } => {
-            let (f, _, c) = analysis.copy(by);
-            (
-                Some(PlaceEntry {
-                    path: f.path.clone(),
-                    start: c.bytes.start,
-                    end: c.bytes.end,
-                }),
-                Some(percent),
-            )
-        }
+        crate::model::Truncation::Heavier { by, percent } => (place(by), Some(percent)),
+        crate::model::Truncation::MidLine { by } => (place(by), None),
         _ => (None, None),
     };
     Some(TruncatedEntry {

@@ -250,7 +250,13 @@ fn a_document_never_put_leaves_the_output_unpublished() {
         bytes: 1,
         text_rules: Default::default(),
         changes: Vec::new(),
+        backbone: None,
+        cut: Vec::new(),
     };
+    // Stats naming a copy that is not the document's are refused.
+    let mut foreign = stats(0);
+    foreign.backbone = Some(usize::MAX);
+    assert!(planned.put("x", foreign).is_err(), "a foreign backbone");
     planned.put("x", stats(0)).unwrap();
     assert!(planned.put("x", stats(0)).is_err(), "a document put twice");
     assert!(planned.put("x", stats(9)).is_err(), "no such document");

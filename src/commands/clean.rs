@@ -241,6 +241,11 @@ impl Planned {
         match self.put.get(doc) {
             None => return Err(Error::Internal(format!("no document {doc} in this run"))),
             Some(true) => return Err(Error::Internal(format!("document {doc} put twice"))),
+            Some(false) if !stats.fits(&self.analysis) => {
+                return Err(Error::Internal(format!(
+                    "document {doc}'s stats name copies not its own"
+                )))
+            }
             Some(false) => self.put[doc] = true,
         }
         self.sink.put(doc, text)?;

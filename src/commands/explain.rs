@@ -36,15 +36,40 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
         canonical::render_lines(&text.lines[copy.lines.clone()], &text.text, analysis.rules).0
     };
     let (backbone_votes, voters) = analysis.voters(doc);
-    let backbone_text = render(doc.backbone);
+    let extends = pipeline::build::extending(&analysis, [(doc.id, voters.as_slice())]);
+    let planned = doc.backbone;
+    let backbone_text = render(planned);
     let voter_texts: Vec<(usize, usize, String)> =
         voters.iter().map(|&(c, n)| (c, n, render(c))).collect();
-    let others: Vec<(usize, &str)> = voter_texts
-        .iter()
-        .map(|(_, n, t)| (*n, t.as_str()))
-        .collect();
-    let (canonical, changes) =
-        canonical::consensus(&backbone_text, backbone_votes, &others, analysis.rules);
+    let readings: Vec<canonical::Reading<'_>> = std::iter::once(canonical::Reading {
+        text: &backbone_text,
+        copies: backbone_votes,
+        extends: false,
+    })
+    .chain(voter_texts.iter().map(|(c, n, t)| canonical::Reading {
+        text: t,
+        copies: *n,
+        extends: extends.contains(c),
+    }))
+    .collect();
+    let merged = canonical::merge(&readings, analysis.rules);
+    let copy_of = |i: usize| if i == 0 { planned } else { voter_texts[i - 1].0 };
+    let stats = pipeline::build::DocStats {
+        doc: doc.id,
+        chars: merged.text.chars().count(),
+        bytes: merged.text.len(),
+        text_rules: Default::default(),
+        changes: Vec::new(),
+        backbone: (merged.backbone != 0).then(|| copy_of(merged.backbone)),
+        cut: merged.cut.iter().map(|&i| copy_of(i)).collect(),
+    };
+    let (canonical, changes) = (merged.text, merged.changes);
+    let backbone_votes = readings[merged.backbone].copies;
+    let id = doc.id;
+    let mut analysis = analysis;
+    pipeline::build::record_stats(&mut analysis, [stats]);
+    let analysis = analysis;
+    let doc = &analysis.documents[id];
     let at = |c: usize| {
         let (file, _, copy) = analysis.copy(c);
         format!(
@@ -68,6 +93,10 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
             }
             Some(Truncation::Heavier { by, percent }) => format!(
                 ", truncated: {} ({percent}% as heavy) begins as it does, holds it and goes on with text no other document claims",
+                at(by)
+            ),
+            Some(Truncation::MidLine { by }) => format!(
+                ", truncated: it stops inside a line {} holds and reads on past",
                 at(by)
             ),
         };
@@ -107,7 +136,10 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
             "a fragment: a piece of the document (not in the vote)".to_string()
         } else if same {
             "same text as the backbone".to_string()
-        } else if let Some((_, _, t)) = voter_texts.iter().find(|(v, _, _)| *v == c) {
+        } else if let Some(t) = (0..readings.len())
+            .find(|&i| copy_of(i) == c)
+            .map(|i| readings[i].text)
+        {
             let diffs = normalize::changes(t, &canonical);
             let shown: Vec<String> = diffs
                 .iter()

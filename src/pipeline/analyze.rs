@@ -672,8 +672,40 @@ fn end_keys(c: &FileCopy) -> EndKeys {
     )
 }
 
+/// The copies that ran on into another document: of each document's
+/// copies clearly heavier than its lightest complete copy, those whose
+/// extra text is found in other documents (see
+/// [`super::truncated::ran_on`]).
+fn ran_on(analysis: &Analysis, members: &[Vec<usize>]) -> std::collections::BTreeSet<usize> {
+    let weight = |m: usize| analysis.copy(m).2.fingerprint.weight;
+    let asked: Vec<(usize, usize, usize)> = members
+        .iter()
+        .enumerate()
+        .flat_map(|(d, ms)| {
+            let complete = ms.iter().copied().filter(|&m| analysis.copy(m).2.complete);
+            let base = complete
+                .min_by_key(|&m| (weight(m), m))
+                .or_else(|| ms.iter().copied().min_by_key(|&m| (weight(m), m)));
+            base.into_iter().flat_map(move |base| {
+                let floor = weight(base) + canonical::MIN_REST / 2;
+                ms.iter()
+                    .copied()
+                    .filter(move |&m| weight(m) >= floor)
+                    .map(move |m| (d, base, m))
+            })
+        })
+        .collect();
+    asked
+        .iter()
+        .zip(super::truncated::ran_on(analysis, &asked))
+        .filter(|(_, ran)| *ran)
+        .map(|(&(_, _, m), _)| m)
+        .collect()
+}
+
 /// The documents, each with its backbone chosen among its copies.
 fn documents(analysis: &Analysis, members: Vec<Vec<usize>>) -> Vec<Document> {
+    let ran_on = ran_on(analysis, &members);
     members
         .into_iter()
         .enumerate()
@@ -712,6 +744,7 @@ fn documents(analysis: &Analysis, members: Vec<Vec<usize>>) -> Vec<Document> {
                         damage: copy.damage,
                         repaired: copy.repaired,
                         untidy: copy.untidy,
+                        ran_on: ran_on.contains(&m),
                     }
                 })
                 .collect();

@@ -32,7 +32,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{batched, prepare};
+use super::{batched, prepare, truncated};
 use crate::canonical::{self, VoteChange};
 use crate::decode;
 use crate::emit::DocumentSink;
@@ -47,8 +47,11 @@ use crate::{Error, Options};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
     Backbone,
-    /// Another reading, shared by this many copies.
-    Voter(usize),
+    /// Another reading, shared by `copies` copies; `extends`: it may lend
+    /// the document its rest when the backbone is cut inside it (see
+    /// [`canonical::merge`]): clearly heavier than the backbone, and not
+    /// run on into another document (see [`truncated::ran_on`]).
+    Voter { copies: usize, extends: bool },
 }
 
 /// A copy a document needs, with all a worker holding only the copy's unit
@@ -89,11 +92,30 @@ pub struct Needs {
 pub fn needs(analysis: &Analysis) -> Needs {
     let mut backbone_votes = Vec::with_capacity(analysis.documents.len());
     let mut by_unit: BTreeMap<(usize, usize), Vec<Wanted>> = BTreeMap::new();
-    for d in &analysis.documents {
-        let (votes, voters) = analysis.voters(d);
+    let voters: Vec<(usize, Vec<(usize, usize)>)> = analysis
+        .documents
+        .iter()
+        .map(|d| analysis.voters(d))
+        .collect();
+    let extends = extending(
+        analysis,
+        analysis
+            .documents
+            .iter()
+            .zip(&voters)
+            .map(|(d, (_, vs))| (d.id, vs.as_slice())),
+    );
+    for (d, (votes, voters)) in analysis.documents.iter().zip(voters) {
         backbone_votes.push(votes);
-        let wanted = std::iter::once((d.backbone, Role::Backbone))
-            .chain(voters.into_iter().map(|(c, n)| (c, Role::Voter(n))));
+        let wanted = std::iter::once((d.backbone, Role::Backbone)).chain(voters.into_iter().map(
+            |(c, n)| {
+                let role = Role::Voter {
+                    copies: n,
+                    extends: extends.contains(&c),
+                };
+                (c, role)
+            },
+        ));
         for (copy, role) in wanted {
             let (file, _, c) = analysis.copy(copy);
             by_unit.entry(file.origin).or_default().push(Wanted {
@@ -110,6 +132,33 @@ pub fn needs(analysis: &Analysis) -> Needs {
         backbone_votes,
         by_unit,
     }
+}
+
+/// Of documents' voters (`(document, voters)`, see [`Analysis::voters`]),
+/// those that may lend their document its rest (see
+/// [`canonical::merge`]): clearly heavier than the backbone, and not run on
+/// into another document (see [`truncated::ran_on`]).
+pub fn extending<'a>(
+    analysis: &Analysis,
+    voters: impl IntoIterator<Item = (usize, &'a [(usize, usize)])>,
+) -> std::collections::BTreeSet<usize> {
+    let weight = |c: usize| analysis.copy(c).2.fingerprint.weight;
+    let heavier: Vec<(usize, usize, usize)> = voters
+        .into_iter()
+        .flat_map(|(d, vs)| {
+            let base = analysis.documents[d].backbone;
+            let floor = weight(base) + canonical::MIN_REST / 2;
+            vs.iter()
+                .filter(move |&&(c, _)| weight(c) >= floor)
+                .map(move |&(c, _)| (d, base, c))
+        })
+        .collect();
+    heavier
+        .iter()
+        .zip(truncated::ran_on(analysis, &heavier))
+        .filter(|(_, ran_on)| !ran_on)
+        .map(|(&(_, _, c), _)| c)
+        .collect()
 }
 
 /// The copies a unit holds rendered: its bytes decoded again, each wanted
@@ -238,38 +287,84 @@ pub struct DocStats {
     pub bytes: usize,
     pub text_rules: RuleMask,
     pub changes: Vec<VoteChange>,
+    /// The copy the text was built on when it is not the planned backbone
+    /// (that one was cut inside it, see [`canonical::merge`]).
+    pub backbone: Option<usize>,
+    /// Copies (one per reading) cut inside the backbone, mid-line.
+    pub cut: Vec<usize>,
+}
+
+impl DocStats {
+    /// Whether the copies it names are the document's own.
+    pub fn fits(&self, analysis: &Analysis) -> bool {
+        analysis.documents.get(self.doc).is_some_and(|d| {
+            self.backbone
+                .iter()
+                .chain(&self.cut)
+                .all(|c| d.copies.contains(c))
+        })
+    }
 }
 
 /// A document's canonical text from its rendered parts (its backbone and
-/// other readings, in any order): the backbone corrected by the vote.
+/// other readings, in any order): the backbone settled and corrected by
+/// the vote (see [`canonical::merge`]).
 pub fn vote(
     doc: usize,
     backbone_votes: usize,
     parts: Vec<Part>,
     rules: RuleMask,
 ) -> (String, DocStats) {
-    let mut backbone = (String::new(), RuleMask::default());
-    let mut voters: Vec<(usize, usize, String)> = Vec::new();
+    let mut backbone: Option<Part> = None;
+    let mut voters: Vec<(Part, usize, bool)> = Vec::new();
     for p in parts {
         match p.role {
-            Role::Backbone => backbone = (p.text, p.fired),
-            Role::Voter(n) => voters.push((p.copy, n, p.text)),
+            Role::Backbone => backbone = Some(p),
+            Role::Voter { copies, extends } => voters.push((p, copies, extends)),
         }
     }
-    voters.sort_by_key(|(c, _, _)| *c);
-    let others: Vec<(usize, &str)> = voters.iter().map(|(_, n, t)| (*n, t.as_str())).collect();
-    let (text, changes) = canonical::consensus(&backbone.0, backbone_votes, &others, rules);
+    voters.sort_by_key(|(p, _, _)| p.copy);
+    let Some(backbone) = backbone else {
+        let stats = DocStats {
+            doc,
+            chars: 0,
+            bytes: 0,
+            text_rules: RuleMask::default(),
+            changes: Vec::new(),
+            backbone: None,
+            cut: Vec::new(),
+        };
+        return (String::new(), stats);
+    };
+    let readings: Vec<canonical::Reading<'_>> = std::iter::once(canonical::Reading {
+        text: &backbone.text,
+        copies: backbone_votes,
+        extends: false,
+    })
+    .chain(voters.iter().map(|(p, copies, extends)| canonical::Reading {
+        text: &p.text,
+        copies: *copies,
+        extends: *extends,
+    }))
+    .collect();
+    let merged = canonical::merge(&readings, rules);
+    let part = |i: usize| if i == 0 { &backbone } else { &voters[i - 1].0 };
+    let built_on = part(merged.backbone);
     let stats = DocStats {
         doc,
-        chars: text.chars().count(),
-        bytes: text.len(),
-        text_rules: backbone.1,
-        changes,
+        chars: merged.text.chars().count(),
+        bytes: merged.text.len(),
+        text_rules: built_on.fired,
+        changes: merged.changes,
+        backbone: (merged.backbone != 0).then_some(built_on.copy),
+        cut: merged.cut.iter().map(|&i| part(i).copy).collect(),
     };
-    (text, stats)
+    (merged.text, stats)
 }
 
-/// Fills in what the second pass learnt of each document.
+/// Fills in what the second pass learnt of each document: its size, rules
+/// and vote; the copy its text was built on; the copies cut inside it
+/// (with every copy reading as they do), no longer complete.
 pub fn record_stats(analysis: &mut Analysis, stats: impl IntoIterator<Item = DocStats>) {
     for st in stats {
         let d = &mut analysis.documents[st.doc];
@@ -277,6 +372,36 @@ pub fn record_stats(analysis: &mut Analysis, stats: impl IntoIterator<Item = Doc
         d.bytes = st.bytes;
         d.rules.add_mask(st.text_rules);
         d.vote_changes = st.changes;
+        // (Copies not the document's are no reading of it: ignored, see
+        // [`DocStats::fits`].)
+        if let Some(b) = st.backbone.filter(|b| d.copies.contains(b)) {
+            d.backbone = b;
+        }
+        let by = d.backbone;
+        let cut: Vec<usize> = st
+            .cut
+            .iter()
+            .copied()
+            .filter(|c| d.copies.contains(c))
+            .collect();
+        let keys: Vec<[u8; 32]> = cut
+            .iter()
+            .map(|&c| analysis.copy(c).2.fingerprint.key)
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        let copies = analysis.documents[st.doc].copies.clone();
+        for c in copies {
+            let r = analysis.copies[c];
+            if let crate::model::FileOutcome::Text(t) = &mut analysis.files[r.file].outcome {
+                let copy = &mut t.copies[r.copy];
+                if copy.complete && !copy.fragment && keys.contains(&copy.fingerprint.key) {
+                    copy.complete = false;
+                    copy.truncated = Some(crate::model::Truncation::MidLine { by });
+                }
+            }
+        }
     }
 }
 

@@ -178,3 +178,79 @@ fn in_document(
         })
         .collect()
 }
+
+/// How much more often (share of sampled shingles) a copy's text past its
+/// document's backbone must be found in other documents than the
+/// backbone's own text is, for the copy to have run on into another
+/// document. Reports share formulas: 15–40% of a report's sampled shingles
+/// are found in other reports of the corpus, its closing paragraphs as
+/// much as the rest.
+pub const RAN_ON_MARGIN: f64 = 0.25;
+
+/// Whether each of `readings` — `(document, base, copy)`: a copy of the
+/// document clearly heavier than the copy `base` of it (its backbone, or
+/// its lightest complete copy) — ran on into another document: its sampled
+/// shingles `base` lacks (at least [`fingerprint::MIN_SAMPLES`] of them
+/// found elsewhere) are found in other documents' copies more often, by
+/// [`RAN_ON_MARGIN`], than `base`'s own samples are. One pass over the
+/// copies' samples, looking up only the samples asked about.
+pub fn ran_on(analysis: &Analysis, readings: &[(usize, usize, usize)]) -> Vec<bool> {
+    if readings.is_empty() {
+        return Vec::new();
+    }
+    let samples = |c: usize| {
+        analysis
+            .copy(c)
+            .2
+            .signature
+            .as_deref()
+            .map_or(&[][..], |s| s.samples.as_slice())
+    };
+    // Slots: each base's samples, then each reading's samples its base
+    // lacks; each with its document.
+    let mut bases: Vec<(usize, usize)> = readings.iter().map(|&(d, b, _)| (d, b)).collect();
+    bases.sort_unstable();
+    bases.dedup();
+    let mut slots: Vec<(usize, Vec<u32>)> = bases
+        .iter()
+        .map(|&(d, b)| (d, samples(b).to_vec()))
+        .collect();
+    for &(d, b, c) in readings {
+        let base = samples(b);
+        let extra = samples(c)
+            .iter()
+            .copied()
+            .filter(|x| base.binary_search(x).is_err())
+            .collect();
+        slots.push((d, extra));
+    }
+    let mut index: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
+    for (slot, (_, xs)) in slots.iter().enumerate() {
+        for (pos, &x) in xs.iter().enumerate() {
+            index.entry(x).or_default().push((slot, pos));
+        }
+    }
+    let mut held: Vec<Vec<bool>> = slots.iter().map(|(_, xs)| vec![false; xs.len()]).collect();
+    for (c, r) in analysis.copies.iter().enumerate() {
+        for x in samples(c) {
+            if let Some(at) = index.get(x) {
+                for &(slot, pos) in at {
+                    if slots[slot].0 != r.document {
+                        held[slot][pos] = true;
+                    }
+                }
+            }
+        }
+    }
+    let found = |slot: usize| held[slot].iter().filter(|&&h| h).count();
+    let share = |slot: usize| found(slot) as f64 / held[slot].len().max(1) as f64;
+    readings
+        .iter()
+        .enumerate()
+        .map(|(q, &(d, b, _))| {
+            let slot = bases.len() + q;
+            let base = bases.binary_search(&(d, b)).map_or(0.0, share);
+            found(slot) >= fingerprint::MIN_SAMPLES && share(slot) > base + RAN_ON_MARGIN
+        })
+        .collect()
+}
