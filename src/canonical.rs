@@ -48,7 +48,7 @@ pub struct Candidate<'a> {
     /// normalization rules had to change.
     pub untidy: usize,
     /// It ran on into another document: its text past the document's
-    /// lightest complete copy is found in other documents (see
+    /// typical complete copy is found in other documents (see
     /// [`crate::pipeline::truncated::ran_on`]).
     pub ran_on: bool,
 }
@@ -153,14 +153,21 @@ pub fn consensus(
     }
     let b: Vec<char> = backbone.chars().collect();
     let alignments = align_all(&b, others);
-    consensus_aligned(backbone, &b, backbone_votes, others, &alignments, rules)
+    consensus_aligned(
+        backbone,
+        &b,
+        (backbone_votes, b.len()),
+        others,
+        &alignments,
+        rules,
+    )
 }
 
 /// [`consensus`] over the readings' alignments to the backbone.
 fn consensus_aligned(
     backbone: &str,
     b: &[char],
-    backbone_votes: usize,
+    backbone_votes: (usize, usize),
     others: &[(usize, &str)],
     alignments: &[Option<Alignment>],
     rules: RuleMask,
@@ -199,8 +206,9 @@ pub struct Reading<'a> {
 pub struct Merged {
     pub text: String,
     pub changes: Vec<VoteChange>,
-    /// The reading the text was built on (index in the readings; 0, the
-    /// planned backbone, unless that one was cut inside another).
+    /// The reading whose extent the text has (index in the readings; 0,
+    /// the planned backbone, unless that one was cut inside another, which
+    /// then lent the text its rest).
     pub backbone: usize,
     /// The readings cut inside the backbone (see [`MIN_REST`]).
     pub cut: Vec<usize>,
@@ -226,19 +234,23 @@ fn solid(s: &[char]) -> usize {
     s.iter().filter(|c| !c.is_whitespace()).count()
 }
 
-/// Whether the reading `t`, aligned to `b` as `al`, is cut inside `b`: it
-/// lies inside `b` from its start (what `b` reads before it and what the
-/// two read differently are at most [`INSIDE_SLACK`] of it), it stops
-/// inside one of `b`'s lines — a scrape that stopped mid-line (a copy that
-/// stops at a line's end may end there, before a footer or the next page
-/// another copy ran on into) — and `b` reads on for at least [`MIN_REST`]
-/// characters that are not `t`'s opening again with at least half of
-/// `t`'s length (a copy that ran on into the next copy of its document).
-fn cut_inside(b: &[char], t: &[char], al: &Alignment) -> bool {
-    let (start, end) = al.cover;
+/// Where the reading `t`, aligned to `b` as `al`, is cut inside `b` (the
+/// character of `b` where its text stops), if it is: it lies inside `b`
+/// from its start (what `b` reads before it and what the two read
+/// differently are at most [`INSIDE_SLACK`] of it) and ends as `b` reads
+/// there (its last [`TAIL`] folded characters are `b`'s before that point,
+/// give or take [`TAIL_SLACK`] damaged ones: the alignment's end is no
+/// chance match of a short last line further on), it stops inside one of
+/// `b`'s lines — a scrape that stopped mid-line (a copy that stops at a
+/// line's end may end there, before a footer or the next page another copy
+/// ran on into) — and `b` reads on for at least [`MIN_REST`] characters
+/// that are not `t`'s opening again with at least half of `t`'s length (a
+/// copy that ran on into the next copy of its document).
+fn cut_inside(b: &[char], t: &[char], al: &Alignment) -> Option<usize> {
+    let (start, cover_end) = al.cover;
     let own = solid(t);
-    if own == 0 || end == 0 || end >= b.len() || b[end] == '\n' || b[end - 1] == '\n' {
-        return false;
+    if own == 0 {
+        return None;
     }
     let differing: usize = al
         .hunks
@@ -246,7 +258,27 @@ fn cut_inside(b: &[char], t: &[char], al: &Alignment) -> bool {
         .map(|h| (h.end - h.start).max(h.text.chars().count()))
         .sum();
     if (solid(&b[..start]) + differing) * 100 > own * INSIDE_SLACK {
-        return false;
+        return None;
+    }
+    // Where it ends: the alignment's end, or a little before it (a damaged
+    // last character can pair with one `b` holds further on) — where the
+    // two tails agree best, the furthest among equals.
+    let mine = folded_tail(t);
+    if mine.len() < TAIL {
+        return None;
+    }
+    let apart = |p: usize| {
+        let theirs = folded_tail(&b[..p]);
+        if theirs.len() < TAIL {
+            return usize::MAX;
+        }
+        mine.iter().zip(&theirs).filter(|(x, y)| x != y).count()
+    };
+    let (end, missed) = (cover_end.saturating_sub(TAIL / 2)..=cover_end)
+        .map(|p| (p, apart(p)))
+        .min_by_key(|&(p, n)| (n, Reverse(p)))?;
+    if missed > TAIL_SLACK || end == 0 || end >= b.len() || b[end] == '\n' || b[end - 1] == '\n' {
+        return None;
     }
     let rest: Vec<char> = b[end..]
         .iter()
@@ -254,7 +286,7 @@ fn cut_inside(b: &[char], t: &[char], al: &Alignment) -> bool {
         .filter(|c| !c.is_whitespace())
         .collect();
     if rest.len() < MIN_REST {
-        return false;
+        return None;
     }
     let opening: Vec<char> = t
         .iter()
@@ -264,23 +296,38 @@ fn cut_inside(b: &[char], t: &[char], al: &Alignment) -> bool {
         .collect();
     // (A page may repeat its title and first line at its foot: only a rest
     // as long as half the copy is its next copy.)
-    opening.len() < OPENING
-        || rest.len() * 2 < own
-        || !rest.windows(OPENING).any(|w| w == opening.as_slice())
+    let again = opening.len() == OPENING
+        && rest.len() * 2 >= own
+        && rest.windows(OPENING).any(|w| w == opening.as_slice());
+    (!again).then_some(end)
+}
+
+/// Folded characters compared at a cut (see [`cut_inside`]), and how many
+/// of them may differ.
+const TAIL: usize = 24;
+const TAIL_SLACK: usize = 2;
+
+/// The last [`TAIL`] characters of `s`'s fold, last first.
+fn folded_tail(s: &[char]) -> Vec<char> {
+    // Enough characters to hold TAIL folded ones but for a long run of
+    // punctuation or whitespace.
+    let from = s.len().saturating_sub(8 * TAIL);
+    let text: String = s[from..].iter().collect();
+    crate::fold::fold(&text).chars().rev().take(TAIL).collect()
 }
 
 /// Characters of a reading's opening looked for in another's rest (see
 /// [`cut_inside`]).
 const OPENING: usize = 16;
 
-/// Which reading a document's text is built on: the planned backbone
-/// (reading 0), unless it is cut inside readings that may lend their rest
-/// ([`Reading::extends`]) — then the lightest of those no other of them
-/// shows cut (a whole copy before one that ran on into a footer or the next
-/// page), the most copies first among equals, then the first.
-fn settle_backbone(readings: &[Reading<'_>]) -> usize {
+/// The reading the planned backbone (reading 0) is cut inside, and where
+/// in it — when it is cut inside readings that may lend their rest
+/// ([`Reading::extends`]): the lightest of those no other of them shows cut
+/// (a whole copy before one that ran on into a footer or the next page),
+/// the most copies first among equals, then the first.
+fn cut_from(readings: &[Reading<'_>]) -> Option<(usize, usize)> {
     if readings.is_empty() {
-        return 0;
+        return None;
     }
     let chars: Vec<Vec<char>> = readings.iter().map(|r| r.text.chars().collect()).collect();
     let solids: Vec<usize> = chars.iter().map(|c| solid(c)).collect();
@@ -291,35 +338,35 @@ fn settle_backbone(readings: &[Reading<'_>]) -> usize {
     longer.truncate(MAX_LONGER);
     let cut_in = |inner: usize, outer: usize| {
         align(&chars[outer], readings[inner].text)
-            .is_some_and(|al| cut_inside(&chars[outer], &chars[inner], &al))
+            .and_then(|al| cut_inside(&chars[outer], &chars[inner], &al))
     };
-    let holding: Vec<usize> = longer
+    let holding: Vec<(usize, usize)> = longer
         .par_iter()
-        .copied()
-        .filter(|&i| cut_in(0, i))
+        .filter_map(|&i| cut_in(0, i).map(|at| (i, at)))
         .collect();
-    let whole: Vec<usize> = holding
+    let whole: Vec<(usize, usize)> = holding
         .par_iter()
         .copied()
-        .filter(|&i| {
-            !holding
-                .iter()
-                .any(|&j| j != i && solids[j] >= solids[i] + MIN_REST && cut_in(i, j))
+        .filter(|&(i, _)| {
+            !holding.iter().any(|&(j, _)| {
+                j != i && solids[j] >= solids[i] + MIN_REST && cut_in(i, j).is_some()
+            })
         })
         .collect();
     whole
         .into_iter()
-        .min_by_key(|&i| (solids[i], Reverse(readings[i].copies), i))
-        .unwrap_or(0)
+        .min_by_key(|&(i, _)| (solids[i], Reverse(readings[i].copies), i))
 }
 
 /// A document's text from all its distinct readings (the planned backbone
-/// first): the backbone settled ([`settle_backbone`]: never a copy cut
-/// inside another that reads on), the [`consensus`] of the others on it,
-/// and which of them are cut inside it.
+/// first): the planned backbone, read on past where it stops when it is cut
+/// mid-line inside another reading that may lend its rest (see
+/// [`cut_from`]: that one is then the backbone, whose extent the text has;
+/// the form stays the planned one's as far as it reads), the
+/// [`consensus`] of the other readings on it, and which of them are cut
+/// inside it.
 pub fn merge(readings: &[Reading<'_>], rules: RuleMask) -> Merged {
-    let backbone = settle_backbone(readings);
-    let Some(chosen) = readings.get(backbone) else {
+    let Some(planned) = readings.first() else {
         return Merged {
             text: String::new(),
             changes: Vec::new(),
@@ -327,25 +374,40 @@ pub fn merge(readings: &[Reading<'_>], rules: RuleMask) -> Merged {
             cut: Vec::new(),
         };
     };
-    let b: Vec<char> = chosen.text.chars().collect();
-    let order: Vec<usize> = (0..readings.len()).filter(|&i| i != backbone).collect();
+    let (backbone, base, until) = match cut_from(readings) {
+        Some((i, at)) => {
+            let head = planned.text.trim_end();
+            let rest: String = readings[i].text.chars().skip(at).collect();
+            (i, format!("{head}{rest}"), head.chars().count())
+        }
+        None => (0, planned.text.to_string(), usize::MAX),
+    };
+    let b: Vec<char> = base.chars().collect();
+    let order: Vec<usize> = (1..readings.len()).collect();
     let others: Vec<(usize, &str)> = order
         .iter()
         .map(|&i| (readings[i].copies, readings[i].text))
         .collect();
     let alignments = align_all(&b, &others);
-    let cut = order
+    let mut cut: Vec<usize> = order
         .iter()
         .zip(&alignments)
         .filter_map(|(&i, al)| {
             let t: Vec<char> = readings[i].text.chars().collect();
-            al.as_ref()
-                .is_some_and(|al| cut_inside(&b, &t, al))
-                .then_some(i)
+            al.as_ref().and_then(|al| cut_inside(&b, &t, al)).map(|_| i)
         })
         .collect();
-    let (text, changes) =
-        consensus_aligned(chosen.text, &b, chosen.copies, &others, &alignments, rules);
+    if backbone != 0 {
+        cut.insert(0, 0);
+    }
+    let (text, changes) = consensus_aligned(
+        &base,
+        &b,
+        (planned.copies, until),
+        &others,
+        &alignments,
+        rules,
+    );
     Merged {
         text,
         changes,
@@ -783,7 +845,7 @@ pub fn vote(
 ) -> (String, Vec<VoteChange>) {
     let b: Vec<char> = backbone.chars().collect();
     let alignments = align_all(&b, others);
-    vote_aligned(backbone, &b, backbone_votes, others, &alignments)
+    vote_aligned(backbone, &b, (backbone_votes, b.len()), others, &alignments)
 }
 
 /// Each reading aligned to the backbone `b` on its own (in parallel).
@@ -792,11 +854,14 @@ fn align_all(b: &[char], others: &[(usize, &str)]) -> Vec<Option<Alignment>> {
 }
 
 /// [`vote`] over the readings' alignments to the backbone (`b`, its
-/// characters); the readings are counted in the copies' order.
+/// characters); the readings are counted in the copies' order. The
+/// backbone's copies read its text up to character `backbone_until` (past
+/// it, another reading lent the text its rest, see [`merge`], and votes
+/// there as a reading of its own).
 fn vote_aligned(
     backbone: &str,
     b: &[char],
-    backbone_votes: usize,
+    (backbone_votes, backbone_until): (usize, usize),
     others: &[(usize, &str)],
     alignments: &[Option<Alignment>],
 ) -> (String, Vec<VoteChange>) {
@@ -833,12 +898,17 @@ fn vote_aligned(
         }
         // Copies covering this stretch and not proposing anything else read
         // it as the backbone does.
+        let own = if start < backbone_until {
+            backbone_votes
+        } else {
+            0
+        };
         let covering: usize = coverage
             .iter()
             .filter(|&&(s, e, _)| s <= start && end <= e)
             .map(|&(_, _, v)| v)
             .sum::<usize>()
-            + backbone_votes;
+            + own;
         let current: String = b[start..end].iter().collect();
         // A reading that differs from the backbone's in form only
         // (punctuation width or family, whitespace: equal folds) reads
@@ -1119,5 +1189,158 @@ mod run_of_same {
         let good = "能力建设，打造更高水平平安河北。\n各位代表";
         let (out, _) = vote(b, 1, &[(1, good), (1, good), (1, good)]);
         assert_eq!(out, good);
+    }
+}
+
+#[cfg(test)]
+mod settle {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A report of the corpus (tests/fixtures), rendered.
+    fn report(name: &str) -> String {
+        let path = format!(
+            "{}/tests/fixtures/corpus/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let rules = crate::normalize::default_rules();
+        crate::normalize::normalize_document(&text, rules).0
+    }
+
+    /// The first `share` of `text`'s characters, cut mid-line when the cut
+    /// falls inside one, with a final line end (as a copy is rendered).
+    fn cut(text: &str, share: f64) -> String {
+        let n = (text.chars().count() as f64 * share) as usize;
+        let head: String = text.chars().take(n).collect();
+        format!("{}\n", head.trim_end())
+    }
+
+    fn reading(text: &str, copies: usize, extends: bool) -> Reading<'_> {
+        Reading {
+            text,
+            copies,
+            extends,
+        }
+    }
+
+    #[test]
+    fn merge_table() {
+        let rules = crate::normalize::default_rules();
+        let whole = report("yunnan-2026.txt");
+        let (body, _) = whole.trim_end().rsplit_once('\n').unwrap();
+        let mid_line = cut(&whole, 0.93);
+        assert!(!whole.contains(&format!("{}\n", mid_line.trim_end())));
+        let footer = format!("{whole}本页责任编辑：李明 联系电话：0971-8888888\n");
+        let dated = format!("{}2026年1月15日\n", whole.trim_end());
+        let at_line_end = format!("{body}\n");
+        let twice = format!("{mid_line}{whole}");
+        /// (case, readings as (text, copies, extends), backbone, cut)
+        type Case<'a> = (&'a str, Vec<(&'a str, usize, bool)>, usize, Vec<usize>);
+        let cases: Vec<Case> = vec![
+            (
+                "cut mid-line, outnumbering the whole copy",
+                vec![(&mid_line, 3, false), (&whole, 1, true)],
+                1,
+                vec![0],
+            ),
+            (
+                "the whole copy may not lend its rest",
+                vec![(&mid_line, 3, false), (&whole, 1, false)],
+                0,
+                vec![],
+            ),
+            (
+                "a copy ending at a line's end is no cut of one with a footer",
+                vec![(&whole, 3, false), (&footer, 1, true)],
+                0,
+                vec![],
+            ),
+            (
+                "a few characters more on the last line are no cut",
+                vec![(&whole, 3, false), (&dated, 1, true)],
+                0,
+                vec![],
+            ),
+            (
+                "a copy cut at a line's end beside the whole one",
+                vec![(&at_line_end, 3, false), (&whole, 1, true)],
+                0,
+                vec![],
+            ),
+            (
+                "the whole copy before the one with a footer",
+                vec![(&mid_line, 3, false), (&footer, 1, true), (&whole, 1, true)],
+                2,
+                vec![0],
+            ),
+            (
+                "a rest that is the document again is no rest",
+                vec![(&mid_line, 3, false), (&twice, 1, true)],
+                0,
+                vec![],
+            ),
+            (
+                "a voter cut mid-line inside the backbone is cut",
+                vec![(&whole, 2, false), (&mid_line, 3, true)],
+                0,
+                vec![1],
+            ),
+        ];
+        for (name, rs, backbone, want_cut) in cases {
+            let readings: Vec<Reading> = rs.iter().map(|&(t, n, e)| reading(t, n, e)).collect();
+            let merged = merge(&readings, rules);
+            assert_eq!(merged.backbone, backbone, "{name}");
+            assert_eq!(merged.cut, want_cut, "{name}");
+            let want = if backbone == 0 { rs[0].0 } else { &whole };
+            assert!(
+                merged.text == *want,
+                "{name}: the text is not the backbone's"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Copies cut mid-line at any points past half the report, in any
+        /// number, beside one whole copy (damaged or not): the text is the
+        /// whole report, whichever cut copy was planned as the backbone.
+        #[test]
+        fn cut_copies_never_cut_the_text(
+            report_k in 0usize..4,
+            shares in proptest::collection::vec(0.5f64..0.995, 1..5),
+            damaged in any::<bool>(),
+            planned in 0usize..4,
+        ) {
+            let names = ["hebei-2026.txt", "qinghai-2026.txt", "shaanxi-2026.txt", "ningxia-2026.txt"];
+            let rules = crate::normalize::default_rules();
+            let whole = report(names[report_k]);
+            let whole_read = if damaged {
+                whole.chars().enumerate().map(|(i, c)| if i % 97 == 50 && crate::chars::is_han(c) { '国' } else { c }).collect()
+            } else {
+                whole.clone()
+            };
+            let cuts: Vec<String> = shares.iter().map(|&s| cut(&whole, s)).collect();
+            // Only copies cut mid-line, and well short of the end.
+            let cuts: Vec<String> = cuts
+                .into_iter()
+                .filter(|c| {
+                    let rest = &whole[c.trim_end().len()..];
+                    !rest.starts_with('\n') && rest.chars().filter(|c| !c.is_whitespace()).count() > 2 * MIN_REST
+                })
+                .collect();
+            prop_assume!(!cuts.is_empty());
+            let first = planned % cuts.len();
+            let mut readings = vec![reading(&cuts[first], 2, false)];
+            readings.extend(cuts.iter().enumerate().filter(|&(i, _)| i != first).map(|(_, c)| reading(c, 2, false)));
+            readings.push(reading(&whole_read, 1, true));
+            let merged = merge(&readings, rules);
+            prop_assert_eq!(merged.backbone, readings.len() - 1);
+            prop_assert_eq!(merged.cut.len(), readings.len() - 1);
+            // (Damage replaces characters: the vote of the cut copies
+            // repairs it where they read, the length stays the report's.)
+            prop_assert_eq!(merged.text.chars().count(), whole.chars().count());
+            prop_assert!(damaged || merged.text == whole, "the text is not the report");
+        }
     }
 }

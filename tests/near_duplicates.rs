@@ -317,14 +317,11 @@ fn a_truncated_majority_never_halves_the_document() {
 
 /// Mirrors of a scrape that stopped near the end — at 85% to 98% of the
 /// text, mid-line, each at its own point or all at one — outnumbering the
-/// whole copies: the output must be the whole report. It is not yet: the
-/// mirrors weigh too much to be judged cut (`truncated::HEAVIER`,
-/// `LIGHTER`), so the whole copy looks "more than the document" to the
-/// backbone choice, and the output loses its last 2–15% (README, Known
-/// limits). A first fix — a small cut judged on weights and sampled
-/// shingles — was fooled on a generated archive by copies that ran on
-/// into the next page's header (its visit count unique to the page), and
-/// flagged 182 whole copies cut; it did not land.
+/// whole copies: the output is the whole report (it once lost its last
+/// 2–15%: the mirrors weigh too much to be judged cut on weights, and the
+/// whole copy looked "more than the document" to the backbone choice). The
+/// vote sees each cut copy stop inside a line the whole one reads on past
+/// (`canonical::merge`), reports them `mid-line`, and reads on.
 #[test]
 fn mirrors_cut_near_the_end_never_cut_the_document() {
     let cases: [&[f64]; 4] = [
@@ -367,6 +364,28 @@ fn mirrors_cut_near_the_end_never_cut_the_document() {
                     !s.complete,
                     "{name} {cuts:?}: {path} ({share}) said complete"
                 );
+                let why = s.truncated.as_ref().expect("a reason");
+                assert_eq!(why.reason, "mid-line", "{name} {cuts:?}: {path}");
+                assert!(why.by.as_ref().unwrap().path.contains("complete"));
+            }
+            if k == 1 {
+                // `canon explain` tells the same story.
+                let out = canon()
+                    .args(["explain", "--quiet", "--doc", "0"])
+                    .arg(dir.path())
+                    .output()
+                    .unwrap();
+                let text = String::from_utf8_lossy(&out.stdout);
+                assert_eq!(
+                    text.matches("truncated: it stops inside a line").count(),
+                    cuts.len(),
+                    "{name}: {text}"
+                );
+                assert!(text.contains("then on as the backbone"), "{name}: {text}");
+                assert!(
+                    text.contains(&format!("{want} characters")),
+                    "{name}: {text}"
+                );
             }
         }
     }
@@ -408,8 +427,7 @@ fn cut_mirrors_never_take_the_rest_of_a_copy_run_on_into_another_report() {
                 .assert()
                 .success();
             let report: Report =
-                serde_json::from_slice(&fs::read(out.path().join("report.json")).unwrap())
-                    .unwrap();
+                serde_json::from_slice(&fs::read(out.path().join("report.json")).unwrap()).unwrap();
             assert_eq!(report.documents.len(), 2, "{a} {whole}");
             let d = report
                 .documents
@@ -420,7 +438,10 @@ fn cut_mirrors_never_take_the_rest_of_a_copy_run_on_into_another_report() {
             // Nothing of the other report's opening paragraphs.
             let b_norm = normalized(b);
             for line in b_norm.lines().filter(|l| l.chars().count() > 40).take(5) {
-                assert!(!got.contains(line), "{a} {whole}: {b}'s line in {a}: {line}");
+                assert!(
+                    !got.contains(line),
+                    "{a} {whole}: {b}'s line in {a}: {line}"
+                );
             }
             let want = normalized(a).chars().count();
             if whole {
@@ -432,7 +453,11 @@ fn cut_mirrors_never_take_the_rest_of_a_copy_run_on_into_another_report() {
                     "{a}: {} of {want}",
                     d.chars
                 );
-                assert!(d.backbone.path.ends_with("whole.txt"), "{}", d.backbone.path);
+                assert!(
+                    d.backbone.path.ends_with("whole.txt"),
+                    "{}",
+                    d.backbone.path
+                );
             } else {
                 assert!(d.chars <= want, "{a}: {} of {want}", d.chars);
             }
@@ -470,7 +495,11 @@ fn mirrors_cut_near_the_end_beside_a_damaged_whole_copy_in_another_encoding() {
             "{name}: {} of {want} characters",
             d.chars
         );
-        assert!(d.backbone.path.ends_with("whole.txt"), "{name}: {}", d.backbone.path);
+        assert!(
+            d.backbone.path.ends_with("whole.txt"),
+            "{name}: {}",
+            d.backbone.path
+        );
         for s in d.sources.iter().filter(|s| s.path.contains("mirror")) {
             assert!(!s.complete, "{name}: {} said complete", s.path);
         }
@@ -489,14 +518,21 @@ fn a_few_characters_more_on_the_last_line_are_no_cut() {
             let body = text.trim_end();
             fs::write(dir.path().join("long.txt"), format!("{body}{extra}\n")).unwrap();
             for m in 0..3 {
-                fs::write(dir.path().join(format!("mirror-{m}.txt")), format!("{body}\n"))
-                    .unwrap();
+                fs::write(
+                    dir.path().join(format!("mirror-{m}.txt")),
+                    format!("{body}\n"),
+                )
+                .unwrap();
             }
             let report = clean(dir.path(), &[]);
             assert_eq!(report.documents.len(), 1, "{name}");
             let d = &report.documents[0];
             assert_eq!(d.chars, normalized(name).chars().count(), "{name} {extra}");
-            assert!(d.backbone.path.contains("mirror"), "{name}: {}", d.backbone.path);
+            assert!(
+                d.backbone.path.contains("mirror"),
+                "{name}: {}",
+                d.backbone.path
+            );
             for s in &d.sources {
                 assert!(s.complete, "{name} {extra}: {} said cut", s.path);
             }

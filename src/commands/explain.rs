@@ -53,7 +53,13 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
     }))
     .collect();
     let merged = canonical::merge(&readings, analysis.rules);
-    let copy_of = |i: usize| if i == 0 { planned } else { voter_texts[i - 1].0 };
+    let copy_of = |i: usize| {
+        if i == 0 {
+            planned
+        } else {
+            voter_texts[i - 1].0
+        }
+    };
     let stats = pipeline::build::DocStats {
         doc: doc.id,
         chars: merged.text.chars().count(),
@@ -121,6 +127,13 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
         "backbone: {} (read by {backbone_votes} copies)",
         place(doc.backbone)
     );
+    if doc.backbone != planned {
+        let _ = writeln!(
+            out,
+            "  (the text reads as {} up to where that copy stops, mid-line, then on as the backbone)",
+            at(planned)
+        );
+    }
     let _ = writeln!(out, "\ncopies:");
     let backbone_sig = analysis.copy(doc.backbone).2.signature.as_deref();
     for &c in &doc.copies {

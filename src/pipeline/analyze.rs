@@ -673,7 +673,7 @@ fn end_keys(c: &FileCopy) -> EndKeys {
 }
 
 /// The copies that ran on into another document: of each document's
-/// copies clearly heavier than its lightest complete copy, those whose
+/// copies clearly heavier than its typical complete copy, those whose
 /// extra text is found in other documents (see
 /// [`super::truncated::ran_on`]).
 fn ran_on(analysis: &Analysis, members: &[Vec<usize>]) -> std::collections::BTreeSet<usize> {
@@ -682,10 +682,20 @@ fn ran_on(analysis: &Analysis, members: &[Vec<usize>]) -> std::collections::BTre
         .iter()
         .enumerate()
         .flat_map(|(d, ms)| {
-            let complete = ms.iter().copied().filter(|&m| analysis.copy(m).2.complete);
-            let base = complete
-                .min_by_key(|&m| (weight(m), m))
-                .or_else(|| ms.iter().copied().min_by_key(|&m| (weight(m), m)));
+            // The typical copy (the lower median of the complete ones by
+            // weight, of all without one complete).
+            let mut by_weight: Vec<usize> = ms
+                .iter()
+                .copied()
+                .filter(|&m| analysis.copy(m).2.complete)
+                .collect();
+            if by_weight.is_empty() {
+                by_weight = ms.clone();
+            }
+            by_weight.sort_by_key(|&m| (weight(m), m));
+            let base = by_weight
+                .get(by_weight.len().saturating_sub(1) / 2)
+                .copied();
             base.into_iter().flat_map(move |base| {
                 let floor = weight(base) + canonical::MIN_REST / 2;
                 ms.iter()

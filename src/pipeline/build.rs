@@ -51,7 +51,10 @@ pub enum Role {
     /// the document its rest when the backbone is cut inside it (see
     /// [`canonical::merge`]): clearly heavier than the backbone, and not
     /// run on into another document (see [`truncated::ran_on`]).
-    Voter { copies: usize, extends: bool },
+    Voter {
+        copies: usize,
+        extends: bool,
+    },
 }
 
 /// A copy a document needs, with all a worker holding only the copy's unit
@@ -341,11 +344,15 @@ pub fn vote(
         copies: backbone_votes,
         extends: false,
     })
-    .chain(voters.iter().map(|(p, copies, extends)| canonical::Reading {
-        text: &p.text,
-        copies: *copies,
-        extends: *extends,
-    }))
+    .chain(
+        voters
+            .iter()
+            .map(|(p, copies, extends)| canonical::Reading {
+                text: &p.text,
+                copies: *copies,
+                extends: *extends,
+            }),
+    )
     .collect();
     let merged = canonical::merge(&readings, rules);
     let part = |i: usize| if i == 0 { &backbone } else { &voters[i - 1].0 };
