@@ -199,6 +199,9 @@ pub struct Reading<'a> {
     /// document's (a copy that ran on into the next page; see
     /// [`crate::pipeline::build::needs`]).
     pub extends: bool,
+    /// Whether it votes (a reading past the most read ones is there only
+    /// to lend its rest, and votes when it does).
+    pub votes: bool,
 }
 
 /// What [`merge`] made of a document's readings.
@@ -227,7 +230,7 @@ const INSIDE_SLACK: usize = 10;
 
 /// Most readings tried as the one the backbone was cut from (the lightest
 /// of those reading on long enough past its end).
-pub const MAX_LONGER: usize = 8;
+pub const MAX_LONGER: usize = 4;
 
 /// Characters other than whitespace.
 fn solid(s: &[char]) -> usize {
@@ -246,35 +249,43 @@ fn solid(s: &[char]) -> usize {
 /// ran on into) — and `b` reads on for at least [`MIN_REST`] characters
 /// that are not `t`'s opening again with at least half of `t`'s length (a
 /// copy that ran on into the next copy of its document).
-fn cut_inside(b: &[char], t: &[char], al: &Alignment) -> Option<usize> {
+fn cut_inside(b: &[char], t: &str, al: &Alignment) -> Option<usize> {
     let (start, cover_end) = al.cover;
-    let own = solid(t);
-    if own == 0 {
+    // First what is cheap: `b` reads on well past the alignment's end.
+    let first = cover_end.saturating_sub(TAIL / 2);
+    if first >= b.len() || solid(&b[first..]) < MIN_REST {
         return None;
     }
+    let own = t.chars().filter(|c| !c.is_whitespace()).count();
     let differing: usize = al
         .hunks
         .iter()
         .map(|h| (h.end - h.start).max(h.text.chars().count()))
         .sum();
-    if (solid(&b[..start]) + differing) * 100 > own * INSIDE_SLACK {
+    if own == 0 || (solid(&b[..start]) + differing) * 100 > own * INSIDE_SLACK {
         return None;
     }
     // Where it ends: the alignment's end, or a little before it (a damaged
     // last character can pair with one `b` holds further on) — where the
     // two tails agree best, the furthest among equals.
-    let mine = folded_tail(t);
+    let tail_from = t
+        .char_indices()
+        .rev()
+        .nth(8 * TAIL - 1)
+        .map_or(0, |(i, _)| i);
+    let mine = folded_tail(&t[tail_from..]);
     if mine.len() < TAIL {
         return None;
     }
     let apart = |p: usize| {
-        let theirs = folded_tail(&b[..p]);
+        let from = p.saturating_sub(8 * TAIL);
+        let theirs = folded_tail(&b[from..p].iter().collect::<String>());
         if theirs.len() < TAIL {
             return usize::MAX;
         }
         mine.iter().zip(&theirs).filter(|(x, y)| x != y).count()
     };
-    let (end, missed) = (cover_end.saturating_sub(TAIL / 2)..=cover_end)
+    let (end, missed) = (first..=cover_end)
         .map(|p| (p, apart(p)))
         .min_by_key(|&(p, n)| (n, Reverse(p)))?;
     if missed > TAIL_SLACK || end == 0 || end >= b.len() || b[end] == '\n' || b[end - 1] == '\n' {
@@ -289,8 +300,7 @@ fn cut_inside(b: &[char], t: &[char], al: &Alignment) -> Option<usize> {
         return None;
     }
     let opening: Vec<char> = t
-        .iter()
-        .copied()
+        .chars()
         .filter(|c| !c.is_whitespace())
         .take(OPENING)
         .collect();
@@ -302,18 +312,56 @@ fn cut_inside(b: &[char], t: &[char], al: &Alignment) -> Option<usize> {
     (!again).then_some(end)
 }
 
+/// Whether `t` may stop inside one of `b`'s lines (before aligning them,
+/// see [`cut_inside`]): where the first of its last stretches of
+/// [`OPENING`] characters (a little further in each time: damage) found in
+/// `b` is, `t`'s end would fall before a character of `b` other than a line
+/// end — or none is found at all (heavier damage: the alignment decides).
+fn may_stop_inside(b: &[char], t: &str) -> bool {
+    let t: Vec<char> = {
+        let from = t
+            .char_indices()
+            .rev()
+            .nth(PROBES * OPENING + 8)
+            .map_or(0, |(i, _)| i);
+        t[from..].trim_end().chars().collect()
+    };
+    let mut tried = false;
+    for j in 0..PROBES {
+        let Some(e) = t.len().checked_sub(j * OPENING) else {
+            break;
+        };
+        let Some(s) = e.checked_sub(OPENING) else {
+            break;
+        };
+        tried = true;
+        let probe = &t[s..e];
+        let after = &t[e..];
+        let mut found = false;
+        for (p, _) in b.windows(OPENING).enumerate().filter(|(_, w)| *w == probe) {
+            found = true;
+            let stop = p + OPENING + after.len();
+            if stop < b.len() && b[stop] != '\n' {
+                return true;
+            }
+        }
+        if found {
+            return false;
+        }
+    }
+    !tried
+}
+
 /// Folded characters compared at a cut (see [`cut_inside`]), and how many
 /// of them may differ.
 const TAIL: usize = 24;
 const TAIL_SLACK: usize = 2;
 
-/// The last [`TAIL`] characters of `s`'s fold, last first.
-fn folded_tail(s: &[char]) -> Vec<char> {
-    // Enough characters to hold TAIL folded ones but for a long run of
-    // punctuation or whitespace.
-    let from = s.len().saturating_sub(8 * TAIL);
-    let text: String = s[from..].iter().collect();
-    crate::fold::fold(&text).chars().rev().take(TAIL).collect()
+/// The last [`TAIL`] characters of `s`'s fold, last first (`s`: the last
+/// `8 × TAIL` characters of a text, enough to hold them but for a long run
+/// of punctuation or whitespace).
+fn folded_tail(s: &str) -> Vec<char> {
+    crate::fold::fold(s).chars().rev().take(TAIL).collect()
 }
 
 /// Characters of a reading's opening looked for in another's rest (see
@@ -329,16 +377,35 @@ fn cut_from(readings: &[Reading<'_>]) -> Option<(usize, usize)> {
     if readings.is_empty() {
         return None;
     }
-    let chars: Vec<Vec<char>> = readings.iter().map(|r| r.text.chars().collect()).collect();
-    let solids: Vec<usize> = chars.iter().map(|c| solid(c)).collect();
+    let solids: Vec<usize> = readings
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if i == 0 || r.extends {
+                r.text.chars().filter(|c| !c.is_whitespace()).count()
+            } else {
+                0
+            }
+        })
+        .collect();
     let mut longer: Vec<usize> = (1..readings.len())
         .filter(|&i| readings[i].extends && solids[i] >= solids[0] + MIN_REST)
         .collect();
+    if longer.is_empty() {
+        return None;
+    }
     longer.sort_by_key(|&i| (solids[i], i));
     longer.truncate(MAX_LONGER);
+    let chars: std::collections::HashMap<usize, Vec<char>> = longer
+        .iter()
+        .map(|&i| (i, readings[i].text.chars().collect()))
+        .collect();
     let cut_in = |inner: usize, outer: usize| {
-        align(&chars[outer], readings[inner].text)
-            .and_then(|al| cut_inside(&chars[outer], &chars[inner], &al))
+        let outer = &chars[&outer];
+        may_stop_inside(outer, readings[inner].text)
+            .then(|| align(outer, readings[inner].text))
+            .flatten()
+            .and_then(|al| cut_inside(outer, readings[inner].text, &al))
     };
     let holding: Vec<(usize, usize)> = longer
         .par_iter()
@@ -383,7 +450,9 @@ pub fn merge(readings: &[Reading<'_>], rules: RuleMask) -> Merged {
         None => (0, planned.text.to_string(), usize::MAX),
     };
     let b: Vec<char> = base.chars().collect();
-    let order: Vec<usize> = (1..readings.len()).collect();
+    let order: Vec<usize> = (1..readings.len())
+        .filter(|&i| readings[i].votes || i == backbone)
+        .collect();
     let others: Vec<(usize, &str)> = order
         .iter()
         .map(|&i| (readings[i].copies, readings[i].text))
@@ -393,8 +462,9 @@ pub fn merge(readings: &[Reading<'_>], rules: RuleMask) -> Merged {
         .iter()
         .zip(&alignments)
         .filter_map(|(&i, al)| {
-            let t: Vec<char> = readings[i].text.chars().collect();
-            al.as_ref().and_then(|al| cut_inside(&b, &t, al)).map(|_| i)
+            al.as_ref()
+                .and_then(|al| cut_inside(&b, readings[i].text, al))
+                .map(|_| i)
         })
         .collect();
     if backbone != 0 {
@@ -712,7 +782,7 @@ fn align(b: &[char], text: &str) -> Option<Alignment> {
     // with a deadline so a pathological pair cannot stall the run.
     let (lo, hi) = window(b, &t);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    let ops: Vec<similar::DiffOp> = diff(&b[lo..hi], &t, deadline)
+    let mut ops: Vec<similar::DiffOp> = diff(&b[lo..hi], &t, deadline)
         .into_iter()
         .map(|op| shift(op, lo, 0))
         .collect();
@@ -742,6 +812,32 @@ fn align(b: &[char], text: &str) -> Option<Alignment> {
             .iter()
             .any(|c| !c.is_whitespace()),
     };
+    // A copy's last characters read against more of the backbone than
+    // they are (a cut copy whose last character is damaged, where the
+    // backbone reads on: `完` for `国善应`) stand for as many of its
+    // characters: the rest is not the copy's to vote on.
+    if let Some(k) = ops.iter().rposition(|o| reads(&o)) {
+        if let similar::DiffOp::Replace {
+            old_index,
+            old_len,
+            new_index,
+            new_len,
+        } = ops[k]
+        {
+            let own = &t[new_index..new_index + new_len];
+            let solid = own.len() - own.iter().rev().take_while(|c| c.is_whitespace()).count();
+            let at_end = t[new_index + new_len..].iter().all(|c| c.is_whitespace());
+            if at_end && old_len > solid {
+                ops[k] = similar::DiffOp::Replace {
+                    old_index,
+                    old_len: solid,
+                    new_index,
+                    new_len: solid,
+                };
+                ops.truncate(k + 1);
+            }
+        }
+    }
     let (Some(first), Some(last)) = (ops.iter().find(reads), ops.iter().rev().find(reads)) else {
         return None;
     };
@@ -1221,6 +1317,7 @@ mod settle {
             text,
             copies,
             extends,
+            votes: true,
         }
     }
 
@@ -1235,6 +1332,10 @@ mod settle {
         let dated = format!("{}2026年1月15日\n", whole.trim_end());
         let at_line_end = format!("{body}\n");
         let twice = format!("{mid_line}{whole}");
+        // The backbone's last line short (a chrome line) and found again,
+        // spaced out, in the other's chrome: no cut of it.
+        let short_end = format!("{whole}收藏\n|\n分享到：\n");
+        let chrome_rest = format!("{whole}收藏\n\n|\n\n分 享 到 :\n\n分享到微信\n\n×\n\n相关文档：\n\n第3页 打印本页 关闭窗口 浏览次数：43202\n");
         /// (case, readings as (text, copies, extends), backbone, cut)
         type Case<'a> = (&'a str, Vec<(&'a str, usize, bool)>, usize, Vec<usize>);
         let cases: Vec<Case> = vec![
@@ -1277,6 +1378,12 @@ mod settle {
             (
                 "a rest that is the document again is no rest",
                 vec![(&mid_line, 3, false), (&twice, 1, true)],
+                0,
+                vec![],
+            ),
+            (
+                "a rest that is another page's chrome is no rest",
+                vec![(&short_end, 3, false), (&chrome_rest, 1, true)],
                 0,
                 vec![],
             ),

@@ -257,12 +257,38 @@ impl Analysis {
     /// Who votes on a document's text: how many copies read as its backbone
     /// does, and one copy per other distinct reading (fold key) with how many
     /// copies share it — the most shared first (ties: run order), at most
-    /// [`MAX_VOTERS`], then the lightest of the others clearly heavier than
-    /// the backbone (at most [`canonical::MAX_LONGER`]).
+    /// [`MAX_VOTERS`].
     pub fn voters(&self, doc: &Document) -> (usize, Vec<(usize, usize)>) {
+        let (backbone_votes, mut readings) = self.readings(doc);
+        readings.truncate(MAX_VOTERS);
+        (backbone_votes, readings)
+    }
+
+    /// Of a document's readings that do not vote (past [`MAX_VOTERS`]), the
+    /// lightest clearly heavier than its backbone, at most
+    /// [`canonical::MAX_LONGER`]: the backbone may be cut inside one of them
+    /// (see [`canonical::merge`]).
+    pub fn longer(&self, doc: &Document) -> Vec<(usize, usize)> {
+        let (_, readings) = self.readings(doc);
+        let floor = self.copy(doc.backbone).2.fingerprint.weight + canonical::MIN_REST / 2;
+        let weight = |c: usize| self.copy(c).2.fingerprint.weight;
+        let mut rest: Vec<(usize, usize)> = readings
+            .into_iter()
+            .skip(MAX_VOTERS)
+            .filter(|&(c, _)| weight(c) >= floor)
+            .collect();
+        rest.sort_by_key(|&(c, _)| (weight(c), c));
+        rest.truncate(canonical::MAX_LONGER);
+        rest
+    }
+
+    /// How many copies read as a document's backbone does, and one copy per
+    /// other distinct reading with how many copies share it, the most
+    /// shared first (ties: run order). Fragments are no reading.
+    fn readings(&self, doc: &Document) -> (usize, Vec<(usize, usize)>) {
         let backbone_key = self.copy(doc.backbone).2.fingerprint.key;
         let mut backbone_votes = 0;
-        let mut voters: std::collections::BTreeMap<[u8; 32], (usize, usize)> =
+        let mut readings: std::collections::BTreeMap<[u8; 32], (usize, usize)> =
             std::collections::BTreeMap::new();
         for &c in &doc.copies {
             let copy = self.copy(c).2;
@@ -273,22 +299,12 @@ impl Analysis {
             if key == backbone_key {
                 backbone_votes += 1;
             } else {
-                voters.entry(key).or_insert((c, 0)).1 += 1;
+                readings.entry(key).or_insert((c, 0)).1 += 1;
             }
         }
-        let mut voters: Vec<(usize, usize)> = voters.into_values().collect();
-        voters.sort_by_key(|&(c, n)| (std::cmp::Reverse(n), c));
-        // Past the most read ones, the lightest readings clearly heavier
-        // than the backbone: the backbone may be cut inside one of them
-        // (see [`canonical::merge`]).
-        let heavier = self.copy(doc.backbone).2.fingerprint.weight + canonical::MIN_REST / 2;
-        let weight = |c: usize| self.copy(c).2.fingerprint.weight;
-        let mut rest = voters.split_off(voters.len().min(MAX_VOTERS));
-        rest.retain(|&(c, _)| weight(c) >= heavier);
-        rest.sort_by_key(|&(c, _)| (weight(c), c));
-        rest.truncate(canonical::MAX_LONGER);
-        voters.extend(rest);
-        (backbone_votes, voters)
+        let mut readings: Vec<(usize, usize)> = readings.into_values().collect();
+        readings.sort_by_key(|&(c, n)| (std::cmp::Reverse(n), c));
+        (backbone_votes, readings)
     }
 
     /// Inputs that could not be listed or read.
@@ -302,7 +318,5 @@ impl Analysis {
     }
 }
 
-/// Distinct readings of a document that vote besides its backbone (the
-/// most read; and up to [`canonical::MAX_LONGER`] more, clearly heavier
-/// than the backbone).
+/// Distinct readings of a document that vote besides its backbone.
 pub const MAX_VOTERS: usize = 16;

@@ -35,21 +35,33 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
         let (_, text, copy) = analysis.copy(c);
         canonical::render_lines(&text.lines[copy.lines.clone()], &text.text, analysis.rules).0
     };
-    let (backbone_votes, voters) = analysis.voters(doc);
-    let extends = pipeline::build::extending(&analysis, [(doc.id, voters.as_slice())]);
+    let (backbone_votes, others) = pipeline::build::readings(&analysis, std::slice::from_ref(doc))
+        .pop()
+        .unwrap_or_default();
     let planned = doc.backbone;
     let backbone_text = render(planned);
-    let voter_texts: Vec<(usize, usize, String)> =
-        voters.iter().map(|&(c, n)| (c, n, render(c))).collect();
+    let voter_texts: Vec<(usize, pipeline::build::Role, String)> = others
+        .iter()
+        .map(|&(c, role)| (c, role, render(c)))
+        .collect();
     let readings: Vec<canonical::Reading<'_>> = std::iter::once(canonical::Reading {
         text: &backbone_text,
         copies: backbone_votes,
         extends: false,
+        votes: true,
     })
-    .chain(voter_texts.iter().map(|(c, n, t)| canonical::Reading {
-        text: t,
-        copies: *n,
-        extends: extends.contains(c),
+    .chain(voter_texts.iter().map(|(_, role, t)| {
+        let (copies, extends, votes) = match *role {
+            pipeline::build::Role::Voter { copies, extends } => (copies, extends, true),
+            pipeline::build::Role::Lender { copies } => (copies, true, false),
+            pipeline::build::Role::Backbone => (0, false, false),
+        };
+        canonical::Reading {
+            text: t,
+            copies,
+            extends,
+            votes,
+        }
     }))
     .collect();
     let merged = canonical::merge(&readings, analysis.rules);
@@ -70,6 +82,7 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
         cut: merged.cut.iter().map(|&i| copy_of(i)).collect(),
     };
     let (canonical, changes) = (merged.text, merged.changes);
+    let lender = merged.backbone;
     let backbone_votes = readings[merged.backbone].copies;
     let id = doc.id;
     let mut analysis = analysis;
@@ -150,7 +163,7 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
         } else if same {
             "same text as the backbone".to_string()
         } else if let Some(t) = (0..readings.len())
-            .find(|&i| copy_of(i) == c)
+            .find(|&i| copy_of(i) == c && (readings[i].votes || i == lender))
             .map(|i| readings[i].text)
         {
             let diffs = normalize::changes(t, &canonical);

@@ -678,12 +678,11 @@ fn end_keys(c: &FileCopy) -> EndKeys {
 /// [`super::truncated::ran_on`]).
 fn ran_on(analysis: &Analysis, members: &[Vec<usize>]) -> std::collections::BTreeSet<usize> {
     let weight = |m: usize| analysis.copy(m).2.fingerprint.weight;
-    let asked: Vec<(usize, usize, usize)> = members
+    // Each document's typical copy (the lower median of the complete ones
+    // by weight, of all without one complete).
+    let typical: Vec<Option<usize>> = members
         .iter()
-        .enumerate()
-        .flat_map(|(d, ms)| {
-            // The typical copy (the lower median of the complete ones by
-            // weight, of all without one complete).
+        .map(|ms| {
             let mut by_weight: Vec<usize> = ms
                 .iter()
                 .copied()
@@ -693,9 +692,16 @@ fn ran_on(analysis: &Analysis, members: &[Vec<usize>]) -> std::collections::BTre
                 by_weight = ms.clone();
             }
             by_weight.sort_by_key(|&m| (weight(m), m));
-            let base = by_weight
+            by_weight
                 .get(by_weight.len().saturating_sub(1) / 2)
-                .copied();
+                .copied()
+        })
+        .collect();
+    let asked: Vec<(usize, usize, usize)> = members
+        .iter()
+        .zip(&typical)
+        .enumerate()
+        .flat_map(|(d, (ms, &base))| {
             base.into_iter().flat_map(move |base| {
                 let floor = weight(base) + canonical::MIN_REST / 2;
                 ms.iter()
@@ -705,9 +711,14 @@ fn ran_on(analysis: &Analysis, members: &[Vec<usize>]) -> std::collections::BTre
             })
         })
         .collect();
+    let holders: Vec<(usize, usize)> = typical
+        .iter()
+        .enumerate()
+        .filter_map(|(d, t)| t.map(|t| (d, t)))
+        .collect();
     asked
         .iter()
-        .zip(super::truncated::ran_on(analysis, &asked))
+        .zip(super::truncated::ran_on(analysis, &asked, &holders))
         .filter(|(_, ran)| *ran)
         .map(|(&(_, _, m), _)| m)
         .collect()

@@ -55,6 +55,13 @@ pub enum Role {
         copies: usize,
         extends: bool,
     },
+    /// A reading past the voters, clearly heavier than the backbone and not
+    /// run on into another document, shared by `copies` copies: there to
+    /// lend the document its rest (and then vote) when the backbone is cut
+    /// inside it.
+    Lender {
+        copies: usize,
+    },
 }
 
 /// A copy a document needs, with all a worker holding only the copy's unit
@@ -95,30 +102,10 @@ pub struct Needs {
 pub fn needs(analysis: &Analysis) -> Needs {
     let mut backbone_votes = Vec::with_capacity(analysis.documents.len());
     let mut by_unit: BTreeMap<(usize, usize), Vec<Wanted>> = BTreeMap::new();
-    let voters: Vec<(usize, Vec<(usize, usize)>)> = analysis
-        .documents
-        .iter()
-        .map(|d| analysis.voters(d))
-        .collect();
-    let extends = extending(
-        analysis,
-        analysis
-            .documents
-            .iter()
-            .zip(&voters)
-            .map(|(d, (_, vs))| (d.id, vs.as_slice())),
-    );
-    for (d, (votes, voters)) in analysis.documents.iter().zip(voters) {
+    let readings = readings(analysis, &analysis.documents);
+    for (d, (votes, others)) in analysis.documents.iter().zip(readings) {
         backbone_votes.push(votes);
-        let wanted = std::iter::once((d.backbone, Role::Backbone)).chain(voters.into_iter().map(
-            |(c, n)| {
-                let role = Role::Voter {
-                    copies: n,
-                    extends: extends.contains(&c),
-                };
-                (c, role)
-            },
-        ));
+        let wanted = std::iter::once((d.backbone, Role::Backbone)).chain(others);
         for (copy, role) in wanted {
             let (file, _, c) = analysis.copy(copy);
             by_unit.entry(file.origin).or_default().push(Wanted {
@@ -137,30 +124,60 @@ pub fn needs(analysis: &Analysis) -> Needs {
     }
 }
 
-/// Of documents' voters (`(document, voters)`, see [`Analysis::voters`]),
-/// those that may lend their document its rest (see
-/// [`canonical::merge`]): clearly heavier than the backbone, and not run on
-/// into another document (see [`truncated::ran_on`]).
-pub fn extending<'a>(
+/// Each of `docs`' readings as the second pass wants them: how many copies
+/// read as its backbone does, and its other readings with their roles —
+/// the voters ([`Analysis::voters`]), those clearly heavier than the
+/// backbone and not run on into another document (see
+/// [`truncated::ran_on`]) allowed to lend it their rest, and the lenders
+/// past them ([`Analysis::longer`]).
+pub fn readings(
     analysis: &Analysis,
-    voters: impl IntoIterator<Item = (usize, &'a [(usize, usize)])>,
-) -> std::collections::BTreeSet<usize> {
+    docs: &[crate::model::Document],
+) -> Vec<(usize, Vec<(usize, Role)>)> {
     let weight = |c: usize| analysis.copy(c).2.fingerprint.weight;
-    let heavier: Vec<(usize, usize, usize)> = voters
-        .into_iter()
-        .flat_map(|(d, vs)| {
-            let base = analysis.documents[d].backbone;
-            let floor = weight(base) + canonical::MIN_REST / 2;
-            vs.iter()
-                .filter(move |&&(c, _)| weight(c) >= floor)
-                .map(move |&(c, _)| (d, base, c))
+    let found: Vec<(usize, Vec<(usize, usize)>, Vec<(usize, usize)>)> = docs
+        .iter()
+        .map(|d| {
+            let (votes, voters) = analysis.voters(d);
+            (votes, voters, analysis.longer(d))
         })
         .collect();
-    heavier
+    let heavier: Vec<(usize, usize, usize)> = docs
         .iter()
-        .zip(truncated::ran_on(analysis, &heavier))
+        .zip(&found)
+        .flat_map(|(d, (_, voters, longer))| {
+            let floor = weight(d.backbone) + canonical::MIN_REST / 2;
+            voters
+                .iter()
+                .chain(longer)
+                .filter(move |&&(c, _)| weight(c) >= floor)
+                .map(move |&(c, _)| (d.id, d.backbone, c))
+        })
+        .collect();
+    let holders: Vec<(usize, usize)> = analysis
+        .documents
+        .iter()
+        .map(|d| (d.id, d.backbone))
+        .collect();
+    let extends: std::collections::BTreeSet<usize> = heavier
+        .iter()
+        .zip(truncated::ran_on(analysis, &heavier, &holders))
         .filter(|(_, ran_on)| !ran_on)
         .map(|(&(_, _, c), _)| c)
+        .collect();
+    found
+        .into_iter()
+        .map(|(votes, voters, longer)| {
+            let voters = voters.into_iter().map(|(c, n)| {
+                let extends = extends.contains(&c);
+                (c, Role::Voter { copies: n, extends })
+            });
+            let lenders = longer
+                .into_iter()
+                .filter(|(c, _)| extends.contains(c))
+                .map(|(c, n)| (c, Role::Lender { copies: n }));
+            (votes, voters.chain(lenders).collect())
+        })
         .collect()
 }
 
@@ -319,14 +336,16 @@ pub fn vote(
     rules: RuleMask,
 ) -> (String, DocStats) {
     let mut backbone: Option<Part> = None;
-    let mut voters: Vec<(Part, usize, bool)> = Vec::new();
+    // (part, copies, may lend its rest, votes)
+    let mut voters: Vec<(Part, usize, bool, bool)> = Vec::new();
     for p in parts {
         match p.role {
             Role::Backbone => backbone = Some(p),
-            Role::Voter { copies, extends } => voters.push((p, copies, extends)),
+            Role::Voter { copies, extends } => voters.push((p, copies, extends, true)),
+            Role::Lender { copies } => voters.push((p, copies, true, false)),
         }
     }
-    voters.sort_by_key(|(p, _, _)| p.copy);
+    voters.sort_by_key(|(p, _, _, _)| p.copy);
     let Some(backbone) = backbone else {
         let stats = DocStats {
             doc,
@@ -343,27 +362,29 @@ pub fn vote(
         text: &backbone.text,
         copies: backbone_votes,
         extends: false,
+        votes: true,
     })
     .chain(
         voters
             .iter()
-            .map(|(p, copies, extends)| canonical::Reading {
+            .map(|(p, copies, extends, votes)| canonical::Reading {
                 text: &p.text,
                 copies: *copies,
                 extends: *extends,
+                votes: *votes,
             }),
     )
     .collect();
     let merged = canonical::merge(&readings, rules);
     let part = |i: usize| if i == 0 { &backbone } else { &voters[i - 1].0 };
-    let built_on = part(merged.backbone);
+    // (The text's form is the planned backbone's as far as it reads.)
     let stats = DocStats {
         doc,
         chars: merged.text.chars().count(),
         bytes: merged.text.len(),
-        text_rules: built_on.fired,
+        text_rules: backbone.fired,
         changes: merged.changes,
-        backbone: (merged.backbone != 0).then_some(built_on.copy),
+        backbone: (merged.backbone != 0).then(|| part(merged.backbone).copy),
         cut: merged.cut.iter().map(|&i| part(i).copy).collect(),
     };
     (merged.text, stats)

@@ -189,12 +189,18 @@ pub const RAN_ON_MARGIN: f64 = 0.25;
 
 /// Whether each of `readings` — `(document, base, copy)`: a copy of the
 /// document clearly heavier than the copy `base` of it (its backbone, or
-/// its lightest complete copy) — ran on into another document: its sampled
-/// shingles `base` lacks (at least [`fingerprint::MIN_SAMPLES`] of them
-/// found elsewhere) are found in other documents' copies more often, by
-/// [`RAN_ON_MARGIN`], than `base`'s own samples are. One pass over the
-/// copies' samples, looking up only the samples asked about.
-pub fn ran_on(analysis: &Analysis, readings: &[(usize, usize, usize)]) -> Vec<bool> {
+/// its typical copy) — ran on into another document: its sampled shingles
+/// `base` lacks (at least [`fingerprint::MIN_SAMPLES`] of them found
+/// elsewhere) are found in other documents more often, by
+/// [`RAN_ON_MARGIN`], than `base`'s own samples are. Other documents are
+/// looked at through `holders`, one copy each (`(document, copy)`: its
+/// backbone or typical copy, which holds its text; a copy that ran on into
+/// the next page holds the next page's opening).
+pub fn ran_on(
+    analysis: &Analysis,
+    readings: &[(usize, usize, usize)],
+    holders: &[(usize, usize)],
+) -> Vec<bool> {
     if readings.is_empty() {
         return Vec::new();
     }
@@ -224,18 +230,18 @@ pub fn ran_on(analysis: &Analysis, readings: &[(usize, usize, usize)]) -> Vec<bo
             .collect();
         slots.push((d, extra));
     }
-    let mut index: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
+    let mut index: HashMap<u32, Vec<(usize, usize)>, crate::FastHash> = HashMap::default();
     for (slot, (_, xs)) in slots.iter().enumerate() {
         for (pos, &x) in xs.iter().enumerate() {
             index.entry(x).or_default().push((slot, pos));
         }
     }
     let mut held: Vec<Vec<bool>> = slots.iter().map(|(_, xs)| vec![false; xs.len()]).collect();
-    for (c, r) in analysis.copies.iter().enumerate() {
+    for &(document, c) in holders {
         for x in samples(c) {
             if let Some(at) = index.get(x) {
                 for &(slot, pos) in at {
-                    if slots[slot].0 != r.document {
+                    if slots[slot].0 != document {
                         held[slot][pos] = true;
                     }
                 }
