@@ -135,7 +135,9 @@ pub fn readings(
     docs: &[crate::model::Document],
 ) -> Vec<(usize, Vec<(usize, Role)>)> {
     let weight = |c: usize| analysis.copy(c).2.fingerprint.weight;
-    let found: Vec<(usize, Vec<(usize, usize)>, Vec<(usize, usize)>)> = docs
+    // (copies reading as the backbone, voters, longer readings past them)
+    type Found = (usize, Vec<(usize, usize)>, Vec<(usize, usize)>);
+    let found: Vec<Found> = docs
         .iter()
         .map(|d| {
             let (votes, voters) = analysis.voters(d);
