@@ -21,6 +21,11 @@
 //! another document's text keeps being left out of the backbone choice:
 //! that document's copies are found inside it.
 //!
+//! Smaller cuts are found where the texts are, at the vote
+//! ([`crate::canonical::merge`]): a copy that stops inside a line another
+//! holds and reads on past. [`ran_on`] tells that other copy's extra text
+//! from another document's (for the vote, and for the backbone choice).
+//!
 //! Invariants: only `complete` flags change, and only from true to false;
 //! documents without a clearly heavier copy are untouched.
 
