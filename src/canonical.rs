@@ -370,9 +370,10 @@ const OPENING: usize = 16;
 
 /// The reading the planned backbone (reading 0) is cut inside, and where
 /// in it — when it is cut inside readings that may lend their rest
-/// ([`Reading::extends`]): the lightest of those no other of them shows cut
-/// (a whole copy before one that ran on into a footer or the next page),
-/// the most copies first among equals, then the first.
+/// ([`Reading::extends`]), and does not end a sentence: the lightest of
+/// those no other of them shows cut (a whole copy before one that ran on
+/// into a footer or the next page), the most copies first among equals,
+/// then the first.
 fn cut_from(readings: &[Reading<'_>]) -> Option<(usize, usize)> {
     if readings.is_empty() {
         return None;
@@ -400,8 +401,12 @@ fn cut_from(readings: &[Reading<'_>]) -> Option<(usize, usize)> {
         .iter()
         .map(|&i| (i, readings[i].text.chars().collect()))
         .collect();
+    // A reading that ends a sentence may simply end there (another read on
+    // into a trailer glued to its last line): it lends no rest, nor takes
+    // one. A scrape cut at a chance byte rarely stops on a sentence's end.
     let cut_in = |inner: usize, outer: usize| {
         let outer = &chars[&outer];
+        (!crate::normalize::ends_sentence(readings[inner].text.trim_end())).then_some(())?;
         may_stop_inside(outer, readings[inner].text)
             .then(|| align(outer, readings[inner].text))
             .flatten()

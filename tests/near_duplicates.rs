@@ -540,6 +540,49 @@ fn a_few_characters_more_on_the_last_line_are_no_cut() {
     }
 }
 
+/// Whole copies, and one whose site glued its trailer (print, close, a
+/// visit count unique to the page) to the report's last line: the whole
+/// copies end a sentence there, so the vote never reads on into the glued
+/// one's trailer. (Which copy is the backbone is the backbone choice's:
+/// equally tidy, the first by path — the glued file is named last here;
+/// README, Known limits.)
+#[test]
+fn a_trailer_glued_to_the_last_line_is_no_rest() {
+    for name in ["hebei", "shaanxi"] {
+        for mirrors in [2, 3] {
+            let dir = tempfile::tempdir().unwrap();
+            let text = String::from_utf8(corpus(name)).unwrap();
+            // The report without the site's closing line(s), ending a
+            // sentence.
+            let body = text.trim_end();
+            let body = body.rsplit_once('\n').map_or(body, |(b, _)| b);
+            let glued = format!(
+                "{body} 打印本页 关闭窗口 浏览次数：43202 【字号：大 中 小】 分享到：微信 微博 QQ空间\n"
+            );
+            fs::write(dir.path().join("z-glued.txt"), glued).unwrap();
+            for m in 0..mirrors {
+                fs::write(
+                    dir.path().join(format!("mirror-{m}.txt")),
+                    format!("{body}\n"),
+                )
+                .unwrap();
+            }
+            let report = clean(dir.path(), &[]);
+            assert_eq!(report.documents.len(), 1, "{name}");
+            let d = &report.documents[0];
+            assert!(
+                d.backbone.path.contains("mirror"),
+                "{name}: {}",
+                d.backbone.path
+            );
+            let alone = tempfile::tempdir().unwrap();
+            fs::write(alone.path().join("mirror.txt"), format!("{body}\n")).unwrap();
+            let alone = clean(alone.path(), &[]);
+            assert_eq!(d.chars, alone.documents[0].chars, "{name} {mirrors}");
+        }
+    }
+}
+
 /// A site's footer line that only one document's copy has (its site alone
 /// carries the document) is no rest of the document cut from the others:
 /// the copies without it stay complete and the output has no footer.

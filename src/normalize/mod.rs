@@ -29,6 +29,7 @@ mod context;
 mod lines;
 mod rules;
 mod text;
+pub(crate) use text::ends_sentence;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -36,8 +36,9 @@ pub fn blank_lines(s: &str) -> Cow<'_, str> {
 /// Shortest width a hard wrap is recognised at (characters).
 pub const MIN_WRAP: usize = 16;
 
-/// Sentence-final marks: a wrapped line rarely ends on one.
-fn ends_sentence(line: &str) -> bool {
+/// Sentence-final marks: a wrapped line rarely ends on one (nor does a
+/// scrape cut at a chance byte).
+pub(crate) fn ends_sentence(line: &str) -> bool {
     line.chars().last().is_some_and(|c| {
         matches!(
             c,
