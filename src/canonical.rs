@@ -223,6 +223,11 @@ pub struct Merged {
 /// the document's rest.
 pub const MIN_REST: usize = 32;
 
+/// Characters another reading must read on past one that ends a sentence
+/// (inside one of its lines) for that one to be cut: more than a trailer a
+/// site glues to the last line (print, close, a visit count, share links).
+pub const AFTER_SENTENCE: usize = 200;
+
 /// Of the characters of a reading lying inside another, the share (in
 /// hundredths) that may differ from it or stand before it there (damage,
 /// a title line one site adds).
@@ -296,7 +301,16 @@ fn cut_inside(b: &[char], t: &str, al: &Alignment) -> Option<usize> {
         .copied()
         .filter(|c| !c.is_whitespace())
         .collect();
-    if rest.len() < MIN_REST {
+    // A copy that ends a sentence may simply end there, beside one that
+    // reads on into a trailer a site glued to its last line: only a long
+    // rest says it was cut (a scrape cut at a chance byte rarely stops on
+    // a sentence's end).
+    let needed = if crate::normalize::ends_sentence(t.trim_end()) {
+        AFTER_SENTENCE
+    } else {
+        MIN_REST
+    };
+    if rest.len() < needed {
         return None;
     }
     let opening: Vec<char> = t
@@ -370,8 +384,7 @@ const OPENING: usize = 16;
 
 /// The reading the planned backbone (reading 0) is cut inside, and where
 /// in it — when it is cut inside readings that may lend their rest
-/// ([`Reading::extends`]), and does not end a sentence: the lightest of
-/// those no other of them shows cut (a whole copy before one that ran on
+/// ([`Reading::extends`]): the lightest of those no other of them shows cut (a whole copy before one that ran on
 /// into a footer or the next page), the most copies first among equals,
 /// then the first.
 fn cut_from(readings: &[Reading<'_>]) -> Option<(usize, usize)> {
@@ -401,12 +414,8 @@ fn cut_from(readings: &[Reading<'_>]) -> Option<(usize, usize)> {
         .iter()
         .map(|&i| (i, readings[i].text.chars().collect()))
         .collect();
-    // A reading that ends a sentence may simply end there (another read on
-    // into a trailer glued to its last line): it lends no rest, nor takes
-    // one. A scrape cut at a chance byte rarely stops on a sentence's end.
     let cut_in = |inner: usize, outer: usize| {
         let outer = &chars[&outer];
-        (!crate::normalize::ends_sentence(readings[inner].text.trim_end())).then_some(())?;
         may_stop_inside(outer, readings[inner].text)
             .then(|| align(outer, readings[inner].text))
             .flatten()
@@ -1337,6 +1346,16 @@ mod settle {
         let dated = format!("{}2026年1月15日\n", whole.trim_end());
         let at_line_end = format!("{body}\n");
         let twice = format!("{mid_line}{whole}");
+        // Cut just past a sentence's end, most of a paragraph before the end
+        // of its line.
+        let four_fifths = whole
+            .char_indices()
+            .nth(whole.chars().count() * 4 / 5)
+            .unwrap()
+            .0;
+        let at = whole[..four_fifths].rfind('。').unwrap() + '。'.len_utf8();
+        let sentence_cut = format!("{}\n", &whole[..at]);
+        assert!(!whole[at..].starts_with('\n'));
         // The backbone's last line short (a chrome line) and found again,
         // spaced out, in the other's chrome: no cut of it.
         let short_end = format!("{whole}收藏\n|\n分享到：\n");
@@ -1347,6 +1366,12 @@ mod settle {
             (
                 "cut mid-line, outnumbering the whole copy",
                 vec![(&mid_line, 3, false), (&whole, 1, true)],
+                1,
+                vec![0],
+            ),
+            (
+                "cut past a sentence's end, a long rest after it",
+                vec![(&sentence_cut, 3, false), (&whole, 1, true)],
                 1,
                 vec![0],
             ),
@@ -1433,12 +1458,13 @@ mod settle {
                 whole.clone()
             };
             let cuts: Vec<String> = shares.iter().map(|&s| cut(&whole, s)).collect();
-            // Only copies cut mid-line, and well short of the end.
+            // Only copies cut mid-line, and well short of the end (past a
+            // sentence's end, a short rest may be a trailer).
             let cuts: Vec<String> = cuts
                 .into_iter()
                 .filter(|c| {
                     let rest = &whole[c.trim_end().len()..];
-                    !rest.starts_with('\n') && rest.chars().filter(|c| !c.is_whitespace()).count() > 2 * MIN_REST
+                    !rest.starts_with('\n') && rest.chars().filter(|c| !c.is_whitespace()).count() > AFTER_SENTENCE
                 })
                 .collect();
             prop_assume!(!cuts.is_empty());
