@@ -223,6 +223,11 @@ pub struct Merged {
 /// the document's rest.
 pub const MIN_REST: usize = 32;
 
+/// Characters of its line `b` must read on past where a reading stops for
+/// that one to stop inside the line (fewer are damage: a character doubled
+/// or dropped at the reading's end).
+const REST_OF_LINE: usize = 4;
+
 /// Characters another reading must read on past one that ends a sentence
 /// (inside one of its lines) for that one to be cut: more than a trailer a
 /// site glues to the last line (print, close, a visit count, share links).
@@ -249,7 +254,8 @@ fn solid(s: &[char]) -> usize {
 /// there (its last [`TAIL`] folded characters are `b`'s before that point,
 /// give or take [`TAIL_SLACK`] damaged ones: the alignment's end is no
 /// chance match of a short last line further on), it stops inside one of
-/// `b`'s lines — a scrape that stopped mid-line (a copy that stops at a
+/// `b`'s lines, at least [`REST_OF_LINE`] characters before its end — a
+/// scrape that stopped mid-line (a copy that stops at a
 /// line's end may end there, before a footer or the next page another copy
 /// ran on into) — and `b` reads on for at least [`MIN_REST`] characters
 /// that are not `t`'s opening again with at least half of `t`'s length (a
@@ -293,7 +299,13 @@ fn cut_inside(b: &[char], t: &str, al: &Alignment) -> Option<usize> {
     let (end, missed) = (first..=cover_end)
         .map(|p| (p, apart(p)))
         .min_by_key(|&(p, n)| (n, Reverse(p)))?;
-    if missed > TAIL_SLACK || end == 0 || end >= b.len() || b[end] == '\n' || b[end - 1] == '\n' {
+    if missed > TAIL_SLACK || end == 0 || end >= b.len() || b[end - 1] == '\n' {
+        return None;
+    }
+    // Inside a line: more of it follows than a damaged character or two
+    // (`关窗口` against `关窗口口`).
+    let line_rest = b[end..].iter().take_while(|&&c| c != '\n');
+    if line_rest.filter(|c| !c.is_whitespace()).count() < REST_OF_LINE {
         return None;
     }
     let rest: Vec<char> = b[end..]
