@@ -1470,13 +1470,16 @@ mod settle {
                 whole.clone()
             };
             let cuts: Vec<String> = shares.iter().map(|&s| cut(&whole, s)).collect();
-            // Only copies cut mid-line, and well short of the end (past a
-            // sentence's end, a short rest may be a trailer).
+            // Only copies cut mid-line (a few characters short of a line's
+            // end is damage), and well short of the end (past a sentence's
+            // end, a short rest may be a trailer).
             let cuts: Vec<String> = cuts
                 .into_iter()
                 .filter(|c| {
                     let rest = &whole[c.trim_end().len()..];
-                    !rest.starts_with('\n') && rest.chars().filter(|c| !c.is_whitespace()).count() > AFTER_SENTENCE
+                    let line: String = rest.chars().take_while(|&c| c != '\n').collect();
+                    line.chars().filter(|c| !c.is_whitespace()).count() >= REST_OF_LINE
+                        && rest.chars().filter(|c| !c.is_whitespace()).count() > AFTER_SENTENCE
                 })
                 .collect();
             prop_assume!(!cuts.is_empty());
