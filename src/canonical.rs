@@ -5,14 +5,17 @@
 //! backbone and the text to emit.
 //!
 //! The backbone is the most complete copy ([`choose_backbone`]): never a
-//! copy more than 3% heavier than the typical complete copy (it ran on into
-//! something else) while another will do; then a copy within 3% of the
-//! heaviest fold; then complete over truncated; then the fewest lines
-//! repaired from mojibake; then the tidiest (fewest
-//! lines and rule-changed lines); then the least damaged (`?`, U+FFFD,
-//! repaired mojibake); then the first by path, the heaviest, the first by
-//! offset. [`vote`] then corrects it with the other readings of the
-//! document, and [`render_lines`] renders a copy's lines.
+//! copy more than 3% heavier than the typical complete copy, nor one whose
+//! extra text is another document's (it ran on into something else), while
+//! another will do; then a copy within 3% of the heaviest fold; then
+//! complete over truncated; then the fewest lines repaired from mojibake;
+//! then the tidiest (fewest lines and rule-changed lines); then the least
+//! damaged (`?`, U+FFFD, repaired mojibake); then the first by path, the
+//! heaviest, the first by offset. With all readings' texts in hand,
+//! [`merge`] reads on past a backbone cut mid-line inside another reading
+//! (mirrors of a cut scrape outnumbering the whole copy) and [`vote`]
+//! corrects it with the other readings of the document; [`render_lines`]
+//! renders a copy's lines.
 //!
 //! Invariants: the choice depends only on the copies, never on their order of
 //! arrival; the text is LF-separated, without leading or trailing blank lines,

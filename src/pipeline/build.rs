@@ -6,8 +6,10 @@
 //! parallel, in no set order), and each document's size, text-rule counts
 //! and vote summary filled in.
 //!
-//! A document's text is its backbone copy, corrected by a vote of its other
-//! distinct readings (copies whose fold differs from the backbone's: damaged,
+//! A document's text is its backbone copy — read on past where it stops
+//! when it was cut mid-line inside another reading that may lend its rest
+//! (see [`canonical::merge`]) — corrected by a vote of its other distinct
+//! readings (copies whose fold differs from the backbone's: damaged,
 //! truncated, re-wrapped), each weighing as many copies as share it (see
 //! [`canonical::consensus`]). The copies needed are rendered from memory when their
 //! file's text was kept, otherwise read again, input by input, one batch of
@@ -309,8 +311,9 @@ pub struct DocStats {
     pub bytes: usize,
     pub text_rules: RuleMask,
     pub changes: Vec<VoteChange>,
-    /// The copy the text was built on when it is not the planned backbone
-    /// (that one was cut inside it, see [`canonical::merge`]).
+    /// The copy that lent the text its rest when the planned backbone was
+    /// cut inside it (see [`canonical::merge`]): the document's backbone
+    /// from then on.
     pub backbone: Option<usize>,
     /// Copies (one per reading) cut inside the backbone, mid-line.
     pub cut: Vec<usize>,
