@@ -399,9 +399,9 @@ const OPENING: usize = 16;
 
 /// The reading the planned backbone (reading 0) is cut inside, and where
 /// in it — when it is cut inside readings that may lend their rest
-/// ([`Reading::extends`]): the lightest of those no other of them shows cut (a whole copy before one that ran on
-/// into a footer or the next page), the most copies first among equals,
-/// then the first.
+/// ([`Reading::extends`]): the lightest of those no other of them shows
+/// cut (a whole copy before one that ran on into a footer or the next
+/// page), the most copies first among equals, then the first.
 fn cut_from(readings: &[Reading<'_>]) -> Option<(usize, usize)> {
     if readings.is_empty() {
         return None;
