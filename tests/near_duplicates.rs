@@ -62,17 +62,62 @@ fn summary(report: &Report) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// What `canon explain` says of the first document of `dir`.
+fn explain_first(dir: &std::path::Path) -> String {
+    let out = canon()
+        .args(["explain", "--quiet", "--doc", "0"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Asserts that document `d`'s backbone is the copy whose path ends with
+/// `backbone`, and that each of its copies whose path contains `cut` is
+/// reported truncated for `reason`, by that backbone; `case` names the
+/// case in messages. Returns how the cut copies were reported (for more
+/// checks).
+fn assert_cut_by_backbone<'a>(
+    d: &'a canon::report::DocumentEntry,
+    backbone: &str,
+    cut: &str,
+    reason: &str,
+    case: &str,
+) -> Vec<&'a canon::report::TruncatedEntry> {
+    assert!(
+        d.backbone.path.ends_with(backbone),
+        "{case}: {}",
+        d.backbone.path
+    );
+    d.sources
+        .iter()
+        .filter(|s| s.path.contains(cut))
+        .map(|s| {
+            assert!(!s.complete, "{case}: {} said complete", s.path);
+            let why = s.truncated.as_ref().expect("a reason");
+            assert_eq!(why.reason, reason, "{case}: {}", s.path);
+            assert!(why.by.as_ref().unwrap().path.ends_with(backbone), "{case}");
+            why
+        })
+        .collect()
+}
+
 fn clean(dir: &std::path::Path, extra: &[&str]) -> Report {
-    let out = tempfile::tempdir().unwrap();
+    clean_into(dir, tempfile::tempdir().unwrap().path(), extra)
+}
+
+/// `canon clean` of `dir` into `out` (kept, to read the documents): the
+/// report.
+fn clean_into(dir: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> Report {
     canon()
         .arg("clean")
         .arg(dir)
         .args(["--quiet", "--out"])
-        .arg(out.path())
+        .arg(out)
         .args(extra)
         .assert()
         .success();
-    serde_json::from_slice(&fs::read(out.path().join("report.json")).unwrap()).unwrap()
+    serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap()
 }
 
 #[test]
@@ -163,15 +208,7 @@ fn the_vote_rebuilds_the_clean_report_from_damaged_copies() {
             fs::write(dir.path().join(format!("copy-{k}.txt")), c).unwrap();
         }
         let out = tempfile::tempdir().unwrap();
-        canon()
-            .arg("clean")
-            .arg(dir.path())
-            .args(["--quiet", "--out"])
-            .arg(out.path())
-            .assert()
-            .success();
-        let report: Report =
-            serde_json::from_slice(&fs::read(out.path().join("report.json")).unwrap()).unwrap();
+        let report = clean_into(dir.path(), out.path(), &[]);
         assert_eq!(report.totals.documents, 1, "{name}");
         let doc = &report.documents[0];
         let got = fs::read_to_string(out.path().join(&doc.output)).unwrap();
@@ -285,27 +322,13 @@ fn a_truncated_majority_never_halves_the_document() {
                 d.chars
             );
             // The mirrors are reported truncated, the complete copy as the
-            // backbone.
-            assert!(
-                d.backbone.path.ends_with("complete.txt"),
-                "{name}: {}",
-                d.backbone.path
-            );
-            for s in d.sources.iter().filter(|s| s.path.contains("mirror")) {
-                assert!(!s.complete, "{name}: {} said complete", s.path);
-                // And why: the complete copy holds it and goes on.
-                let why = s.truncated.as_ref().expect("a reason");
-                assert_eq!(why.reason, "heavier-copy", "{name}");
-                assert!(why.by.as_ref().unwrap().path.ends_with("complete.txt"));
+            // backbone, and why: the complete copy holds them and goes on.
+            let whys = assert_cut_by_backbone(d, "complete.txt", "mirror", "heavier-copy", name);
+            for why in whys {
                 assert!(why.percent.unwrap() >= 200, "{why:?}");
             }
             // `canon explain` says it too.
-            let out = canon()
-                .args(["explain", "--quiet", "--doc", "0"])
-                .arg(dir.path())
-                .output()
-                .unwrap();
-            let text = String::from_utf8_lossy(&out.stdout);
+            let text = explain_first(dir.path());
             assert_eq!(
                 text.matches("truncated: ").count(),
                 mirrors,
@@ -370,12 +393,7 @@ fn mirrors_cut_near_the_end_never_cut_the_document() {
             }
             if k == 1 {
                 // `canon explain` tells the same story.
-                let out = canon()
-                    .args(["explain", "--quiet", "--doc", "0"])
-                    .arg(dir.path())
-                    .output()
-                    .unwrap();
-                let text = String::from_utf8_lossy(&out.stdout);
+                let text = explain_first(dir.path());
                 assert_eq!(
                     text.matches("truncated: it stops inside a line").count(),
                     cuts.len(),
@@ -419,15 +437,7 @@ fn cut_mirrors_never_take_the_rest_of_a_copy_run_on_into_another_report() {
             let run_on = format!("{text_a}\n{}", truncate(&text_b, 0.3));
             fs::write(dir.path().join("run-on.txt"), &run_on).unwrap();
             let out = tempfile::tempdir().unwrap();
-            canon()
-                .arg("clean")
-                .arg(dir.path())
-                .args(["--quiet", "--out"])
-                .arg(out.path())
-                .assert()
-                .success();
-            let report: Report =
-                serde_json::from_slice(&fs::read(out.path().join("report.json")).unwrap()).unwrap();
+            let report = clean_into(dir.path(), out.path(), &[]);
             assert_eq!(report.documents.len(), 2, "{a} {whole}");
             let d = report
                 .documents
@@ -495,15 +505,31 @@ fn mirrors_cut_near_the_end_beside_a_damaged_whole_copy_in_another_encoding() {
             "{name}: {} of {want} characters",
             d.chars
         );
-        assert!(
-            d.backbone.path.ends_with("whole.txt"),
-            "{name}: {}",
-            d.backbone.path
-        );
-        for s in d.sources.iter().filter(|s| s.path.contains("mirror")) {
-            assert!(!s.complete, "{name}: {} said complete", s.path);
-        }
+        assert_cut_by_backbone(d, "whole.txt", "mirror", "mid-line", name);
     }
+}
+
+/// `mirrors` files holding `body`, and one (`file`) holding it with
+/// `extra` on its last line, cleaned: one document, a mirror its backbone.
+fn mirrors_and_a_longer_last_line(body: &str, extra: &str, file: &str, mirrors: usize) -> Report {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join(file), format!("{body}{extra}\n")).unwrap();
+    for m in 0..mirrors {
+        fs::write(
+            dir.path().join(format!("mirror-{m}.txt")),
+            format!("{body}\n"),
+        )
+        .unwrap();
+    }
+    let report = clean(dir.path(), &[]);
+    assert_eq!(report.documents.len(), 1, "{file}");
+    let d = &report.documents[0];
+    assert!(
+        d.backbone.path.contains("mirror"),
+        "{file}: {}",
+        d.backbone.path
+    );
+    report
 }
 
 /// Copies that end a line early by a few characters — one site writes the
@@ -513,26 +539,10 @@ fn mirrors_cut_near_the_end_beside_a_damaged_whole_copy_in_another_encoding() {
 fn a_few_characters_more_on_the_last_line_are_no_cut() {
     for name in ["hebei", "ningxia"] {
         for extra in ["15日", "（本报记者 王某某 李某某）"] {
-            let dir = tempfile::tempdir().unwrap();
             let text = String::from_utf8(corpus(name)).unwrap();
-            let body = text.trim_end();
-            fs::write(dir.path().join("long.txt"), format!("{body}{extra}\n")).unwrap();
-            for m in 0..3 {
-                fs::write(
-                    dir.path().join(format!("mirror-{m}.txt")),
-                    format!("{body}\n"),
-                )
-                .unwrap();
-            }
-            let report = clean(dir.path(), &[]);
-            assert_eq!(report.documents.len(), 1, "{name}");
+            let report = mirrors_and_a_longer_last_line(text.trim_end(), extra, "long.txt", 3);
             let d = &report.documents[0];
             assert_eq!(d.chars, normalized(name).chars().count(), "{name} {extra}");
-            assert!(
-                d.backbone.path.contains("mirror"),
-                "{name}: {}",
-                d.backbone.path
-            );
             for s in &d.sources {
                 assert!(s.complete, "{name} {extra}: {} said cut", s.path);
             }
@@ -550,31 +560,15 @@ fn a_few_characters_more_on_the_last_line_are_no_cut() {
 fn a_trailer_glued_to_the_last_line_is_no_rest() {
     for name in ["hebei", "shaanxi"] {
         for mirrors in [2, 3] {
-            let dir = tempfile::tempdir().unwrap();
             let text = String::from_utf8(corpus(name)).unwrap();
             // The report without the site's closing line(s), ending a
             // sentence.
             let body = text.trim_end();
             let body = body.rsplit_once('\n').map_or(body, |(b, _)| b);
-            let glued = format!(
-                "{body} 打印本页 关闭窗口 浏览次数：43202 【字号：大 中 小】 分享到：微信 微博 QQ空间\n"
-            );
-            fs::write(dir.path().join("z-glued.txt"), glued).unwrap();
-            for m in 0..mirrors {
-                fs::write(
-                    dir.path().join(format!("mirror-{m}.txt")),
-                    format!("{body}\n"),
-                )
-                .unwrap();
-            }
-            let report = clean(dir.path(), &[]);
-            assert_eq!(report.documents.len(), 1, "{name}");
+            let glued =
+                " 打印本页 关闭窗口 浏览次数：43202 【字号：大 中 小】 分享到：微信 微博 QQ空间";
+            let report = mirrors_and_a_longer_last_line(body, glued, "z-glued.txt", mirrors);
             let d = &report.documents[0];
-            assert!(
-                d.backbone.path.contains("mirror"),
-                "{name}: {}",
-                d.backbone.path
-            );
             let alone = tempfile::tempdir().unwrap();
             fs::write(alone.path().join("mirror.txt"), format!("{body}\n")).unwrap();
             let alone = clean(alone.path(), &[]);
