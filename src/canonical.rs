@@ -241,8 +241,8 @@ pub const AFTER_SENTENCE: usize = 200;
 /// a title line one site adds).
 const INSIDE_SLACK: usize = 10;
 
-/// Most readings tried as the one the backbone was cut from (the lightest
-/// of those reading on long enough past its end).
+/// Most readings past the voters read to lend the backbone their rest (the
+/// lightest of those clearly heavier than it).
 pub const MAX_LONGER: usize = 4;
 
 /// Characters other than whitespace.
@@ -397,68 +397,48 @@ fn folded_tail(s: &str) -> Vec<char> {
 /// [`cut_inside`]).
 const OPENING: usize = 16;
 
-/// The reading the planned backbone (reading 0) is cut inside, and where
-/// in it — when it is cut inside readings that may lend their rest
-/// ([`Reading::extends`]): the lightest of those no other of them shows
-/// cut (a whole copy before one that ran on into a footer or the next
-/// page), the most copies first among equals, then the first.
-fn cut_from(readings: &[Reading<'_>]) -> Option<(usize, usize)> {
-    if readings.is_empty() {
-        return None;
+/// The planned backbone (reading 0) read on past where it was cut: each
+/// reading that may lend its rest ([`Reading::extends`]), lightest first,
+/// inside which the text so far stops mid-line (see [`cut_inside`]) lends
+/// it its rest — so mirrors cut at many points lead to the whole copy, and
+/// a whole copy is taken before one that reads on into a footer or the
+/// next page (the whole one stops at a line's end inside it). The last
+/// lender and the text, if any lent; each reading is aligned at most once.
+fn read_on(readings: &[Reading<'_>]) -> Option<(usize, String)> {
+    let solid_of = |t: &str| t.chars().filter(|c| !c.is_whitespace()).count();
+    let planned = readings.first()?;
+    let mut longer: Vec<(usize, usize)> = (1..readings.len())
+        .filter(|&i| readings[i].extends)
+        .map(|i| (solid_of(readings[i].text), i))
+        .collect();
+    longer.sort_unstable();
+    let mut text = planned.text.to_string();
+    let mut solid = solid_of(&text);
+    let mut lender = None;
+    for (weight, i) in longer {
+        if weight < solid + MIN_REST {
+            continue;
+        }
+        let outer: Vec<char> = readings[i].text.chars().collect();
+        if !may_stop_inside(&outer, &text) {
+            continue;
+        }
+        let Some(at) = align(&outer, &text).and_then(|al| cut_inside(&outer, &text, &al)) else {
+            continue;
+        };
+        let rest: String = outer[at..].iter().collect();
+        text = format!("{}{rest}", text.trim_end());
+        solid = solid_of(&text);
+        lender = Some(i);
     }
-    let solids: Vec<usize> = readings
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            if i == 0 || r.extends {
-                r.text.chars().filter(|c| !c.is_whitespace()).count()
-            } else {
-                0
-            }
-        })
-        .collect();
-    let mut longer: Vec<usize> = (1..readings.len())
-        .filter(|&i| readings[i].extends && solids[i] >= solids[0] + MIN_REST)
-        .collect();
-    if longer.is_empty() {
-        return None;
-    }
-    longer.sort_by_key(|&i| (solids[i], i));
-    longer.truncate(MAX_LONGER);
-    let chars: std::collections::HashMap<usize, Vec<char>> = longer
-        .iter()
-        .map(|&i| (i, readings[i].text.chars().collect()))
-        .collect();
-    let cut_in = |inner: usize, outer: usize| {
-        let outer = &chars[&outer];
-        may_stop_inside(outer, readings[inner].text)
-            .then(|| align(outer, readings[inner].text))
-            .flatten()
-            .and_then(|al| cut_inside(outer, readings[inner].text, &al))
-    };
-    let holding: Vec<(usize, usize)> = longer
-        .par_iter()
-        .filter_map(|&i| cut_in(0, i).map(|at| (i, at)))
-        .collect();
-    let whole: Vec<(usize, usize)> = holding
-        .par_iter()
-        .copied()
-        .filter(|&(i, _)| {
-            !holding.iter().any(|&(j, _)| {
-                j != i && solids[j] >= solids[i] + MIN_REST && cut_in(i, j).is_some()
-            })
-        })
-        .collect();
-    whole
-        .into_iter()
-        .min_by_key(|&(i, _)| (solids[i], Reverse(readings[i].copies), i))
+    lender.map(|i| (i, text))
 }
 
 /// A document's text from all its distinct readings (the planned backbone
 /// first): the planned backbone, read on past where it stops when it is cut
-/// mid-line inside another reading that may lend its rest (see
-/// [`cut_from`]: that one is then the backbone, whose extent the text has;
-/// the form stays the planned one's as far as it reads), the
+/// mid-line inside other readings that may lend their rest (see
+/// [`read_on`]: the last lender is then the backbone, whose extent the text
+/// has; the form stays the earlier readings' as far as they read), the
 /// [`consensus`] of the other readings on it, and which of them are cut
 /// inside it.
 pub fn merge(readings: &[Reading<'_>], rules: RuleMask) -> Merged {
@@ -470,12 +450,8 @@ pub fn merge(readings: &[Reading<'_>], rules: RuleMask) -> Merged {
             cut: Vec::new(),
         };
     };
-    let (backbone, base, until) = match cut_from(readings) {
-        Some((i, at)) => {
-            let head = planned.text.trim_end();
-            let rest: String = readings[i].text.chars().skip(at).collect();
-            (i, format!("{head}{rest}"), head.chars().count())
-        }
+    let (backbone, base, until) = match read_on(readings) {
+        Some((i, text)) => (i, text, planned.text.trim_end().chars().count()),
         None => (0, planned.text.to_string(), usize::MAX),
     };
     let b: Vec<char> = base.chars().collect();
