@@ -241,8 +241,8 @@ pub const AFTER_SENTENCE: usize = 200;
 /// a title line one site adds).
 const INSIDE_SLACK: usize = 10;
 
-/// Most readings past the voters read to lend the backbone their rest (the
-/// lightest of those clearly heavier than it).
+/// Most readings past the voters read to lend the backbone their rest (see
+/// [`crate::model::Analysis::longer`]).
 pub const MAX_LONGER: usize = 4;
 
 /// Characters other than whitespace.

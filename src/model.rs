@@ -264,10 +264,12 @@ impl Analysis {
         (backbone_votes, readings)
     }
 
-    /// Of a document's readings that do not vote (past [`MAX_VOTERS`]), the
-    /// lightest clearly heavier than its backbone, at most
-    /// [`canonical::MAX_LONGER`]: the backbone may be cut inside one of them
-    /// (see [`canonical::merge`]).
+    /// Of a document's readings that do not vote (past [`MAX_VOTERS`]) and
+    /// are clearly heavier than its backbone, the lightest and the heaviest
+    /// ([`canonical::MAX_LONGER`] in all, half each): the backbone may be
+    /// cut inside them (see [`canonical::merge`]) — the lightest lead on
+    /// from a cut, the heaviest hold the whole text when many copies were
+    /// cut at many points.
     pub fn longer(&self, doc: &Document) -> Vec<(usize, usize)> {
         let (_, readings) = self.readings(doc);
         let floor = self.copy(doc.backbone).2.fingerprint.weight + canonical::MIN_REST / 2;
@@ -278,7 +280,10 @@ impl Analysis {
             .filter(|&(c, _)| weight(c) >= floor)
             .collect();
         rest.sort_by_key(|&(c, _)| (weight(c), c));
-        rest.truncate(canonical::MAX_LONGER);
+        let half = canonical::MAX_LONGER / 2;
+        if rest.len() > canonical::MAX_LONGER {
+            rest.drain(half..rest.len() - (canonical::MAX_LONGER - half));
+        }
         rest
     }
 

@@ -409,6 +409,45 @@ fn mirrors_cut_near_the_end_never_cut_the_document() {
     }
 }
 
+/// 24 mirrors of a report cut mid-line at 24 points from 82% to 98% (too
+/// heavy to be judged cut on weights; every file its own reading, more
+/// than the vote takes) and one whole copy,
+/// last by path: the text reads on, mirror by mirror, to the whole copy's
+/// end.
+#[test]
+fn mirrors_cut_at_many_points_lead_to_the_whole_copy() {
+    for name in ["ningxia", "yunnan"] {
+        let dir = tempfile::tempdir().unwrap();
+        let text = String::from_utf8(corpus(name)).unwrap();
+        for k in 0..24 {
+            // Cut in the middle of the line at 82% + k × 0.7% of the text
+            // (a cut at a line's end reads as a whole copy: README, Known
+            // limits).
+            let at = text
+                .char_indices()
+                .nth((text.chars().count() as f64 * (0.82 + 0.007 * k as f64)) as usize)
+                .unwrap()
+                .0;
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            let middle = text[start..end].chars().count() / 2;
+            let cut_at = start + text[start..end].char_indices().nth(middle).unwrap().0;
+            fs::write(dir.path().join(format!("cut-{k:02}.txt")), &text[..cut_at]).unwrap();
+        }
+        fs::write(dir.path().join("whole.txt"), &text).unwrap();
+        let report = clean(dir.path(), &[]);
+        assert_eq!(report.documents.len(), 1, "{name}: {:?}", summary(&report));
+        let d = &report.documents[0];
+        let want = normalized(name).chars().count();
+        assert_eq!(d.chars, want, "{name}: {} of {want}", d.chars);
+        assert!(
+            d.backbone.path.ends_with("whole.txt"),
+            "{name}: {}",
+            d.backbone.path
+        );
+    }
+}
+
 /// The cut mirrors beside a copy that ran on into another report's opening
 /// (a scrape that did not stop at the page's end), and that report whole
 /// elsewhere: the run-on copy never lends the document its rest — it would
