@@ -185,8 +185,8 @@ fn in_document(
 }
 
 /// How much more often (share of sampled shingles) a copy's text past its
-/// document's backbone must be found in other documents than the
-/// backbone's own text is, for the copy to have run on into another
+/// document's backbone or typical copy must be found in other documents
+/// than that copy's own text is, for the copy to have run on into another
 /// document. Reports share formulas: 15–40% of a report's sampled shingles
 /// are found in other reports of the corpus, its closing paragraphs as
 /// much as the rest.
@@ -199,8 +199,8 @@ pub const RAN_ON_MARGIN: f64 = 0.25;
 /// elsewhere) are found in other documents more often, by
 /// [`RAN_ON_MARGIN`], than `base`'s own samples are. Other documents are
 /// looked at through `holders`, one copy each (`(document, copy)`: its
-/// backbone or typical copy, which holds its text; a copy that ran on into
-/// the next page holds the next page's opening).
+/// backbone or typical copy, which holds its text — the opening a copy of
+/// another document ran on into is found there).
 pub fn ran_on(
     analysis: &Analysis,
     readings: &[(usize, usize, usize)],
