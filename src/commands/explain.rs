@@ -44,26 +44,14 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
         .iter()
         .map(|&(c, role)| (c, role, render(c)))
         .collect();
-    let readings: Vec<canonical::Reading<'_>> = std::iter::once(canonical::Reading {
-        text: &backbone_text,
-        copies: backbone_votes,
-        extends: false,
-        votes: true,
-    })
-    .chain(voter_texts.iter().map(|(_, role, t)| {
-        let (copies, extends, votes) = match *role {
-            pipeline::build::Role::Voter { copies, extends } => (copies, extends, true),
-            pipeline::build::Role::Lender { copies } => (copies, true, false),
-            pipeline::build::Role::Backbone => (0, false, false),
-        };
-        canonical::Reading {
-            text: t,
-            copies,
-            extends,
-            votes,
-        }
-    }))
-    .collect();
+    let readings: Vec<canonical::Reading<'_>> =
+        std::iter::once(pipeline::build::Role::Backbone.reading(&backbone_text, backbone_votes))
+            .chain(
+                voter_texts
+                    .iter()
+                    .map(|(_, role, t)| role.reading(t, backbone_votes)),
+            )
+            .collect();
     let merged = canonical::merge(&readings, analysis.rules);
     let copy_of = |i: usize| {
         if i == 0 {

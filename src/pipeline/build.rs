@@ -66,6 +66,24 @@ pub enum Role {
     },
 }
 
+impl Role {
+    /// The reading of `text` in this role, for [`canonical::merge`]
+    /// (`backbone_votes`: how many copies read as the backbone does).
+    pub fn reading(self, text: &str, backbone_votes: usize) -> canonical::Reading<'_> {
+        let (copies, extends, votes) = match self {
+            Role::Backbone => (backbone_votes, false, true),
+            Role::Voter { copies, extends } => (copies, extends, true),
+            Role::Lender { copies } => (copies, true, false),
+        };
+        canonical::Reading {
+            text,
+            copies,
+            extends,
+            votes,
+        }
+    }
+}
+
 /// A copy a document needs, with all a worker holding only the copy's unit
 /// must know to render it: where it lies and the key it was analyzed with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -341,16 +359,14 @@ pub fn vote(
     rules: RuleMask,
 ) -> (String, DocStats) {
     let mut backbone: Option<Part> = None;
-    // (part, copies, may lend its rest, votes)
-    let mut voters: Vec<(Part, usize, bool, bool)> = Vec::new();
+    let mut voters: Vec<Part> = Vec::new();
     for p in parts {
         match p.role {
             Role::Backbone => backbone = Some(p),
-            Role::Voter { copies, extends } => voters.push((p, copies, extends, true)),
-            Role::Lender { copies } => voters.push((p, copies, true, false)),
+            _ => voters.push(p),
         }
     }
-    voters.sort_by_key(|(p, _, _, _)| p.copy);
+    voters.sort_by_key(|p| p.copy);
     let Some(backbone) = backbone else {
         let stats = DocStats {
             doc,
@@ -363,25 +379,12 @@ pub fn vote(
         };
         return (String::new(), stats);
     };
-    let readings: Vec<canonical::Reading<'_>> = std::iter::once(canonical::Reading {
-        text: &backbone.text,
-        copies: backbone_votes,
-        extends: false,
-        votes: true,
-    })
-    .chain(
-        voters
-            .iter()
-            .map(|(p, copies, extends, votes)| canonical::Reading {
-                text: &p.text,
-                copies: *copies,
-                extends: *extends,
-                votes: *votes,
-            }),
-    )
-    .collect();
+    let readings: Vec<canonical::Reading<'_>> = std::iter::once(&backbone)
+        .chain(&voters)
+        .map(|p| p.role.reading(&p.text, backbone_votes))
+        .collect();
     let merged = canonical::merge(&readings, rules);
-    let part = |i: usize| if i == 0 { &backbone } else { &voters[i - 1].0 };
+    let part = |i: usize| if i == 0 { &backbone } else { &voters[i - 1] };
     // (The text's form is the planned backbone's as far as it reads.)
     let stats = DocStats {
         doc,
