@@ -226,6 +226,11 @@ pub struct Merged {
 /// the document's rest.
 pub const MIN_REST: usize = 32;
 
+/// Most characters a copy's last differing stretch, where the backbone
+/// reads on past it, may hold to vote (see [`align`]): damage at a cut
+/// copy's end, not text it ran on into.
+const RUN_ON_TAIL: usize = 16;
+
 /// Characters of its line `b` must read on past where a reading stops for
 /// that one to stop inside the line (fewer are damage: a character doubled
 /// or dropped at the reading's end).
@@ -242,8 +247,10 @@ pub const AFTER_SENTENCE: usize = 200;
 const INSIDE_SLACK: usize = 10;
 
 /// Most readings past the voters read to lend the backbone their rest (see
-/// [`crate::model::Analysis::longer`]).
-pub const MAX_LONGER: usize = 4;
+/// [`crate::model::Analysis::longer`]): [`LIGHTEST_LONGER`] of the
+/// lightest, the rest of the heaviest.
+pub const MAX_LONGER: usize = 8;
+pub const LIGHTEST_LONGER: usize = 2;
 
 /// Characters other than whitespace.
 fn solid(s: &[char]) -> usize {
@@ -306,9 +313,14 @@ fn cut_inside(b: &[char], t: &str, al: &Alignment) -> Option<usize> {
         return None;
     }
     // Inside a line: more of it follows than a damaged character or two
-    // (`关窗口` against `关窗口口`).
-    let line_rest = b[end..].iter().take_while(|&&c| c != '\n');
-    if line_rest.filter(|c| !c.is_whitespace()).count() < REST_OF_LINE {
+    // (`关窗口` against `关窗口口`) — or the one to three characters that
+    // end its sentence (`问题` against `问题。`, `难` against `难”。`): a
+    // scrape that stopped a byte short of a paragraph's end.
+    let line_rest: String = b[end..].iter().take_while(|&&c| c != '\n').collect();
+    let short = line_rest.chars().filter(|c| !c.is_whitespace()).count() < REST_OF_LINE;
+    let ends_sentence = |s: &str| crate::normalize::ends_sentence(s.trim_end());
+    let sentence_short = short && !ends_sentence(t) && ends_sentence(&line_rest);
+    if short && !sentence_short {
         return None;
     }
     let rest: Vec<char> = b[end..]
@@ -319,8 +331,9 @@ fn cut_inside(b: &[char], t: &str, al: &Alignment) -> Option<usize> {
     // A copy that ends a sentence may simply end there, beside one that
     // reads on into a trailer a site glued to its last line: only a long
     // rest says it was cut (a scrape cut at a chance byte rarely stops on
-    // a sentence's end).
-    let needed = if crate::normalize::ends_sentence(t.trim_end()) {
+    // a sentence's end). So for one that stops its sentence's end short:
+    // its last full stop damaged away looks the same.
+    let needed = if sentence_short || ends_sentence(t) {
         AFTER_SENTENCE
     } else {
         MIN_REST
@@ -832,7 +845,15 @@ fn align(b: &[char], text: &str) -> Option<Alignment> {
             let own = &t[new_index..new_index + new_len];
             let solid = own.len() - own.iter().rev().take_while(|c| c.is_whitespace()).count();
             let at_end = t[new_index + new_len..].iter().all(|c| c.is_whitespace());
-            if at_end && old_len > solid {
+            if at_end && solid > RUN_ON_TAIL {
+                // More than a damaged character or two where the backbone
+                // reads on: the copy ran on into other text (another
+                // page's opening) or holds its own ending. Not a reading
+                // of the backbone's: it votes nothing there (two copies
+                // that ran on alike once outvoted a lone whole copy, and
+                // another report's opening replaced the report's text).
+                ops.truncate(k);
+            } else if at_end && old_len > solid {
                 ops[k] = similar::DiffOp::Replace {
                     old_index,
                     old_len: solid,
@@ -1347,6 +1368,21 @@ mod settle {
         let at = whole[..four_fifths].rfind('。').unwrap() + '。'.len_utf8();
         let sentence_cut = format!("{}\n", &whole[..at]);
         assert!(!whole[at..].starts_with('\n'));
+        // Cut just before the full stop that ends a paragraph's line (the
+        // scrape stopped a byte short of it), and the same with a closing
+        // quote left too.
+        let line_end = at + whole[at..].find("。\n").unwrap();
+        let stop_lost = format!("{}\n", &whole[..line_end]);
+        let quote_end = whole.find("”。\n").unwrap();
+        let quote_lost = format!("{}\n", &whole[..quote_end]);
+        // A copy ending on the report's last paragraph, its full stop
+        // damaged away, beside the whole page (its closing chrome) with a
+        // footer line after it: no cut (a damaged last character looks
+        // like one; only a long rest says it was cut).
+        let last_stop = whole.rfind("。\n").unwrap();
+        let damaged_end = format!("{}\n", &whole[..last_stop]);
+        let damaged_footer =
+            format!("{whole}本页责任编辑：李明 联系电话：0971-8888888 地址：昆明市五华区\n");
         // The backbone's last line short (a chrome line) and found again,
         // spaced out, in the other's chrome: no cut of it.
         let short_end = format!("{whole}收藏\n|\n分享到：\n");
@@ -1365,6 +1401,24 @@ mod settle {
                 vec![(&sentence_cut, 3, false), (&whole, 1, true)],
                 1,
                 vec![0],
+            ),
+            (
+                "cut a character before its line's end, the full stop lost",
+                vec![(&stop_lost, 3, false), (&whole, 1, true)],
+                1,
+                vec![0],
+            ),
+            (
+                "cut two characters before its line's end",
+                vec![(&quote_lost, 3, false), (&whole, 1, true)],
+                1,
+                vec![0],
+            ),
+            (
+                "the last full stop damaged away is no cut before a footer",
+                vec![(&damaged_end, 3, false), (&damaged_footer, 1, true)],
+                0,
+                vec![],
             ),
             (
                 "the whole copy may not lend its rest",

@@ -266,10 +266,12 @@ impl Analysis {
 
     /// Of a document's readings that do not vote (past [`MAX_VOTERS`]) and
     /// are clearly heavier than its backbone, the lightest and the heaviest
-    /// ([`canonical::MAX_LONGER`] in all, half each): the backbone may be
-    /// cut inside them (see [`canonical::merge`]) — the lightest lead on
-    /// from a cut, the heaviest hold the whole text when many copies were
-    /// cut at many points.
+    /// ([`canonical::MAX_LONGER`] in all, [`canonical::LIGHTEST_LONGER`]
+    /// of the lightest): the backbone may be cut inside them (see
+    /// [`canonical::merge`]) — the lightest lead on from a cut, the
+    /// heaviest hold the whole text when many copies were cut at many
+    /// points (more of those: the very heaviest may be copies that ran on
+    /// into their own next copy or another page, which hold no more of it).
     pub fn longer(&self, doc: &Document) -> Vec<(usize, usize)> {
         let (_, readings) = self.readings(doc);
         let floor = self.copy(doc.backbone).2.fingerprint.weight + canonical::MIN_REST / 2;
@@ -280,9 +282,9 @@ impl Analysis {
             .filter(|&(c, _)| weight(c) >= floor)
             .collect();
         rest.sort_by_key(|&(c, _)| (weight(c), c));
-        let half = canonical::MAX_LONGER / 2;
+        let lightest = canonical::LIGHTEST_LONGER;
         if rest.len() > canonical::MAX_LONGER {
-            rest.drain(half..rest.len() - (canonical::MAX_LONGER - half));
+            rest.drain(lightest..rest.len() - (canonical::MAX_LONGER - lightest));
         }
         rest
     }

@@ -409,6 +409,169 @@ fn mirrors_cut_near_the_end_never_cut_the_document() {
     }
 }
 
+/// Mirrors whose scrape stopped a character or two short of a paragraph's
+/// end — the full stop, or a closing quote and full stop, lost — near the
+/// report's end, outnumbering one whole copy: each stops inside a line the
+/// whole copy reads on past, as a cut mid-line does, and the output is the
+/// whole report. (Once they read as whole copies: a copy one character
+/// short of its line's end was taken for one ending there.)
+#[test]
+fn mirrors_cut_a_full_stop_short_of_a_paragraph_end_never_cut_the_document() {
+    for name in ["ningxia", "sichuan", "guangdong"] {
+        let dir = tempfile::tempdir().unwrap();
+        let text = String::from_utf8(corpus(name)).unwrap();
+        let n = text.chars().count();
+        for (m, share) in [0.86, 0.9, 0.94].into_iter().enumerate() {
+            let from = text
+                .char_indices()
+                .nth((n as f64 * share) as usize)
+                .unwrap()
+                .0;
+            let stop = from + text[from..].find("。\n").unwrap();
+            // The second mirror also loses what closes a quote before it.
+            let stop = match text[..stop].strip_suffix('”') {
+                Some(s) if m == 1 => s.len(),
+                _ => stop,
+            };
+            fs::write(dir.path().join(format!("mirror-{m}.txt")), &text[..stop]).unwrap();
+        }
+        fs::write(dir.path().join("whole.txt"), &text).unwrap();
+        let report = clean(dir.path(), &[]);
+        assert_eq!(report.documents.len(), 1, "{name}: {:?}", summary(&report));
+        let d = &report.documents[0];
+        let want = normalized(name).chars().count();
+        assert_eq!(d.chars, want, "{name}: {} of {want}", d.chars);
+        assert!(
+            d.backbone.path.ends_with("whole.txt"),
+            "{name}: {}",
+            d.backbone.path
+        );
+        for s in d.sources.iter().filter(|s| s.path.contains("mirror")) {
+            let why = s
+                .truncated
+                .as_ref()
+                .unwrap_or_else(|| panic!("{name}: {}", s.path));
+            assert_eq!(why.reason, "mid-line", "{name}: {}", s.path);
+        }
+    }
+}
+
+/// 20 mirrors of a report cut mid-line from 60% to 95% (more readings than
+/// the vote takes), the whole copy last by path, and, heavier still, one to
+/// three copies cut early that ran on into part of a long report found
+/// nowhere else in the archive. Run on into half of it, they once took the
+/// report's copies as pieces of theirs (fragments): the output was their
+/// cut and the other half report. Run on into less, they are the
+/// document's heaviest readings, and the whole copy was once not read for
+/// its rest (the output stopped where the furthest mirror does). Now the
+/// output is the report.
+#[test]
+fn the_whole_copy_lends_its_rest_when_heavier_copies_ran_on() {
+    let cases = [
+        ("hebei", "sichuan", 1, 0.5),
+        ("hebei", "sichuan", 2, 0.5),
+        ("qinghai", "guangdong", 2, 0.5),
+        ("hebei", "sichuan", 2, 0.2),
+        ("qinghai", "guangdong", 3, 0.25),
+    ];
+    for (name, other, run_ons, part) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let text = String::from_utf8(corpus(name)).unwrap();
+        let foreign = String::from_utf8(corpus(other)).unwrap();
+        let n = text.chars().count();
+        let mid_line = |share: f64| {
+            let at = text
+                .char_indices()
+                .nth((n as f64 * share) as usize)
+                .unwrap()
+                .0;
+            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            let middle = text[start..end].chars().count() / 2;
+            start + text[start..end].char_indices().nth(middle).unwrap().0
+        };
+        for k in 0..20 {
+            let cut = mid_line(0.6 + 0.0175 * k as f64);
+            fs::write(dir.path().join(format!("a-cut-{k:02}.txt")), &text[..cut]).unwrap();
+        }
+        for (k, share) in [0.7, 0.75, 0.72].into_iter().enumerate().take(run_ons) {
+            let run_on = format!("{}{}", &text[..mid_line(share)], truncate(&foreign, part));
+            fs::write(dir.path().join(format!("y-run-on-{k}.txt")), run_on).unwrap();
+        }
+        fs::write(dir.path().join("z-whole.txt"), &text).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let report = clean_into(dir.path(), out.path(), &[]);
+        let d = report
+            .documents
+            .iter()
+            .find(|d| d.sources.iter().any(|s| s.path.ends_with("z-whole.txt")))
+            .unwrap();
+        let got = fs::read_to_string(out.path().join(&d.output)).unwrap();
+        let want = normalized(name);
+        assert_eq!(
+            got.chars().count(),
+            want.chars().count(),
+            "{name} {run_ons} {part}: {:?}",
+            summary(&report)
+        );
+        assert!(got == want, "{name} {run_ons} {part}: not the report");
+    }
+}
+
+/// Mirrors cut at a line's end half-way through a report, two of them run
+/// on into another report's opening (that report whole elsewhere), and one
+/// whole copy: the whole copy continues the mirrors (they are judged cut on
+/// weights) — the text the two run-on mirrors agree on and the whole copy
+/// lacks is the other report's, no sign that the whole copy ran on itself.
+#[test]
+fn mirrors_run_on_into_another_report_leave_the_whole_copy_whole() {
+    for (a, b) in [("shanghai", "hebei"), ("sichuan", "qinghai")] {
+        let dir = tempfile::tempdir().unwrap();
+        let text = String::from_utf8(corpus(a)).unwrap();
+        let other = String::from_utf8(corpus(b)).unwrap();
+        // At the end of the line at `share` of the text.
+        let line_end = |share: f64| {
+            let at = text
+                .char_indices()
+                .nth((text.chars().count() as f64 * share) as usize)
+                .unwrap()
+                .0;
+            at + text[at..].find('\n').unwrap() + 1
+        };
+        for m in 0..4 {
+            fs::write(
+                dir.path().join(format!("mirror-{m}.txt")),
+                &text[..line_end(0.5)],
+            )
+            .unwrap();
+        }
+        for m in 0..2 {
+            let cut = line_end(0.45 - 0.03 * m as f64);
+            let run_on = format!("{}{}", &text[..cut], truncate(&other, 0.1));
+            fs::write(dir.path().join(format!("run-on-{m}.txt")), run_on).unwrap();
+        }
+        fs::write(dir.path().join("whole.txt"), &text).unwrap();
+        fs::write(dir.path().join("other.txt"), &other).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let report = clean_into(dir.path(), out.path(), &[]);
+        let d = report
+            .documents
+            .iter()
+            .find(|d| d.sources.iter().any(|s| s.path.ends_with("whole.txt")))
+            .unwrap();
+        let got = fs::read_to_string(out.path().join(&d.output)).unwrap();
+        // The report whole, but for the site's closing line (`相关报道：`),
+        // which the two reports share: archive chrome, cut.
+        let want = normalized(a);
+        let differ = got.lines().zip(want.lines()).position(|(x, y)| x != y);
+        assert!(
+            differ.is_none() && got.chars().count() + 8 >= want.chars().count(),
+            "{a}: {:?}, first differing line {differ:?}",
+            summary(&report)
+        );
+    }
+}
+
 /// 24 mirrors of a report cut mid-line at 24 points from 82% to 98% (too
 /// heavy to be judged cut on weights; every file its own reading, more
 /// than the vote takes) and one whole copy,
@@ -509,6 +672,80 @@ fn cut_mirrors_never_take_the_rest_of_a_copy_run_on_into_another_report() {
                 );
             } else {
                 assert!(d.chars <= want, "{a}: {} of {want}", d.chars);
+            }
+        }
+    }
+}
+
+/// Mirrors cut mid-line at many points from 60% to 95% of a report, and one
+/// copy cut inside its last paragraph and run on, mid-line, into a little
+/// of another report's opening (the other report whole elsewhere): its
+/// rest is mostly the report's own text, so the other report's share of it
+/// is small — but the part no lighter copy holds is that opening. It never
+/// lends its rest; with a whole copy beside it, the output is that copy.
+#[test]
+fn a_copy_run_on_past_most_of_its_own_rest_lends_nothing() {
+    for (a, b) in [("ningxia", "yunnan"), ("sichuan", "shanghai")] {
+        for whole in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let text_a = String::from_utf8(corpus(a)).unwrap();
+            let text_b = String::from_utf8(corpus(b)).unwrap();
+            // Mid-line in the line at `share` of `text`.
+            let mid_line = |text: &str, share: f64| {
+                let at = text
+                    .char_indices()
+                    .nth((text.chars().count() as f64 * share) as usize)
+                    .unwrap()
+                    .0;
+                let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+                let middle = text[start..end].chars().count() / 2;
+                start + text[start..end].char_indices().nth(middle).unwrap().0
+            };
+            for k in 0..12 {
+                let cut = mid_line(&text_a, 0.6 + 0.03 * k as f64);
+                fs::write(dir.path().join(format!("cut-{k:02}.txt")), &text_a[..cut]).unwrap();
+            }
+            let last = text_a.trim_end().rfind("。\n").unwrap();
+            let in_last = mid_line(&text_a, 0.97).min(last);
+            let opening = truncate(&text_b, 0.06);
+            let run_on = format!("{}{opening}", &text_a[..in_last]);
+            fs::write(dir.path().join("run-on.txt"), &run_on).unwrap();
+            fs::write(dir.path().join("b.txt"), &text_b).unwrap();
+            if whole {
+                fs::write(dir.path().join("whole.txt"), &text_a).unwrap();
+            }
+            let out = tempfile::tempdir().unwrap();
+            let report = clean_into(dir.path(), out.path(), &[]);
+            assert_eq!(
+                report.documents.len(),
+                2,
+                "{a} {whole}: {:?}",
+                summary(&report)
+            );
+            let d = report
+                .documents
+                .iter()
+                .find(|d| d.sources.iter().any(|s| s.path.ends_with("run-on.txt")))
+                .unwrap();
+            let got = fs::read_to_string(out.path().join(&d.output)).unwrap();
+            let (b_norm, want) = (normalized(b), normalized(a));
+            let own: std::collections::HashSet<&str> = want.lines().collect();
+            let lines: std::collections::HashSet<&str> = got.lines().collect();
+            for line in b_norm
+                .lines()
+                .filter(|l| l.chars().count() > 8 && !own.contains(l))
+                .take(12)
+            {
+                assert!(
+                    !lines.contains(line),
+                    "{a} {whole}: {b}'s line in {a}: {line}"
+                );
+            }
+            if whole {
+                assert_eq!(got, want, "{a}: {} of {}", d.chars, want.chars().count());
+            } else {
+                assert!(want.starts_with(got.trim_end()), "{a}: not a part of {a}");
             }
         }
     }

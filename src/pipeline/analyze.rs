@@ -718,7 +718,9 @@ fn ran_on(analysis: &Analysis, members: &[Vec<usize>]) -> std::collections::BTre
         .collect();
     asked
         .iter()
-        .zip(super::truncated::ran_on(analysis, &asked, &holders))
+        .zip(super::truncated::ran_on(analysis, &asked, &holders, |d| {
+            members[d].as_slice()
+        }))
         .filter(|(_, ran)| *ran)
         .map(|(&(_, _, m), _)| m)
         .collect()

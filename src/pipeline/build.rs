@@ -183,7 +183,9 @@ pub fn readings(
         .collect();
     let extends: std::collections::BTreeSet<usize> = heavier
         .iter()
-        .zip(truncated::ran_on(analysis, &heavier, &holders))
+        .zip(truncated::ran_on(analysis, &heavier, &holders, |d| {
+            analysis.documents[d].copies.as_slice()
+        }))
         .filter(|(_, ran_on)| !ran_on)
         .map(|(&(_, _, c), _)| c)
         .collect();

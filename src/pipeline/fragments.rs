@@ -27,6 +27,12 @@
 //!   piece (seen on an archive split into files: qinghai's report, eight
 //!   copies, became a fragment of guangdong's through one copy glued of
 //!   both).
+//!   A host lacks nothing the piece's readings agree on: where two of
+//!   them hold [`AGREED_OUTSIDE`] samples the host does not, the host is
+//!   no document of theirs but a copy cut early that ran on into other
+//!   text (a long page the archive lacks: one such copy once took a
+//!   report's 21 copies, a whole one among them, as its pieces, and the
+//!   output was its cut and the other page).
 //!   A piece with more copies than its host must weigh at most half of it
 //!   (else the host is the odd one: a copy that ran on, seen on a 1 GB
 //!   archive taking the seed's report's 2,264 copies as its "pieces").
@@ -63,6 +69,9 @@ pub const FLOOR: usize = 320;
 pub const CONTAINED: f64 = 0.75;
 /// A piece weighs at most this share of its document.
 pub const LIGHTER: f64 = 0.8;
+/// Samples a piece's readings agree on (two at least) that its host may
+/// lack: about 250 characters, more than a line of chrome.
+pub const AGREED_OUTSIDE: usize = 2 * crate::fingerprint::MIN_SAMPLES;
 /// Twins' typical copies differ in weight by at most this share.
 pub const TWIN_WEIGHT: f64 = 0.1;
 
@@ -117,6 +126,27 @@ pub fn join(
             .filter(|&(_, n)| n as f64 >= CONTAINED * samples.len() as f64)
             .collect();
         candidates[d].sort_unstable();
+    }
+    // A host lacks nothing its piece's copies agree on: text two readings
+    // of the piece hold and the host does not (more than a chrome line)
+    // says the host is a copy cut early that ran on into other text —
+    // a page the archive lacks — not the piece's document (the piece's
+    // typical copy, cut early too, lies inside it; its longer copies do
+    // not). Damage is a reading's own and never agreed on; text other
+    // documents hold too (copies of the piece that ran on into them) is
+    // no evidence.
+    let mut outside: HashMap<(usize, usize), usize> = HashMap::new();
+    for held in index.values() {
+        if let &[(d, n)] = held.as_slice() {
+            if n >= 2 {
+                for &(o, _) in &candidates[d] {
+                    *outside.entry((d, o)).or_default() += 1;
+                }
+            }
+        }
+    }
+    for (d, cs) in candidates.iter_mut().enumerate() {
+        cs.retain(|&(o, _)| outside.get(&(d, o)).copied().unwrap_or(0) < AGREED_OUTSIDE);
     }
     // A host holding two documents that share little, each better attested
     // than it (more copies), is two documents glued together (a copy whose

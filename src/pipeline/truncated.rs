@@ -15,7 +15,10 @@
 //! copies lack) is not found in other documents (less than
 //! [`CLAIMED_EXTRA`] of it), and no copy of another document is found
 //! inside it (estimated containment of that copy in `H` below
-//! [`CLAIMED`]). Each lighter copy
+//! [`CLAIMED`]), and it holds what the lighter copies agree on (fewer
+//! than [`super::fragments::AGREED_OUTSIDE`] samples two of them hold are
+//! missing from it: one cut early that ran on into a long page the archive
+//! lacks once judged a whole copy truncated). Each lighter copy
 //! must begin as `H` begins (same first edge line) and lie inside it
 //! (estimated containment at least [`INSIDE`]). A copy that ran on into
 //! another document's text keeps being left out of the backbone choice:
@@ -152,6 +155,16 @@ fn in_document(
             return Vec::new();
         }
     }
+    // … or it lacks text the lighter copies agree on (two readings hold
+    // it, no other document does): cut early itself, it ran on into a page
+    // the archive lacks.
+    let holders = holders.get_or_init(|| self::holders(analysis, members));
+    let only_here = |x: &u32| holders.get(x).is_some_and(|&(d, more)| d == doc && !more);
+    if agreed_outside(analysis, &complete, heavy, &h_sig.samples, only_here)
+        >= super::fragments::AGREED_OUTSIDE
+    {
+        return Vec::new();
+    }
     // … or another document's copy lies inside H (estimated).
     let claimed = members
         .iter()
@@ -184,6 +197,32 @@ fn in_document(
         .collect()
 }
 
+/// How many sampled shingles two readings (distinct keys) of `copies` but
+/// `heavy` hold that `heavy` (its sorted `samples`) does not, of those
+/// `counted`.
+fn agreed_outside(
+    analysis: &Analysis,
+    copies: &[usize],
+    heavy: usize,
+    samples: &[u32],
+    counted: impl Fn(&u32) -> bool,
+) -> usize {
+    let key = |m: usize| analysis.copy(m).2.fingerprint.key;
+    let mut seen = std::collections::HashSet::from([key(heavy)]);
+    let mut held: HashMap<u32, usize, crate::FastHash> = HashMap::default();
+    for &m in copies {
+        if !seen.insert(key(m)) {
+            continue;
+        }
+        for &x in analysis.copy(m).2.signature.iter().flat_map(|s| &s.samples) {
+            *held.entry(x).or_default() += 1;
+        }
+    }
+    held.iter()
+        .filter(|&(x, &n)| n >= 2 && samples.binary_search(x).is_err() && counted(x))
+        .count()
+}
+
 /// How much more often (share of sampled shingles) a copy's text past its
 /// document's backbone or typical copy must be found in other documents
 /// than that copy's own text is, for the copy to have run on into another
@@ -197,14 +236,21 @@ pub const RAN_ON_MARGIN: f64 = 0.25;
 /// its typical copy) — ran on into another document: its sampled shingles
 /// `base` lacks (at least [`fingerprint::MIN_SAMPLES`] of them found
 /// elsewhere) are found in other documents more often, by
-/// [`RAN_ON_MARGIN`], than `base`'s own samples are. Other documents are
-/// looked at through `holders`, one copy each (`(document, copy)`: its
-/// backbone or typical copy, which holds its text — the opening a copy of
-/// another document ran on into is found there).
-pub fn ran_on(
+/// [`RAN_ON_MARGIN`], than `base`'s own samples are; or those of them no
+/// other copy of the document as light as it holds (`members(document)`:
+/// its copies) — what it reads past the document's other copies — are
+/// ([`RAN_ON_OWN`] of them at least, more often by [`RAN_ON_PAST`]): a copy
+/// cut in the document's last paragraph and run on into a little of
+/// another's opening reads past `base` mostly the document's own text,
+/// which dilutes that opening in the first share, not in the second.
+/// Other documents are looked at through `holders`, one copy each
+/// (`(document, copy)`: its backbone or typical copy, which holds its text
+/// — the opening a copy of another document ran on into is found there).
+pub fn ran_on<'m>(
     analysis: &Analysis,
     readings: &[(usize, usize, usize)],
     holders: &[(usize, usize)],
+    members: impl Fn(usize) -> &'m [usize],
 ) -> Vec<bool> {
     if readings.is_empty() {
         return Vec::new();
@@ -218,7 +264,8 @@ pub fn ran_on(
             .map_or(&[][..], |s| s.samples.as_slice())
     };
     // Slots: each base's samples, then each reading's samples its base
-    // lacks; each with its document.
+    // lacks, then those of them its lighter siblings lack too; each with
+    // its document.
     let mut bases: Vec<(usize, usize)> = readings.iter().map(|&(d, b, _)| (d, b)).collect();
     bases.sort_unstable();
     bases.dedup();
@@ -226,15 +273,20 @@ pub fn ran_on(
         .iter()
         .map(|&(d, b)| (d, samples(b).to_vec()))
         .collect();
-    for &(d, b, c) in readings {
-        let base = samples(b);
-        let extra = samples(c)
-            .iter()
-            .copied()
-            .filter(|x| base.binary_search(x).is_err())
-            .collect();
-        slots.push((d, extra));
-    }
+    let extras: Vec<Vec<u32>> = readings
+        .iter()
+        .map(|&(_, b, c)| {
+            let base = samples(b);
+            samples(c)
+                .iter()
+                .copied()
+                .filter(|x| base.binary_search(x).is_err())
+                .collect()
+        })
+        .collect();
+    let past = past_siblings(analysis, readings, &extras, members);
+    slots.extend(readings.iter().zip(extras).map(|(&(d, _, _), x)| (d, x)));
+    slots.extend(readings.iter().zip(past).map(|(&(d, _, _), x)| (d, x)));
     let mut index: HashMap<u32, Vec<(usize, usize)>, crate::FastHash> = HashMap::default();
     for (slot, (_, xs)) in slots.iter().enumerate() {
         for (pos, &x) in xs.iter().enumerate() {
@@ -259,9 +311,95 @@ pub fn ran_on(
         .iter()
         .enumerate()
         .map(|(q, &(d, b, _))| {
-            let slot = bases.len() + q;
+            let (slot, own) = (bases.len() + q, bases.len() + readings.len() + q);
             let base = bases.binary_search(&(d, b)).map_or(0.0, share);
-            found(slot) >= fingerprint::MIN_SAMPLES && share(slot) > base + RAN_ON_MARGIN
+            (found(slot) >= fingerprint::MIN_SAMPLES && share(slot) > base + RAN_ON_MARGIN)
+                || (found(own) >= RAN_ON_OWN && share(own) > base + RAN_ON_PAST)
+        })
+        .collect()
+}
+
+/// Fewest samples of what a copy reads past its document's other copies
+/// found in other documents for [`ran_on`]'s second test (more than a
+/// closing paragraph's formulas, about 250 characters, hold).
+pub const RAN_ON_OWN: usize = 2 * fingerprint::MIN_SAMPLES;
+
+/// How much more often than its base's samples what a copy reads past its
+/// document's other copies must be found in other documents, in
+/// [`ran_on`]'s second test (an opening it ran on into is found whole; the
+/// document's own last lines no other copy holds at the usual rate, and
+/// they are fewer than the first test's).
+pub const RAN_ON_PAST: f64 = RAN_ON_MARGIN;
+
+/// Two lightest holders (weight, key) of a sample, of distinct keys,
+/// lightest first.
+type Lightest = [Option<(usize, [u8; 32])>; 2];
+
+/// `h` with the holder `(w, k)` met.
+fn keep_lightest(h: &mut Lightest, w: usize, k: [u8; 32]) {
+    let mut all = [h[0], h[1], Some((w, k))];
+    for i in 0..2 {
+        if let Some((hw, hk)) = all[i] {
+            if hk == k {
+                all[i] = Some((hw.min(w), k));
+                all[2] = None;
+            }
+        }
+    }
+    all.sort_by_key(|o| o.map_or(usize::MAX, |(w, _)| w));
+    *h = [all[0], all[1]];
+}
+
+/// Of each reading's `extras` (`(document, base, copy)`, its sampled
+/// shingles its base lacks), those no other copy of its document holds
+/// that is no heavier (a copy of another text: identical copies share
+/// their text). Per document, each extra sample's two lightest holders of
+/// distinct texts are found in one pass over its copies.
+fn past_siblings<'m>(
+    analysis: &Analysis,
+    readings: &[(usize, usize, usize)],
+    extras: &[Vec<u32>],
+    members: impl Fn(usize) -> &'m [usize],
+) -> Vec<Vec<u32>> {
+    let copy = |c: usize| analysis.copy(c).2;
+    let weight = |c: usize| copy(c).fingerprint.weight;
+    let key = |c: usize| copy(c).fingerprint.key;
+    let mut docs: Vec<usize> = readings.iter().map(|&(d, _, _)| d).collect();
+    docs.sort_unstable();
+    docs.dedup();
+    // Per document: each extra sample's two lightest holders.
+    let mut held: HashMap<(usize, u32), Lightest, crate::FastHash> = HashMap::default();
+    for (&(d, _, _), xs) in readings.iter().zip(extras) {
+        for &x in xs {
+            held.entry((d, x)).or_insert([None, None]);
+        }
+    }
+    for d in docs {
+        for &m in members(d) {
+            let Some(sig) = copy(m).signature.as_deref() else {
+                continue;
+            };
+            let (w, k) = (weight(m), key(m));
+            for &x in &sig.samples {
+                let Some(h) = held.get_mut(&(d, x)) else {
+                    continue;
+                };
+                keep_lightest(h, w, k);
+            }
+        }
+    }
+    readings
+        .iter()
+        .zip(extras)
+        .map(|(&(d, _, c), xs)| {
+            let (w, k) = (weight(c), key(c));
+            xs.iter()
+                .copied()
+                .filter(|&x| {
+                    let h = held.get(&(d, x)).copied().unwrap_or([None, None]);
+                    !h.iter().flatten().any(|&(hw, hk)| hk != k && hw <= w)
+                })
+                .collect()
         })
         .collect()
 }
