@@ -2,6 +2,7 @@
 //! copies of a report join it; distinct reports (which share formulas and
 //! headings) never merge.
 
+use std::collections::HashSet;
 use std::fs;
 
 use canon::report::Report;
@@ -569,6 +570,60 @@ fn mirrors_run_on_into_another_report_leave_the_whole_copy_whole() {
             "{a}: {:?}, first differing line {differ:?}",
             summary(&report)
         );
+    }
+}
+
+/// A file holding one report cut short and another whole right after it
+/// (its segmentation sees no repeat to split at), beside each report whole
+/// in files of their own: the glued copy once hosted the second report's
+/// copies as its pieces, and that report's output was the first report's
+/// cut and itself. Now each report comes out whole, and nothing of one is
+/// in the other's output.
+#[test]
+fn a_report_glued_after_another_cut_short_is_no_host_of_its_copies() {
+    for (a, b, share, copies) in [
+        ("sichuan", "qinghai", 0.7, 1),
+        ("shanghai", "yunnan", 0.6, 2),
+        ("hebei", "ningxia", 0.85, 1),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (text_a, text_b) = (
+            String::from_utf8(corpus(a)).unwrap(),
+            String::from_utf8(corpus(b)).unwrap(),
+        );
+        fs::write(dir.path().join("a.txt"), &text_a).unwrap();
+        for k in 0..copies {
+            fs::write(dir.path().join(format!("b-{k}.txt")), &text_b).unwrap();
+        }
+        let glued = format!("{}\n{text_b}", truncate(&text_a, share));
+        fs::write(dir.path().join("glued.txt"), glued).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let report = clean_into(dir.path(), out.path(), &[]);
+        assert_eq!(report.documents.len(), 2, "{a} {b}: {:?}", summary(&report));
+        for (name, path) in [(a, "a.txt"), (b, "b-0.txt")] {
+            let d = report
+                .documents
+                .iter()
+                .find(|d| d.sources.iter().any(|s| s.path.ends_with(path)))
+                .unwrap();
+            // Every line of the report but site chrome (short lines at
+            // its edges a copy in the other document shares: `下载`,
+            // `打印`), and nothing else.
+            let got = fs::read_to_string(out.path().join(&d.output)).unwrap();
+            let want = normalized(name);
+            let (got_lines, want_lines): (HashSet<&str>, HashSet<&str>) =
+                (got.lines().collect(), want.lines().collect());
+            let foreign = got.lines().find(|l| !want_lines.contains(l));
+            let lost = want
+                .lines()
+                .find(|l| l.chars().count() > 12 && !got_lines.contains(l));
+            assert!(
+                foreign.is_none() && lost.is_none(),
+                "{a} {b}: {name}'s output, {} of {} characters: {foreign:?} not its, {lost:?} lost",
+                got.chars().count(),
+                want.chars().count()
+            );
+        }
     }
 }
 

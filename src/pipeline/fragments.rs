@@ -152,11 +152,81 @@ pub fn join(
     // than it (more copies), is two documents glued together (a copy whose
     // file did not tell them apart), not their document: it hosts nothing.
     let mut held: Vec<Vec<usize>> = vec![Vec::new(); docs];
+    let mut glued_to: Vec<Option<usize>> = vec![None; docs];
     for (d, cs) in candidates.iter().enumerate() {
         for &(o, _) in cs {
             if members[d].len() > members[o].len() {
                 held[o].push(d);
             }
+        }
+    }
+    // A host whose text past a piece at least as well attested as it is
+    // mostly another document's — one that is no piece of it, so the host
+    // does not hold it whole: a copy of it cut short, glued to the piece
+    // (a file whose segmentation did not split `A`'s cut copy from the
+    // whole `B` after it) — is no host: it is glued of the two, and its
+    // copies become fragments of the piece's document (counted, never a
+    // backbone or a vote, and their edges — `A`'s opening — no chrome of
+    // `B`'s). (A report split into pieces has its text past each piece in
+    // its other pieces.)
+    let pieces_of: Vec<Vec<usize>> = {
+        let mut p = vec![Vec::new(); docs];
+        for (d, cs) in candidates.iter().enumerate() {
+            for &(o, _) in cs {
+                p[o].push(d);
+            }
+        }
+        p
+    };
+    for (d, cs) in candidates.iter().enumerate() {
+        for &(o, _) in cs {
+            if members[d].len() >= members[o].len()
+                && glued(&index, &own, d, o, &pieces_of[o])
+                && glued_to[o].is_none()
+            {
+                glued_to[o] = Some(d);
+            }
+        }
+    }
+    // And a host whose pieces are two documents that share little, each
+    // as well attested as it and each a whole file somewhere (not parts
+    // of a copy its file split): `A`'s cut copy and `B` in one file.
+    let whole_file = |d: usize| {
+        members[d]
+            .iter()
+            .any(|&m| analysis.copy(m).1.copies.len() == 1)
+    };
+    for (o, ps) in pieces_of.iter().enumerate() {
+        if glued_to[o].is_some() {
+            continue;
+        }
+        let attested: Vec<usize> = ps
+            .iter()
+            .copied()
+            .filter(|&p| members[p].len() >= members[o].len() && whole_file(p))
+            .collect();
+        let apart = attested.iter().enumerate().any(|(k, &p)| {
+            attested[k + 1..].iter().any(|&q| {
+                let (small, big) = if weight[p] <= weight[q] {
+                    (p, q)
+                } else {
+                    (q, p)
+                };
+                crate::fingerprint::sampled_containment(own[small], own[big])
+                    .is_some_and(|c| c < 0.3)
+            })
+        });
+        if apart {
+            glued_to[o] = attested
+                .iter()
+                .copied()
+                .max_by_key(|&p| (members[p].len(), weight[p], std::cmp::Reverse(p)));
+        }
+    }
+    for (d, cs) in candidates.iter_mut().enumerate() {
+        cs.retain(|&(o, _)| glued_to[o].is_none());
+        if glued_to[d].is_some() {
+            cs.clear();
         }
     }
     let composite: Vec<bool> = held
@@ -228,9 +298,17 @@ pub fn join(
     }
     // Follow hosts to the document that is no piece (hosts are heavier, so
     // the chain ends).
+    // (And past glued documents to the piece they are fragments of: no
+    // copy may join a document whose copies all became fragments. A glued
+    // document is heavier than its piece, a host than its pieces: the
+    // chain ends; the bound is a guard.)
     let root = |mut d: usize| {
-        while let Some(h) = host[d] {
-            d = h;
+        for _ in 0..=docs {
+            match (host[d], glued_to[d]) {
+                (Some(h), _) => d = h,
+                (None, Some(to)) if to != d => d = to,
+                _ => break,
+            }
         }
         d
     };
@@ -259,6 +337,15 @@ pub fn join(
         };
         for &m in ms {
             document[m] = root(to);
+        }
+    }
+    for (o, ms) in members.iter().enumerate() {
+        if host[o].is_some() || glued_to[o].is_none() || root(o) == o {
+            continue;
+        }
+        for &m in ms {
+            document[m] = root(o);
+            fragment[m] = true;
         }
     }
     for &(m, n) in &short_fragments {
@@ -310,6 +397,36 @@ fn typical(analysis: &Analysis, members: &[Vec<usize>]) -> (Vec<Option<usize>>, 
         .map(|t| t.map_or(0, |m| analysis.copy(m).2.fingerprint.weight))
         .collect();
     (typical, weight)
+}
+
+/// Whether the host `o` (each document's typical copy's samples: `own`)
+/// holds, past the piece `d`, mostly text of other documents — not `d`,
+/// not its pieces (`pieces`), nor one `o` lies mostly inside (its own
+/// text, as another copy of it read when near-duplicates are not joined):
+/// at least [`crate::fingerprint::MIN_SAMPLES`] samples `d` lacks, half of
+/// them found elsewhere.
+fn glued(index: &HeldIndex, own: &[&[u32]], d: usize, o: usize, pieces: &[usize]) -> bool {
+    let mut foreign: HashMap<usize, bool> = HashMap::new();
+    let mut is_foreign = |h: usize| {
+        *foreign.entry(h).or_insert_with(|| {
+            crate::fingerprint::sampled_containment(own[o], own[h]).is_some_and(|c| c < 0.7)
+        })
+    };
+    let mut extra = 0;
+    let mut elsewhere = 0;
+    for s in own[o] {
+        let held = index.get(s).map_or(&[][..], Vec::as_slice);
+        if held.iter().any(|&(h, _)| h == d) {
+            continue;
+        }
+        extra += 1;
+        elsewhere += usize::from(
+            held.iter()
+                .any(|&(h, _)| h != o && h != d && !pieces.contains(&h) && is_foreign(h)),
+        );
+    }
+    extra >= crate::fingerprint::MIN_SAMPLES
+        && elsewhere as f64 >= super::truncated::CLAIMED_EXTRA * extra as f64
 }
 
 /// From each sampled shingle to the documents whose copies hold it, each
