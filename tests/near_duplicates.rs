@@ -627,6 +627,58 @@ fn a_report_glued_after_another_cut_short_is_no_host_of_its_copies() {
     }
 }
 
+/// Mirrors cut at a line's end at 60% of a report, the whole copy, and a
+/// heavier copy that ran on past the whole report into another one's
+/// opening (that report in the archive): the run-on copy is no measure of
+/// the cut, the whole one is — it continues the mirrors (once the heaviest
+/// copy alone was asked, found to have run on, and the output was the
+/// mirrors' 60%).
+#[test]
+fn the_whole_copy_continues_cut_mirrors_beside_a_heavier_run_on_copy() {
+    for (a, b) in [("sichuan", "qinghai"), ("guangdong", "hebei")] {
+        let dir = tempfile::tempdir().unwrap();
+        let (text_a, text_b) = (
+            String::from_utf8(corpus(a)).unwrap(),
+            String::from_utf8(corpus(b)).unwrap(),
+        );
+        let at = text_a
+            .char_indices()
+            .nth(text_a.chars().count() * 6 / 10)
+            .unwrap()
+            .0;
+        let line_end = at + text_a[at..].find('\n').unwrap() + 1;
+        for m in 0..4 {
+            fs::write(
+                dir.path().join(format!("mirror-{m}.txt")),
+                &text_a[..line_end],
+            )
+            .unwrap();
+        }
+        fs::write(dir.path().join("whole.txt"), &text_a).unwrap();
+        fs::write(dir.path().join("other.txt"), &text_b).unwrap();
+        let run_on = format!("{text_a}{}", truncate(&text_b, 0.3));
+        fs::write(dir.path().join("run-on.txt"), run_on).unwrap();
+        let report = clean(dir.path(), &[]);
+        let d = report
+            .documents
+            .iter()
+            .find(|d| d.sources.iter().any(|s| s.path.ends_with("whole.txt")))
+            .unwrap();
+        let want = normalized(a).chars().count();
+        assert!(
+            d.chars <= want && d.chars + 16 >= want,
+            "{a}: {} of {want}: {:?}",
+            d.chars,
+            summary(&report)
+        );
+        assert!(
+            d.backbone.path.ends_with("whole.txt"),
+            "{a}: {}",
+            d.backbone.path
+        );
+    }
+}
+
 /// 24 mirrors of a report cut mid-line at 24 points from 82% to 98% (too
 /// heavy to be judged cut on weights; every file its own reading, more
 /// than the vote takes) and one whole copy,

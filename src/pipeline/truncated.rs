@@ -8,7 +8,8 @@
 //! copies. Output: the same analysis with `complete` cleared on copies
 //! judged truncated.
 //!
-//! A document's heaviest complete copy `H`, clearly heavier than its typical
+//! A document's heaviest complete copy `H` that did not run on (of its
+//! [`MAX_HEAVY`] heaviest), clearly heavier than its typical
 //! complete copy (by [`HEAVIER`] percent), continues the lighter ones —
 //! which are then truncated — when its extra text is claimed by nothing
 //! else: its extra text (the sampled shingles it holds that the lighter
@@ -110,73 +111,29 @@ fn in_document(
         .collect();
     weights.sort_unstable();
     let typical = weights[weights.len() / 2];
-    // The heaviest complete copy, first in run order among equals.
-    let Some(&heavy) = complete
+    // The heaviest complete copy that did not run on (a copy holding the
+    // whole text and another page's after it is heavier still), first in
+    // run order among equals: of the [`MAX_HEAVY`] heaviest clearly heavier
+    // than the typical copy, the first whose extra text is this
+    // document's.
+    let weight = |m: usize| analysis.copy(m).2.fingerprint.weight;
+    let mut heavier: Vec<usize> = complete
         .iter()
-        .max_by_key(|&&m| (analysis.copy(m).2.fingerprint.weight, std::cmp::Reverse(m)))
+        .copied()
+        .filter(|&m| weight(m) * 100 > typical * HEAVIER)
+        .collect();
+    heavier.sort_by_key(|&m| (std::cmp::Reverse(weight(m)), m));
+    let Some(heavy) = heavier
+        .into_iter()
+        .take(MAX_HEAVY)
+        .find(|&h| !ran_on_heavy(analysis, members, holders, doc, &complete, h))
     else {
         return Vec::new();
     };
     let h = analysis.copy(heavy).2;
-    if h.fingerprint.weight * 100 <= typical * HEAVIER {
-        return Vec::new();
-    }
     let Some(h_sig) = h.signature.as_deref() else {
         return Vec::new();
     };
-    // Its extra text is another document's: it ran on. Judged on the
-    // sampled shingles H holds that the lighter copies do not, found in
-    // another document's copies (any length) …
-    let mut lighter: Vec<u32> = complete
-        .iter()
-        .filter(|&&m| m != heavy)
-        .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
-        .flat_map(|s| s.samples.iter().copied())
-        .collect();
-    lighter.sort_unstable();
-    lighter.dedup();
-    let extra: Vec<u32> = h_sig
-        .samples
-        .iter()
-        .copied()
-        .filter(|x| lighter.binary_search(x).is_err())
-        .collect();
-    if extra.len() >= fingerprint::MIN_SAMPLES {
-        let holders = holders.get_or_init(|| self::holders(analysis, members));
-        let elsewhere = extra
-            .iter()
-            .filter(|x| {
-                holders
-                    .get(x)
-                    .is_some_and(|&(first, more)| more || first != doc)
-            })
-            .count();
-        if elsewhere as f64 >= CLAIMED_EXTRA * extra.len() as f64 {
-            return Vec::new();
-        }
-    }
-    // … or it lacks text the lighter copies agree on (two readings hold
-    // it, no other document does): cut early itself, it ran on into a page
-    // the archive lacks.
-    let holders = holders.get_or_init(|| self::holders(analysis, members));
-    let only_here = |x: &u32| holders.get(x).is_some_and(|&(d, more)| d == doc && !more);
-    if agreed_outside(analysis, &complete, heavy, &h_sig.samples, only_here)
-        >= super::fragments::AGREED_OUTSIDE
-    {
-        return Vec::new();
-    }
-    // … or another document's copy lies inside H (estimated).
-    let claimed = members
-        .iter()
-        .enumerate()
-        .filter(|&(d, _)| d != doc)
-        .flat_map(|(_, other)| other.iter())
-        .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
-        .filter(|s| s.shingles < h_sig.shingles)
-        .any(|s| fingerprint::containment(s, h_sig) >= CLAIMED);
-    if claimed {
-        return Vec::new();
-    }
     let first = |m: usize| analysis.copy(m).2.edges.first().map(|e| e.key);
     complete
         .iter()
@@ -195,6 +152,81 @@ fn in_document(
             })
         })
         .collect()
+}
+
+/// Heaviest copies [`in_document`] tries as the one continuing the
+/// lighter ones.
+const MAX_HEAVY: usize = 4;
+
+/// Whether `heavy`, a copy of document `doc` clearly heavier than its
+/// typical complete copy, ran on rather than holding the whole text the
+/// lighter of `complete` were cut from.
+fn ran_on_heavy(
+    analysis: &Analysis,
+    members: &[Vec<usize>],
+    holders: &OnceCell<Holders>,
+    doc: usize,
+    complete: &[usize],
+    heavy: usize,
+) -> bool {
+    let weight = |m: usize| analysis.copy(m).2.fingerprint.weight;
+    let h = analysis.copy(heavy).2;
+    let Some(h_sig) = h.signature.as_deref() else {
+        return false;
+    };
+    let lighter_copies: Vec<usize> = complete
+        .iter()
+        .copied()
+        .filter(|&m| m != heavy && weight(m) <= weight(heavy))
+        .collect();
+    // Its extra text is another document's: it ran on. Judged on the
+    // sampled shingles H holds that the lighter copies do not, found in
+    // another document's copies (any length) …
+    let mut lighter: Vec<u32> = lighter_copies
+        .iter()
+        .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
+        .flat_map(|s| s.samples.iter().copied())
+        .collect();
+    lighter.sort_unstable();
+    lighter.dedup();
+    let extra: Vec<u32> = h_sig
+        .samples
+        .iter()
+        .copied()
+        .filter(|x| lighter.binary_search(x).is_err())
+        .collect();
+    let holders = holders.get_or_init(|| self::holders(analysis, members));
+    if extra.len() >= fingerprint::MIN_SAMPLES {
+        let elsewhere = extra
+            .iter()
+            .filter(|x| {
+                holders
+                    .get(x)
+                    .is_some_and(|&(first, more)| more || first != doc)
+            })
+            .count();
+        if elsewhere as f64 >= CLAIMED_EXTRA * extra.len() as f64 {
+            return true;
+        }
+    }
+    // … or it lacks text the lighter copies agree on (two readings hold
+    // it, no other document does): cut early itself, it ran on into a page
+    // the archive lacks …
+    let only_here = |x: &u32| holders.get(x).is_some_and(|&(d, more)| d == doc && !more);
+    if agreed_outside(analysis, &lighter_copies, heavy, &h_sig.samples, only_here)
+        >= super::fragments::AGREED_OUTSIDE
+    {
+        return true;
+    }
+    // … or another document's copy lies inside H (estimated).
+    members
+        .iter()
+        .enumerate()
+        .filter(|&(d, _)| d != doc)
+        .flat_map(|(_, other)| other.iter())
+        .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
+        .filter(|s| s.shingles < h_sig.shingles)
+        .any(|s| fingerprint::containment(s, h_sig) >= CLAIMED)
 }
 
 /// How many sampled shingles two readings (distinct keys) of `copies` but
