@@ -679,6 +679,49 @@ fn the_whole_copy_continues_cut_mirrors_beside_a_heavier_run_on_copy() {
     }
 }
 
+/// One file of three reports back to back, nothing between (the first
+/// cut at 75%, the second at 60%, the third whole) beside one whole copy of
+/// the first report: the whole copy lies 75% inside the glued one and joins
+/// its document by containment, the glued copy (heavier, the median of two)
+/// is the backbone, and the first report's last quarter — in the whole
+/// copy only — is in no output. Found by `benches/fuzz_copies.py 1`
+/// (`f106.txt`, `f109.txt`); not fixed yet (README, Known limits): the fix
+/// belongs in the clustering (a copy holding a quarter of its text outside
+/// the other is no cut of it).
+#[test]
+#[ignore = "known data loss: a whole copy joins a glued copy holding 75% of it"]
+fn a_whole_copy_beside_a_file_of_reports_back_to_back_keeps_its_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = ("shaanxi", "qinghai", "sichuan");
+    let text_a = String::from_utf8(corpus(a)).unwrap();
+    let glued = format!(
+        "{}\n{}\n{}",
+        truncate(&text_a, 0.75),
+        truncate(&String::from_utf8(corpus(b)).unwrap(), 0.6),
+        String::from_utf8(corpus(c)).unwrap()
+    );
+    fs::write(dir.path().join("glued.txt"), glued).unwrap();
+    fs::write(dir.path().join("whole.txt"), &text_a).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let report = clean_into(dir.path(), out.path(), &[]);
+    let mut lines: HashSet<String> = HashSet::new();
+    for d in &report.documents {
+        let got = fs::read_to_string(out.path().join(&d.output)).unwrap();
+        lines.extend(got.lines().map(str::to_string));
+    }
+    let want = normalized(a);
+    let lost: Vec<&str> = want
+        .lines()
+        .filter(|l| l.chars().count() > 40 && !lines.contains(*l))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {a}'s lines lost: {:?}",
+        lost.len(),
+        summary(&report)
+    );
+}
+
 /// 24 mirrors of a report cut mid-line at 24 points from 82% to 98% (too
 /// heavy to be judged cut on weights; every file its own reading, more
 /// than the vote takes) and one whole copy,
