@@ -35,6 +35,50 @@ fn truncate(text: &str, share: f64) -> String {
     text.chars().take(keep).collect()
 }
 
+/// The byte where `text` is cut in the middle of the line at `share` of
+/// its characters.
+fn mid_line_cut(text: &str, share: f64) -> usize {
+    let at = text
+        .char_indices()
+        .nth((text.chars().count() as f64 * share) as usize)
+        .unwrap()
+        .0;
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let middle = text[start..end].chars().count() / 2;
+    start + text[start..end].char_indices().nth(middle).unwrap().0
+}
+
+/// The one document of `report`, asserted to be report `name` whole, read
+/// on to the end of `whole.txt`, its backbone.
+fn whole_from_whole_txt<'r>(report: &'r Report, name: &str) -> &'r canon::report::DocumentEntry {
+    assert_eq!(report.documents.len(), 1, "{name}: {:?}", summary(report));
+    let d = &report.documents[0];
+    let want = normalized(name).chars().count();
+    assert_eq!(d.chars, want, "{name}: {} of {want}", d.chars);
+    assert!(
+        d.backbone.path.ends_with("whole.txt"),
+        "{name}: {}",
+        d.backbone.path
+    );
+    d
+}
+
+/// The document of `report` one of whose sources' paths ends with
+/// `path`, and its output text (in `out`).
+fn output_holding<'r>(
+    report: &'r Report,
+    out: &std::path::Path,
+    path: &str,
+) -> (&'r canon::report::DocumentEntry, String) {
+    let d = report
+        .documents
+        .iter()
+        .find(|d| d.sources.iter().any(|s| s.path.ends_with(path)))
+        .unwrap_or_else(|| panic!("no document holds {path}: {:?}", summary(report)));
+    (d, fs::read_to_string(out.join(&d.output)).unwrap())
+}
+
 fn archive(dir: &std::path::Path) {
     for (i, name) in NAMES.iter().enumerate() {
         let text = String::from_utf8(corpus(name)).unwrap();
@@ -438,15 +482,7 @@ fn mirrors_cut_a_full_stop_short_of_a_paragraph_end_never_cut_the_document() {
         }
         fs::write(dir.path().join("whole.txt"), &text).unwrap();
         let report = clean(dir.path(), &[]);
-        assert_eq!(report.documents.len(), 1, "{name}: {:?}", summary(&report));
-        let d = &report.documents[0];
-        let want = normalized(name).chars().count();
-        assert_eq!(d.chars, want, "{name}: {} of {want}", d.chars);
-        assert!(
-            d.backbone.path.ends_with("whole.txt"),
-            "{name}: {}",
-            d.backbone.path
-        );
+        let d = whole_from_whole_txt(&report, name);
         for s in d.sources.iter().filter(|s| s.path.contains("mirror")) {
             let why = s
                 .truncated
@@ -479,18 +515,7 @@ fn the_whole_copy_lends_its_rest_when_heavier_copies_ran_on() {
         let dir = tempfile::tempdir().unwrap();
         let text = String::from_utf8(corpus(name)).unwrap();
         let foreign = String::from_utf8(corpus(other)).unwrap();
-        let n = text.chars().count();
-        let mid_line = |share: f64| {
-            let at = text
-                .char_indices()
-                .nth((n as f64 * share) as usize)
-                .unwrap()
-                .0;
-            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-            let middle = text[start..end].chars().count() / 2;
-            start + text[start..end].char_indices().nth(middle).unwrap().0
-        };
+        let mid_line = |share: f64| mid_line_cut(&text, share);
         for k in 0..20 {
             let cut = mid_line(0.6 + 0.0175 * k as f64);
             fs::write(dir.path().join(format!("a-cut-{k:02}.txt")), &text[..cut]).unwrap();
@@ -502,12 +527,7 @@ fn the_whole_copy_lends_its_rest_when_heavier_copies_ran_on() {
         fs::write(dir.path().join("z-whole.txt"), &text).unwrap();
         let out = tempfile::tempdir().unwrap();
         let report = clean_into(dir.path(), out.path(), &[]);
-        let d = report
-            .documents
-            .iter()
-            .find(|d| d.sources.iter().any(|s| s.path.ends_with("z-whole.txt")))
-            .unwrap();
-        let got = fs::read_to_string(out.path().join(&d.output)).unwrap();
+        let (_, got) = output_holding(&report, out.path(), "z-whole.txt");
         let want = normalized(name);
         assert_eq!(
             got.chars().count(),
@@ -555,12 +575,7 @@ fn mirrors_run_on_into_another_report_leave_the_whole_copy_whole() {
         fs::write(dir.path().join("other.txt"), &other).unwrap();
         let out = tempfile::tempdir().unwrap();
         let report = clean_into(dir.path(), out.path(), &[]);
-        let d = report
-            .documents
-            .iter()
-            .find(|d| d.sources.iter().any(|s| s.path.ends_with("whole.txt")))
-            .unwrap();
-        let got = fs::read_to_string(out.path().join(&d.output)).unwrap();
+        let (_, got) = output_holding(&report, out.path(), "whole.txt");
         // The report whole, but for the site's closing line (`相关报道：`),
         // which the two reports share: archive chrome, cut.
         let want = normalized(a);
@@ -736,28 +751,12 @@ fn mirrors_cut_at_many_points_lead_to_the_whole_copy() {
             // Cut in the middle of the line at 82% + k × 0.7% of the text
             // (a cut at a line's end reads as a whole copy: README, Known
             // limits).
-            let at = text
-                .char_indices()
-                .nth((text.chars().count() as f64 * (0.82 + 0.007 * k as f64)) as usize)
-                .unwrap()
-                .0;
-            let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-            let middle = text[start..end].chars().count() / 2;
-            let cut_at = start + text[start..end].char_indices().nth(middle).unwrap().0;
+            let cut_at = mid_line_cut(&text, 0.82 + 0.007 * k as f64);
             fs::write(dir.path().join(format!("cut-{k:02}.txt")), &text[..cut_at]).unwrap();
         }
         fs::write(dir.path().join("whole.txt"), &text).unwrap();
         let report = clean(dir.path(), &[]);
-        assert_eq!(report.documents.len(), 1, "{name}: {:?}", summary(&report));
-        let d = &report.documents[0];
-        let want = normalized(name).chars().count();
-        assert_eq!(d.chars, want, "{name}: {} of {want}", d.chars);
-        assert!(
-            d.backbone.path.ends_with("whole.txt"),
-            "{name}: {}",
-            d.backbone.path
-        );
+        whole_from_whole_txt(&report, name);
     }
 }
 
@@ -791,12 +790,7 @@ fn cut_mirrors_never_take_the_rest_of_a_copy_run_on_into_another_report() {
             let out = tempfile::tempdir().unwrap();
             let report = clean_into(dir.path(), out.path(), &[]);
             assert_eq!(report.documents.len(), 2, "{a} {whole}");
-            let d = report
-                .documents
-                .iter()
-                .find(|d| d.sources.iter().any(|s| s.path.ends_with("run-on.txt")))
-                .unwrap();
-            let got = fs::read_to_string(out.path().join(&d.output)).unwrap();
+            let (d, got) = output_holding(&report, out.path(), "run-on.txt");
             // Nothing of the other report's opening paragraphs.
             let b_norm = normalized(b);
             for line in b_norm.lines().filter(|l| l.chars().count() > 40).take(5) {
@@ -840,18 +834,7 @@ fn a_copy_run_on_past_most_of_its_own_rest_lends_nothing() {
             let dir = tempfile::tempdir().unwrap();
             let text_a = String::from_utf8(corpus(a)).unwrap();
             let text_b = String::from_utf8(corpus(b)).unwrap();
-            // Mid-line in the line at `share` of `text`.
-            let mid_line = |text: &str, share: f64| {
-                let at = text
-                    .char_indices()
-                    .nth((text.chars().count() as f64 * share) as usize)
-                    .unwrap()
-                    .0;
-                let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-                let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-                let middle = text[start..end].chars().count() / 2;
-                start + text[start..end].char_indices().nth(middle).unwrap().0
-            };
+            let mid_line = mid_line_cut;
             for k in 0..12 {
                 let cut = mid_line(&text_a, 0.6 + 0.03 * k as f64);
                 fs::write(dir.path().join(format!("cut-{k:02}.txt")), &text_a[..cut]).unwrap();
@@ -873,12 +856,7 @@ fn a_copy_run_on_past_most_of_its_own_rest_lends_nothing() {
                 "{a} {whole}: {:?}",
                 summary(&report)
             );
-            let d = report
-                .documents
-                .iter()
-                .find(|d| d.sources.iter().any(|s| s.path.ends_with("run-on.txt")))
-                .unwrap();
-            let got = fs::read_to_string(out.path().join(&d.output)).unwrap();
+            let (d, got) = output_holding(&report, out.path(), "run-on.txt");
             let (b_norm, want) = (normalized(b), normalized(a));
             let own: std::collections::HashSet<&str> = want.lines().collect();
             let lines: std::collections::HashSet<&str> = got.lines().collect();

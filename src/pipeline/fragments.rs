@@ -205,18 +205,7 @@ pub fn join(
             .copied()
             .filter(|&p| members[p].len() >= members[o].len() && whole_file(p))
             .collect();
-        let apart = attested.iter().enumerate().any(|(k, &p)| {
-            attested[k + 1..].iter().any(|&q| {
-                let (small, big) = if weight[p] <= weight[q] {
-                    (p, q)
-                } else {
-                    (q, p)
-                };
-                crate::fingerprint::sampled_containment(own[small], own[big])
-                    .is_some_and(|c| c < 0.3)
-            })
-        });
-        if apart {
+        if two_apart(&attested, &weight, &own) {
             glued_to[o] = attested
                 .iter()
                 .copied()
@@ -229,22 +218,7 @@ pub fn join(
             cs.clear();
         }
     }
-    let composite: Vec<bool> = held
-        .iter()
-        .map(|ds| {
-            ds.iter().enumerate().any(|(k, &p)| {
-                ds[k + 1..].iter().any(|&q| {
-                    let (small, big) = if weight[p] <= weight[q] {
-                        (p, q)
-                    } else {
-                        (q, p)
-                    };
-                    crate::fingerprint::sampled_containment(own[small], own[big])
-                        .is_some_and(|c| c < 0.3)
-                })
-            })
-        })
-        .collect();
+    let composite: Vec<bool> = held.iter().map(|ds| two_apart(ds, &weight, &own)).collect();
     let host: Vec<Option<usize>> = candidates
         .iter()
         .enumerate()
@@ -397,6 +371,21 @@ fn typical(analysis: &Analysis, members: &[Vec<usize>]) -> (Vec<Option<usize>>, 
         .map(|t| t.map_or(0, |m| analysis.copy(m).2.fingerprint.weight))
         .collect();
     (typical, weight)
+}
+
+/// Whether two of documents `ds` share little: under 30% of the lighter
+/// one's samples (`own`, by `weight`) in the heavier.
+fn two_apart(ds: &[usize], weight: &[usize], own: &[&[u32]]) -> bool {
+    ds.iter().enumerate().any(|(k, &p)| {
+        ds[k + 1..].iter().any(|&q| {
+            let (small, big) = if weight[p] <= weight[q] {
+                (p, q)
+            } else {
+                (q, p)
+            };
+            crate::fingerprint::sampled_containment(own[small], own[big]).is_some_and(|c| c < 0.3)
+        })
+    })
 }
 
 /// Whether the host `o` (each document's typical copy's samples: `own`)
