@@ -136,7 +136,8 @@ pub fn join(
     // documents hold too (copies of the piece that ran on into them) is
     // no evidence.
     let mut outside: HashMap<(usize, usize), usize> = HashMap::new();
-    for held in index.values() {
+    let any_candidate = candidates.iter().any(|cs| !cs.is_empty());
+    for held in index.values().filter(|_| any_candidate) {
         if let &[(d, n)] = held.as_slice() {
             if n >= 2 {
                 for &(o, _) in &candidates[d] {
