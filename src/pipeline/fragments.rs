@@ -33,6 +33,15 @@
 //!   text (a long page the archive lacks: one such copy once took a
 //!   report's 21 copies, a whole one among them, as its pieces, and the
 //!   output was its cut and the other page).
+//!   A host glued of documents is no host either: one whose text past a
+//!   piece at least as well attested as it is mostly other documents'
+//!   (not its pieces, not near-copies of itself), or whose pieces are two
+//!   documents that share little, each as well attested and each a whole
+//!   file somewhere — a file holding one report cut short and another
+//!   right after it, which its segmentation could not split. Its copies
+//!   become fragments of the better attested piece's document (counted,
+//!   never a backbone or a vote): once such a copy hosted the second
+//!   report's copies, and that report's output was the first's cut and it.
 //!   A piece with more copies than its host must weigh at most half of it
 //!   (else the host is the odd one: a copy that ran on, seen on a 1 GB
 //!   archive taking the seed's report's 2,264 copies as its "pieces").
@@ -54,7 +63,8 @@
 //! 0.90), and at least 0.77 in their own report with one Han character in
 //! 60 damaged; hence [`FLOOR`] and [`CONTAINED`].
 //!
-//! Invariants: only pieces move, always to a heavier document; a fragment
+//! Invariants: only pieces move, always to a heavier document — and glued
+//! documents, to a piece's; a fragment
 //! never votes or serves as backbone; the result depends on the run order
 //! only (ties go to the lower document id).
 
