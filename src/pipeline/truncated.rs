@@ -179,21 +179,28 @@ fn ran_on_heavy(
         .copied()
         .filter(|&m| m != heavy && weight(m) <= weight(heavy))
         .collect();
+    // How many readings (distinct keys) of the lighter copies hold each
+    // sample; one reading as H's own (an identical copy) holds all of H's.
+    let key = |m: usize| analysis.copy(m).2.fingerprint.key;
+    let mut seen = std::collections::HashSet::from([key(heavy)]);
+    let twin = lighter_copies.iter().any(|&m| key(m) == key(heavy));
+    let mut readings: HashMap<u32, usize, crate::FastHash> = HashMap::default();
+    for &m in &lighter_copies {
+        if !seen.insert(key(m)) {
+            continue;
+        }
+        for &x in analysis.copy(m).2.signature.iter().flat_map(|s| &s.samples) {
+            *readings.entry(x).or_default() += 1;
+        }
+    }
     // Its extra text is another document's: it ran on. Judged on the
     // sampled shingles H holds that the lighter copies do not, found in
     // another document's copies (any length) …
-    let mut lighter: Vec<u32> = lighter_copies
-        .iter()
-        .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
-        .flat_map(|s| s.samples.iter().copied())
-        .collect();
-    lighter.sort_unstable();
-    lighter.dedup();
     let extra: Vec<u32> = h_sig
         .samples
         .iter()
         .copied()
-        .filter(|x| lighter.binary_search(x).is_err())
+        .filter(|x| !twin && !readings.contains_key(x))
         .collect();
     let holders = holders.get_or_init(|| self::holders(analysis, members));
     if extra.len() >= fingerprint::MIN_SAMPLES {
@@ -213,9 +220,11 @@ fn ran_on_heavy(
     // it, no other document does): cut early itself, it ran on into a page
     // the archive lacks …
     let only_here = |x: &u32| holders.get(x).is_some_and(|&(d, more)| d == doc && !more);
-    if agreed_outside(analysis, &lighter_copies, heavy, &h_sig.samples, only_here)
-        >= super::fragments::AGREED_OUTSIDE
-    {
+    let agreed_outside = readings
+        .iter()
+        .filter(|&(x, &n)| n >= 2 && h_sig.samples.binary_search(x).is_err() && only_here(x))
+        .count();
+    if agreed_outside >= super::fragments::AGREED_OUTSIDE {
         return true;
     }
     // … or another document's copy lies inside H (estimated).
@@ -227,32 +236,6 @@ fn ran_on_heavy(
         .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
         .filter(|s| s.shingles < h_sig.shingles)
         .any(|s| fingerprint::containment(s, h_sig) >= CLAIMED)
-}
-
-/// How many sampled shingles two readings (distinct keys) of `copies` but
-/// `heavy` hold that `heavy` (its sorted `samples`) does not, of those
-/// `counted`.
-fn agreed_outside(
-    analysis: &Analysis,
-    copies: &[usize],
-    heavy: usize,
-    samples: &[u32],
-    counted: impl Fn(&u32) -> bool,
-) -> usize {
-    let key = |m: usize| analysis.copy(m).2.fingerprint.key;
-    let mut seen = std::collections::HashSet::from([key(heavy)]);
-    let mut held: HashMap<u32, usize, crate::FastHash> = HashMap::default();
-    for &m in copies {
-        if !seen.insert(key(m)) {
-            continue;
-        }
-        for &x in analysis.copy(m).2.signature.iter().flat_map(|s| &s.samples) {
-            *held.entry(x).or_default() += 1;
-        }
-    }
-    held.iter()
-        .filter(|&(x, &n)| n >= 2 && samples.binary_search(x).is_err() && counted(x))
-        .count()
 }
 
 /// How much more often (share of sampled shingles) a copy's text past its
