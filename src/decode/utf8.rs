@@ -71,6 +71,22 @@ fn pieces_while<'a>(bytes: &'a [u8], mut f: impl FnMut(Piece<'a>) -> bool) {
         let (valid, invalid) = (chunk.valid(), chunk.invalid());
         let inv_start = at + valid.len();
         at = inv_start + invalid.len();
+        // A character one of whose continuation bytes became an ASCII
+        // byte (`E4 30 80`): its lead, that byte and the continuation
+        // bytes after it are one damaged character, not two and a letter.
+        if let Some(b) = &mut bad {
+            let lead = char_len(bytes[b.start]);
+            if b.end + 1 == inv_start
+                && matches!(valid.as_bytes(), [c] if c.is_ascii() && !matches!(c, b'\n' | b'\r'))
+                && !invalid.is_empty()
+                && invalid.iter().all(|&c| is_continuation(c))
+                && b.len() + 1 + invalid.len() <= lead
+                && inv_start >= skip_to
+            {
+                b.end = at;
+                continue;
+            }
+        }
         if !valid.is_empty() {
             if let Some(b) = bad.take() {
                 if !f(Piece::Bad(b)) {
@@ -289,11 +305,41 @@ mod tests {
                 vec![2..5],
                 0,
             ),
-            // A continuation byte damaged into ASCII: the lead is cut short,
-            // the rest is an orphan after the letter.
+            // A continuation byte damaged into ASCII: one damaged
+            // character, the letter with it (it was a byte of the
+            // character; read as a letter between two damaged ones, three
+            // corruptions in a line of Han once outweighed its valid
+            // characters and the line was read as GBK mojibake).
             (
                 [&[nian[0], b'A', nian[2]][..], "省".as_bytes()].concat(),
-                "\u{FFFD}A\u{FFFD}省",
+                "\u{FFFD}省",
+                vec![0..3],
+                0,
+            ),
+            // The same in a four-byte character, and its last byte.
+            (
+                [&[0xF0, 0x9F, b'0', 0x80][..], "省".as_bytes()].concat(),
+                "\u{FFFD}省",
+                vec![0..4],
+                0,
+            ),
+            (
+                [&[0xF0, b'0', 0x98, 0x80][..], "省".as_bytes()].concat(),
+                "\u{FFFD}省",
+                vec![0..4],
+                0,
+            ),
+            // A lead byte before a real letter and a character: no merge.
+            (
+                [&[nian[0], b'A'][..], "省".as_bytes()].concat(),
+                "\u{FFFD}A省",
+                vec![0..1],
+                0,
+            ),
+            // A line end is never part of a damaged character.
+            (
+                [&[nian[0], b'\n', nian[2]][..], "省".as_bytes()].concat(),
+                "\u{FFFD}\n\u{FFFD}省",
                 vec![0..1, 2..3],
                 0,
             ),
