@@ -15,9 +15,16 @@
 //! copy at least 30% as long as the other (a truncated copy in another file);
 //! a pair is weighed once, in the first band that compares it (the band
 //! keys, buckets and verdicts may be computed elsewhere: [`cluster_with`]).
+//! Containment is confirmed on the sampled shingles (exact on the sample):
+//! the 128-bucket estimate once put a whole report 75% inside a file of
+//! three reports back to back at the threshold. A similar pair whose sets
+//! each hold a lighter copy inside it, the two sharing little, is two
+//! documents glued each way round (`B` then `A` in one file, `A` then `B`
+//! in another), not one.
 //! A long copy contained-joined by copies of two documents that share little
 //! (two reports back to back, seen once each in a file) joins neither, so
-//! it never merges them (but a copy right after a copy of the other's
+//! it never merges them — the lighter copies its set already holds inside
+//! it count as such copies too (but a copy right after a copy of the other's
 //! document in its file is that copy's rest, not a second document: the
 //! cut head and its rest make one whole copy). Two clusters whose longest copies are of comparable
 //! length join only when those copies are one document: a short copy two
@@ -54,6 +61,9 @@ pub struct CopyKey {
 struct Sets<'a> {
     uf: UnionFind,
     longest: Vec<usize>,
+    /// Each set's copies as a ring: `next[i]` is the copy after `i` in
+    /// its set's ring (two rings become one by swapping one link each).
+    next: Vec<usize>,
     signatures: &'a [Option<&'a Signature>],
 }
 
@@ -62,8 +72,53 @@ impl<'a> Sets<'a> {
         Sets {
             uf: UnionFind::new(n),
             longest: (0..n).collect(),
+            next: (0..n).collect(),
             signatures,
         }
+    }
+
+    /// Up to [`APART_CHECKED`] copies of `x`'s set lighter than `x` and
+    /// lying inside it (most of their samples in it), distinct texts,
+    /// found along the ring from `x` within [`APART_WALK`] steps.
+    fn inside(&self, x: usize) -> Vec<&'a Signature> {
+        let Some(xs) = self.sig(x) else {
+            return Vec::new();
+        };
+        let mut found: Vec<&'a Signature> = Vec::new();
+        let mut at = self.next[x];
+        for _ in 0..APART_WALK {
+            if at == x || found.len() == APART_CHECKED {
+                break;
+            }
+            if let Some(ps) = self.sig(at) {
+                if ps.shingles < xs.shingles
+                    && !found
+                        .iter()
+                        .any(|f| std::ptr::eq(*f, ps) || f.mins == ps.mins)
+                    && repeat_each_other(Some(xs), Some(ps))
+                {
+                    found.push(ps);
+                }
+            }
+            at = self.next[at];
+        }
+        found
+    }
+
+    /// Whether a similar pair `i`, `j` would join two documents glued
+    /// together each way round: `i`'s set holds a lighter copy inside `i`,
+    /// `j`'s one inside `j`, and the two share little. (A file holding `B`
+    /// cut short then `A`, grouped with a copy of `B` alone, and another
+    /// holding `A` cut short then `B`, grouped with a copy of `A` alone:
+    /// the two glued copies are similar, and joining them joined `A` and
+    /// `B`.) Copies of one document inside two of its copies share their
+    /// opening at least.
+    fn apart(&mut self, i: usize, j: usize) -> bool {
+        let (a, b) = (self.inside(i), self.inside(j));
+        a.iter().any(|p| {
+            b.iter()
+                .any(|q| !std::ptr::eq(*p, *q) && containment(p, q) < COMPOSITE_OVERLAP)
+        })
     }
 
     fn find(&mut self, x: usize) -> usize {
@@ -82,8 +137,12 @@ impl<'a> Sets<'a> {
 
     fn join(&mut self, a: usize, b: usize) {
         let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return;
+        }
         let (la, lb) = (self.longest[ra], self.longest[rb]);
         self.uf.union(a, b);
+        self.next.swap(a, b);
         let shingles = |i: usize| self.sig(i).map_or(0, |s| s.shingles);
         let keep = if (shingles(lb), Reverse(lb)) > (shingles(la), Reverse(la)) {
             lb
@@ -119,6 +178,10 @@ pub const MIN_CONTAINED_SHARE: f64 = 0.3;
 /// Two copies sharing less than this (containment) are different documents
 /// when one long copy contains both.
 const COMPOSITE_OVERLAP: f64 = 0.3;
+/// Lighter copies of a set looked at on each side of a similar pair (see
+/// `Sets::apart`), and how far along the set's ring they are looked for.
+const APART_CHECKED: usize = 8;
+const APART_WALK: usize = 64;
 /// Members of one LSH bucket each compared with at most this many before them.
 pub const BUCKET_COMPARES: usize = 8;
 
@@ -188,8 +251,15 @@ pub fn same_document(a: &Signature, b: &Signature, threshold: f64) -> bool {
     if similarity(a, b) >= threshold {
         return true;
     }
-    let (small, big) = (a.shingles.min(b.shingles), a.shingles.max(b.shingles));
-    small as f64 >= MIN_CONTAINED_SHARE * big as f64 && containment(a, b) >= threshold
+    let (small, big) = if (a.shingles, a.samples.len()) <= (b.shingles, b.samples.len()) {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    small.shingles as f64 >= MIN_CONTAINED_SHARE * big.shingles as f64
+        && containment(a, b) >= threshold
+        && crate::fingerprint::sampled_containment(&small.samples, &big.samples)
+            .is_none_or(|c| c >= threshold)
 }
 
 /// Whether two copies the segment stage grouped in one file do repeat each
@@ -354,7 +424,7 @@ pub fn cluster_with(
         // a million short documents has 64 million, nearly all single).
         let mut consider = |uf: &mut Sets, i: usize, j: usize, v: Verdict| match v {
             Verdict::Similar => {
-                if uf.agree(i, j, threshold) {
+                if uf.agree(i, j, threshold) && !uf.apart(i, j) {
                     uf.join(i, j);
                 }
             }
@@ -439,6 +509,23 @@ pub fn cluster_with(
         // that share little joins none of them.
         contained.sort_unstable();
         contained.dedup();
+        // (Each set as the similar pairs and in-file groups left it, one
+        // copy per key, in run order: the lighter copies a long copy's set
+        // already holds are its partners too.)
+        let mut sets: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut set_of: HashMap<usize, usize> = HashMap::new();
+        if !contained.is_empty() {
+            for &(long, _) in &contained {
+                set_of.entry(long).or_insert_with(|| uf.find(long));
+            }
+            let wanted: std::collections::HashSet<usize> = set_of.values().copied().collect();
+            for &i in &representatives {
+                let root = uf.find(i);
+                if wanted.contains(&root) {
+                    sets.entry(root).or_default().push(i);
+                }
+            }
+        }
         let mut at = 0;
         while at < contained.len() {
             let long = contained[at].0;
@@ -456,6 +543,31 @@ pub fn cluster_with(
                     .filter(|&g| g != long && uf.find(g) == uf.find(long))
                     .take(GLUED_CHECKED),
             );
+            // (And the lighter copies of its set that lie inside it: a copy
+            // of `B`'s cut then `A` whole, similar to one of `A` then `B`
+            // that its file grouped with `A`, is in `A`'s set, and must not
+            // bring `B`'s copies in.)
+            let shingles = |i: usize| sig(i).map_or(0, |s| s.shingles);
+            if let Some(set) = set_of.get(&long).and_then(|r| sets.get(r)) {
+                // (The first lighter ones in run order, a bounded number;
+                // only those that share little with a contained partner
+                // can make it composite, and the estimate says which
+                // before the samples are walked.)
+                let contained_partners = partners.clone();
+                let apart = |p: usize| {
+                    contained_partners.iter().any(|&q| match (sig(p), sig(q)) {
+                        (Some(a), Some(b)) => containment(a, b) < COMPOSITE_OVERLAP,
+                        _ => false,
+                    })
+                };
+                partners.extend(
+                    set.iter()
+                        .copied()
+                        .filter(|&p| p != long && sig(p).is_some() && shingles(p) < shingles(long))
+                        .take(GLUED_CHECKED)
+                        .filter(|&p| apart(p) && repeat_each_other(sig(long), sig(p))),
+                );
+            }
             // (A set whose every copy comes right after a copy of the
             // other's set in its file is that set's rest — split off where
             // a cut copy ended — not a second document: the cut head and

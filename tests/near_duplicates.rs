@@ -699,12 +699,11 @@ fn the_whole_copy_continues_cut_mirrors_beside_a_heavier_run_on_copy() {
 /// the first report: the whole copy lies 75% inside the glued one and joins
 /// its document by containment, the glued copy (heavier, the median of two)
 /// is the backbone, and the first report's last quarter — in the whole
-/// copy only — is in no output. Found by `benches/fuzz_copies.py 1`
-/// (`f106.txt`, `f109.txt`); not fixed yet (README, Known limits): the fix
-/// belongs in the clustering (a copy holding a quarter of its text outside
-/// the other is no cut of it).
+/// copy only — was in no output. Found by `benches/fuzz_copies.py 1`
+/// (`f106.txt`, `f109.txt`): the 128-bucket estimate put the containment
+/// at the threshold, the sample at 75%; and a whole file holding a quarter
+/// of its text outside another copy is no piece of it.
 #[test]
-#[ignore = "known data loss: a whole copy joins a glued copy holding 75% of it"]
 fn a_whole_copy_beside_a_file_of_reports_back_to_back_keeps_its_text() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b, c) = ("shaanxi", "qinghai", "sichuan");
@@ -1300,6 +1299,214 @@ fn heads_of_a_retried_scrape_join_their_report() {
             .unwrap();
             let report = clean(dir.path(), &[]);
             assert_eq!(report.documents.len(), 2, "{name} {share}");
+        }
+    }
+}
+
+/// Two reports glued in two files, each way round (`A` whole then `B` cut
+/// at 85%, then `A` cut again, which the file's segmentation splits off as
+/// a repeat; `B` cut at 65% then `A` whole), beside two cut copies of `B`
+/// on their own: the two glued copies are similar, the first is grouped
+/// with `A`'s copy in its file, and the second contains `B`'s copies —
+/// once it joined them to `A`'s document and `B`'s text was in no output
+/// (`benches/fuzz_copies.py 1`, reduced: three reports came out as one).
+/// A long copy whose set already holds a copy it contains that shares
+/// little with its contained partners joins none of them.
+#[test]
+fn copies_glued_both_ways_round_never_join_two_reports() {
+    for (a, b) in [("sichuan", "shaanxi"), ("hebei", "qinghai")] {
+        let dir = tempfile::tempdir().unwrap();
+        let (text_a, text_b) = (
+            String::from_utf8(corpus(a)).unwrap(),
+            String::from_utf8(corpus(b)).unwrap(),
+        );
+        let one = format!(
+            "{text_a}\n{}\n{}",
+            truncate(&text_b, 0.85),
+            truncate(&text_a, 0.85)
+        );
+        fs::write(dir.path().join("one.txt"), one).unwrap();
+        fs::write(
+            dir.path().join("two.txt"),
+            format!("{}\n{text_a}", truncate(&text_b, 0.65)),
+        )
+        .unwrap();
+        fs::write(dir.path().join("three.txt"), truncate(&text_b, 0.65)).unwrap();
+        fs::write(dir.path().join("four.txt"), truncate(&text_b, 0.95)).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let report = clean_into(dir.path(), out.path(), &[]);
+        let (_, got) = output_holding(&report, out.path(), "four.txt");
+        // `B`'s output: all of the longest copy of `B`, nothing of `A`.
+        let b_norm = normalized(b);
+        let a_norm = normalized(a);
+        let got_lines: HashSet<&str> = got.lines().collect();
+        let longest = truncate(&b_norm, 0.93);
+        // (Its last line is cut mid-line.)
+        let whole_lines = longest.lines().count() - 1;
+        let lost: Vec<&str> = longest
+            .lines()
+            .take(whole_lines)
+            .filter(|l| l.chars().count() > 40 && !got_lines.contains(l))
+            .collect();
+        let a_lines: HashSet<&str> = a_norm.lines().filter(|l| l.chars().count() > 40).collect();
+        let foreign = got.lines().filter(|l| a_lines.contains(l)).count();
+        assert!(
+            lost.is_empty() && foreign == 0,
+            "{a} {b}: {} of {b}'s lines lost, {foreign} of {a}'s in its output: {:?}",
+            lost.len(),
+            summary(&report)
+        );
+    }
+}
+
+/// The lines longer than 40 characters of the first `share` of report
+/// `name` (normalized; the last one, cut mid-line, left out) that are in
+/// none of the run's outputs.
+fn lost_lines(report: &Report, out: &std::path::Path, name: &str, share: f64) -> usize {
+    let mut lines: HashSet<String> = HashSet::new();
+    for d in &report.documents {
+        let got = fs::read_to_string(out.join(&d.output)).unwrap();
+        lines.extend(got.lines().map(str::to_string));
+    }
+    let want = truncate(&normalized(name), share);
+    let whole_lines = want.lines().count().saturating_sub(1);
+    want.lines()
+        .take(whole_lines)
+        .filter(|l| l.chars().count() > 40 && !lines.contains(*l))
+        .count()
+}
+
+/// Two files glued each way round, nothing between: `B` cut at 65% then
+/// `B` whole with `A`'s 77% after it (grouped with the cut `B` in its
+/// file), and `A` cut at 53% with `B` whole after it, then `A` whole
+/// (grouped with it); `A` whole and `B` cut elsewhere. The two glued copies
+/// are similar (each holds `B` whole and most of `A`); joining them once
+/// made one document of `A` and `B`, and `A`'s last quarter was in no
+/// output. A similar pair whose sets each hold a lighter copy inside it,
+/// the two sharing little, is two documents (`cluster`, `Sets::apart`).
+#[test]
+fn two_files_glued_each_way_round_keep_both_reports_apart() {
+    for (a, b) in [
+        ("hebei", "qinghai"),
+        ("yunnan", "ningxia"),
+        ("guangdong", "shanghai"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (text_a, text_b) = (
+            String::from_utf8(corpus(a)).unwrap(),
+            String::from_utf8(corpus(b)).unwrap(),
+        );
+        let one = format!(
+            "{}\n{text_b}\n{}",
+            truncate(&text_b, 0.65),
+            truncate(&text_a, 0.77)
+        );
+        fs::write(dir.path().join("one.txt"), one).unwrap();
+        let two = format!("{}\n{text_b}\n{text_a}", truncate(&text_a, 0.53));
+        fs::write(dir.path().join("two.txt"), two).unwrap();
+        fs::write(dir.path().join("three.txt"), &text_a).unwrap();
+        fs::write(dir.path().join("four.txt"), truncate(&text_b, 0.65)).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let report = clean_into(dir.path(), out.path(), &[]);
+        let (da, _) = output_holding(&report, out.path(), "three.txt");
+        let (db, _) = output_holding(&report, out.path(), "four.txt");
+        assert_ne!(da.id, db.id, "{a} {b}: {:?}", summary(&report));
+        assert_eq!(
+            lost_lines(&report, out.path(), a, 1.0),
+            0,
+            "{a} {b}: {:?}",
+            summary(&report)
+        );
+    }
+}
+
+/// The same, `B`'s side: `B` whole is only inside the two glued copies —
+/// one in `B`'s document that ran on into `A`, which lends nothing (it
+/// would lend `A`'s opening too), one in `A`'s — so `B`'s output is its
+/// cut copies' 65% (README, Known limits: a copy that ran on lends nothing
+/// of its rest, not even the part before the other report begins).
+#[test]
+#[ignore = "known data loss: a report whole only inside copies glued to another"]
+fn a_report_whole_only_inside_glued_copies_keeps_its_text() {
+    for (a, b) in [("yunnan", "ningxia"), ("guangdong", "shanghai")] {
+        let dir = tempfile::tempdir().unwrap();
+        let (text_a, text_b) = (
+            String::from_utf8(corpus(a)).unwrap(),
+            String::from_utf8(corpus(b)).unwrap(),
+        );
+        let one = format!(
+            "{}\n{text_b}\n{}",
+            truncate(&text_b, 0.65),
+            truncate(&text_a, 0.77)
+        );
+        fs::write(dir.path().join("one.txt"), one).unwrap();
+        let two = format!("{}\n{text_b}\n{text_a}", truncate(&text_a, 0.53));
+        fs::write(dir.path().join("two.txt"), two).unwrap();
+        fs::write(dir.path().join("three.txt"), &text_a).unwrap();
+        fs::write(dir.path().join("four.txt"), truncate(&text_b, 0.65)).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let report = clean_into(dir.path(), out.path(), &[]);
+        assert_eq!(
+            lost_lines(&report, out.path(), b, 1.0),
+            0,
+            "{a} {b}: {:?}",
+            summary(&report)
+        );
+    }
+}
+
+/// Reduced from `benches/fuzz_copies.py 1`: `A` (cut at 86%) then `B` (71%)
+/// then `A` again (66%) in one file, `B` (62%) then `A` (83%) in another,
+/// `A` (84%) before two copies of `C`, and `B` alone in three files (61%,
+/// 68%, 92%). `A`'s document holds the glued copies, so `B`'s copies lie
+/// inside two of its readings; they once became its pieces and `B`'s text
+/// past the glued copies' cuts was in no output. Copies that are whole
+/// files are no piece of a document one of whose readings shares little
+/// with them (`fragments`, `beside`).
+#[test]
+fn reports_cut_and_glued_in_files_never_swallow_the_report_alone() {
+    for (a, b, c) in [
+        ("sichuan", "shaanxi", "qinghai"),
+        ("yunnan", "ningxia", "qinghai"),
+        ("guangdong", "shanghai", "sichuan"),
+        ("hebei", "qinghai", "shaanxi"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let [ta, tb, tc] = [a, b, c].map(|n| String::from_utf8(corpus(n)).unwrap());
+        let files = [
+            (
+                "one.txt",
+                format!(
+                    "{}\n{}\n{}",
+                    truncate(&ta, 0.86),
+                    truncate(&tb, 0.71),
+                    truncate(&ta, 0.66)
+                ),
+            ),
+            ("two.txt", truncate(&tb, 0.68)),
+            (
+                "three.txt",
+                format!("{}\n{}", truncate(&tb, 0.62), truncate(&ta, 0.83)),
+            ),
+            (
+                "four.txt",
+                format!("{}\n{tc}\n{}", truncate(&ta, 0.84), truncate(&tc, 0.97)),
+            ),
+            ("five.txt", truncate(&tb, 0.61)),
+            ("six.txt", truncate(&tb, 0.92)),
+        ];
+        for (name, text) in &files {
+            fs::write(dir.path().join(name), text).unwrap();
+        }
+        let out = tempfile::tempdir().unwrap();
+        let report = clean_into(dir.path(), out.path(), &[]);
+        for (name, share) in [(a, 0.8), (b, 0.91), (c, 0.96)] {
+            assert_eq!(
+                lost_lines(&report, out.path(), name, share),
+                0,
+                "{a} {b} {c}: {name}: {:?}",
+                summary(&report)
+            );
         }
     }
 }

@@ -579,11 +579,17 @@ fn planned(
     how: Chrome<'_>,
 ) -> Result<Analysis, cluster::ClusterError> {
     // Pieces of documents join them as fragments.
-    let (members, fragments) = super::fragments::join(&mut analysis, members, threshold);
+    // (Copies glued of their document and another's text cast no votes on
+    // the chrome: `voters`.)
+    let super::fragments::Joined {
+        members,
+        fragments,
+        voters,
+    } = super::fragments::join(&mut analysis, members, threshold);
     let lines = match how {
-        Chrome::Here => chrome::chrome_of(&analysis, &members),
+        Chrome::Here => chrome::chrome_of(&analysis, &voters),
         Chrome::Asked(ask) => {
-            let question = chrome::ChromeQuestion::of(&analysis, &members, joined);
+            let question = chrome::ChromeQuestion::of(&analysis, &voters, joined);
             ask(&question)?.into_iter().collect()
         }
     };

@@ -77,6 +77,13 @@ use crate::model::{Analysis, FileOutcome};
 pub const FLOOR: usize = 320;
 /// Share of a piece's samples found in its document.
 pub const CONTAINED: f64 = 0.75;
+/// Share of a piece's samples found in its document when every copy of
+/// the piece is a whole file: a page scraped whole but cut short lies all
+/// inside its document but for its damage; one holding a quarter of its
+/// text outside is no piece (a report whole beside a file of three
+/// reports back to back, the first cut at 75%, became a piece of that
+/// file, and its last quarter was in no output).
+pub const CONTAINED_WHOLE: f64 = 0.9;
 /// A piece weighs at most this share of its document.
 pub const LIGHTER: f64 = 0.8;
 /// Samples a piece's readings agree on (two at least) that its host may
@@ -86,13 +93,10 @@ pub const AGREED_OUTSIDE: usize = 2 * crate::fingerprint::MIN_SAMPLES;
 pub const TWIN_WEIGHT: f64 = 0.1;
 
 /// Marks pieces as fragments of their documents; returns each document's
-/// copies (fragments left out) and the fragment copies, documents
-/// renumbered in order of their first copy.
-pub fn join(
-    analysis: &mut Analysis,
-    members: Vec<Vec<usize>>,
-    threshold: f64,
-) -> (Vec<Vec<usize>>, Vec<usize>) {
+/// copies (fragments left out), the fragment copies, documents
+/// renumbered in order of their first copy, and each document's copies
+/// that vote on the archive chrome (see [`MIXED_FOREIGN`]).
+pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>, threshold: f64) -> Joined {
     let members = twins(analysis, members, threshold);
     for (d, ms) in members.iter().enumerate() {
         for &m in ms {
@@ -102,6 +106,7 @@ pub fn join(
     let docs = members.len();
     let (typical, weight) = typical(analysis, &members);
     let (index, readings) = held_index(analysis, &members);
+    let mixed = mixed_copies(analysis, &members, &index, &readings);
     // Each document's candidate hosts: (host, samples found), and the
     // samples that speak for it (its longest copy's).
     let mut candidates: Vec<Vec<(usize, usize)>> = vec![Vec::new(); docs];
@@ -131,9 +136,23 @@ pub fn join(
                 }
             }
         }
+        // (A document whose every copy is a whole file is no part of a
+        // copy its file split: it must lie almost all inside its host.)
+        let whole_files = members[d]
+            .iter()
+            .all(|&m| analysis.copy(m).1.copies.len() == 1);
+        let contained = if whole_files {
+            CONTAINED_WHOLE
+        } else {
+            CONTAINED
+        };
         candidates[d] = found
             .into_iter()
-            .filter(|&(_, n)| n as f64 >= CONTAINED * samples.len() as f64)
+            .filter(|&(_, n)| n as f64 >= contained * samples.len() as f64)
+            // (Nor is a page scraped whole a piece of a document one of
+            // whose readings, as heavy as half of it, shares little with
+            // it: that document holds it only in copies glued of both.)
+            .filter(|&(o, _)| !whole_files || !beside(analysis, &members[o], samples))
             .collect();
         candidates[d].sort_unstable();
     }
@@ -360,7 +379,94 @@ pub fn join(
             t.copies[r.copy].fragment = true;
         }
     }
-    (kept, fragments)
+    let voters = kept
+        .iter()
+        .map(|ms| ms.iter().copied().filter(|&m| !mixed[m]).collect())
+        .collect();
+    Joined {
+        members: kept,
+        fragments,
+        voters,
+    }
+}
+
+/// What [`join`] returns.
+pub struct Joined {
+    /// Each document's copies, fragments left out.
+    pub members: Vec<Vec<usize>>,
+    /// The fragment copies.
+    pub fragments: Vec<usize>,
+    /// Each document's copies that vote on the archive chrome: all but
+    /// those glued of it and another document's text.
+    pub voters: Vec<Vec<usize>>,
+}
+
+/// Samples of another document's text a copy may hold and still vote on
+/// its document's chrome (see [`join`]): about 500 characters, more than the passages
+/// two reports share.
+pub const MIXED_FOREIGN: usize = 4 * crate::fingerprint::MIN_SAMPLES;
+
+/// Each document's copies that speak for its edges in the archive chrome
+/// vote (see [`super::chrome`]): all but the copies glued of it and other
+/// text — a copy holding [`MIXED_FOREIGN`] samples that a minority of
+/// its document's readings hold and another document's readings hold in
+/// a greater share. A file holding one report cut short and another right
+/// after it, which the clustering joined to the second report, opens with
+/// the first report's title and date: counted as the edge of a copy of the
+/// second report, they were voted chrome and cut from the first report's
+/// output. Damage (a reading's own text) and copies that ran on past their
+/// document's end into text no document holds are no evidence; the copies
+/// still vote and serve as backbone as before, only their edges are not
+/// asked. Per copy of the run: whether it is left out.
+fn mixed_copies(
+    analysis: &Analysis,
+    members: &[Vec<usize>],
+    index: &HeldIndex,
+    readings: &[usize],
+) -> Vec<bool> {
+    let mut mixed_copy = vec![false; analysis.copies.len()];
+    for (d, ms) in members.iter().enumerate() {
+        if readings[d] < 2 {
+            continue;
+        }
+        // (Each reading judged once.)
+        let mut judged: HashMap<[u8; 32], bool> = HashMap::new();
+        for &m in ms {
+            let c = analysis.copy(m).2;
+            mixed_copy[m] = *judged
+                .entry(c.fingerprint.key)
+                .or_insert_with(|| mixed(c, d, index, readings));
+        }
+    }
+    mixed_copy
+}
+
+/// Whether copy `c` of document `d` holds [`MIXED_FOREIGN`] samples of
+/// another document's (see [`mixed_copies`]).
+fn mixed(c: &crate::model::FileCopy, d: usize, index: &HeldIndex, readings: &[usize]) -> bool {
+    let Some(sig) = c.signature.as_deref() else {
+        return false;
+    };
+    let mut foreign = 0;
+    for s in &sig.samples {
+        let held = index.get(s).map_or(&[][..], Vec::as_slice);
+        let Some(&(_, n)) = held.iter().find(|&&(h, _)| h == d) else {
+            continue;
+        };
+        if 2 * n > readings[d] {
+            continue;
+        }
+        if held
+            .iter()
+            .any(|&(o, k)| o != d && k * readings[d] > n * readings[o])
+        {
+            foreign += 1;
+            if foreign >= MIXED_FOREIGN {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Each document's typical copy (median weight; ties: run order), which
@@ -383,6 +489,34 @@ fn typical(analysis: &Analysis, members: &[Vec<usize>]) -> (Vec<Option<usize>>, 
         .collect();
     (typical, weight)
 }
+
+/// Whether one of the readings `ms` (distinct keys, the first
+/// [`BESIDE_CHECKED`]), at least half as heavy as the text sampled in
+/// `samples`, shares little with it: under 30% of the lighter one's samples
+/// in the heavier. A report `A` whose copies are whole files, lying inside
+/// copies glued of `B` and `A` that joined `B`'s document, is no piece of
+/// it: `B`'s own copies do not hold it (a cut copy of a document holds its
+/// opening, as every piece of it a whole file holds).
+fn beside(analysis: &Analysis, ms: &[usize], samples: &[u32]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    ms.iter()
+        .map(|&m| analysis.copy(m).2)
+        .filter(|c| seen.insert(c.fingerprint.key))
+        .take(BESIDE_CHECKED)
+        .filter_map(|c| c.signature.as_deref())
+        .filter(|s| 2 * s.samples.len() >= samples.len())
+        .any(|s| {
+            let (small, big) = if s.samples.len() <= samples.len() {
+                (&s.samples[..], samples)
+            } else {
+                (samples, &s.samples[..])
+            };
+            crate::fingerprint::sampled_containment(small, big).is_some_and(|c| c < 0.3)
+        })
+}
+
+/// Readings of a host [`beside`] looks at.
+const BESIDE_CHECKED: usize = 64;
 
 /// Whether two of documents `ds` share little: under 30% of the lighter
 /// one's samples (`own`, by `weight`) in the heavier.
