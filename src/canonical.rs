@@ -205,6 +205,10 @@ pub struct Reading<'a> {
     /// Whether it votes (a reading past the most read ones is there only
     /// to lend its rest, and votes when it does).
     pub votes: bool,
+    /// Whether it was cut where it ran on into another document (see
+    /// [`crate::pipeline::build::Wanted::stop`]): it lends after the
+    /// readings that did not run on.
+    pub clipped: bool,
 }
 
 /// What [`merge`] made of a document's readings.
@@ -411,7 +415,9 @@ fn folded_tail(s: &str) -> Vec<char> {
 const OPENING: usize = 16;
 
 /// The planned backbone (reading 0) read on past where it was cut: each
-/// reading that may lend its rest ([`Reading::extends`]), lightest first,
+/// reading that may lend its rest ([`Reading::extends`]), lightest first
+/// (those [`Reading::clipped`] where they ran on into another document
+/// after the others),
 /// inside which the text so far stops mid-line (see [`cut_inside`]) lends
 /// it its rest — so mirrors cut at many points lead to the whole copy, and
 /// a whole copy is taken before one that reads on into a footer or the
@@ -420,15 +426,15 @@ const OPENING: usize = 16;
 fn read_on(readings: &[Reading<'_>]) -> Option<(usize, String)> {
     let solid_of = |t: &str| t.chars().filter(|c| !c.is_whitespace()).count();
     let planned = readings.first()?;
-    let mut longer: Vec<(usize, usize)> = (1..readings.len())
+    let mut longer: Vec<(bool, usize, usize)> = (1..readings.len())
         .filter(|&i| readings[i].extends)
-        .map(|i| (solid_of(readings[i].text), i))
+        .map(|i| (readings[i].clipped, solid_of(readings[i].text), i))
         .collect();
     longer.sort_unstable();
     let mut text = planned.text.to_string();
     let mut solid = solid_of(&text);
     let mut lender = None;
-    for (weight, i) in longer {
+    for (_, weight, i) in longer {
         if weight < solid + MIN_REST {
             continue;
         }
@@ -1343,6 +1349,7 @@ mod settle {
             text,
             copies,
             extends,
+            clipped: false,
             votes: true,
         }
     }

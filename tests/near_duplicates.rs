@@ -761,8 +761,9 @@ fn mirrors_cut_at_many_points_lead_to_the_whole_copy() {
 
 /// The cut mirrors beside a copy that ran on into another report's opening
 /// (a scrape that did not stop at the page's end), and that report whole
-/// elsewhere: the run-on copy never lends the document its rest — it would
-/// bring the other report's opening with it — whether or not a whole copy
+/// elsewhere: the run-on copy never lends the document the other report's
+/// opening — it lends its own rest only, up to where that opening begins,
+/// and after any copy that did not run on — whether or not a whole copy
 /// is there too; with one, the output is that whole copy. And one whole
 /// copy beside the run-on one, no mirrors: the run-on copy, heavier, is
 /// still no backbone (it once was: the median of two copies is the heavier).
@@ -825,9 +826,11 @@ fn cut_mirrors_never_take_the_rest_of_a_copy_run_on_into_another_report() {
 /// of another report's opening (the other report whole elsewhere): its
 /// rest is mostly the report's own text, so the other report's share of it
 /// is small — but the part no lighter copy holds is that opening. It never
-/// lends its rest; with a whole copy beside it, the output is that copy.
+/// lends that opening, nor the line it ran on in (which holds the
+/// opening's first words): the output is a part of the report; with a
+/// whole copy beside it, that copy.
 #[test]
-fn a_copy_run_on_past_most_of_its_own_rest_lends_nothing() {
+fn a_copy_run_on_past_most_of_its_own_rest_lends_nothing_of_the_other() {
     for (a, b) in [("ningxia", "yunnan"), ("sichuan", "shanghai")] {
         for whole in [false, true] {
             let dir = tempfile::tempdir().unwrap();
@@ -1421,12 +1424,11 @@ fn two_files_glued_each_way_round_keep_both_reports_apart() {
 }
 
 /// The same, `B`'s side: `B` whole is only inside the two glued copies —
-/// one in `B`'s document that ran on into `A`, which lends nothing (it
-/// would lend `A`'s opening too), one in `A`'s — so `B`'s output is its
-/// cut copies' 65% (README, Known limits: a copy that ran on lends nothing
-/// of its rest, not even the part before the other report begins).
+/// one in `B`'s document that ran on into `A`, one in `A`'s. The copy that
+/// ran on once lent nothing (it would have lent `A`'s opening too), and
+/// `B`'s output was its cut copies' 65%; it now lends its rest up to where
+/// `A`'s text begins (`build::Wanted::stop`).
 #[test]
-#[ignore = "known data loss: a report whole only inside copies glued to another"]
 fn a_report_whole_only_inside_glued_copies_keeps_its_text() {
     for (a, b) in [("yunnan", "ningxia"), ("guangdong", "shanghai")] {
         let dir = tempfile::tempdir().unwrap();

@@ -31,13 +31,20 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
         }),
     }
     .ok_or_else(|| Error::Usage(format!("no document {selector:?} in these inputs")))?;
+    let (mut readings, stops) =
+        pipeline::build::readings_and_stops(&analysis, std::slice::from_ref(doc));
+    let (backbone_votes, others) = readings.pop().unwrap_or_default();
     let render = |c: usize| {
         let (_, text, copy) = analysis.copy(c);
-        canonical::render_lines(&text.lines[copy.lines.clone()], &text.text, analysis.rules).0
+        let lines = &text.lines[copy.lines.clone()];
+        // (As `clean` renders it: see `build::Wanted::stop`.)
+        let lines = if c == doc.backbone {
+            lines
+        } else {
+            pipeline::build::clip(lines, &text.text, stops.get(&c).map(Vec::as_slice))
+        };
+        canonical::render_lines(lines, &text.text, analysis.rules).0
     };
-    let (backbone_votes, others) = pipeline::build::readings(&analysis, std::slice::from_ref(doc))
-        .pop()
-        .unwrap_or_default();
     let planned = doc.backbone;
     let backbone_text = render(planned);
     let voter_texts: Vec<(usize, pipeline::build::Role, String)> = others

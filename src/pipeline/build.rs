@@ -51,18 +51,24 @@ pub enum Role {
     Backbone,
     /// Another reading, shared by `copies` copies; `extends`: it may lend
     /// the document its rest when the backbone is cut inside it (see
-    /// [`canonical::merge`]): clearly heavier than the backbone, and not
-    /// run on into another document (see [`truncated::ran_on`]).
+    /// [`canonical::merge`]): clearly heavier than the backbone — when it
+    /// ran on into another document (see [`truncated::ran_on`]), only up
+    /// to where that text begins (`clipped`).
     Voter {
         copies: usize,
         extends: bool,
+        /// Rendered up to where it ran on into another document (see
+        /// [`Wanted::stop`]).
+        clipped: bool,
     },
-    /// A reading past the voters, clearly heavier than the backbone and not
-    /// run on into another document, shared by `copies` copies: there to
-    /// lend the document its rest (and then vote) when the backbone is cut
-    /// inside it.
+    /// A reading past the voters, clearly heavier than the backbone (see
+    /// [`Role::Voter`]), shared by `copies` copies: there to lend the
+    /// document its rest (and then vote) when the backbone is cut inside
+    /// it.
     Lender {
         copies: usize,
+        /// As [`Role::Voter`]'s.
+        clipped: bool,
     },
 }
 
@@ -70,16 +76,21 @@ impl Role {
     /// The reading of `text` in this role, for [`canonical::merge`]
     /// (`backbone_votes`: how many copies read as the backbone does).
     pub fn reading(self, text: &str, backbone_votes: usize) -> canonical::Reading<'_> {
-        let (copies, extends, votes) = match self {
-            Role::Backbone => (backbone_votes, false, true),
-            Role::Voter { copies, extends } => (copies, extends, true),
-            Role::Lender { copies } => (copies, true, false),
+        let (copies, extends, votes, clipped) = match self {
+            Role::Backbone => (backbone_votes, false, true, false),
+            Role::Voter {
+                copies,
+                extends,
+                clipped,
+            } => (copies, extends, true, clipped),
+            Role::Lender { copies, clipped } => (copies, true, false, clipped),
         };
         canonical::Reading {
             text,
             copies,
             extends,
             votes,
+            clipped,
         }
     }
 }
@@ -97,6 +108,14 @@ pub struct Wanted {
     pub keyed: Range<usize>,
     pub lines: Range<usize>,
     pub key: [u8; 32],
+    /// For a reading that ran on into another document (see
+    /// [`truncated::ran_on_into`]): the sampled shingles of the text it ran
+    /// on into. It is rendered up to its last line before the run of
+    /// lines at its end that are mostly that text (nothing when it has no
+    /// such run), so it lends the document its own rest and nothing of
+    /// the other's.
+    #[serde(default)]
+    pub stop: Option<Vec<u32>>,
 }
 
 /// A copy rendered for its document.
@@ -122,12 +141,16 @@ pub struct Needs {
 pub fn needs(analysis: &Analysis) -> Needs {
     let mut backbone_votes = Vec::with_capacity(analysis.documents.len());
     let mut by_unit: BTreeMap<(usize, usize), Vec<Wanted>> = BTreeMap::new();
-    let readings = readings(analysis, &analysis.documents);
+    let (readings, mut stops) = readings_and_stops(analysis, &analysis.documents);
     for (d, (votes, others)) in analysis.documents.iter().zip(readings) {
         backbone_votes.push(votes);
         let wanted = std::iter::once((d.backbone, Role::Backbone)).chain(others);
         for (copy, role) in wanted {
             let (file, _, c) = analysis.copy(copy);
+            let stop = match role {
+                Role::Backbone => None,
+                _ => stops.remove(&copy),
+            };
             by_unit.entry(file.origin).or_default().push(Wanted {
                 doc: d.id,
                 copy,
@@ -135,6 +158,7 @@ pub fn needs(analysis: &Analysis) -> Needs {
                 keyed: c.keyed.clone(),
                 lines: c.lines.clone(),
                 key: c.fingerprint.key,
+                stop,
             });
         }
     }
@@ -147,13 +171,29 @@ pub fn needs(analysis: &Analysis) -> Needs {
 /// Each of `docs`' readings as the second pass wants them: how many copies
 /// read as its backbone does, and its other readings with their roles —
 /// the voters ([`Analysis::voters`]), those clearly heavier than the
-/// backbone and not run on into another document (see
-/// [`truncated::ran_on`]) allowed to lend it their rest, and the lenders
-/// past them ([`Analysis::longer`]).
+/// backbone allowed to lend it their rest (those that ran on into another
+/// document, see [`truncated::ran_on`], up to where it begins: see
+/// [`readings_and_stops`]), and the lenders past them
+/// ([`Analysis::longer`]).
 pub fn readings(
     analysis: &Analysis,
     docs: &[crate::model::Document],
 ) -> Vec<(usize, Vec<(usize, Role)>)> {
+    readings_and_stops(analysis, docs).0
+}
+
+/// What [`readings_and_stops`] returns: each document's readings, and
+/// where each reading that ran on into another document stops lending
+/// (see [`Wanted::stop`]).
+pub type ReadingsAndStops = (Vec<(usize, Vec<(usize, Role)>)>, BTreeMap<usize, Vec<u32>>);
+
+/// [`readings`], a reading clearly heavier than the backbone that ran on
+/// into another document allowed to lend too — its rest up to where the
+/// other document's text begins (its [`Wanted::stop`]).
+pub fn readings_and_stops(
+    analysis: &Analysis,
+    docs: &[crate::model::Document],
+) -> ReadingsAndStops {
     let weight = |c: usize| analysis.copy(c).2.fingerprint.weight;
     // (copies reading as the backbone, voters, longer readings past them)
     type Found = (usize, Vec<(usize, usize)>, Vec<(usize, usize)>);
@@ -181,28 +221,45 @@ pub fn readings(
         .iter()
         .map(|d| (d.id, d.backbone))
         .collect();
+    let mut stops: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
     let extends: std::collections::BTreeSet<usize> = heavier
         .iter()
-        .zip(truncated::ran_on(analysis, &heavier, &holders, |d| {
+        .zip(truncated::ran_on_into(analysis, &heavier, &holders, |d| {
             analysis.documents[d].copies.as_slice()
         }))
-        .filter(|(_, ran_on)| !ran_on)
-        .map(|(&(_, _, c), _)| c)
+        .map(|(&(_, _, c), into)| {
+            if let Some(into) = into {
+                stops.insert(c, into);
+            }
+            c
+        })
         .collect();
-    found
+    let found = found
         .into_iter()
         .map(|(votes, voters, longer)| {
             let voters = voters.into_iter().map(|(c, n)| {
                 let extends = extends.contains(&c);
-                (c, Role::Voter { copies: n, extends })
+                let clipped = stops.contains_key(&c);
+                (
+                    c,
+                    Role::Voter {
+                        copies: n,
+                        extends,
+                        clipped,
+                    },
+                )
             });
             let lenders = longer
                 .into_iter()
                 .filter(|(c, _)| extends.contains(c))
-                .map(|(c, n)| (c, Role::Lender { copies: n }));
+                .map(|(c, n)| {
+                    let clipped = stops.contains_key(&c);
+                    (c, Role::Lender { copies: n, clipped })
+                });
             (votes, voters.chain(lenders).collect())
         })
-        .collect()
+        .collect();
+    (found, stops)
 }
 
 /// The copies a unit holds rendered: its bytes decoded again, each wanted
@@ -308,7 +365,60 @@ fn gather(chunks: decode::Chunks<'_>, bytes: &Bytes, wanted: &[Wanted]) -> Vec<d
 /// A wanted copy rendered from its normalized keyed lines.
 fn render_part(w: &Wanted, part: &normalize::Normalized, opts: &Options) -> Part {
     let lines = &part.lines[w.lines.start - w.keyed.start..w.lines.end - w.keyed.start];
+    let lines = clip(lines, &part.text, w.stop.as_deref());
     render(w, lines, &part.text, opts.rules)
+}
+
+/// A reading's `lines` (normalized, in `text`) up to where it ran on into
+/// the text sampled in `stop` (see [`Wanted::stop`]), or all of them.
+pub fn clip<'l>(lines: &'l [Line], text: &str, stop: Option<&[u32]>) -> &'l [Line] {
+    match stop {
+        Some(into) => &lines[..own_lines(lines, text, into)],
+        None => lines,
+    }
+}
+
+/// How many of a reading's `lines` (normalized, in `text`) are its own:
+/// up to its last line before the run at its end of lines whose sampled
+/// shingles (a line's own, folded) are mostly in `into` — the text it ran
+/// on into — or none when its last sampled line is not such a line (no
+/// run to cut at: what it ran on into is not where its lines can show it).
+/// Lines without samples (short ones: a title, a date) are the run's
+/// when they lie in it. The last own line goes too when it does not end
+/// with a full stop or a closing mark: a copy run on mid-line holds the
+/// other text's first words on it (`…东向长江下载`), too few for a sample. (Some of its samples
+/// may be other documents' too: a closing formula every report has.)
+fn own_lines(lines: &[Line], text: &str, into: &[u32]) -> usize {
+    let mut fold = String::new();
+    let mut in_run = false;
+    for (k, line) in lines.iter().enumerate().rev() {
+        fold.clear();
+        fold::fold_into(&text[line.text.clone()], &mut fold);
+        let Some(sig) = crate::fingerprint::signature([fold.as_str()]) else {
+            continue;
+        };
+        if sig.samples.is_empty() {
+            continue;
+        }
+        let found = sig
+            .samples
+            .iter()
+            .filter(|x| into.binary_search(x).is_ok())
+            .count();
+        if 2 * found > sig.samples.len() {
+            in_run = true;
+        } else if !in_run {
+            return 0;
+        } else {
+            // (A full stop or closing mark: a colon may be the other
+            // text's first words, `您的位置：`.)
+            let ends = text[line.text.clone()]
+                .trim_end()
+                .ends_with(['。', '！', '？', '”', '」', '』', '）', '…', '.', '!', '?']);
+            return if ends { k + 1 } else { k };
+        }
+    }
+    0
 }
 
 /// A wanted copy's lines rendered.
@@ -663,6 +773,7 @@ mod chunked {
                         keyed: start..end,
                         lines: shown..end,
                         key,
+                        stop: None,
                     }
                 })
                 .collect();
@@ -673,6 +784,78 @@ mod chunked {
                 prop_assert_eq!(a.is_some(), w.doc % 3 != 2);
                 prop_assert_eq!(a, b);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `text`'s lines as a rendered copy has them.
+    fn lines_of(text: &str) -> Vec<Line> {
+        let mut at = 0;
+        text.split_inclusive('\n')
+            .map(|l| {
+                let body = l.trim_end_matches('\n');
+                let line = Line {
+                    bytes: at..at + l.len(),
+                    text: at..at + body.len(),
+                    rules: RuleMask::default(),
+                };
+                at += l.len();
+                line
+            })
+            .collect()
+    }
+
+    fn samples_of(text: &str) -> Vec<u32> {
+        crate::fingerprint::signature([fold::fold(text).as_str()])
+            .map(|s| s.samples)
+            .unwrap_or_default()
+    }
+
+    fn report(name: &str) -> String {
+        crate::pipeline::analyze::tests::report(name)
+    }
+
+    /// A reading's own lines before the text it ran on into, each way it
+    /// can end: at a line end after a full stop (kept), mid-line with the
+    /// other text's first words on the line (that line goes), on a colon
+    /// (it goes), and with nothing of the other text at its end (no run:
+    /// nothing is its own, it lends nothing).
+    #[test]
+    fn a_reading_stops_where_the_text_it_ran_on_into_begins() {
+        let own = report("ningxia-2026.txt");
+        let other = report("yunnan-2026.txt");
+        // (Its paragraphs: lines long enough to be sampled.)
+        let paragraphs: Vec<&str> = own.lines().filter(|l| l.chars().count() > 100).collect();
+        let head: String = paragraphs[..8].iter().map(|l| format!("{l}\n")).collect();
+        let last = paragraphs[8];
+        let into = samples_of(&other);
+        let opening: String = other.lines().take(30).map(|l| format!("{l}\n")).collect();
+        // (case, text, lines kept)
+        let cases: Vec<(&str, String, usize)> = vec![
+            (
+                "at a line end after a full stop",
+                format!("{head}{last}\n{opening}"),
+                9,
+            ),
+            (
+                "mid-line, the other's first words on the line",
+                format!("{head}{last}下载\n{opening}"),
+                8,
+            ),
+            (
+                "on a colon",
+                format!("{head}{last}您的位置：\n{opening}"),
+                8,
+            ),
+            ("no run at its end", format!("{opening}{head}"), 0),
+        ];
+        for (case, text, want) in cases {
+            let lines = lines_of(&text);
+            assert_eq!(own_lines(&lines, &text, &into), want, "{case}");
         }
     }
 }
