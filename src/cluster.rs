@@ -113,7 +113,7 @@ impl<'a> Sets<'a> {
     /// the two glued copies are similar, and joining them joined `A` and
     /// `B`.) Copies of one document inside two of its copies share their
     /// opening at least.
-    fn apart(&mut self, i: usize, j: usize) -> bool {
+    fn apart(&self, i: usize, j: usize) -> bool {
         let (a, b) = (self.inside(i), self.inside(j));
         a.iter().any(|p| {
             b.iter()
@@ -554,7 +554,7 @@ pub fn cluster_with(
                 // can make it composite, and the estimate says which
                 // before the samples are walked.)
                 let contained_partners = partners.clone();
-                let apart = |p: usize| {
+                let shares_little = |p: usize| {
                     contained_partners.iter().any(|&q| match (sig(p), sig(q)) {
                         (Some(a), Some(b)) => containment(a, b) < COMPOSITE_OVERLAP,
                         _ => false,
@@ -565,7 +565,7 @@ pub fn cluster_with(
                         .copied()
                         .filter(|&p| p != long && sig(p).is_some() && shingles(p) < shingles(long))
                         .take(GLUED_CHECKED)
-                        .filter(|&p| apart(p) && repeat_each_other(sig(long), sig(p))),
+                        .filter(|&p| shares_little(p) && repeat_each_other(sig(long), sig(p))),
                 );
             }
             // (A set whose every copy comes right after a copy of the

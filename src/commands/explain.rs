@@ -34,22 +34,25 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
     let (mut readings, stops) =
         pipeline::build::readings_and_stops(&analysis, std::slice::from_ref(doc));
     let (backbone_votes, others) = readings.pop().unwrap_or_default();
-    let render = |c: usize| {
+    // (Each copy as `clean` renders it: see `build::Wanted::stop`.)
+    let render = |c: usize, role: pipeline::build::Role| {
         let (_, text, copy) = analysis.copy(c);
         let lines = &text.lines[copy.lines.clone()];
-        // (As `clean` renders it: see `build::Wanted::stop`.)
-        let lines = if c == doc.backbone {
-            lines
-        } else {
-            pipeline::build::clip(lines, &text.text, stops.get(&c).map(Vec::as_slice))
-        };
-        canonical::render_lines(lines, &text.text, analysis.rules).0
+        let stop = stops.get(&c).map(Vec::as_slice);
+        let (lines, role) = pipeline::build::clip(lines, &text.text, stop, role);
+        (
+            role,
+            canonical::render_lines(lines, &text.text, analysis.rules).0,
+        )
     };
     let planned = doc.backbone;
-    let backbone_text = render(planned);
+    let (_, backbone_text) = render(planned, pipeline::build::Role::Backbone);
     let voter_texts: Vec<(usize, pipeline::build::Role, String)> = others
         .iter()
-        .map(|&(c, role)| (c, role, render(c)))
+        .map(|&(c, role)| {
+            let (role, text) = render(c, role);
+            (c, role, text)
+        })
         .collect();
     let readings: Vec<canonical::Reading<'_>> =
         std::iter::once(pipeline::build::Role::Backbone.reading(&backbone_text, backbone_votes))

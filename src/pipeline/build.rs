@@ -109,11 +109,11 @@ pub struct Wanted {
     pub lines: Range<usize>,
     pub key: [u8; 32],
     /// For a reading that ran on into another document (see
-    /// [`truncated::ran_on_into`]): the sampled shingles of the text it ran
-    /// on into. It is rendered up to its last line before the run of
-    /// lines at its end that are mostly that text (nothing when it has no
-    /// such run), so it lends the document its own rest and nothing of
-    /// the other's.
+    /// [`truncated::ran_on_into`]): the sampled shingles other documents
+    /// hold of it. It is rendered up to its last line before the run of
+    /// lines at its end that are mostly that text, so it lends the
+    /// document its own rest and nothing of the other's (see [`clip`]:
+    /// with no such run it lends nothing).
     #[serde(default)]
     pub stop: Option<Vec<u32>>,
 }
@@ -147,6 +147,7 @@ pub fn needs(analysis: &Analysis) -> Needs {
         let wanted = std::iter::once((d.backbone, Role::Backbone)).chain(others);
         for (copy, role) in wanted {
             let (file, _, c) = analysis.copy(copy);
+            // (The backbone is rendered whole: it never ran on.)
             let stop = match role {
                 Role::Backbone => None,
                 _ => stops.remove(&copy),
@@ -365,16 +366,43 @@ fn gather(chunks: decode::Chunks<'_>, bytes: &Bytes, wanted: &[Wanted]) -> Vec<d
 /// A wanted copy rendered from its normalized keyed lines.
 fn render_part(w: &Wanted, part: &normalize::Normalized, opts: &Options) -> Part {
     let lines = &part.lines[w.lines.start - w.keyed.start..w.lines.end - w.keyed.start];
-    let lines = clip(lines, &part.text, w.stop.as_deref());
-    render(w, lines, &part.text, opts.rules)
+    let (lines, role) = clip(lines, &part.text, w.stop.as_deref(), w.role);
+    let mut rendered = render(w, lines, &part.text, opts.rules);
+    rendered.role = role;
+    rendered
 }
 
-/// A reading's `lines` (normalized, in `text`) up to where it ran on into
-/// the text sampled in `stop` (see [`Wanted::stop`]), or all of them.
-pub fn clip<'l>(lines: &'l [Line], text: &str, stop: Option<&[u32]>) -> &'l [Line] {
-    match stop {
-        Some(into) => &lines[..own_lines(lines, text, into)],
-        None => lines,
+/// A reading's `lines` (normalized, in `text`) in `role`, up to where it
+/// ran on into the text sampled in `stop` (see [`Wanted::stop`]), or all
+/// of them. When no run of that text ends it, it lends nothing — a voter
+/// votes with all its lines, as any copy that ran on once did, a lender
+/// is left out (no lines) —: what it ran on into is not where its lines
+/// show it.
+pub fn clip<'l>(
+    lines: &'l [Line],
+    text: &str,
+    stop: Option<&[u32]>,
+    role: Role,
+) -> (&'l [Line], Role) {
+    let Some(into) = stop else {
+        return (lines, role);
+    };
+    match (own_lines(lines, text, into), role) {
+        (
+            0,
+            Role::Voter {
+                copies, clipped, ..
+            },
+        ) => (
+            lines,
+            Role::Voter {
+                copies,
+                extends: false,
+                clipped,
+            },
+        ),
+        (0, role) => (&lines[..0], role),
+        (own, role) => (&lines[..own], role),
     }
 }
 
@@ -382,12 +410,12 @@ pub fn clip<'l>(lines: &'l [Line], text: &str, stop: Option<&[u32]>) -> &'l [Lin
 /// up to its last line before the run at its end of lines whose sampled
 /// shingles (a line's own, folded) are mostly in `into` — the text it ran
 /// on into — or none when its last sampled line is not such a line (no
-/// run to cut at: what it ran on into is not where its lines can show it).
-/// Lines without samples (short ones: a title, a date) are the run's
-/// when they lie in it. The last own line goes too when it does not end
-/// with a full stop or a closing mark: a copy run on mid-line holds the
-/// other text's first words on it (`…东向长江下载`), too few for a sample. (Some of its samples
-/// may be other documents' too: a closing formula every report has.)
+/// run to cut at). Lines without samples (short ones: a title, a date)
+/// are the run's when they lie in it. The last own line goes too when it
+/// does not end with a full stop or a closing mark: a copy run on
+/// mid-line holds the other text's first words on it (`…东向长江下载`),
+/// too few for a sample. (Some of its samples may be other documents'
+/// too: a closing formula every report has.)
 fn own_lines(lines: &[Line], text: &str, into: &[u32]) -> usize {
     let mut fold = String::new();
     let mut in_run = false;

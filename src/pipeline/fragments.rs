@@ -402,8 +402,8 @@ pub struct Joined {
 }
 
 /// Samples of another document's text a copy may hold and still vote on
-/// its document's chrome (see [`join`]): about 500 characters, more than the passages
-/// two reports share.
+/// its document's chrome (see [`join`]): about 500 characters, more than
+/// the passages two reports share.
 pub const MIXED_FOREIGN: usize = 4 * crate::fingerprint::MIN_SAMPLES;
 
 /// Each document's copies that speak for its edges in the archive chrome

@@ -267,21 +267,66 @@ pub fn ran_on<'m>(
     holders: &[(usize, usize)],
     members: impl Fn(usize) -> &'m [usize],
 ) -> Vec<bool> {
-    ran_on_into(analysis, readings, holders, members)
-        .into_iter()
-        .map(|x| x.is_some())
-        .collect()
+    ran_on_only(analysis, readings, holders, members)
 }
 
-/// [`ran_on`], with what each reading that ran on reads past `base` and
-/// other documents hold: its sampled shingles there (sorted), the text it
-/// ran on into (see [`super::build::Wanted::stop`]).
+/// [`ran_on`], with, for each reading that ran on, its sampled shingles
+/// other documents' `holders` hold (sorted): the text it ran on into, and
+/// formulas it shares with them (see [`super::build::Wanted::stop`]).
 pub fn ran_on_into<'m>(
     analysis: &Analysis,
     readings: &[(usize, usize, usize)],
     holders: &[(usize, usize)],
     members: impl Fn(usize) -> &'m [usize],
 ) -> Vec<Option<Vec<u32>>> {
+    let ran = ran_on_only(analysis, readings, holders, members);
+    let samples = |c: usize| {
+        analysis
+            .copy(c)
+            .2
+            .signature
+            .as_deref()
+            .map_or(&[][..], |s| s.samples.as_slice())
+    };
+    // All it holds of other documents' text (a formula every report opens
+    // with too: the text it ran on into begins before it).
+    let mut into: Vec<Vec<u32>> = vec![Vec::new(); readings.len()];
+    if ran.contains(&true) {
+        let mut index: HashMap<u32, Vec<usize>, crate::FastHash> = HashMap::default();
+        for (q, &(_, _, c)) in readings.iter().enumerate().filter(|&(q, _)| ran[q]) {
+            for &x in samples(c) {
+                index.entry(x).or_default().push(q);
+            }
+        }
+        for &(document, c) in holders {
+            for x in samples(c) {
+                for &q in index.get(x).into_iter().flatten() {
+                    if readings[q].0 != document {
+                        into[q].push(*x);
+                    }
+                }
+            }
+        }
+    }
+    ran.into_iter()
+        .zip(into)
+        .map(|(ran, mut into)| {
+            ran.then(|| {
+                into.sort_unstable();
+                into.dedup();
+                into
+            })
+        })
+        .collect()
+}
+
+/// [`ran_on`]'s verdicts.
+fn ran_on_only<'m>(
+    analysis: &Analysis,
+    readings: &[(usize, usize, usize)],
+    holders: &[(usize, usize)],
+    members: impl Fn(usize) -> &'m [usize],
+) -> Vec<bool> {
     if readings.is_empty() {
         return Vec::new();
     }
@@ -337,7 +382,7 @@ pub fn ran_on_into<'m>(
     }
     let found = |slot: usize| held[slot].iter().filter(|&&h| h).count();
     let share = |slot: usize| found(slot) as f64 / held[slot].len().max(1) as f64;
-    let ran: Vec<bool> = readings
+    readings
         .iter()
         .enumerate()
         .map(|(q, &(d, b, _))| {
@@ -345,37 +390,6 @@ pub fn ran_on_into<'m>(
             let base = bases.binary_search(&(d, b)).map_or(0.0, share);
             (found(slot) >= fingerprint::MIN_SAMPLES && share(slot) > base + RAN_ON_MARGIN)
                 || (found(own) >= RAN_ON_OWN && share(own) > base + RAN_ON_PAST)
-        })
-        .collect();
-    // What each reading that ran on holds of other documents' text, all
-    // of it (a formula every report opens with too: the text it ran on
-    // into begins before it).
-    let mut into: Vec<Vec<u32>> = vec![Vec::new(); readings.len()];
-    if ran.contains(&true) {
-        let mut index: HashMap<u32, Vec<usize>, crate::FastHash> = HashMap::default();
-        for (q, &(_, _, c)) in readings.iter().enumerate().filter(|&(q, _)| ran[q]) {
-            for &x in samples(c) {
-                index.entry(x).or_default().push(q);
-            }
-        }
-        for &(document, c) in holders {
-            for x in samples(c) {
-                for &q in index.get(x).into_iter().flatten() {
-                    if readings[q].0 != document {
-                        into[q].push(*x);
-                    }
-                }
-            }
-        }
-    }
-    ran.into_iter()
-        .zip(into)
-        .map(|(ran, mut into)| {
-            ran.then(|| {
-                into.sort_unstable();
-                into.dedup();
-                into
-            })
         })
         .collect()
 }
