@@ -1379,6 +1379,29 @@ fn lost_lines(report: &Report, out: &std::path::Path, name: &str, share: f64) ->
         .count()
 }
 
+/// The archive of [`two_files_glued_each_way_round_keep_both_reports_apart`]
+/// cleaned: its output folder and report.
+fn glued_each_way_round(a: &str, b: &str) -> (tempfile::TempDir, Report) {
+    let dir = tempfile::tempdir().unwrap();
+    let (text_a, text_b) = (
+        String::from_utf8(corpus(a)).unwrap(),
+        String::from_utf8(corpus(b)).unwrap(),
+    );
+    let one = format!(
+        "{}\n{text_b}\n{}",
+        truncate(&text_b, 0.65),
+        truncate(&text_a, 0.77)
+    );
+    fs::write(dir.path().join("one.txt"), one).unwrap();
+    let two = format!("{}\n{text_b}\n{text_a}", truncate(&text_a, 0.53));
+    fs::write(dir.path().join("two.txt"), two).unwrap();
+    fs::write(dir.path().join("three.txt"), &text_a).unwrap();
+    fs::write(dir.path().join("four.txt"), truncate(&text_b, 0.65)).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let report = clean_into(dir.path(), out.path(), &[]);
+    (out, report)
+}
+
 /// Two files glued each way round, nothing between: `B` cut at 65% then
 /// `B` whole with `A`'s 77% after it (grouped with the cut `B` in its
 /// file), and `A` cut at 53% with `B` whole after it, then `A` whole
@@ -1394,23 +1417,7 @@ fn two_files_glued_each_way_round_keep_both_reports_apart() {
         ("yunnan", "ningxia"),
         ("guangdong", "shanghai"),
     ] {
-        let dir = tempfile::tempdir().unwrap();
-        let (text_a, text_b) = (
-            String::from_utf8(corpus(a)).unwrap(),
-            String::from_utf8(corpus(b)).unwrap(),
-        );
-        let one = format!(
-            "{}\n{text_b}\n{}",
-            truncate(&text_b, 0.65),
-            truncate(&text_a, 0.77)
-        );
-        fs::write(dir.path().join("one.txt"), one).unwrap();
-        let two = format!("{}\n{text_b}\n{text_a}", truncate(&text_a, 0.53));
-        fs::write(dir.path().join("two.txt"), two).unwrap();
-        fs::write(dir.path().join("three.txt"), &text_a).unwrap();
-        fs::write(dir.path().join("four.txt"), truncate(&text_b, 0.65)).unwrap();
-        let out = tempfile::tempdir().unwrap();
-        let report = clean_into(dir.path(), out.path(), &[]);
+        let (out, report) = glued_each_way_round(a, b);
         let (da, _) = output_holding(&report, out.path(), "three.txt");
         let (db, _) = output_holding(&report, out.path(), "four.txt");
         assert_ne!(da.id, db.id, "{a} {b}: {:?}", summary(&report));
@@ -1431,23 +1438,7 @@ fn two_files_glued_each_way_round_keep_both_reports_apart() {
 #[test]
 fn a_report_whole_only_inside_glued_copies_keeps_its_text() {
     for (a, b) in [("yunnan", "ningxia"), ("guangdong", "shanghai")] {
-        let dir = tempfile::tempdir().unwrap();
-        let (text_a, text_b) = (
-            String::from_utf8(corpus(a)).unwrap(),
-            String::from_utf8(corpus(b)).unwrap(),
-        );
-        let one = format!(
-            "{}\n{text_b}\n{}",
-            truncate(&text_b, 0.65),
-            truncate(&text_a, 0.77)
-        );
-        fs::write(dir.path().join("one.txt"), one).unwrap();
-        let two = format!("{}\n{text_b}\n{text_a}", truncate(&text_a, 0.53));
-        fs::write(dir.path().join("two.txt"), two).unwrap();
-        fs::write(dir.path().join("three.txt"), &text_a).unwrap();
-        fs::write(dir.path().join("four.txt"), truncate(&text_b, 0.65)).unwrap();
-        let out = tempfile::tempdir().unwrap();
-        let report = clean_into(dir.path(), out.path(), &[]);
+        let (out, report) = glued_each_way_round(a, b);
         assert_eq!(
             lost_lines(&report, out.path(), b, 1.0),
             0,

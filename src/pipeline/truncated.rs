@@ -280,14 +280,7 @@ pub fn ran_on_into<'m>(
     members: impl Fn(usize) -> &'m [usize],
 ) -> Vec<Option<Vec<u32>>> {
     let ran = ran_on_only(analysis, readings, holders, members);
-    let samples = |c: usize| {
-        analysis
-            .copy(c)
-            .2
-            .signature
-            .as_deref()
-            .map_or(&[][..], |s| s.samples.as_slice())
-    };
+    let samples = |c: usize| copy_samples(analysis, c);
     // All it holds of other documents' text (a formula every report opens
     // with too: the text it ran on into begins before it).
     let mut into: Vec<Vec<u32>> = vec![Vec::new(); readings.len()];
@@ -320,6 +313,16 @@ pub fn ran_on_into<'m>(
         .collect()
 }
 
+/// Copy `c`'s sampled shingles (none without a signature).
+fn copy_samples(analysis: &Analysis, c: usize) -> &[u32] {
+    analysis
+        .copy(c)
+        .2
+        .signature
+        .as_deref()
+        .map_or(&[][..], |s| s.samples.as_slice())
+}
+
 /// [`ran_on`]'s verdicts.
 fn ran_on_only<'m>(
     analysis: &Analysis,
@@ -330,14 +333,7 @@ fn ran_on_only<'m>(
     if readings.is_empty() {
         return Vec::new();
     }
-    let samples = |c: usize| {
-        analysis
-            .copy(c)
-            .2
-            .signature
-            .as_deref()
-            .map_or(&[][..], |s| s.samples.as_slice())
-    };
+    let samples = |c: usize| copy_samples(analysis, c);
     // Slots: each base's samples, then each reading's samples its base
     // lacks, then those of them its lighter siblings lack too; each with
     // its document.
