@@ -1503,3 +1503,66 @@ fn reports_cut_and_glued_in_files_never_swallow_the_report_alone() {
         }
     }
 }
+
+/// Reduced from `benches/fuzz_copies.py 3`: `B` cut at 96% glued to `A`'s
+/// first 41% in one file, `B` cut at 53% and `A` cut at 55% alone. The
+/// glued copy is no host of `B`'s copy (its text past it is mostly `A`'s):
+/// it once became a fragment of `B`'s document — never a vote nor a lender
+/// — and `B`'s text past 53% was in no output. Its copies are now copies
+/// of `B`'s document that ran on into `A`: they lend their own rest.
+#[test]
+fn a_copy_glued_of_two_reports_lends_the_rest_only_it_holds() {
+    for (a, b) in [
+        ("sichuan", "shaanxi"),
+        ("yunnan", "hebei"),
+        ("guangdong", "ningxia"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (text_a, text_b) = (
+            String::from_utf8(corpus(a)).unwrap(),
+            String::from_utf8(corpus(b)).unwrap(),
+        );
+        let glued = format!("{}\n{}", truncate(&text_b, 0.96), truncate(&text_a, 0.41));
+        fs::write(dir.path().join("one.txt"), glued).unwrap();
+        fs::write(dir.path().join("two.txt"), truncate(&text_b, 0.53)).unwrap();
+        fs::write(dir.path().join("three.txt"), truncate(&text_a, 0.55)).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let report = clean_into(dir.path(), out.path(), &[]);
+        for (name, share) in [(b, 0.94), (a, 0.53)] {
+            assert_eq!(
+                lost_lines(&report, out.path(), name, share),
+                0,
+                "{a} {b}: {name}: {:?}",
+                summary(&report)
+            );
+        }
+    }
+}
+
+/// Three files of `benches/fuzz_copies.py 2` (`f011`, `f116`, `f118`: one
+/// report three times over, and two files of three reports glued, cut and
+/// damaged, GB18030 and UTF-8), as a `.tar.gz`: the glued copies join the
+/// document of a report they hold as copies that ran on (`fragments`), and
+/// their edges — another report's opening — must not vote on the archive
+/// chrome, or that report's title is cut from its output.
+#[test]
+fn copies_glued_of_reports_never_vote_a_title_away() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(
+        "tests/fixtures/fuzz/glued-titles.tar.gz",
+        dir.path().join("glued-titles.tar.gz"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let report = clean_into(dir.path(), out.path(), &[]);
+    let outputs: String = report
+        .documents
+        .iter()
+        .map(|d| fs::read_to_string(out.path().join(&d.output)).unwrap())
+        .collect();
+    assert!(
+        outputs.contains("2026年四川省人民政府工作报告"),
+        "{:?}",
+        summary(&report)
+    );
+}

@@ -39,9 +39,13 @@
 //!   documents that share little, each as well attested and each a whole
 //!   file somewhere — a file holding one report cut short and another
 //!   right after it, which its segmentation could not split. Its copies
-//!   become fragments of the better attested piece's document (counted,
-//!   never a backbone or a vote): once such a copy hosted the second
-//!   report's copies, and that report's output was the first's cut and it.
+//!   become copies of the better attested piece's document that ran on
+//!   into other text (never its backbone while another will do, no vote
+//!   on the archive chrome; they lend the piece's document only their own
+//!   rest, see [`super::build::Wanted::stop`]): once such a copy hosted
+//!   the second report's copies, and that report's output was the first's
+//!   cut and it; as a fragment instead, the text only it held of the
+//!   piece's document was in no output.
 //!   A piece with more copies than its host must weigh at most half of it
 //!   (else the host is the odd one: a copy that ran on, seen on a 1 GB
 //!   archive taking the seed's report's 2,264 copies as its "pieces").
@@ -64,7 +68,7 @@
 //! 60 damaged; hence [`FLOOR`] and [`CONTAINED`].
 //!
 //! Invariants: only pieces move, always to a heavier document — and glued
-//! documents, to a piece's; a fragment
+//! documents, to a piece's (as copies, not fragments); a fragment
 //! never votes or serves as backbone; the result depends on the run order
 //! only (ties go to the lower document id).
 
@@ -106,7 +110,7 @@ pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>, threshold: f64) -
     let docs = members.len();
     let (typical, weight) = typical(analysis, &members);
     let (index, readings) = held_index(analysis, &members);
-    let mixed = mixed_copies(analysis, &members, &index, &readings);
+    let mut mixed = mixed_copies(analysis, &members, &index, &readings);
     // Each document's candidate hosts: (host, samples found), and the
     // samples that speak for it (its longest copy's).
     let mut candidates: Vec<Vec<(usize, usize)>> = vec![Vec::new(); docs];
@@ -195,10 +199,10 @@ pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>, threshold: f64) -
     // does not hold it whole: a copy of it cut short, glued to the piece
     // (a file whose segmentation did not split `A`'s cut copy from the
     // whole `B` after it) — is no host: it is glued of the two, and its
-    // copies become fragments of the piece's document (counted, never a
-    // backbone or a vote, and their edges — `A`'s opening — no chrome of
-    // `B`'s). (A report split into pieces has its text past each piece in
-    // its other pieces.)
+    // copies become copies of the piece's document that ran on (their
+    // edges — `A`'s opening — no chrome of `B`'s: see `mixed_copies`).
+    // (A report split into pieces has its text past each piece in its
+    // other pieces.)
     let pieces_of: Vec<Vec<usize>> = {
         let mut p = vec![Vec::new(); docs];
         for (d, cs) in candidates.iter().enumerate() {
@@ -347,9 +351,15 @@ pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>, threshold: f64) -
         if host[o].is_some() || glued_to[o].is_none() || root(o) == o {
             continue;
         }
+        // (Copies, not fragments: they may hold text of the piece's
+        // document no other copy does — `B` cut at 96% glued to `A`'s
+        // opening, beside `B` cut at 53% — and lend it, up to where the
+        // other text begins.)
+        // (Nor do their edges vote on the chrome: the other text's opening
+        // would be an edge of a copy of the piece's document.)
         for &m in ms {
             document[m] = root(o);
-            fragment[m] = true;
+            mixed[m] = true;
         }
     }
     for &(m, n) in &short_fragments {
