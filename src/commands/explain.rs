@@ -38,7 +38,11 @@ pub fn explain(paths: &[PathBuf], selector: &str, opts: &Options) -> Result<Stri
     let render = |c: usize, role: pipeline::build::Role| {
         let (_, text, copy) = analysis.copy(c);
         let lines = &text.lines[copy.lines.clone()];
-        let stop = stops.get(&c).map(Vec::as_slice);
+        // (The backbone is rendered whole, as `build::needs` has it.)
+        let stop = match role {
+            pipeline::build::Role::Backbone => None,
+            _ => stops.get(&c).map(Vec::as_slice),
+        };
         let (lines, role) = pipeline::build::clip(lines, &text.text, stop, role);
         (
             role,

@@ -172,25 +172,14 @@ pub fn needs(analysis: &Analysis) -> Needs {
 /// Each of `docs`' readings as the second pass wants them: how many copies
 /// read as its backbone does, and its other readings with their roles —
 /// the voters ([`Analysis::voters`]), those clearly heavier than the
-/// backbone allowed to lend it their rest (those that ran on into another
-/// document, see [`truncated::ran_on`], up to where it begins: see
-/// [`readings_and_stops`]), and the lenders past them
-/// ([`Analysis::longer`]).
-pub fn readings(
-    analysis: &Analysis,
-    docs: &[crate::model::Document],
-) -> Vec<(usize, Vec<(usize, Role)>)> {
-    readings_and_stops(analysis, docs).0
-}
-
-/// What [`readings_and_stops`] returns: each document's readings, and
-/// where each reading that ran on into another document stops lending
-/// (see [`Wanted::stop`]).
+/// backbone allowed to lend it their rest, and the lenders past them
+/// ([`Analysis::longer`]) —, and where each reading that ran on into
+/// another document (see [`truncated::ran_on`]) stops lending: its rest is
+/// lent up to where the other document's text begins (its
+/// [`Wanted::stop`]).
 pub type ReadingsAndStops = (Vec<(usize, Vec<(usize, Role)>)>, BTreeMap<usize, Vec<u32>>);
 
-/// [`readings`], a reading clearly heavier than the backbone that ran on
-/// into another document allowed to lend too — its rest up to where the
-/// other document's text begins (its [`Wanted::stop`]).
+/// The [`ReadingsAndStops`] of `docs`.
 pub fn readings_and_stops(
     analysis: &Analysis,
     docs: &[crate::model::Document],

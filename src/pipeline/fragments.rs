@@ -354,9 +354,9 @@ pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>, threshold: f64) -
         // (Copies, not fragments: they may hold text of the piece's
         // document no other copy does — `B` cut at 96% glued to `A`'s
         // opening, beside `B` cut at 53% — and lend it, up to where the
-        // other text begins.)
-        // (Nor do their edges vote on the chrome: the other text's opening
-        // would be an edge of a copy of the piece's document.)
+        // other text begins. Their edges cast no chrome vote: the other
+        // text's opening would be an edge of a copy of the piece's
+        // document.)
         for &m in ms {
             document[m] = root(o);
             mixed[m] = true;
