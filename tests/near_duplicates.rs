@@ -1566,3 +1566,34 @@ fn copies_glued_of_reports_never_vote_a_title_away() {
         summary(&report)
     );
 }
+
+/// Reduced from `benches/fuzz_copies.py 1` (five of its 160 files, kept
+/// as `tests/fixtures/fuzz/glued-pieces.tar.gz`: sichuan cut at 41%,
+/// qinghai and shaanxi glued after it; sichuan and shaanxi; sichuan and
+/// shaanxi cut short; shaanxi cut, sichuan, qinghai cut; qinghai and two
+/// cut shaanxi — nothing between them, a few characters damaged, some
+/// files GB18030). Qinghai's and shaanxi's documents lay inside copies of
+/// sichuan's glued of them, so both were taken for its pieces — fragments,
+/// in no output — and the one output held sichuan's first half. A
+/// document is a piece of a host only through the host's copies of its own
+/// text alone (`fragments`, `own_held`). (No hand-built archive of the
+/// same shape reproduced it: the damage gives each copy its own key.)
+#[test]
+fn reports_glued_in_files_are_no_pieces_of_the_one_beside_them() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(
+        "tests/fixtures/fuzz/glued-pieces.tar.gz",
+        dir.path().join("glued-pieces.tar.gz"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let report = clean_into(dir.path(), out.path(), &[]);
+    for name in ["sichuan", "qinghai", "shaanxi"] {
+        let lost = lost_lines(&report, out.path(), name, 1.0);
+        assert!(
+            lost <= 2,
+            "{name} lost {lost} lines: {:?}",
+            summary(&report)
+        );
+    }
+}

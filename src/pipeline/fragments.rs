@@ -111,6 +111,7 @@ pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>, threshold: f64) -
     let (typical, weight) = typical(analysis, &members);
     let (index, readings) = held_index(analysis, &members);
     let mut mixed = mixed_copies(analysis, &members, &index, &readings);
+    let own_held = own_held(analysis, &members, &mixed);
     // Each document's candidate hosts: (host, samples found), and the
     // samples that speak for it (its longest copy's).
     let mut candidates: Vec<Vec<(usize, usize)>> = vec![Vec::new(); docs];
@@ -131,10 +132,16 @@ pub fn join(analysis: &mut Analysis, members: Vec<Vec<usize>>, threshold: f64) -
             for &(o, held) in index.get(s).into_iter().flatten() {
                 // (In two of the host's readings, or its only one: a copy
                 // glued of the host and another document holds that
-                // document's text once, and does not make it a piece.)
+                // document's text once, and does not make it a piece.
+                // Nor do several such copies: a host with copies of its
+                // own text alone counts those only, see `own_held`.)
+                let (held, readings) = match &own_held[o] {
+                    Some((counts, n)) => (counts.get(s).copied().unwrap_or(0), *n),
+                    None => (held, readings[o]),
+                };
                 if o != d
                     && weight[d] as f64 <= LIGHTER * weight[o] as f64
-                    && held >= readings[o].min(2)
+                    && held >= readings.min(2)
                 {
                     *found.entry(o).or_default() += 1;
                 }
@@ -449,6 +456,47 @@ fn mixed_copies(
         }
     }
     mixed_copy
+}
+
+/// For each document with copies glued of its text and another's
+/// ([`mixed_copies`]) and copies that are not: how many of those others'
+/// readings (distinct keys) hold each sample, and how many readings they
+/// are. `None` for the rest (all their readings count). A document is a
+/// piece of a host only through the host's own copies: three reports
+/// glued in files two by two, each also alone in files, made the two
+/// others pieces of the third through its glued copies, and both were in
+/// no output (a fuzzed archive of 160 files, one output for three
+/// reports).
+fn own_held(
+    analysis: &Analysis,
+    members: &[Vec<usize>],
+    mixed: &[bool],
+) -> Vec<Option<(HashMap<u32, usize>, usize)>> {
+    members
+        .iter()
+        .map(|ms| {
+            let (glued, own): (Vec<usize>, Vec<usize>) = ms.iter().partition(|&&m| mixed[m]);
+            if glued.is_empty() || own.is_empty() {
+                return None;
+            }
+            let mut seen = std::collections::HashSet::new();
+            let mut counts: HashMap<u32, usize> = HashMap::new();
+            let mut n = 0;
+            for c in own.iter().map(|&m| analysis.copy(m).2) {
+                if !seen.insert(c.fingerprint.key) {
+                    continue;
+                }
+                let Some(sig) = c.signature.as_deref() else {
+                    continue;
+                };
+                n += 1;
+                for &x in &sig.samples {
+                    *counts.entry(x).or_default() += 1;
+                }
+            }
+            Some((counts, n))
+        })
+        .collect()
 }
 
 /// Whether copy `c` of document `d` holds [`MIXED_FOREIGN`] samples of
