@@ -26,7 +26,11 @@
 //!   another document holds that document once and does not make it a
 //!   piece (seen on an archive split into files: qinghai's report, eight
 //!   copies, became a fragment of guangdong's through one copy glued of
-//!   both).
+//!   both). Nor do several: a host's readings glued of it and other
+//!   documents' text (see [`MIXED_FOREIGN`]) count only when it has no
+//!   other (`own_held`; a fuzzed archive of 160 files made two reports of
+//!   three pieces of the third through its glued copies, and gave one
+//!   output).
 //!   A host lacks nothing the piece's readings agree on: where two of
 //!   them hold [`AGREED_OUTSIDE`] samples the host does not, the host is
 //!   no document of theirs but a copy cut early that ran on into other
