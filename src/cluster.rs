@@ -397,22 +397,35 @@ pub fn cluster_with(
     // The copies of each in-file group that do repeat each other join (one
     // reading of the group nearly always; a copy glued of several of the
     // group's documents joins none of them: it is left to the pairs below).
-    for g in &groups {
-        let members = &by_group[g];
-        let glued = glued_members(members, &sig);
-        let mut readings: Vec<usize> = Vec::new();
-        for (k, &i) in members.iter().enumerate() {
-            if glued.contains(&k) {
-                continue;
-            }
-            match readings
-                .iter()
-                .find(|&&r| repeat_each_other(sig(r), sig(i)))
-            {
-                Some(&r) => uf.join(r, i),
-                None => readings.push(i),
-            }
-        }
+    // (Each group's joins depend on its signatures only: found in
+    // parallel, made in group order.)
+    let joins: Vec<Vec<(usize, usize)>> = {
+        use rayon::prelude::*;
+        groups
+            .par_iter()
+            .map(|g| {
+                let members = &by_group[g];
+                let glued = glued_members(members, &sig);
+                let mut readings: Vec<usize> = Vec::new();
+                let mut joins = Vec::new();
+                for (k, &i) in members.iter().enumerate() {
+                    if glued.contains(&k) {
+                        continue;
+                    }
+                    match readings
+                        .iter()
+                        .find(|&&r| repeat_each_other(sig(r), sig(i)))
+                    {
+                        Some(&r) => joins.push((r, i)),
+                        None => readings.push(i),
+                    }
+                }
+                joins
+            })
+            .collect()
+    };
+    for (r, i) in joins.into_iter().flatten() {
+        uf.join(r, i);
     }
     // Near-duplicates: LSH candidates among one copy per exact key, each
     // verified on its signatures.

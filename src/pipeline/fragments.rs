@@ -445,19 +445,31 @@ fn mixed_copies(
     index: &HeldIndex,
     readings: &[usize],
 ) -> Vec<bool> {
+    use rayon::prelude::*;
     let mut mixed_copy = vec![false; analysis.copies.len()];
-    for (d, ms) in members.iter().enumerate() {
-        if readings[d] < 2 {
-            continue;
-        }
-        // (Each reading judged once.)
-        let mut judged: HashMap<[u8; 32], bool> = HashMap::new();
-        for &m in ms {
-            let c = analysis.copy(m).2;
-            mixed_copy[m] = *judged
-                .entry(c.fingerprint.key)
-                .or_insert_with(|| mixed(c, d, index, readings));
-        }
+    // (Documents judged in parallel: each judgement reads the index only.)
+    let judged: Vec<Vec<(usize, bool)>> = members
+        .par_iter()
+        .enumerate()
+        .map(|(d, ms)| {
+            if readings[d] < 2 {
+                return Vec::new();
+            }
+            // (Each reading judged once.)
+            let mut judged: HashMap<[u8; 32], bool> = HashMap::new();
+            ms.iter()
+                .map(|&m| {
+                    let c = analysis.copy(m).2;
+                    let is = *judged
+                        .entry(c.fingerprint.key)
+                        .or_insert_with(|| mixed(c, d, index, readings));
+                    (m, is)
+                })
+                .collect()
+        })
+        .collect();
+    for (m, is) in judged.into_iter().flatten() {
+        mixed_copy[m] = is;
     }
     mixed_copy
 }
