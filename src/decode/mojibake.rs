@@ -182,12 +182,15 @@ fn ends_open(line: &str) -> bool {
             }
         }
     }
-    let mut tail: Vec<char> = line
-        .chars()
-        .rev()
-        .take(4)
-        .take_while(|c| !c.is_ascii())
-        .collect();
+    // (The last four characters at most, no allocation: most lines end
+    // in common Han or punctuation, and stop here.)
+    let mut last = ['\0'; 4];
+    let mut n = 0;
+    for c in line.chars().rev().take(4).take_while(|c| !c.is_ascii()) {
+        last[n] = c;
+        n += 1;
+    }
+    let tail = &mut last[..n];
     if tail.is_empty() {
         return false;
     }
@@ -200,7 +203,7 @@ fn ends_open(line: &str) -> bool {
         return false;
     }
     let mut bytes = Vec::new();
-    for &c in &tail {
+    for &c in tail.iter() {
         let mut buf = [0u8; 4];
         let (b, _, bad) = GB18030.encode(c.encode_utf8(&mut buf));
         if bad {
@@ -376,9 +379,16 @@ fn cp1252(c: char) -> Option<char> {
     if !(0x80..=0x9F).contains(&u) {
         return None;
     }
-    let byte = [u as u8];
-    let (s, _) = WINDOWS_1252.decode_without_bom_handling(&byte);
-    s.chars().next().filter(|&r| r != c)
+    // (The 32 readings decoded once.)
+    static C1: OnceLock<[char; 32]> = OnceLock::new();
+    let table = C1.get_or_init(|| {
+        std::array::from_fn(|k| {
+            let byte = [0x80 + k as u8];
+            let (s, _) = WINDOWS_1252.decode_without_bom_handling(&byte);
+            s.chars().next().unwrap_or(char::REPLACEMENT_CHARACTER)
+        })
+    });
+    Some(table[(u - 0x80) as usize]).filter(|&r| r != c)
 }
 
 /// A candidate of the Latin-1 pass: one misread character.
@@ -574,8 +584,14 @@ fn gbk_pass(text: &str, breaks: &[usize], _: bool) -> Option<(String, Vec<usize>
         han += 1;
         rare += usize::from(han_level(c) != Some(1));
     }
-    let lost = memchr::memmem::find(text.as_bytes(), "锟斤".as_bytes()).is_some();
-    if (han < 2 || rare * 2 < han) && !lost {
+    // (Lost characters looked for only then, with a searcher built once.)
+    static LOST: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    let lost = || {
+        LOST.get_or_init(|| memchr::memmem::Finder::new("锟斤".as_bytes()))
+            .find(text.as_bytes())
+            .is_some()
+    };
+    if (han < 2 || rare * 2 < han) && !lost() {
         return None;
     }
     let mut out = Out::new(text.len(), breaks);
