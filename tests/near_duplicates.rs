@@ -1547,14 +1547,7 @@ fn a_copy_glued_of_two_reports_lends_the_rest_only_it_holds() {
 /// chrome, or that report's title is cut from its output.
 #[test]
 fn copies_glued_of_reports_never_vote_a_title_away() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::copy(
-        "tests/fixtures/fuzz/glued-titles.tar.gz",
-        dir.path().join("glued-titles.tar.gz"),
-    )
-    .unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let report = clean_into(dir.path(), out.path(), &[]);
+    let (out, report) = clean_fuzz_fixture("glued-titles.tar.gz");
     let outputs: String = report
         .documents
         .iter()
@@ -1574,20 +1567,14 @@ fn copies_glued_of_reports_never_vote_a_title_away() {
 /// cut shaanxi — nothing between them, a few characters damaged, some
 /// files GB18030). Qinghai's and shaanxi's documents lay inside copies of
 /// sichuan's glued of them, so both were taken for its pieces — fragments,
-/// in no output — and the one output held sichuan's first half. A
-/// document is a piece of a host only through the host's copies of its own
-/// text alone (`fragments`, `own_held`). (No hand-built archive of the
-/// same shape reproduced it: the damage gives each copy its own key.)
+/// in no output — and the one output was the copy glued of all three:
+/// sichuan's rest past 41% was in none. A document is a piece of a host
+/// only through the host's copies of its own text alone (`fragments`,
+/// `own_held`). (No hand-built archive of the same shape reproduced it:
+/// the damage gives each copy its own key.)
 #[test]
 fn reports_glued_in_files_are_no_pieces_of_the_one_beside_them() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::copy(
-        "tests/fixtures/fuzz/glued-pieces.tar.gz",
-        dir.path().join("glued-pieces.tar.gz"),
-    )
-    .unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let report = clean_into(dir.path(), out.path(), &[]);
+    let (out, report) = clean_fuzz_fixture("glued-pieces.tar.gz");
     for name in ["sichuan", "qinghai", "shaanxi"] {
         let lost = lost_lines(&report, out.path(), name, 1.0);
         assert!(
@@ -1596,4 +1583,18 @@ fn reports_glued_in_files_are_no_pieces_of_the_one_beside_them() {
             summary(&report)
         );
     }
+}
+
+/// `tests/fixtures/fuzz/NAME` (an archive of fuzzed files) cleaned: its
+/// output folder and report.
+fn clean_fuzz_fixture(name: &str) -> (tempfile::TempDir, Report) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::copy(
+        std::path::Path::new("tests/fixtures/fuzz").join(name),
+        dir.path().join(name),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let report = clean_into(dir.path(), out.path(), &[]);
+    (out, report)
 }
