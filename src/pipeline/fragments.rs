@@ -510,7 +510,8 @@ fn own_held(
                     *counts.entry(x).or_default() += 1;
                 }
             }
-            Some((counts, n))
+            // (Own copies all too short to sign tell nothing: all count.)
+            (n > 0).then_some((counts, n))
         })
         .collect()
 }
