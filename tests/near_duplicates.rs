@@ -81,7 +81,7 @@ fn output_holding<'r>(
 
 fn archive(dir: &std::path::Path) {
     for (i, name) in NAMES.iter().enumerate() {
-        let text = String::from_utf8(corpus(name)).unwrap();
+        let text = corpus_text(name);
         fs::write(dir.join(format!("{name}.txt")), &text).unwrap();
         fs::write(
             dir.join(format!("{name}-damaged.txt")),
@@ -240,7 +240,7 @@ fn degrade_punctuation(text: &str) -> String {
 #[test]
 fn the_vote_rebuilds_the_clean_report_from_damaged_copies() {
     for name in ["hebei", "qinghai", "shanghai"] {
-        let text = String::from_utf8(corpus(name)).unwrap();
+        let text = corpus_text(name);
         let dir = tempfile::tempdir().unwrap();
         let copies = [
             damage(&text, 50, 1),
@@ -289,7 +289,7 @@ fn the_vote_rebuilds_the_clean_report_from_damaged_copies() {
 fn two_copies_disagreeing_once_keep_the_backbone_reading() {
     // No majority and both readings real: the backbone's stays. The backbone
     // is the heavier copy, then the first by path.
-    let text = String::from_utf8(corpus("hebei")).unwrap();
+    let text = corpus_text("hebei");
     let other = text.replacen("河北", "湖北", 1);
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("a.txt"), &text).unwrap();
@@ -302,7 +302,7 @@ fn two_copies_disagreeing_once_keep_the_backbone_reading() {
 
 #[test]
 fn explain_shows_the_copies_and_the_vote() {
-    let text = String::from_utf8(corpus("hebei")).unwrap();
+    let text = corpus_text("hebei");
     let dir = tempfile::tempdir().unwrap();
     for (k, seed) in [1, 17, 33].iter().enumerate() {
         fs::write(
@@ -348,7 +348,7 @@ fn a_truncated_majority_never_halves_the_document() {
     for name in ["hebei", "shanghai", "yunnan"] {
         for mirrors in [2, 3] {
             let dir = tempfile::tempdir().unwrap();
-            let text = String::from_utf8(corpus(name)).unwrap();
+            let text = corpus_text(name);
             fs::write(dir.path().join("complete.txt"), &text).unwrap();
             for m in 0..mirrors {
                 fs::write(
@@ -401,7 +401,7 @@ fn mirrors_cut_near_the_end_never_cut_the_document() {
     for name in ["shanghai", "yunnan", "qinghai"] {
         for (k, cuts) in cases.iter().enumerate() {
             let dir = tempfile::tempdir().unwrap();
-            let text = String::from_utf8(corpus(name)).unwrap();
+            let text = corpus_text(name);
             let wholes = if k == 3 { 2 } else { 1 };
             for w in 0..wholes {
                 fs::write(dir.path().join(format!("complete-{w}.txt")), &text).unwrap();
@@ -464,7 +464,7 @@ fn mirrors_cut_near_the_end_never_cut_the_document() {
 fn mirrors_cut_a_full_stop_short_of_a_paragraph_end_never_cut_the_document() {
     for name in ["ningxia", "sichuan", "guangdong"] {
         let dir = tempfile::tempdir().unwrap();
-        let text = String::from_utf8(corpus(name)).unwrap();
+        let text = corpus_text(name);
         let n = text.chars().count();
         for (m, share) in [0.86, 0.9, 0.94].into_iter().enumerate() {
             let from = text
@@ -513,8 +513,8 @@ fn the_whole_copy_lends_its_rest_when_heavier_copies_ran_on() {
     ];
     for (name, other, run_ons, part) in cases {
         let dir = tempfile::tempdir().unwrap();
-        let text = String::from_utf8(corpus(name)).unwrap();
-        let foreign = String::from_utf8(corpus(other)).unwrap();
+        let text = corpus_text(name);
+        let foreign = corpus_text(other);
         let mid_line = |share: f64| mid_line_cut(&text, share);
         for k in 0..20 {
             let cut = mid_line(0.6 + 0.0175 * k as f64);
@@ -548,8 +548,8 @@ fn the_whole_copy_lends_its_rest_when_heavier_copies_ran_on() {
 fn mirrors_run_on_into_another_report_leave_the_whole_copy_whole() {
     for (a, b) in [("shanghai", "hebei"), ("sichuan", "qinghai")] {
         let dir = tempfile::tempdir().unwrap();
-        let text = String::from_utf8(corpus(a)).unwrap();
-        let other = String::from_utf8(corpus(b)).unwrap();
+        let text = corpus_text(a);
+        let other = corpus_text(b);
         // At the end of the line at `share` of the text.
         let line_end = |share: f64| {
             let at = text
@@ -602,10 +602,7 @@ fn a_report_glued_after_another_cut_short_is_no_host_of_its_copies() {
         ("hebei", "ningxia", 0.85, 1),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let (text_a, text_b) = (
-            String::from_utf8(corpus(a)).unwrap(),
-            String::from_utf8(corpus(b)).unwrap(),
-        );
+        let (text_a, text_b) = (corpus_text(a), corpus_text(b));
         fs::write(dir.path().join("a.txt"), &text_a).unwrap();
         for k in 0..copies {
             fs::write(dir.path().join(format!("b-{k}.txt")), &text_b).unwrap();
@@ -652,10 +649,7 @@ fn a_report_glued_after_another_cut_short_is_no_host_of_its_copies() {
 fn the_whole_copy_continues_cut_mirrors_beside_a_heavier_run_on_copy() {
     for (a, b) in [("sichuan", "qinghai"), ("guangdong", "hebei")] {
         let dir = tempfile::tempdir().unwrap();
-        let (text_a, text_b) = (
-            String::from_utf8(corpus(a)).unwrap(),
-            String::from_utf8(corpus(b)).unwrap(),
-        );
+        let (text_a, text_b) = (corpus_text(a), corpus_text(b));
         let at = text_a
             .char_indices()
             .nth(text_a.chars().count() * 6 / 10)
@@ -707,12 +701,12 @@ fn the_whole_copy_continues_cut_mirrors_beside_a_heavier_run_on_copy() {
 fn a_whole_copy_beside_a_file_of_reports_back_to_back_keeps_its_text() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b, c) = ("shaanxi", "qinghai", "sichuan");
-    let text_a = String::from_utf8(corpus(a)).unwrap();
+    let text_a = corpus_text(a);
     let glued = format!(
         "{}\n{}\n{}",
         truncate(&text_a, 0.75),
-        truncate(&String::from_utf8(corpus(b)).unwrap(), 0.6),
-        String::from_utf8(corpus(c)).unwrap()
+        truncate(&corpus_text(b), 0.6),
+        corpus_text(c)
     );
     fs::write(dir.path().join("glued.txt"), glued).unwrap();
     fs::write(dir.path().join("whole.txt"), &text_a).unwrap();
@@ -745,7 +739,7 @@ fn a_whole_copy_beside_a_file_of_reports_back_to_back_keeps_its_text() {
 fn mirrors_cut_at_many_points_lead_to_the_whole_copy() {
     for name in ["ningxia", "yunnan"] {
         let dir = tempfile::tempdir().unwrap();
-        let text = String::from_utf8(corpus(name)).unwrap();
+        let text = corpus_text(name);
         for k in 0..24 {
             // Cut in the middle of the line at 82% + k × 0.7% of the text
             // (a cut at a line's end reads as a whole copy: README, Known
@@ -772,8 +766,8 @@ fn cut_mirrors_never_take_the_rest_of_a_copy_run_on_into_another_report() {
     for (a, b) in [("shanghai", "hebei"), ("yunnan", "qinghai")] {
         for (mirrors, whole) in [(3, false), (3, true), (0, true)] {
             let dir = tempfile::tempdir().unwrap();
-            let text_a = String::from_utf8(corpus(a)).unwrap();
-            let text_b = String::from_utf8(corpus(b)).unwrap();
+            let text_a = corpus_text(a);
+            let text_b = corpus_text(b);
             for m in 0..mirrors {
                 fs::write(
                     dir.path().join(format!("mirror-{m}.txt")),
@@ -834,8 +828,8 @@ fn a_copy_run_on_past_most_of_its_own_rest_lends_nothing_of_the_other() {
     for (a, b) in [("ningxia", "yunnan"), ("sichuan", "shanghai")] {
         for whole in [false, true] {
             let dir = tempfile::tempdir().unwrap();
-            let text_a = String::from_utf8(corpus(a)).unwrap();
-            let text_b = String::from_utf8(corpus(b)).unwrap();
+            let text_a = corpus_text(a);
+            let text_b = corpus_text(b);
             let mid_line = mid_line_cut;
             for k in 0..12 {
                 let cut = mid_line(&text_a, 0.6 + 0.03 * k as f64);
@@ -889,7 +883,7 @@ fn a_copy_run_on_past_most_of_its_own_rest_lends_nothing_of_the_other() {
 fn mirrors_cut_near_the_end_beside_a_damaged_whole_copy_in_another_encoding() {
     for (k, name) in ["qinghai", "sichuan", "guangdong"].into_iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();
-        let text = String::from_utf8(corpus(name)).unwrap();
+        let text = corpus_text(name);
         let whole = damage(&text, 150, k);
         match k {
             0 => fs::write(dir.path().join("whole.txt"), gbk(&whole)).unwrap(),
@@ -945,7 +939,7 @@ fn mirrors_and_a_longer_last_line(body: &str, extra: &str, file: &str, mirrors: 
 fn a_few_characters_more_on_the_last_line_are_no_cut() {
     for name in ["hebei", "ningxia"] {
         for extra in ["15日", "（本报记者 王某某 李某某）"] {
-            let text = String::from_utf8(corpus(name)).unwrap();
+            let text = corpus_text(name);
             let report = mirrors_and_a_longer_last_line(text.trim_end(), extra, "long.txt", 3);
             let d = &report.documents[0];
             assert_eq!(d.chars, normalized(name).chars().count(), "{name} {extra}");
@@ -966,7 +960,7 @@ fn a_few_characters_more_on_the_last_line_are_no_cut() {
 fn a_trailer_glued_to_the_last_line_is_no_rest() {
     for name in ["hebei", "shaanxi"] {
         for mirrors in [2, 3] {
-            let text = String::from_utf8(corpus(name)).unwrap();
+            let text = corpus_text(name);
             // The report without the site's closing line(s), ending a
             // sentence.
             let body = text.trim_end();
@@ -990,7 +984,7 @@ fn a_trailer_glued_to_the_last_line_is_no_rest() {
 fn one_copys_footer_line_is_no_cut_of_the_others() {
     for name in ["hebei", "yunnan"] {
         let dir = tempfile::tempdir().unwrap();
-        let text = String::from_utf8(corpus(name)).unwrap();
+        let text = corpus_text(name);
         let text = format!("{}\n", text.trim_end());
         fs::write(
             dir.path().join("site.txt"),
@@ -1024,8 +1018,8 @@ fn one_copys_footer_line_is_no_cut_of_the_others() {
 fn a_report_quoting_anothers_formula_stays_whole() {
     for sep in ["——————\n", "", "\n"] {
         let dir = tempfile::tempdir().unwrap();
-        let yunnan = wrap(&String::from_utf8(corpus("yunnan")).unwrap(), 44);
-        let shanghai = wrap(&String::from_utf8(corpus("shanghai")).unwrap(), 44);
+        let yunnan = wrap(&corpus_text("yunnan"), 44);
+        let shanghai = wrap(&corpus_text("shanghai"), 44);
         let file = format!("{yunnan}{sep}{yunnan}{sep}{shanghai}");
         fs::write(dir.path().join("page.txt"), file).unwrap();
         let report = clean(dir.path(), &[]);
@@ -1044,7 +1038,7 @@ fn a_report_quoting_anothers_formula_stays_whole() {
 #[test]
 fn three_cut_copies_in_one_file_never_halve_the_document() {
     for name in ["hebei", "shanghai", "yunnan"] {
-        let text = String::from_utf8(corpus(name)).unwrap();
+        let text = corpus_text(name);
         let cut = truncate(&text, 0.4);
         let cut = if cut.ends_with('\n') { cut } else { cut + "\n" };
         let whole = if text.ends_with('\n') {
@@ -1100,7 +1094,7 @@ fn three_cut_copies_in_one_file_never_halve_the_document() {
 fn three_cut_files_of_four_never_halve_the_document() {
     for name in ["hebei", "shanghai", "yunnan"] {
         let dir = tempfile::tempdir().unwrap();
-        let text = String::from_utf8(corpus(name)).unwrap();
+        let text = corpus_text(name);
         for m in 0..3 {
             fs::write(dir.path().join(format!("a-{m}.txt")), truncate(&text, 0.4)).unwrap();
         }
@@ -1124,8 +1118,8 @@ fn a_piece_split_off_joins_its_document() {
         ("shanghai", "hebei"),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let text_a = String::from_utf8(corpus(a)).unwrap();
-        let text_b = String::from_utf8(corpus(b)).unwrap();
+        let text_a = corpus_text(a);
+        let text_b = corpus_text(b);
         let lines: Vec<&str> = text_a.lines().collect();
         let n = lines.len();
         let piece = lines[n * 4 / 10..n / 2].join("\n") + "\n";
@@ -1159,7 +1153,7 @@ fn a_piece_split_off_joins_its_document() {
 fn a_short_paragraph_in_several_files_is_no_document() {
     let dir = tempfile::tempdir().unwrap();
     let text_a = normalized("hebei");
-    let text_b = String::from_utf8(corpus("yunnan")).unwrap();
+    let text_b = corpus_text("yunnan");
     let chars: Vec<char> = text_a.chars().collect();
     let para: String = chars[4000..4300].iter().filter(|&&c| c != '\n').collect();
     fs::write(dir.path().join("a.txt"), corpus("hebei")).unwrap();
@@ -1187,8 +1181,8 @@ fn a_copy_run_on_into_another_document_adds_nothing() {
     ] {
         for opening in [0.1, 0.3] {
             let dir = tempfile::tempdir().unwrap();
-            let text_a = String::from_utf8(corpus(a)).unwrap();
-            let text_b = String::from_utf8(corpus(b)).unwrap();
+            let text_a = corpus_text(a);
+            let text_b = corpus_text(b);
             fs::write(dir.path().join("a-1.txt"), &text_a).unwrap();
             fs::write(dir.path().join("a-2.txt"), &text_a).unwrap();
             fs::write(dir.path().join("b.txt"), &text_b).unwrap();
@@ -1231,7 +1225,7 @@ fn a_copy_rewrapped_at_its_end_keeps_the_next_document_apart() {
     let title = "2017年郴州市政府工作报告";
     let second = seed[title.len()..].find(title).unwrap() + title.len();
     let one = seed[..second].trim_end_matches('\n');
-    let other = String::from_utf8(corpus("sichuan")).unwrap();
+    let other = corpus_text("sichuan");
     for (w1, w2) in [(30, 40), (40, 30), (70, 33), (80, 25), (33, 33), (90, 20)] {
         let dir = tempfile::tempdir().unwrap();
         let head = format!("{}\n{}\n", wrap_last(one, w1), wrap_last(one, w2));
@@ -1262,7 +1256,7 @@ fn a_copy_rewrapped_at_its_end_keeps_the_next_document_apart() {
 #[test]
 fn heads_of_a_retried_scrape_join_their_report() {
     for (n, name) in NAMES.iter().enumerate() {
-        let text = String::from_utf8(corpus(name)).unwrap();
+        let text = corpus_text(name);
         let text = format!("{}\n", text.trim_end());
         let lines: Vec<&str> = text.split_inclusive('\n').collect();
         for share in [0.04, 0.08, 0.15] {
@@ -1293,7 +1287,7 @@ fn heads_of_a_retried_scrape_join_their_report() {
             assert_eq!(cut.len(), 2, "{name} {share}");
             assert!(cut.iter().all(|s| s.path.ends_with("a-retried.txt")));
             // Another report after the heads, seen nowhere glued to them.
-            let other = String::from_utf8(corpus(NAMES[(n + 1) % NAMES.len()])).unwrap();
+            let other = corpus_text(NAMES[(n + 1) % NAMES.len()]);
             let other = format!("{}\n", other.trim_end());
             fs::write(
                 dir.path().join("a-retried.txt"),
@@ -1319,10 +1313,7 @@ fn heads_of_a_retried_scrape_join_their_report() {
 fn copies_glued_both_ways_round_never_join_two_reports() {
     for (a, b) in [("sichuan", "shaanxi"), ("hebei", "qinghai")] {
         let dir = tempfile::tempdir().unwrap();
-        let (text_a, text_b) = (
-            String::from_utf8(corpus(a)).unwrap(),
-            String::from_utf8(corpus(b)).unwrap(),
-        );
+        let (text_a, text_b) = (corpus_text(a), corpus_text(b));
         let one = format!(
             "{text_a}\n{}\n{}",
             truncate(&text_b, 0.85),
@@ -1383,10 +1374,7 @@ fn lost_lines(report: &Report, out: &std::path::Path, name: &str, share: f64) ->
 /// cleaned: its output folder and report.
 fn glued_each_way_round(a: &str, b: &str) -> (tempfile::TempDir, Report) {
     let dir = tempfile::tempdir().unwrap();
-    let (text_a, text_b) = (
-        String::from_utf8(corpus(a)).unwrap(),
-        String::from_utf8(corpus(b)).unwrap(),
-    );
+    let (text_a, text_b) = (corpus_text(a), corpus_text(b));
     let one = format!(
         "{}\n{text_b}\n{}",
         truncate(&text_b, 0.65),
@@ -1465,7 +1453,7 @@ fn reports_cut_and_glued_in_files_never_swallow_the_report_alone() {
         ("hebei", "qinghai", "shaanxi"),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let [ta, tb, tc] = [a, b, c].map(|n| String::from_utf8(corpus(n)).unwrap());
+        let [ta, tb, tc] = [a, b, c].map(corpus_text);
         let files = [
             (
                 "one.txt",
@@ -1518,10 +1506,7 @@ fn a_copy_glued_of_two_reports_lends_the_rest_only_it_holds() {
         ("guangdong", "ningxia"),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let (text_a, text_b) = (
-            String::from_utf8(corpus(a)).unwrap(),
-            String::from_utf8(corpus(b)).unwrap(),
-        );
+        let (text_a, text_b) = (corpus_text(a), corpus_text(b));
         let glued = format!("{}\n{}", truncate(&text_b, 0.96), truncate(&text_a, 0.41));
         fs::write(dir.path().join("one.txt"), glued).unwrap();
         fs::write(dir.path().join("two.txt"), truncate(&text_b, 0.53)).unwrap();

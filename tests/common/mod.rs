@@ -36,6 +36,11 @@ pub fn corpus(name: &str) -> Vec<u8> {
     read(&format!("tests/fixtures/corpus/{name}-2026.txt"))
 }
 
+/// A corpus report's text.
+pub fn corpus_text(name: &str) -> String {
+    String::from_utf8(corpus(name)).unwrap()
+}
+
 /// What canon emits for a clean report: the same text, one final newline.
 pub fn emitted(name: &str) -> Vec<u8> {
     let mut text = corpus(name);
@@ -67,7 +72,7 @@ pub fn utf16le_bom(text: &str) -> Vec<u8> {
 
 /// What canon emits for a corpus report: the report through the rule table.
 pub fn normalized(name: &str) -> String {
-    let text = String::from_utf8(corpus(name)).unwrap();
+    let text = corpus_text(name);
     canon::normalize::normalize_document(&text, canon::normalize::default_rules()).0
 }
 
