@@ -286,17 +286,27 @@ fn repeat_each_other(a: Option<&Signature>, b: Option<&Signature>) -> bool {
 /// of one in-file group to be one document.
 const GROUP_SHARED: f64 = 0.5;
 /// A group member this many times heavier (shingles) than the group's
-/// median member is looked at as a copy that may hold several documents.
+/// median member may hold several documents even when the members it holds
+/// lie wholly inside it (see [`glued_members`]).
 const GLUED_WEIGHT: f64 = 1.5;
 /// Most lighter members (distinct keys) a heavy member is checked against.
 const GLUED_CHECKED: usize = 64;
 
 /// Positions in `members` (one in-file group, in run order) of the copies
-/// glued of several documents: much heavier than the group's median copy
-/// and holding two lighter members that do not repeat each other. Seen on
-/// a 691 MB file split in eleven: a 112,000-shingle stretch of seven
-/// reports back to back, grouped with copies of each, joined all nine
-/// reports into one output.
+/// glued of several documents: heavier than the group's median copy and
+/// holding two lighter members that do not repeat each other — when it is
+/// not much heavier, one of the two must also lie only partly inside it
+/// (it runs on past the glued copy's end, or starts before its start: a
+/// copy of the other document, not a piece of this one). Seen on a 691 MB
+/// file split in eleven: a 112,000-shingle stretch of seven reports back
+/// to back, grouped with copies of each, joined all nine reports into one
+/// output. Seen on a fuzzed archive: a file holding one report whole with
+/// the first lines of another glued on, then that other cut after a few
+/// more lines, then the first again cut short — the glued copy only 1.4
+/// times the group's median, it joined both reports into one document and
+/// the second one's copies in every other file with them. (A whole copy
+/// grouped with its own head and a tail cut from it holds two members
+/// that do not repeat each other too, but both lie wholly inside it.)
 fn glued_members<'s>(
     members: &[usize],
     sig: &impl Fn(usize) -> Option<&'s Signature>,
@@ -311,9 +321,10 @@ fn glued_members<'s>(
     // (Heavy copies of one text are judged once.)
     let mut judged: Vec<(&Signature, bool)> = Vec::new();
     for (k, &x) in members.iter().enumerate() {
-        if (shingles(x) as f64) <= GLUED_WEIGHT * median as f64 {
+        if shingles(x) <= median {
             continue;
         }
+        let heavy = shingles(x) as f64 > GLUED_WEIGHT * median as f64;
         if let Some(xs) = sig(x) {
             if let Some(&(_, was)) = judged.iter().find(|(j, _)| j.mins == xs.mins) {
                 if was {
@@ -322,8 +333,9 @@ fn glued_members<'s>(
                 continue;
             }
         }
-        // The lighter members it holds, one per distinct signature.
-        let mut held: Vec<&Signature> = Vec::new();
+        // The lighter members it holds, one per distinct signature, each
+        // with whether it lies wholly inside it.
+        let mut held: Vec<(&Signature, bool)> = Vec::new();
         for &p in members {
             let Some(ps) = sig(p) else { continue };
             if held.len() == GLUED_CHECKED {
@@ -332,16 +344,16 @@ fn glued_members<'s>(
             if ps.shingles < shingles(x)
                 && !held
                     .iter()
-                    .any(|h| std::ptr::eq(*h, ps) || h.mins == ps.mins)
+                    .any(|(h, _)| std::ptr::eq(*h, ps) || h.mins == ps.mins)
                 && repeat_each_other(sig(x), Some(ps))
             {
-                held.push(ps);
+                held.push((ps, wholly_inside(ps, sig(x))));
             }
         }
-        let two_documents = held.iter().enumerate().any(|(a, &p)| {
-            held[a + 1..]
-                .iter()
-                .any(|&q| !repeat_each_other(Some(p), Some(q)))
+        let two_documents = held.iter().enumerate().any(|(a, &(p, p_inside))| {
+            held[a + 1..].iter().any(|&(q, q_inside)| {
+                (heavy || !p_inside || !q_inside) && !repeat_each_other(Some(p), Some(q))
+            })
         });
         if let Some(xs) = sig(x) {
             judged.push((xs, two_documents));
@@ -352,6 +364,19 @@ fn glued_members<'s>(
     }
     glued
 }
+
+/// Whether nearly all of `part`'s sampled shingles lie in `whole` (a
+/// copy too short to tell does).
+fn wholly_inside(part: &Signature, whole: Option<&Signature>) -> bool {
+    whole.is_none_or(|w| {
+        crate::fingerprint::sampled_containment(&part.samples, &w.samples)
+            .is_none_or(|c| c >= WHOLLY_INSIDE)
+    })
+}
+
+/// Share of a lighter group member's samples a glued copy must hold for
+/// the member to lie wholly inside it (damage costs a few).
+const WHOLLY_INSIDE: f64 = 0.9;
 
 /// Assigns a document id to each copy; returns the ids and the number of
 /// documents. `signatures[i]` is copy `i`'s MinHash signature, if it has one.
@@ -1048,6 +1073,46 @@ mod tests {
             DEFAULT_THRESHOLD,
         );
         assert_eq!((ids, n), (vec![0, 0, 0, 0], 1));
+    }
+
+    /// One file's group (seen on a fuzzed archive): report A whole with
+    /// B's first lines glued on (the file's segmentation found no border),
+    /// then B cut a little further on, then A cut short. The glued copy is
+    /// barely heavier than the group's median; B's cut copy lies only
+    /// partly inside it (it runs on past the glued copy's end): the glued
+    /// copy joins neither, and A and B, each whole in another file, stay
+    /// two documents. A whole copy grouped with its head and a piece of its
+    /// middle (both wholly inside it, sharing nothing) is one document.
+    #[test]
+    fn a_copy_glued_of_one_report_and_anothers_head_joins_neither() {
+        use crate::fingerprint::signature;
+        let (a, b) = (han_text(1, 5000), han_text(2, 4000));
+        let take = |s: &str, from: usize, to: usize| -> String {
+            s.chars().skip(from).take(to - from).collect()
+        };
+        let glued = format!("{a}{}", take(&b, 0, 1000));
+        let (b_cut, a_cut) = (take(&b, 0, 1600), take(&a, 0, 4200));
+        let texts = [glued.as_str(), &b_cut, &a_cut, &a, &b];
+        let sigs: Vec<_> = texts.iter().map(|t| signature([*t]).unwrap()).collect();
+        let refs: Vec<Option<&Signature>> = sigs.iter().map(Some).collect();
+        let copies = [c(0, 0, 1), c(0, 0, 2), c(0, 0, 3), c(1, 0, 4), c(2, 0, 5)];
+        let (ids, _) = cluster(&copies, &refs, DEFAULT_THRESHOLD);
+        assert_ne!(ids[3], ids[4], "A and B merged: {ids:?}");
+        assert_eq!(ids[2], ids[3], "A's cut copy is A's: {ids:?}");
+        assert_eq!(ids[1], ids[4], "B's cut copy is B's: {ids:?}");
+
+        let (head, middle) = (take(&a, 0, 1000), take(&a, 1200, 4800));
+        let sigs: Vec<_> = [a.as_str(), &head, &middle]
+            .iter()
+            .map(|t| signature([*t]).unwrap())
+            .collect();
+        let refs: Vec<Option<&Signature>> = sigs.iter().map(Some).collect();
+        let (ids, n) = cluster(
+            &[c(0, 0, 1), c(0, 0, 2), c(0, 0, 3)],
+            &refs,
+            DEFAULT_THRESHOLD,
+        );
+        assert_eq!((ids, n), (vec![0, 0, 0], 1));
     }
 
     #[test]

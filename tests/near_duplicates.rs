@@ -1570,6 +1570,38 @@ fn reports_glued_in_files_are_no_pieces_of_the_one_beside_them() {
     }
 }
 
+/// Reduced from `benches/fuzz_copies.py 4` (six of its 160 files, kept as
+/// `tests/fixtures/fuzz/glued-merge.tar.gz`): sichuan nearly whole, alone
+/// (`f024`); qinghai cut at 70%, alone (`f025`); and four files gluing the
+/// two — sichuan whole with qinghai's first lines, then qinghai cut a
+/// little further on, then sichuan cut short (`f043`); sichuan and
+/// qinghai cut, each way round (`f027`, `f076`); qinghai, shaanxi, qinghai
+/// (`f074`). The glued copy of `f043`, only 1.4 times its group's median,
+/// joined both reports' copies of its file, and the two reports became one
+/// document: sichuan, 57 copies in the whole archive, was in no output.
+/// A copy holding two lighter group members that share little, one of them
+/// running on past its end, is glued (`cluster::glued_members`).
+#[test]
+fn a_copy_glued_of_two_reports_never_joins_their_documents() {
+    let (_out, report) = clean_fuzz_fixture("glued-merge.tar.gz");
+    let document_of = |file: &str| -> Vec<usize> {
+        let f = report
+            .files
+            .iter()
+            .find(|f| f.path.ends_with(file))
+            .unwrap_or_else(|| panic!("{file} in the report"));
+        f.copies.iter().map(|c| c.document).collect()
+    };
+    let (sichuan, qinghai) = (document_of("f024.txt"), document_of("f025.txt"));
+    assert_eq!((sichuan.len(), qinghai.len()), (1, 1));
+    assert_ne!(
+        sichuan[0],
+        qinghai[0],
+        "sichuan alone and qinghai alone in one document: {:?}",
+        summary(&report)
+    );
+}
+
 /// `tests/fixtures/fuzz/NAME` (an archive of fuzzed files) cleaned: its
 /// output folder and report.
 fn clean_fuzz_fixture(name: &str) -> (tempfile::TempDir, Report) {
