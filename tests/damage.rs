@@ -165,6 +165,34 @@ fn a_gbk_stretch_inside_utf8_is_still_gbk() {
     );
 }
 
+/// Found by `k_corruptions_cost_at_most_k_characters`: three bad bytes in a
+/// short line of rare Han (its first character's lead byte became 0x87,
+/// two bytes became 0x01) left the line's UTF-8 part too damaged to win,
+/// and it was read as Shift_JIS — `㈱餌♂謌歛 … 蟀｡ … 荳`, no kana, seven
+/// characters lost for three bad bytes. A Japanese reading needs kana.
+#[test]
+fn bad_bytes_in_a_line_of_rare_han_are_no_shift_jis() {
+    let text = "劉a灉戟a aa  婡0a0aa一0a一\n a0a 一一一 一 a一0aa一0aa一a一 0一aa一000a  一一一0 a一0\nàü àaüüaö ü.,Añçaö aàAaa,\n";
+    let mut bytes = text.as_bytes().to_vec();
+    for (at, value) in [(0, 0x87), (4, 0x01), (26, 0x01)] {
+        bytes[at] = value;
+    }
+    let opts = DecodeOptions {
+        no_repair: true,
+        ..DecodeOptions::default()
+    };
+    let got = decode(&bytes, &opts).unwrap().text;
+    let first = got.lines().next().unwrap_or("");
+    assert!(
+        first.ends_with("戟a aa  婡0a0aa\u{FFFD}\u{1}0a一"),
+        "{first:?}"
+    );
+    assert_eq!(
+        got.lines().skip(1).collect::<Vec<_>>(),
+        text.lines().skip(1).collect::<Vec<_>>()
+    );
+}
+
 /// A page: lines of Han, Latin with accents, and both with digits.
 fn text_strategy() -> impl Strategy<Value = String> {
     let line = prop_oneof![

@@ -1526,14 +1526,26 @@ fn evidence_for(stretch: &[u8], enc: &'static Encoding) -> bool {
     p.non_ascii >= 8
         && p.non_ascii >= 2 * as_utf8.valid
         && p.errors * 100 <= p.non_ascii
+        && (!JAPANESE.contains(&enc) || p.kana * JAPANESE_KANA >= p.non_ascii)
         && !as_utf8.beats_multibyte()
 }
+
+/// The Japanese encodings: their text holds kana (a stretch read in one of
+/// them as Han, symbols and half-width marks only is damaged UTF-8 — a few
+/// bad bytes in a line of rare Han read as Shift_JIS gave `㈱餌♂謌歛`).
+const JAPANESE: [&Encoding; 2] = [SHIFT_JIS, EUC_JP];
+/// A Japanese reading holds at least one kana per this many non-ASCII
+/// characters (Japanese prose: one in three or more).
+const JAPANESE_KANA: usize = 10;
 
 /// How a sample decodes with one encoding.
 struct Plausibility {
     errors: usize,
     non_ascii: usize,
     han: usize,
+    /// Hiragana and katakana (full-width: any byte A1–DF is a half-width
+    /// kana in Shift_JIS).
+    kana: usize,
 }
 
 impl Plausibility {
@@ -1553,6 +1565,7 @@ fn plausibility(sample: &[u8], enc: &'static Encoding) -> Plausibility {
         errors: 0,
         non_ascii: 0,
         han: 0,
+        kana: 0,
     };
     let (text, _) = enc.decode_without_bom_handling(sample);
     p.count(&text);
@@ -1568,6 +1581,8 @@ impl Plausibility {
                 self.non_ascii += 1;
                 if crate::chars::is_han(c) {
                     self.han += 1;
+                } else if matches!(c as u32, 0x3041..=0x30FF) {
+                    self.kana += 1;
                 }
             }
         }
