@@ -61,6 +61,10 @@ pub struct Candidate<'a> {
 /// differences, less than a hard-wrapped copy's extra lines.
 pub const ODD_EDGE_LINES: usize = 200;
 
+/// Copies whose weights differ by at most this much (per mille) agree on
+/// the document's length (a damaged character or two apart).
+pub const AGREED_PER_MILLE: usize = 2;
+
 /// Index of the most complete candidate: never one more than 3% heavier
 /// than the typical complete copy while another will do; the
 /// heaviest fold (within 3%: a damaged mark can shift a fold by a character,
@@ -92,7 +96,22 @@ pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
     let typical = median(true, true)
         .or_else(|| median(false, true))
         .or_else(|| median(false, false))?;
-    let bloated = |c: &Candidate<'_>| c.ran_on || 100 * c.weight > 103 * typical;
+    // (Unless complete copies agree on it: two others of its weight, give
+    // or take a few damaged characters, not run on, say the text is that
+    // long — copies cut a full stop short outnumbering the whole ones made
+    // the whole ones "bloated", and the output was a cut.)
+    let agreed = |c: &Candidate<'_>| {
+        candidates
+            .iter()
+            .filter(|o| {
+                o.complete
+                    && !o.ran_on
+                    && o.weight.abs_diff(c.weight) * 1000 <= AGREED_PER_MILLE * c.weight
+            })
+            .nth(2)
+            .is_some()
+    };
+    let bloated = |c: &Candidate<'_>| c.ran_on || (100 * c.weight > 103 * typical && !agreed(c));
     let most = candidates
         .iter()
         .filter(|c| !bloated(c))
@@ -105,6 +124,7 @@ pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
             bloated(c),
             c.weight * 100 < most * 97,
             Reverse(c.complete),
+            !agreed(c),
             c.repaired,
             c.untidy + ODD_EDGE_LINES * c.odd_edges,
             c.damage,
@@ -1163,6 +1183,61 @@ mod tests {
                         untidy: 5,
                         ..cand("b", 0, 100, true)
                     },
+                ],
+                Some(1),
+            ),
+            // Copies cut a full stop short, each somewhere else, outnumber
+            // the whole ones: three whole copies agreeing on their length
+            // (a damaged character apart) are no "bloated" copy (a fuzzed
+            // archive's outputs lost their last paragraphs so)...
+            (
+                vec![
+                    cand("a", 0, 900, true),
+                    cand("b", 0, 920, true),
+                    cand("c", 0, 930, true),
+                    cand("d", 0, 950, true),
+                    cand("e", 0, 960, true),
+                    cand("x", 0, 1000, true),
+                    cand("y", 0, 1001, true),
+                    cand("z", 0, 999, true),
+                ],
+                Some(5),
+            ),
+            // ...and within 3% of them, a copy of another length (glued of
+            // the document's head and another's, or cut a line short) is
+            // not taken for them, however tidy.
+            (
+                vec![
+                    cand("a", 0, 900, true),
+                    cand("b", 0, 920, true),
+                    cand("c", 0, 930, true),
+                    Candidate {
+                        untidy: 0,
+                        ..cand("d", 0, 985, true)
+                    },
+                    Candidate {
+                        untidy: 9,
+                        ..cand("x", 0, 1000, true)
+                    },
+                    Candidate {
+                        untidy: 9,
+                        ..cand("y", 0, 1000, true)
+                    },
+                    Candidate {
+                        untidy: 9,
+                        ..cand("z", 0, 1000, true)
+                    },
+                ],
+                Some(4),
+            ),
+            // One heavier copy alone is still "bloated" (the start of the
+            // next copy its file did not tell apart).
+            (
+                vec![
+                    cand("a", 0, 900, true),
+                    cand("b", 0, 920, true),
+                    cand("c", 0, 930, true),
+                    cand("z", 0, 1000, true),
                 ],
                 Some(1),
             ),

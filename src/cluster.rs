@@ -553,8 +553,9 @@ pub fn cluster_with(
         let mut sets: HashMap<usize, Vec<usize>> = HashMap::new();
         let mut set_of: HashMap<usize, usize> = HashMap::new();
         if !contained.is_empty() {
-            for &(long, _) in &contained {
+            for &(long, partner) in &contained {
                 set_of.entry(long).or_insert_with(|| uf.find(long));
+                set_of.entry(partner).or_insert_with(|| uf.find(partner));
             }
             let wanted: std::collections::HashSet<usize> = set_of.values().copied().collect();
             for &i in &representatives {
@@ -584,20 +585,31 @@ pub fn cluster_with(
             // (And the lighter copies of its set that lie inside it: a copy
             // of `B`'s cut then `A` whole, similar to one of `A` then `B`
             // that its file grouped with `A`, is in `A`'s set, and must not
-            // bring `B`'s copies in.)
+            // bring `B`'s copies in. So do those of a contained partner's
+            // set: a copy glued of `A` and `B` that its file grouped with a
+            // copy of `A` alone, contained in a longer copy glued of `A`,
+            // `C` and `B`, must not bring `A`'s copies to `B`'s.)
             let shingles = |i: usize| sig(i).map_or(0, |s| s.shingles);
-            if let Some(set) = set_of.get(&long).and_then(|r| sets.get(r)) {
-                // (The first lighter ones in run order, a bounded number;
-                // only those that share little with a contained partner
-                // can make it composite, and the estimate says which
-                // before the samples are walked.)
-                let contained_partners = partners.clone();
-                let shares_little = |p: usize| {
-                    contained_partners.iter().any(|&q| match (sig(p), sig(q)) {
-                        (Some(a), Some(b)) => containment(a, b) < COMPOSITE_OVERLAP,
-                        _ => false,
-                    })
-                };
+            let mut roots: Vec<usize> = set_of.get(&long).copied().into_iter().collect();
+            for &(_, p) in &contained[at..end] {
+                if let Some(&r) = set_of.get(&p) {
+                    if !roots.contains(&r) {
+                        roots.push(r);
+                    }
+                }
+            }
+            // (The first lighter ones of each set in run order, a bounded
+            // number; only those that share little with a contained partner
+            // can make it composite, and the estimate says which before the
+            // samples are walked.)
+            let contained_partners = partners.clone();
+            let shares_little = |p: usize| {
+                contained_partners.iter().any(|&q| match (sig(p), sig(q)) {
+                    (Some(a), Some(b)) => containment(a, b) < COMPOSITE_OVERLAP,
+                    _ => false,
+                })
+            };
+            for set in roots.iter().filter_map(|r| sets.get(r)) {
                 partners.extend(
                     set.iter()
                         .copied()

@@ -22,9 +22,12 @@ pub use crate::normalize::Line;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Edge {
     pub line: usize,
-    /// Key of the line's fold with digits masked (a date, a counter).
+    /// Key of the line's fold with digits masked (a date, a counter); of
+    /// a line longer than [`EDGE_MAX_CHARS`], of its outer end's few
+    /// characters (see [`crate::pipeline::chrome::edges`]).
     pub key: u64,
-    /// Fold characters.
+    /// Fold characters ([`usize::MAX`]: a line longer than
+    /// [`EDGE_MAX_CHARS`], never chrome).
     pub weight: usize,
     pub bytes: Range<usize>,
 }

@@ -1584,14 +1584,7 @@ fn reports_glued_in_files_are_no_pieces_of_the_one_beside_them() {
 #[test]
 fn a_copy_glued_of_two_reports_never_joins_their_documents() {
     let (_out, report) = clean_fuzz_fixture("glued-merge.tar.gz");
-    let document_of = |file: &str| -> Vec<usize> {
-        let f = report
-            .files
-            .iter()
-            .find(|f| f.path.ends_with(file))
-            .unwrap_or_else(|| panic!("{file} in the report"));
-        f.copies.iter().map(|c| c.document).collect()
-    };
+    let document_of = |file: &str| documents_of(&report, file);
     let (sichuan, qinghai) = (document_of("f024.txt"), document_of("f025.txt"));
     assert_eq!((sichuan.len(), qinghai.len()), (1, 1));
     assert_ne!(
@@ -1600,6 +1593,88 @@ fn a_copy_glued_of_two_reports_never_joins_their_documents() {
         "sichuan alone and qinghai alone in one document: {:?}",
         summary(&report)
     );
+}
+
+/// Reduced from `benches/fuzz_copies.py 6` (four of its 160 files, kept as
+/// `tests/fixtures/fuzz/glued-chain.tar.gz`): shaanxi cut, alone (`f124`);
+/// sichuan cut, alone (`f127`); shaanxi with sichuan glued on, then shaanxi
+/// cut (`f126`: its file grouped the glued copy with the cut one); and
+/// shaanxi, qinghai and sichuan glued (`f129`). The three-report copy held
+/// the glued one and sichuan's, which share much, and joined them: shaanxi
+/// and sichuan became one document. The copies of a contained copy's set
+/// that lie inside the long one count too (`cluster_with`): shaanxi's cut
+/// copy shares little with sichuan's.
+#[test]
+fn a_copy_glued_of_three_reports_never_joins_two_of_them() {
+    let (_out, report) = clean_fuzz_fixture("glued-chain.tar.gz");
+    let (shaanxi, sichuan) = (
+        documents_of(&report, "f124.txt"),
+        documents_of(&report, "f127.txt"),
+    );
+    assert_eq!((shaanxi.len(), sichuan.len()), (1, 1));
+    assert_ne!(
+        shaanxi[0],
+        sichuan[0],
+        "shaanxi alone and sichuan alone in one document: {:?}",
+        summary(&report)
+    );
+}
+
+/// Reduced from `benches/fuzz_copies.py 9` (seven of its 160 files, kept
+/// as `tests/fixtures/fuzz/glued-twins.tar.gz`): copies of qinghai and of
+/// shaanxi alone, and files gluing them to each other and to sichuan (one
+/// holds qinghai whole, shaanxi, yunnan's opening and sichuan back to
+/// back). Each report was held by the other's glued copies, and their
+/// documents, of like weight, were taken for twins split by the
+/// clustering: one document, shaanxi's text, and qinghai in no output.
+/// Twins have a copy each that are near-duplicates (`fragments::twins`).
+#[test]
+fn reports_held_by_each_others_glued_copies_are_no_twins() {
+    let (out, report) = clean_fuzz_fixture("glued-twins.tar.gz");
+    let (qinghai, shaanxi) = (
+        documents_of(&report, "f117.txt"),
+        documents_of(&report, "f119.txt"),
+    );
+    assert_ne!(qinghai, shaanxi, "{:?}", summary(&report));
+    for name in ["qinghai", "shaanxi"] {
+        let lost = lost_lines(&report, out.path(), name, 1.0);
+        assert!(
+            lost <= 2,
+            "{name} lost {lost} lines: {:?}",
+            summary(&report)
+        );
+    }
+}
+
+/// Reduced from `benches/fuzz_copies.py 3` (seven of its 160 files, kept
+/// as `tests/fixtures/fuzz/cut-majority.tar.gz`): sichuan whole in three
+/// files (after shaanxi and yunnan's opening, before shaanxi, after
+/// qinghai), and cut at 38–78% of its lines in four, each somewhere else
+/// and each at a line's end, so they look complete. The cut copies set the
+/// typical length; the whole ones, 17% heavier, were "bloated", and the
+/// output was a cut: sichuan's last 21 long lines were in no output. Whole
+/// copies agreeing on their length are no bloated copy, and a long last
+/// line is told from another (`canonical::choose_backbone`,
+/// `chrome::edges`).
+#[test]
+fn copies_cut_each_somewhere_else_never_outvote_the_whole_ones() {
+    let (out, report) = clean_fuzz_fixture("cut-majority.tar.gz");
+    let lost = lost_lines(&report, out.path(), "sichuan", 1.0);
+    assert!(
+        lost <= 1,
+        "sichuan lost {lost} lines: {:?}",
+        summary(&report)
+    );
+}
+
+/// The documents of the copies of the file whose path ends with `file`.
+fn documents_of(report: &Report, file: &str) -> Vec<usize> {
+    let f = report
+        .files
+        .iter()
+        .find(|f| f.path.ends_with(file))
+        .unwrap_or_else(|| panic!("{file} in the report"));
+    f.copies.iter().map(|c| c.document).collect()
 }
 
 /// `tests/fixtures/fuzz/NAME` (an archive of fuzzed files) cleaned: its

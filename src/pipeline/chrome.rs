@@ -440,17 +440,87 @@ pub fn edges(folds: &[&str], lines: &[Line], range: Range<usize>) -> Vec<Edge> {
     let tail = nonblank
         .iter()
         .skip(EDGE_LINES.max(nonblank.len().saturating_sub(EDGE_LINES)));
-    for &i in head.chain(tail) {
-        // A long line ends the edge: nothing past it is looked at.
+    let heads = head.len();
+    for (k, &i) in head.chain(tail).enumerate() {
+        // A long line ends the edge: nothing past it is looked at. (Never
+        // chrome: its weight says so. Its key is that of its outer end —
+        // its first characters at a copy's head, its last at its tail — so
+        // the backbone choice tells copies ending in different paragraphs,
+        // or cut inside one, apart; a damaged character elsewhere in it
+        // changes nothing.)
         match edge(i) {
             Some(e) => out.push(e),
             None => out.push(Edge {
                 line: i,
-                key: 0,
+                key: long_line_key(folds[i], k < heads),
                 weight: usize::MAX,
                 bytes: lines[i].bytes.clone(),
             }),
         }
     }
     out
+}
+
+/// Characters of a long edge line its key is taken over (see [`edges`]).
+const LONG_EDGE_KEYED: usize = 8;
+
+/// The key of a long edge line: of its first [`LONG_EDGE_KEYED`] characters
+/// at a copy's head (`head`), of its last at its tail.
+fn long_line_key(fold: &str, head: bool) -> u64 {
+    let cut = if head {
+        fold.char_indices()
+            .nth(LONG_EDGE_KEYED)
+            .map_or(fold.len(), |(at, _)| at)
+    } else {
+        fold.char_indices()
+            .rev()
+            .nth(LONG_EDGE_KEYED - 1)
+            .map_or(0, |(at, _)| at)
+    };
+    let end = if head { &fold[..cut] } else { &fold[cut..] };
+    segment::line_key(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A long edge line is keyed by its outer end: a copy cut inside its
+    /// last paragraph, or ending in another paragraph, ends differently; a
+    /// damaged character in the middle, or the rest of the line, does not
+    /// change its key.
+    #[test]
+    fn long_edge_lines_are_keyed_by_their_outer_end() {
+        let line =
+            "各位代表：现在我代表省人民政府向大会报告工作，请予审议，并请省政协委员提出意见。"
+                .repeat(4);
+        let damaged = line.replacen("政府", "政符", 2);
+        let cut: String = line.chars().take(line.chars().count() - 5).collect();
+        let other = "全省上下认真贯彻党中央决策部署，推动经济社会高质量发展取得新成效。".repeat(5);
+        assert_eq!(long_line_key(&line, false), long_line_key(&damaged, false));
+        assert_ne!(long_line_key(&line, false), long_line_key(&cut, false));
+        assert_ne!(long_line_key(&line, false), long_line_key(&other, false));
+        assert_eq!(long_line_key(&line, true), long_line_key(&cut, true));
+        assert_ne!(long_line_key(&line, true), long_line_key(&other, true));
+        // A copy's edges: the long line's key is its end's, never 0, and it
+        // is never taken for chrome (its weight says so).
+        let folds = [line.as_str(), "一", "二", "三", "四", "五", other.as_str()];
+        let lines: Vec<Line> = (0..folds.len())
+            .map(|i| Line {
+                bytes: i..i + 1,
+                text: 0..0,
+                rules: Default::default(),
+            })
+            .collect();
+        let e = edges(&folds, &lines, 0..folds.len());
+        assert_eq!(e.len(), 6);
+        assert_eq!(
+            (e[0].key, e[0].weight),
+            (long_line_key(&line, true), usize::MAX)
+        );
+        assert_eq!(
+            (e[5].key, e[5].weight),
+            (long_line_key(&other, false), usize::MAX)
+        );
+    }
 }

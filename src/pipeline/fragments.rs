@@ -78,6 +78,7 @@
 
 use std::collections::HashMap;
 
+use crate::fingerprint::Signature;
 use crate::model::{Analysis, FileOutcome};
 
 /// Fold characters a document needs to be judged a piece of another by
@@ -705,11 +706,28 @@ pub(super) fn document_samples(analysis: &Analysis, members: &[Vec<usize>]) -> V
         .collect()
 }
 
+/// Copies of each document [`twins`] compares (the heaviest distinct ones).
+const TWIN_COMPARED: usize = 16;
+
+/// Whether a copy of `a` and one of `b` are near-duplicates at `threshold`
+/// (estimated Jaccard).
+fn similar_pair(a: &[&Signature], b: &[&Signature], threshold: f64) -> bool {
+    a.iter().any(|x| {
+        b.iter()
+            .any(|y| crate::fingerprint::similarity(x, y) >= threshold)
+    })
+}
+
 /// Two documents that are one, split by the clustering (a copy glued to the
 /// next document, longest in its set, kept the sets apart): typical copies
 /// within [`TWIN_WEIGHT`] of each other, each holding at least `threshold`
-/// of its samples in the other's copies. The one with fewer copies joins
-/// the other (ties: the lower id stays).
+/// of its samples in the other's copies, and a copy of each similar to one
+/// of the other's (at `threshold`: the pair the clustering would have
+/// joined). Without that pair, two reports each held by the other's copies
+/// glued of both (one copy of `B` then `A`'s head, another of `A` then `B`
+/// and more) are no twins: a fuzzed archive made two reports one that way,
+/// and one of them was in no output. The one with fewer copies joins the
+/// other (ties: the lower id stays).
 fn twins(analysis: &Analysis, members: Vec<Vec<usize>>, threshold: f64) -> Vec<Vec<usize>> {
     if threshold > 1.0 {
         return members;
@@ -737,6 +755,17 @@ fn twins(analysis: &Analysis, members: Vec<Vec<usize>>, threshold: f64) -> Vec<V
         let (lo, hi) = (weight[a].min(weight[b]), weight[a].max(weight[b]));
         lo as f64 >= (1.0 - TWIN_WEIGHT) * hi as f64
     };
+    // A document's heaviest distinct signatures, a bounded number.
+    let signed = |d: usize| -> Vec<&Signature> {
+        let mut sigs: Vec<&Signature> = members[d]
+            .iter()
+            .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
+            .collect();
+        sigs.sort_by_key(|s| std::cmp::Reverse(s.shingles));
+        sigs.dedup_by(|a, b| a.mins == b.mins);
+        sigs.truncate(TWIN_COMPARED);
+        sigs
+    };
     let mut uf = crate::unionfind::UnionFind::new(members.len());
     for (d, &w) in weight.iter().enumerate() {
         let n = samples(d).len();
@@ -751,7 +780,10 @@ fn twins(analysis: &Analysis, members: Vec<Vec<usize>>, threshold: f64) -> Vec<V
             }
             let back = samples(o).len();
             let held = found(o).get(&d).copied().unwrap_or(0);
-            if back >= crate::fingerprint::MIN_SAMPLES && held as f64 >= threshold * back as f64 {
+            if back >= crate::fingerprint::MIN_SAMPLES
+                && held as f64 >= threshold * back as f64
+                && similar_pair(&signed(d), &signed(o), threshold)
+            {
                 uf.union(d, o);
             }
         }

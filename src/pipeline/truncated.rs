@@ -134,7 +134,16 @@ fn in_document(
     let Some(h_sig) = h.signature.as_deref() else {
         return Vec::new();
     };
-    let first = |m: usize| analysis.copy(m).2.edges.first().map(|e| e.key);
+    // (A long first line is told by nothing but its length: a damaged
+    // character does not make a copy begin elsewhere.)
+    let first = |m: usize| {
+        analysis
+            .copy(m)
+            .2
+            .edges
+            .first()
+            .map(|e| if e.weight == usize::MAX { 0 } else { e.key })
+    };
     complete
         .iter()
         .copied()
