@@ -97,19 +97,23 @@ pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
         .or_else(|| median(false, true))
         .or_else(|| median(false, false))?;
     // (Unless complete copies agree on it: two others of its weight, give
-    // or take a few damaged characters, not run on, say the text is that
-    // long — copies cut a full stop short outnumbering the whole ones made
-    // the whole ones "bloated", and the output was a cut.)
+    // or take a few damaged characters, not run on, beginning and ending
+    // as most complete copies do, say the text is that long — copies cut
+    // a full stop short outnumbering the whole ones made the whole ones
+    // "bloated", and the output was a cut. Mirrors of one file that ran on
+    // into the next copy's first lines agree too, but end otherwise.)
     let agreed = |c: &Candidate<'_>| {
-        candidates
-            .iter()
-            .filter(|o| {
-                o.complete
-                    && !o.ran_on
-                    && o.weight.abs_diff(c.weight) * 1000 <= AGREED_PER_MILLE * c.weight
-            })
-            .nth(2)
-            .is_some()
+        c.odd_edges == 0
+            && candidates
+                .iter()
+                .filter(|o| {
+                    o.complete
+                        && !o.ran_on
+                        && o.odd_edges == 0
+                        && o.weight.abs_diff(c.weight) * 1000 <= AGREED_PER_MILLE * c.weight
+                })
+                .nth(2)
+                .is_some()
     };
     let bloated = |c: &Candidate<'_>| c.ran_on || (100 * c.weight > 103 * typical && !agreed(c));
     let most = candidates
@@ -1229,6 +1233,31 @@ mod tests {
                     },
                 ],
                 Some(4),
+            ),
+            // Nor when the copies that agree end otherwise than most:
+            // mirrors of one file holding the next copy's first lines
+            // (seen on the 1 GB generated archive: qinghai's output took
+            // its own opening again).
+            (
+                vec![
+                    cand("a", 0, 900, true),
+                    cand("b", 0, 920, true),
+                    cand("c", 0, 930, true),
+                    cand("d", 0, 950, true),
+                    Candidate {
+                        odd_edges: 1,
+                        ..cand("x", 0, 1000, true)
+                    },
+                    Candidate {
+                        odd_edges: 1,
+                        ..cand("y", 0, 1000, true)
+                    },
+                    Candidate {
+                        odd_edges: 1,
+                        ..cand("z", 0, 1000, true)
+                    },
+                ],
+                Some(2),
             ),
             // One heavier copy alone is still "bloated" (the start of the
             // next copy its file did not tell apart).
