@@ -5,10 +5,12 @@
 //! backbone and the text to emit.
 //!
 //! The backbone is the most complete copy ([`choose_backbone`]): never a
-//! copy more than 3% heavier than the typical complete copy, nor one whose
-//! extra text is another document's (it ran on into something else), while
-//! another will do; then a copy within 3% of the heaviest fold; then
-//! complete over truncated; then the fewest lines repaired from mojibake;
+//! copy more than 3% heavier than the typical complete copy (unless two
+//! other complete copies, beginning and ending as most do, agree on its
+//! length), nor one whose extra text is another document's (it ran on
+//! into something else), while another will do; then a copy within 3% of
+//! the heaviest fold; then complete over truncated; then one whose length
+//! others agree on; then the fewest lines repaired from mojibake;
 //! then the tidiest (fewest lines and rule-changed lines); then the least
 //! damaged (`?`, U+FFFD, repaired mojibake); then the first by path, the
 //! heaviest, the first by offset. With all readings' texts in hand,
@@ -66,10 +68,14 @@ pub const ODD_EDGE_LINES: usize = 200;
 pub const AGREED_PER_MILLE: usize = 2;
 
 /// Index of the most complete candidate: never one more than 3% heavier
-/// than the typical complete copy while another will do; the
+/// than the typical complete copy while another will do (unless two other
+/// complete copies that did not run on agree on its length within
+/// [`AGREED_PER_MILLE`], it and they beginning and ending as most complete
+/// copies do); the
 /// heaviest fold (within 3%: a damaged mark can shift a fold by a character,
 /// and a line of chrome left at a copy's edge by a little more, which says
-/// nothing about completeness), then complete over truncated, then the
+/// nothing about completeness), then complete over truncated, then one
+/// whose length others agree on (as above), then the
 /// fewest lines repaired from mojibake, then the tidiest (closest to the canonical form, so the form the vote cannot see —
 /// punctuation style, wrapping, blank lines — comes from the cleanest copy;
 /// a first or last line other than most complete copies' counts as

@@ -9,7 +9,9 @@
 //! truncated copy joins its full copies that way; checked on their sampled
 //! shingles, and a copy glued of several of its group's documents joins
 //! none of them — one such copy chained every report of a split archive
-//! into one document), or when their MinHash
+//! into one document; a copy heavier than its group's median holding two
+//! members that share little, one of them running on past it, is such a
+//! copy), or when their MinHash
 //! signatures fall in one LSH band bucket and the pair verifies: estimated
 //! Jaccard at or above the threshold, or containment at or above it for a
 //! copy at least 30% as long as the other (a truncated copy in another file);
@@ -24,7 +26,7 @@
 //! A long copy contained-joined by copies of two documents that share little
 //! (two reports back to back, seen once each in a file) joins neither, so
 //! it never merges them — the lighter copies its set already holds inside
-//! it count as such copies too (but a copy right after a copy of the other's
+//! it count as such copies too, and so do those of a contained copy's set (but a copy right after a copy of the other's
 //! document in its file is that copy's rest, not a second document: the
 //! cut head and its rest make one whole copy). Two clusters whose longest copies are of comparable
 //! length join only when those copies are one document: a short copy two

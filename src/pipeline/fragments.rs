@@ -10,8 +10,9 @@
 //! moved to the document they are part of; the documents renumbered.
 //!
 //! - First, twins: two documents whose typical copies weigh within
-//!   [`TWIN_WEIGHT`] of each other and each hold at least `--threshold` of
-//!   their samples in the other's copies are one, split by the clustering
+//!   [`TWIN_WEIGHT`] of each other, each holding at least `--threshold` of
+//!   their samples in the other's copies, with a copy each that are
+//!   near-duplicates (not only copies glued of both), are one, split by the clustering
 //!   (a copy glued to the next document, longest in its set, kept the sets
 //!   apart on a 1 GB archive: the seed's report came out twice).
 //! - A document at least [`FLOOR`] fold characters long (its typical copy:

@@ -134,8 +134,9 @@ fn in_document(
     let Some(h_sig) = h.signature.as_deref() else {
         return Vec::new();
     };
-    // (A long first line is told by nothing but its length: a damaged
-    // character does not make a copy begin elsewhere.)
+    // (Any two long first lines are alike here, as before long edge lines
+    // had keys of their own: a damaged character in one does not make a
+    // copy begin elsewhere.)
     let first = |m: usize| {
         analysis
             .copy(m)
