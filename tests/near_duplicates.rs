@@ -1560,14 +1560,7 @@ fn copies_glued_of_reports_never_vote_a_title_away() {
 #[test]
 fn reports_glued_in_files_are_no_pieces_of_the_one_beside_them() {
     let (out, report) = clean_fuzz_fixture("glued-pieces.tar.gz");
-    for name in ["sichuan", "qinghai", "shaanxi"] {
-        let lost = lost_lines(&report, out.path(), name, 1.0);
-        assert!(
-            lost <= 2,
-            "{name} lost {lost} lines: {:?}",
-            summary(&report)
-        );
-    }
+    kept(&report, out.path(), &["sichuan", "qinghai", "shaanxi"], 2);
 }
 
 /// Reduced from `benches/fuzz_copies.py 4` (six of its 160 files, kept as
@@ -1584,15 +1577,7 @@ fn reports_glued_in_files_are_no_pieces_of_the_one_beside_them() {
 #[test]
 fn a_copy_glued_of_two_reports_never_joins_their_documents() {
     let (_out, report) = clean_fuzz_fixture("glued-merge.tar.gz");
-    let document_of = |file: &str| documents_of(&report, file);
-    let (sichuan, qinghai) = (document_of("f024.txt"), document_of("f025.txt"));
-    assert_eq!((sichuan.len(), qinghai.len()), (1, 1));
-    assert_ne!(
-        sichuan[0],
-        qinghai[0],
-        "sichuan alone and qinghai alone in one document: {:?}",
-        summary(&report)
-    );
+    apart(&report, ("f024.txt", "sichuan"), ("f025.txt", "qinghai"));
 }
 
 /// Reduced from `benches/fuzz_copies.py 6` (four of its 160 files, kept as
@@ -1607,17 +1592,7 @@ fn a_copy_glued_of_two_reports_never_joins_their_documents() {
 #[test]
 fn a_copy_glued_of_three_reports_never_joins_two_of_them() {
     let (_out, report) = clean_fuzz_fixture("glued-chain.tar.gz");
-    let (shaanxi, sichuan) = (
-        documents_of(&report, "f124.txt"),
-        documents_of(&report, "f127.txt"),
-    );
-    assert_eq!((shaanxi.len(), sichuan.len()), (1, 1));
-    assert_ne!(
-        shaanxi[0],
-        sichuan[0],
-        "shaanxi alone and sichuan alone in one document: {:?}",
-        summary(&report)
-    );
+    apart(&report, ("f124.txt", "shaanxi"), ("f127.txt", "sichuan"));
 }
 
 /// Reduced from `benches/fuzz_copies.py 9` (seven of its 160 files, kept
@@ -1631,19 +1606,8 @@ fn a_copy_glued_of_three_reports_never_joins_two_of_them() {
 #[test]
 fn reports_held_by_each_others_glued_copies_are_no_twins() {
     let (out, report) = clean_fuzz_fixture("glued-twins.tar.gz");
-    let (qinghai, shaanxi) = (
-        documents_of(&report, "f117.txt"),
-        documents_of(&report, "f119.txt"),
-    );
-    assert_ne!(qinghai, shaanxi, "{:?}", summary(&report));
-    for name in ["qinghai", "shaanxi"] {
-        let lost = lost_lines(&report, out.path(), name, 1.0);
-        assert!(
-            lost <= 2,
-            "{name} lost {lost} lines: {:?}",
-            summary(&report)
-        );
-    }
+    apart(&report, ("f117.txt", "qinghai"), ("f119.txt", "shaanxi"));
+    kept(&report, out.path(), &["qinghai", "shaanxi"], 2);
 }
 
 /// Reduced from `benches/fuzz_copies.py 3` (seven of its 160 files, kept
@@ -1659,22 +1623,43 @@ fn reports_held_by_each_others_glued_copies_are_no_twins() {
 #[test]
 fn copies_cut_each_somewhere_else_never_outvote_the_whole_ones() {
     let (out, report) = clean_fuzz_fixture("cut-majority.tar.gz");
-    let lost = lost_lines(&report, out.path(), "sichuan", 1.0);
-    assert!(
-        lost <= 1,
-        "sichuan lost {lost} lines: {:?}",
-        summary(&report)
-    );
+    kept(&report, out.path(), &["sichuan"], 1);
 }
 
-/// The documents of the copies of the file whose path ends with `file`.
-fn documents_of(report: &Report, file: &str) -> Vec<usize> {
-    let f = report
-        .files
-        .iter()
-        .find(|f| f.path.ends_with(file))
-        .unwrap_or_else(|| panic!("{file} in the report"));
-    f.copies.iter().map(|c| c.document).collect()
+/// Asserts that each corpus report of `names` lost at most `at_most` long
+/// lines (see [`lost_lines`]) in the outputs under `out`.
+fn kept(report: &Report, out: &std::path::Path, names: &[&str], at_most: usize) {
+    for name in names {
+        let lost = lost_lines(report, out, name, 1.0);
+        assert!(
+            lost <= at_most,
+            "{name} lost {lost} lines: {:?}",
+            summary(report)
+        );
+    }
+}
+
+/// Asserts that two files, each one copy of one report (`(file, report)`:
+/// the file's path ends with `file`), are copies of two documents.
+fn apart(report: &Report, a: (&str, &str), b: (&str, &str)) {
+    let document = |file: &str| -> Vec<usize> {
+        let f = report
+            .files
+            .iter()
+            .find(|f| f.path.ends_with(file))
+            .unwrap_or_else(|| panic!("{file} in the report"));
+        f.copies.iter().map(|c| c.document).collect()
+    };
+    let (da, db) = (document(a.0), document(b.0));
+    assert_eq!((da.len(), db.len()), (1, 1), "{a:?} {b:?}");
+    assert_ne!(
+        da[0],
+        db[0],
+        "{} alone and {} alone in one document: {:?}",
+        a.1,
+        b.1,
+        summary(report)
+    );
 }
 
 /// `tests/fixtures/fuzz/NAME` (an archive of fuzzed files) cleaned: its
