@@ -193,6 +193,25 @@ fn bad_bytes_in_a_line_of_rare_han_are_no_shift_jis() {
     );
 }
 
+/// ...while a Shift_JIS heading of kanji alone among UTF-8 lines stays
+/// Shift_JIS: its bytes read as UTF-8 are nearly all damage.
+#[test]
+fn a_shift_jis_heading_of_kanji_alone_among_utf8_lines_stays_shift_jis() {
+    let around = "第一行是中文的文字内容，用于测试。\n";
+    for heading in [
+        "東京都議会議員選挙結果報告書",
+        "令和六年度予算案概要説明資料",
+    ] {
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(heading);
+        let bytes = [around.as_bytes(), &sjis, b"\n", around.as_bytes()].concat();
+        assert_eq!(
+            decoded_text(&bytes),
+            format!("{around}{heading}\n{around}"),
+            "{heading}"
+        );
+    }
+}
+
 /// A page: lines of Han, Latin with accents, and both with digits.
 fn text_strategy() -> impl Strategy<Value = String> {
     let line = prop_oneof![

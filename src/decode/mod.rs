@@ -1526,13 +1526,18 @@ fn evidence_for(stretch: &[u8], enc: &'static Encoding) -> bool {
     p.non_ascii >= 8
         && p.non_ascii >= 2 * as_utf8.valid
         && p.errors * 100 <= p.non_ascii
-        && (!JAPANESE.contains(&enc) || p.kana * JAPANESE_KANA >= p.non_ascii)
+        && (!JAPANESE.contains(&enc)
+            || p.kana * JAPANESE_KANA >= p.non_ascii
+            || 4 * as_utf8.valid < as_utf8.damaged)
         && !as_utf8.beats_multibyte()
 }
 
 /// The Japanese encodings: their text holds kana (a stretch read in one of
-/// them as Han, symbols and half-width marks only is damaged UTF-8 — a few
-/// bad bytes in a line of rare Han read as Shift_JIS gave `㈱餌♂謌歛`).
+/// them as Han, symbols and half-width marks only, whose bytes read as
+/// UTF-8 hold intact characters — one per four damaged ones or more — is
+/// damaged UTF-8: a few bad bytes in a line of rare Han read as Shift_JIS
+/// gave `㈱餌♂謌歛`). A heading of kanji alone reads as UTF-8 as nearly
+/// all damage, and stays Shift_JIS.
 const JAPANESE: [&Encoding; 2] = [SHIFT_JIS, EUC_JP];
 /// A Japanese reading holds at least one kana per this many non-ASCII
 /// characters (Japanese prose: one in three or more).
