@@ -169,7 +169,8 @@ fn a_gbk_stretch_inside_utf8_is_still_gbk() {
 /// short line of rare Han (its first character's lead byte became 0x87,
 /// two bytes became 0x01) left the line's UTF-8 part too damaged to win,
 /// and it was read as Shift_JIS — `㈱餌♂謌歛 … 蟀｡ … 荳`, no kana, seven
-/// characters lost for three bad bytes. A Japanese reading needs kana.
+/// characters lost for three bad bytes. A Japanese reading among UTF-8
+/// lines needs kana (or bytes that read as UTF-8 as nearly all damage).
 #[test]
 fn bad_bytes_in_a_line_of_rare_han_are_no_shift_jis() {
     let text = "劉a灉戟a aa  婡0a0aa一0a一\n a0a 一一一 一 a一0aa一0aa一a一 0一aa一000a  一一一0 a一0\nàü àaüüaö ü.,Añçaö aàAaa,\n";
