@@ -108,33 +108,39 @@ pub fn choose_backbone(candidates: &[Candidate<'_>]) -> Option<usize> {
     // a full stop short outnumbering the whole ones made the whole ones
     // "bloated", and the output was a cut. Mirrors of one file that ran on
     // into the next copy's first lines agree too, but end otherwise.)
-    let agreed = |c: &Candidate<'_>| {
-        c.odd_edges == 0
-            && candidates
-                .iter()
-                .filter(|o| {
-                    o.complete
-                        && !o.ran_on
-                        && o.odd_edges == 0
-                        && o.weight.abs_diff(c.weight) * 1000 <= AGREED_PER_MILLE * c.weight
-                })
-                .nth(2)
-                .is_some()
-    };
-    let bloated = |c: &Candidate<'_>| c.ran_on || (100 * c.weight > 103 * typical && !agreed(c));
-    let most = candidates
+    // (The weights that may agree, sorted: each candidate counts them in
+    // its window by two binary searches, not by a walk over every copy —
+    // a document can have thousands.)
+    let mut agreeing: Vec<usize> = candidates
         .iter()
-        .filter(|c| !bloated(c))
-        .map(|c| c.weight)
+        .filter(|o| o.complete && !o.ran_on && o.odd_edges == 0)
+        .map(|o| o.weight)
+        .collect();
+    agreeing.sort_unstable();
+    let agreed: Vec<bool> = candidates
+        .iter()
+        .map(|c| {
+            let tolerance = AGREED_PER_MILLE * c.weight / 1000;
+            let low = agreeing.partition_point(|&w| w < c.weight.saturating_sub(tolerance));
+            let high = agreeing.partition_point(|&w| w <= c.weight + tolerance);
+            c.odd_edges == 0 && high - low >= 3
+        })
+        .collect();
+    let bloated = |i: usize| {
+        candidates[i].ran_on || (100 * candidates[i].weight > 103 * typical && !agreed[i])
+    };
+    let most = (0..candidates.len())
+        .filter(|&i| !bloated(i))
+        .map(|i| candidates[i].weight)
         .max()
         .unwrap_or(typical);
     (0..candidates.len()).min_by_key(|&i| {
         let c = &candidates[i];
         (
-            bloated(c),
+            bloated(i),
             c.weight * 100 < most * 97,
             Reverse(c.complete),
-            !agreed(c),
+            !agreed[i],
             c.repaired,
             c.untidy + ODD_EDGE_LINES * c.odd_edges,
             c.damage,

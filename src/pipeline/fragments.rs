@@ -756,16 +756,21 @@ fn twins(analysis: &Analysis, members: Vec<Vec<usize>>, threshold: f64) -> Vec<V
         let (lo, hi) = (weight[a].min(weight[b]), weight[a].max(weight[b]));
         lo as f64 >= (1.0 - TWIN_WEIGHT) * hi as f64
     };
-    // A document's heaviest distinct signatures, a bounded number.
-    let signed = |d: usize| -> Vec<&Signature> {
-        let mut sigs: Vec<&Signature> = members[d]
-            .iter()
-            .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
-            .collect();
-        sigs.sort_by_key(|s| std::cmp::Reverse(s.shingles));
-        sigs.dedup_by(|a, b| a.mins == b.mins);
-        sigs.truncate(TWIN_COMPARED);
-        sigs
+    // A document's heaviest distinct signatures, a bounded number (made
+    // once, when a pair first asks).
+    let heaviest: Vec<std::cell::OnceCell<Vec<&Signature>>> =
+        (0..members.len()).map(|_| Default::default()).collect();
+    let signed = |d: usize| -> &[&Signature] {
+        heaviest[d].get_or_init(|| {
+            let mut sigs: Vec<&Signature> = members[d]
+                .iter()
+                .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
+                .collect();
+            sigs.sort_by_key(|s| std::cmp::Reverse(s.shingles));
+            sigs.dedup_by(|a, b| a.mins == b.mins);
+            sigs.truncate(TWIN_COMPARED);
+            sigs
+        })
     };
     let mut uf = crate::unionfind::UnionFind::new(members.len());
     for (d, &w) in weight.iter().enumerate() {
@@ -783,7 +788,7 @@ fn twins(analysis: &Analysis, members: Vec<Vec<usize>>, threshold: f64) -> Vec<V
             let held = found(o).get(&d).copied().unwrap_or(0);
             if back >= crate::fingerprint::MIN_SAMPLES
                 && held as f64 >= threshold * back as f64
-                && similar_pair(&signed(d), &signed(o), threshold)
+                && similar_pair(signed(d), signed(o), threshold)
             {
                 uf.union(d, o);
             }
