@@ -107,20 +107,34 @@ impl<'a> Sets<'a> {
         found
     }
 
-    /// Whether a similar pair `i`, `j` would join two documents glued
-    /// together each way round: `i`'s set holds a lighter copy inside `i`,
-    /// `j`'s one inside `j`, and the two share little. (A file holding `B`
-    /// cut short then `A`, grouped with a copy of `B` alone, and another
-    /// holding `A` cut short then `B`, grouped with a copy of `A` alone:
-    /// the two glued copies are similar, and joining them joined `A` and
-    /// `B`.) Copies of one document inside two of its copies share their
-    /// opening at least.
-    fn apart(&self, i: usize, j: usize) -> bool {
+    /// What a similar pair `i`, `j` says of two documents glued together
+    /// each way round: `i`'s set holds a lighter copy inside `i`, `j`'s one
+    /// inside `j`, and the two share little ([`Pairing::Apart`]). (A file
+    /// holding `B` cut short then `A`, grouped with a copy of `B` alone,
+    /// and another holding `A` cut short then `B`, grouped with a copy of
+    /// `A` alone: the two glued copies are similar, and joining them joined
+    /// `A` and `B`.) Copies of one document inside two of its copies share
+    /// their opening at least, most of the smaller one nearly always; two
+    /// that share only part of it ([`Pairing::Unsure`]: `A`'s head inside
+    /// one glued copy, `B` with `A`'s first lines inside the other — seen
+    /// on a fuzzed archive, qinghai's and shaanxi's sets joined that way)
+    /// leave the pair to be judged as a contained one, with every copy it
+    /// holds.
+    fn pairing(&self, i: usize, j: usize) -> Pairing {
         let (a, b) = (self.inside(i), self.inside(j));
-        a.iter().any(|p| {
-            b.iter()
-                .any(|q| !std::ptr::eq(*p, *q) && containment(p, q) < COMPOSITE_OVERLAP)
-        })
+        let mut least = f64::INFINITY;
+        for p in &a {
+            for q in b.iter().filter(|q| !std::ptr::eq(*p, **q)) {
+                least = least.min(containment(p, q));
+            }
+        }
+        if least < COMPOSITE_OVERLAP {
+            Pairing::Apart
+        } else if least < INSIDE_BOTH_SHARED {
+            Pairing::Unsure
+        } else {
+            Pairing::Join
+        }
     }
 
     fn find(&mut self, x: usize) -> usize {
@@ -172,6 +186,15 @@ impl<'a> Sets<'a> {
     }
 }
 
+/// What the copies inside each copy of a similar pair say of it (see
+/// `Sets::pairing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pairing {
+    Join,
+    Apart,
+    Unsure,
+}
+
 /// Default similarity a near-duplicate pair must reach (`--threshold`).
 pub const DEFAULT_THRESHOLD: f64 = 0.8;
 /// A copy joins a longer one by containment only when it holds at least
@@ -180,8 +203,12 @@ pub const MIN_CONTAINED_SHARE: f64 = 0.3;
 /// Two copies sharing less than this (containment) are different documents
 /// when one long copy contains both.
 const COMPOSITE_OVERLAP: f64 = 0.3;
+/// Two lighter copies, one inside each copy of a similar pair, sharing
+/// less than this (containment, and at least [`COMPOSITE_OVERLAP`]) leave
+/// the pair to the contained ones' judgement (see `Sets::pairing`).
+const INSIDE_BOTH_SHARED: f64 = 0.7;
 /// Lighter copies of a set looked at on each side of a similar pair (see
-/// `Sets::apart`), and how far along the set's ring they are looked for.
+/// `Sets::pairing`), and how far along the set's ring they are looked for.
 const APART_CHECKED: usize = 8;
 const APART_WALK: usize = 64;
 /// Members of one LSH bucket each compared with at most this many before them.
@@ -464,8 +491,21 @@ pub fn cluster_with(
         // a million short documents has 64 million, nearly all single).
         let mut consider = |uf: &mut Sets, i: usize, j: usize, v: Verdict| match v {
             Verdict::Similar => {
-                if uf.agree(i, j, threshold) && !uf.apart(i, j) {
-                    uf.join(i, j);
+                if uf.agree(i, j, threshold) {
+                    match uf.pairing(i, j) {
+                        Pairing::Join => uf.join(i, j),
+                        Pairing::Apart => {}
+                        // (Heavier first; ties: the earlier, as a
+                        // contained verdict has it.)
+                        Pairing::Unsure => contained.push(
+                            if sig(i).map_or(0, |s| s.shingles) >= sig(j).map_or(0, |s| s.shingles)
+                            {
+                                (i, j)
+                            } else {
+                                (j, i)
+                            },
+                        ),
+                    }
                 }
             }
             Verdict::Contained { earlier_longer } => {
@@ -951,6 +991,44 @@ mod tests {
                 char::from_u32(0x4E00 + ((x >> 33) % 3000) as u32).unwrap_or('一')
             })
             .collect()
+    }
+
+    /// Two files gluing `A` and `B` in either order, each glued copy
+    /// grouped with the file's next copy (which repeats its opening: `A`'s
+    /// head; `B` with `A`'s first lines), beside `A` and `B` alone: the
+    /// glued copies are near-duplicates (the same text in another order),
+    /// and the copies inside them share part of their text — too much to
+    /// say "apart" at once. Judged as a contained pair, with every copy the
+    /// longer holds, they join neither report (reduced from a fuzzed
+    /// archive, where they joined qinghai and shaanxi).
+    #[test]
+    fn glued_copies_in_either_order_join_neither_report() {
+        use crate::fingerprint::signature;
+        let (a, b) = (han_text(1, 6000), han_text(2, 4000));
+        let take = |s: &str, to: usize| -> String { s.chars().take(to).collect() };
+        let texts = [
+            format!("{}{}", take(&a, 5600), take(&b, 2400)),
+            take(&a, 3000),
+            format!("{}{}", take(&b, 3900), take(&a, 5800)),
+            format!("{}{}", take(&b, 3600), take(&a, 900)),
+            take(&a, 4700),
+            take(&b, 3000),
+        ];
+        let sigs: Vec<_> = texts
+            .iter()
+            .map(|t| signature([t.as_str()]).unwrap())
+            .collect();
+        let refs: Vec<Option<&Signature>> = sigs.iter().map(Some).collect();
+        let copies = [
+            c(0, 0, 1),
+            c(0, 0, 2),
+            c(1, 0, 3),
+            c(1, 0, 4),
+            c(2, 0, 5),
+            c(3, 0, 6),
+        ];
+        let (ids, _) = cluster(&copies, &refs, DEFAULT_THRESHOLD);
+        assert_ne!(ids[4], ids[5], "A and B merged: {ids:?}");
     }
 
     #[test]

@@ -707,8 +707,14 @@ pub(super) fn document_samples(analysis: &Analysis, members: &[Vec<usize>]) -> V
         .collect()
 }
 
-/// Copies of each document [`twins`] compares (the heaviest distinct ones).
+/// Copies of each document [`twins`] compares (the heaviest distinct ones
+/// of about its typical weight).
 const TWIN_COMPARED: usize = 16;
+/// A copy [`twins`] compares weighs at most this many times its
+/// document's typical copy (shingles): two copies near-duplicates of each
+/// other while each lies in another document must each hold much of both
+/// documents' text — far heavier than either's typical copy.
+const TWIN_TYPICAL: f64 = 1.25;
 
 /// Whether a copy of `a` and one of `b` are near-duplicates at `threshold`
 /// (estimated Jaccard).
@@ -724,11 +730,16 @@ fn similar_pair(a: &[&Signature], b: &[&Signature], threshold: f64) -> bool {
 /// within [`TWIN_WEIGHT`] of each other, each holding at least `threshold`
 /// of its samples in the other's copies, and a copy of each similar to one
 /// of the other's (at `threshold`: the pair the clustering would have
-/// joined). Without that pair, two reports each held by the other's copies
-/// glued of both (one copy of `B` then `A`'s head, another of `A` then `B`
-/// and more) are no twins: a fuzzed archive made two reports one that way,
-/// and one of them was in no output. The one with fewer copies joins the
-/// other (ties: the lower id stays).
+/// joined), each of about its document's typical weight (see
+/// [`TWIN_TYPICAL`]). Without that pair, two reports each held by the
+/// other's copies glued of both (one copy of `B` then `A`'s head, another
+/// of `A` then `B` and more) are no twins: a fuzzed archive made two
+/// reports one that way, and one of them was in no output. Nor does a
+/// pair of glued copies make them twins: copies of `A` then `B` in one
+/// document, of `B` then `A` in the other, are near-duplicates (a
+/// signature does not see order), and made qinghai and shaanxi one on
+/// another fuzzed archive. The one with fewer copies joins the other
+/// (ties: the lower id stays).
 fn twins(analysis: &Analysis, members: Vec<Vec<usize>>, threshold: f64) -> Vec<Vec<usize>> {
     if threshold > 1.0 {
         return members;
@@ -762,9 +773,13 @@ fn twins(analysis: &Analysis, members: Vec<Vec<usize>>, threshold: f64) -> Vec<V
         (0..members.len()).map(|_| Default::default()).collect();
     let signed = |d: usize| -> &[&Signature] {
         heaviest[d].get_or_init(|| {
+            let typical_shingles = typical[d]
+                .and_then(|m| analysis.copy(m).2.signature.as_deref())
+                .map_or(0, |s| s.shingles);
             let mut sigs: Vec<&Signature> = members[d]
                 .iter()
                 .filter_map(|&m| analysis.copy(m).2.signature.as_deref())
+                .filter(|s| s.shingles as f64 <= TWIN_TYPICAL * typical_shingles as f64)
                 .collect();
             sigs.sort_by_key(|s| std::cmp::Reverse(s.shingles));
             sigs.dedup_by(|a, b| a.mins == b.mins);

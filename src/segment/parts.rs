@@ -33,6 +33,11 @@ struct Part {
 /// of the copies that repeat it).
 const MAX_GLUE_PLACES: usize = 64;
 
+/// Lines of [`PROSE_CHARS`] fold characters or more that make a stretch
+/// paragraphs, never chrome (see [`Seq::prose`]).
+const PROSE_LINES: usize = 3;
+const PROSE_CHARS: usize = 40;
+
 /// Characters two versions of a line must share from their start to be
 /// the same text wrapped at different widths (not a varying counter).
 const REWRAP_CHARS: usize = 16;
@@ -799,7 +804,9 @@ impl Seq<'_> {
                 }
                 if own {
                     parts.push(part(piece, Some(group), false, k));
-                } else if self.weight(piece.clone()) < chrome_limit(doc) {
+                } else if self.weight(piece.clone()) < chrome_limit(doc)
+                    && !self.prose(piece.clone())
+                {
                     parts.push(part(piece, None, false, k));
                 } else {
                     doc_weight.insert(fresh, self.weight(piece.clone()));
@@ -809,6 +816,25 @@ impl Seq<'_> {
             }
         }
         (parts, doc_weight)
+    }
+
+    /// Whether `lines` hold paragraphs ([`PROSE_LINES`] lines of
+    /// [`PROSE_CHARS`] fold characters or more): page furniture is short
+    /// lines (a path, a date, a counter, a source). A whole copy followed
+    /// by one cut at a line's end (so it looks complete) ends in text the
+    /// cut one lacks; light, it was cast off as chrome between the two,
+    /// and on a fuzzed archive shaanxi's last 11 paragraphs were in no
+    /// output. Paragraphs between two copies of one document are a part
+    /// of their own, which the clustering joins to the copy before as its
+    /// rest (see [`crate::cluster`]); elsewhere (after a file's last copy,
+    /// say: endnotes and the next page's first lines) light ones stay
+    /// chrome.
+    fn prose(&self, lines: Range<usize>) -> bool {
+        lines
+            .filter(|&i| self.len(i) >= PROSE_CHARS)
+            .take(PROSE_LINES)
+            .count()
+            == PROSE_LINES
     }
 
     /// Unrepeated stretches light next to the file's documents are chrome.
@@ -826,12 +852,23 @@ impl Seq<'_> {
             }
         }
         let copies = parts.iter().filter(|p| p.group.is_some()).count();
-        for p in parts.iter_mut() {
+        // (Paragraphs right between two copies of one document are the
+        // first one's end, which the second lacks: see `Seq::prose`.)
+        let between: Vec<bool> = (0..parts.len())
+            .map(|k| {
+                k > 0
+                    && parts.get(k + 1).is_some_and(|next| {
+                        next.group.is_some() && next.group == parts[k - 1].group
+                    })
+            })
+            .collect();
+        for (p, between) in parts.iter_mut().zip(between) {
             if let Some(g) = p.group {
                 if copies > 1
                     && members[&g] == 1
                     && self.weight(p.lines.clone()) < chrome_limit(heaviest)
                     && self.weight(p.lines.clone()) < heaviest
+                    && !(between && self.prose(p.lines.clone()))
                 {
                     p.group = None;
                 }
