@@ -1,20 +1,25 @@
 #!/usr/bin/env python3
 """Adversarial archive of scraped copies, for finding merge bugs by hand.
 
-Usage: python3 benches/fuzz_copies.py SEED DIR
-Writes DIR/f000.txt .. f159.txt: copies of three corpus reports (qinghai,
-shaanxi, sichuan), 1-3 per file back to back with nothing between, each
-whole or cut at random past half (mid-line, at a line's end, or a full stop
-short), a tenth run on into the opening of another report (yunnan among
-them, which the archive lacks), a few Han characters damaged, files in
-UTF-8, GB18030 or UTF-16. Then `canon clean DIR --out OUT` and compare the
-outputs with `canon normalize tests/fixtures/corpus/NAME-2026.txt`.
+Usage: python3 benches/fuzz_copies.py SEED DIR [A,B,C,D]
+Writes DIR/f000.txt .. f159.txt: copies of three corpus reports (A, B, C;
+by default qinghai, shaanxi, sichuan), 1-3 per file back to back with
+nothing between, each whole or cut at random past half (mid-line, at a
+line's end, or a full stop short), a tenth run on into the opening of
+another report (D among them, yunnan by default, which the archive lacks),
+a few Han characters damaged, files in UTF-8, GB18030 or UTF-16. Then
+`canon clean DIR --out OUT` and compare the outputs with
+`canon normalize tests/fixtures/corpus/NAME-2026.txt`. Vary the reports
+too (`hebei,guangdong,ningxia,shanghai`): cases tuned on one set of
+reports are not the behaviour.
 """
 import random, os, sys, shutil
 seed=int(sys.argv[1]); out=sys.argv[2]
 rng=random.Random(seed)
 C=os.path.join(os.path.dirname(os.path.abspath(__file__)),'..','tests','fixtures','corpus')+'/'
-names=['qinghai','shaanxi','sichuan','yunnan']
+names=sys.argv[3].split(',') if len(sys.argv)>3 else ['qinghai','shaanxi','sichuan','yunnan']
+if len(names)!=4:
+    sys.exit('four reports: three copied, the fourth only run on into')
 texts={n:open(C+n+'-2026.txt').read() for n in names}
 shutil.rmtree(out,ignore_errors=True); os.makedirs(out)
 def damage(t):
