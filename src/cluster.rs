@@ -583,6 +583,8 @@ pub fn cluster_with(
             }
         }
         let rests = rests_of(copies, &mut uf);
+        // (Each copy's set when the rests were found.)
+        let taken: Vec<usize> = (0..copies.len()).map(|i| uf.find(i)).collect();
         // A copy that contains two documents (two reports back to back in
         // one file that nothing in the file told apart) would join them: a
         // long copy whose contained partners belong to different documents
@@ -607,6 +609,8 @@ pub fn cluster_with(
                 }
             }
         }
+        // Per set joined in the loop below: the sets taken above it holds.
+        let mut absorbed: HashMap<usize, Vec<usize>> = HashMap::new();
         let mut at = 0;
         while at < contained.len() {
             let long = contained[at].0;
@@ -632,9 +636,20 @@ pub fn cluster_with(
             // copy of `A` alone, contained in a longer copy glued of `A`,
             // `C` and `B`, must not bring `A`'s copies to `B`'s.)
             let shingles = |i: usize| sig(i).map_or(0, |s| s.shingles);
-            let mut roots: Vec<usize> = set_of.get(&long).copied().into_iter().collect();
-            for &(_, p) in &contained[at..end] {
-                if let Some(&r) = set_of.get(&p) {
+            // (The sets as they are now: one a contained pair judged
+            // before joined is one set, its copies partners too — a copy
+            // of `A` with `B`'s head glued on, joined to `A`'s cut copy,
+            // then contained in a copy of `B` with `A` glued on beside
+            // `B`'s cut copy: `A`'s cut copy and `B`'s share nothing.)
+            let mut roots: Vec<usize> = Vec::new();
+            for x in std::iter::once(long).chain(contained[at..end].iter().map(|p| p.1)) {
+                let now = uf.find(x);
+                for &r in absorbed.get(&now).into_iter().flatten() {
+                    if !roots.contains(&r) {
+                        roots.push(r);
+                    }
+                }
+                if let Some(&r) = set_of.get(&x) {
                     if !roots.contains(&r) {
                         roots.push(r);
                     }
@@ -665,8 +680,14 @@ pub fn cluster_with(
             // a cut copy ended — not a second document: the cut head and
             // its rest together are one whole copy. A document that is
             // also seen on its own is a document.)
+            // (Judged on the sets as the rests were found — a rest joined
+            // since to a whole copy of its document is still its cut
+            // head's rest: the copy right after one of that head's set.)
             let rest_of = |q: usize, p: usize, uf: &mut Sets| {
                 rests.get(&uf.find(q)).copied().flatten() == Some(uf.find(p))
+                    || (rests.get(&taken[q]).copied().flatten()
+                        == Some(taken[copies[q].after.unwrap_or(q)])
+                        && copies[q].after.is_some_and(|a| uf.find(a) == uf.find(p)))
             };
             let composite = partners.iter().enumerate().any(|(x, &p)| {
                 partners[x + 1..].iter().any(|&q| {
@@ -681,7 +702,20 @@ pub fn cluster_with(
             if !composite {
                 for &p in &partners {
                     if uf.agree(long, p, threshold) {
+                        let (a, b) = (uf.find(long), uf.find(p));
                         uf.join(long, p);
+                        let now = uf.find(long);
+                        if a != b {
+                            // (The sets taken before that each joined.)
+                            let mut was: Vec<usize> = Vec::new();
+                            for r in [a, b] {
+                                match absorbed.remove(&r) {
+                                    Some(rs) => was.extend(rs),
+                                    None => was.push(r),
+                                }
+                            }
+                            absorbed.insert(now, was);
+                        }
                     }
                 }
             }

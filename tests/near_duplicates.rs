@@ -1671,6 +1671,51 @@ fn glued_copies_of_two_reports_in_either_order_never_join_them() {
     apart(&report, ("f130.txt", "qinghai"), ("f134.txt", "shaanxi"));
 }
 
+/// Reduced from `benches/fuzz_copies.py 25` (eleven of its 160 files,
+/// kept as `tests/fixtures/fuzz/glued-judged-late.tar.gz`): sichuan alone,
+/// shaanxi alone (three copies in one file), and files gluing sichuan,
+/// shaanxi and qinghai. A long glued copy was judged against the sets as
+/// they were before any contained pair was: a shorter glued copy it holds
+/// had joined the other report's set since, which would have shown it two
+/// documents. Sichuan's and shaanxi's copies became one document and 47 of
+/// sichuan's lines were in no output. Each contained pair is judged with
+/// the sets as the pairs before it left them (`cluster_with`).
+#[test]
+fn a_glued_copy_is_judged_with_the_sets_as_they_are_now() {
+    let (out, report) = clean_fuzz_fixture("glued-judged-late.tar.gz");
+    let documents = |file: &str| -> Vec<usize> {
+        let f = report
+            .files
+            .iter()
+            .find(|f| f.path.ends_with(file))
+            .unwrap_or_else(|| panic!("{file} in the report"));
+        f.copies.iter().map(|c| c.document).collect()
+    };
+    let (sichuan, shaanxi) = (documents("f140.txt"), documents("f150.txt"));
+    assert!(
+        shaanxi.iter().all(|d| !sichuan.contains(d)),
+        "sichuan alone {sichuan:?} and shaanxi alone {shaanxi:?} in one document: {:?}",
+        summary(&report)
+    );
+    kept(&report, out.path(), &["shaanxi"], 1);
+}
+
+/// Reduced from `benches/fuzz_copies.py 45` (three of its 160 files, kept
+/// as `tests/fixtures/fuzz/rest-joined-whole.tar.gz`): sichuan whole then
+/// cut in one file, and a file whose second sichuan copy was split where
+/// its first (a head) ended — the rest a copy of its own, right after the
+/// head's copy. Once that rest had joined sichuan's whole copies (by
+/// containment), it was no longer told as the head's rest, and the head
+/// and the rest, sharing nothing, made every copy holding both look glued
+/// of two documents: sichuan's heads stayed apart, and its output was cut
+/// (60 lines). A rest is the copy right after a copy of its head's set,
+/// whatever it joined since.
+#[test]
+fn a_rest_joined_to_whole_copies_is_still_its_heads_rest() {
+    let (out, report) = clean_fuzz_fixture("rest-joined-whole.tar.gz");
+    kept(&report, out.path(), &["sichuan"], 1);
+}
+
 /// Reduced from `benches/fuzz_copies.py 43` (six of its 160 files, kept
 /// as `tests/fixtures/fuzz/glued-both-ways.tar.gz`): qinghai alone, shaanxi
 /// alone, and files gluing them each way round — qinghai whole with
