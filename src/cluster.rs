@@ -1037,7 +1037,6 @@ mod tests {
     /// archive, where they joined qinghai and shaanxi).
     #[test]
     fn glued_copies_in_either_order_join_neither_report() {
-        use crate::fingerprint::signature;
         let (a, b) = (han_text(1, 6000), han_text(2, 4000));
         let take = |s: &str, to: usize| -> String { s.chars().take(to).collect() };
         let texts = [
@@ -1048,21 +1047,21 @@ mod tests {
             take(&a, 4700),
             take(&b, 3000),
         ];
+        let files = [(0, 1), (0, 2), (1, 3), (1, 4), (2, 5), (3, 6)];
+        let ids = documents_of(&texts, &files);
+        assert_ne!(ids[4], ids[5], "A and B merged: {ids:?}");
+    }
+
+    /// The documents of copies with `texts`, each in file `files[i].0`
+    /// (group 0) with key `files[i].1`.
+    fn documents_of(texts: &[String], files: &[(usize, u8)]) -> Vec<usize> {
         let sigs: Vec<_> = texts
             .iter()
-            .map(|t| signature([t.as_str()]).unwrap())
+            .map(|t| crate::fingerprint::signature([t.as_str()]).unwrap())
             .collect();
         let refs: Vec<Option<&Signature>> = sigs.iter().map(Some).collect();
-        let copies = [
-            c(0, 0, 1),
-            c(0, 0, 2),
-            c(1, 0, 3),
-            c(1, 0, 4),
-            c(2, 0, 5),
-            c(3, 0, 6),
-        ];
-        let (ids, _) = cluster(&copies, &refs, DEFAULT_THRESHOLD);
-        assert_ne!(ids[4], ids[5], "A and B merged: {ids:?}");
+        let copies: Vec<CopyKey> = files.iter().map(|&(f, k)| c(f, 0, k)).collect();
+        cluster(&copies, &refs, DEFAULT_THRESHOLD).0
     }
 
     #[test]

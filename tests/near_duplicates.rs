@@ -1683,15 +1683,10 @@ fn glued_copies_of_two_reports_in_either_order_never_join_them() {
 #[test]
 fn a_glued_copy_is_judged_with_the_sets_as_they_are_now() {
     let (out, report) = clean_fuzz_fixture("glued-judged-late.tar.gz");
-    let documents = |file: &str| -> Vec<usize> {
-        let f = report
-            .files
-            .iter()
-            .find(|f| f.path.ends_with(file))
-            .unwrap_or_else(|| panic!("{file} in the report"));
-        f.copies.iter().map(|c| c.document).collect()
-    };
-    let (sichuan, shaanxi) = (documents("f140.txt"), documents("f150.txt"));
+    let (sichuan, shaanxi) = (
+        documents_of(&report, "f140.txt"),
+        documents_of(&report, "f150.txt"),
+    );
     assert!(
         shaanxi.iter().all(|d| !sichuan.contains(d)),
         "sichuan alone {sichuan:?} and shaanxi alone {shaanxi:?} in one document: {:?}",
@@ -1765,15 +1760,7 @@ fn kept(report: &Report, out: &std::path::Path, names: &[&str], at_most: usize) 
 /// Asserts that two files, each one copy of one report (`(file, report)`:
 /// the file's path ends with `file`), are copies of two documents.
 fn apart(report: &Report, a: (&str, &str), b: (&str, &str)) {
-    let document = |file: &str| -> Vec<usize> {
-        let f = report
-            .files
-            .iter()
-            .find(|f| f.path.ends_with(file))
-            .unwrap_or_else(|| panic!("{file} in the report"));
-        f.copies.iter().map(|c| c.document).collect()
-    };
-    let (da, db) = (document(a.0), document(b.0));
+    let (da, db) = (documents_of(report, a.0), documents_of(report, b.0));
     assert_eq!((da.len(), db.len()), (1, 1), "{a:?} {b:?}");
     assert_ne!(
         da[0],
@@ -1783,6 +1770,16 @@ fn apart(report: &Report, a: (&str, &str), b: (&str, &str)) {
         b.1,
         summary(report)
     );
+}
+
+/// The documents of the copies of the file whose path ends with `file`.
+fn documents_of(report: &Report, file: &str) -> Vec<usize> {
+    let f = report
+        .files
+        .iter()
+        .find(|f| f.path.ends_with(file))
+        .unwrap_or_else(|| panic!("{file} in the report"));
+    f.copies.iter().map(|c| c.document).collect()
 }
 
 /// `tests/fixtures/fuzz/NAME` (an archive of fuzzed files) cleaned: its
