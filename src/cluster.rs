@@ -685,9 +685,10 @@ pub fn cluster_with(
             // head's rest: the copy right after one of that head's set.)
             let rest_of = |q: usize, p: usize, uf: &mut Sets| {
                 rests.get(&uf.find(q)).copied().flatten() == Some(uf.find(p))
-                    || (rests.get(&taken[q]).copied().flatten()
-                        == Some(taken[copies[q].after.unwrap_or(q)])
-                        && copies[q].after.is_some_and(|a| uf.find(a) == uf.find(p)))
+                    || copies[q].after.is_some_and(|a| {
+                        rests.get(&taken[q]).copied().flatten() == Some(taken[a])
+                            && uf.find(a) == uf.find(p)
+                    })
             };
             let composite = partners.iter().enumerate().any(|(x, &p)| {
                 partners[x + 1..].iter().any(|&q| {
